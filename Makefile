@@ -1,0 +1,92 @@
+# umllab: build, test and install.
+#   make            build ./umllab
+#   make check      unit tests, then end-to-end tests with real UML
+#   make asan       the whole suite under AddressSanitizer and UBSan
+#   make install    PREFIX=/usr/local DESTDIR=
+.SUFFIXES:
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DESTDIR ?=
+CC ?= cc
+# The guest agent is a static program that runs inside UML: never sanitized.
+GUEST_CC ?= gcc
+BUILD ?= build
+
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. $(SANFLAGS) $(CFLAGS)
+YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
+YAML_LIBS := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+LIBS = $(YAML_LIBS) -lev -lpthread
+
+SRCS := $(wildcard cmd/*.c core/*.c switch/*.c mconsole/*.c watchdog/*.c image/*.c)
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+GUEST_AGENT := $(BUILD)/guest/umllab-agent
+
+all: umllab
+
+umllab: $(BUILD)/umllab
+	cp $(BUILD)/umllab $@
+
+$(BUILD)/umllab: $(OBJS)
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The guest files are embedded in the binary (image/guest_files.c uses .incbin).
+$(BUILD)/image/guest_files.o: $(GUEST_AGENT) image/guest/rcS image/guest/inittab
+$(BUILD)/image/guest_files.o: ALL_CFLAGS += -DGUEST_AGENT_PATH='"$(GUEST_AGENT)"'
+
+$(GUEST_AGENT): image/guest/agent.c image/guest/agent_proto.h
+	@mkdir -p $(@D)
+	$(GUEST_CC) -std=c11 -D_GNU_SOURCE $(WARN) -I. -Os -static -s -o $@ image/guest/agent.c
+
+# ---- unit tests: each links only the module under test ----
+UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch
+test_topology_OBJS = core/topology.o core/topology_check.o core/util.o
+test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/util.o
+test_fdb_OBJS = switch/fdb.o
+test_daemon_proto_OBJS = switch/daemon_proto.o core/util.o
+test_switch_OBJS = switch/switch.o switch/fdb.o switch/daemon_proto.o core/util.o
+
+UNIT_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
+$(BUILD)/tests/%: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -o $@ $< $(addprefix $(BUILD)/,$($*_OBJS)) $(YAML_LIBS) $(CMOCKA_LIBS) -lpthread
+.SECONDEXPANSION:
+$(UNIT_BINS): $$(addprefix $(BUILD)/,$$($$(notdir $$@)_OBJS))
+
+# A daemon-protocol client for any switch (interop checks, later a load generator).
+$(BUILD)/swprobe: tests/tools/swprobe.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/tools/swprobe.c
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+e2e: $(BUILD)/umllab
+	UMLLAB=$(CURDIR)/$(BUILD)/umllab tests/e2e/run.sh
+
+check: unit e2e
+
+asan:
+	$(MAKE) BUILD=build-asan SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' CFLAGS='-O1 -g' check
+
+install: $(BUILD)/umllab
+	mkdir -p $(DESTDIR)$(BINDIR)
+	cp $(BUILD)/umllab $(DESTDIR)$(BINDIR)/umllab
+	chmod 755 $(DESTDIR)$(BINDIR)/umllab
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/umllab
+
+clean:
+	rm -rf build build-asan umllab
+
+.PHONY: all unit e2e check asan install uninstall clean
+
+-include $(OBJS:.o=.d)

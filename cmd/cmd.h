@@ -1,0 +1,34 @@
+/* cmd/cmd.h: the command table; each command lives in a file of its own. */
+#ifndef UMLLAB_CMD_H
+#define UMLLAB_CMD_H
+
+/* Exit codes every command shares. */
+#define EXIT_OK 0
+#define EXIT_FAIL 1	/* the command ran and the answer is no (or it failed) */
+#define EXIT_USAGE 2	/* bad arguments, or no such lab/instance */
+
+struct cmd_entry {
+	const char *name;
+	const char *args;	/* synopsis after the name */
+	const char *summary;	/* one line for `umllab --help` */
+	const char *help;	/* the rest of `umllab CMD --help` */
+	int (*run)(int argc, char **argv);	/* argv[0] is the command name */
+};
+
+extern const struct cmd_entry cmd_up, cmd_down, cmd_status, cmd_ping, cmd_exec,
+    cmd_validate, cmd_switch;
+
+/* Print `umllab CMD --help` to stdout. */
+void cmd_print_help(const struct cmd_entry *cmd);
+
+/* Print a usage error for cmd to stderr; returns EXIT_USAGE. */
+int cmd_usage_error(const struct cmd_entry *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* True (and help printed) when argv holds -h or --help before any "--". */
+int cmd_wants_help(const struct cmd_entry *cmd, int argc, char **argv);
+
+/* Print a cause as "umllab: cause" and free it; returns code. */
+int cmd_fail(char *cause, int code);
+
+#endif

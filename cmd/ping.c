@@ -1,0 +1,56 @@
+/* cmd/ping.c: `umllab ping A B [-c N]`: reachability, tested from inside instance A. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/client.h"
+
+static int ping_run(int argc, char **argv)
+{
+	const char *lab = NULL, *count = "3";
+	const char *pos[2];
+	int npos = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			count = argv[++i];
+			char *end;
+			long n = strtol(count, &end, 10);
+			if (*end != '\0' || n < 1 || n > 1000)
+				return cmd_usage_error(&cmd_ping, "-c wants a count from 1 to 1000");
+		} else if ((strcmp(argv[i], "--lab") == 0 || strcmp(argv[i], "-l") == 0) &&
+		    i + 1 < argc) {
+			lab = argv[++i];
+		} else if (argv[i][0] == '-') {
+			return cmd_usage_error(&cmd_ping, "unknown option %s", argv[i]);
+		} else if (npos < 2) {
+			pos[npos++] = argv[i];
+		} else {
+			return cmd_usage_error(&cmd_ping, "too many arguments");
+		}
+	}
+	if (npos != 2)
+		return cmd_usage_error(&cmd_ping, "expected a source instance and a target");
+	char *cause = NULL;
+	char *dir = client_find_lab(lab, true, &cause);
+	if (dir == NULL)
+		return cmd_fail(cause, EXIT_USAGE);
+	char *req[] = { "ping", (char *)pos[0], (char *)pos[1], (char *)count };
+	int code = client_request(dir, 4, req, &cause);
+	free(dir);
+	if (code < 0)
+		return cmd_fail(cause, EXIT_USAGE);
+	free(cause);
+	return code;
+}
+
+const struct cmd_entry cmd_ping = {
+	.name = "ping",
+	.args = "[--lab LAB] A B [-c N]",
+	.summary = "ping from inside instance A to B (an instance's first address, or an IP)",
+	.help = "Runs `ping -c N` (default 3, 0.2 s apart) inside A, driven through mconsole,\n"
+	    "and prints the guest's summary. Nothing on the host sends to the lab's addresses.\n"
+	    "Exit status: 0 if replies came back, 1 if none did, 2 on usage or lab errors.\n"
+	    "--lab LAB picks the lab when several run.\n",
+	.run = ping_run,
+};

@@ -1,0 +1,82 @@
+/* cmd/status.c: `umllab status [LAB] [--json]`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/client.h"
+#include "core/state.h"
+#include "core/util.h"
+
+static int status_one(const char *dir, bool json)
+{
+	char *cause = NULL;
+	char *argv[] = { "status", json ? "--json" : "" };
+	int code = client_request(dir, json ? 2 : 1, argv, &cause);
+	if (code < 0)
+		return cmd_fail(cause, EXIT_USAGE);
+	free(cause);
+	return code;
+}
+
+static int status_run(int argc, char **argv)
+{
+	bool json = false;
+	const char *lab = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (argv[i][0] == '-')
+			return cmd_usage_error(&cmd_status, "unknown option %s", argv[i]);
+		else if (lab == NULL)
+			lab = argv[i];
+		else
+			return cmd_usage_error(&cmd_status, "expected at most one lab");
+	}
+	char *cause = NULL;
+	if (lab != NULL) {
+		char *dir = client_find_lab(lab, true, &cause);
+		if (dir == NULL)
+			return cmd_fail(cause, EXIT_USAGE);
+		int code = status_one(dir, json);
+		free(dir);
+		return code;
+	}
+	/* No lab named: every running lab. */
+	char *root = state_root(&cause);
+	if (root == NULL)
+		return cmd_fail(cause, EXIT_USAGE);
+	char **names;
+	size_t n = state_running_labs(root, &names);
+	int code = EXIT_OK;
+	if (json)
+		printf("[");
+	else if (n == 0)
+		printf("no lab is running (state directory %s)\n", root);
+	fflush(stdout);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0) {
+			printf(json ? "," : "\n");
+			fflush(stdout);
+		}
+		char *dir = state_lab_dir(root, names[i], false, &cause);
+		if (dir != NULL && status_one(dir, json) != EXIT_OK)
+			code = EXIT_FAIL;
+		free(dir);
+	}
+	if (json)
+		printf("]\n");
+	state_names_free(names, n);
+	free(root);
+	free(cause);
+	return code;
+}
+
+const struct cmd_entry cmd_status = {
+	.name = "status",
+	.args = "[LAB] [--json]",
+	.summary = "show instances (state, pid, uptime, addresses) and switches (mode, socket, ports)",
+	.help = "Without LAB, shows every running lab. With --json, prints one JSON object\n"
+	    "for LAB, or a JSON array of them without LAB.\n",
+	.run = status_run,
+};

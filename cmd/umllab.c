@@ -1,0 +1,115 @@
+/* cmd/umllab.c: main(): pick the command from the table and run it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+#define UMLLAB_VERSION "0.1.0"
+
+static const struct cmd_entry *const commands[] = {
+	&cmd_up, &cmd_status, &cmd_ping, &cmd_exec, &cmd_down, &cmd_validate, &cmd_switch,
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_main_help(FILE *f)
+{
+	fprintf(f, "usage: umllab COMMAND [ARGS...]\n\n"
+	    "Bring up User-Mode Linux network labs from a YAML topology.\n\ncommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(f, "\n`umllab COMMAND --help` tells more; a unique prefix of a command works too.\n"
+	    "Labs live under $UMLLAB_STATE_DIR, else $XDG_RUNTIME_DIR/umllab, else /tmp/umllab-$UID.\n"
+	    "Exit codes: 0 success, 1 failure (or a negative answer), 2 usage or lab errors.\n");
+}
+
+void cmd_print_help(const struct cmd_entry *cmd)
+{
+	printf("usage: umllab %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
+	if (cmd->help != NULL && cmd->help[0] != '\0')
+		printf("\n%s", cmd->help);
+}
+
+int cmd_usage_error(const struct cmd_entry *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "umllab %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: umllab %s %s  (see `umllab %s --help`)\n", cmd->name, cmd->args,
+	    cmd->name);
+	return EXIT_USAGE;
+}
+
+int cmd_wants_help(const struct cmd_entry *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			cmd_print_help(cmd);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int cmd_fail(char *cause, int code)
+{
+	fprintf(stderr, "umllab: %s\n", cause != NULL ? cause : "failed");
+	free(cause);
+	return code;
+}
+
+static const struct cmd_entry *command_find(const char *name)
+{
+	const struct cmd_entry *found = NULL;
+	size_t len = strlen(name);
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+		if (strncmp(commands[i]->name, name, len) == 0) {
+			if (found != NULL) {
+				fprintf(stderr, "umllab: `%s` is ambiguous: it could be %s or %s\n", name,
+				    found->name, commands[i]->name);
+				return NULL;
+			}
+			found = commands[i];
+		}
+	}
+	if (found == NULL)
+		fprintf(stderr, "umllab: unknown command `%s`; `umllab --help` lists them\n", name);
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_main_help(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		if (argc > 2 && strcmp(argv[1], "help") == 0) {
+			const struct cmd_entry *cmd = command_find(argv[2]);
+			if (cmd == NULL)
+				return EXIT_USAGE;
+			cmd_print_help(cmd);
+			return EXIT_OK;
+		}
+		print_main_help(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("umllab %s\n", UMLLAB_VERSION);
+		return EXIT_OK;
+	}
+	const struct cmd_entry *cmd = command_find(argv[1]);
+	if (cmd == NULL)
+		return EXIT_USAGE;
+	if (cmd_wants_help(cmd, argc - 1, argv + 1))
+		return EXIT_OK;
+	return cmd->run(argc - 1, argv + 1);
+}

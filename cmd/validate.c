@@ -1,0 +1,33 @@
+/* cmd/validate.c: `umllab validate FILE`: check a topology, start nothing. */
+#include <stdio.h>
+
+#include "cmd/cmd.h"
+#include "core/topology.h"
+
+static int validate_run(int argc, char **argv)
+{
+	if (argc != 2)
+		return cmd_usage_error(&cmd_validate, "expected one topology file");
+	struct lab_diag diag = { 0 };
+	struct lab *lab = lab_load(argv[1], &diag);
+	for (size_t i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.msgs[i]);
+	lab_diag_free(&diag);
+	if (lab == NULL)
+		return EXIT_FAIL;
+	printf("%s: lab %s, %zu instance%s, %zu switch%s: OK\n", argv[1], lab->name,
+	    lab->n_instances, lab->n_instances == 1 ? "" : "s", lab->n_switches,
+	    lab->n_switches == 1 ? "" : "es");
+	lab_free(lab);
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_validate = {
+	.name = "validate",
+	.args = "FILE",
+	.summary = "check a topology file and report every mistake; starts nothing",
+	.help = "Every mistake is reported as FILE:LINE:COLUMN: what is wrong (expected ...).\n"
+	    "Exit status: 0 when the file is valid, 1 when it has mistakes, 2 on usage errors.\n"
+	    "`umllab up` runs the same checks before it starts anything.\n",
+	.run = validate_run,
+};

@@ -1,0 +1,448 @@
+/* core/client.c: finding labs, starting supervisors, relaying requests. */
+#include "core/client.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/control.h"
+#include "core/log.h"
+#include "core/state.h"
+#include "core/supervisor.h"
+#include "core/util.h"
+
+static bool looks_like_file(const char *arg)
+{
+	size_t n = strlen(arg);
+	struct stat st;
+	return strchr(arg, '/') != NULL || (n > 5 && strcmp(arg + n - 5, ".yaml") == 0) ||
+	    (n > 4 && strcmp(arg + n - 4, ".yml") == 0) ||
+	    (stat(arg, &st) == 0 && S_ISREG(st.st_mode));
+}
+
+char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
+{
+	char *root = state_root(cause);
+	if (root == NULL)
+		return NULL;
+	char *name = NULL;
+	if (lab_arg == NULL) {
+		char **names;
+		size_t n = state_running_labs(root, &names);
+		if (n == 0) {
+			set_cause(cause, "no lab is running; start one with `umllab up FILE`");
+		} else if (n > 1) {
+			char *list = xstrdup("");
+			for (size_t i = 0; i < n; i++) {
+				char *next = xasprintf("%s%s%s", list, i ? ", " : "", names[i]);
+				free(list);
+				list = next;
+			}
+			set_cause(cause, "%zu labs are running (%s); name the one you mean", n, list);
+			free(list);
+		} else {
+			name = xstrdup(names[0]);
+		}
+		state_names_free(names, n);
+	} else if (looks_like_file(lab_arg)) {
+		struct lab_diag diag = { 0 };
+		struct lab *lab = lab_load(lab_arg, &diag);
+		if (lab == NULL) {
+			set_cause(cause, "%s", diag.n > 0 ? diag.msgs[0] : "cannot load topology");
+		} else {
+			name = xstrdup(lab->name);
+			lab_free(lab);
+		}
+		lab_diag_free(&diag);
+	} else if (!lab_name_valid(lab_arg)) {
+		set_cause(cause, "%s is neither a lab name ([A-Za-z0-9_-], at most %d characters) "
+		    "nor a topology file", lab_arg, LAB_NAME_MAX);
+	} else {
+		name = xstrdup(lab_arg);
+	}
+	if (name == NULL) {
+		free(root);
+		return NULL;
+	}
+	char *dir = state_lab_dir(root, name, false, cause);
+	if (dir != NULL && must_run && !state_lab_running(dir)) {
+		set_cause(cause, "lab %s is not running (start it with `umllab up FILE`)", name);
+		free(dir);
+		dir = NULL;
+	}
+	free(name);
+	free(root);
+	return dir;
+}
+
+static int control_connect(const char *lab_dir, char **cause)
+{
+	char *path = state_path(lab_dir, STATE_CONTROL);
+	struct sockaddr_un sun;
+	int fd = -1;
+	if (unix_addr_set(&sun, path, cause) != 0)
+		goto out;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		set_cause(cause, "cannot reach the lab's supervisor at %s: %s", path,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+out:
+	free(path);
+	return fd;
+}
+
+int client_request(const char *lab_dir, int argc, char *const argv[], char **cause)
+{
+	int fd = control_connect(lab_dir, cause);
+	if (fd < 0)
+		return -1;
+	size_t len;
+	char *payload = ctl_argv_pack(argc, argv, &len);
+	int rc = ctl_send(fd, CTL_REQUEST, payload, len);
+	free(payload);
+	if (rc != 0) {
+		close(fd);
+		return set_cause(cause, "cannot send a request to the supervisor: %s",
+		    strerror(errno));
+	}
+	int code = -1;
+	for (;;) {
+		struct ctl_msg msg;
+		int r = ctl_recv(fd, &msg, cause);
+		if (r <= 0) {
+			if (r == 0)
+				set_cause(cause, "the supervisor closed the connection without an answer "
+				    "(see %s/%s)", lab_dir, STATE_LOG);
+			break;
+		}
+		if (msg.type == CTL_STDOUT)
+			(void)write_all(1, msg.payload, msg.len);
+		else if (msg.type == CTL_STDERR)
+			(void)write_all(2, msg.payload, msg.len);
+		else if (msg.type == CTL_EXIT && msg.len == sizeof(uint32_t)) {
+			uint32_t v;
+			memcpy(&v, msg.payload, sizeof(v));
+			code = (int)v;
+		}
+		bool done = msg.type == CTL_EXIT;
+		ctl_msg_free(&msg);
+		if (done)
+			break;
+	}
+	close(fd);
+	return code;
+}
+
+/* ---- up ---- */
+
+static void write_text_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		(void)write_all(fd, text, strlen(text));
+		close(fd);
+	}
+}
+
+/* In the grandchild: become the supervisor. Never returns. */
+static void supervisor_daemon(struct lab *lab, const char *lab_dir, int progress_fd)
+{
+	char *log_path = state_path(lab_dir, STATE_LOG);
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (null_fd >= 0)
+		dup2(null_fd, 0);
+	if (log_fd >= 0) {
+		dup2(log_fd, 1);
+		dup2(log_fd, 2);
+	}
+	log_open(log_path, getenv("UMLLAB_DEBUG") != NULL);
+	free(log_path);
+	if (chdir("/") != 0)
+		log_warn("chdir /");
+
+	char *pid_path = state_path(lab_dir, STATE_PIDFILE);
+	char *pid_text = xasprintf("%d\n", (int)getpid());
+	write_text_file(pid_path, pid_text);
+	free(pid_text);
+	free(pid_path);
+	log_info("supervisor of lab %s (%s) starting, pid %d", lab->name, lab->path, (int)getpid());
+
+	int code = supervisor_main(lab, lab_dir, progress_fd);
+	log_info("supervisor exits with code %d", code);
+	log_close();
+	lab_free(lab);
+	_exit(code);
+}
+
+static int lock_lab(const char *lab_dir, char **cause)
+{
+	char *path = state_path(lab_dir, STATE_LOCK);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		set_cause(cause, "cannot open lock file %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+int client_up(struct lab *lab, char **cause)
+{
+	char *root = state_root(cause);
+	if (root == NULL)
+		return -1;
+	char *lab_dir = state_lab_dir(root, lab->name, true, cause);
+	free(root);
+	if (lab_dir == NULL)
+		return -1;
+	int rc = -1;
+	int lock_fd = lock_lab(lab_dir, cause);
+	if (lock_fd == -2) {
+		pid_t pid = state_supervisor_pid(lab_dir);
+		set_cause(cause, "lab %s is already up (supervisor pid %d); see `umllab status %s`, "
+		    "or stop it with `umllab down %s`", lab->name, (int)pid, lab->name, lab->name);
+		goto out;
+	}
+	if (lock_fd < 0)
+		goto out;
+
+	/* Leftovers of a supervisor that died: clear them before starting anew. */
+	if (client_down(lab_dir, NULL) > 0)
+		printf("umllab: cleaned up what a previous supervisor of %s left running\n",
+		    lab->name);
+
+	char *labfile = state_path(lab_dir, STATE_LABFILE);
+	char *text = xasprintf("%s\n", lab->path);
+	write_text_file(labfile, text);
+	free(text);
+	free(labfile);
+
+	int pipe_fds[2];
+	if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+		set_cause(cause, "cannot create a pipe: %s", strerror(errno));
+		close(lock_fd);
+		goto out;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid_t child = fork();
+	if (child < 0) {
+		set_cause(cause, "cannot fork the supervisor: %s", strerror(errno));
+		close(pipe_fds[0]);
+		close(pipe_fds[1]);
+		close(lock_fd);
+		goto out;
+	}
+	if (child == 0) {
+		close(pipe_fds[0]);
+		setsid();
+		pid_t grandchild = fork();
+		if (grandchild != 0)
+			_exit(grandchild < 0 ? 1 : 0);
+		/* The lock travels with this process: held as long as it lives. */
+		supervisor_daemon(lab, lab_dir, pipe_fds[1]);
+	}
+	close(pipe_fds[1]);
+	close(lock_fd);
+	(void)waitpid(child, NULL, 0);
+
+	printf("umllab: starting lab %s from %s\n", lab->name, lab->path);
+	fflush(stdout);
+	FILE *in = fdopen(pipe_fds[0], "r");
+	char line[PROGRESS_LINE_MAX];
+	int result = -1;
+	while (in != NULL && fgets(line, sizeof(line), in) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, "OK") == 0) {
+			result = 0;
+		} else if (strcmp(line, "FAIL") == 0) {
+			result = 1;
+		} else if (line[0] == 'P' && line[1] == ' ') {
+			printf("  %s\n", line + 2);
+			fflush(stdout);
+		} else if (line[0] == 'E' && line[1] == ' ') {
+			fprintf(stderr, "umllab: %s\n", line + 2);
+		}
+	}
+	if (in != NULL)
+		fclose(in);
+	else
+		close(pipe_fds[0]);
+	if (result < 0) {
+		set_cause(cause, "the supervisor of lab %s stopped during bring-up; see %s/%s",
+		    lab->name, lab_dir, STATE_LOG);
+		goto out;
+	}
+	if (result == 0)
+		printf("umllab: lab %s is up; try `umllab status`, `umllab ping`, `umllab down`\n",
+		    lab->name);
+	rc = result;
+out:
+	free(lab_dir);
+	return rc;
+}
+
+/* ---- down ---- */
+
+static bool pid_alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* A pid file may outlive its process and its pid be reused: only a process
+ * running this same program counts as the lab's supervisor. */
+static bool pid_is_supervisor(pid_t pid)
+{
+	char path[64], exe[4096], self[4096];
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	ssize_t a = readlink(path, exe, sizeof(exe) - 1);
+	ssize_t b = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (a <= 0 || b <= 0)
+		return false;
+	exe[a] = self[b] = '\0';
+	return strcmp(exe, self) == 0;
+}
+
+static bool wait_gone(pid_t pid, int ms)
+{
+	for (int waited = 0; waited < ms; waited += 20) {
+		if (!pid_alive(pid))
+			return true;
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return !pid_alive(pid);
+}
+
+/* True when /proc says pid is a UML kernel of this umid. */
+static bool pid_is_uml(pid_t pid, const char *umid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	char buf[8192];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	char *want = xasprintf("umid=%s", umid);
+	bool found = false;
+	for (ssize_t i = 0; i < n && !found; i += (ssize_t)strlen(buf + i) + 1) {
+		buf[n] = '\0';
+		found = strcmp(buf + i, want) == 0;
+	}
+	free(want);
+	return found;
+}
+
+static void remove_matching(const char *dir, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	size_t sl = strlen(suffix);
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (n > sl && strcmp(de->d_name + n - sl, suffix) == 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* Kill the instances a dead supervisor left and remove its sockets.
+ * Returns how many processes it stopped. */
+static int down_orphans(const char *lab_dir)
+{
+	int killed = 0;
+	char *uml_dir = state_path(lab_dir, STATE_UML_DIR);
+	DIR *d = opendir(uml_dir);
+	if (d != NULL) {
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			char *pid_path = xasprintf("%s/%s/pid", uml_dir, de->d_name);
+			FILE *f = fopen(pid_path, "re");
+			long pid = -1;
+			if (f != NULL) {
+				if (fscanf(f, "%ld", &pid) != 1)
+					pid = -1;
+				fclose(f);
+			}
+			if (pid > 1 && pid_is_uml((pid_t)pid, de->d_name)) {
+				killpg((pid_t)pid, SIGKILL);
+				kill((pid_t)pid, SIGKILL);
+				wait_gone((pid_t)pid, 5000);
+				killed++;
+			}
+			unlink(pid_path);
+			char *sock = xasprintf("%s/%s/mconsole", uml_dir, de->d_name);
+			unlink(sock);
+			free(sock);
+			char *sub = xasprintf("%s/%s", uml_dir, de->d_name);
+			rmdir(sub);
+			free(sub);
+			free(pid_path);
+		}
+		closedir(d);
+		rmdir(uml_dir);
+	}
+	free(uml_dir);
+	remove_matching(lab_dir, ".notify");
+	remove_matching(lab_dir, ".ctl");
+	remove_matching(lab_dir, ".cow");
+	char *p = state_path(lab_dir, STATE_CONTROL);
+	unlink(p);
+	free(p);
+	p = state_path(lab_dir, STATE_HOSTFS);
+	rmdir(p);
+	free(p);
+	return killed;
+}
+
+int client_down(const char *lab_dir, char **cause)
+{
+	pid_t sup_pid = state_supervisor_pid(lab_dir);
+	int stopped = 0;
+	if (state_lab_running(lab_dir)) {
+		char *argv[] = { "down" };
+		int code = client_request(lab_dir, 1, argv, cause);
+		if (code != 0 && cause != NULL && *cause != NULL)
+			log_warnx("%s", *cause);
+		stopped = 1;
+	}
+	/* Whatever the supervisor did, make sure it is gone. */
+	if (sup_pid > 0 && pid_is_supervisor(sup_pid) && !wait_gone(sup_pid, 10000)) {
+		kill(sup_pid, SIGKILL);
+		wait_gone(sup_pid, 2000);
+	}
+	stopped += down_orphans(lab_dir);
+	char *p = state_path(lab_dir, STATE_PIDFILE);
+	unlink(p);
+	free(p);
+	return stopped;
+}

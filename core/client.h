@@ -1,0 +1,26 @@
+/* core/client.h: the CLI's side of a lab: find it, start its supervisor, ask it things. */
+#ifndef UMLLAB_CLIENT_H
+#define UMLLAB_CLIENT_H
+
+#include <stdbool.h>
+
+#include "core/topology.h"
+
+/* The state directory of the lab a command acts on. lab_arg is a lab name,
+ * a topology file, or NULL for "the only running lab". With must_run, a lab
+ * without a live supervisor is an error. NULL with *cause on failure. */
+char *client_find_lab(const char *lab_arg, bool must_run, char **cause);
+
+/* Send one request (argv) to the lab's supervisor and copy its answer to
+ * stdout and stderr. Returns the command's exit code, or -1 with *cause. */
+int client_request(const char *lab_dir, int argc, char *const argv[], char **cause);
+
+/* Start a supervisor for lab and follow its bring-up on stdout. Returns the
+ * exit code: 0 up, 1 failed (after stopping what it started). */
+int client_up(struct lab *lab, char **cause);
+
+/* Stop a lab through its supervisor; if that is gone, kill what is left of
+ * the lab by the pid files UML wrote and remove its sockets. */
+int client_down(const char *lab_dir, char **cause);
+
+#endif

@@ -1,0 +1,569 @@
+/* core/instance.c: start, watch and stop one linux.uml process; its state machine. */
+#include "core/instance.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/guest.h"
+#include "core/log.h"
+#include "core/state.h"
+#include "core/util.h"
+#include "mconsole/mconsole.h"
+#include "mconsole/session.h"
+
+#define STARTUP_TIMEOUT_MS 60000
+#define HALT_TIMEOUT_MS 2000
+
+const char *instance_state_name(enum instance_state s)
+{
+	switch (s) {
+	case INSTANCE_STOPPED: return "stopped";
+	case INSTANCE_BOOTING: return "booting";
+	case INSTANCE_CONFIGURING: return "configuring";
+	case INSTANCE_RUNNING: return "running";
+	case INSTANCE_STOPPING: return "stopping";
+	case INSTANCE_FAILED: return "failed";
+	}
+	return "unknown";
+}
+
+int instance_can_exec(const struct instance *inst)
+{
+	return inst->state == INSTANCE_CONFIGURING || inst->state == INSTANCE_RUNNING;
+}
+
+static void instance_set_cause(struct instance *inst, const char *cause)
+{
+	if (cause == NULL)
+		return;
+	free(inst->cause);
+	inst->cause = xstrdup(cause);
+}
+
+/* ---- the kernel command line ---- */
+
+static void argv_push(char ***argv, size_t *n, char *s)
+{
+	*argv = xreallocarray(*argv, *n + 2, sizeof(char *));
+	(*argv)[(*n)++] = s;
+	(*argv)[*n] = NULL;
+}
+
+static char *cidr_text(struct in_addr a, unsigned prefix)
+{
+	char buf[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &a, buf, sizeof(buf));
+	return xasprintf("%s/%u", buf, prefix);
+}
+
+char **instance_argv(const struct instance *inst)
+{
+	const struct lab_instance *c = inst->cfg;
+	const struct instance_env *e = inst->env;
+	char **argv = NULL;
+	size_t n = 0;
+
+	argv_push(&argv, &n, xstrdup(e->kernel));
+	argv_push(&argv, &n, xasprintf("mem=%lluM", (unsigned long long)(c->mem_bytes >> 20)));
+	argv_push(&argv, &n, xasprintf("ubd0=%s,%s", inst->cow_path, e->backing));
+	argv_push(&argv, &n, xstrdup("root=/dev/ubda"));
+	argv_push(&argv, &n, xstrdup("rw"));
+	argv_push(&argv, &n, xasprintf("umid=%s", c->name));
+	argv_push(&argv, &n, xasprintf("uml_dir=%s/%s", e->lab_dir, STATE_UML_DIR));
+	argv_push(&argv, &n, xasprintf("mconsole=notify:%s", inst->notify_path));
+	argv_push(&argv, &n, xstrdup("con0=null,fd:1"));
+	argv_push(&argv, &n, xstrdup("con=null"));
+	argv_push(&argv, &n, xstrdup("ssl=null"));
+	/* Confine hostfs to an empty directory: the host stays invisible. */
+	argv_push(&argv, &n, xasprintf("hostfs=%s/%s", e->lab_dir, STATE_HOSTFS));
+	argv_push(&argv, &n, xstrdup("noreboot"));
+	for (size_t i = 0; i < c->n_ifaces; i++) {
+		const struct lab_iface *f = &c->ifaces[i];
+		const uint8_t *m = f->mac;
+		argv_push(&argv, &n, xasprintf("%s=daemon,%02x:%02x:%02x:%02x:%02x:%02x,unix,%s",
+		    f->name, m[0], m[1], m[2], m[3], m[4], m[5], e->switch_ctl[f->sw]));
+	}
+	argv_push(&argv, &n, xasprintf("umllab.name=%s", c->name));
+
+	/* Addresses and routes travel on the kernel command line: one shared
+	 * image serves every instance. */
+	char *list = NULL;
+	for (size_t i = 0; i < c->n_ifaces; i++) {
+		const struct lab_iface *f = &c->ifaces[i];
+		if (!f->has_addr)
+			continue;
+		char *cidr = cidr_text(f->addr, f->prefix);
+		char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", f->name, cidr);
+		free(cidr);
+		free(list);
+		list = next;
+	}
+	if (list != NULL) {
+		argv_push(&argv, &n, xasprintf("umllab.ip=%s", list));
+		free(list);
+		list = NULL;
+	}
+	for (size_t i = 0; i < c->n_routes; i++) {
+		const struct lab_route *r = &c->routes[i];
+		char via[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &r->via, via, sizeof(via));
+		char *to = r->is_default ? xstrdup("default") : cidr_text(r->to, r->prefix);
+		char *next = xasprintf("%s%s%s@%s", list ? list : "", list ? "," : "", to, via);
+		free(to);
+		free(list);
+		list = next;
+	}
+	if (list != NULL) {
+		argv_push(&argv, &n, xasprintf("umllab.route=%s", list));
+		free(list);
+	}
+	if (c->forward)
+		argv_push(&argv, &n, xstrdup("umllab.forward=1"));
+	return argv;
+}
+
+void instance_argv_free(char **argv)
+{
+	if (argv == NULL)
+		return;
+	for (char **p = argv; *p != NULL; p++)
+		free(*p);
+	free(argv);
+}
+
+char *instance_log_tail(const struct instance *inst, int max_lines)
+{
+	int fd = open(inst->log_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return xstrdup("");
+	char buf[4096];
+	off_t size = lseek(fd, 0, SEEK_END);
+	off_t from = size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
+	close(fd);
+	if (n <= 0)
+		return xstrdup("");
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	char *start = buf + n;
+	for (int lines = 0; start > buf; start--) {
+		if (start[-1] == '\n' && ++lines == max_lines)
+			break;
+	}
+	return xstrdup(start);
+}
+
+/* ---- process and sockets ---- */
+
+static char *wait_status_text(int status)
+{
+	if (WIFEXITED(status))
+		return xasprintf("linux.uml exited with status %d", WEXITSTATUS(status));
+	if (WIFSIGNALED(status))
+		return xasprintf("linux.uml was killed by signal %d (%s)", WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+	return xasprintf("linux.uml ended with wait status %#x", status);
+}
+
+static void instance_close_io(struct instance *inst)
+{
+	struct ev_loop *loop = inst->env->loop;
+	ev_timer_stop(loop, &inst->timer);
+	if (inst->guest != NULL) {
+		guest_fail_all(inst->guest, "the instance's kernel stopped");
+		guest_attach(inst->guest, NULL);
+	}
+	inst->startup_id = 0;
+	mconsole_session_free(inst->mc);
+	inst->mc = NULL;
+	if (inst->notify_fd >= 0) {
+		ev_io_stop(loop, &inst->notify_w);
+		close(inst->notify_fd);
+		inst->notify_fd = -1;
+		unlink(inst->notify_path);
+	}
+}
+
+static void instance_kill(struct instance *inst)
+{
+	if (inst->pid > 0) {
+		/* The UML main process leads its own process group, which holds
+		 * every host process of that kernel. */
+		if (killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
+			log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
+	}
+}
+
+static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
+{
+	(void)revents;
+	struct instance *inst = w->data;
+	ev_child_stop(loop, w);
+	inst->last_exit = w->rstatus;
+	/* Helpers of the dead kernel may linger in its process group. */
+	instance_kill(inst);
+	inst->pid = 0;
+	char *why = wait_status_text(w->rstatus);
+	log_info("%s: %s", inst->cfg->name, why);
+	instance_handle_detail(inst, INSTANCE_EV_EXITED, why);
+	free(why);
+}
+
+static void instance_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct instance *inst = w->data;
+	instance_handle(inst, INSTANCE_EV_TIMEOUT);
+}
+
+static void instance_on_notify(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct instance *inst = w->data;
+	char buf[MCONSOLE_NOTIFY_SIZE];
+	/* Bounded: one batch per wakeup so a chatty guest cannot starve the loop. */
+	for (int i = 0; i < 64 && inst->notify_fd >= 0; i++) {
+		ssize_t n = recv(inst->notify_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		struct mconsole_notify msg;
+		if (mconsole_notify_decode(buf, (size_t)n, &msg) != 0) {
+			log_warnx("%s: malformed mconsole notification ignored", inst->cfg->name);
+			continue;
+		}
+		switch (msg.type) {
+		case MCONSOLE_NOTIFY_SOCKET:
+			log_debug("%s: kernel up, mconsole at %s", inst->cfg->name, msg.data);
+			break;
+		case MCONSOLE_NOTIFY_PANIC: {
+			char *why = xasprintf("kernel panic: %s", msg.data);
+			log_info("%s: %s", inst->cfg->name, why);
+			instance_handle_detail(inst, INSTANCE_EV_PANIC, why);
+			free(why);
+			break;
+		}
+		case MCONSOLE_NOTIFY_HANG:
+			log_info("%s: the guest's watchdog reports a hang", inst->cfg->name);
+			break;
+		case MCONSOLE_NOTIFY_USER: {
+			const char *text = NULL;
+			size_t text_len = 0;
+			switch (guest_on_notify(inst->guest, msg.data, msg.len, &text, &text_len)) {
+			case GUEST_EVENT_READY:
+				instance_handle(inst, INSTANCE_EV_AGENT_READY);
+				break;
+			case GUEST_EVENT_FAIL: {
+				char *why = xasprintf("the guest could not configure itself: %.*s",
+				    (int)text_len, text);
+				instance_handle_detail(inst, INSTANCE_EV_GUEST_FAIL, why);
+				free(why);
+				break;
+			}
+			case GUEST_EVENT_NONE:
+				break;
+			}
+			break;
+		}
+		default:
+			log_debug("%s: notification of unknown type %u", inst->cfg->name, msg.type);
+		}
+	}
+}
+
+static int instance_spawn(struct instance *inst, char **cause)
+{
+	const struct instance_env *e = inst->env;
+	inst->notify_fd = mconsole_notify_open(inst->notify_path, cause);
+	if (inst->notify_fd < 0)
+		return -1;
+	ev_io_init(&inst->notify_w, instance_on_notify, inst->notify_fd, EV_READ);
+	inst->notify_w.data = inst;
+	ev_io_start(e->loop, &inst->notify_w);
+
+	/* A fresh disk each start for now: a copy-on-write file made over
+	 * another image would refuse to boot. */
+	unlink(inst->cow_path);
+
+	int log_fd = open(inst->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (log_fd < 0) {
+		set_cause(cause, "cannot open console log %s: %s", inst->log_path, strerror(errno));
+		goto fail;
+	}
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	char **argv = instance_argv(inst);
+	{
+		char *line = xstrdup("");
+		for (char **p = argv; *p != NULL; p++) {
+			char *next = xasprintf("%s%s%s", line, line[0] ? " " : "", *p);
+			free(line);
+			line = next;
+		}
+		dprintf(log_fd, "--- umllab: starting %s\n", line);
+		log_debug("%s: %s", inst->cfg->name, line);
+		free(line);
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* Only async-signal-safe calls from here: the supervisor has threads. */
+		setsid();
+		if (null_fd >= 0)
+			dup2(null_fd, 0);
+		dup2(log_fd, 1);
+		dup2(log_fd, 2);
+		execv(argv[0], argv);
+		static const char msg[] = "umllab: cannot execute the UML kernel\n";
+		(void)!write(2, msg, sizeof(msg) - 1);
+		_exit(127);
+	}
+	int fork_errno = errno;
+	instance_argv_free(argv);
+	close(log_fd);
+	if (null_fd >= 0)
+		close(null_fd);
+	if (pid < 0) {
+		set_cause(cause, "cannot fork for %s: %s", inst->cfg->name, strerror(fork_errno));
+		goto fail;
+	}
+	inst->pid = pid;
+	inst->started_ms = clock_ms();
+	inst->ready_ms = 0;
+	ev_child_init(&inst->child_w, instance_on_child, pid, 0);
+	inst->child_w.data = inst;
+	ev_child_start(e->loop, &inst->child_w);
+
+	inst->mc = mconsole_session_new(e->loop, inst->mconsole_path, cause);
+	if (inst->mc == NULL) {
+		instance_kill(inst);
+		return -1;	/* the child watcher reports the exit */
+	}
+	guest_attach(inst->guest, inst->mc);
+	ev_timer_set(&inst->timer, e->boot_timeout_ms / 1000.0, 0.);
+	ev_timer_start(e->loop, &inst->timer);
+	log_info("%s: started, pid %d", inst->cfg->name, (int)pid);
+	return 0;
+fail:
+	instance_close_io(inst);
+	return -1;
+}
+
+/* ---- startup commands ---- */
+
+static void startup_run_next(struct instance *inst);
+
+static void startup_on_output(void *arg, const char *data, size_t len)
+{
+	struct instance *inst = arg;
+	int fd = open(inst->log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)write_all(fd, data, len);
+		close(fd);
+	}
+}
+
+static void startup_on_done(void *arg, int status, const char *error)
+{
+	struct instance *inst = arg;
+	const char *cmd = inst->cfg->startup[inst->startup_next];
+	inst->startup_id = 0;
+	if (status != 0)
+		log_warnx("%s: startup command \"%s\" %s%s", inst->cfg->name, cmd,
+		    status < 0 ? "failed: " : "exited with a non-zero status",
+		    status < 0 ? error : "");
+	inst->startup_next++;
+	startup_run_next(inst);
+}
+
+static void startup_run_next(struct instance *inst)
+{
+	if (inst->startup_next >= inst->cfg->n_startup) {
+		instance_handle(inst, INSTANCE_EV_STARTUP_DONE);
+		return;
+	}
+	const char *cmd = inst->cfg->startup[inst->startup_next];
+	int fd = open(inst->log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd >= 0) {
+		dprintf(fd, "--- umllab: startup: %s\n", cmd);
+		close(fd);
+	}
+	inst->startup_id = guest_exec(inst->guest, cmd, STARTUP_TIMEOUT_MS, startup_on_output,
+	    startup_on_done, inst);
+	if (inst->startup_id == 0)
+		instance_handle_detail(inst, INSTANCE_EV_GUEST_FAIL,
+		    "the kernel went away before its startup commands ran");
+}
+
+/* ---- the state machine ---- */
+
+typedef void (*instance_action)(struct instance *inst, const char *detail);
+
+static void act_spawn(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	char *cause = NULL;
+	free(inst->cause);
+	inst->cause = NULL;
+	if (instance_spawn(inst, &cause) != 0) {
+		inst->state = INSTANCE_FAILED;
+		instance_set_cause(inst, cause);
+		free(cause);
+	}
+}
+
+static void act_configure(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	ev_timer_stop(inst->env->loop, &inst->timer);
+	inst->startup_next = 0;
+	startup_run_next(inst);
+}
+
+static void act_running(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	inst->ready_ms = clock_ms();
+	log_info("%s: running (%.1f s after start)", inst->cfg->name,
+	    (double)(inst->ready_ms - inst->started_ms) / 1000.0);
+}
+
+static void act_fail(struct instance *inst, const char *detail)
+{
+	instance_set_cause(inst, detail);
+	log_warnx("%s: %s", inst->cfg->name, inst->cause ? inst->cause : "failed");
+	instance_kill(inst);
+}
+
+static void act_timeout_boot(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	char *why = xasprintf("did not finish booting within %u s", inst->env->boot_timeout_ms / 1000);
+	act_fail(inst, why);
+	free(why);
+}
+
+static void act_exited(struct instance *inst, const char *detail)
+{
+	/* A failure recorded before the exit (panic, timeout) says more. */
+	if (inst->cause == NULL || inst->state == INSTANCE_STOPPED)
+		instance_set_cause(inst, detail);
+	instance_close_io(inst);
+}
+
+static void act_halt(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	ev_timer_stop(inst->env->loop, &inst->timer);
+	if (inst->mc != NULL)
+		mconsole_session_request(inst->mc, "halt", HALT_TIMEOUT_MS, NULL, NULL);
+	ev_timer_set(&inst->timer, inst->env->stop_grace_ms / 1000.0, 0.);
+	ev_timer_start(inst->env->loop, &inst->timer);
+}
+
+static void act_kill(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	log_info("%s: did not halt in time; killing it", inst->cfg->name);
+	instance_kill(inst);
+}
+
+#define S(x) (1u << INSTANCE_##x)
+#define ALIVE (S(BOOTING) | S(CONFIGURING) | S(RUNNING))
+
+static const struct instance_transition {
+	unsigned from;			/* mask of states */
+	enum instance_event event;
+	enum instance_state to;
+	instance_action action;
+} instance_table[] = {
+	{ S(STOPPED) | S(FAILED), INSTANCE_EV_START, INSTANCE_BOOTING, act_spawn },
+	{ S(BOOTING), INSTANCE_EV_AGENT_READY, INSTANCE_CONFIGURING, act_configure },
+	{ S(CONFIGURING), INSTANCE_EV_STARTUP_DONE, INSTANCE_RUNNING, act_running },
+	{ S(BOOTING) | S(CONFIGURING), INSTANCE_EV_GUEST_FAIL, INSTANCE_FAILED, act_fail },
+	{ S(BOOTING) | S(CONFIGURING), INSTANCE_EV_TIMEOUT, INSTANCE_FAILED, act_timeout_boot },
+	{ ALIVE, INSTANCE_EV_PANIC, INSTANCE_FAILED, act_fail },
+	{ ALIVE | S(FAILED), INSTANCE_EV_EXITED, INSTANCE_FAILED, act_exited },
+	{ S(STOPPING), INSTANCE_EV_EXITED, INSTANCE_STOPPED, act_exited },
+	{ S(STOPPING), INSTANCE_EV_TIMEOUT, INSTANCE_STOPPING, act_kill },
+	{ ALIVE, INSTANCE_EV_STOP, INSTANCE_STOPPING, act_halt },
+};
+
+void instance_handle_detail(struct instance *inst, enum instance_event ev, const char *detail)
+{
+	/* A failed instance whose process still runs is stopped by killing it. */
+	if (ev == INSTANCE_EV_STOP && inst->state == INSTANCE_FAILED && inst->pid > 0) {
+		inst->state = INSTANCE_STOPPING;
+		instance_kill(inst);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(instance_table) / sizeof(instance_table[0]); i++) {
+		const struct instance_transition *t = &instance_table[i];
+		if (t->event != ev || !(t->from & (1u << inst->state)))
+			continue;
+		enum instance_state before = inst->state;
+		inst->state = t->to;
+		t->action(inst, detail);
+		if (inst->state != before) {
+			log_debug("%s: %s -> %s", inst->cfg->name, instance_state_name(before),
+			    instance_state_name(inst->state));
+			if (inst->env->on_change != NULL)
+				inst->env->on_change(inst, inst->env->arg);
+		}
+		return;
+	}
+	log_debug("%s: event %d ignored in state %s", inst->cfg->name, (int)ev,
+	    instance_state_name(inst->state));
+}
+
+void instance_handle(struct instance *inst, enum instance_event ev)
+{
+	instance_handle_detail(inst, ev, NULL);
+}
+
+void instance_init(struct instance *inst, const struct lab_instance *cfg,
+    const struct instance_env *env)
+{
+	memset(inst, 0, sizeof(*inst));
+	inst->cfg = cfg;
+	inst->env = env;
+	inst->state = INSTANCE_STOPPED;
+	inst->notify_fd = -1;
+	inst->notify_path = state_path(env->lab_dir, "%s.notify", cfg->name);
+	inst->cow_path = state_path(env->lab_dir, "%s.cow", cfg->name);
+	inst->log_path = state_path(env->lab_dir, "%s.log", cfg->name);
+	inst->umid_dir = state_path(env->lab_dir, "%s/%s", STATE_UML_DIR, cfg->name);
+	inst->mconsole_path = xasprintf("%s/mconsole", inst->umid_dir);
+	inst->guest = guest_new(env->loop, cfg->name);
+	ev_timer_init(&inst->timer, instance_on_timer, 0., 0.);
+	inst->timer.data = inst;
+}
+
+void instance_release(struct instance *inst)
+{
+	if (inst->pid > 0) {
+		instance_kill(inst);
+		ev_child_stop(inst->env->loop, &inst->child_w);
+		(void)waitpid(inst->pid, NULL, 0);
+		inst->pid = 0;
+	}
+	instance_close_io(inst);
+	guest_free(inst->guest);
+	free(inst->cause);
+	free(inst->notify_path);
+	free(inst->cow_path);
+	free(inst->log_path);
+	free(inst->umid_dir);
+	free(inst->mconsole_path);
+	memset(inst, 0, sizeof(*inst));
+	inst->notify_fd = -1;
+}

@@ -1,0 +1,143 @@
+/* core/state.c: the state directory of labs: location, permissions, discovery. */
+#include "core/state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+static int dir_make_private(const char *path, char **cause)
+{
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return set_cause(cause, "cannot create state directory %s: %s", path,
+		    strerror(errno));
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return set_cause(cause, "cannot read state directory %s: %s", path,
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return set_cause(cause, "state directory %s is not a directory; remove it or "
+		    "set UMLLAB_STATE_DIR elsewhere", path);
+	if (st.st_uid != getuid())
+		return set_cause(cause, "state directory %s belongs to uid %u, not to you (uid %u); "
+		    "set UMLLAB_STATE_DIR to a directory of your own",
+		    path, (unsigned)st.st_uid, (unsigned)getuid());
+	if ((st.st_mode & 0077) != 0 && chmod(path, 0700) != 0)
+		return set_cause(cause, "cannot make state directory %s private: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+char *state_root(char **cause)
+{
+	const char *env = getenv("UMLLAB_STATE_DIR");
+	char *root;
+	if (env != NULL && env[0] != '\0') {
+		root = xstrdup(env);
+	} else if ((env = getenv("XDG_RUNTIME_DIR")) != NULL && env[0] == '/' &&
+	    access(env, W_OK) == 0) {
+		root = xasprintf("%s/umllab", env);
+	} else {
+		root = xasprintf("/tmp/umllab-%u", (unsigned)getuid());
+	}
+	if (dir_make_private(root, cause) != 0) {
+		free(root);
+		return NULL;
+	}
+	return root;
+}
+
+char *state_lab_dir(const char *root, const char *lab, bool create, char **cause)
+{
+	char *dir = xasprintf("%s/%s", root, lab);
+	if (create && dir_make_private(dir, cause) != 0) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+char *state_path(const char *lab_dir, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *name = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *path = xasprintf("%s/%s", lab_dir, name);
+	free(name);
+	return path;
+}
+
+bool state_lab_running(const char *lab_dir)
+{
+	char *path = state_path(lab_dir, STATE_CONTROL);
+	struct sockaddr_un sun;
+	bool up = false;
+	if (unix_addr_set(&sun, path, NULL) == 0) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0) {
+			up = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+			close(fd);
+		}
+	}
+	free(path);
+	return up;
+}
+
+static int name_compare(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t state_running_labs(const char *root, char ***names)
+{
+	size_t n = 0;
+	*names = NULL;
+	DIR *d = opendir(root);
+	if (d == NULL)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *dir = xasprintf("%s/%s", root, de->d_name);
+		if (state_lab_running(dir)) {
+			*names = xreallocarray(*names, n + 1, sizeof(char *));
+			(*names)[n++] = xstrdup(de->d_name);
+		}
+		free(dir);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(*names, n, sizeof(char *), name_compare);
+	return n;
+}
+
+pid_t state_supervisor_pid(const char *lab_dir)
+{
+	char *path = state_path(lab_dir, STATE_PIDFILE);
+	FILE *f = fopen(path, "re");
+	free(path);
+	if (f == NULL)
+		return -1;
+	long pid = -1;
+	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1)
+		pid = -1;
+	fclose(f);
+	return (pid_t)pid;
+}
+
+void state_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}

@@ -1,0 +1,43 @@
+/* core/state.h: where a lab's sockets, logs and disks live on the host.
+ *
+ * Root: $UMLLAB_STATE_DIR, else $XDG_RUNTIME_DIR/umllab, else /tmp/umllab-$UID;
+ * one private (0700) directory per lab below it. Every path of a lab is
+ * derived from that directory and a name, never stored twice. */
+#ifndef UMLLAB_STATE_H
+#define UMLLAB_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* The state root, created 0700 if missing. Refuses a root that is not a
+ * directory owned by us, or that others can write. */
+char *state_root(char **cause);
+
+/* ROOT/LAB, created 0700 if create is set. */
+char *state_lab_dir(const char *root, const char *lab, bool create, char **cause);
+
+/* A path inside a lab directory: state_path(dir, "%s.notify", "umlA"). */
+char *state_path(const char *lab_dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Fixed names inside a lab directory. */
+#define STATE_CONTROL "control"		/* the supervisor's control socket */
+#define STATE_LOCK "lock"		/* flock()ed by the supervisor while it lives */
+#define STATE_PIDFILE "supervisor.pid"
+#define STATE_LOG "supervisor.log"
+#define STATE_LABFILE "labfile"		/* absolute path of the topology file */
+#define STATE_UML_DIR "uml"		/* uml_dir=; UML writes uml/NAME/{pid,mconsole} */
+#define STATE_HOSTFS "hostfs"		/* the empty directory hostfs= confines guests to */
+
+/* Names of the running labs under root (a supervisor answers on its control
+ * socket), sorted. Returns their number; *names is a malloc'd array. */
+size_t state_running_labs(const char *root, char ***names);
+
+/* True when the lab directory has a live supervisor on its control socket. */
+bool state_lab_running(const char *lab_dir);
+
+/* The supervisor's pid from its pid file, or -1. */
+pid_t state_supervisor_pid(const char *lab_dir);
+
+void state_names_free(char **names, size_t n);
+
+#endif

@@ -1,0 +1,51 @@
+/* core/supervisor.h: the background process that owns one lab's switches and instances. */
+#ifndef UMLLAB_SUPERVISOR_H
+#define UMLLAB_SUPERVISOR_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/instance.h"
+#include "core/topology.h"
+
+struct sw;
+struct conn;
+
+struct supervisor {
+	struct lab *lab;
+	char *lab_dir;
+	struct ev_loop *loop;
+	struct instance_env env;
+	struct instance *instances;	/* lab->n_instances of them */
+	struct sw **switches;		/* lab->n_switches of them */
+	char *backing;
+	uint64_t started_ms;
+
+	int ctl_fd;
+	ev_io ctl_w;
+	struct conn *conns;
+	ev_signal sig_term, sig_int;
+
+	int progress_fd;		/* to the `umllab up` that started us; -1 after */
+	bool bringing_up;
+	bool stopping;
+	bool finished;			/* everything stopped and cleaned up */
+	int exit_code;
+};
+
+/* Run the supervisor of lab in this (already daemonized) process: prepare
+ * the image, start the switches and instances, report progress on
+ * progress_fd (closed once the lab is up or has failed), then serve the
+ * control socket until `down`. Returns the process's exit code. */
+int supervisor_main(struct lab *lab, const char *lab_dir, int progress_fd);
+
+/* Progress lines on the pipe to `umllab up`: "P text" (progress), "E text"
+ * (an error line), then "OK" or "FAIL" last. */
+#define PROGRESS_LINE_MAX 4096
+
+/* The lab's status as text or JSON (malloc'd). */
+char *status_render(const struct supervisor *sup, bool json);
+
+#endif

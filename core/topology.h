@@ -1,0 +1,99 @@
+/* core/topology.h: a lab as its YAML file describes it, and the loader that checks it.
+ *
+ * Leaf module: depends on libyaml and core/util only, so tests/unit/test_topology
+ * links it alone. Every mistake in a file is reported (not just the first), each
+ * as "FILE:LINE:COLUMN: what is wrong (what was expected)". */
+#ifndef UMLLAB_TOPOLOGY_H
+#define UMLLAB_TOPOLOGY_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LAB_NAME_MAX 32		/* names match [A-Za-z0-9_-]{1,32} */
+#define LAB_IFACE_MAX 16	/* eth0 .. eth15 */
+#define LAB_MEM_DEFAULT (64ULL << 20)
+
+enum lab_switch_mode {
+	LAB_SWITCH_LEARNING,	/* `mode: switch`, the default */
+	LAB_SWITCH_HUB,		/* `mode: hub` */
+};
+
+struct lab_switch {
+	char name[LAB_NAME_MAX + 1];
+	enum lab_switch_mode mode;
+	int line, column;	/* where it is defined, 1-based */
+};
+
+struct lab_iface {
+	char name[8];		/* "eth0" */
+	unsigned index;		/* N of ethN */
+	size_t sw;		/* index into lab->switches */
+	bool has_addr;
+	struct in_addr addr;	/* network byte order */
+	unsigned prefix;	/* 0..32 */
+	uint8_t mac[6];		/* from `mac:`, else lab_default_mac() */
+	bool mac_given;
+	int line, column;
+};
+
+struct lab_route {
+	bool is_default;	/* `to: default` */
+	struct in_addr to;	/* network address (host bits zero) */
+	unsigned prefix;
+	struct in_addr via;
+	int line, column;
+};
+
+struct lab_instance {
+	char name[LAB_NAME_MAX + 1];
+	uint64_t mem_bytes;		/* `mem:`, default LAB_MEM_DEFAULT */
+	struct lab_iface *ifaces;	/* sorted by index */
+	size_t n_ifaces;
+	struct lab_route *routes;
+	size_t n_routes;
+	bool forward;			/* `forward: true` */
+	char **startup;			/* `startup:` shell commands, in order */
+	size_t n_startup;
+	int line, column;
+};
+
+struct lab {
+	char name[LAB_NAME_MAX + 1];	/* `name:`, default the file's base name */
+	char *path;			/* absolute path of the file it came from */
+	struct lab_switch *switches;	/* in file order */
+	size_t n_switches;
+	struct lab_instance *instances;	/* in file order */
+	size_t n_instances;
+};
+
+/* Every message the loader produced, in file order. */
+struct lab_diag {
+	char **msgs;
+	size_t n;
+};
+
+/* Load and validate a topology file. Returns NULL when there was any mistake;
+ * diag then holds every one. diag may hold warnings even on success (none yet). */
+struct lab *lab_load(const char *path, struct lab_diag *diag);
+
+/* Same, from text in memory; `display_name` stands for the file in messages
+ * and gives the default lab name. */
+struct lab *lab_load_string(const char *text, size_t len, const char *display_name,
+    struct lab_diag *diag);
+
+void lab_free(struct lab *lab);
+void lab_diag_free(struct lab_diag *diag);
+
+const struct lab_instance *lab_instance_find(const struct lab *lab, const char *name);
+const struct lab_switch *lab_switch_find(const struct lab *lab, const char *name);
+
+/* True when s is a valid lab, switch or instance name. */
+bool lab_name_valid(const char *s);
+
+/* The stable default MAC of an interface: locally administered, unicast, derived
+ * from the lab, instance and interface names. */
+void lab_default_mac(const char *lab, const char *instance, const char *iface, uint8_t mac[6]);
+
+#endif
