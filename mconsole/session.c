@@ -102,7 +102,7 @@ static void session_on_read(struct ev_loop *loop, ev_io *w, int revents)
 		memcpy(s->reply + s->reply_len, r.data, r.len);
 		s->reply_len += r.len;
 		s->reply[s->reply_len] = '\0';
-		s->reply_err = r.err;
+		s->reply_err |= r.err;	/* the kernel flags only one part */
 		if (r.more) {
 			ev_timer_stop(s->loop, &s->timer);
 			ev_timer_set(&s->timer, s->head->timeout_ms / 1000.0, 0.);

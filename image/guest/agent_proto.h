@@ -9,7 +9,9 @@
  *                  MCONSOLE_USER_NOTIFY datagram.
  *
  * host -> guest, one `log` request per chunk of the command:
- *     "umllab:x ID SEQ FLAG B64"
+ *     "umllab:x ID SEQ FLAG B64\n"
+ *   (the newline matters: without it the record stays invisible in
+ *   /dev/kmsg until the kernel logs something else)
  *   ID   decimal request id chosen by the host (unique per boot of the guest)
  *   SEQ  decimal chunk number from 0
  *   FLAG 'm' (more chunks follow) or 'e' (last chunk)
