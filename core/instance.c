@@ -415,8 +415,7 @@ static void act_spawn(struct instance *inst, const char *detail)
 	free(inst->cause);
 	inst->cause = NULL;
 	if (instance_spawn(inst, &cause) != 0) {
-		inst->state = INSTANCE_FAILED;
-		instance_set_cause(inst, cause);
+		instance_handle_detail(inst, INSTANCE_EV_SPAWN_FAILED, cause);
 		free(cause);
 	}
 }
@@ -487,6 +486,7 @@ static const struct instance_transition {
 	instance_action action;
 } instance_table[] = {
 	{ S(STOPPED) | S(FAILED), INSTANCE_EV_START, INSTANCE_BOOTING, act_spawn },
+	{ S(BOOTING), INSTANCE_EV_SPAWN_FAILED, INSTANCE_FAILED, act_fail },
 	{ S(BOOTING), INSTANCE_EV_AGENT_READY, INSTANCE_CONFIGURING, act_configure },
 	{ S(CONFIGURING), INSTANCE_EV_STARTUP_DONE, INSTANCE_RUNNING, act_running },
 	{ S(BOOTING) | S(CONFIGURING), INSTANCE_EV_GUEST_FAIL, INSTANCE_FAILED, act_fail },
@@ -513,7 +513,9 @@ void instance_handle_detail(struct instance *inst, enum instance_event ev, const
 		enum instance_state before = inst->state;
 		inst->state = t->to;
 		t->action(inst, detail);
-		if (inst->state != before) {
+		/* An action may feed a further event (no startup commands: straight
+		 * to running); that nested transition has told the supervisor. */
+		if (inst->state == t->to && t->to != before) {
 			log_debug("%s: %s -> %s", inst->cfg->name, instance_state_name(before),
 			    instance_state_name(inst->state));
 			if (inst->env->on_change != NULL)

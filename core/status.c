@@ -93,12 +93,15 @@ char *status_render(const struct supervisor *sup, bool json)
 		sb_json_string(&b, lab->path);
 		sb_printf(&b, ",\"state_dir\":");
 		sb_json_string(&b, sup->lab_dir);
+		sb_printf(&b, ",\"image\":");
+		sb_json_string(&b, sup->backing != NULL ? sup->backing : "");
 		sb_printf(&b, ",\"supervisor_pid\":%d,\"uptime_s\":%llu,\"instances\":[",
 		    (int)getpid(), (unsigned long long)((now - sup->started_ms) / 1000));
 	} else {
 		char *up = uptime_text(now - sup->started_ms);
-		sb_printf(&b, "lab %s  (%s)\nsupervisor pid %d, up %s, state %s\n\n", lab->name,
-		    lab->path, (int)getpid(), up, sup->lab_dir);
+		sb_printf(&b, "lab %s  (%s)\nsupervisor pid %d, up %s, state %s\nimage %s\n\n",
+		    lab->name, lab->path, (int)getpid(), up, sup->lab_dir,
+		    sup->backing != NULL ? sup->backing : "-");
 		free(up);
 		sb_printf(&b, "%-12s %-12s %-8s %-8s %s\n", "INSTANCE", "STATE", "PID", "UPTIME",
 		    "ADDRESSES");

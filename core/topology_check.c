@@ -1,0 +1,960 @@
+/* core/topology_check.c: check a topology's node tree against the format (docs/topology.md) and build struct lab. */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/topology_tree.h"
+#include "core/util.h"
+
+#define STARTUP_CMD_MAX 4096
+#define MEM_MIN (16ULL << 20)
+#define MEM_MAX (4ULL << 30)
+#define NAME_RULE "1-32 characters from A-Z a-z 0-9 _ -"
+#define IP_EXAMPLE "ADDRESS/PREFIX such as 10.0.0.1/24"
+#define ROUTE_EXAMPLE "{to: 10.0.2.0/24, via: 10.0.1.254}"
+
+/* One use of an address or MAC in the lab, to find the ones given twice. */
+struct use {
+	uint64_t key;
+	int line, column;
+	bool given;		/* MAC: from `mac:` rather than the default */
+	char who[64];		/* "eth0 of umlA" */
+};
+
+struct checker {
+	struct topo_report *r;
+	struct lab *lab;
+	const char *lab_name;		/* for default MACs, even when not a valid name */
+	const struct ynode *switches;	/* the raw `switches:` mapping, or NULL */
+	bool switches_bad;		/* `switches:` is not a mapping: undefined switches are noise */
+	struct use *addrs, *macs;
+	size_t n_addrs, n_macs;
+};
+
+struct field {
+	const char *name;
+	const struct ynode *key, *val;
+};
+
+/* ---- small helpers ---- */
+
+static const char *kind(const struct ynode *n)
+{
+	if (ynode_is_null(n))
+		return "empty";
+	switch (n->type) {
+	case YNODE_SEQUENCE:
+		return "a list";
+	case YNODE_MAPPING:
+		return "a mapping";
+	default:
+		return "a single value";
+	}
+}
+
+/* Where to point for a value: the value itself, or its key when there is nothing to point at. */
+static const struct ynode *at(const struct ynode *key, const struct ynode *val)
+{
+	return (val == NULL || ynode_is_null(val)) ? key : val;
+}
+
+static void use_add(struct use **v, size_t *n, uint64_t key, int line, int column, bool given,
+    const char *iface, const char *inst)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	struct use *u = &(*v)[(*n)++];
+	u->key = key;
+	u->line = line;
+	u->column = column;
+	u->given = given;
+	snprintf(u->who, sizeof(u->who), "%s of %s", iface, inst);
+}
+
+static int use_cmp(const void *a, const void *b)
+{
+	const struct use *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return (x->column > y->column) - (x->column < y->column);
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[33];
+	if (la > 32 || lb > 32)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* Fill the known fields of a mapping; report keys that are not names or not known. */
+static void map_fields(struct checker *c, const struct ynode *map, struct field *f, size_t nf,
+    const char *where)
+{
+	char allowed[128] = "";
+	for (size_t i = 0; i < nf; i++) {
+		f[i].key = f[i].val = NULL;
+		snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed), "%s%s",
+		    i ? ", " : "", f[i].name);
+	}
+	for (size_t k = 0; k + 1 < map->n_kids; k += 2) {
+		const struct ynode *key = map->kids[k], *val = map->kids[k + 1];
+		if (key->dup || key->type == YNODE_ALIAS)
+			continue;
+		if (key->type != YNODE_SCALAR) {
+			topo_error(c->r, key->line, key->column, "a key %s is %s (expected one of: %s)",
+			    where, kind(key), allowed);
+			continue;
+		}
+		size_t i;
+		for (i = 0; i < nf; i++)
+			if (strcmp(key->str, f[i].name) == 0 && strlen(f[i].name) == key->len)
+				break;
+		if (i < nf) {
+			f[i].key = key;
+			f[i].val = val;
+			continue;
+		}
+		if (val->type == YNODE_ALIAS && strcmp(key->str, "<<") == 0)
+			continue;	/* a merge key: its alias is already reported */
+		const char *guess = NULL;
+		for (i = 0; i < nf && guess == NULL; i++)
+			if (strcasecmp(key->str, f[i].name) == 0 ||
+			    edit_distance(key->str, f[i].name) <= 2)
+				guess = f[i].name;
+		if (guess)
+			topo_error(c->r, key->line, key->column,
+			    "unknown key `%s` %s (expected one of: %s; did you mean `%s`?)",
+			    key->show, where, allowed, guess);
+		else
+			topo_error(c->r, key->line, key->column, "unknown key `%s` %s (expected one of: %s)",
+			    key->show, where, allowed);
+	}
+}
+
+/* Every message about a bad value has one shape: "KEY `VALUE` of OWNER is wrong (expected ...)". */
+static void value_error(struct checker *c, const struct ynode *s, const char *key, const char *owner,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void value_error(struct checker *c, const struct ynode *s, const char *key, const char *owner,
+    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *rest = xvasprintf(fmt, ap);
+	va_end(ap);
+	topo_error(c->r, s->line, s->column, "%s `%s` of %s %s", key, s->show, owner, rest);
+	free(rest);
+}
+
+/* The value of `key` as a scalar, or NULL after reporting what it is instead (nothing for an alias). */
+static const struct ynode *want_scalar(struct checker *c, const struct ynode *key,
+    const struct ynode *val, const char *owner, const char *expected)
+{
+	if (val->type == YNODE_ALIAS)
+		return NULL;
+	if (val->type != YNODE_SCALAR || ynode_is_null(val)) {
+		const struct ynode *p = at(key, val);
+		topo_error(c->r, p->line, p->column, "`%s` of %s is %s (expected %s)", key->str, owner,
+		    kind(val), expected);
+		return NULL;
+	}
+	return val;
+}
+
+/* True when val is a mapping; reports anything else but null (when null_ok) and aliases. */
+static bool want_mapping(struct checker *c, const struct ynode *key, const struct ynode *val,
+    bool null_ok, const char *what, const char *expected)
+{
+	if (val->type == YNODE_MAPPING)
+		return true;
+	if (val->type == YNODE_ALIAS || (null_ok && ynode_is_null(val)))
+		return false;
+	const struct ynode *p = at(key, val);
+	if (val->type == YNODE_SCALAR && !ynode_is_null(val))
+		topo_error(c->r, p->line, p->column, "%s is a single value `%s` (expected %s)", what,
+		    val->show, expected);
+	else
+		topo_error(c->r, p->line, p->column, "%s is %s (expected %s)", what, kind(val), expected);
+	return false;
+}
+
+static bool want_bool(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *owner, bool *out)
+{
+	const struct ynode *s = want_scalar(c, key, val, owner, "true or false");
+	if (s == NULL)
+		return false;
+	if (strcasecmp(s->str, "true") == 0 || strcasecmp(s->str, "yes") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcasecmp(s->str, "false") == 0 || strcasecmp(s->str, "no") == 0) {
+		*out = false;
+		return true;
+	}
+	value_error(c, s, key->str, owner, "is not a boolean (expected true or false; yes and no work too)");
+	return false;
+}
+
+/* ---- addresses ---- */
+
+static uint32_t prefix_mask(unsigned prefix)
+{
+	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+}
+
+static void ip4_format(uint32_t a, char buf[16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+/* Dotted quad, strictly: four decimal octets, no leading zeros (they would read as octal elsewhere). */
+static bool ip4_parse(const char *s, size_t len, uint32_t *out)
+{
+	uint32_t a = 0;
+	size_t i = 0;
+	for (int o = 0; o < 4; o++) {
+		if (o > 0) {
+			if (i >= len || s[i] != '.')
+				return false;
+			i++;
+		}
+		size_t start = i;
+		unsigned v = 0;
+		while (i < len && i - start < 3 && s[i] >= '0' && s[i] <= '9')
+			v = v * 10 + (unsigned)(s[i++] - '0');
+		if (i == start || v > 255 || (s[start] == '0' && i - start > 1))
+			return false;
+		a = a << 8 | v;
+	}
+	if (i != len)
+		return false;
+	*out = a;
+	return true;
+}
+
+enum cidr_result { CIDR_OK, CIDR_BAD_ADDR, CIDR_NO_PREFIX, CIDR_BAD_PREFIX };
+
+static enum cidr_result cidr_parse(const struct ynode *n, uint32_t *addr, unsigned *prefix)
+{
+	const char *slash = memchr(n->str, '/', n->len);
+	size_t alen = slash ? (size_t)(slash - n->str) : n->len;
+	if (!ip4_parse(n->str, alen, addr))
+		return CIDR_BAD_ADDR;
+	if (slash == NULL)
+		return CIDR_NO_PREFIX;
+	const char *p = slash + 1, *end = n->str + n->len;
+	unsigned v = 0;
+	if (p == end || end - p > 2 || (p[0] == '0' && end - p > 1))
+		return CIDR_BAD_PREFIX;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return CIDR_BAD_PREFIX;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (v > 32)
+		return CIDR_BAD_PREFIX;
+	*prefix = v;
+	return CIDR_OK;
+}
+
+/* Why a would not do as the address of a host, or NULL when it would. */
+static const char *ip4_special(uint32_t a)
+{
+	if ((a >> 24) == 0)
+		return "in 0.0.0.0/8, which means \"this host\"";
+	if ((a >> 24) == 127)
+		return "a loopback address";
+	if ((a >> 28) == 0xe)
+		return "a multicast address";
+	if ((a >> 28) == 0xf)
+		return "a reserved or broadcast address";
+	return NULL;
+}
+
+/* ---- MACs ---- */
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static bool mac_parse(const struct ynode *n, uint8_t mac[6])
+{
+	if (n->len != 17)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		const char *p = n->str + 3 * i;
+		int hi = hexval(p[0]), lo = hexval(p[1]);
+		if (hi < 0 || lo < 0 || (i < 5 && p[2] != ':'))
+			return false;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+static uint64_t mac_key(const uint8_t mac[6])
+{
+	uint64_t k = 0;
+	for (int i = 0; i < 6; i++)
+		k = k << 8 | mac[i];
+	return k;
+}
+
+static void mac_format(uint64_t k, char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(k >> 40) & 0xff,
+	    (unsigned)(k >> 32) & 0xff, (unsigned)(k >> 24) & 0xff, (unsigned)(k >> 16) & 0xff,
+	    (unsigned)(k >> 8) & 0xff, (unsigned)k & 0xff);
+}
+
+/* ---- sizes ---- */
+
+/* Bytes with an optional K, M or G suffix; -1 when not a size, -2 when it overflows. */
+static int mem_parse(const struct ynode *n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+	for (; i < n->len && n->str[i] >= '0' && n->str[i] <= '9'; i++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -2;
+		v = v * 10 + (uint64_t)(n->str[i] - '0');
+	}
+	if (i == 0)
+		return -1;
+	unsigned shift = 0;
+	if (i + 1 == n->len) {
+		switch (n->str[i]) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		default: return -1;
+		}
+	} else if (i != n->len) {
+		return -1;
+	}
+	if (v > (UINT64_MAX >> shift))
+		return -2;
+	*out = v << shift;
+	return 0;
+}
+
+/* ---- the sections ---- */
+
+static void check_name(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *default_name)
+{
+	if (val != NULL) {
+		const struct ynode *s = want_scalar(c, key, val, "the lab", "a name of " NAME_RULE);
+		if (s == NULL)
+			return;
+		if (strlen(s->str) != s->len || !lab_name_valid(s->str)) {
+			topo_error(c->r, s->line, s->column,
+			    "lab name `%s` is not valid (expected " NAME_RULE ")", s->show);
+			return;
+		}
+		str_copy(c->lab->name, sizeof(c->lab->name), s->str);
+		c->lab_name = s->str;
+		return;
+	}
+	if (!lab_name_valid(default_name)) {
+		char *show = xstrndup(default_name, 40);
+		topo_error(c->r, 1, 1,
+		    "the lab name `%s%s` taken from the file name is not valid (expected " NAME_RULE
+		    "; add a line such as `name: mylab` to the file)",
+		    show, strlen(default_name) > 40 ? "..." : "");
+		free(show);
+		return;
+	}
+	str_copy(c->lab->name, sizeof(c->lab->name), default_name);
+}
+
+static void check_switches(struct checker *c, const struct ynode *key, const struct ynode *map)
+{
+	if (!want_mapping(c, key, map, true, "`switches`",
+	    "a mapping of switch names, such as switches: {S1: {mode: switch}}")) {
+		c->switches_bad = !ynode_is_null(map);
+		return;
+	}
+	c->switches = map;
+	for (size_t k = 0; k + 1 < map->n_kids; k += 2) {
+		const struct ynode *name = map->kids[k], *val = map->kids[k + 1];
+		if (name->dup || name->type == YNODE_ALIAS)
+			continue;
+		if (name->type != YNODE_SCALAR) {
+			topo_error(c->r, name->line, name->column,
+			    "a switch name is %s (expected a name of " NAME_RULE ")", kind(name));
+			continue;
+		}
+		bool ok = true;
+		if (strlen(name->str) != name->len || !lab_name_valid(name->str)) {
+			topo_error(c->r, name->line, name->column,
+			    "switch name `%s` is not valid (expected " NAME_RULE ")", name->show);
+			ok = false;
+		}
+		char what[96];
+		snprintf(what, sizeof(what), "switch %s", name->show);
+		struct lab_switch sw = { .mode = LAB_SWITCH_LEARNING, .line = name->line,
+		    .column = name->column };
+		if (want_mapping(c, name, val, true, what, "a mapping such as {mode: hub}, or nothing")) {
+			struct field f[] = { { .name = "mode" } };
+			char where[128];
+			snprintf(where, sizeof(where), "in switch %s", name->show);
+			map_fields(c, val, f, 1, where);
+			if (f[0].val != NULL) {
+				const struct ynode *m = want_scalar(c, f[0].key, f[0].val, what, "switch or hub");
+				if (m != NULL && strcmp(m->str, "hub") == 0)
+					sw.mode = LAB_SWITCH_HUB;
+				else if (m != NULL && strcmp(m->str, "switch") != 0)
+					value_error(c, m, "mode", what, "is not a switch mode (expected switch or hub)");
+			}
+		}
+		if (!ok)
+			continue;
+		str_copy(sw.name, sizeof(sw.name), name->str);
+		c->lab->switches = xreallocarray(c->lab->switches, c->lab->n_switches + 1,
+		    sizeof(*c->lab->switches));
+		c->lab->switches[c->lab->n_switches++] = sw;
+	}
+}
+
+/* Index of switch `name` in the lab; -1 after reporting it undefined (unless its definition
+ * was already reported as bad). */
+static long find_switch(struct checker *c, const struct ynode *s, const char *where)
+{
+	for (size_t i = 0; i < c->lab->n_switches; i++)
+		if (strcmp(c->lab->switches[i].name, s->str) == 0 &&
+		    strlen(c->lab->switches[i].name) == s->len)
+			return (long)i;
+	if (c->switches != NULL)
+		for (size_t k = 0; k < c->switches->n_kids; k += 2) {
+			const struct ynode *n = c->switches->kids[k];
+			if (n->type == YNODE_SCALAR && n->len == s->len && memcmp(n->str, s->str, s->len) == 0)
+				return -1;
+		}
+	if (c->switches_bad)
+		return -1;
+	if (c->lab->n_switches == 0) {
+		topo_error(c->r, s->line, s->column,
+		    "%s is on switch `%s`, which is not defined (expected it under `switches:`, e.g. switches: {%s: {}})",
+		    where, s->show, s->show);
+		return -1;
+	}
+	char list[160] = "";
+	for (size_t i = 0; i < c->lab->n_switches; i++) {
+		size_t used = strlen(list);
+		if (used + LAB_NAME_MAX + 8 > sizeof(list)) {
+			snprintf(list + used, sizeof(list) - used, ", ...");
+			break;
+		}
+		snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", c->lab->switches[i].name);
+	}
+	topo_error(c->r, s->line, s->column,
+	    "%s is on switch `%s`, which is not defined (expected one of: %s; or add it under `switches:`)",
+	    where, s->show, list);
+	return -1;
+}
+
+/* Interface `ethN` -> N, or -1. */
+static int iface_index(const struct ynode *n)
+{
+	if (n->len < 4 || n->len > 5 || strncmp(n->str, "eth", 3) != 0)
+		return -1;
+	int v = 0;
+	for (size_t i = 3; i < n->len; i++) {
+		if (n->str[i] < '0' || n->str[i] > '9')
+			return -1;
+		v = v * 10 + (n->str[i] - '0');
+	}
+	if ((n->len == 5 && n->str[3] == '0') || v >= LAB_IFACE_MAX)
+		return -1;
+	return v;
+}
+
+/* Check one interface's address; true when it may be used. */
+static bool check_ip(struct checker *c, const struct ynode *s, const char *owner, struct lab_iface *ifc)
+{
+	uint32_t a;
+	unsigned prefix = 0;
+	char net[16];
+
+	switch (cidr_parse(s, &a, &prefix)) {
+	case CIDR_BAD_ADDR:
+		value_error(c, s, "ip", owner, "is not a valid IPv4 address (expected " IP_EXAMPLE ")");
+		return false;
+	case CIDR_NO_PREFIX:
+		value_error(c, s, "ip", owner, "has no prefix length (expected " IP_EXAMPLE ")");
+		return false;
+	case CIDR_BAD_PREFIX:
+		value_error(c, s, "ip", owner, "has a bad prefix length (expected /0 to /32, e.g. 10.0.0.1/24)");
+		return false;
+	case CIDR_OK:
+		break;
+	}
+	const char *why = ip4_special(a);
+	if (why != NULL) {
+		value_error(c, s, "ip", owner, "is %s (expected a unicast host address such as 10.0.0.1/24)", why);
+		return false;
+	}
+	uint32_t mask = prefix_mask(prefix);
+	ip4_format(a & mask, net);
+	if (prefix < 31 && (a & ~mask) == 0) {
+		value_error(c, s, "ip", owner, "is the network address of %s/%u (expected a host address inside it)",
+		    net, prefix);
+		return false;
+	}
+	if (prefix < 31 && (a & ~mask) == ~mask) {
+		value_error(c, s, "ip", owner, "is the broadcast address of %s/%u (expected a host address inside it)",
+		    net, prefix);
+		return false;
+	}
+	ifc->has_addr = true;
+	ifc->addr.s_addr = htonl(a);
+	ifc->prefix = prefix;
+	return true;
+}
+
+/* Position of each interface's `ip:` value, in file order, for the checks across interfaces. */
+struct ip_pos {
+	int line, column;
+	const char *show;
+};
+
+static void check_interfaces(struct checker *c, const struct ynode *key, const struct ynode *map,
+    struct lab_instance *in, const char *iname, bool *addr_trouble)
+{
+	char what[128], where[sizeof(what) + 8];
+	snprintf(what, sizeof(what), "`interfaces` of instance %s", iname);
+	if (!want_mapping(c, key, map, true, what,
+	    "a mapping such as interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}"))
+		return;
+	struct ip_pos *pos = xcalloc(LAB_IFACE_MAX, sizeof(*pos));
+	in->ifaces = xcalloc(LAB_IFACE_MAX, sizeof(*in->ifaces));
+	for (size_t k = 0; k + 1 < map->n_kids; k += 2) {
+		const struct ynode *name = map->kids[k], *val = map->kids[k + 1];
+		if (name->dup || name->type == YNODE_ALIAS)
+			continue;
+		int idx = name->type == YNODE_SCALAR ? iface_index(name) : -1;
+		if (name->type != YNODE_SCALAR)
+			topo_error(c->r, name->line, name->column,
+			    "an interface name of %s is %s (expected eth0 to eth15)", iname, kind(name));
+		else if (idx < 0)
+			topo_error(c->r, name->line, name->column,
+			    "interface name `%s` of %s is not valid (expected eth0 to eth15)", name->show, iname);
+		snprintf(what, sizeof(what), "interface %s of %s", name->type == YNODE_SCALAR ? name->show : "?", iname);
+		snprintf(where, sizeof(where), "in %s", what);
+		struct lab_iface ifc = { .index = (unsigned)idx, .line = name->line, .column = name->column };
+		if (ynode_is_null(val)) {
+			topo_error(c->r, name->line, name->column,
+			    "%s has no `switch` (expected a mapping such as %s: {switch: S1, ip: 10.0.0.1/24})",
+			    what, name->show ? name->show : "eth0");
+			continue;
+		}
+		if (!want_mapping(c, name, val, false, what,
+		    "a mapping such as {switch: S1, ip: 10.0.0.1/24}"))
+			continue;
+		struct field f[] = { { .name = "switch" }, { .name = "ip" }, { .name = "mac" } };
+		map_fields(c, val, f, 3, where);
+		bool ok = idx >= 0;
+		if (f[0].val == NULL) {
+			topo_error(c->r, name->line, name->column,
+			    "%s has no `switch` (expected a key such as switch: S1)", what);
+			ok = false;
+		} else {
+			const struct ynode *s = want_scalar(c, f[0].key, f[0].val, what, "a switch name");
+			long sw = s != NULL ? find_switch(c, s, what) : -1;
+			if (sw < 0)
+				ok = false;
+			else
+				ifc.sw = (size_t)sw;
+		}
+		if (f[1].val != NULL) {
+			const struct ynode *s = want_scalar(c, f[1].key, f[1].val, what, IP_EXAMPLE);
+			if (s == NULL || !check_ip(c, s, what, &ifc)) {
+				*addr_trouble = true;
+				ok = false;
+			} else if (idx >= 0) {
+				pos[idx] = (struct ip_pos){ s->line, s->column, s->show };
+			}
+		}
+		if (f[2].val != NULL) {
+			const struct ynode *s = want_scalar(c, f[2].key, f[2].val, what,
+			    "a MAC address such as 02:00:00:00:00:01");
+			if (s == NULL) {
+				ok = false;
+			} else if (!mac_parse(s, ifc.mac)) {
+				value_error(c, s, "mac", what,
+				    "is not a MAC address (expected six hex bytes such as 02:00:00:00:00:01)");
+				ok = false;
+			} else if (mac_key(ifc.mac) == 0xffffffffffffULL || mac_key(ifc.mac) == 0 ||
+			    (ifc.mac[0] & 1)) {
+				value_error(c, s, "mac", what, "is %s (expected a unicast address such as 02:00:00:00:00:01)",
+				    mac_key(ifc.mac) == 0 ? "all zeros" :
+				    mac_key(ifc.mac) == 0xffffffffffffULL ? "the broadcast address" :
+				    "a multicast address, its first byte is odd");
+				ok = false;
+			} else {
+				ifc.mac_given = true;
+				use_add(&c->macs, &c->n_macs, mac_key(ifc.mac), s->line, s->column, true,
+				    name->show, iname);
+			}
+		}
+		if (!ok)
+			continue;
+		snprintf(ifc.name, sizeof(ifc.name), "eth%d", idx);
+		if (!ifc.mac_given) {
+			lab_default_mac(c->lab_name, iname, ifc.name, ifc.mac);
+			use_add(&c->macs, &c->n_macs, mac_key(ifc.mac), name->line, name->column, false,
+			    ifc.name, iname);
+		}
+		if (ifc.has_addr)
+			use_add(&c->addrs, &c->n_addrs, ntohl(ifc.addr.s_addr), pos[idx].line,
+			    pos[idx].column, true, ifc.name, iname);
+		in->ifaces[in->n_ifaces++] = ifc;
+	}
+	/* Two interfaces of one instance on overlapping subnets make the kernel's choice of
+	 * interface arbitrary: always a mistake in a teaching lab. Reported at the later one. */
+	for (size_t j = 0; j < in->n_ifaces; j++)
+		for (size_t i = 0; i < in->n_ifaces; i++) {
+			struct lab_iface *a = &in->ifaces[i], *b = &in->ifaces[j];
+			if (!a->has_addr || !b->has_addr || a->addr.s_addr == b->addr.s_addr ||
+			    pos[a->index].line > pos[b->index].line ||
+			    (pos[a->index].line == pos[b->index].line && pos[a->index].column >= pos[b->index].column))
+				continue;
+			uint32_t m = prefix_mask(a->prefix < b->prefix ? a->prefix : b->prefix);
+			if ((ntohl(a->addr.s_addr) & m) != (ntohl(b->addr.s_addr) & m))
+				continue;
+			topo_error(c->r, pos[b->index].line, pos[b->index].column,
+			    "ip `%s` of interface %s of %s overlaps the subnet of %s (`%s`, line %d) (expected each interface of an instance on its own subnet)",
+			    pos[b->index].show, b->name, iname, a->name, pos[a->index].show, pos[a->index].line);
+		}
+	free(pos);
+}
+
+static int iface_cmp(const void *a, const void *b)
+{
+	const struct lab_iface *x = a, *y = b;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+static void check_routes(struct checker *c, const struct ynode *key, const struct ynode *seq,
+    struct lab_instance *in, const char *iname, bool addr_trouble)
+{
+	if (seq->type == YNODE_ALIAS || ynode_is_null(seq))
+		return;
+	if (seq->type != YNODE_SEQUENCE) {
+		const struct ynode *p = at(key, seq);
+		topo_error(c->r, p->line, p->column,
+		    "`routes` of instance %s is %s (expected a list such as routes: [" ROUTE_EXAMPLE "])", iname,
+		    kind(seq));
+		return;
+	}
+	in->routes = xcalloc(seq->n_kids, sizeof(*in->routes));
+	for (size_t k = 0; k < seq->n_kids; k++) {
+		const struct ynode *item = seq->kids[k];
+		char what[96], where[sizeof(what) + 8];
+		snprintf(what, sizeof(what), "route %zu of %s", k + 1, iname);
+		snprintf(where, sizeof(where), "in %s", what);
+		if (!want_mapping(c, item, item, false, what, "a mapping such as " ROUTE_EXAMPLE))
+			continue;
+		struct field f[] = { { .name = "to" }, { .name = "via" } };
+		map_fields(c, item, f, 2, where);
+		struct lab_route rt = { .line = item->line, .column = item->column };
+		bool ok = true;
+		const struct ynode *to = NULL, *via = NULL;
+		for (int i = 0; i < 2; i++)
+			if (f[i].val == NULL) {
+				topo_error(c->r, item->line, item->column, "%s has no `%s` (expected %s)", what,
+				    f[i].name, ROUTE_EXAMPLE);
+				ok = false;
+			}
+		if (f[0].val != NULL) {
+			to = want_scalar(c, f[0].key, f[0].val, what, "NETWORK/PREFIX or default");
+		}
+		if (to != NULL && strcmp(to->str, "default") == 0 && to->len == 7) {
+			rt.is_default = true;
+		} else if (to != NULL) {
+			uint32_t a;
+			unsigned prefix = 0;
+			enum cidr_result res = cidr_parse(to, &a, &prefix);
+			if (res != CIDR_OK) {
+				value_error(c, to, "to", what,
+				    "is not a network (expected NETWORK/PREFIX such as 10.0.2.0/24, or default)");
+				to = NULL;
+			} else if ((a & ~prefix_mask(prefix)) != 0) {
+				char net[16];
+				ip4_format(a & prefix_mask(prefix), net);
+				value_error(c, to, "to", what, "has host bits set (expected the network address, %s/%u)",
+				    net, prefix);
+				to = NULL;
+			} else {
+				rt.is_default = prefix == 0;
+				rt.to.s_addr = htonl(a);
+				rt.prefix = prefix;
+			}
+		}
+		if (to == NULL)
+			ok = false;
+		if (f[1].val != NULL) {
+			via = want_scalar(c, f[1].key, f[1].val, what, "a gateway address such as 10.0.1.254");
+		}
+		uint32_t gw = 0;
+		if (via != NULL && !ip4_parse(via->str, via->len, &gw)) {
+			value_error(c, via, "via", what,
+			    "is not an IPv4 address (expected a gateway address such as 10.0.1.254, without a prefix)");
+			via = NULL;
+		}
+		if (via != NULL && !addr_trouble) {
+			const struct lab_iface *on = NULL;
+			for (size_t i = 0; i < in->n_ifaces && on == NULL; i++) {
+				const struct lab_iface *ifc = &in->ifaces[i];
+				uint32_t m = prefix_mask(ifc->prefix);
+				if (ifc->has_addr && (ntohl(ifc->addr.s_addr) & m) == (gw & m))
+					on = ifc;
+			}
+			bool any = false;
+			for (size_t i = 0; i < in->n_ifaces; i++)
+				any = any || in->ifaces[i].has_addr;
+			if (on == NULL && !any) {
+				value_error(c, via, "via", what,
+				    "cannot be reached: %s has no `ip` on any interface (expected the address of a router on the subnet of one of its interfaces)",
+				    iname);
+			} else if (on == NULL) {
+				value_error(c, via, "via", what,
+				    "is on none of %s's subnets (expected the address of a router on the subnet of one of its interfaces)",
+				    iname);
+				via = NULL;
+			} else if (ntohl(on->addr.s_addr) == gw) {
+				value_error(c, via, "via", what,
+				    "is %s's own address on %s (expected the address of another host, the router)",
+				    iname, on->name);
+				via = NULL;
+			} else if (on->prefix < 31 && ((gw & ~prefix_mask(on->prefix)) == 0 ||
+			    (gw & ~prefix_mask(on->prefix)) == ~prefix_mask(on->prefix))) {
+				value_error(c, via, "via", what,
+				    "is the network or broadcast address of the subnet of %s (expected a host address)",
+				    on->name);
+				via = NULL;
+			}
+		}
+		if (via == NULL)
+			ok = false;
+		if (!ok)
+			continue;
+		rt.via.s_addr = htonl(gw);
+		for (size_t i = 0; i < in->n_routes; i++) {
+			const struct lab_route *o = &in->routes[i];
+			if (o->is_default == rt.is_default && o->prefix == rt.prefix &&
+			    o->to.s_addr == rt.to.s_addr) {
+				topo_error(c->r, to->line, to->column,
+				    "%s goes to `%s`, like the route at line %d (expected each destination once)",
+				    what, to->show, o->line);
+				ok = false;
+				break;
+			}
+		}
+		if (ok)
+			in->routes[in->n_routes++] = rt;
+	}
+}
+
+static void check_startup(struct checker *c, const struct ynode *key, const struct ynode *seq,
+    struct lab_instance *in, const char *iname)
+{
+	if (seq->type == YNODE_ALIAS || ynode_is_null(seq))
+		return;
+	if (seq->type != YNODE_SEQUENCE) {
+		const struct ynode *p = at(key, seq);
+		topo_error(c->r, p->line, p->column,
+		    "`startup` of instance %s is %s (expected a list of shell commands such as startup: [\"ping -c 1 10.0.0.2\"])",
+		    iname, kind(seq));
+		return;
+	}
+	in->startup = xcalloc(seq->n_kids, sizeof(*in->startup));
+	for (size_t k = 0; k < seq->n_kids; k++) {
+		const struct ynode *s = seq->kids[k];
+		char what[96];
+		snprintf(what, sizeof(what), "startup command %zu of %s", k + 1, iname);
+		if (s->type == YNODE_ALIAS)
+			continue;
+		if (s->type == YNODE_SCALAR && s->len == 0) {
+			topo_error(c->r, s->line, s->column, "%s is empty (expected a shell command)", what);
+		} else if (s->type != YNODE_SCALAR || ynode_is_null(s)) {
+			topo_error(c->r, s->line, s->column, "%s is %s (expected a shell command as a string)",
+			    what, kind(s));
+		} else if (s->len > STARTUP_CMD_MAX) {
+			topo_error(c->r, s->line, s->column, "%s is %zu bytes long (expected at most %d)", what,
+			    s->len, STARTUP_CMD_MAX);
+		} else if (strlen(s->str) != s->len) {
+			topo_error(c->r, s->line, s->column, "%s contains a NUL byte (expected a shell command)",
+			    what);
+		} else {
+			in->startup[in->n_startup++] = xstrdup(s->str);
+		}
+	}
+}
+
+static void check_instance(struct checker *c, const struct ynode *name, const struct ynode *val)
+{
+	bool ok = true;
+	if (name->type != YNODE_SCALAR) {
+		topo_error(c->r, name->line, name->column,
+		    "an instance name is %s (expected a name of " NAME_RULE ")", kind(name));
+		return;
+	}
+	if (strlen(name->str) != name->len || !lab_name_valid(name->str)) {
+		topo_error(c->r, name->line, name->column,
+		    "instance name `%s` is not valid (expected " NAME_RULE ")", name->show);
+		ok = false;
+	}
+	const char *iname = name->show;
+	char what[96];
+	snprintf(what, sizeof(what), "instance %s", iname);
+	struct lab_instance in = { .mem_bytes = LAB_MEM_DEFAULT, .line = name->line,
+	    .column = name->column };
+	if (want_mapping(c, name, val, true, what,
+	    "a mapping such as {interfaces: {eth0: {switch: S1}}}, or nothing")) {
+		struct field f[] = { { .name = "mem" }, { .name = "interfaces" }, { .name = "routes" },
+		    { .name = "forward" }, { .name = "startup" } };
+		char where[128];
+		snprintf(where, sizeof(where), "in instance %s", iname);
+		map_fields(c, val, f, 5, where);
+		if (f[0].val != NULL) {
+			const struct ynode *s = want_scalar(c, f[0].key, f[0].val, what, "a size such as 64M");
+			int rc = s != NULL ? mem_parse(s, &in.mem_bytes) : 0;
+			if (rc == -1)
+				value_error(c, s, "mem", what,
+				    "is not a size (expected bytes with an optional K, M or G suffix, such as 64M)");
+			else if (s != NULL && (rc == -2 || in.mem_bytes > MEM_MAX))
+				value_error(c, s, "mem", what, "is too large (expected at most 4G)");
+			else if (s != NULL && in.mem_bytes < MEM_MIN)
+				value_error(c, s, "mem", what, "is too small (expected at least 16M)");
+		}
+		bool addr_trouble = false;
+		if (f[1].val != NULL)
+			check_interfaces(c, f[1].key, f[1].val, &in, iname, &addr_trouble);
+		if (f[2].val != NULL)
+			check_routes(c, f[2].key, f[2].val, &in, iname, addr_trouble);
+		if (f[3].val != NULL) {
+			want_bool(c, f[3].key, f[3].val, what, &in.forward);
+		}
+		if (f[4].val != NULL)
+			check_startup(c, f[4].key, f[4].val, &in, iname);
+	}
+	if (in.n_ifaces > 1)
+		qsort(in.ifaces, in.n_ifaces, sizeof(*in.ifaces), iface_cmp);
+	if (ok)
+		str_copy(in.name, sizeof(in.name), name->str);
+	/* Kept even when bad so lab_free() has one place that frees everything. */
+	c->lab->instances = xreallocarray(c->lab->instances, c->lab->n_instances + 1,
+	    sizeof(*c->lab->instances));
+	c->lab->instances[c->lab->n_instances++] = in;
+}
+
+static void check_instances(struct checker *c, const struct ynode *root, const struct ynode *key,
+    const struct ynode *map)
+{
+	static const char expected[] =
+	    "a mapping of instance names such as instances: {umlA: {interfaces: {eth0: {switch: S1}}}}";
+	if (key == NULL) {
+		topo_error(c->r, root->line, root->column, "the lab has no `instances` (expected %s)",
+		    expected);
+		return;
+	}
+	if (ynode_is_null(map) || (map->type == YNODE_MAPPING && map->n_kids == 0)) {
+		const struct ynode *p = at(key, map);
+		topo_error(c->r, p->line, p->column, "`instances` is empty (expected at least one instance)");
+		return;
+	}
+	if (!want_mapping(c, key, map, false, "`instances`", expected))
+		return;
+	for (size_t k = 0; k + 1 < map->n_kids; k += 2)
+		if (!map->kids[k]->dup && map->kids[k]->type != YNODE_ALIAS)
+			check_instance(c, map->kids[k], map->kids[k + 1]);
+}
+
+/* Addresses and MACs given twice anywhere in the lab: reported at each later one. */
+static void check_uniques(struct checker *c)
+{
+	if (c->n_addrs > 1)
+		qsort(c->addrs, c->n_addrs, sizeof(*c->addrs), use_cmp);
+	for (size_t i = 1; i < c->n_addrs; i++) {
+		const struct use *u = &c->addrs[i];
+		size_t first = i;
+		while (first > 0 && c->addrs[first - 1].key == u->key)
+			first--;
+		if (first == i)
+			continue;
+		char a[16];
+		ip4_format((uint32_t)u->key, a);
+		topo_error(c->r, u->line, u->column,
+		    "address %s of %s is already used by %s at line %d, column %d (expected each address once in the lab)",
+		    a, u->who, c->addrs[first].who, c->addrs[first].line, c->addrs[first].column);
+	}
+	if (c->n_macs > 1)
+		qsort(c->macs, c->n_macs, sizeof(*c->macs), use_cmp);
+	for (size_t i = 1; i < c->n_macs; i++) {
+		const struct use *u = &c->macs[i];
+		size_t first = i;
+		while (first > 0 && c->macs[first - 1].key == u->key)
+			first--;
+		if (first == i)
+			continue;
+		const struct use *f = &c->macs[first];
+		char m[18];
+		mac_format(u->key, m);
+		topo_error(c->r, u->line, u->column,
+		    "%s %s of %s is already used by %s at line %d, column %d (expected each interface to have its own MAC%s)",
+		    u->given ? "mac" : "the default mac", m, u->who, f->who, f->line, f->column,
+		    u->given ? "" : "; give one of them another `mac:`");
+	}
+}
+
+struct lab *topo_build(struct topo_report *r, const struct ynode *root, const char *default_name)
+{
+	struct checker c = { .r = r, .lab = xcalloc(1, sizeof(struct lab)), .lab_name = default_name };
+	if (root->type == YNODE_ALIAS)
+		return c.lab;
+	if (root->type != YNODE_MAPPING) {
+		topo_error(r, root->line, root->column,
+		    "the file holds %s (expected a mapping with `instances:` and optionally `name:` and `switches:`)",
+		    ynode_is_null(root) ? "nothing" : kind(root));
+		return c.lab;
+	}
+	struct field f[] = { { .name = "name" }, { .name = "switches" }, { .name = "instances" } };
+	map_fields(&c, root, f, 3, "at the top level");
+	check_name(&c, f[0].key, f[0].val, default_name);
+	if (f[1].val != NULL)
+		check_switches(&c, f[1].key, f[1].val);
+	check_instances(&c, root, f[2].key, f[2].val);
+	check_uniques(&c);
+	free(c.addrs);
+	free(c.macs);
+	return c.lab;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# tests/e2e/run.sh: run every end-to-end test (t_*.sh) against real UML.
+#
+# As root, each test runs as the unprivileged user `nobody`: UML and umllab
+# need no root, and this proves it. Each test gets a private state directory;
+# the guest image cache is shared so it is built once. A test that fails
+# still has its lab stopped by pid (see lib.sh). Prints "N passed, N failed".
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+: "${UMLLAB:=$repo/build/umllab}"
+[ -x "$UMLLAB" ] || { echo "e2e: $UMLLAB is not built (run make)"; exit 2; }
+
+work=$(mktemp -d /tmp/umllab-e2e.XXXXXX)
+chmod 755 "$work"
+mkdir -p "$work/cache"
+runas=()
+if [ "$(id -u)" = 0 ]; then
+	chown nobody:nogroup "$work" "$work/cache"
+	runas=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+fi
+
+only=${1:-}
+passed=0 failed=0 failures=()
+for t in "$here"/t_*.sh; do
+	name=$(basename "$t" .sh)
+	[ -n "$only" ] && [[ "$name" != *"$only"* ]] && continue
+	tdir="$work/$name"
+	mkdir -p "$tdir"
+	[ ${#runas[@]} -gt 0 ] && chown nobody:nogroup "$tdir"
+	start=$(date +%s.%N)
+	# Each test is bounded in time; on expiry, timeout kills it and its
+	# EXIT trap is not run, so lib_reap below stops what it left.
+	timeout -k 5 300 env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+		HOME="$tdir" UMLLAB="$UMLLAB" REPO="$repo" T="$tdir" \
+		UMLLAB_STATE_DIR="$tdir/state" XDG_CACHE_HOME="$work/cache" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
+		"${runas[@]}" bash "$t" >"$tdir/output" 2>&1
+	rc=$?
+	bash "$here/reap.sh" "$tdir/state" >>"$tdir/output" 2>&1 || rc=1
+	if ls "$tdir"/asan.* >/dev/null 2>&1; then
+		echo "sanitizer reports:" >>"$tdir/output"
+		cat "$tdir"/asan.* >>"$tdir/output"
+		rc=1
+	fi
+	secs=$(awk "BEGIN{print $(date +%s.%N) - $start}")
+	if [ $rc -eq 0 ]; then
+		passed=$((passed + 1))
+		printf 'PASS %-24s %5.1f s\n' "$name" "$secs"
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		printf 'FAIL %-24s %5.1f s (exit %d)\n' "$name" "$secs" "$rc"
+		sed 's/^/    | /' "$tdir/output" | tail -60
+	fi
+done
+if [ $failed -eq 0 ] && [ -z "${KEEP:-}" ]; then
+	rm -rf "$work"
+else
+	echo "e2e: work files kept in $work"
+fi
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,34 @@
+# Bad topologies: every mistake named with file:line:column; up starts nothing.
+. "$REPO/tests/e2e/lib.sh"
+cat >"$T/bad.yaml" <<'YAML'
+name: bad
+switches:
+  S1: {mode: swtich}
+instances:
+  umlA:
+    interfaces:
+      eth0: {switch: S2, ip: 10.0.0.300/24}
+  umlA:
+    mem: lots
+YAML
+expect_exit 1 "validate a bad file" -- umllab validate "$T/bad.yaml"
+expect_output "bad.yaml:3:[0-9]+: .*mode" "bad mode reported with line 3"
+expect_output "bad.yaml:7:[0-9]+: .*S2" "undefined switch reported with line 7"
+expect_output "bad.yaml:7:[0-9]+: .*10.0.0.300" "bad address reported with line 7"
+expect_output "bad.yaml:8:[0-9]+: .*umlA" "duplicate instance reported with line 8"
+expect_exit 1 "up of a bad file" -- umllab up "$T/bad.yaml"
+expect_output "nothing was started" "up says nothing was started"
+[ ! -e "$UMLLAB_STATE_DIR/bad" ] && ok "no state for the bad lab" || fail "state created for a bad lab"
+expect_exit 1 "a missing file" -- umllab validate "$T/nope.yaml"
+expect_output "nope.yaml" "the missing file is named"
+expect_exit 0 "validate fig1" -- umllab validate "$REPO/labs/fig1.yaml"
+expect_exit 2 "no arguments" -- umllab validate
+expect_exit 0 "--help" -- umllab --help
+for c in up down status ping exec validate switch; do
+	expect_exit 0 "$c --help" -- umllab "$c" --help
+done
+expect_exit 2 "unknown command" -- umllab frobnicate
+expect_exit 2 "status of a lab that is not running" -- umllab status nolab
+expect_exit 0 "down with nothing running" -- umllab down nolab
+expect_output "not running" "down says the lab was not running"
+finish
