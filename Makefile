@@ -73,6 +73,10 @@ e2e: $(BUILD)/umllab
 
 check: unit e2e
 
+# Figure 1 up, pinging both ways, then down again (labs/demo.sh).
+demo: umllab
+	labs/demo.sh
+
 asan:
 	$(MAKE) BUILD=build-asan SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' CFLAGS='-O1 -g' check
 
@@ -87,6 +91,6 @@ uninstall:
 clean:
 	rm -rf build build-asan umllab
 
-.PHONY: all unit e2e check asan install uninstall clean
+.PHONY: all unit e2e check demo asan install uninstall clean
 
 -include $(OBJS:.o=.d)
