@@ -71,7 +71,7 @@ unit: $(UNIT_BINS)
 e2e: $(BUILD)/umllab
 	UMLLAB=$(CURDIR)/$(BUILD)/umllab tests/e2e/run.sh
 
-check: unit e2e
+check: unit $(BUILD)/swprobe e2e
 
 # Figure 1 up, pinging both ways, then down again (labs/demo.sh).
 demo: umllab

@@ -144,7 +144,10 @@ static void ynode_free(struct ynode *n)
 
 static void ynode_add(struct ynode *parent, struct ynode *kid)
 {
-	parent->kids = xreallocarray(parent->kids, parent->n_kids + 1, sizeof(*parent->kids));
+	if (parent->n_kids == parent->cap_kids) {
+		parent->cap_kids = parent->cap_kids ? parent->cap_kids * 2 : 4;
+		parent->kids = xreallocarray(parent->kids, parent->cap_kids, sizeof(*parent->kids));
+	}
 	parent->kids[parent->n_kids++] = kid;
 }
 

@@ -32,7 +32,17 @@ struct checker {
 	bool switches_bad;		/* `switches:` is not a mapping: undefined switches are noise */
 	struct use *addrs, *macs;
 	size_t n_addrs, n_macs;
+	size_t cap_switches, cap_instances;
 };
+
+/* Room for one more element in an array that doubles as it grows (files may hold thousands). */
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 8;
+	return xreallocarray(v, *cap, size);
+}
 
 struct field {
 	const char *name;
@@ -64,7 +74,8 @@ static const struct ynode *at(const struct ynode *key, const struct ynode *val)
 static void use_add(struct use **v, size_t *n, uint64_t key, int line, int column, bool given,
     const char *iface, const char *inst)
 {
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	if ((*n & (*n - 1)) == 0)	/* at 0, 1, 2, 4, ...: double */
+		*v = xreallocarray(*v, *n ? *n * 2 : 1, sizeof(**v));
 	struct use *u = &(*v)[(*n)++];
 	u->key = key;
 	u->line = line;
@@ -385,6 +396,9 @@ static void check_name(struct checker *c, const struct ynode *key, const struct 
 	}
 	if (!lab_name_valid(default_name)) {
 		char *show = xstrndup(default_name, 40);
+		for (char *p = show; *p != '\0'; p++)	/* file names may hold anything */
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		topo_error(c->r, 1, 1,
 		    "the lab name `%s%s` taken from the file name is not valid (expected " NAME_RULE
 		    "; add a line such as `name: mylab` to the file)",
@@ -438,7 +452,7 @@ static void check_switches(struct checker *c, const struct ynode *key, const str
 		if (!ok)
 			continue;
 		str_copy(sw.name, sizeof(sw.name), name->str);
-		c->lab->switches = xreallocarray(c->lab->switches, c->lab->n_switches + 1,
+		c->lab->switches = grow(c->lab->switches, c->lab->n_switches, &c->cap_switches,
 		    sizeof(*c->lab->switches));
 		c->lab->switches[c->lab->n_switches++] = sw;
 	}
@@ -540,21 +554,31 @@ static bool check_ip(struct checker *c, const struct ynode *s, const char *owner
 	return true;
 }
 
-/* Position of each interface's `ip:` value, in file order, for the checks across interfaces. */
-struct ip_pos {
-	int line, column;
-	const char *show;
+/* The addresses an instance's interfaces were given, in file order, whether or not the rest
+ * of each interface is right, so the checks across interfaces and routes see them all and
+ * one mistake does not cause others. */
+struct subnet {
+	uint32_t addr;
+	unsigned prefix;
+	int line, column;	/* of the `ip:` value */
+	const char *ip, *iface;	/* as written, for messages */
+};
+
+struct subnets {
+	struct subnet *v;
+	size_t n;
+	bool trouble;		/* some `ip:` was wrong: route checks would only guess */
 };
 
 static void check_interfaces(struct checker *c, const struct ynode *key, const struct ynode *map,
-    struct lab_instance *in, const char *iname, bool *addr_trouble)
+    struct lab_instance *in, const char *iname, struct subnets *nets)
 {
 	char what[128], where[sizeof(what) + 8];
 	snprintf(what, sizeof(what), "`interfaces` of instance %s", iname);
 	if (!want_mapping(c, key, map, true, what,
 	    "a mapping such as interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}"))
 		return;
-	struct ip_pos *pos = xcalloc(LAB_IFACE_MAX, sizeof(*pos));
+	nets->v = xcalloc(map->n_kids / 2 + 1, sizeof(*nets->v));
 	in->ifaces = xcalloc(LAB_IFACE_MAX, sizeof(*in->ifaces));
 	for (size_t k = 0; k + 1 < map->n_kids; k += 2) {
 		const struct ynode *name = map->kids[k], *val = map->kids[k + 1];
@@ -597,10 +621,14 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 		if (f[1].val != NULL) {
 			const struct ynode *s = want_scalar(c, f[1].key, f[1].val, what, IP_EXAMPLE);
 			if (s == NULL || !check_ip(c, s, what, &ifc)) {
-				*addr_trouble = true;
+				nets->trouble = true;
 				ok = false;
-			} else if (idx >= 0) {
-				pos[idx] = (struct ip_pos){ s->line, s->column, s->show };
+			} else {
+				const char *ifname = name->type == YNODE_SCALAR ? name->show : "?";
+				nets->v[nets->n++] = (struct subnet){ ntohl(ifc.addr.s_addr), ifc.prefix,
+				    s->line, s->column, s->show, ifname };
+				use_add(&c->addrs, &c->n_addrs, ntohl(ifc.addr.s_addr), s->line, s->column,
+				    true, ifname, iname);
 			}
 		}
 		if (f[2].val != NULL) {
@@ -627,34 +655,28 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 		}
 		if (!ok)
 			continue;
-		snprintf(ifc.name, sizeof(ifc.name), "eth%d", idx);
+		str_copy(ifc.name, sizeof(ifc.name), name->str);	/* checked: eth0 .. eth15 */
 		if (!ifc.mac_given) {
 			lab_default_mac(c->lab_name, iname, ifc.name, ifc.mac);
 			use_add(&c->macs, &c->n_macs, mac_key(ifc.mac), name->line, name->column, false,
 			    ifc.name, iname);
 		}
-		if (ifc.has_addr)
-			use_add(&c->addrs, &c->n_addrs, ntohl(ifc.addr.s_addr), pos[idx].line,
-			    pos[idx].column, true, ifc.name, iname);
 		in->ifaces[in->n_ifaces++] = ifc;
 	}
 	/* Two interfaces of one instance on overlapping subnets make the kernel's choice of
-	 * interface arbitrary: always a mistake in a teaching lab. Reported at the later one. */
-	for (size_t j = 0; j < in->n_ifaces; j++)
-		for (size_t i = 0; i < in->n_ifaces; i++) {
-			struct lab_iface *a = &in->ifaces[i], *b = &in->ifaces[j];
-			if (!a->has_addr || !b->has_addr || a->addr.s_addr == b->addr.s_addr ||
-			    pos[a->index].line > pos[b->index].line ||
-			    (pos[a->index].line == pos[b->index].line && pos[a->index].column >= pos[b->index].column))
-				continue;
+	 * interface arbitrary: always a mistake in a teaching lab. Reported at the later one
+	 * (the same address twice is reported as such, lab-wide). */
+	for (size_t j = 1; j < nets->n; j++)
+		for (size_t i = 0; i < j; i++) {
+			const struct subnet *a = &nets->v[i], *b = &nets->v[j];
 			uint32_t m = prefix_mask(a->prefix < b->prefix ? a->prefix : b->prefix);
-			if ((ntohl(a->addr.s_addr) & m) != (ntohl(b->addr.s_addr) & m))
+			if (a->addr == b->addr || (a->addr & m) != (b->addr & m))
 				continue;
-			topo_error(c->r, pos[b->index].line, pos[b->index].column,
+			topo_error(c->r, b->line, b->column,
 			    "ip `%s` of interface %s of %s overlaps the subnet of %s (`%s`, line %d) (expected each interface of an instance on its own subnet)",
-			    pos[b->index].show, b->name, iname, a->name, pos[a->index].show, pos[a->index].line);
+			    b->ip, b->iface, iname, a->iface, a->ip, a->line);
+			break;
 		}
-	free(pos);
 }
 
 static int iface_cmp(const void *a, const void *b)
@@ -664,7 +686,7 @@ static int iface_cmp(const void *a, const void *b)
 }
 
 static void check_routes(struct checker *c, const struct ynode *key, const struct ynode *seq,
-    struct lab_instance *in, const char *iname, bool addr_trouble)
+    struct lab_instance *in, const char *iname, const struct subnets *nets)
 {
 	if (seq->type == YNODE_ALIAS || ynode_is_null(seq))
 		return;
@@ -730,36 +752,33 @@ static void check_routes(struct checker *c, const struct ynode *key, const struc
 			    "is not an IPv4 address (expected a gateway address such as 10.0.1.254, without a prefix)");
 			via = NULL;
 		}
-		if (via != NULL && !addr_trouble) {
-			const struct lab_iface *on = NULL;
-			for (size_t i = 0; i < in->n_ifaces && on == NULL; i++) {
-				const struct lab_iface *ifc = &in->ifaces[i];
-				uint32_t m = prefix_mask(ifc->prefix);
-				if (ifc->has_addr && (ntohl(ifc->addr.s_addr) & m) == (gw & m))
-					on = ifc;
+		if (via != NULL && !nets->trouble) {
+			const struct subnet *on = NULL;
+			for (size_t i = 0; i < nets->n && on == NULL; i++) {
+				uint32_t m = prefix_mask(nets->v[i].prefix);
+				if ((nets->v[i].addr & m) == (gw & m))
+					on = &nets->v[i];
 			}
-			bool any = false;
-			for (size_t i = 0; i < in->n_ifaces; i++)
-				any = any || in->ifaces[i].has_addr;
-			if (on == NULL && !any) {
+			if (on == NULL && nets->n == 0) {
 				value_error(c, via, "via", what,
 				    "cannot be reached: %s has no `ip` on any interface (expected the address of a router on the subnet of one of its interfaces)",
 				    iname);
+				via = NULL;
 			} else if (on == NULL) {
 				value_error(c, via, "via", what,
 				    "is on none of %s's subnets (expected the address of a router on the subnet of one of its interfaces)",
 				    iname);
 				via = NULL;
-			} else if (ntohl(on->addr.s_addr) == gw) {
+			} else if (on->addr == gw) {
 				value_error(c, via, "via", what,
 				    "is %s's own address on %s (expected the address of another host, the router)",
-				    iname, on->name);
+				    iname, on->iface);
 				via = NULL;
 			} else if (on->prefix < 31 && ((gw & ~prefix_mask(on->prefix)) == 0 ||
 			    (gw & ~prefix_mask(on->prefix)) == ~prefix_mask(on->prefix))) {
 				value_error(c, via, "via", what,
 				    "is the network or broadcast address of the subnet of %s (expected a host address)",
-				    on->name);
+				    on->iface);
 				via = NULL;
 			}
 		}
@@ -856,11 +875,12 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 			else if (s != NULL && in.mem_bytes < MEM_MIN)
 				value_error(c, s, "mem", what, "is too small (expected at least 16M)");
 		}
-		bool addr_trouble = false;
+		struct subnets nets = { 0 };
 		if (f[1].val != NULL)
-			check_interfaces(c, f[1].key, f[1].val, &in, iname, &addr_trouble);
+			check_interfaces(c, f[1].key, f[1].val, &in, iname, &nets);
 		if (f[2].val != NULL)
-			check_routes(c, f[2].key, f[2].val, &in, iname, addr_trouble);
+			check_routes(c, f[2].key, f[2].val, &in, iname, &nets);
+		free(nets.v);
 		if (f[3].val != NULL) {
 			want_bool(c, f[3].key, f[3].val, what, &in.forward);
 		}
@@ -872,7 +892,7 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 	if (ok)
 		str_copy(in.name, sizeof(in.name), name->str);
 	/* Kept even when bad so lab_free() has one place that frees everything. */
-	c->lab->instances = xreallocarray(c->lab->instances, c->lab->n_instances + 1,
+	c->lab->instances = grow(c->lab->instances, c->lab->n_instances, &c->cap_instances,
 	    sizeof(*c->lab->instances));
 	c->lab->instances[c->lab->n_instances++] = in;
 }

@@ -25,7 +25,7 @@ struct ynode {
 	bool plain;		/* unquoted scalar: may be null */
 	char *show;		/* scalar text safe to print in a message (short, no control bytes) */
 	struct ynode **kids;	/* sequence: items; mapping: key, value, key, value, ... */
-	size_t n_kids;
+	size_t n_kids, cap_kids;
 	bool dup;		/* a mapping key repeating an earlier key: checks skip the pair */
 };
 

@@ -19,6 +19,9 @@ lib_cleanup() {
 }
 trap lib_cleanup EXIT
 
+# True when pid runs (a zombie waiting to be reaped does not count).
+alive() { [ -r "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" | grep -q '^Z'; }
+
 ok() { echo "ok: $*"; }
 fail() { echo "FAILED: $*"; fails=$((fails + 1)); }
 

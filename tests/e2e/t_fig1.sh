@@ -57,7 +57,7 @@ pids=$(lab_pids fig1)
 expect_exit 0 "down" -- timeout 30 "$UMLLAB" down fig1
 expect_output "lab fig1 is down" "down reports the lab down"
 left=""
-for pid in $pids; do kill -0 "$pid" 2>/dev/null && left="$left $pid"; done
+for pid in $pids; do alive "$pid" && left="$left $pid"; done
 [ -z "$left" ] && ok "no process of the lab is left" || fail "still running after down:$left"
 ls "$UMLLAB_STATE_DIR/fig1" >"$T/files"
 grep -Eq '\.(ctl|notify)$|^control$' "$T/files" && fail "sockets left: $(cat "$T/files")" || ok "sockets removed"

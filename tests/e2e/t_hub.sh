@@ -8,5 +8,16 @@ names=$(umllab status "$lab" --json | python3 -c "import sys,json; print(' '.joi
 set -- $names
 expect_exit 0 "ping $1 -> $2 through the hub" -- umllab ping "$1" "$2" -c 2
 expect_exit 0 "ping $3 -> $1 through the hub" -- umllab ping "$3" "$1" -c 1
+
+# A second lab with another name runs alongside.
+expect_exit 0 "up fig1 while $lab runs" -- umllab up "$REPO/labs/fig1.yaml"
+expect_exit 0 "status of every lab" -- umllab status
+expect_output "lab fig1 " "status lists fig1"
+expect_output "lab $lab " "status lists $lab"
+expect_exit 2 "ping without a lab when two run" -- umllab ping umlA umlB
+expect_output "2 labs are running" "the error lists the running labs"
+expect_exit 0 "ping with --lab" -- umllab ping --lab fig1 umlA umlB -c 1
+expect_exit 2 "down without a lab when two run" -- umllab down
+expect_exit 0 "down fig1" -- timeout 30 "$UMLLAB" down fig1
 expect_exit 0 "down" -- timeout 30 "$UMLLAB" down "$lab"
 finish

@@ -1,0 +1,641 @@
+/* tests/unit/test_topology.c: the topology loader: one bad topology per mistake, good labs, diag format, default MACs. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/topology.h"
+
+#define SW "switches: {S1: {}}\n"
+/* the value of `ip:` of eth0 of instance a starts at line 4, column 41 */
+#define IP_AT SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, ip: "
+/* the value of `mac:` of eth0 of instance a starts at line 4, column 42 */
+#define MAC_AT SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, mac: "
+/* the value of `via:` of the first route of instance a (10.0.0.1/24 on eth0) starts at line 5, column 33 */
+#define VIA_AT SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}\n    routes: [{to: default, via: "
+/* the list of routes starts at line 5, column 13, its first item at column 14 */
+#define ROUTES_AT SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}\n    routes: "
+
+struct bad_case {
+	const char *name;	/* what mistake it is */
+	const char *yaml;
+	int line, column;	/* where the (first) message must point */
+	const char *substr;	/* part of that message */
+	int count;		/* messages expected; 0 means 1 */
+	const char *file;	/* display name; NULL means t.yaml */
+};
+
+static const struct bad_case bad_cases[] = {
+	/* YAML itself */
+	{ "syntax: unclosed flow mapping", "instances: {a: {}\n", 2, 1, "YAML syntax error", 0, NULL },
+	{ "syntax: tab indentation", "instances:\n\ta: {}\n", 2, 1, "tabs", 0, NULL },
+	{ "syntax: bad indentation", "instances:\n  a: {}\n b: {}\n", 3, 2, "YAML syntax error", 0, NULL },
+	{ "not UTF-8", "instances:\n  a\xff: {}\n", 2, 4, "not valid text", 0, NULL },
+	{ "empty file", "", 1, 1, "the file is empty", 0, NULL },
+	{ "comments only", "# nothing yet\n", 1, 1, "the file is empty", 0, NULL },
+	{ "multi-document", "instances: {a: }\n---\ninstances: {b: }\n", 2, 1, "second YAML document", 0, NULL },
+	{ "anchor", SW "instances:\n  a: &x {}\n", 3, 6, "anchors (&x) are not supported", 0, NULL },
+	{ "alias (after its anchor)", SW "instances:\n  a: &x {}\n  b: *x\n", 3, 6, "anchors (&x)", 2, NULL },
+	{ "tag", SW "instances:\n  a: {mem: !!str 64M}\n", 3, 12, "YAML tags (!!str) are not supported", 0, NULL },
+	{ "nesting too deep", "a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n", 1, 35, "nesting is deeper", 0, NULL },
+	/* shape of the file */
+	{ "root is a list", "- a\n- b\n", 1, 1, "the file holds a list", 0, NULL },
+	{ "root is a scalar", "hello\n", 1, 1, "the file holds a single value", 0, NULL },
+	{ "missing instances", "switches: {S1: {}}\n", 1, 1, "no `instances`", 0, NULL },
+	{ "empty instances {}", "instances: {}\n", 1, 12, "`instances` is empty", 0, NULL },
+	{ "empty instances (null)", "instances:\n", 1, 1, "`instances` is empty", 0, NULL },
+	/* unknown keys */
+	{ "unknown top-level key", SW "instances: {a: }\nswitchs: {}\n", 3, 1,
+	    "unknown key `switchs` at the top level (expected one of: name, switches, instances; did you mean `switches`?)", 0, NULL },
+	{ "unknown instance key", SW "instances:\n  a:\n    interface: {}\n", 4, 5,
+	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup; did you mean `interfaces`?)", 0, NULL },
+	{ "unknown interface key", SW "instances:\n  a:\n    interfaces:\n      eth0: {switch: S1, addr: 10.0.0.1/24}\n", 5, 26,
+	    "unknown key `addr` in interface eth0 of a (expected one of: switch, ip, mac)", 0, NULL },
+	{ "unknown switch key", "switches: {S1: {type: hub}}\ninstances: {a: }\n", 1, 17,
+	    "unknown key `type` in switch S1 (expected one of: mode)", 0, NULL },
+	{ "unknown route key", VIA_AT "10.0.0.254, dev: eth0}]\n", 5, 45,
+	    "unknown key `dev` in route 1 of a (expected one of: to, via)", 0, NULL },
+	/* wrong types */
+	{ "instances is a list", "instances: [a, b]\n", 1, 12, "`instances` is a list (expected a mapping", 0, NULL },
+	{ "switches is a list", "switches: [S1]\ninstances: {a: }\n", 1, 11, "`switches` is a list", 0, NULL },
+	{ "instance is a list", SW "instances:\n  a: [x]\n", 3, 6, "instance a is a list", 0, NULL },
+	{ "instance name is a list", SW "instances:\n  ? [x]\n  : {}\n", 3, 5, "an instance name is a list", 0, NULL },
+	{ "interfaces is a scalar", SW "instances:\n  a:\n    interfaces: eth0\n", 4, 17,
+	    "`interfaces` of instance a is a single value `eth0`", 0, NULL },
+	{ "interface is a scalar", SW "instances:\n  a:\n    interfaces: {eth0: S1}\n", 4, 24,
+	    "interface eth0 of a is a single value `S1` (expected a mapping such as {switch: S1", 0, NULL },
+	{ "routes is a mapping", SW "instances:\n  a:\n    routes: {to: default}\n", 4, 13,
+	    "`routes` of instance a is a mapping (expected a list", 0, NULL },
+	{ "startup is a scalar", SW "instances:\n  a:\n    startup: ping\n", 4, 14,
+	    "`startup` of instance a is a single value (expected a list of shell commands", 0, NULL },
+	{ "forward is not a bool", SW "instances:\n  a:\n    forward: 1\n", 4, 14,
+	    "forward `1` of instance a is not a boolean (expected true or false", 0, NULL },
+	{ "mem is a list", SW "instances:\n  a:\n    mem: [64M]\n", 4, 10, "`mem` of instance a is a list", 0, NULL },
+	{ "ip is a mapping", IP_AT "{a: 1}}}\n", 4, 41, "`ip` of interface eth0 of a is a mapping", 0, NULL },
+	/* missing required keys */
+	{ "interface without switch", SW "instances:\n  a:\n    interfaces:\n      eth0: {ip: 10.0.0.1/24}\n", 5, 7,
+	    "interface eth0 of a has no `switch`", 0, NULL },
+	{ "interface that is empty", SW "instances:\n  a:\n    interfaces:\n      eth0:\n", 5, 7,
+	    "interface eth0 of a has no `switch`", 0, NULL },
+	{ "route without via", ROUTES_AT "[{to: default}]\n", 5, 14, "route 1 of a has no `via`", 0, NULL },
+	{ "route without to", ROUTES_AT "[{via: 10.0.0.254}]\n", 5, 14, "route 1 of a has no `to`", 0, NULL },
+	/* duplicate keys */
+	{ "duplicate top-level key", SW "instances: {a: }\ninstances: {b: }\n", 3, 1,
+	    "duplicate key `instances`, first given at line 2, column 1", 0, NULL },
+	{ "duplicate instance", SW "instances:\n  a: {}\n  a: {}\n", 4, 3, "duplicate key `a`, first given at line 3", 0, NULL },
+	{ "duplicate switch", "switches:\n  S1: {}\n  S1: {mode: hub}\ninstances: {a: }\n", 3, 3,
+	    "duplicate key `S1`, first given at line 2", 0, NULL },
+	{ "duplicate key in an interface", SW "instances:\n  a:\n    interfaces:\n      eth0: {switch: S1, switch: S1}\n", 5, 26,
+	    "duplicate key `switch`, first given at line 5, column 14", 0, NULL },
+	/* names */
+	{ "bad lab name", "name: my lab\n" SW "instances: {a: }\n", 1, 7, "lab name `my lab` is not valid (expected 1-32 characters", 0, NULL },
+	{ "lab name too long", "name: abcdefghijabcdefghijabcdefghijabc\n" SW "instances: {a: }\n", 1, 7, "is not valid", 0, NULL },
+	{ "bad lab name from the file name", SW "instances: {a: }\n", 1, 1,
+	    "the lab name `my lab` taken from the file name is not valid (expected 1-32 characters from A-Z a-z 0-9 _ -; add a line such as `name: mylab`", 0,
+	    "labs/my lab.yml" },
+	{ "bad switch name", "switches: {S.1: {}}\ninstances: {a: }\n", 1, 12, "switch name `S.1` is not valid", 0, NULL },
+	{ "bad instance name (33 chars)", SW "instances:\n  abcdefghijabcdefghijabcdefghijabc: {}\n", 3, 3,
+	    "instance name `abcdefghijabcdefghijabcdefghijabc` is not valid", 0, NULL },
+	{ "interface eth16", SW "instances:\n  a:\n    interfaces: {eth16: {switch: S1}}\n", 4, 18,
+	    "interface name `eth16` of a is not valid (expected eth0 to eth15)", 0, NULL },
+	{ "interface net0", SW "instances:\n  a:\n    interfaces: {net0: {switch: S1}}\n", 4, 18,
+	    "interface name `net0` of a is not valid", 0, NULL },
+	/* addresses */
+	{ "bad IPv4 octet", IP_AT "10.0.0.256/24}}\n", 4, 41, "ip `10.0.0.256/24` of interface eth0 of a is not a valid IPv4 address", 0, NULL },
+	{ "IPv4 with leading zero", IP_AT "10.0.0.01/24}}\n", 4, 41, "is not a valid IPv4 address", 0, NULL },
+	{ "address without prefix", IP_AT "10.0.0.1}}\n", 4, 41, "has no prefix length", 0, NULL },
+	{ "prefix 33", IP_AT "10.0.0.1/33}}\n", 4, 41, "has a bad prefix length (expected /0 to /32", 0, NULL },
+	{ "network address as host", IP_AT "10.0.0.0/24}}\n", 4, 41, "is the network address of 10.0.0.0/24", 0, NULL },
+	{ "broadcast address as host", IP_AT "10.0.1.255/23}}\n", 4, 41, "is the broadcast address of 10.0.0.0/23", 0, NULL },
+	{ "loopback address", IP_AT "127.0.0.2/8}}\n", 4, 41, "is a loopback address", 0, NULL },
+	{ "address given twice", SW "instances:\n  a: {interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}}\n"
+	    "  b: {interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}}\n", 4, 43,
+	    "address 10.0.0.1 of eth0 of b is already used by eth0 of a at line 3, column 43", 0, NULL },
+	{ "overlapping subnets on one instance", SW "instances:\n  a:\n    interfaces:\n"
+	    "      eth0: {switch: S1, ip: 10.0.0.1/24}\n      eth1: {switch: S1, ip: 10.0.0.2/16}\n", 6, 30,
+	    "overlaps the subnet of eth0", 0, NULL },
+	/* switches */
+	{ "interface on an undefined switch", SW "instances:\n  a: {interfaces: {eth0: {switch: S2}}}\n", 3, 35,
+	    "interface eth0 of a is on switch `S2`, which is not defined (expected one of: S1", 0, NULL },
+	{ "interface on a switch when none is defined", "instances:\n  a: {interfaces: {eth0: {switch: S1}}}\n", 2, 35,
+	    "which is not defined (expected it under `switches:`", 0, NULL },
+	{ "bad switch mode", "switches: {S1: {mode: bridge}}\ninstances: {a: }\n", 1, 23,
+	    "mode `bridge` of switch S1 is not a switch mode (expected switch or hub)", 0, NULL },
+	/* routes */
+	{ "gateway on no subnet", VIA_AT "10.0.1.1}]\n", 5, 33, "via `10.0.1.1` of route 1 of a is on none of a's subnets", 0, NULL },
+	{ "gateway is own address", VIA_AT "10.0.0.1}]\n", 5, 33, "is a's own address on eth0", 0, NULL },
+	{ "gateway with a prefix", VIA_AT "10.0.0.254/24}]\n", 5, 33, "is not an IPv4 address", 0, NULL },
+	{ "gateway without any address", SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1}}\n"
+	    "    routes: [{to: default, via: 10.0.0.254}]\n", 5, 33, "a has no `ip` on any interface", 0, NULL },
+	{ "route to with host bits", ROUTES_AT "[{to: 10.0.2.1/24, via: 10.0.0.254}]\n", 5, 19,
+	    "to `10.0.2.1/24` of route 1 of a has host bits set (expected the network address, 10.0.2.0/24)", 0, NULL },
+	{ "route to without prefix", ROUTES_AT "[{to: 10.0.2.0, via: 10.0.0.254}]\n", 5, 19, "is not a network", 0, NULL },
+	{ "route to the same place twice", ROUTES_AT "[{to: default, via: 10.0.0.254}, {to: 0.0.0.0/0, via: 10.0.0.253}]\n",
+	    5, 51, "route 2 of a goes to `0.0.0.0/0`, like the route at line 5", 0, NULL },
+	/* mem */
+	{ "mem with a bad suffix", SW "instances:\n  a:\n    mem: 64MB\n", 4, 10, "mem `64MB` of instance a is not a size", 0, NULL },
+	{ "mem too small", SW "instances:\n  a:\n    mem: 8M\n", 4, 10, "is too small (expected at least 16M)", 0, NULL },
+	{ "mem too large", SW "instances:\n  a:\n    mem: 5g\n", 4, 10, "is too large (expected at most 4G)", 0, NULL },
+	{ "mem overflowing", SW "instances:\n  a:\n    mem: 99999999999999999999G\n", 4, 10, "is too large", 0, NULL },
+	/* MACs */
+	{ "bad MAC", MAC_AT "02:00:00:00:00:1}}\n", 4, 42, "mac `02:00:00:00:00:1` of interface eth0 of a is not a MAC address", 0, NULL },
+	{ "multicast MAC", MAC_AT "01:00:5e:00:00:01}}\n", 4, 42, "is a multicast address", 0, NULL },
+	{ "broadcast MAC", MAC_AT "ff:ff:ff:ff:ff:ff}}\n", 4, 42, "is the broadcast address", 0, NULL },
+	{ "all-zero MAC", MAC_AT "00:00:00:00:00:00}}\n", 4, 42, "is all zeros", 0, NULL },
+	{ "MAC given twice", SW "instances:\n  a: {interfaces: {eth0: {switch: S1, mac: 02:00:00:00:00:01}}}\n"
+	    "  b: {interfaces: {eth0: {switch: S1, mac: \"02:00:00:00:00:01\"}}}\n", 4, 44,
+	    "mac 02:00:00:00:00:01 of eth0 of b is already used by eth0 of a at line 3, column 44", 0, NULL },
+	/* startup */
+	{ "empty startup command", SW "instances:\n  a:\n    startup: [\"ok\", \"\"]\n", 4, 21, "startup command 2 of a is empty", 0, NULL },
+	{ "startup command with a NUL", SW "instances:\n  a:\n    startup: [\"a\\0b\"]\n", 4, 15, "contains a NUL byte", 0, NULL },
+	{ "startup command that is a list", SW "instances:\n  a:\n    startup: [[x]]\n", 4, 15, "startup command 1 of a is a list", 0, NULL },
+};
+
+static void dump(const struct lab_diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		print_error("    %s\n", d->msgs[i]);
+}
+
+static void test_bad_table(void **state)
+{
+	(void)state;
+	int failures = 0;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *bc = &bad_cases[i];
+		const char *file = bc->file ? bc->file : "t.yaml";
+		struct lab_diag d = { 0 };
+		struct lab *lab = lab_load_string(bc->yaml, strlen(bc->yaml), file, &d);
+		char *prefix;
+		if (asprintf(&prefix, "%s:%d:%d: ", file, bc->line, bc->column) < 0)
+			fail();
+		bool found = false;
+		for (size_t j = 0; j < d.n && !found; j++)
+			found = strncmp(d.msgs[j], prefix, strlen(prefix)) == 0 &&
+			    strstr(d.msgs[j], bc->substr) != NULL;
+		size_t want = bc->count ? (size_t)bc->count : 1;
+		if (lab != NULL || !found || d.n != want) {
+			print_error("case \"%s\": want %zu message(s), one at %s containing \"%s\"; got %zu%s:\n",
+			    bc->name, want, prefix, bc->substr, d.n, lab ? " and a lab" : "");
+			dump(&d);
+			failures++;
+		}
+		free(prefix);
+		lab_free(lab);
+		lab_diag_free(&d);
+	}
+	assert_int_equal(failures, 0);
+	assert_true(sizeof(bad_cases) / sizeof(bad_cases[0]) >= 25);
+}
+
+static void test_startup_too_long(void **state)
+{
+	(void)state;
+	size_t n = 4097;
+	char *cmd = malloc(n + 1);
+	memset(cmd, 'x', n);
+	cmd[n] = '\0';
+	char *yaml;
+	assert_true(asprintf(&yaml, "instances:\n  a:\n    startup: [\"%s\", \"%.4096s\"]\n", cmd, cmd) > 0);
+	struct lab_diag d = { 0 };
+	struct lab *lab = lab_load_string(yaml, strlen(yaml), "t.yaml", &d);
+	assert_null(lab);
+	assert_int_equal(d.n, 1);	/* 4096 bytes is still fine */
+	assert_non_null(strstr(d.msgs[0], "t.yaml:3:15: startup command 1 of a is 4097 bytes long (expected at most 4096)"));
+	lab_diag_free(&d);
+	free(yaml);
+	free(cmd);
+}
+
+static struct lab *load_ok_len(const char *yaml, size_t len, const char *file)
+{
+	struct lab_diag d = { 0 };
+	struct lab *lab = lab_load_string(yaml, len, file, &d);
+	if (lab == NULL || d.n != 0) {
+		print_error("expected %s to load cleanly:\n", file);
+		dump(&d);
+	}
+	assert_non_null(lab);
+	assert_int_equal(d.n, 0);
+	lab_diag_free(&d);
+	return lab;
+}
+
+static struct lab *load_ok(const char *yaml, const char *file)
+{
+	return load_ok_len(yaml, strlen(yaml), file);
+}
+
+static void assert_addr(struct in_addr a, const char *dotted)
+{
+	char buf[INET_ADDRSTRLEN];
+	assert_non_null(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
+	assert_string_equal(buf, dotted);
+}
+
+static const char fig1[] =
+    "# Figure 1: two hosts on one switch\n"
+    "switches:\n"
+    "  S1: {mode: switch}\n"
+    "instances:\n"
+    "  umlA:\n"
+    "    interfaces:\n"
+    "      eth0: {switch: S1, ip: 10.0.0.1/24}\n"
+    "  umlB:\n"
+    "    interfaces:\n"
+    "      eth0: {switch: S1, ip: 10.0.0.2/24}\n";
+
+static void test_fig1(void **state)
+{
+	(void)state;
+	struct lab *lab = load_ok(fig1, "labs/fig1.yaml");
+	assert_string_equal(lab->name, "fig1");
+	assert_string_equal(lab->path, "labs/fig1.yaml");
+	assert_int_equal(lab->n_switches, 1);
+	assert_string_equal(lab->switches[0].name, "S1");
+	assert_int_equal(lab->switches[0].mode, LAB_SWITCH_LEARNING);
+	assert_int_equal(lab->switches[0].line, 3);
+	assert_int_equal(lab->switches[0].column, 3);
+	assert_int_equal(lab->n_instances, 2);
+	const char *names[] = { "umlA", "umlB" }, *addrs[] = { "10.0.0.1", "10.0.0.2" };
+	for (int i = 0; i < 2; i++) {
+		const struct lab_instance *in = &lab->instances[i];
+		assert_string_equal(in->name, names[i]);
+		assert_ptr_equal(lab_instance_find(lab, names[i]), in);
+		assert_int_equal(in->mem_bytes, 64ULL << 20);
+		assert_false(in->forward);
+		assert_int_equal(in->n_routes, 0);
+		assert_int_equal(in->n_startup, 0);
+		assert_int_equal(in->n_ifaces, 1);
+		const struct lab_iface *ifc = &in->ifaces[0];
+		assert_string_equal(ifc->name, "eth0");
+		assert_int_equal(ifc->index, 0);
+		assert_int_equal(ifc->sw, 0);
+		assert_true(ifc->has_addr);
+		assert_addr(ifc->addr, addrs[i]);
+		assert_int_equal(ifc->prefix, 24);
+		assert_false(ifc->mac_given);
+		uint8_t mac[6];
+		lab_default_mac("fig1", names[i], "eth0", mac);
+		assert_memory_equal(ifc->mac, mac, 6);
+	}
+	assert_int_equal(lab->instances[1].line, 8);
+	assert_int_equal(lab->instances[1].ifaces[0].line, 10);
+	assert_int_equal(lab->instances[1].ifaces[0].column, 7);
+	assert_ptr_equal(lab_switch_find(lab, "S1"), &lab->switches[0]);
+	assert_null(lab_switch_find(lab, "S2"));
+	assert_null(lab_instance_find(lab, "umlC"));
+	lab_free(lab);
+}
+
+static void test_routed(void **state)
+{
+	(void)state;
+	static const char yaml[] =
+	    "name: routed-lab\n"
+	    "switches:\n"
+	    "  S1:\n"
+	    "  S2: {mode: hub}\n"
+	    "instances:\n"
+	    "  h1:\n"
+	    "    interfaces:\n"
+	    "      eth0: {switch: S1, ip: 10.0.1.1/24}\n"
+	    "    routes:\n"
+	    "      - {to: 10.0.2.0/24, via: 10.0.1.254}\n"
+	    "  h2:\n"
+	    "    interfaces: {eth0: {switch: S2, ip: 10.0.2.1/24}}\n"
+	    "    routes: [{to: default, via: 10.0.2.254}]\n"
+	    "  r1:\n"
+	    "    forward: TRUE\n"
+	    "    interfaces:\n"
+	    "      eth1: {switch: S2, ip: 10.0.2.254/24}\n"
+	    "      eth0: {switch: S1, ip: 10.0.1.254/24}\n"
+	    "    startup: [\"sysctl -w net.ipv4.ip_forward=1\", 'echo \"up\"']\n";
+	struct lab *lab = load_ok(yaml, "whatever.yaml");
+	assert_string_equal(lab->name, "routed-lab");
+	assert_int_equal(lab->n_switches, 2);
+	assert_int_equal(lab->switches[0].mode, LAB_SWITCH_LEARNING);
+	assert_int_equal(lab->switches[1].mode, LAB_SWITCH_HUB);
+
+	const struct lab_instance *h1 = lab_instance_find(lab, "h1");
+	assert_non_null(h1);
+	assert_int_equal(h1->n_routes, 1);
+	assert_false(h1->routes[0].is_default);
+	assert_addr(h1->routes[0].to, "10.0.2.0");
+	assert_int_equal(h1->routes[0].prefix, 24);
+	assert_addr(h1->routes[0].via, "10.0.1.254");
+	assert_int_equal(h1->routes[0].line, 10);
+	assert_int_equal(h1->routes[0].column, 9);
+
+	const struct lab_instance *h2 = lab_instance_find(lab, "h2");
+	assert_non_null(h2);
+	assert_int_equal(h2->ifaces[0].sw, 1);
+	assert_int_equal(h2->n_routes, 1);
+	assert_true(h2->routes[0].is_default);
+	assert_int_equal(h2->routes[0].prefix, 0);
+	assert_int_equal(h2->routes[0].to.s_addr, 0);
+	assert_addr(h2->routes[0].via, "10.0.2.254");
+
+	const struct lab_instance *r1 = lab_instance_find(lab, "r1");
+	assert_non_null(r1);
+	assert_true(r1->forward);
+	assert_false(h1->forward);
+	assert_int_equal(r1->n_ifaces, 2);
+	/* sorted by index, whatever the file order */
+	assert_string_equal(r1->ifaces[0].name, "eth0");
+	assert_int_equal(r1->ifaces[0].sw, 0);
+	assert_addr(r1->ifaces[0].addr, "10.0.1.254");
+	assert_int_equal(r1->ifaces[0].line, 18);
+	assert_string_equal(r1->ifaces[1].name, "eth1");
+	assert_int_equal(r1->ifaces[1].index, 1);
+	assert_int_equal(r1->ifaces[1].sw, 1);
+	assert_int_equal(r1->n_startup, 2);
+	assert_string_equal(r1->startup[0], "sysctl -w net.ipv4.ip_forward=1");
+	assert_string_equal(r1->startup[1], "echo \"up\"");
+	uint8_t mac[6];
+	lab_default_mac("routed-lab", "r1", "eth1", mac);
+	assert_memory_equal(r1->ifaces[1].mac, mac, 6);
+	lab_free(lab);
+}
+
+static void test_values(void **state)
+{
+	(void)state;
+	static const char yaml[] =
+	    "switches: {S1: {}, hub-1: {mode: hub}}\n"
+	    "instances:\n"
+	    "  m1: {mem: 16M, forward: yes}\n"
+	    "  m2: {mem: 4G, forward: No}\n"
+	    "  m3: {mem: 16777216, forward: \"false\"}\n"
+	    "  m4: {mem: 65536k}\n"
+	    "  m5: {mem: 1g}\n"
+	    "  m6:\n"
+	    "  S1:\n"
+	    "    interfaces:\n"
+	    "      eth15: {switch: hub-1, mac: 02:AB:cd:00:00:01}\n"
+	    "      eth3: {switch: S1, mac: \"52:54:00:12:34:56\", ip: 192.168.7.0/31}\n"
+	    "      eth4: {switch: S1, ip: 172.16.0.9/32}\n"
+	    "    routes:\n"
+	    "      - to: 192.168.8.0/22\n"
+	    "        via: 192.168.7.1\n"
+	    "      - {to: 0.0.0.0/0, via: 192.168.7.1}\n";
+	struct lab *lab = load_ok(yaml, "/some/dir/values.YML");
+	assert_string_equal(lab->name, "values");
+	static const uint64_t mem[] = { 16ULL << 20, 4ULL << 30, 16777216, 64ULL << 20, 1ULL << 30,
+	    LAB_MEM_DEFAULT, LAB_MEM_DEFAULT };
+	assert_int_equal(lab->n_instances, 7);
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(lab->instances[i].mem_bytes, mem[i]);
+	assert_true(lab->instances[0].forward);
+	assert_false(lab->instances[1].forward);
+	assert_false(lab->instances[2].forward);
+	assert_int_equal(lab->instances[5].n_ifaces, 0);
+
+	/* an instance may share a switch's name */
+	const struct lab_instance *in = lab_instance_find(lab, "S1");
+	assert_non_null(in);
+	assert_int_equal(in->n_ifaces, 3);
+	assert_string_equal(in->ifaces[0].name, "eth3");
+	assert_string_equal(in->ifaces[1].name, "eth4");
+	assert_string_equal(in->ifaces[2].name, "eth15");
+	assert_int_equal(in->ifaces[2].index, 15);
+	assert_int_equal(in->ifaces[2].sw, 1);
+	assert_false(in->ifaces[2].has_addr);
+	assert_true(in->ifaces[2].mac_given);
+	static const uint8_t m15[6] = { 0x02, 0xab, 0xcd, 0x00, 0x00, 0x01 };
+	static const uint8_t m3[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	assert_memory_equal(in->ifaces[2].mac, m15, 6);
+	assert_memory_equal(in->ifaces[0].mac, m3, 6);
+	assert_addr(in->ifaces[0].addr, "192.168.7.0");	/* /31: both addresses are hosts */
+	assert_int_equal(in->ifaces[0].prefix, 31);
+	assert_int_equal(in->ifaces[1].prefix, 32);
+	assert_false(in->ifaces[1].mac_given);
+	assert_int_equal(in->n_routes, 2);
+	assert_addr(in->routes[0].to, "192.168.8.0");
+	assert_int_equal(in->routes[0].prefix, 22);
+	assert_true(in->routes[1].is_default);
+	assert_int_equal(lab->switches[1].mode, LAB_SWITCH_HUB);
+	assert_string_equal(lab->switches[1].name, "hub-1");
+	lab_free(lab);
+}
+
+static void test_not_nul_terminated(void **state)
+{
+	(void)state;
+	/* only len bytes count: the junk after them must not be read */
+	static const char text[] = "instances: {a: }\nJUNK: [";
+	struct lab *lab = load_ok_len(text, strlen("instances: {a: }\n"), "t.yaml");
+	lab_free(lab);
+}
+
+static void test_many_mistakes(void **state)
+{
+	(void)state;
+	static const char yaml[] =
+	    "switches:\n"
+	    "  S1: {mode: hub}\n"
+	    "  S1: {}\n"						/* 3:3 duplicate */
+	    "instances:\n"
+	    "  umlA:\n"
+	    "    mem: 2M\n"						/* 6:10 small */
+	    "    interfaces:\n"
+	    "      eth0: {switch: S9, ip: 10.0.0.1/24}\n"		/* 8:22 undefined */
+	    "      eth1: {switch: S1, ip: 10.1.0.1/40}\n"		/* 9:30 prefix */
+	    "    color: blue\n"					/* 10:5 unknown */
+	    "  umlB:\n"
+	    "    interfaces:\n"
+	    "      eth0: {switch: S1, ip: 10.2.0.1/24, mac: 01:02:03:04:05:06}\n"	/* 13:48 multicast */
+	    "    routes: [{to: 10.3.0.1/16, via: 10.2.0.254}]\n"	/* 14:19 host bits */
+	    "    forward: sometimes\n";				/* 15:14 bool */
+	static const char *want[] = {
+		"m.yaml:3:3: duplicate key `S1`",
+		"m.yaml:6:10: mem `2M`",
+		"m.yaml:8:22: interface eth0 of umlA is on switch `S9`",
+		"m.yaml:9:30: ip `10.1.0.1/40`",
+		"m.yaml:10:5: unknown key `color`",
+		"m.yaml:13:48: mac `01:02:03:04:05:06`",
+		"m.yaml:14:19: to `10.3.0.1/16`",
+		"m.yaml:15:14: forward `sometimes`",
+	};
+	struct lab_diag d = { 0 };
+	assert_null(lab_load_string(yaml, strlen(yaml), "m.yaml", &d));
+	size_t n = sizeof(want) / sizeof(want[0]);
+	if (d.n != n)
+		dump(&d);
+	assert_int_equal(d.n, n);
+	for (size_t i = 0; i < n; i++)	/* all of them, in file order */
+		assert_memory_equal(d.msgs[i], want[i], strlen(want[i]));
+	lab_diag_free(&d);
+}
+
+static void test_error_cap(void **state)
+{
+	(void)state;
+	char *yaml = strdup("instances:\n");
+	for (int i = 0; i < 60; i++) {
+		char *more;
+		assert_true(asprintf(&more, "%s  h%d: {mem: 1K}\n", yaml, i) > 0);
+		free(yaml);
+		yaml = more;
+	}
+	struct lab_diag d = { 0 };
+	assert_null(lab_load_string(yaml, strlen(yaml), "cap.yaml", &d));
+	assert_int_equal(d.n, 51);
+	assert_non_null(strstr(d.msgs[0], "cap.yaml:2:13: mem `1K` of instance h0"));
+	assert_non_null(strstr(d.msgs[49], "cap.yaml:51:14: mem `1K` of instance h49"));
+	assert_string_equal(d.msgs[50], "cap.yaml: ... and 10 more mistakes (fix the ones above first)");
+	lab_diag_free(&d);
+	free(yaml);
+}
+
+static void test_load_file(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_topology.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path, *rel;
+	assert_true(asprintf(&path, "%s/fig-1.yml", dir) > 0);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(fig1, f);
+	fclose(f);
+
+	/* through a path with ./ and .. in it: lab->path is the real one */
+	assert_true(asprintf(&rel, "%s/./../%s/fig-1.yml", dir, strrchr(dir, '/') + 1) > 0);
+	struct lab_diag d = { 0 };
+	struct lab *lab = lab_load(rel, &d);
+	assert_non_null(lab);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(lab->path, path);
+	assert_string_equal(lab->name, "fig-1");
+	lab_free(lab);
+
+	/* a missing file: one message with the name and strerror */
+	unlink(path);
+	assert_null(lab_load(path, &d));
+	assert_int_equal(d.n, 1);
+	char *want;
+	assert_true(asprintf(&want, "%s: cannot open: No such file or directory", path) > 0);
+	assert_string_equal(d.msgs[0], want);
+	free(want);
+	lab_diag_free(&d);
+
+	/* a directory */
+	assert_null(lab_load(dir, &d));
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.msgs[0], "Is a directory"));
+	lab_diag_free(&d);
+
+	/* diag may be NULL */
+	assert_null(lab_load(path, NULL));
+	rmdir(dir);
+	free(path);
+	free(rel);
+}
+
+/* The example labs shipped in labs/ (run from the top of the tree, as `make unit` does). */
+static void test_shipped_labs(void **state)
+{
+	(void)state;
+	static const char *files[] = { "labs/fig1.yaml", "labs/routed.yaml", "labs/hub.yaml" };
+	if (access(files[0], R_OK) != 0)
+		skip();
+	for (size_t i = 0; i < 3; i++) {
+		struct lab_diag d = { 0 };
+		struct lab *lab = lab_load(files[i], &d);
+		if (lab == NULL)
+			dump(&d);
+		assert_non_null(lab);
+		assert_int_equal(d.n, 0);
+		if (i == 0) {
+			assert_string_equal(lab->name, "fig1");
+			assert_int_equal(lab->n_instances, 2);
+		} else if (i == 1) {
+			assert_int_equal(lab->n_switches, 2);
+			assert_true(lab_instance_find(lab, "r1")->forward);
+		} else {
+			assert_int_equal(lab->switches[0].mode, LAB_SWITCH_HUB);
+			assert_int_equal(lab->n_instances, 3);
+		}
+		lab_free(lab);
+	}
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static void test_default_mac(void **state)
+{
+	(void)state;
+	uint8_t a[6], b[6];
+	lab_default_mac("fig1", "umlA", "eth0", a);
+	lab_default_mac("fig1", "umlA", "eth0", b);
+	assert_memory_equal(a, b, 6);
+	/* pinned: a MAC must not change between versions (guests and handouts remember it) */
+	static const uint8_t pinned[6] = { 0x02, 0x73, 0x65, 0xb0, 0x3b, 0x16 };
+	assert_memory_equal(a, pinned, 6);
+	/* it is FNV-1a 64 of "lab/instance/iface", top five bytes */
+	uint64_t h = fnv1a("fig1/umlA/eth0");
+	for (int i = 1; i < 6; i++)
+		assert_int_equal(a[i], (uint8_t)(h >> (64 - 8 * i)));
+
+	static const char *triples[][3] = {
+		{ "fig1", "umlA", "eth0" }, { "fig1", "umlA", "eth1" }, { "fig1", "umlB", "eth0" },
+		{ "fig2", "umlA", "eth0" }, { "fig1u", "mlA", "eth0" }, { "a", "b", "c" },
+	};
+	uint8_t macs[6][6];
+	for (int i = 0; i < 6; i++) {
+		lab_default_mac(triples[i][0], triples[i][1], triples[i][2], macs[i]);
+		assert_int_equal(macs[i][0], 0x02);	/* locally administered, unicast */
+		assert_int_equal(macs[i][0] & 1, 0);
+		assert_int_equal(macs[i][0] & 2, 2);
+		for (int j = 0; j < i; j++)
+			assert_memory_not_equal(macs[i], macs[j], 6);
+	}
+}
+
+static void test_name_valid(void **state)
+{
+	(void)state;
+	assert_true(lab_name_valid("a"));
+	assert_true(lab_name_valid("Lab_1-x"));
+	assert_true(lab_name_valid("abcdefghijabcdefghijabcdefghijab"));	/* 32 */
+	assert_false(lab_name_valid("abcdefghijabcdefghijabcdefghijabc"));	/* 33 */
+	assert_false(lab_name_valid(""));
+	assert_false(lab_name_valid(NULL));
+	assert_false(lab_name_valid("a b"));
+	assert_false(lab_name_valid("a.b"));
+	assert_false(lab_name_valid("a/b"));
+	assert_false(lab_name_valid("\xc3\xa9"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_table),
+		cmocka_unit_test(test_startup_too_long),
+		cmocka_unit_test(test_fig1),
+		cmocka_unit_test(test_routed),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_not_nul_terminated),
+		cmocka_unit_test(test_many_mistakes),
+		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_shipped_labs),
+		cmocka_unit_test(test_default_mac),
+		cmocka_unit_test(test_name_valid),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
