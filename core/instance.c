@@ -86,6 +86,9 @@ char **instance_argv(const struct instance *inst)
 	/* Confine hostfs to an empty directory: the host stays invisible. */
 	argv_push(&argv, &n, xasprintf("hostfs=%s/%s", e->lab_dir, STATE_HOSTFS));
 	argv_push(&argv, &n, xstrdup("noreboot"));
+	/* exec commands arrive as unacknowledged `log` records: Debian's 16 KB
+	 * log buffer would drop chunks of long ones. */
+	argv_push(&argv, &n, xstrdup("log_buf_len=256K"));
 	for (size_t i = 0; i < c->n_ifaces; i++) {
 		const struct lab_iface *f = &c->ifaces[i];
 		const uint8_t *m = f->mac;

@@ -23,7 +23,10 @@
  *     "umllab:fail TEXT"          the guest's init could not configure itself
  *     "umllab:o ID\n" + BYTES     output (stdout and stderr merged) of request ID
  *     "umllab:e ID STATUS"        request ID finished; STATUS is the exit code,
- *                                 or 128+N when killed by signal N
+ *                                 or 128+N when killed by signal N, or
+ *                                 AGENT_STATUS_REJECTED when the agent did not
+ *                                 run it (the output says why: malformed, a
+ *                                 chunk lost, too long, too many running)
  */
 #ifndef UMLLAB_AGENT_PROTO_H
 #define UMLLAB_AGENT_PROTO_H
@@ -36,5 +39,6 @@
 #define AGENT_END_TAG "umllab:e "
 #define AGENT_NOTIFY_MAX 512	/* bytes per write to /proc/mconsole */
 #define AGENT_CMD_MAX 65536	/* longest command the agent accepts */
+#define AGENT_STATUS_REJECTED 125	/* "umllab:e" status of a request not run */
 
 #endif

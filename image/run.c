@@ -1,0 +1,213 @@
+/* image/run.c: finding and running the external tools an image build needs (fork/execv, no shell). */
+#include "image/image_int.h"
+
+#include "core/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define RUN_OUT_MAX (4u << 20)	/* more stdout than this is an error */
+#define RUN_ERR_KEEP 2048	/* stderr kept for the cause: its end */
+
+/* mkfs.ext4 and debugfs live in sbin directories an ordinary user's PATH lacks. */
+static const char sbin_dirs[] = "/usr/local/sbin:/usr/sbin:/sbin";
+
+char *image_tool_find(const char *name, const char *package, char **cause)
+{
+	const char *env = getenv("PATH");
+	char *dirs = xasprintf("%s:%s", env != NULL && *env != '\0' ? env : "/usr/bin:/bin", sbin_dirs);
+	char *found = NULL;
+	char *save = NULL;
+	for (char *dir = strtok_r(dirs, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
+		if (dir[0] != '/')
+			continue;	/* a relative PATH entry would depend on our cwd */
+		char *path = xasprintf("%s/%s", dir, name);
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0) {
+			found = path;
+			break;
+		}
+		free(path);
+	}
+	free(dirs);
+	if (found == NULL)
+		set_cause(cause, "%s not found on PATH or in %s: install the Debian package %s "
+		    "(apt-get install %s)", name, sbin_dirs, package, package);
+	return found;
+}
+
+/* dup2 that also works when from is already to (then only clear close-on-exec). */
+static int run_dup_to(int from, int to)
+{
+	if (from == to)
+		return fcntl(to, F_SETFD, 0);
+	return dup2(from, to);
+}
+
+/* The child's side: only async-signal-safe calls, the caller may have threads. */
+static void run_child(char *const argv[], int out_fd, int err_fd)
+{
+	int null_fd = open("/dev/null", O_RDWR);
+	if (null_fd < 0 || run_dup_to(err_fd, 2) < 0 ||
+	    run_dup_to(out_fd >= 0 ? out_fd : null_fd, 1) < 0 || run_dup_to(null_fd, 0) < 0)
+		_exit(126);
+	execv(argv[0], argv);
+	static const char msg[] = "exec failed\n";
+	ssize_t n = write(2, msg, sizeof(msg) - 1);
+	(void)n;
+	_exit(127);
+}
+
+struct run_buf {
+	char *data;
+	size_t len, cap;
+	size_t max;		/* 0: keep only the last RUN_ERR_KEEP bytes */
+	int overflow;
+};
+
+static void run_buf_add(struct run_buf *b, const char *p, size_t n)
+{
+	if (b->max == 0) {
+		/* A rolling tail: error messages come last. */
+		if (n >= RUN_ERR_KEEP) {
+			p += n - RUN_ERR_KEEP;
+			n = RUN_ERR_KEEP;
+		}
+		if (b->len + n > RUN_ERR_KEEP) {
+			size_t drop = b->len + n - RUN_ERR_KEEP;
+			memmove(b->data, b->data + drop, b->len - drop);
+			b->len -= drop;
+		}
+	} else if (b->len + n > b->max) {
+		b->overflow = 1;
+		return;
+	}
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->data = xrealloc(b->data, b->cap);
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+/* Read both pipes until both are closed. */
+static void run_collect(int out_fd, struct run_buf *out, int err_fd, struct run_buf *err)
+{
+	char buf[8192];
+	while (out_fd >= 0 || err_fd >= 0) {
+		struct pollfd pfd[2] = {
+			{ .fd = out_fd, .events = POLLIN },
+			{ .fd = err_fd, .events = POLLIN },
+		};
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			int *fd = i == 0 ? &out_fd : &err_fd;
+			if (*fd < 0 || pfd[i].revents == 0)
+				continue;
+			ssize_t n = read(*fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				close(*fd);
+				*fd = -1;
+				continue;
+			}
+			run_buf_add(i == 0 ? out : err, buf, (size_t)n);
+		}
+	}
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+}
+
+/* The end of stderr, on one line, for a cause. */
+static char *run_err_text(struct run_buf *err)
+{
+	if (err->len == 0)
+		return xstrdup("");
+	char *s = xstrndup(err->data, err->len);
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+	for (char *p = s; *p != '\0'; p++)
+		if (*p == '\n')
+			*p = ' ';
+	char *text = xasprintf(": %s", s);
+	free(s);
+	return text;
+}
+
+int image_run(char *const argv[], char **out, char **cause)
+{
+	int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+	if (pipe2(err_pipe, O_CLOEXEC) < 0 || (out != NULL && pipe2(out_pipe, O_CLOEXEC) < 0)) {
+		set_cause(cause, "cannot create a pipe to run %s: %s", argv[0], strerror(errno));
+		goto fail_pipes;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		set_cause(cause, "cannot fork to run %s: %s", argv[0], strerror(errno));
+		goto fail_pipes;
+	}
+	if (pid == 0)
+		run_child(argv, out_pipe[1], err_pipe[1]);
+	close(err_pipe[1]);
+	if (out_pipe[1] >= 0)
+		close(out_pipe[1]);
+
+	struct run_buf obuf = { .max = RUN_OUT_MAX }, ebuf = { .max = 0 };
+	run_collect(out_pipe[0], &obuf, err_pipe[0], &ebuf);
+	int status;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			set_cause(cause, "cannot wait for %s: %s", argv[0], strerror(errno));
+			goto fail_bufs;
+		}
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char *text = run_err_text(&ebuf);
+		if (WIFEXITED(status))
+			set_cause(cause, "%s failed (exit %d)%s", argv[0], WEXITSTATUS(status), text);
+		else
+			set_cause(cause, "%s was killed by signal %d%s", argv[0],
+			    WIFSIGNALED(status) ? WTERMSIG(status) : 0, text);
+		free(text);
+		goto fail_bufs;
+	}
+	if (obuf.overflow) {
+		set_cause(cause, "%s wrote more than %u bytes", argv[0], RUN_OUT_MAX);
+		goto fail_bufs;
+	}
+	if (out != NULL)
+		*out = obuf.data != NULL ? obuf.data : xstrdup("");
+	else
+		free(obuf.data);
+	free(ebuf.data);
+	return 0;
+
+fail_bufs:
+	free(obuf.data);
+	free(ebuf.data);
+	return -1;
+
+fail_pipes:
+	for (int i = 0; i < 2; i++) {
+		if (err_pipe[i] >= 0)
+			close(err_pipe[i]);
+		if (out_pipe[i] >= 0)
+			close(out_pipe[i]);
+	}
+	return -1;
+}
