@@ -209,6 +209,21 @@ static int lock_lab(const char *lab_dir, char **cause)
 	return fd;
 }
 
+/* After a failed bring-up: wait until the supervisor has exited (its lock
+ * is free), so that a new `up` right away does not find it still there. */
+static void wait_unlocked(const char *lab_dir, int ms)
+{
+	for (int waited = 0; waited < ms; waited += 20) {
+		int fd = lock_lab(lab_dir, NULL);
+		if (fd >= 0) {
+			close(fd);
+			return;
+		}
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
 int client_up(struct lab *lab, char **cause)
 {
 	char *root = state_root(cause);
@@ -285,6 +300,8 @@ int client_up(struct lab *lab, char **cause)
 			fflush(stdout);
 		} else if (line[0] == 'E' && line[1] == ' ') {
 			fprintf(stderr, "umllab: %s\n", line + 2);
+		} else if (line[0] == 'D' && line[1] == ' ') {
+			fprintf(stderr, "    | %s\n", line + 2);
 		}
 	}
 	if (in != NULL)
@@ -296,6 +313,8 @@ int client_up(struct lab *lab, char **cause)
 		    lab->name, lab_dir, STATE_LOG);
 		goto out;
 	}
+	if (result != 0)
+		wait_unlocked(lab_dir, 10000);
 	if (result == 0)
 		printf("umllab: lab %s is up; try `umllab status`, `umllab ping`, `umllab down`\n",
 		    lab->name);
@@ -307,9 +326,23 @@ out:
 
 /* ---- down ---- */
 
+/* Alive and not a zombie waiting for init to reap it. */
 static bool pid_alive(pid_t pid)
 {
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
+		return false;
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *end = strrchr(buf, ')');	/* the name may hold spaces */
+	return end == NULL || end[1] != ' ' || end[2] != 'Z';
 }
 
 /* A pid file may outlive its process and its pid be reused: only a process

@@ -549,6 +549,10 @@ void instance_init(struct instance *inst, const struct lab_instance *cfg,
 	inst->umid_dir = state_path(env->lab_dir, "%s/%s", STATE_UML_DIR, cfg->name);
 	inst->mconsole_path = xasprintf("%s/mconsole", inst->umid_dir);
 	inst->guest = guest_new(env->loop, cfg->name);
+	/* A new lab session starts a new console log; restarts append to it. */
+	int fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
 	ev_timer_init(&inst->timer, instance_on_timer, 0., 0.);
 	inst->timer.data = inst;
 }

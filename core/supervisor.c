@@ -486,6 +486,7 @@ static void supervisor_finish(struct supervisor *sup)
 		sup->ctl_fd = -1;
 	}
 	log_info("lab %s is down", sup->lab->name);
+	progress_end(sup, false);
 	for (struct conn *c = sup->conns; c != NULL; c = c->next) {
 		if (c->waits_for_down) {
 			c->waits_for_down = false;
@@ -543,13 +544,15 @@ static void supervisor_on_instance_change(struct instance *inst, void *arg)
 	} else if (inst->state == INSTANCE_FAILED) {
 		char *tail = instance_log_tail(inst, 8);
 		progress(sup, 'E', "%s: %s", inst->cfg->name, inst->cause ? inst->cause : "failed");
-		if (tail[0] != '\0')
-			progress(sup, 'E', "last lines of %s:\n%s", inst->log_path, tail);
+		if (tail[0] != '\0') {
+			progress(sup, 'E', "last lines of %s:", inst->log_path);
+			progress(sup, 'D', "%s", tail);
+		}
 		free(tail);
 		progress(sup, 'E', "stopping lab %s", sup->lab->name);
 		sup->bringing_up = false;
 		sup->exit_code = 1;
-		progress_end(sup, false);
+		/* `up` hears FAIL once everything is stopped (supervisor_finish). */
 		supervisor_stop_all(sup);
 	}
 }

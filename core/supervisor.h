@@ -42,7 +42,8 @@ struct supervisor {
 int supervisor_main(struct lab *lab, const char *lab_dir, int progress_fd);
 
 /* Progress lines on the pipe to `umllab up`: "P text" (progress), "E text"
- * (an error line), then "OK" or "FAIL" last. */
+ * (an error line), "D text" (detail under an error, such as console lines),
+ * then "OK" or "FAIL" last. */
 #define PROGRESS_LINE_MAX 4096
 
 /* The lab's status as text or JSON (malloc'd). */

@@ -32,6 +32,9 @@ expect_output "^err$" "exec relays stderr"
 umllab exec umlA -- seq 1 3000 >"$T/seq" 2>&1
 seq 1 3000 | cmp -s - "$T/seq" && ok "exec output of $(wc -c <"$T/seq") bytes arrives whole and in order" \
 	|| fail "long exec output differs"
+big=$(head -c 20000 /dev/zero | tr '\0' 'x')
+umllab exec umlA -- echo "$big" >"$T/big" 2>&1
+[ "$(tr -d '\n' <"$T/big")" = "$big" ] && ok "a 20 KB command arrives whole" || fail "a 20 KB command: $(head -c 200 "$T/big")"
 expect_exit 0 "exec with quoting" -- umllab exec umlA -- echo "it's" 'a  b' '$HOME'
 [ "$(cat "$T/last")" = "it's a  b \$HOME" ] && ok "arguments arrive as given" || fail "quoting: $(cat "$T/last")"
 expect_exit 255 "exec on an unknown instance" -- umllab exec nosuch -- true
