@@ -1,0 +1,765 @@
+/* tests/unit/test_switch.c: the switch over real sockets, with fake ports that attach the way UML does. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/util.h"
+#include "switch/daemon_proto.h"
+#include "switch/switch.h"
+
+#define QUIET_MS 100	/* "receives nothing" means nothing within this */
+#define WAIT_MS 2000	/* "receives it" means within this */
+#define ETH_TYPE_TEST 0x88b5	/* IEEE local experimental */
+
+static const uint8_t mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* A fake UML network device. */
+struct fport {
+	int ctl;
+	int data;
+	struct sockaddr_un local;	/* its data address */
+	struct sockaddr_un sw;		/* the switch's data address for it */
+	uint8_t mac[6];
+	char fs_path[108];		/* bound to this path, or empty for abstract */
+};
+
+struct fixture {
+	char dir[64];
+	char ctl_path[128];
+	struct sw *sw;
+};
+
+static unsigned fport_serial;
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+static int fport_connect(const char *ctl_path)
+{
+	struct sockaddr_un sun;
+	assert_int_equal(unix_addr_set(&sun, ctl_path, NULL), 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+/* Make the data socket: abstract with the full length like UML, or at fs_path. */
+static void fport_bind(struct fport *p, unsigned id, const char *fs_path)
+{
+	memset(p, 0, sizeof(*p));
+	p->ctl = -1;
+	p->mac[0] = 0x02;
+	p->mac[5] = (uint8_t)(id + 1);
+	p->data = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(p->data >= 0);
+	p->local.sun_family = AF_UNIX;
+	if (fs_path != NULL) {
+		assert_int_equal(str_copy(p->fs_path, sizeof(p->fs_path), fs_path), 0);
+		strcpy(p->local.sun_path, fs_path);
+		unlink(fs_path);
+		assert_int_equal(bind(p->data, (struct sockaddr *)&p->local,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(fs_path) + 1)), 0);
+	} else {
+		snprintf(p->local.sun_path + 1, sizeof(p->local.sun_path) - 1, "umllab-test-%d-%u",
+		    (int)getpid(), fport_serial++);
+		assert_int_equal(bind(p->data, (struct sockaddr *)&p->local, sizeof(p->local)), 0);
+	}
+}
+
+/* Send the request (in pieces when split is nonzero) and read the reply. */
+static void fport_handshake(struct fport *p, const char *ctl_path, size_t req_len, unsigned split)
+{
+	p->ctl = fport_connect(ctl_path);
+	struct daemon_request req;
+	daemon_request_build(&req, &p->local);
+	const unsigned char *b = (const unsigned char *)&req;
+	if (split == 0) {
+		assert_int_equal(write_all(p->ctl, b, req_len), 0);
+	} else {
+		size_t step = req_len / split + 1;
+		for (size_t off = 0; off < req_len; off += step) {
+			size_t n = req_len - off < step ? req_len - off : step;
+			assert_int_equal(write_all(p->ctl, b + off, n), 0);
+			sleep_ms(20);
+		}
+	}
+	struct pollfd pfd = { .fd = p->ctl, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	unsigned char reply[200];
+	ssize_t n = read(p->ctl, reply, sizeof(reply));
+	assert_int_equal(n, 110);
+	char *cause = NULL;
+	assert_int_equal(daemon_reply_parse(reply, (size_t)n, &p->sw, &cause), 0);
+	assert_int_equal(p->sw.sun_path[0], '\0');	/* abstract */
+}
+
+static void fport_attach(struct fport *p, const char *ctl_path, unsigned id)
+{
+	fport_bind(p, id, NULL);
+	fport_handshake(p, ctl_path, DAEMON_REQ_SIZE, 0);
+}
+
+static void fport_close(struct fport *p)
+{
+	if (p->ctl >= 0)
+		close(p->ctl);
+	if (p->data >= 0)
+		close(p->data);
+	if (p->fs_path[0] != '\0')
+		unlink(p->fs_path);
+	p->ctl = p->data = -1;
+}
+
+static void fport_send_len(struct fport *p, const uint8_t dst[6], uint32_t tag, size_t len)
+{
+	unsigned char frame[2048];
+	assert_true(len <= sizeof(frame));
+	memset(frame, 0, sizeof(frame));
+	if (len >= 14) {
+		memcpy(frame, dst, 6);
+		memcpy(frame + 6, p->mac, 6);
+		frame[12] = ETH_TYPE_TEST >> 8;
+		frame[13] = ETH_TYPE_TEST & 0xff;
+	}
+	if (len >= 18)
+		memcpy(frame + 14, &tag, 4);
+	/* Like UML: sendto the switch's address with the full sockaddr length. */
+	ssize_t n = sendto(p->data, frame, len, 0, (struct sockaddr *)&p->sw, sizeof(p->sw));
+	assert_int_equal(n, (ssize_t)len);
+}
+
+static void fport_send(struct fport *p, const uint8_t dst[6], uint32_t tag)
+{
+	fport_send_len(p, dst, tag, 60);
+}
+
+/* The tag of the next frame within ms, or -1 when none came. */
+static long fport_recv(struct fport *p, unsigned ms, uint8_t src[6])
+{
+	struct pollfd pfd = { .fd = p->data, .events = POLLIN };
+	if (poll(&pfd, 1, (int)ms) != 1)
+		return -1;
+	unsigned char frame[2048];
+	ssize_t n = recv(p->data, frame, sizeof(frame), 0);
+	assert_int_equal(n, 60);
+	if (src != NULL)
+		memcpy(src, frame + 6, 6);
+	uint32_t tag;
+	memcpy(&tag, frame + 14, 4);
+	return tag;
+}
+
+static void expect_frame(struct fport *p, uint32_t tag)
+{
+	assert_int_equal(fport_recv(p, WAIT_MS, NULL), (long)tag);
+}
+
+static void expect_nothing(struct fport *p)
+{
+	assert_int_equal(fport_recv(p, QUIET_MS, NULL), -1);
+}
+
+static void wait_ports(struct sw *sw, unsigned want)
+{
+	struct switch_info info;
+	for (int i = 0; i < WAIT_MS / 10; i++) {
+		switch_get_info(sw, &info);
+		if (info.ports == want)
+			return;
+		sleep_ms(10);
+	}
+	switch_get_info(sw, &info);
+	assert_int_equal(info.ports, want);
+}
+
+/* Counters settle a moment after the last frame is seen. */
+static void wait_info(struct sw *sw, uint64_t in, uint64_t out_plus_dropped)
+{
+	struct switch_info info;
+	for (int i = 0; i < WAIT_MS / 10; i++) {
+		switch_get_info(sw, &info);
+		if (info.frames_in == in && info.frames_out + info.frames_dropped == out_plus_dropped)
+			return;
+		sleep_ms(10);
+	}
+	switch_get_info(sw, &info);
+	assert_int_equal(info.frames_in, in);
+	assert_int_equal(info.frames_out + info.frames_dropped, out_plus_dropped);
+}
+
+static int fixture_setup(void **state, enum switch_mode mode)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	strcpy(f->dir, "/tmp/umllab-swtest-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->ctl_path, sizeof(f->ctl_path), "%s/ctl", f->dir);
+	char *cause = NULL;
+	f->sw = switch_start("sw0", f->ctl_path, mode, &cause);
+	if (f->sw == NULL) {
+		fprintf(stderr, "switch_start: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int setup_learning(void **state)
+{
+	return fixture_setup(state, SWITCH_MODE_LEARNING);
+}
+
+static int setup_hub(void **state)
+{
+	return fixture_setup(state, SWITCH_MODE_HUB);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	if (f->sw != NULL)
+		switch_stop(f->sw);
+	unlink(f->ctl_path);
+	char path[160];
+	snprintf(path, sizeof(path), "%s/data", f->dir);
+	unlink(path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void test_learning(void **state)
+{
+	struct fixture *f = *state;
+	assert_string_equal(switch_name(f->sw), "sw0");
+	assert_string_equal(switch_ctl_path(f->sw), f->ctl_path);
+	assert_int_equal(switch_mode(f->sw), SWITCH_MODE_LEARNING);
+
+	struct fport a, b, c;
+	fport_attach(&a, f->ctl_path, 0);
+	fport_attach(&b, f->ctl_path, 1);
+	fport_attach(&c, f->ctl_path, 2);
+	wait_ports(f->sw, 3);
+	/* Each port has a data address of its own. */
+	assert_memory_not_equal(&a.sw, &b.sw, sizeof(a.sw));
+
+	/* Broadcast from A reaches B and C, not A. */
+	fport_send(&a, mac_bcast, 1);
+	expect_frame(&b, 1);
+	expect_frame(&c, 1);
+	expect_nothing(&a);
+
+	/* B answers A: A is known from its broadcast, so only A gets it. */
+	fport_send(&b, a.mac, 2);
+	expect_frame(&a, 2);
+	expect_nothing(&c);
+
+	/* Now B is known: unicast from A to B reaches B only. */
+	fport_send(&a, b.mac, 3);
+	expect_frame(&b, 3);
+	expect_nothing(&c);
+	expect_nothing(&a);
+
+	/* Unknown unicast is flooded. */
+	const uint8_t unknown[6] = { 0x02, 0, 0, 0, 0, 0x77 };
+	fport_send(&a, unknown, 4);
+	expect_frame(&b, 4);
+	expect_frame(&c, 4);
+
+	/* Multicast is flooded. */
+	const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
+	fport_send(&c, mcast, 5);
+	expect_frame(&a, 5);
+	expect_frame(&b, 5);
+	expect_nothing(&c);
+
+	/* A frame for a MAC that lives on the sender's own port is filtered. */
+	fport_send(&a, a.mac, 6);
+	expect_nothing(&a);
+	expect_nothing(&b);
+	expect_nothing(&c);
+
+	struct switch_info info;
+	switch_get_info(f->sw, &info);
+	assert_int_equal(info.ports, 3);
+	assert_int_equal(info.frames_in, 6);
+	assert_int_equal(info.frames_out, 2 + 1 + 1 + 2 + 2);
+	assert_int_equal(info.frames_dropped, 0);
+
+	fport_close(&a);
+	fport_close(&b);
+	fport_close(&c);
+	wait_ports(f->sw, 0);
+}
+
+static void test_hub(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(switch_mode(f->sw), SWITCH_MODE_HUB);
+	struct fport a, b, c;
+	fport_attach(&a, f->ctl_path, 0);
+	fport_attach(&b, f->ctl_path, 1);
+	fport_attach(&c, f->ctl_path, 2);
+
+	fport_send(&b, a.mac, 1);
+	expect_frame(&a, 1);
+	expect_frame(&c, 1);
+	expect_nothing(&b);
+	fport_send(&a, b.mac, 2);
+	expect_frame(&b, 2);
+	expect_frame(&c, 2);
+	expect_nothing(&a);
+
+	fport_close(&a);
+	fport_close(&b);
+	fport_close(&c);
+}
+
+static void test_unplug(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b, c;
+	fport_attach(&a, f->ctl_path, 0);
+	fport_attach(&b, f->ctl_path, 1);
+	fport_attach(&c, f->ctl_path, 2);
+	wait_ports(f->sw, 3);
+	fport_send(&b, mac_bcast, 1);	/* B is learned */
+	expect_frame(&a, 1);
+	expect_frame(&c, 1);
+
+	/* C unplugs (its data socket stays open): it gets nothing more. */
+	close(c.ctl);
+	c.ctl = -1;
+	wait_ports(f->sw, 2);
+	fport_send(&a, mac_bcast, 2);
+	expect_frame(&b, 2);
+	expect_nothing(&c);
+
+	/* B unplugs: its MAC is forgotten, so a frame to it floods to the rest. */
+	fport_close(&b);
+	wait_ports(f->sw, 1);
+	/* D and E take the freed slots (D B's): neither inherits B's MAC. */
+	struct fport d, e;
+	fport_attach(&d, f->ctl_path, 3);
+	fport_attach(&e, f->ctl_path, 4);
+	wait_ports(f->sw, 3);
+	fport_send(&a, b.mac, 3);
+	expect_frame(&d, 3);
+	expect_frame(&e, 3);
+
+	fport_close(&a);
+	fport_close(&c);
+	fport_close(&d);
+	fport_close(&e);
+	wait_ports(f->sw, 0);
+}
+
+static void test_long_path(void **state)
+{
+	(void)state;
+	char path[300];
+	memset(path, 0, sizeof(path));
+	strcpy(path, "/tmp/");
+	memset(path + 5, 'x', 200);
+	char *cause = NULL;
+	struct sw *sw = switch_start("long", path, SWITCH_MODE_LEARNING, &cause);
+	assert_null(sw);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, path));
+	assert_non_null(strstr(cause, "long"));
+	free(cause);
+}
+
+/* The switch closes a bad control connection within a short time. */
+static void expect_closed(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	char buf[200];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	assert_true(n == 0 || (n < 0 && errno == ECONNRESET));
+	close(fd);
+}
+
+static void test_garbage(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b;
+	fport_attach(&a, f->ctl_path, 0);
+	fport_attach(&b, f->ctl_path, 1);
+
+	/* Garbage, wrong version, wrong type, and a peer gone mid-request. */
+	unsigned char junk[124];
+	memset(junk, 'A', sizeof(junk));
+	int g = fport_connect(f->ctl_path);
+	assert_int_equal(write_all(g, junk, sizeof(junk)), 0);
+	expect_closed(g);
+
+	struct daemon_request req;
+	daemon_request_build(&req, &a.local);
+	req.version = 2;
+	g = fport_connect(f->ctl_path);
+	assert_int_equal(write_all(g, &req, 8), 0);	/* refused before the rest */
+	expect_closed(g);
+
+	daemon_request_build(&req, &a.local);
+	req.type = 7;
+	g = fport_connect(f->ctl_path);
+	assert_int_equal(write_all(g, &req, sizeof(req)), 0);
+	expect_closed(g);
+
+	g = fport_connect(f->ctl_path);
+	assert_int_equal(write_all(g, &req, 50), 0);
+	close(g);
+
+	/* A client whose data address nobody bound: connect() fails. */
+	struct sockaddr_un nobody;
+	memset(&nobody, 0, sizeof(nobody));
+	nobody.sun_family = AF_UNIX;
+	strcpy(nobody.sun_path + 1, "umllab-test-nobody-bound-this");
+	daemon_request_build(&req, &nobody);
+	g = fport_connect(f->ctl_path);
+	assert_int_equal(write_all(g, &req, sizeof(req)), 0);
+	expect_closed(g);
+
+	/* The switch still works for the others, and new ports attach. */
+	fport_send(&a, mac_bcast, 1);
+	expect_frame(&b, 1);
+	struct fport c;
+	fport_attach(&c, f->ctl_path, 2);
+	wait_ports(f->sw, 3);
+	fport_send(&c, mac_bcast, 2);
+	expect_frame(&a, 2);
+	expect_frame(&b, 2);
+
+	fport_close(&a);
+	fport_close(&b);
+	fport_close(&c);
+}
+
+/* A request in pieces, a 122-byte request, and a silent client that must
+ * not hold up anyone else. */
+static void test_handshake_variants(void **state)
+{
+	struct fixture *f = *state;
+	int silent = fport_connect(f->ctl_path);
+
+	struct fport a, b;
+	fport_bind(&a, 0, NULL);
+	fport_handshake(&a, f->ctl_path, DAEMON_REQ_SIZE, 5);
+	fport_bind(&b, 1, NULL);
+	fport_handshake(&b, f->ctl_path, DAEMON_REQ_MIN, 0);
+	wait_ports(f->sw, 2);
+	fport_send(&a, mac_bcast, 1);
+	expect_frame(&b, 1);
+	fport_send(&b, a.mac, 2);
+	expect_frame(&a, 2);
+
+	close(silent);
+	fport_close(&a);
+	fport_close(&b);
+}
+
+/* A client whose data socket has a filesystem name is a port like any other. */
+static void test_fs_client(void **state)
+{
+	struct fixture *f = *state;
+	char path[160];
+	snprintf(path, sizeof(path), "%s/data", f->dir);
+	struct fport a, b, c;
+	fport_attach(&a, f->ctl_path, 0);
+	fport_bind(&b, 1, path);
+	fport_handshake(&b, f->ctl_path, DAEMON_REQ_SIZE, 0);
+	fport_attach(&c, f->ctl_path, 2);
+	wait_ports(f->sw, 3);
+
+	fport_send(&b, mac_bcast, 1);
+	expect_frame(&a, 1);
+	expect_frame(&c, 1);
+	expect_nothing(&b);	/* never flooded back to the sender */
+
+	fport_send(&a, b.mac, 2);
+	expect_frame(&b, 2);
+	expect_nothing(&c);
+	fport_send(&b, a.mac, 3);
+	expect_frame(&a, 3);
+	expect_nothing(&c);
+
+	fport_close(&a);
+	fport_close(&b);
+	fport_close(&c);
+}
+
+static void test_bad_frames(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b;
+	fport_attach(&a, f->ctl_path, 0);
+	fport_attach(&b, f->ctl_path, 1);
+
+	fport_send_len(&a, mac_bcast, 1, 10);	/* runt */
+	fport_send_len(&a, mac_bcast, 2, 1600);	/* too long */
+	fport_send_len(&a, mac_bcast, 3, 2047);	/* bigger than a buffer, truncated */
+	fport_send(&a, mac_bcast, 4);
+	expect_frame(&b, 4);
+	expect_nothing(&b);
+
+	struct switch_info info;
+	switch_get_info(f->sw, &info);
+	assert_int_equal(info.frames_in, 4);
+	assert_int_equal(info.frames_out, 1);
+	assert_int_equal(info.frames_dropped, 3);
+
+	/* Maximal frames pass. */
+	unsigned char frame[1536];
+	memset(frame, 0xab, sizeof(frame));
+	memcpy(frame, mac_bcast, 6);
+	memcpy(frame + 6, a.mac, 6);
+	assert_int_equal(sendto(a.data, frame, sizeof(frame), 0, (struct sockaddr *)&a.sw,
+	    sizeof(a.sw)), (ssize_t)sizeof(frame));
+	struct pollfd pfd = { .fd = b.data, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	unsigned char got[2048];
+	assert_int_equal(recv(b.data, got, sizeof(got), 0), (ssize_t)sizeof(frame));
+	assert_memory_equal(got, frame, sizeof(frame));
+
+	fport_close(&a);
+	fport_close(&b);
+}
+
+/* A receiver that does not read costs drops, never a stalled switch. */
+static void test_full_receiver(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b, c;
+	fport_attach(&a, f->ctl_path, 0);
+	fport_attach(&b, f->ctl_path, 1);
+	fport_attach(&c, f->ctl_path, 2);
+
+	for (uint32_t i = 0; i < 100; i++) {
+		fport_send(&a, b.mac, i);	/* unknown: flooded to B and C */
+		if (i % 8 == 7)
+			sleep_ms(1);
+	}
+	/* C keeps receiving everything sent now, B's queue is long full. */
+	for (int i = 0; i < 50 && fport_recv(&c, QUIET_MS, NULL) >= 0; i++)
+		;
+	fport_send(&a, mac_bcast, 1000);
+	long tag;
+	while ((tag = fport_recv(&c, WAIT_MS, NULL)) >= 0 && tag != 1000)
+		;
+	assert_int_equal(tag, 1000);
+
+	wait_info(f->sw, 101, 202);
+	struct switch_info info;
+	switch_get_info(f->sw, &info);
+	assert_true(info.frames_dropped > 0);
+
+	/* B drains what it had queued; the switch still delivers to it. */
+	while (fport_recv(&b, 0, NULL) >= 0)
+		;
+	fport_send(&a, mac_bcast, 2000);
+	expect_frame(&b, 2000);
+
+	fport_close(&a);
+	fport_close(&b);
+	fport_close(&c);
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A client whose data socket is gone while its control connection stays:
+ * deliveries to it fail (counted), and the switch does not spin on it. */
+static void test_dead_data_socket(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b, c;
+	fport_attach(&a, f->ctl_path, 0);
+	fport_attach(&b, f->ctl_path, 1);
+	fport_attach(&c, f->ctl_path, 2);
+	close(c.data);
+	c.data = -1;
+	fport_send(&a, mac_bcast, 1);
+	expect_frame(&b, 1);
+	wait_info(f->sw, 1, 2);
+
+	double t0 = cpu_seconds();
+	sleep_ms(300);
+	assert_true(cpu_seconds() - t0 < 0.05);
+	struct switch_info info;
+	switch_get_info(f->sw, &info);
+	assert_int_equal(info.frames_dropped, 1);
+	assert_int_equal(info.ports, 3);
+
+	fport_send(&b, mac_bcast, 2);
+	expect_frame(&a, 2);
+	fport_close(&a);
+	fport_close(&b);
+	fport_close(&c);
+}
+
+/* switch.c's SWITCH_MAX_PORTS: one more connection is refused by closing
+ * it, and a slot freed by an unplug can be taken again. */
+#define MAX_PORTS 256
+
+static void test_max_ports(void **state)
+{
+	struct fixture *f = *state;
+	/* 2 fds per port on each side, plus slack. */
+	struct rlimit rl;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < 4 * MAX_PORTS + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur < 4 * MAX_PORTS + 64)
+			skip();
+	}
+	struct fport *p = xcalloc(MAX_PORTS, sizeof(*p));
+	for (unsigned i = 0; i < MAX_PORTS; i++)
+		fport_attach(&p[i], f->ctl_path, i);
+	wait_ports(f->sw, MAX_PORTS);
+
+	/* A flood reaches all 255 others. */
+	fport_send(&p[0], mac_bcast, 1);
+	for (unsigned i = 1; i < MAX_PORTS; i++)
+		expect_frame(&p[i], 1);
+
+	struct fport extra;
+	fport_bind(&extra, MAX_PORTS, NULL);
+	extra.ctl = fport_connect(f->ctl_path);
+	struct daemon_request req;
+	daemon_request_build(&req, &extra.local);
+	/* The refusal may come before the request is written (EPIPE). */
+	(void)write_all(extra.ctl, &req, sizeof(req));
+	expect_closed(extra.ctl);
+	extra.ctl = -1;
+
+	fport_close(&p[7]);
+	wait_ports(f->sw, MAX_PORTS - 1);
+	fport_handshake(&extra, f->ctl_path, DAEMON_REQ_SIZE, 0);
+	wait_ports(f->sw, MAX_PORTS);
+	fport_send(&extra, mac_bcast, 2);
+	expect_frame(&p[0], 2);
+	expect_frame(&p[MAX_PORTS - 1], 2);
+
+	fport_close(&extra);
+	for (unsigned i = 0; i < MAX_PORTS; i++)
+		fport_close(&p[i]);
+	free(p);
+	wait_ports(f->sw, 0);
+}
+
+/* A client that connects and never completes its request is dropped after
+ * switch.c's SWITCH_HANDSHAKE_MS (5 s). */
+static void test_handshake_timeout(void **state)
+{
+	struct fixture *f = *state;
+	int g = fport_connect(f->ctl_path);
+	struct sockaddr_un sun;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	struct daemon_request req;
+	daemon_request_build(&req, &sun);
+	assert_int_equal(write_all(g, &req, 20), 0);	/* a valid start, then silence */
+	struct pollfd pfd = { .fd = g, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 4500), 0);	/* still waiting */
+	assert_int_equal(poll(&pfd, 1, 1500), 1);	/* then closed */
+	char c;
+	assert_int_equal(read(g, &c, 1), 0);
+	close(g);
+}
+
+static void test_ctl_path(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/umllab-swtest-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[128];
+	snprintf(path, sizeof(path), "%s/ctl", dir);
+	char *cause = NULL;
+
+	/* A stale socket (nobody listening) is replaced. */
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sun;
+	assert_int_equal(unix_addr_set(&sun, path, NULL), 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(s);
+	struct sw *sw = switch_start("a", path, SWITCH_MODE_LEARNING, &cause);
+	assert_non_null(sw);
+
+	/* A live switch's socket is not. */
+	struct sw *sw2 = switch_start("b", path, SWITCH_MODE_LEARNING, &cause);
+	assert_null(sw2);
+	assert_non_null(strstr(cause, "in use"));
+	assert_non_null(strstr(cause, path));
+
+	/* Stopping removes the socket. */
+	switch_stop(sw);
+	struct stat st;
+	assert_int_equal(lstat(path, &st), -1);
+
+	/* A file that is not a socket is left alone. */
+	int fd = open(path, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	sw = switch_start("c", path, SWITCH_MODE_HUB, &cause);
+	assert_null(sw);
+	assert_non_null(strstr(cause, "not a socket"));
+	assert_int_equal(lstat(path, &st), 0);
+	unlink(path);
+
+	/* A directory that does not exist. */
+	char missing[160];
+	snprintf(missing, sizeof(missing), "%s/no/such/ctl", dir);
+	sw = switch_start("d", missing, SWITCH_MODE_HUB, &cause);
+	assert_null(sw);
+	assert_non_null(strstr(cause, missing));
+	free(cause);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);	/* refused connections are closed under our writes */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_learning, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_hub, setup_hub, teardown),
+		cmocka_unit_test_setup_teardown(test_unplug, setup_learning, teardown),
+		cmocka_unit_test(test_long_path),
+		cmocka_unit_test_setup_teardown(test_garbage, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_handshake_variants, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_fs_client, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_frames, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_full_receiver, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_data_socket, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_max_ports, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup_learning, teardown),
+		cmocka_unit_test(test_ctl_path),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
