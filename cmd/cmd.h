@@ -2,10 +2,12 @@
 #ifndef UMLLAB_CMD_H
 #define UMLLAB_CMD_H
 
+#include "core/control.h"
+
 /* Exit codes every command shares. */
-#define EXIT_OK 0
-#define EXIT_FAIL 1	/* the command ran and the answer is no (or it failed) */
-#define EXIT_USAGE 2	/* bad arguments, or no such lab/instance */
+#define EXIT_OK UMLLAB_EXIT_OK
+#define EXIT_FAIL UMLLAB_EXIT_FAIL
+#define EXIT_USAGE UMLLAB_EXIT_USAGE
 
 struct cmd_entry {
 	const char *name;

@@ -60,14 +60,14 @@ static int exec_run(int argc, char **argv)
 	char *dir = client_find_lab(lab, true, &cause);
 	if (dir == NULL) {
 		free(cmd);
-		return cmd_fail(cause, 255);
+		return cmd_fail(cause, UMLLAB_EXIT_EXEC_FAILED);
 	}
 	char *req[] = { "exec", (char *)instance, cmd };
 	int code = client_request(dir, 3, req, &cause);
 	free(dir);
 	free(cmd);
 	if (code < 0)
-		return cmd_fail(cause, 255);
+		return cmd_fail(cause, UMLLAB_EXIT_EXEC_FAILED);
 	free(cause);
 	return code;
 }

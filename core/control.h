@@ -13,6 +13,14 @@
 #include <stdint.h>
 
 #define CTL_VERSION 1
+
+/* Exit codes, shared by the CLI and the supervisor's answers. */
+enum {
+	UMLLAB_EXIT_OK = 0,
+	UMLLAB_EXIT_FAIL = 1,		/* it ran; the answer is no, or it failed */
+	UMLLAB_EXIT_USAGE = 2,		/* bad arguments, no such lab or instance */
+	UMLLAB_EXIT_EXEC_FAILED = 255,	/* exec: the command could not be run */
+};
 #define CTL_PAYLOAD_MAX (1U << 20)
 #define CTL_ARGS_MAX 64
 

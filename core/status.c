@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/request.h"
 #include "core/supervisor.h"
 #include "core/util.h"
 #include "switch/switch.h"
@@ -158,4 +159,13 @@ char *status_render(const struct supervisor *sup, bool json)
 	if (json)
 		sb_printf(&b, "]}\n");
 	return b.s;
+}
+
+void request_status(struct conn *c, int argc, char **argv)
+{
+	bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+	char *text = status_render(c->sup, json);
+	conn_send(c, CTL_STDOUT, text, strlen(text));
+	free(text);
+	conn_finish(c, UMLLAB_EXIT_OK);
 }

@@ -46,6 +46,13 @@ int supervisor_main(struct lab *lab, const char *lab_dir, int progress_fd);
  * then "OK" or "FAIL" last. */
 #define PROGRESS_LINE_MAX 4096
 
+/* The instance called name, or NULL. */
+struct instance *supervisor_instance(struct supervisor *sup, const char *name);
+
+/* Halt every instance; once all are down, stop the switches, remove the
+ * lab's sockets and leave the loop (answering every `down`). */
+void supervisor_stop_all(struct supervisor *sup);
+
 /* The lab's status as text or JSON (malloc'd). */
 char *status_render(const struct supervisor *sup, bool json);
 

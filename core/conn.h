@@ -1,0 +1,46 @@
+/* core/conn.h: one client of a supervisor's control socket: one request, then its answer.
+ *
+ * Answers are buffered and written as the client reads them, so a slow or
+ * stuck client never blocks the supervisor. A request that waits for
+ * something (a guest command, `down`) sets on_close, which runs if the
+ * client goes away first. */
+#ifndef UMLLAB_CONN_H
+#define UMLLAB_CONN_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/control.h"
+
+struct supervisor;
+
+struct conn {
+	struct conn *next;
+	struct supervisor *sup;
+	int fd;
+	ev_io read_w, write_w;
+	struct ctl_reader reader;
+	char *out;
+	size_t out_len, out_cap;
+	bool have_request;
+	bool closing;			/* close once out is flushed */
+	bool waits_for_down;		/* answered when the lab is down */
+	void (*on_close)(struct conn *c);	/* the client left before the answer */
+	void *req;			/* the waiting request's own state */
+};
+
+/* Accept connections on the supervisor's control socket (an ev_io callback). */
+void conn_on_accept(struct ev_loop *loop, ev_io *w, int revents);
+
+void conn_send(struct conn *c, enum ctl_type type, const void *data, size_t len);
+void conn_printf(struct conn *c, enum ctl_type type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Queue CTL_EXIT with code; the connection closes once it is written. */
+void conn_finish(struct conn *c, int code);
+void conn_free(struct conn *c);
+
+/* True while some connection still has output to write. */
+bool conn_any_pending(const struct supervisor *sup);
+
+#endif

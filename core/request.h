@@ -1,0 +1,30 @@
+/* core/request.h: what a supervisor answers on its control socket.
+ *
+ * One table (core/request.c) maps a request name to its handler and
+ * argument bounds; each family of requests lives in a file of its own
+ * (request_exec.c: exec and ping; status.c: status). A handler answers
+ * through conn_send/conn_finish, now or later. */
+#ifndef UMLLAB_REQUEST_H
+#define UMLLAB_REQUEST_H
+
+#include "core/conn.h"
+#include "core/control.h"
+
+struct instance;
+
+typedef void (*request_fn)(struct conn *c, int argc, char **argv);
+
+/* Parse one control message and run its handler. */
+void request_dispatch(struct conn *c, const struct ctl_msg *msg);
+
+/* Handlers (argv[0] is the request name). */
+void request_status(struct conn *c, int argc, char **argv);
+void request_exec(struct conn *c, int argc, char **argv);
+void request_ping(struct conn *c, int argc, char **argv);
+void request_down(struct conn *c, int argc, char **argv);
+
+/* The instance named name, or NULL after telling the client (exit code left
+ * to the caller). With need_exec, it must also be able to run commands now. */
+struct instance *request_instance(struct conn *c, const char *name, bool need_exec);
+
+#endif
