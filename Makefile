@@ -28,7 +28,7 @@ GUEST_AGENT := $(BUILD)/guest/umllab-agent
 all: umllab
 
 umllab: $(BUILD)/umllab
-	cp $(BUILD)/umllab $@
+	cp $(BUILD)/umllab $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/umllab: $(OBJS)
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)

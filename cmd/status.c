@@ -47,7 +47,7 @@ static int status_run(int argc, char **argv)
 	if (root == NULL)
 		return cmd_fail(cause, EXIT_USAGE);
 	char **names;
-	size_t n = state_running_labs(root, &names);
+	size_t n = state_labs(root, true, &names);
 	int code = EXIT_OK;
 	if (json)
 		printf("[");
@@ -60,8 +60,16 @@ static int status_run(int argc, char **argv)
 			fflush(stdout);
 		}
 		char *dir = state_lab_dir(root, names[i], false, &cause);
-		if (dir != NULL && status_one(dir, json) != EXIT_OK)
+		if (dir != NULL && state_lab_orphaned(dir)) {
+			if (json)
+				printf("{\"lab\":\"%s\",\"supervisor\":\"gone\"}", names[i]);
+			else
+				printf("lab %s: its supervisor is gone (killed or crashed); its instances "
+				    "may still run: `umllab down %s` stops them\n", names[i], names[i]);
 			code = EXIT_FAIL;
+		} else if (dir != NULL && status_one(dir, json) != EXIT_OK) {
+			code = EXIT_FAIL;
+		}
 		free(dir);
 	}
 	if (json)

@@ -18,6 +18,7 @@
 
 #include "core/control.h"
 #include "core/log.h"
+#include "core/proc.h"
 #include "core/state.h"
 #include "core/supervisor.h"
 #include "core/util.h"
@@ -39,7 +40,8 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 	char *name = NULL;
 	if (lab_arg == NULL) {
 		char **names;
-		size_t n = state_running_labs(root, &names);
+		/* `down` also finds a lab whose supervisor died. */
+		size_t n = state_labs(root, !must_run, &names);
 		if (n == 0) {
 			set_cause(cause, "no lab is running; start one with `umllab up FILE`");
 		} else if (n > 1) {
@@ -77,7 +79,11 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 	}
 	char *dir = state_lab_dir(root, name, false, cause);
 	if (dir != NULL && must_run && !state_lab_running(dir)) {
-		set_cause(cause, "lab %s is not running (start it with `umllab up FILE`)", name);
+		if (state_lab_orphaned(dir))
+			set_cause(cause, "the supervisor of lab %s is gone (killed or crashed); its "
+			    "instances may still run: `umllab down %s` stops them", name, name);
+		else
+			set_cause(cause, "lab %s is not running (start it with `umllab up FILE`)", name);
 		free(dir);
 		dir = NULL;
 	}
@@ -160,8 +166,24 @@ static void write_text_file(const char *path, const char *text)
 }
 
 /* In the grandchild: become the supervisor. Never returns. */
-static void supervisor_daemon(struct lab *lab, const char *lab_dir, int progress_fd)
+/* Close every descriptor above 2 except keep_a and keep_b: whatever the
+ * caller's shell left open must not stay open in the supervisor and in every
+ * UML kernel for the life of the lab. */
+static void close_fds_except(int keep_a, int keep_b)
 {
+	unsigned lo = (unsigned)(keep_a < keep_b ? keep_a : keep_b);
+	unsigned hi = (unsigned)(keep_a < keep_b ? keep_b : keep_a);
+	if (lo > 3)
+		close_range(3, lo - 1, 0);
+	if (hi > lo + 1)
+		close_range(lo + 1, hi - 1, 0);
+	close_range(hi + 1, ~0U, 0);
+}
+
+static void supervisor_daemon(struct lab *lab, const char *lab_dir, int progress_fd,
+    int lock_fd)
+{
+	close_fds_except(progress_fd, lock_fd);
 	char *log_path = state_path(lab_dir, STATE_LOG);
 	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -170,7 +192,10 @@ static void supervisor_daemon(struct lab *lab, const char *lab_dir, int progress
 	if (log_fd >= 0) {
 		dup2(log_fd, 1);
 		dup2(log_fd, 2);
+		close(log_fd);
 	}
+	if (null_fd >= 0)
+		close(null_fd);
 	log_open(log_path, getenv("UMLLAB_DEBUG") != NULL);
 	free(log_path);
 	if (chdir("/") != 0)
@@ -209,19 +234,21 @@ static int lock_lab(const char *lab_dir, char **cause)
 	return fd;
 }
 
+static int down_orphans(const char *lab_dir);
+
 /* After a failed bring-up: wait until the supervisor has exited (its lock
  * is free), so that a new `up` right away does not find it still there. */
-static void wait_unlocked(const char *lab_dir, int ms)
+static bool wait_unlocked(const char *lab_dir, int ms)
 {
 	for (int waited = 0; waited < ms; waited += 20) {
 		int fd = lock_lab(lab_dir, NULL);
 		if (fd >= 0) {
 			close(fd);
-			return;
+			return true;
 		}
-		struct timespec ts = { 0, 20 * 1000000L };
-		nanosleep(&ts, NULL);
+		sleep_ms(20);
 	}
+	return false;
 }
 
 int client_up(struct lab *lab, char **cause)
@@ -237,15 +264,18 @@ int client_up(struct lab *lab, char **cause)
 	int lock_fd = lock_lab(lab_dir, cause);
 	if (lock_fd == -2) {
 		pid_t pid = state_supervisor_pid(lab_dir);
-		set_cause(cause, "lab %s is already up (supervisor pid %d); see `umllab status %s`, "
-		    "or stop it with `umllab down %s`", lab->name, (int)pid, lab->name, lab->name);
+		char *who = pid > 0 ? xasprintf("supervisor pid %d", (int)pid) :
+		    xstrdup("its supervisor is starting");
+		set_cause(cause, "lab %s is already up (%s); see `umllab status %s`, "
+		    "or stop it with `umllab down %s`", lab->name, who, lab->name, lab->name);
+		free(who);
 		goto out;
 	}
 	if (lock_fd < 0)
 		goto out;
 
 	/* Leftovers of a supervisor that died: clear them before starting anew. */
-	if (client_down(lab_dir, NULL) > 0)
+	if (down_orphans(lab_dir) > 0)
 		printf("umllab: cleaned up what a previous supervisor of %s left running\n",
 		    lab->name);
 
@@ -278,7 +308,7 @@ int client_up(struct lab *lab, char **cause)
 		if (grandchild != 0)
 			_exit(grandchild < 0 ? 1 : 0);
 		/* The lock travels with this process: held as long as it lives. */
-		supervisor_daemon(lab, lab_dir, pipe_fds[1]);
+		supervisor_daemon(lab, lab_dir, pipe_fds[1], lock_fd);
 	}
 	close(pipe_fds[1]);
 	close(lock_fd);
@@ -326,25 +356,6 @@ out:
 
 /* ---- down ---- */
 
-/* Alive and not a zombie waiting for init to reap it. */
-static bool pid_alive(pid_t pid)
-{
-	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
-		return false;
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	const char *end = strrchr(buf, ')');	/* the name may hold spaces */
-	return end == NULL || end[1] != ' ' || end[2] != 'Z';
-}
-
 /* A pid file may outlive its process and its pid be reused: only a process
  * running this same program counts as the lab's supervisor. */
 static bool pid_is_supervisor(pid_t pid)
@@ -357,40 +368,6 @@ static bool pid_is_supervisor(pid_t pid)
 		return false;
 	exe[a] = self[b] = '\0';
 	return strcmp(exe, self) == 0;
-}
-
-static bool wait_gone(pid_t pid, int ms)
-{
-	for (int waited = 0; waited < ms; waited += 20) {
-		if (!pid_alive(pid))
-			return true;
-		struct timespec ts = { 0, 20 * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-	return !pid_alive(pid);
-}
-
-/* True when /proc says pid is a UML kernel of this umid. */
-static bool pid_is_uml(pid_t pid, const char *umid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	char buf[8192];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	char *want = xasprintf("umid=%s", umid);
-	bool found = false;
-	for (ssize_t i = 0; i < n && !found; i += (ssize_t)strlen(buf + i) + 1) {
-		buf[n] = '\0';
-		found = strcmp(buf + i, want) == 0;
-	}
-	free(want);
-	return found;
 }
 
 static void remove_matching(const char *dir, const char *suffix)
@@ -412,36 +389,28 @@ static void remove_matching(const char *dir, const char *suffix)
  * Returns how many processes it stopped. */
 static int down_orphans(const char *lab_dir)
 {
-	int killed = 0;
+	/* Every process of the lab's kernels, found by their command line (a pid
+	 * file could name a reused pid): main processes, and their userspace
+	 * processes, which run in sessions of their own. */
 	char *uml_dir = state_path(lab_dir, STATE_UML_DIR);
+	int killed = proc_signal_uml(uml_dir, NULL, SIGKILL);
+	for (int i = 0; i < 250 && proc_count_uml(uml_dir, NULL) > 0; i++)
+		sleep_ms(20);
 	DIR *d = opendir(uml_dir);
 	if (d != NULL) {
 		struct dirent *de;
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;
-			char *pid_path = xasprintf("%s/%s/pid", uml_dir, de->d_name);
-			FILE *f = fopen(pid_path, "re");
-			long pid = -1;
-			if (f != NULL) {
-				if (fscanf(f, "%ld", &pid) != 1)
-					pid = -1;
-				fclose(f);
+			const char *files[] = { "pid", "mconsole" };
+			for (size_t i = 0; i < 2; i++) {
+				char *f = xasprintf("%s/%s/%s", uml_dir, de->d_name, files[i]);
+				unlink(f);
+				free(f);
 			}
-			if (pid > 1 && pid_is_uml((pid_t)pid, de->d_name)) {
-				killpg((pid_t)pid, SIGKILL);
-				kill((pid_t)pid, SIGKILL);
-				wait_gone((pid_t)pid, 5000);
-				killed++;
-			}
-			unlink(pid_path);
-			char *sock = xasprintf("%s/%s/mconsole", uml_dir, de->d_name);
-			unlink(sock);
-			free(sock);
 			char *sub = xasprintf("%s/%s", uml_dir, de->d_name);
 			rmdir(sub);
 			free(sub);
-			free(pid_path);
 		}
 		closedir(d);
 		rmdir(uml_dir);
@@ -461,23 +430,33 @@ static int down_orphans(const char *lab_dir)
 
 int client_down(const char *lab_dir, char **cause)
 {
-	pid_t sup_pid = state_supervisor_pid(lab_dir);
 	int stopped = 0;
-	if (state_lab_running(lab_dir)) {
-		char *argv[] = { "down" };
-		int code = client_request(lab_dir, 1, argv, cause);
-		if (code != 0 && cause != NULL && *cause != NULL)
-			log_warnx("%s", *cause);
-		stopped = 1;
+	int lock_fd = lock_lab(lab_dir, NULL);
+	if (lock_fd == -2) {
+		/* A supervisor holds the lab (running, or still starting): ask it to
+		 * stop, then wait until it has exited and let go of the lock. */
+		if (state_lab_running(lab_dir)) {
+			char *argv[] = { "down" };
+			(void)client_request(lab_dir, 1, argv, cause);
+			stopped = 1;
+		}
+		if (!wait_unlocked(lab_dir, 15000)) {
+			pid_t pid = state_supervisor_pid(lab_dir);
+			if (pid > 0 && pid_is_supervisor(pid)) {
+				kill(pid, SIGKILL);
+				stopped = 1;
+			}
+			wait_unlocked(lab_dir, 2000);
+		}
+		lock_fd = lock_lab(lab_dir, NULL);
 	}
-	/* Whatever the supervisor did, make sure it is gone. */
-	if (sup_pid > 0 && pid_is_supervisor(sup_pid) && !wait_gone(sup_pid, 10000)) {
-		kill(sup_pid, SIGKILL);
-		wait_gone(sup_pid, 2000);
-	}
+	/* With the lock held nothing else can start this lab while its
+	 * leftovers are cleaned away. */
 	stopped += down_orphans(lab_dir);
 	char *p = state_path(lab_dir, STATE_PIDFILE);
 	unlink(p);
 	free(p);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return stopped;
 }

@@ -13,6 +13,11 @@
 #include "core/supervisor.h"
 #include "core/util.h"
 
+/* Past this much unwritten output, more is dropped. */
+#define CONN_OUT_MAX (8U << 20)
+
+static void conn_send_raw(struct conn *c, enum ctl_type type, const char *p, size_t len);
+
 static void conn_on_write(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
@@ -37,6 +42,21 @@ static void conn_on_write(struct ev_loop *loop, ev_io *w, int revents)
 void conn_send(struct conn *c, enum ctl_type type, const void *data, size_t len)
 {
 	const char *p = data;
+	if (c->out_len > CONN_OUT_MAX && type != CTL_EXIT) {
+		/* The client stopped reading: drop output rather than grow without
+		 * bound, and say so once. */
+		if (!c->dropping) {
+			c->dropping = true;
+			static const char msg[] = "umllab: output dropped: the client is not reading\n";
+			conn_send_raw(c, CTL_STDERR, msg, sizeof(msg) - 1);
+		}
+		return;
+	}
+	conn_send_raw(c, type, p, len);
+}
+
+static void conn_send_raw(struct conn *c, enum ctl_type type, const char *p, size_t len)
+{
 	do {
 		/* Long output goes out in several messages, never one past the limit. */
 		size_t part = len > CTL_PAYLOAD_MAX ? CTL_PAYLOAD_MAX : len;
@@ -116,23 +136,31 @@ static void conn_on_read(struct ev_loop *loop, ev_io *w, int revents)
 		conn_free(c);
 		return;
 	}
-	if (c->have_request)
+	if (c->have_request && c->on_input == NULL)
 		return;	/* one request per connection; ignore the rest */
 	ctl_reader_append(&c->reader, buf, (size_t)n);
-	struct ctl_msg msg;
-	char *cause = NULL;
-	int r = ctl_reader_next(&c->reader, &msg, &cause);
-	if (r < 0) {
-		log_warnx("control connection dropped: %s", cause);
-		free(cause);
-		conn_free(c);
-		return;
+	for (;;) {
+		struct ctl_msg msg;
+		char *cause = NULL;
+		int r = ctl_reader_next(&c->reader, &msg, &cause);
+		if (r < 0) {
+			log_warnx("control connection dropped: %s", cause);
+			free(cause);
+			conn_free(c);
+			return;
+		}
+		if (r == 0)
+			return;
+		if (!c->have_request) {
+			c->have_request = true;
+			request_dispatch(c, &msg);
+		} else if (msg.type == CTL_STDIN && c->on_input != NULL) {
+			c->on_input(c, msg.payload, msg.len);
+		}
+		ctl_msg_free(&msg);
+		if (c->closing || (c->have_request && c->on_input == NULL))
+			return;
 	}
-	if (r == 0)
-		return;
-	c->have_request = true;
-	request_dispatch(c, &msg);
-	ctl_msg_free(&msg);
 }
 
 void conn_on_accept(struct ev_loop *loop, ev_io *w, int revents)

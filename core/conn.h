@@ -25,9 +25,13 @@ struct conn {
 	size_t out_len, out_cap;
 	bool have_request;
 	bool closing;			/* close once out is flushed */
+	bool dropping;			/* output over the limit is being dropped */
 	bool waits_for_down;		/* answered when the lab is down */
 	void (*on_close)(struct conn *c);	/* the client left before the answer */
+	void (*on_input)(struct conn *c, const char *data, size_t len);	/* CTL_STDIN */
 	void *req;			/* the waiting request's own state */
+	struct instance *wait_inst;	/* answer when this instance settles (start/stop) */
+	int wait_for;			/* enum instance_state to wait for */
 };
 
 /* Accept connections on the supervisor's control socket (an ev_io callback). */

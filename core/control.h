@@ -5,7 +5,9 @@
  * The client sends one CTL_REQUEST whose payload is its argv (NUL-terminated
  * strings, the command name first); the supervisor answers with any number
  * of CTL_STDOUT / CTL_STDERR messages and ends with one CTL_EXIT carrying the
- * command's exit code as a u32. The version is checked on every message. */
+ * command's exit code as a u32. A request that reads input (`console`) then
+ * takes CTL_STDIN messages until the client closes the connection. The
+ * version is checked on every message. */
 #ifndef UMLLAB_CONTROL_H
 #define UMLLAB_CONTROL_H
 
@@ -29,6 +31,7 @@ enum ctl_type {
 	CTL_STDOUT = 2,
 	CTL_STDERR = 3,
 	CTL_EXIT = 4,
+	CTL_STDIN = 5,		/* client -> supervisor after the request: console keystrokes */
 };
 
 struct ctl_hdr {

@@ -130,6 +130,9 @@ unsigned guest_exec(struct guest *g, const char *cmd, unsigned timeout_ms,
 {
 	if (g->mc == NULL)
 		return 0;
+	size_t len = strlen(cmd);
+	if (len == 0 || len > AGENT_CMD_MAX)
+		return 0;
 	struct guest_req *r = xcalloc(1, sizeof(*r));
 	r->guest = g;
 	r->id = g->next_id++;
@@ -148,14 +151,24 @@ unsigned guest_exec(struct guest *g, const char *cmd, unsigned timeout_ms,
 		ev_timer_start(g->loop, &r->timer);
 	}
 	struct log_chunk_ctx tmpl = { .guest = g, .id = id };
-	if (agent_request_encode(id, cmd, strlen(cmd), guest_emit_chunk, &tmpl) < 0)
-		guest_req_finish(g, id, -1, "the command is empty or too long for the guest agent");
+	/* Length checked above: encoding cannot fail, and nothing calls back
+	 * before this returns. */
+	(void)agent_request_encode(id, cmd, len, guest_emit_chunk, &tmpl);
 	return id;
 }
 
 void guest_exec_cancel(struct guest *g, unsigned id)
 {
-	free(guest_req_unlink(g, id));
+	struct guest_req *r = guest_req_unlink(g, id);
+	if (r == NULL)
+		return;
+	free(r);
+	/* Stop the command in the guest too: the client that wanted it left. */
+	if (g->mc != NULL) {
+		char *req = xasprintf("log " AGENT_KILL_TAG "%u\n", id);
+		mconsole_session_request(g->mc, req, GUEST_LOG_TIMEOUT_MS, NULL, NULL);
+		free(req);
+	}
 }
 
 enum guest_event guest_on_notify(struct guest *g, const char *data, size_t len,

@@ -27,11 +27,12 @@ void guest_attach(struct guest *g, struct mconsole_session *mc);
 
 /* Run `/bin/sh -c cmd` in the guest; timeout_ms 0 waits forever. Returns the
  * request id, and done is then called exactly once, later, unless the request
- * is cancelled. Returns 0 (and calls nothing) when no kernel is attached. */
+ * is cancelled. Returns 0 (and calls nothing) when no kernel is attached or
+ * the command is empty or longer than AGENT_CMD_MAX bytes. */
 unsigned guest_exec(struct guest *g, const char *cmd, unsigned timeout_ms,
     guest_output_cb output, guest_done_cb done, void *arg);
 
-/* Forget a request: its callbacks will not run. */
+/* Forget a request (its callbacks will not run) and kill its command in the guest. */
 void guest_exec_cancel(struct guest *g, unsigned id);
 
 /* Fail every request in flight (the kernel stopped) with reason. */

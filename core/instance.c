@@ -13,21 +13,31 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/console.h"
 #include "core/guest.h"
 #include "core/log.h"
+#include "core/proc.h"
 #include "core/state.h"
 #include "core/util.h"
 #include "mconsole/mconsole.h"
 #include "mconsole/session.h"
+#include "watchdog/watchdog.h"
 
 #define STARTUP_TIMEOUT_MS 60000
 #define HALT_TIMEOUT_MS 2000
+#define LOG_MAX_BYTES (1U << 20)	/* console log; one older generation is kept */
+#define PROBE_INTERVAL_MS 500		/* liveness probe period ... */
+#define PROBE_HANG_MS 2000		/* ... and the silence that means "hung" */
+#define RESTART_BURST 5			/* at most 5 restarts ... */
+#define RESTART_WINDOW_MS 60000		/* ... a minute, then give up */
+#define STABLE_RUN_MS 10000		/* a run this long resets the back-off */
 
 const char *instance_state_name(enum instance_state s)
 {
 	switch (s) {
 	case INSTANCE_STOPPED: return "stopped";
-	case INSTANCE_BOOTING: return "booting";
+	case INSTANCE_STARTING: return "starting";
+	case INSTANCE_RESTARTING: return "restarting";
 	case INSTANCE_CONFIGURING: return "configuring";
 	case INSTANCE_RUNNING: return "running";
 	case INSTANCE_STOPPING: return "stopping";
@@ -80,7 +90,7 @@ char **instance_argv(const struct instance *inst)
 	argv_push(&argv, &n, xasprintf("umid=%s", c->name));
 	argv_push(&argv, &n, xasprintf("uml_dir=%s/%s", e->lab_dir, STATE_UML_DIR));
 	argv_push(&argv, &n, xasprintf("mconsole=notify:%s", inst->notify_path));
-	argv_push(&argv, &n, xstrdup("con0=null,fd:1"));
+	argv_push(&argv, &n, xstrdup("con0=fd:0,fd:1"));
 	argv_push(&argv, &n, xstrdup("con=null"));
 	argv_push(&argv, &n, xstrdup("ssl=null"));
 	/* Confine hostfs to an empty directory: the host stays invisible. */
@@ -183,10 +193,13 @@ static void instance_close_io(struct instance *inst)
 	struct ev_loop *loop = inst->env->loop;
 	ev_timer_stop(loop, &inst->timer);
 	if (inst->guest != NULL) {
-		guest_fail_all(inst->guest, "the instance's kernel stopped");
+		/* Detach first: a failed request's callback must not start another. */
 		guest_attach(inst->guest, NULL);
+		guest_fail_all(inst->guest, "the instance's kernel stopped");
 	}
 	inst->startup_id = 0;
+	watchdog_probe_stop(inst->probe);
+	inst->probe = NULL;
 	mconsole_session_free(inst->mc);
 	inst->mc = NULL;
 	if (inst->notify_fd >= 0) {
@@ -197,14 +210,30 @@ static void instance_close_io(struct instance *inst)
 	}
 }
 
+/* Kill every host process of this instance's kernel: its main process
+ * leads a process group, but its userspace processes run in sessions of
+ * their own and are found by their command line (core/proc.h). */
 static void instance_kill(struct instance *inst)
 {
-	if (inst->pid > 0) {
-		/* The UML main process leads its own process group, which holds
-		 * every host process of that kernel. */
-		if (killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
-			log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
+	if (inst->pid > 0 && killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
+		log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
+	char *uml_dir = state_path(inst->env->lab_dir, STATE_UML_DIR);
+	proc_signal_uml(uml_dir, inst->cfg->name, SIGKILL);
+	free(uml_dir);
+}
+
+/* After the main process exited: nothing of the kernel may survive it, or
+ * its leftovers would hold the disk and a switch port of the next boot.
+ * SIGKILL is quick; the wait is bounded all the same. */
+static void instance_kill_leftovers(struct instance *inst)
+{
+	char *uml_dir = state_path(inst->env->lab_dir, STATE_UML_DIR);
+	uint64_t until = clock_ms() + 2000;
+	while (proc_signal_uml(uml_dir, inst->cfg->name, SIGKILL) > 0 &&
+	    proc_count_uml(uml_dir, inst->cfg->name) > 0 && clock_ms() < until) {
+		sleep_ms(5);
 	}
+	free(uml_dir);
 }
 
 static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
@@ -213,11 +242,14 @@ static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
 	struct instance *inst = w->data;
 	ev_child_stop(loop, w);
 	inst->last_exit = w->rstatus;
-	/* Helpers of the dead kernel may linger in its process group. */
-	instance_kill(inst);
+	if (killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
+		log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
 	inst->pid = 0;
+	instance_kill_leftovers(inst);
 	char *why = wait_status_text(w->rstatus);
 	log_info("%s: %s", inst->cfg->name, why);
+	console_close_pty(inst->console);
+	console_note(inst->console, "%s: %s", inst->cfg->name, why);
 	instance_handle_detail(inst, INSTANCE_EV_EXITED, why);
 	free(why);
 }
@@ -253,12 +285,15 @@ static void instance_on_notify(struct ev_loop *loop, ev_io *w, int revents)
 		case MCONSOLE_NOTIFY_PANIC: {
 			char *why = xasprintf("kernel panic: %s", msg.data);
 			log_info("%s: %s", inst->cfg->name, why);
-			instance_handle_detail(inst, INSTANCE_EV_PANIC, why);
+			inst->fault = WATCHDOG_FAULT_PANIC;
+			instance_handle_detail(inst, INSTANCE_EV_FAULT, why);
 			free(why);
 			break;
 		}
 		case MCONSOLE_NOTIFY_HANG:
-			log_info("%s: the guest's watchdog reports a hang", inst->cfg->name);
+			inst->fault = WATCHDOG_FAULT_HANG;
+			instance_handle_detail(inst, INSTANCE_EV_FAULT,
+			    "hung: the guest's watchdog (harddog) stopped being petted");
 			break;
 		case MCONSOLE_NOTIFY_USER: {
 			const char *text = NULL;
@@ -270,7 +305,8 @@ static void instance_on_notify(struct ev_loop *loop, ev_io *w, int revents)
 			case GUEST_EVENT_FAIL: {
 				char *why = xasprintf("the guest could not configure itself: %.*s",
 				    (int)text_len, text);
-				instance_handle_detail(inst, INSTANCE_EV_GUEST_FAIL, why);
+				inst->fault = WATCHDOG_FAULT_BOOT;
+				instance_handle_detail(inst, INSTANCE_EV_FAULT, why);
 				free(why);
 				break;
 			}
@@ -288,53 +324,43 @@ static void instance_on_notify(struct ev_loop *loop, ev_io *w, int revents)
 static int instance_spawn(struct instance *inst, char **cause)
 {
 	const struct instance_env *e = inst->env;
+	int slave = -1;
 	inst->notify_fd = mconsole_notify_open(inst->notify_path, cause);
 	if (inst->notify_fd < 0)
 		return -1;
 	ev_io_init(&inst->notify_w, instance_on_notify, inst->notify_fd, EV_READ);
 	inst->notify_w.data = inst;
 	ev_io_start(e->loop, &inst->notify_w);
-
-	/* A fresh disk each start for now: a copy-on-write file made over
-	 * another image would refuse to boot. */
-	unlink(inst->cow_path);
-
-	int log_fd = open(inst->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (log_fd < 0) {
-		set_cause(cause, "cannot open console log %s: %s", inst->log_path, strerror(errno));
+	if (console_open_pty(inst->console, &slave, cause) != 0)
 		goto fail;
-	}
-	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
 	char **argv = instance_argv(inst);
-	{
-		char *line = xstrdup("");
-		for (char **p = argv; *p != NULL; p++) {
-			char *next = xasprintf("%s%s%s", line, line[0] ? " " : "", *p);
-			free(line);
-			line = next;
-		}
-		dprintf(log_fd, "--- umllab: starting %s\n", line);
-		log_debug("%s: %s", inst->cfg->name, line);
+	char *line = xstrdup("");
+	for (char **p = argv; *p != NULL; p++) {
+		char *next = xasprintf("%s%s%s", line, line[0] ? " " : "", *p);
 		free(line);
+		line = next;
 	}
+	console_note(inst->console, "starting %s", line);
+	log_debug("%s: %s", inst->cfg->name, line);
+	free(line);
 	pid_t pid = fork();
 	if (pid == 0) {
-		/* Only async-signal-safe calls from here: the supervisor has threads. */
+		/* Only async-signal-safe calls from here: the supervisor has threads.
+		 * The console pseudo-terminal is the kernel's stdin, stdout and
+		 * stderr (con0=fd:0,fd:1), so host-side errors reach the log too. */
 		setsid();
-		if (null_fd >= 0)
-			dup2(null_fd, 0);
-		dup2(log_fd, 1);
-		dup2(log_fd, 2);
+		dup2(slave, 0);
+		dup2(slave, 1);
+		dup2(slave, 2);
 		execv(argv[0], argv);
-		static const char msg[] = "umllab: cannot execute the UML kernel\n";
+		static const char msg[] = "umllab: cannot execute the UML kernel\r\n";
 		(void)!write(2, msg, sizeof(msg) - 1);
 		_exit(127);
 	}
 	int fork_errno = errno;
 	instance_argv_free(argv);
-	close(log_fd);
-	if (null_fd >= 0)
-		close(null_fd);
+	close(slave);
 	if (pid < 0) {
 		set_cause(cause, "cannot fork for %s: %s", inst->cfg->name, strerror(fork_errno));
 		goto fail;
@@ -357,6 +383,7 @@ static int instance_spawn(struct instance *inst, char **cause)
 	log_info("%s: started, pid %d", inst->cfg->name, (int)pid);
 	return 0;
 fail:
+	console_close_pty(inst->console);
 	instance_close_io(inst);
 	return -1;
 }
@@ -368,11 +395,7 @@ static void startup_run_next(struct instance *inst);
 static void startup_on_output(void *arg, const char *data, size_t len)
 {
 	struct instance *inst = arg;
-	int fd = open(inst->log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)write_all(fd, data, len);
-		close(fd);
-	}
+	console_write(inst->console, data, len);
 }
 
 static void startup_on_done(void *arg, int status, const char *error)
@@ -380,6 +403,8 @@ static void startup_on_done(void *arg, int status, const char *error)
 	struct instance *inst = arg;
 	const char *cmd = inst->cfg->startup[inst->startup_next];
 	inst->startup_id = 0;
+	if (inst->state != INSTANCE_CONFIGURING)
+		return;	/* the kernel went away; its exit decides what follows */
 	if (status != 0)
 		log_warnx("%s: startup command \"%s\" %s%s", inst->cfg->name, cmd,
 		    status < 0 ? "failed: " : "exited with a non-zero status",
@@ -395,32 +420,46 @@ static void startup_run_next(struct instance *inst)
 		return;
 	}
 	const char *cmd = inst->cfg->startup[inst->startup_next];
-	int fd = open(inst->log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd >= 0) {
-		dprintf(fd, "--- umllab: startup: %s\n", cmd);
-		close(fd);
-	}
+	console_note(inst->console, "startup: %s", cmd);
 	inst->startup_id = guest_exec(inst->guest, cmd, STARTUP_TIMEOUT_MS, startup_on_output,
 	    startup_on_done, inst);
-	if (inst->startup_id == 0)
-		instance_handle_detail(inst, INSTANCE_EV_GUEST_FAIL,
+	if (inst->startup_id == 0) {
+		inst->fault = WATCHDOG_FAULT_BOOT;
+		instance_handle_detail(inst, INSTANCE_EV_FAULT,
 		    "the kernel went away before its startup commands ran");
+	}
 }
 
 /* ---- the state machine ---- */
 
 typedef void (*instance_action)(struct instance *inst, const char *detail);
 
+static void act_none(struct instance *inst, const char *detail)
+{
+	(void)inst;
+	(void)detail;
+}
+
 static void act_spawn(struct instance *inst, const char *detail)
 {
 	(void)detail;
 	char *cause = NULL;
-	free(inst->cause);
-	inst->cause = NULL;
+	inst->fault_pending = false;
 	if (instance_spawn(inst, &cause) != 0) {
-		instance_handle_detail(inst, INSTANCE_EV_SPAWN_FAILED, cause);
+		instance_set_cause(inst, cause);
+		instance_handle_detail(inst, INSTANCE_EV_GIVE_UP, cause);
 		free(cause);
 	}
+}
+
+/* A start asked for by the user: a fresh restart budget. */
+static void act_start(struct instance *inst, const char *detail)
+{
+	watchdog_limiter_init(&inst->limiter, RESTART_BURST, RESTART_WINDOW_MS);
+	inst->attempt = 0;
+	free(inst->cause);
+	inst->cause = NULL;
+	act_spawn(inst, detail);
 }
 
 static void act_configure(struct instance *inst, const char *detail)
@@ -431,45 +470,134 @@ static void act_configure(struct instance *inst, const char *detail)
 	startup_run_next(inst);
 }
 
-static void act_running(struct instance *inst, const char *detail)
+static void probe_on_hang(void *arg, uint64_t silent_ms)
 {
-	(void)detail;
-	inst->ready_ms = clock_ms();
-	log_info("%s: running (%.1f s after start)", inst->cfg->name,
-	    (double)(inst->ready_ms - inst->started_ms) / 1000.0);
-}
-
-static void act_fail(struct instance *inst, const char *detail)
-{
-	instance_set_cause(inst, detail);
-	log_warnx("%s: %s", inst->cfg->name, inst->cause ? inst->cause : "failed");
-	instance_kill(inst);
-}
-
-static void act_timeout_boot(struct instance *inst, const char *detail)
-{
-	(void)detail;
-	char *why = xasprintf("did not finish booting within %u s", inst->env->boot_timeout_ms / 1000);
-	act_fail(inst, why);
+	struct instance *inst = arg;
+	inst->probe = NULL;	/* the probe stops itself after reporting */
+	char *why = xasprintf("hung: no answer on its mconsole for %.1f s",
+	    (double)silent_ms / 1000.0);
+	inst->fault = WATCHDOG_FAULT_HANG;
+	instance_handle_detail(inst, INSTANCE_EV_FAULT, why);
 	free(why);
 }
 
+static void act_running(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	char *cause = NULL;
+	inst->ready_ms = clock_ms();
+	log_info("%s: running (%.1f s after start)", inst->cfg->name,
+	    (double)(inst->ready_ms - inst->started_ms) / 1000.0);
+	inst->probe = watchdog_probe_start(inst->env->loop, inst->mconsole_path,
+	    PROBE_INTERVAL_MS, PROBE_HANG_MS, probe_on_hang, inst, &cause);
+	if (inst->probe == NULL) {
+		log_warnx("%s: no liveness probe: %s", inst->cfg->name, cause);
+		free(cause);
+	}
+}
+
+/* Something went wrong with a live kernel: remember why, then kill it; its
+ * exit decides what comes next. The first fault's cause is the one kept. */
+static void act_fault(struct instance *inst, const char *detail)
+{
+	if (!inst->fault_pending) {
+		inst->fault_pending = true;
+		instance_set_cause(inst, detail);
+		log_warnx("%s: %s", inst->cfg->name, detail ? detail : "failed");
+		console_note(inst->console, "%s: %s", inst->cfg->name, detail ? detail : "failed");
+	}
+	watchdog_probe_stop(inst->probe);
+	inst->probe = NULL;
+	instance_kill(inst);
+}
+
+static void act_boot_timeout(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	char *why = xasprintf("did not finish booting within %u s",
+	    inst->env->boot_timeout_ms / 1000);
+	inst->fault = WATCHDOG_FAULT_BOOT;
+	act_fault(inst, why);
+	free(why);
+}
+
+static enum watchdog_fault fault_of_exit(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) == 0 ? WATCHDOG_FAULT_HALTED : WATCHDOG_FAULT_EXITED;
+	return WATCHDOG_FAULT_KILLED;
+}
+
+static void restart_on_timer(struct instance *inst)
+{
+	inst->restarts++;
+	console_note(inst->console, "restarting %s (restart %u; cause: %s)", inst->cfg->name,
+	    inst->restarts, inst->cause ? inst->cause : "unknown");
+	log_info("%s: restarting (restart %u)", inst->cfg->name, inst->restarts);
+}
+
+/* The kernel is gone while it should have run: restart it, or give up. */
 static void act_exited(struct instance *inst, const char *detail)
 {
-	/* A failure recorded before the exit (panic, timeout) says more. */
-	if (inst->cause == NULL || inst->state == INSTANCE_STOPPED)
-		instance_set_cause(inst, detail);
 	instance_close_io(inst);
+	if (!inst->fault_pending) {
+		inst->fault = fault_of_exit(inst->last_exit);
+		instance_set_cause(inst, detail);
+	}
+	inst->fault_pending = false;
+	const struct instance_env *e = inst->env;
+	uint64_t now = clock_ms();
+	if (!e->supervising) {
+		/* During `up` a failure fails the lab: no restarts. */
+		instance_handle_detail(inst, INSTANCE_EV_GIVE_UP, NULL);
+		return;
+	}
+	if (!watchdog_should_restart(inst->cfg->restart, inst->fault)) {
+		instance_handle_detail(inst, inst->fault == WATCHDOG_FAULT_HALTED ?
+		    INSTANCE_EV_HALTED : INSTANCE_EV_GIVE_UP, NULL);
+		return;
+	}
+	if (!watchdog_limiter_allow(&inst->limiter, now)) {
+		char *why = xasprintf("gave up after %u restarts within %u s; last cause: %s",
+		    RESTART_BURST, RESTART_WINDOW_MS / 1000, inst->cause ? inst->cause : "unknown");
+		instance_set_cause(inst, why);
+		log_warnx("%s: %s", inst->cfg->name, why);
+		console_note(inst->console, "%s: %s", inst->cfg->name, why);
+		free(why);
+		instance_handle_detail(inst, INSTANCE_EV_GIVE_UP, NULL);
+		return;
+	}
+	/* Back off only when it keeps dying soon after it came up. */
+	bool stable = inst->ready_ms != 0 && now - inst->ready_ms >= STABLE_RUN_MS;
+	inst->attempt = stable ? 1 : inst->attempt + 1;
+	uint64_t delay = watchdog_backoff_ms(inst->attempt);
+	ev_timer_stop(e->loop, &inst->timer);
+	ev_timer_set(&inst->timer, delay / 1000.0, 0.);
+	ev_timer_start(e->loop, &inst->timer);
+}
+
+static void act_respawn(struct instance *inst, const char *detail)
+{
+	restart_on_timer(inst);
+	act_spawn(inst, detail);
 }
 
 static void act_halt(struct instance *inst, const char *detail)
 {
 	(void)detail;
 	ev_timer_stop(inst->env->loop, &inst->timer);
+	watchdog_probe_stop(inst->probe);
+	inst->probe = NULL;
 	if (inst->mc != NULL)
 		mconsole_session_request(inst->mc, "halt", HALT_TIMEOUT_MS, NULL, NULL);
 	ev_timer_set(&inst->timer, inst->env->stop_grace_ms / 1000.0, 0.);
 	ev_timer_start(inst->env->loop, &inst->timer);
+}
+
+static void act_restart_request(struct instance *inst, const char *detail)
+{
+	inst->restart_requested = true;
+	act_halt(inst, detail);
 }
 
 static void act_kill(struct instance *inst, const char *detail)
@@ -479,36 +607,64 @@ static void act_kill(struct instance *inst, const char *detail)
 	instance_kill(inst);
 }
 
-#define S(x) (1u << INSTANCE_##x)
-#define ALIVE (S(BOOTING) | S(CONFIGURING) | S(RUNNING))
+/* Stopping while a fault's kill is under way, or a restart is pending. */
+static void act_stop_restarting(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	ev_timer_stop(inst->env->loop, &inst->timer);
+	if (inst->pid == 0)
+		instance_handle_detail(inst, INSTANCE_EV_HALTED, NULL);
+}
 
+static void act_close(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	instance_close_io(inst);
+}
+
+static void act_stopped(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	instance_close_io(inst);
+	inst->fault_pending = false;
+	if (inst->restart_requested) {
+		inst->restart_requested = false;
+		instance_handle_detail(inst, INSTANCE_EV_START, NULL);
+	}
+}
+
+#define S(x) (1u << INSTANCE_##x)
+#define ALIVE (S(STARTING) | S(CONFIGURING) | S(RUNNING))
+
+/* Every change of an instance's state, in one place. */
 static const struct instance_transition {
 	unsigned from;			/* mask of states */
 	enum instance_event event;
 	enum instance_state to;
 	instance_action action;
 } instance_table[] = {
-	{ S(STOPPED) | S(FAILED), INSTANCE_EV_START, INSTANCE_BOOTING, act_spawn },
-	{ S(BOOTING), INSTANCE_EV_SPAWN_FAILED, INSTANCE_FAILED, act_fail },
-	{ S(BOOTING), INSTANCE_EV_AGENT_READY, INSTANCE_CONFIGURING, act_configure },
+	{ S(STOPPED) | S(FAILED), INSTANCE_EV_START, INSTANCE_STARTING, act_start },
+	{ S(STOPPED) | S(FAILED), INSTANCE_EV_RESTART, INSTANCE_STARTING, act_start },
+	{ S(STARTING), INSTANCE_EV_AGENT_READY, INSTANCE_CONFIGURING, act_configure },
 	{ S(CONFIGURING), INSTANCE_EV_STARTUP_DONE, INSTANCE_RUNNING, act_running },
-	{ S(BOOTING) | S(CONFIGURING), INSTANCE_EV_GUEST_FAIL, INSTANCE_FAILED, act_fail },
-	{ S(BOOTING) | S(CONFIGURING), INSTANCE_EV_TIMEOUT, INSTANCE_FAILED, act_timeout_boot },
-	{ ALIVE, INSTANCE_EV_PANIC, INSTANCE_FAILED, act_fail },
-	{ ALIVE | S(FAILED), INSTANCE_EV_EXITED, INSTANCE_FAILED, act_exited },
-	{ S(STOPPING), INSTANCE_EV_EXITED, INSTANCE_STOPPED, act_exited },
-	{ S(STOPPING), INSTANCE_EV_TIMEOUT, INSTANCE_STOPPING, act_kill },
+	{ ALIVE | S(RESTARTING), INSTANCE_EV_FAULT, INSTANCE_RESTARTING, act_fault },
+	{ S(STARTING) | S(CONFIGURING), INSTANCE_EV_TIMEOUT, INSTANCE_RESTARTING, act_boot_timeout },
+	{ ALIVE | S(RESTARTING), INSTANCE_EV_EXITED, INSTANCE_RESTARTING, act_exited },
+	{ S(RESTARTING), INSTANCE_EV_TIMEOUT, INSTANCE_STARTING, act_respawn },
+	{ S(RESTARTING) | S(STARTING), INSTANCE_EV_GIVE_UP, INSTANCE_FAILED, act_none },
+	{ S(RESTARTING), INSTANCE_EV_HALTED, INSTANCE_STOPPED, act_none },
 	{ ALIVE, INSTANCE_EV_STOP, INSTANCE_STOPPING, act_halt },
+	{ S(RESTARTING), INSTANCE_EV_STOP, INSTANCE_STOPPING, act_stop_restarting },
+	{ S(STOPPING), INSTANCE_EV_HALTED, INSTANCE_STOPPED, act_none },
+	{ ALIVE, INSTANCE_EV_RESTART, INSTANCE_STOPPING, act_restart_request },
+	{ S(STOPPING), INSTANCE_EV_EXITED, INSTANCE_STOPPED, act_stopped },
+	{ S(STOPPING), INSTANCE_EV_TIMEOUT, INSTANCE_STOPPING, act_kill },
+	/* A kernel killed after its start failed half-way. */
+	{ S(FAILED), INSTANCE_EV_EXITED, INSTANCE_FAILED, act_close },
 };
 
 void instance_handle_detail(struct instance *inst, enum instance_event ev, const char *detail)
 {
-	/* A failed instance whose process still runs is stopped by killing it. */
-	if (ev == INSTANCE_EV_STOP && inst->state == INSTANCE_FAILED && inst->pid > 0) {
-		inst->state = INSTANCE_STOPPING;
-		instance_kill(inst);
-		return;
-	}
 	for (size_t i = 0; i < sizeof(instance_table) / sizeof(instance_table[0]); i++) {
 		const struct instance_transition *t = &instance_table[i];
 		if (t->event != ev || !(t->from & (1u << inst->state)))
@@ -553,6 +709,11 @@ void instance_init(struct instance *inst, const struct lab_instance *cfg,
 	int fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);
+	inst->console = console_new(env->loop, inst->log_path, LOG_MAX_BYTES);
+	/* A fresh disk for each lab session (restarts keep theirs): a
+	 * copy-on-write file made over another image would refuse to boot. */
+	unlink(inst->cow_path);
+	watchdog_limiter_init(&inst->limiter, RESTART_BURST, RESTART_WINDOW_MS);
 	ev_timer_init(&inst->timer, instance_on_timer, 0., 0.);
 	inst->timer.data = inst;
 }
@@ -566,6 +727,7 @@ void instance_release(struct instance *inst)
 		inst->pid = 0;
 	}
 	instance_close_io(inst);
+	console_free(inst->console);
 	guest_free(inst->guest);
 	free(inst->cause);
 	free(inst->notify_path);

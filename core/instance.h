@@ -7,35 +7,41 @@
 #define UMLLAB_INSTANCE_H
 
 #include <ev.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "core/topology.h"
+#include "watchdog/watchdog.h"
 
 enum instance_state {
 	INSTANCE_STOPPED,	/* not started, or halted on request */
-	INSTANCE_BOOTING,	/* linux.uml runs; waiting for the guest agent */
+	INSTANCE_STARTING,	/* linux.uml runs; waiting for the guest agent */
 	INSTANCE_CONFIGURING,	/* network up; running the startup commands */
-	INSTANCE_RUNNING,	/* ready for exec, ping, ... */
+	INSTANCE_RUNNING,	/* ready for exec, ping, ...; watched by the probe */
+	INSTANCE_RESTARTING,	/* crashed or hung: being killed, or waiting to restart */
 	INSTANCE_STOPPING,	/* halt sent; killed if it does not exit in time */
-	INSTANCE_FAILED,	/* died or never came up; see cause */
+	INSTANCE_FAILED,	/* died and will not come back by itself; see cause */
 };
 
 enum instance_event {
-	INSTANCE_EV_START,
-	INSTANCE_EV_SPAWN_FAILED,
-	INSTANCE_EV_AGENT_READY,
-	INSTANCE_EV_STARTUP_DONE,
-	INSTANCE_EV_GUEST_FAIL,
-	INSTANCE_EV_PANIC,
-	INSTANCE_EV_EXITED,
-	INSTANCE_EV_TIMEOUT,
-	INSTANCE_EV_STOP,
+	INSTANCE_EV_START,		/* `up` or `umllab start` */
+	INSTANCE_EV_RESTART,		/* `umllab restart`: halt, then start */
+	INSTANCE_EV_STOP,		/* `down` or `umllab stop` */
+	INSTANCE_EV_AGENT_READY,	/* the guest's network is configured */
+	INSTANCE_EV_STARTUP_DONE,	/* its startup commands have run */
+	INSTANCE_EV_FAULT,		/* panic, hang, or the guest could not configure itself */
+	INSTANCE_EV_EXITED,		/* the UML process ended */
+	INSTANCE_EV_TIMEOUT,		/* boot limit, halt grace, or restart back-off */
+	INSTANCE_EV_GIVE_UP,		/* internal: no restart after this exit */
+	INSTANCE_EV_HALTED,		/* internal: stopped cleanly, nothing to restart */
 };
 
 struct instance;
+struct console;
 struct guest;
 struct mconsole_session;
+struct watchdog_probe;
 
 /* What the supervisor provides to every instance of a lab. */
 struct instance_env {
@@ -46,6 +52,7 @@ struct instance_env {
 	const char *backing;		/* read-only root image */
 	char **switch_ctl;		/* control socket of lab->switches[i] */
 	unsigned boot_timeout_ms;
+	bool supervising;		/* the lab is up: restart what fails */
 	unsigned stop_grace_ms;
 	void (*on_change)(struct instance *inst, void *arg);
 	void *arg;
@@ -58,8 +65,14 @@ struct instance {
 	pid_t pid;			/* of the UML main process, 0 when none */
 	uint64_t started_ms;		/* clock_ms() at spawn */
 	uint64_t ready_ms;		/* clock_ms() when it reached RUNNING */
-	char *cause;			/* why it failed or stopped, or NULL */
+	char *cause;			/* why it last failed, or NULL */
 	int last_exit;			/* wait status of the last exit */
+	enum watchdog_fault fault;	/* kind of the last failure */
+	bool fault_pending;		/* killed for a fault; its exit is expected */
+	bool restart_requested;		/* `umllab restart`: start again once halted */
+	unsigned restarts;		/* restarts by the watchdog this session */
+	unsigned attempt;		/* restarts since the last stable run */
+	struct watchdog_limiter limiter;
 
 	char *notify_path, *mconsole_path, *cow_path, *log_path, *umid_dir;
 	int notify_fd;
@@ -68,6 +81,8 @@ struct instance {
 	ev_timer timer;
 	struct mconsole_session *mc;
 	struct guest *guest;
+	struct console *console;	/* pty, log file, attached clients */
+	struct watchdog_probe *probe;	/* liveness probe while running */
 	size_t startup_next;		/* index of the next startup command */
 	unsigned startup_id;		/* guest request running it, or 0 */
 };

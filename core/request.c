@@ -25,6 +25,12 @@ void request_dispatch(struct conn *c, const struct ctl_msg *msg)
 	int argc;
 	char **argv;
 	char *cause = NULL;
+	if (c->sup->finished) {
+		/* Only the answers to `down` are still being written. */
+		conn_printf(c, CTL_STDERR, "umllab: lab %s is stopping\n", c->sup->lab->name);
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
 	if (msg->type != CTL_REQUEST ||
 	    ctl_argv_unpack(msg->payload, msg->len, &argc, &argv, &cause) != 0) {
 		conn_printf(c, CTL_STDERR, "umllab: bad control request: %s\n",

@@ -8,6 +8,7 @@
 #include "core/request.h"
 #include "core/supervisor.h"
 #include "core/util.h"
+#include "image/guest/agent_proto.h"
 
 struct exec_req {
 	struct instance *inst;
@@ -71,6 +72,13 @@ void request_exec(struct conn *c, int argc, char **argv)
 	(void)argc;
 	struct instance *inst = request_instance(c, argv[1], true);
 	if (inst == NULL) {
+		conn_finish(c, UMLLAB_EXIT_EXEC_FAILED);
+		return;
+	}
+	size_t len = strlen(argv[2]);
+	if (len > AGENT_CMD_MAX) {
+		conn_printf(c, CTL_STDERR, "umllab: the command is %zu bytes; the guest agent takes "
+		    "at most %d\n", len, AGENT_CMD_MAX);
 		conn_finish(c, UMLLAB_EXIT_EXEC_FAILED);
 		return;
 	}

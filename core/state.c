@@ -97,7 +97,30 @@ static int name_compare(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+bool state_lab_orphaned(const char *lab_dir)
+{
+	if (state_lab_running(lab_dir))
+		return false;
+	char *p = state_path(lab_dir, STATE_PIDFILE);
+	bool orphaned = access(p, F_OK) == 0;
+	free(p);
+	p = state_path(lab_dir, STATE_UML_DIR);
+	DIR *d = opendir(p);
+	struct dirent *de;
+	while (!orphaned && d != NULL && (de = readdir(d)) != NULL)
+		orphaned = de->d_name[0] != '.';
+	if (d != NULL)
+		closedir(d);
+	free(p);
+	return orphaned;
+}
+
 size_t state_running_labs(const char *root, char ***names)
+{
+	return state_labs(root, false, names);
+}
+
+size_t state_labs(const char *root, bool orphaned_too, char ***names)
 {
 	size_t n = 0;
 	*names = NULL;
@@ -109,7 +132,7 @@ size_t state_running_labs(const char *root, char ***names)
 		if (de->d_name[0] == '.')
 			continue;
 		char *dir = xasprintf("%s/%s", root, de->d_name);
-		if (state_lab_running(dir)) {
+		if (state_lab_running(dir) || (orphaned_too && state_lab_orphaned(dir))) {
 			*names = xreallocarray(*names, n + 1, sizeof(char *));
 			(*names)[n++] = xstrdup(de->d_name);
 		}

@@ -32,6 +32,14 @@ char *state_path(const char *lab_dir, const char *fmt, ...) __attribute__((forma
  * socket), sorted. Returns their number; *names is a malloc'd array. */
 size_t state_running_labs(const char *root, char ***names);
 
+/* Labs that run, and with orphaned_too also those whose supervisor died
+ * while their kernels may still run (see state_lab_orphaned). */
+size_t state_labs(const char *root, bool orphaned_too, char ***names);
+
+/* True when no supervisor answers, yet the lab left a pid file or UML
+ * directories behind: its supervisor died (kill -9, a crash). */
+bool state_lab_orphaned(const char *lab_dir);
+
 /* True when the lab directory has a live supervisor on its control socket. */
 bool state_lab_running(const char *lab_dir);
 

@@ -44,6 +44,11 @@ static void sb_json_string(struct strbuf *b, const char *s)
 	sb_printf(b, "\"");
 }
 
+static const char *restart_policy_name(enum lab_restart r)
+{
+	return r == LAB_RESTART_ALWAYS ? "always" : r == LAB_RESTART_NEVER ? "never" : "on-failure";
+}
+
 static char *uptime_text(uint64_t ms)
 {
 	uint64_t s = ms / 1000;
@@ -104,8 +109,8 @@ char *status_render(const struct supervisor *sup, bool json)
 		    lab->name, lab->path, (int)getpid(), up, sup->lab_dir,
 		    sup->backing != NULL ? sup->backing : "-");
 		free(up);
-		sb_printf(&b, "%-12s %-12s %-8s %-8s %s\n", "INSTANCE", "STATE", "PID", "UPTIME",
-		    "ADDRESSES");
+		sb_printf(&b, "%-12s %-12s %-8s %-8s %-8s %s\n", "INSTANCE", "STATE", "PID", "UPTIME",
+		    "RESTARTS", "ADDRESSES");
 	}
 	for (size_t i = 0; i < lab->n_instances; i++) {
 		const struct instance *in = &sup->instances[i];
@@ -114,9 +119,11 @@ char *status_render(const struct supervisor *sup, bool json)
 		if (json) {
 			sb_printf(&b, "%s{\"name\":", i ? "," : "");
 			sb_json_string(&b, in->cfg->name);
-			sb_printf(&b, ",\"state\":\"%s\",\"pid\":%d,\"uptime_s\":%llu,\"cause\":",
+			sb_printf(&b, ",\"state\":\"%s\",\"pid\":%d,\"uptime_s\":%llu,"
+			    "\"restarts\":%u,\"restart_policy\":\"%s\",\"cause\":",
 			    instance_state_name(in->state), (int)in->pid,
-			    (unsigned long long)(up_ms / 1000));
+			    (unsigned long long)(up_ms / 1000), in->restarts,
+			    restart_policy_name(in->cfg->restart));
 			if (in->cause != NULL)
 				sb_json_string(&b, in->cause);
 			else
@@ -126,10 +133,11 @@ char *status_render(const struct supervisor *sup, bool json)
 			char *up = in->pid > 0 ? uptime_text(up_ms) : xstrdup("-");
 			char pid[16];
 			snprintf(pid, sizeof(pid), "%d", (int)in->pid);
-			sb_printf(&b, "%-12s %-12s %-8s %-8s %s\n", in->cfg->name,
-			    instance_state_name(in->state), in->pid > 0 ? pid : "-", up, addrs);
-			if (in->cause != NULL && in->state == INSTANCE_FAILED)
-				sb_printf(&b, "%-12s   cause: %s\n", "", in->cause);
+			sb_printf(&b, "%-12s %-12s %-8s %-8s %-8u %s\n", in->cfg->name,
+			    instance_state_name(in->state), in->pid > 0 ? pid : "-", up, in->restarts,
+			    addrs);
+			if (in->cause != NULL)
+				sb_printf(&b, "%-12s   last cause: %s\n", "", in->cause);
 			free(up);
 		}
 		free(addrs);
@@ -140,6 +148,8 @@ char *status_render(const struct supervisor *sup, bool json)
 		sb_printf(&b, "\n%-12s %-8s %-6s %s\n", "SWITCH", "MODE", "PORTS", "SOCKET");
 	for (size_t i = 0; i < lab->n_switches; i++) {
 		struct switch_info info;
+		if (sup->switches[i] == NULL)
+			continue;	/* already stopped by `down` */
 		switch_get_info(sup->switches[i], &info);
 		const char *mode = lab->switches[i].mode == LAB_SWITCH_HUB ? "hub" : "switch";
 		if (json) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -177,6 +178,12 @@ void supervisor_stop_all(struct supervisor *sup)
 {
 	if (!sup->stopping)
 		log_info("stopping lab %s", sup->lab->name);
+	if (sup->bringing_up) {
+		progress(sup, 'E', "lab %s was stopped before it was up (by `umllab down` or a signal)",
+		    sup->lab->name);
+		sup->bringing_up = false;
+		sup->exit_code = 1;
+	}
 	sup->stopping = true;
 	for (size_t i = 0; i < sup->lab->n_instances; i++)
 		instance_handle(&sup->instances[i], INSTANCE_EV_STOP);
@@ -213,6 +220,7 @@ static void supervisor_on_instance_change(struct instance *inst, void *arg)
 			if (sup->instances[i].state != INSTANCE_RUNNING)
 				return;
 		sup->bringing_up = false;
+		sup->env.supervising = true;	/* from now on the watchdog restarts */
 		progress(sup, 'P', "lab %s is up: %zu instances, %zu switches (%.1f s)",
 		    sup->lab->name, sup->lab->n_instances, sup->lab->n_switches,
 		    (double)(clock_ms() - sup->started_ms) / 1000.0);
@@ -337,6 +345,9 @@ int supervisor_main(struct lab *lab, const char *lab_dir, int progress_fd)
 		free(sup.lab_dir);
 		return 1;
 	}
+	/* Processes a UML kernel leaves behind are reparented to us, not to
+	 * init, and reaped by libev's SIGCHLD handling: no zombies. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	ev_signal_init(&sup.sig_term, supervisor_on_signal, SIGTERM);
@@ -359,7 +370,9 @@ int supervisor_main(struct lab *lab, const char *lab_dir, int progress_fd)
 	for (size_t i = 0; i < lab->n_instances; i++)
 		instance_init(&sup.instances[i], &lab->instances[i], &sup.env);
 
-	if (supervisor_prepare(&sup, &cause) != 0 || ctl_listen(&sup, &cause) != 0) {
+	/* The control socket first: a `down` during a long image build must
+	 * find someone to talk to (it is served once the loop runs). */
+	if (ctl_listen(&sup, &cause) != 0 || supervisor_prepare(&sup, &cause) != 0) {
 		progress(&sup, 'E', "%s", cause);
 		progress_end(&sup, false);
 		free(cause);

@@ -46,6 +46,12 @@ struct lab_route {
 	int line, column;
 };
 
+enum lab_restart {
+	LAB_RESTART_ON_FAILURE,	/* `restart: on-failure`, the default */
+	LAB_RESTART_ALWAYS,	/* also after the guest halts by itself */
+	LAB_RESTART_NEVER,
+};
+
 struct lab_instance {
 	char name[LAB_NAME_MAX + 1];
 	uint64_t mem_bytes;		/* `mem:`, default LAB_MEM_DEFAULT */
@@ -56,6 +62,7 @@ struct lab_instance {
 	bool forward;			/* `forward: true` */
 	char **startup;			/* `startup:` shell commands, in order */
 	size_t n_startup;
+	enum lab_restart restart;	/* `restart:` */
 	int line, column;
 };
 

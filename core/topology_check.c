@@ -860,10 +860,10 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 	if (want_mapping(c, name, val, true, what,
 	    "a mapping such as {interfaces: {eth0: {switch: S1}}}, or nothing")) {
 		struct field f[] = { { .name = "mem" }, { .name = "interfaces" }, { .name = "routes" },
-		    { .name = "forward" }, { .name = "startup" } };
+		    { .name = "forward" }, { .name = "startup" }, { .name = "restart" } };
 		char where[128];
 		snprintf(where, sizeof(where), "in instance %s", iname);
-		map_fields(c, val, f, 5, where);
+		map_fields(c, val, f, 6, where);
 		if (f[0].val != NULL) {
 			const struct ynode *s = want_scalar(c, f[0].key, f[0].val, what, "a size such as 64M");
 			int rc = s != NULL ? mem_parse(s, &in.mem_bytes) : 0;
@@ -886,6 +886,17 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 		}
 		if (f[4].val != NULL)
 			check_startup(c, f[4].key, f[4].val, &in, iname);
+		if (f[5].val != NULL) {
+			const struct ynode *r = want_scalar(c, f[5].key, f[5].val, what,
+			    "on-failure, always or never");
+			if (r != NULL && strcmp(r->str, "always") == 0)
+				in.restart = LAB_RESTART_ALWAYS;
+			else if (r != NULL && strcmp(r->str, "never") == 0)
+				in.restart = LAB_RESTART_NEVER;
+			else if (r != NULL && strcmp(r->str, "on-failure") != 0)
+				value_error(c, r, "restart", what,
+				    "is not a restart policy (expected on-failure, always or never)");
+		}
 	}
 	if (in.n_ifaces > 1)
 		qsort(in.ifaces, in.n_ifaces, sizeof(*in.ifaces), iface_cmp);

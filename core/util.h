@@ -26,6 +26,9 @@ int unix_addr_set(struct sockaddr_un *sun, const char *path, char **cause);
 /* Milliseconds on the monotonic clock. */
 uint64_t clock_ms(void);
 
+/* Sleep for ms milliseconds (for short, bounded waits outside event loops). */
+void sleep_ms(unsigned ms);
+
 /* Write all of buf (retrying on EINTR and short writes); -1 on error. */
 int write_all(int fd, const void *buf, size_t len);
 

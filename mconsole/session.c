@@ -6,11 +6,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "core/util.h"
 #include "mconsole/mconsole.h"
+
+/* The longest whole reply kept; the kernel's longest (help) is under 1 KB. */
+#define MCONSOLE_SESSION_REPLY_MAX (64U << 10)
 
 struct mc_pending {
 	struct mc_pending *next;
@@ -92,12 +97,24 @@ static void session_on_read(struct ev_loop *loop, ev_io *w, int revents)
 	struct mconsole_session *s = w->data;
 	char buf[MCONSOLE_REPLY_SIZE];
 	for (;;) {
-		ssize_t n = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		struct sockaddr_un from;
+		socklen_t from_len = sizeof(from);
+		ssize_t n = recvfrom(s->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+		    &from_len);
 		if (n <= 0)
 			return;
+		/* Our socket has an abstract name any local user could send to:
+		 * only the kernel's own socket may answer. */
+		if (from_len <= offsetof(struct sockaddr_un, sun_path) ||
+		    strncmp(from.sun_path, s->path, sizeof(from.sun_path)) != 0)
+			continue;
 		struct mconsole_reply r;
 		if (!s->in_flight || mconsole_reply_decode(buf, (size_t)n, &r) != 0)
 			continue;
+		if (s->reply_len + r.len > MCONSOLE_SESSION_REPLY_MAX) {
+			session_complete(s, -1, "the kernel's reply is too long", 30);
+			return;
+		}
 		s->reply = xrealloc(s->reply, s->reply_len + r.len + 1);
 		memcpy(s->reply + s->reply_len, r.data, r.len);
 		s->reply_len += r.len;
@@ -170,9 +187,12 @@ void mconsole_session_free(struct mconsole_session *s)
 		return;
 	ev_io_stop(s->loop, &s->read_w);
 	ev_timer_stop(s->loop, &s->timer);
+	/* Every request hears its end, so whoever queued it can free its state. */
 	while (s->head != NULL) {
 		struct mc_pending *p = s->head;
 		s->head = p->next;
+		if (p->cb != NULL)
+			p->cb(p->arg, -1, 0, "the mconsole session was closed", 31);
 		free(p->cmd);
 		free(p);
 	}

@@ -24,7 +24,8 @@ struct mconsole_session *mconsole_session_new(struct ev_loop *loop, const char *
 void mconsole_session_request(struct mconsole_session *s, const char *cmd, int timeout_ms,
     mconsole_reply_cb cb, void *arg);
 
-/* Drop every queued request without calling back, close the socket, free s. */
+/* Fail every queued request (its callback runs now, with status -1; it must
+ * not use s), close the socket, free s. */
 void mconsole_session_free(struct mconsole_session *s);
 
 #endif

@@ -422,6 +422,15 @@ static void request_chunk(const char *s, const char *end)
 	pending_free(p);
 }
 
+/* The host no longer wants request id: kill its whole process group (each
+ * command runs in a session of its own, so its pid is that group). */
+static void child_kill(unsigned id)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i].pid > 0 && children[i].id == id)
+			kill(-children[i].pid, SIGKILL);
+}
+
 /* One /dev/kmsg record: "PRI,SEQ,TS,FLAGS;MESSAGE\n" then " KEY=VALUE\n" lines. */
 static void kmsg_record(const char *rec, size_t len)
 {
@@ -440,6 +449,14 @@ static void kmsg_record(const char *rec, size_t len)
 	const char *msg = semi + 1;
 	const char *nl = memchr(msg, '\n', (size_t)(end - msg));
 	const char *msg_end = nl != NULL ? nl : end;
+	size_t kill_len = strlen(AGENT_KILL_TAG);
+	if ((size_t)(msg_end - msg) > kill_len && memcmp(msg, AGENT_KILL_TAG, kill_len) == 0) {
+		const char *q = msg + kill_len;
+		unsigned id;
+		if (parse_uint(&q, msg_end, &id) == 0)
+			child_kill(id);
+		return;
+	}
 	size_t tag_len = strlen(AGENT_REQ_TAG);
 	if ((size_t)(msg_end - msg) < tag_len || memcmp(msg, AGENT_REQ_TAG, tag_len) != 0)
 		return;

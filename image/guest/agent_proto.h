@@ -18,6 +18,9 @@
  *   B64  base64 of this chunk of the command; the agent concatenates the
  *        decoded chunks and runs `/bin/sh -c COMMAND` with stdin /dev/null.
  *
+ * host -> guest, to stop a running request (its client went away):
+ *     "umllab:k ID\n"   the agent kills the command's process group
+ *
  * guest -> host, each one write to /proc/mconsole:
  *     "umllab:ready VERSION"      the agent runs; the guest's network is configured
  *     "umllab:fail TEXT"          the guest's init could not configure itself
@@ -37,6 +40,7 @@
 #define AGENT_FAIL_TAG "umllab:fail "
 #define AGENT_OUT_TAG "umllab:o "
 #define AGENT_END_TAG "umllab:e "
+#define AGENT_KILL_TAG "umllab:k "	/* host -> guest: "umllab:k ID\n" kills request ID */
 #define AGENT_NOTIFY_MAX 512	/* bytes per write to /proc/mconsole */
 #define AGENT_CMD_MAX 65536	/* longest command the agent accepts */
 #define AGENT_STATUS_REJECTED 125	/* "umllab:e" status of a request not run */

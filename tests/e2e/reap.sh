@@ -18,6 +18,13 @@ for f in "$state"/*/supervisor.pid "$state"/*/uml/*/pid; do
 		left=1
 	fi
 done
+# A UML kernel's userspace processes run in sessions of their own: find
+# them by the state directory on their command line.
+for pid in $(pgrep -f -- "uml_dir=$state/"); do
+	echo "reap: UML process $pid of $state was still running"
+	pids+=("$pid")
+	left=1
+done
 for pid in "${pids[@]}"; do
 	kill -KILL -- "-$pid" 2>/dev/null
 	kill -KILL "$pid" 2>/dev/null

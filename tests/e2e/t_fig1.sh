@@ -40,7 +40,7 @@ expect_exit 0 "exec with quoting" -- umllab exec umlA -- echo "it's" 'a  b' '$HO
 expect_exit 255 "exec on an unknown instance" -- umllab exec nosuch -- true
 
 expect_exit 0 "status" -- umllab status fig1
-expect_output "umlA +running +[0-9]+ " "status shows umlA running with a pid"
+expect_output "umlA +running +[0-9]+ +[0-9]+s +0 " "status shows umlA running with a pid"
 expect_output "eth0 10.0.0.2/24" "status shows umlB's address"
 expect_output "S1 +switch +2 " "status shows S1 in switch mode with 2 ports"
 expect_exit 0 "status --json" -- umllab status fig1 --json
