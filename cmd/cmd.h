@@ -18,7 +18,8 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_up, cmd_down, cmd_status, cmd_ping, cmd_exec,
-    cmd_validate, cmd_switch;
+    cmd_validate, cmd_switch, cmd_start, cmd_stop, cmd_restart, cmd_logs, cmd_console,
+    cmd_mconsole;
 
 /* Print `umllab CMD --help` to stdout. */
 void cmd_print_help(const struct cmd_entry *cmd);
@@ -32,5 +33,13 @@ int cmd_wants_help(const struct cmd_entry *cmd, int argc, char **argv);
 
 /* Print a cause as "umllab: cause" and free it; returns code. */
 int cmd_fail(char *cause, int code);
+
+/* Take `--lab LAB` / `-l LAB` out of argv (shifting the rest); returns LAB
+ * or NULL. */
+const char *cmd_take_lab(int *argc, char **argv);
+
+/* Send req (reqc words) to the lab (NULL: the only running one) and relay
+ * the answer; returns its exit code, or fail_code after printing why. */
+int cmd_request(const char *lab, int reqc, char **req, int fail_code);
 
 #endif

@@ -5,11 +5,13 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "core/client.h"
 
 #define UMLLAB_VERSION "0.1.0"
 
 static const struct cmd_entry *const commands[] = {
-	&cmd_up, &cmd_status, &cmd_ping, &cmd_exec, &cmd_down, &cmd_validate, &cmd_switch,
+	&cmd_up, &cmd_status, &cmd_ping, &cmd_exec, &cmd_logs, &cmd_console, &cmd_down,
+	&cmd_stop, &cmd_start, &cmd_restart, &cmd_mconsole, &cmd_validate, &cmd_switch,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -59,6 +61,36 @@ int cmd_wants_help(const struct cmd_entry *cmd, int argc, char **argv)
 int cmd_fail(char *cause, int code)
 {
 	fprintf(stderr, "umllab: %s\n", cause != NULL ? cause : "failed");
+	free(cause);
+	return code;
+}
+
+const char *cmd_take_lab(int *argc, char **argv)
+{
+	const char *lab = NULL;
+	for (int i = 1; i + 1 < *argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--lab") == 0 || strcmp(argv[i], "-l") == 0) {
+			lab = argv[i + 1];
+			memmove(&argv[i], &argv[i + 2], (size_t)(*argc - i - 2 + 1) * sizeof(char *));
+			*argc -= 2;
+			i--;
+		}
+	}
+	return lab;
+}
+
+int cmd_request(const char *lab, int reqc, char **req, int fail_code)
+{
+	char *cause = NULL;
+	char *dir = client_find_lab(lab, true, &cause);
+	if (dir == NULL)
+		return cmd_fail(cause, fail_code);
+	int code = client_request(dir, reqc, req, &cause);
+	free(dir);
+	if (code < 0)
+		return cmd_fail(cause, fail_code);
 	free(cause);
 	return code;
 }

@@ -92,7 +92,7 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 	return dir;
 }
 
-static int control_connect(const char *lab_dir, char **cause)
+int client_connect(const char *lab_dir, char **cause)
 {
 	char *path = state_path(lab_dir, STATE_CONTROL);
 	struct sockaddr_un sun;
@@ -114,7 +114,7 @@ out:
 
 int client_request(const char *lab_dir, int argc, char *const argv[], char **cause)
 {
-	int fd = control_connect(lab_dir, cause);
+	int fd = client_connect(lab_dir, cause);
 	if (fd < 0)
 		return -1;
 	size_t len;

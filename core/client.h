@@ -11,6 +11,9 @@
  * without a live supervisor is an error. NULL with *cause on failure. */
 char *client_find_lab(const char *lab_arg, bool must_run, char **cause);
 
+/* A connection to the lab's supervisor (its control socket), or -1. */
+int client_connect(const char *lab_dir, char **cause);
+
 /* Send one request (argv) to the lab's supervisor and copy its answer to
  * stdout and stderr. Returns the command's exit code, or -1 with *cause. */
 int client_request(const char *lab_dir, int argc, char *const argv[], char **cause);

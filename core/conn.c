@@ -106,6 +106,8 @@ void conn_free(struct conn *c)
 	}
 	if (c->on_close != NULL)
 		c->on_close(c);
+	if (c->on_free != NULL)
+		c->on_free(c);
 	ev_io_stop(sup->loop, &c->read_w);
 	ev_io_stop(sup->loop, &c->write_w);
 	close(c->fd);

@@ -28,6 +28,7 @@ struct conn {
 	bool dropping;			/* output over the limit is being dropped */
 	bool waits_for_down;		/* answered when the lab is down */
 	void (*on_close)(struct conn *c);	/* the client left before the answer */
+	void (*on_free)(struct conn *c);	/* always, when the connection ends */
 	void (*on_input)(struct conn *c, const char *data, size_t len);	/* CTL_STDIN */
 	void *req;			/* the waiting request's own state */
 	struct instance *wait_inst;	/* answer when this instance settles (start/stop) */

@@ -18,6 +18,11 @@ static const struct request_entry {
 	{ "exec", 3, 3, request_exec },
 	{ "ping", 4, 4, request_ping },
 	{ "down", 1, 1, request_down },
+	{ "stop", 2, 2, request_stop },
+	{ "start", 2, 2, request_start },
+	{ "restart", 2, 2, request_restart },
+	{ "console", 2, 2, request_console },
+	{ "mconsole", 3, 3, request_mconsole },
 };
 
 void request_dispatch(struct conn *c, const struct ctl_msg *msg)

@@ -22,6 +22,14 @@ void request_status(struct conn *c, int argc, char **argv);
 void request_exec(struct conn *c, int argc, char **argv);
 void request_ping(struct conn *c, int argc, char **argv);
 void request_down(struct conn *c, int argc, char **argv);
+void request_stop(struct conn *c, int argc, char **argv);
+void request_start(struct conn *c, int argc, char **argv);
+void request_restart(struct conn *c, int argc, char **argv);
+void request_console(struct conn *c, int argc, char **argv);
+void request_mconsole(struct conn *c, int argc, char **argv);
+
+/* Answer the stop/start/restart requests waiting on inst (it changed state). */
+void request_instance_changed(struct supervisor *sup, struct instance *inst);
 
 /* The instance named name, or NULL after telling the client (exit code left
  * to the caller). With need_exec, it must also be able to run commands now. */

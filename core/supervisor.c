@@ -20,6 +20,7 @@
 #include "core/control.h"
 #include "core/guest.h"
 #include "core/log.h"
+#include "core/request.h"
 #include "core/state.h"
 #include "core/util.h"
 #include "image/image.h"
@@ -194,6 +195,7 @@ void supervisor_stop_all(struct supervisor *sup)
 static void supervisor_on_instance_change(struct instance *inst, void *arg)
 {
 	struct supervisor *sup = arg;
+	request_instance_changed(sup, inst);
 	if (sup->stopping) {
 		if (all_instances_down(sup))
 			supervisor_finish(sup);

@@ -6,7 +6,9 @@ probe=$(dirname "$UMLLAB")/swprobe
 [ -x "$probe" ] || { fail "swprobe is not built at $probe"; finish; }
 
 bg=""
-stop_bg() { [ -n "$bg" ] && { kill -TERM "$bg" 2>/dev/null; timeout 5 tail --pid="$bg" -f /dev/null; kill -KILL "$bg" 2>/dev/null; }; bg=""; }
+# uml_switch ignores SIGTERM; ours must exit cleanly on it (and remove its socket).
+stop_sig=TERM
+stop_bg() { [ -n "$bg" ] && { kill -$stop_sig "$bg" 2>/dev/null; timeout 5 tail --pid="$bg" -f /dev/null; kill -KILL "$bg" 2>/dev/null; }; bg=""; }
 trap 'stop_bg; lib_cleanup' EXIT
 wait_socket() { for _ in $(seq 50); do [ -S "$1" ] && return 0; sleep 0.1; done; return 1; }
 
@@ -28,9 +30,11 @@ run_switch() {
 
 # The probe's own verdicts, checked against the reference switch first.
 if command -v uml_switch >/dev/null; then
+	stop_sig=KILL
 	run_switch "uml_switch" switch abstract -- uml_switch -unix "$T/sw.ctl"
 	run_switch "uml_switch -hub" hub abstract -- uml_switch -hub -unix "$T/sw.ctl"
 fi
+stop_sig=TERM
 run_switch "umllab switch" switch fs -- "$UMLLAB" switch "$T/sw.ctl"
 run_switch "umllab switch --hub" hub fs -- "$UMLLAB" switch --hub "$T/sw.ctl"
 [ ! -e "$T/sw.ctl" ] && ok "umllab switch removes its socket on exit" || fail "socket left at $T/sw.ctl"
