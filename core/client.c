@@ -43,7 +43,17 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 		/* `down` also finds a lab whose supervisor died. */
 		size_t n = state_labs(root, !must_run, &names);
 		if (n == 0) {
-			set_cause(cause, "no lab is running; start one with `umllab up FILE`");
+			/* None runs; if one died, name it rather than say "none". */
+			char **dead;
+			size_t n_dead = must_run ? state_labs(root, true, &dead) : 0;
+			if (n_dead > 0)
+				set_cause(cause, "no lab is running, but the supervisor of lab %s is gone "
+				    "(killed or crashed); its instances may still run: `umllab down %s` "
+				    "stops them", dead[0], dead[0]);
+			else
+				set_cause(cause, "no lab is running; start one with `umllab up FILE`");
+			if (must_run)
+				state_names_free(dead, n_dead);
 		} else if (n > 1) {
 			char *list = xstrdup("");
 			for (size_t i = 0; i < n; i++) {

@@ -548,7 +548,18 @@ static void act_exited(struct instance *inst, const char *detail)
 	const struct instance_env *e = inst->env;
 	uint64_t now = clock_ms();
 	if (!e->supervising) {
-		/* During `up` a failure fails the lab: no restarts. */
+		/* During `up` a failure fails the lab, after one more try: the
+		 * Debian kernel now and then fails to open its root disk at boot
+		 * (ENOMEM, seen about once in 50 boots), and a second boot works. */
+		if (inst->boot_retries++ == 0 && inst->ready_ms == 0) {
+			log_warnx("%s: %s; booting it once more", inst->cfg->name,
+			    inst->cause ? inst->cause : "boot failed");
+			console_note(inst->console, "%s failed to boot; trying once more", inst->cfg->name);
+			ev_timer_stop(e->loop, &inst->timer);
+			ev_timer_set(&inst->timer, 0., 0.);
+			ev_timer_start(e->loop, &inst->timer);
+			return;
+		}
 		instance_handle_detail(inst, INSTANCE_EV_GIVE_UP, NULL);
 		return;
 	}
@@ -578,7 +589,8 @@ static void act_exited(struct instance *inst, const char *detail)
 
 static void act_respawn(struct instance *inst, const char *detail)
 {
-	restart_on_timer(inst);
+	if (inst->env->supervising)
+		restart_on_timer(inst);
 	act_spawn(inst, detail);
 }
 

@@ -72,6 +72,7 @@ struct instance {
 	bool restart_requested;		/* `umllab restart`: start again once halted */
 	unsigned restarts;		/* restarts by the watchdog this session */
 	unsigned attempt;		/* restarts since the last stable run */
+	unsigned boot_retries;		/* boots tried again during `up` */
 	struct watchdog_limiter limiter;
 
 	char *notify_path, *mconsole_path, *cow_path, *log_path, *umid_dir;

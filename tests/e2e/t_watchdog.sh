@@ -1,0 +1,84 @@
+# The watchdog: each kind of fault is detected with its cause, the instance
+# comes back with its disk, and its neighbours never lose their link.
+. "$REPO/tests/e2e/lib.sh"
+lab=$REPO/labs/watchdog.yaml
+expect_exit 0 "up watchdog lab" -- umllab up "$lab"
+
+field() {	# field INSTANCE KEY: one field of the instance in status --json
+	umllab status watchdog --json | python3 -c "
+import sys, json
+s = json.load(sys.stdin)
+print([i for i in s['instances'] if i['name'] == '$1'][0]['$2'])"
+}
+
+# wait_back INSTANCE RESTARTS: until it runs again after that many restarts.
+wait_back() {
+	for _ in $(seq 100); do
+		[ "$(field "$1" state)" = running ] && [ "$(field "$1" restarts)" -ge "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+n=0
+for fault in kill9 sigstop sysrq-mconsole sysrq-inside; do
+	n=$((n + 1))
+	umllab exec web -- sh -c "echo $fault > /root/mark-$fault; sync" >/dev/null
+	pid=$(field web pid)
+	# The neighbours ping each other all through the crash and the restart.
+	umllab exec client -- ping -q -c 50 -i 0.1 10.0.0.3 >"$T/neighbour" 2>&1 &
+	bgping=$!
+	sleep 0.3
+	case $fault in
+	kill9) kill -KILL "$pid"; want="killed by signal 9" ;;
+	sigstop) kill -STOP "$pid"; want="hung: no answer on its mconsole" ;;
+	sysrq-mconsole) umllab mconsole web sysrq c >/dev/null 2>&1; want="kernel panic: sysrq triggered crash" ;;
+	sysrq-inside) umllab exec web -- sh -c 'echo c > /proc/sysrq-trigger' >/dev/null 2>&1
+		want="kernel panic: sysrq triggered crash" ;;
+	esac
+	if wait_back web "$n"; then ok "$fault: web is running again (restart $n)"; else
+		fail "$fault: web did not come back"; umllab status watchdog; fi
+	cause=$(field web cause)
+	[[ "$cause" == *"$want"* ]] && ok "$fault: cause recorded: $cause" || fail "$fault: cause is '$cause', expected '$want'"
+	expect_exit 0 "$fault: client reaches web again" -- umllab ping client web -c 1
+	marks=$(umllab exec web -- sh -c 'cat /root/mark-*' | tr '\n' ' ')
+	[[ "$marks" == *"$fault"* ]] && ok "$fault: the file written before the crash is still there ($marks)" \
+		|| fail "$fault: files before the crash: '$marks'"
+	expect_exit 0 "$fault: web ran its startup commands again" -- umllab exec web -- cat /tmp/motd
+	wait "$bgping"
+	grep -q " 0% packet loss" "$T/neighbour" && ok "$fault: client and peer lost no packet meanwhile" \
+		|| { fail "$fault: the neighbours lost packets"; cat "$T/neighbour"; }
+	ps -o stat= -p "$pid" >/dev/null 2>&1 && fail "$fault: the old kernel $pid still exists" || ok "$fault: the old kernel is gone"
+done
+
+# restart: never leaves the instance down, with its cause.
+pid=$(field fragile pid)
+kill -KILL "$pid"
+sleep 2
+[ "$(field fragile state)" = failed ] && ok "restart: never: fragile stays failed" \
+	|| fail "fragile is $(field fragile state)"
+[ "$(field fragile restarts)" = 0 ] && ok "fragile was not restarted" || fail "fragile was restarted"
+expect_exit 0 "status" -- umllab status watchdog
+expect_output "fragile +failed" "status shows fragile failed"
+expect_output "last cause: linux.uml was killed by signal 9" "status shows its cause"
+expect_exit 0 "start fragile by hand" -- umllab start fragile
+expect_exit 0 "fragile answers again" -- umllab ping client fragile -c 1
+
+# The console log survives restarts and tells the story.
+expect_exit 0 "logs web" -- umllab logs web
+expect_output "Linux version" "the log holds boot messages"
+expect_output "restarting web \(restart 4" "the log holds the restarts"
+[ "$(grep -c 'Linux version' "$T/last")" -ge 5 ] && ok "the log holds all five boots" || fail "boots in log: $(grep -c 'Linux version' "$T/last")"
+
+# stop and restart by hand are not crashes.
+expect_exit 0 "stop peer" -- umllab stop peer
+sleep 1
+[ "$(field peer state)" = stopped ] && ok "peer stays stopped" || fail "peer is $(field peer state)"
+expect_exit 0 "restart peer (from stopped)" -- umllab restart peer
+expect_exit 0 "restart client" -- umllab restart client
+expect_exit 0 "client reaches peer" -- umllab ping client peer -c 1
+expect_exit 0 "mconsole halt goes through stop" -- umllab mconsole peer halt
+[ "$(field peer state)" = stopped ] && ok "peer halted through mconsole is stopped, not failed" \
+	|| fail "peer is $(field peer state)"
+expect_exit 0 "down" -- timeout 60 "$UMLLAB" down watchdog
+finish
