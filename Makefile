@@ -46,10 +46,11 @@ $(GUEST_AGENT): image/guest/agent.c image/guest/agent_proto.h
 	$(GUEST_CC) -std=c11 -D_GNU_SOURCE $(WARN) -I. -Os -static -s -o $@ image/guest/agent.c
 
 # ---- unit tests: each links only the module under test ----
-UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch
+UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog
 test_topology_OBJS = core/topology.o core/topology_check.o core/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/util.o
 test_fdb_OBJS = switch/fdb.o
+test_watchdog_OBJS = watchdog/policy.o
 test_daemon_proto_OBJS = switch/daemon_proto.o core/util.o
 test_switch_OBJS = switch/switch.o switch/fdb.o switch/daemon_proto.o core/util.o
 
@@ -73,9 +74,23 @@ e2e: $(BUILD)/umllab
 
 check: unit $(BUILD)/swprobe e2e
 
+# Time from each kind of fault to the instance answering ping again (a benchmark, not a test).
+bench-watchdog: $(BUILD)/umllab
+	UMLLAB=$(CURDIR)/$(BUILD)/umllab tests/bench/watchdog.sh
+
 # Figure 1 up, pinging both ways, then down again (labs/demo.sh).
 demo: umllab
 	labs/demo.sh
+
+# Benchmarks (never part of check): bring-up, switches side by side with
+# uml_switch and vde_switch, guests, control path, footprint. One table,
+# written with the plot to $(BUILD)/bench/. Needs gnuplot (gnuplot-nox).
+# BENCH_ARGS=--quick for a short trial run.
+bench: $(BUILD)/umllab $(BUILD)/swprobe
+	UMLLAB=$(CURDIR)/$(BUILD)/umllab SWPROBE=$(CURDIR)/$(BUILD)/swprobe OUT=$(CURDIR)/$(BUILD)/bench \
+		tests/bench/run.sh $(BENCH_ARGS)
+
+.PHONY: bench
 
 asan:
 	$(MAKE) BUILD=build-asan SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' CFLAGS='-O1 -g' check
@@ -91,6 +106,6 @@ uninstall:
 clean:
 	rm -rf build build-asan umllab
 
-.PHONY: all unit e2e check demo asan install uninstall clean
+.PHONY: all unit e2e check demo bench-watchdog asan install uninstall clean
 
 -include $(OBJS:.o=.d)
