@@ -236,12 +236,18 @@ static void instance_kill_leftovers(struct instance *inst)
 	free(uml_dir);
 }
 
+static void instance_drain_notify(struct instance *inst);
+
 static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
 {
 	(void)revents;
 	struct instance *inst = w->data;
 	ev_child_stop(loop, w);
 	inst->last_exit = w->rstatus;
+	/* A dying kernel's last words (its panic) may still wait in the notify
+	 * socket: read them before the exit is judged. */
+	if (inst->notify_fd >= 0)
+		instance_drain_notify(inst);
 	if (killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
 		log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
 	inst->pid = 0;
@@ -266,7 +272,11 @@ static void instance_on_notify(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	struct instance *inst = w->data;
+	instance_drain_notify(w->data);
+}
+
+static void instance_drain_notify(struct instance *inst)
+{
 	char buf[MCONSOLE_NOTIFY_SIZE];
 	/* Bounded: one batch per wakeup so a chatty guest cannot starve the loop. */
 	for (int i = 0; i < 64 && inst->notify_fd >= 0; i++) {
@@ -473,7 +483,7 @@ static void act_configure(struct instance *inst, const char *detail)
 static void probe_on_hang(void *arg, uint64_t silent_ms)
 {
 	struct instance *inst = arg;
-	inst->probe = NULL;	/* the probe stops itself after reporting */
+	/* act_fault stops and frees the probe: it does nothing more after this. */
 	char *why = xasprintf("hung: no answer on its mconsole for %.1f s",
 	    (double)silent_ms / 1000.0);
 	inst->fault = WATCHDOG_FAULT_HANG;

@@ -52,7 +52,8 @@ struct watchdog_probe;
 
 /* Every interval_ms, ask the kernel's mconsole for its version on a socket
  * of the probe's own (so queued exec traffic cannot delay it); call on_hang
- * once when no answer came for hang_ms. NULL with *cause on failure. */
+ * once when no answer came for hang_ms (on_hang may stop the probe; the
+ * probe touches nothing after calling it). NULL with *cause on failure. */
 struct watchdog_probe *watchdog_probe_start(struct ev_loop *loop, const char *mconsole_path,
     unsigned interval_ms, unsigned hang_ms, void (*on_hang)(void *arg, uint64_t silent_ms),
     void *arg, char **cause);
