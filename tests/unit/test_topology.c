@@ -55,7 +55,7 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown top-level key", SW "instances: {a: }\nswitchs: {}\n", 3, 1,
 	    "unknown key `switchs` at the top level (expected one of: name, switches, instances; did you mean `switches`?)", 0, NULL },
 	{ "unknown instance key", SW "instances:\n  a:\n    interface: {}\n", 4, 5,
-	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup; did you mean `interfaces`?)", 0, NULL },
+	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart; did you mean `interfaces`?)", 0, NULL },
 	{ "unknown interface key", SW "instances:\n  a:\n    interfaces:\n      eth0: {switch: S1, addr: 10.0.0.1/24}\n", 5, 26,
 	    "unknown key `addr` in interface eth0 of a (expected one of: switch, ip, mac)", 0, NULL },
 	{ "unknown switch key", "switches: {S1: {type: hub}}\ninstances: {a: }\n", 1, 17,
