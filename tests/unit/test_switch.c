@@ -46,12 +46,6 @@ struct fixture {
 
 static unsigned fport_serial;
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
-}
-
 static int fport_connect(const char *ctl_path)
 {
 	struct sockaddr_un sun;
