@@ -99,8 +99,8 @@ char **instance_argv(const struct instance *inst)
 	/* exec commands arrive as unacknowledged `log` records: Debian's 16 KB
 	 * log buffer would drop chunks of long ones. */
 	argv_push(&argv, &n, xstrdup("log_buf_len=256K"));
-	for (size_t i = 0; i < c->n_ifaces; i++) {
-		const struct lab_iface *f = &c->ifaces[i];
+	for (size_t i = 0; i < inst->n_ifaces; i++) {
+		const struct lab_iface *f = &inst->ifaces[i].cfg;
 		const uint8_t *m = f->mac;
 		argv_push(&argv, &n, xasprintf("%s=daemon,%02x:%02x:%02x:%02x:%02x:%02x,unix,%s",
 		    f->name, m[0], m[1], m[2], m[3], m[4], m[5], e->switch_ctl[f->sw]));
@@ -110,8 +110,8 @@ char **instance_argv(const struct instance *inst)
 	/* Addresses and routes travel on the kernel command line: one shared
 	 * image serves every instance. */
 	char *list = NULL;
-	for (size_t i = 0; i < c->n_ifaces; i++) {
-		const struct lab_iface *f = &c->ifaces[i];
+	for (size_t i = 0; i < inst->n_ifaces; i++) {
+		const struct lab_iface *f = &inst->ifaces[i].cfg;
 		if (!f->has_addr)
 			continue;
 		char *cidr = cidr_text(f->addr, f->prefix);
@@ -713,11 +713,45 @@ void instance_handle(struct instance *inst, enum instance_event ev)
 	instance_handle_detail(inst, ev, NULL);
 }
 
+struct instance_iface *instance_iface_find(struct instance *inst, const char *name)
+{
+	for (size_t i = 0; i < inst->n_ifaces; i++)
+		if (strcmp(inst->ifaces[i].cfg.name, name) == 0)
+			return &inst->ifaces[i];
+	return NULL;
+}
+
+struct instance_iface *instance_iface_add(struct instance *inst, const struct lab_iface *cfg)
+{
+	inst->ifaces = xreallocarray(inst->ifaces, inst->n_ifaces + 1, sizeof(*inst->ifaces));
+	size_t at = inst->n_ifaces;
+	while (at > 0 && inst->ifaces[at - 1].cfg.index > cfg->index)
+		at--;
+	memmove(&inst->ifaces[at + 1], &inst->ifaces[at],
+	    (inst->n_ifaces - at) * sizeof(*inst->ifaces));
+	inst->n_ifaces++;
+	memset(&inst->ifaces[at], 0, sizeof(inst->ifaces[at]));
+	inst->ifaces[at].cfg = *cfg;
+	return &inst->ifaces[at];
+}
+
+void instance_iface_remove(struct instance *inst, const char *name)
+{
+	struct instance_iface *f = instance_iface_find(inst, name);
+	if (f == NULL)
+		return;
+	size_t at = (size_t)(f - inst->ifaces);
+	memmove(f, f + 1, (inst->n_ifaces - at - 1) * sizeof(*f));
+	inst->n_ifaces--;
+}
+
 void instance_init(struct instance *inst, const struct lab_instance *cfg,
     const struct instance_env *env)
 {
 	memset(inst, 0, sizeof(*inst));
 	inst->cfg = cfg;
+	for (size_t i = 0; i < cfg->n_ifaces; i++)
+		instance_iface_add(inst, &cfg->ifaces[i]);
 	inst->env = env;
 	inst->state = INSTANCE_STOPPED;
 	inst->notify_fd = -1;
@@ -751,6 +785,7 @@ void instance_release(struct instance *inst)
 	instance_close_io(inst);
 	console_free(inst->console);
 	guest_free(inst->guest);
+	free(inst->ifaces);
 	free(inst->cause);
 	free(inst->notify_path);
 	free(inst->cow_path);

@@ -58,8 +58,17 @@ struct instance_env {
 	void *arg;
 };
 
+/* An interface as the instance has it now: from the file, or plugged live. */
+struct instance_iface {
+	struct lab_iface cfg;
+	bool plugged_live;	/* added by `umllab plug`; gone at the next `up` */
+	bool link_down;		/* `umllab link ... down`: the cable is out */
+};
+
 struct instance {
 	const struct lab_instance *cfg;
+	struct instance_iface *ifaces;	/* the live wiring, sorted by index */
+	size_t n_ifaces;
 	const struct instance_env *env;
 	enum instance_state state;
 	pid_t pid;			/* of the UML main process, 0 when none */
@@ -104,6 +113,13 @@ int instance_can_exec(const struct instance *inst);
 /* The full argv of linux.uml for this instance (NULL-terminated, malloc'd). */
 char **instance_argv(const struct instance *inst);
 void instance_argv_free(char **argv);
+
+/* The live interface called name (eth0 ...), or NULL. */
+struct instance_iface *instance_iface_find(struct instance *inst, const char *name);
+
+/* Add (sorted by index) or remove an interface of the live wiring. */
+struct instance_iface *instance_iface_add(struct instance *inst, const struct lab_iface *cfg);
+void instance_iface_remove(struct instance *inst, const char *name);
 
 /* Up to max_lines last lines of the instance's console log, for error messages. */
 char *instance_log_tail(const struct instance *inst, int max_lines);

@@ -23,6 +23,8 @@ static const struct request_entry {
 	{ "restart", 2, 2, request_restart },
 	{ "console", 2, 2, request_console },
 	{ "mconsole", 3, 3, request_mconsole },
+	{ "plug", 6, 6, request_plug },
+	{ "unplug", 3, 3, request_unplug },
 };
 
 void request_dispatch(struct conn *c, const struct ctl_msg *msg)

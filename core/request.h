@@ -27,6 +27,8 @@ void request_start(struct conn *c, int argc, char **argv);
 void request_restart(struct conn *c, int argc, char **argv);
 void request_console(struct conn *c, int argc, char **argv);
 void request_mconsole(struct conn *c, int argc, char **argv);
+void request_plug(struct conn *c, int argc, char **argv);
+void request_unplug(struct conn *c, int argc, char **argv);
 
 /* Answer the stop/start/restart requests waiting on inst (it changed state). */
 void request_instance_changed(struct supervisor *sup, struct instance *inst);

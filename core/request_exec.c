@@ -92,9 +92,9 @@ static int ping_target(struct conn *c, const char *target, char *out, size_t siz
 	struct instance *peer = supervisor_instance(sup, target);
 	struct in_addr a;
 	if (peer != NULL) {
-		for (size_t i = 0; i < peer->cfg->n_ifaces; i++) {
-			if (peer->cfg->ifaces[i].has_addr) {
-				inet_ntop(AF_INET, &peer->cfg->ifaces[i].addr, out, (socklen_t)size);
+		for (size_t i = 0; i < peer->n_ifaces; i++) {
+			if (peer->ifaces[i].cfg.has_addr) {
+				inet_ntop(AF_INET, &peer->ifaces[i].cfg.addr, out, (socklen_t)size);
 				return 0;
 			}
 		}

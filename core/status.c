@@ -61,28 +61,36 @@ static char *uptime_text(uint64_t ms)
 	    (unsigned long long)(s / 60 % 60));
 }
 
-static char *addresses_text(const struct lab *lab, const struct lab_instance *c, bool json)
+static char *addresses_text(const struct lab *lab, const struct instance *in, bool json)
 {
 	struct strbuf b = { xstrdup(""), 0 };
-	for (size_t i = 0; i < c->n_ifaces; i++) {
-		const struct lab_iface *f = &c->ifaces[i];
+	for (size_t i = 0; i < in->n_ifaces; i++) {
+		const struct instance_iface *li = &in->ifaces[i];
+		const struct lab_iface *f = &li->cfg;
 		char ip[INET_ADDRSTRLEN] = "";
 		if (f->has_addr)
 			inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
 		if (json) {
 			sb_printf(&b, "%s{\"iface\":\"%s\",\"switch\":\"%s\","
-			    "\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\",\"ip\":", i ? "," : "",
+			    "\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\",\"link\":\"%s\","
+			    "\"plugged_live\":%s,\"ip\":", i ? "," : "",
 			    f->name, lab->switches[f->sw].name, f->mac[0], f->mac[1], f->mac[2],
-			    f->mac[3], f->mac[4], f->mac[5]);
+			    f->mac[3], f->mac[4], f->mac[5], li->link_down ? "down" : "up",
+			    li->plugged_live ? "true" : "false");
 			if (f->has_addr)
 				sb_printf(&b, "\"%s/%u\"}", ip, f->prefix);
 			else
 				sb_printf(&b, "null}");
-		} else if (f->has_addr) {
-			sb_printf(&b, "%s%s %s/%u", b.len ? ", " : "", f->name, ip, f->prefix);
-		} else {
-			sb_printf(&b, "%s%s (no address)", b.len ? ", " : "", f->name);
+			continue;
 		}
+		sb_printf(&b, "%s%s ", b.len ? ", " : "", f->name);
+		if (f->has_addr)
+			sb_printf(&b, "%s/%u", ip, f->prefix);
+		else
+			sb_printf(&b, "(no address)");
+		if (li->link_down || li->plugged_live)
+			sb_printf(&b, " [%s%s%s]", li->plugged_live ? "plugged live" : "",
+			    li->plugged_live && li->link_down ? ", " : "", li->link_down ? "link down" : "");
 	}
 	return b.s;
 }
@@ -115,7 +123,7 @@ char *status_render(const struct supervisor *sup, bool json)
 	for (size_t i = 0; i < lab->n_instances; i++) {
 		const struct instance *in = &sup->instances[i];
 		uint64_t up_ms = in->pid > 0 ? now - in->started_ms : 0;
-		char *addrs = addresses_text(lab, in->cfg, json);
+		char *addrs = addresses_text(lab, in, json);
 		if (json) {
 			sb_printf(&b, "%s{\"name\":", i ? "," : "");
 			sb_json_string(&b, in->cfg->name);

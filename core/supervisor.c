@@ -205,8 +205,8 @@ static void supervisor_on_instance_change(struct instance *inst, void *arg)
 		return;
 	if (inst->state == INSTANCE_RUNNING) {
 		char *addrs = xstrdup("");
-		for (size_t i = 0; i < inst->cfg->n_ifaces; i++) {
-			const struct lab_iface *f = &inst->cfg->ifaces[i];
+		for (size_t i = 0; i < inst->n_ifaces; i++) {
+			const struct lab_iface *f = &inst->ifaces[i].cfg;
 			char ip[INET_ADDRSTRLEN];
 			if (!f->has_addr)
 				continue;
