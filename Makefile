@@ -19,7 +19,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. $(SANFLAGS) $(CFLAGS)
 YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
-LIBS = $(YAML_LIBS) -lev -lpthread
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+LIBS = $(YAML_LIBS) $(CURL_LIBS) -lev -lpthread
 
 SRCS := $(wildcard cmd/*.c core/*.c switch/*.c mconsole/*.c watchdog/*.c image/*.c)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
@@ -46,13 +47,16 @@ $(GUEST_AGENT): image/guest/agent.c image/guest/agent_proto.h
 	$(GUEST_CC) -std=c11 -D_GNU_SOURCE $(WARN) -I. -Os -static -s -o $@ image/guest/agent.c
 
 # ---- unit tests: each links only the module under test ----
-UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog
+UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
+	test_sha256
 test_topology_OBJS = core/topology.o core/topology_check.o core/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/util.o
 test_fdb_OBJS = switch/fdb.o
 test_watchdog_OBJS = watchdog/policy.o
 test_daemon_proto_OBJS = switch/daemon_proto.o core/util.o
 test_switch_OBJS = switch/switch.o switch/fdb.o switch/daemon_proto.o core/util.o
+test_sha256_OBJS = image/sha256.o
+test_graph_OBJS = core/graph.o core/topology.o core/topology_check.o core/util.o
 
 UNIT_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 $(BUILD)/tests/%: tests/unit/%.c

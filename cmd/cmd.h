@@ -2,6 +2,8 @@
 #ifndef UMLLAB_CMD_H
 #define UMLLAB_CMD_H
 
+#include <stdint.h>
+
 #include "core/control.h"
 
 /* Exit codes every command shares. */
@@ -19,7 +21,7 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_up, cmd_down, cmd_status, cmd_ping, cmd_exec,
     cmd_validate, cmd_switch, cmd_start, cmd_stop, cmd_restart, cmd_logs, cmd_console,
-    cmd_mconsole, cmd_plug, cmd_unplug, cmd_link;
+    cmd_mconsole, cmd_plug, cmd_unplug, cmd_link, cmd_graph, cmd_image, cmd_confine;
 
 /* Print `umllab CMD --help` to stdout. */
 void cmd_print_help(const struct cmd_entry *cmd);
@@ -30,6 +32,11 @@ int cmd_usage_error(const struct cmd_entry *cmd, const char *fmt, ...)
 
 /* True (and help printed) when argv holds -h or --help before any "--". */
 int cmd_wants_help(const struct cmd_entry *cmd, int argc, char **argv);
+
+/* Image builds and downloads on the terminal (cmd/image.c): a line per
+ * step, and a download meter redrawn in place on a terminal. */
+void cmd_image_progress(void *arg, const char *msg);
+void cmd_image_meter(void *arg, const char *what, uint64_t done, uint64_t total);
 
 /* Print a cause as "umllab: cause" and free it; returns code. */
 int cmd_fail(char *cause, int code);

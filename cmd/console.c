@@ -44,6 +44,8 @@ static void terminal_raw(void)
 		atexit(terminal_restore);
 		signal(SIGTERM, on_signal);
 		signal(SIGHUP, on_signal);
+		signal(SIGINT, on_signal);
+		signal(SIGQUIT, on_signal);
 	}
 }
 
@@ -87,10 +89,12 @@ static int console_relay(int fd)
 			char *cause = NULL;
 			int r;
 			while ((r = ctl_reader_next(&reader, &msg, &cause)) > 0) {
-				if (msg.type == CTL_STDOUT)
-					(void)write_all(1, msg.payload, msg.len);
-				else if (msg.type == CTL_STDERR)
-					(void)write_all(2, msg.payload, msg.len);
+				/* A closed output ends the session (SIGPIPE is ignored). */
+				if ((msg.type == CTL_STDOUT && write_all(1, msg.payload, msg.len) != 0) ||
+				    (msg.type == CTL_STDERR && write_all(2, msg.payload, msg.len) != 0)) {
+					ctl_msg_free(&msg);
+					goto out;
+				}
 				else if (msg.type == CTL_EXIT && msg.len == sizeof(uint32_t))
 					memcpy(&code, msg.payload, sizeof(uint32_t));
 				bool end = msg.type == CTL_EXIT;
@@ -122,6 +126,9 @@ static int console_run(int argc, char **argv)
 	free(dir);
 	if (fd < 0)
 		return cmd_fail(cause, EXIT_USAGE);
+	/* Write errors are handled where they happen; a signal would skip the
+	 * terminal's restoration. */
+	signal(SIGPIPE, SIG_IGN);
 	char *req[] = { "console", argv[1] };
 	size_t len;
 	char *payload = ctl_argv_pack(2, req, &len);

@@ -1,17 +1,29 @@
-/* cmd/down.c: `umllab down [LAB]`: stop a lab and leave nothing running. */
+/* cmd/down.c: `umllab down [--wipe] [LAB]`: stop a lab and leave nothing running; keep its disks unless asked. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 #include "core/client.h"
+#include "core/labimage.h"
 
 static int down_run(int argc, char **argv)
 {
-	if (argc > 2)
-		return cmd_usage_error(&cmd_down, "expected at most one lab");
+	bool wipe = false;
+	const char *lab = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--wipe") == 0)
+			wipe = true;
+		else if (argv[i][0] == '-')
+			return cmd_usage_error(&cmd_down, "unknown option %s", argv[i]);
+		else if (lab == NULL)
+			lab = argv[i];
+		else
+			return cmd_usage_error(&cmd_down, "expected at most one lab");
+	}
 	char *cause = NULL;
-	char *dir = client_find_lab(argc == 2 ? argv[1] : NULL, false, &cause);
+	char *dir = client_find_lab(lab, false, &cause);
 	if (dir == NULL)
 		return cmd_fail(cause, EXIT_USAGE);
 	int stopped = client_down(dir, &cause);
@@ -20,19 +32,35 @@ static int down_run(int argc, char **argv)
 		printf("umllab: lab %s is down\n", name);
 	else
 		printf("umllab: lab %s was not running\n", name);
-	free(dir);
 	free(cause);
-	return EXIT_OK;
+	cause = NULL;
+	int code = EXIT_OK;
+	if (wipe) {
+		int n = lab_disks_wipe(dir, &cause);
+		if (n < 0)
+			code = cmd_fail(cause, EXIT_FAIL);
+		else
+			printf("umllab: removed %d disk%s of lab %s: its instances start afresh\n", n,
+			    n == 1 ? "" : "s", name);
+	} else if (stopped > 0) {
+		printf("umllab: the instances' disks are kept for the next `up` (`down --wipe` "
+		    "removes them)\n");
+	}
+	free(dir);
+	return code;
 }
 
 const struct cmd_entry cmd_down = {
 	.name = "down",
-	.args = "[LAB]",
+	.args = "[--wipe] [LAB]",
 	.summary = "halt every instance, stop the switches and the supervisor",
 	.help = "LAB is a lab name or its topology file; without it, the only running lab\n"
 	    "(several running: they are listed and none is stopped). Instances get\n"
 	    "mconsole `halt` and are killed if they have not stopped a few seconds later.\n"
 	    "If the supervisor died, down still kills what is left of the lab by the pid\n"
-	    "files UML wrote, and removes the sockets.\n",
+	    "files UML wrote, and removes the sockets.\n"
+	    "Each instance's disk (its copy-on-write file over the image) is kept, so what\n"
+	    "was written in the guest is there at the next `up`. With --wipe, the disks are\n"
+	    "removed too: the next `up` starts every instance from its image.\n",
 	.run = down_run,
 };

@@ -1,10 +1,34 @@
-/* cmd/up.c: `umllab up FILE`: validate, start the supervisor, follow the bring-up. */
+/* cmd/up.c: `umllab up FILE`: validate, prepare the images and disks, start the supervisor, follow the bring-up. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cmd/cmd.h"
 #include "core/client.h"
+#include "core/labimage.h"
+#include "core/state.h"
 #include "core/topology.h"
+
+/* Images are built and downloaded here, on the terminal, before the
+ * supervisor exists: the supervisor only finds them in the cache. Disks
+ * that no longer match their image stop `up` before anything starts. */
+static int up_prepare(struct lab *lab, char **cause)
+{
+	struct lab_images_opts opts = { .progress = cmd_image_progress, .meter = cmd_image_meter };
+	char *root = state_root(cause);
+	if (root == NULL)
+		return -1;
+	char *dir = state_lab_dir(root, lab->name, true, cause);
+	free(root);
+	if (dir == NULL)
+		return -1;
+	int rc = 0;
+	if (state_lab_running(dir))
+		rc = 0;	/* client_up says it is up; nothing to prepare */
+	else if (lab_images_prepare(lab, &opts, cause) < 0 || lab_disks_prepare(lab, dir, cause) < 0)
+		rc = -1;
+	free(dir);
+	return rc;
+}
 
 static int up_run(int argc, char **argv)
 {
@@ -20,6 +44,10 @@ static int up_run(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	char *cause = NULL;
+	if (up_prepare(lab, &cause) < 0) {
+		lab_free(lab);
+		return cmd_fail(cause, EXIT_FAIL);
+	}
 	int code = client_up(lab, &cause);
 	lab_free(lab);
 	if (code < 0)
@@ -31,12 +59,14 @@ static int up_run(int argc, char **argv)
 const struct cmd_entry cmd_up = {
 	.name = "up",
 	.args = "FILE",
-	.summary = "bring a lab up: image, switches, instances, network; then supervise it",
-	.help = "Validates FILE, builds the guest image if needed (cached), starts a supervisor\n"
-	    "in the background that runs the lab's switches and boots every instance, and\n"
-	    "returns once every instance has configured its network and run its startup\n"
-	    "commands. On failure it says what failed on which instance, shows the last\n"
-	    "lines of that instance's console log, and stops everything it started.\n"
+	.summary = "bring a lab up: images, switches, instances, network; then supervise it",
+	.help = "Validates FILE, builds or downloads the images its instances run on (cached;\n"
+	    "see `umllab image`), checks that the instances' disks from an earlier `up` still\n"
+	    "match their images, starts a supervisor in the background that runs the lab's\n"
+	    "switches and boots every instance, and returns once every instance has configured\n"
+	    "its network and run its startup commands. On failure it says what failed on which\n"
+	    "instance, shows the last lines of that instance's console log, and stops\n"
+	    "everything it started.\n"
 	    "Exit status: 0 up, 1 failed (or already up), 2 usage.\n",
 	.run = up_run,
 };

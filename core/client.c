@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -122,11 +123,28 @@ out:
 	return fd;
 }
 
+/* `down` waits this long for the supervisor's answer, then takes over. */
+#define DOWN_ANSWER_TIMEOUT_S 60
+
+static int client_request_timeout(const char *lab_dir, int argc, char *const argv[],
+    int timeout_s, char **cause);
+
 int client_request(const char *lab_dir, int argc, char *const argv[], char **cause)
+{
+	return client_request_timeout(lab_dir, argc, argv, 0, cause);
+}
+
+/* timeout_s > 0: give up when the supervisor says nothing for that long. */
+static int client_request_timeout(const char *lab_dir, int argc, char *const argv[],
+    int timeout_s, char **cause)
 {
 	int fd = client_connect(lab_dir, cause);
 	if (fd < 0)
 		return -1;
+	if (timeout_s > 0) {
+		struct timeval tv = { .tv_sec = timeout_s };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	size_t len;
 	char *payload = ctl_argv_pack(argc, argv, &len);
 	int rc = ctl_send(fd, CTL_REQUEST, payload, len);
@@ -428,7 +446,7 @@ static int down_orphans(const char *lab_dir)
 	free(uml_dir);
 	remove_matching(lab_dir, ".notify");
 	remove_matching(lab_dir, ".ctl");
-	remove_matching(lab_dir, ".cow");
+	/* The disks (NAME.cow) stay for the next `up`; `down --wipe` removes them. */
 	char *p = state_path(lab_dir, STATE_CONTROL);
 	unlink(p);
 	free(p);
@@ -447,7 +465,7 @@ int client_down(const char *lab_dir, char **cause)
 		 * stop, then wait until it has exited and let go of the lock. */
 		if (state_lab_running(lab_dir)) {
 			char *argv[] = { "down" };
-			(void)client_request(lab_dir, 1, argv, cause);
+			(void)client_request_timeout(lab_dir, 1, argv, DOWN_ANSWER_TIMEOUT_S, cause);
 			stopped = 1;
 		}
 		if (!wait_unlocked(lab_dir, 15000)) {

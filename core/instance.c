@@ -15,6 +15,7 @@
 
 #include "core/console.h"
 #include "core/guest.h"
+#include "core/labimage.h"
 #include "core/log.h"
 #include "core/proc.h"
 #include "core/state.h"
@@ -25,6 +26,7 @@
 
 #define STARTUP_TIMEOUT_MS 60000
 #define HALT_TIMEOUT_MS 2000
+#define SYNC_TIMEOUT_MS 2000		/* the guest's `sync` before a halt */
 #define LOG_MAX_BYTES (1U << 20)	/* console log; one older generation is kept */
 #define PROBE_INTERVAL_MS 500		/* liveness probe period ... */
 #define PROBE_HANG_MS 2000		/* ... and the silence that means "hung" */
@@ -82,10 +84,28 @@ char **instance_argv(const struct instance *inst)
 	char **argv = NULL;
 	size_t n = 0;
 
+	/* The kernel runs confined (core/confine.c): `umllab confine` (this
+	 * same program, whatever became of its file) applies Landlock rules
+	 * derived from the parameters below, then execs the kernel. */
+	const struct lab_image *img = &e->lab->images[c->image];
+	argv_push(&argv, &n, xstrdup("/proc/self/exe"));
+	argv_push(&argv, &n, xstrdup("confine"));
+	if (c->share.dir == NULL || c->share.readonly)
+		argv_push(&argv, &n, xstrdup("--ro"));	/* no share: an empty, read-only directory */
+	argv_push(&argv, &n, xstrdup("--"));
 	argv_push(&argv, &n, xstrdup(e->kernel));
 	argv_push(&argv, &n, xasprintf("mem=%lluM", (unsigned long long)(c->mem_bytes >> 20)));
-	argv_push(&argv, &n, xasprintf("ubd0=%s,%s", inst->cow_path, e->backing));
+	if (c->unsafe_shared_root) {
+		/* One writable disk for every such instance of this image: `c`
+		 * tells UML not to lock it (see labs/shared-root.md). */
+		char *disk = lab_disk_path(e->lab_dir, e->lab, c);
+		argv_push(&argv, &n, xasprintf("ubd0c=%s", disk));
+		free(disk);
+	} else {
+		argv_push(&argv, &n, xasprintf("ubd0=%s,%s", inst->cow_path, img->backing));
+	}
 	argv_push(&argv, &n, xstrdup("root=/dev/ubda"));
+	argv_push(&argv, &n, xstrdup("init=" IMAGE_INIT_PATH));
 	argv_push(&argv, &n, xstrdup("rw"));
 	argv_push(&argv, &n, xasprintf("umid=%s", c->name));
 	argv_push(&argv, &n, xasprintf("uml_dir=%s/%s", e->lab_dir, STATE_UML_DIR));
@@ -93,8 +113,12 @@ char **instance_argv(const struct instance *inst)
 	argv_push(&argv, &n, xstrdup("con0=fd:0,fd:1"));
 	argv_push(&argv, &n, xstrdup("con=null"));
 	argv_push(&argv, &n, xstrdup("ssl=null"));
-	/* Confine hostfs to an empty directory: the host stays invisible. */
-	argv_push(&argv, &n, xasprintf("hostfs=%s/%s", e->lab_dir, STATE_HOSTFS));
+	/* hostfs shows the lab's share, else an empty directory; confine makes
+	 * sure nothing beyond it is reachable. */
+	if (c->share.dir != NULL)
+		argv_push(&argv, &n, xasprintf("hostfs=%s", c->share.dir));
+	else
+		argv_push(&argv, &n, xasprintf("hostfs=%s/%s", e->lab_dir, STATE_HOSTFS));
 	argv_push(&argv, &n, xstrdup("noreboot"));
 	/* exec commands arrive as unacknowledged `log` records: Debian's 16 KB
 	 * log buffer would drop chunks of long ones. */
@@ -106,6 +130,8 @@ char **instance_argv(const struct instance *inst)
 		    f->name, m[0], m[1], m[2], m[3], m[4], m[5], e->switch_ctl[f->sw]));
 	}
 	argv_push(&argv, &n, xasprintf("umllab.name=%s", c->name));
+	if (c->share.dir != NULL)
+		argv_push(&argv, &n, xstrdup(c->share.readonly ? "umllab.share=ro" : "umllab.share=rw"));
 
 	/* Addresses and routes travel on the kernel command line: one shared
 	 * image serves every instance. */
@@ -378,6 +404,7 @@ static int instance_spawn(struct instance *inst, char **cause)
 	inst->pid = pid;
 	inst->started_ms = clock_ms();
 	inst->ready_ms = 0;
+	inst->agent_ready = false;
 	ev_child_init(&inst->child_w, instance_on_child, pid, 0);
 	inst->child_w.data = inst;
 	ev_child_start(e->loop, &inst->child_w);
@@ -475,6 +502,7 @@ static void act_start(struct instance *inst, const char *detail)
 static void act_configure(struct instance *inst, const char *detail)
 {
 	(void)detail;
+	inst->agent_ready = true;
 	ev_timer_stop(inst->env->loop, &inst->timer);
 	inst->startup_next = 0;
 	startup_run_next(inst);
@@ -518,6 +546,8 @@ static void act_fault(struct instance *inst, const char *detail)
 	}
 	watchdog_probe_stop(inst->probe);
 	inst->probe = NULL;
+	/* The boot deadline no longer applies: the exit decides what follows. */
+	ev_timer_stop(inst->env->loop, &inst->timer);
 	instance_kill(inst);
 }
 
@@ -599,19 +629,43 @@ static void act_exited(struct instance *inst, const char *detail)
 
 static void act_respawn(struct instance *inst, const char *detail)
 {
+	if (inst->pid > 0)
+		return;	/* the old kernel has not exited yet; its exit re-arms the timer */
 	if (inst->env->supervising)
 		restart_on_timer(inst);
 	act_spawn(inst, detail);
 }
 
+static void halt_now(struct instance *inst)
+{
+	if (inst->mc != NULL)
+		mconsole_session_request(inst->mc, "halt", HALT_TIMEOUT_MS, NULL, NULL);
+}
+
+static void halt_after_sync(void *arg, int status, const char *error)
+{
+	(void)status;
+	(void)error;
+	struct instance *inst = arg;
+	inst->sync_id = 0;
+	if (inst->state == INSTANCE_STOPPING)
+		halt_now(inst);
+}
+
+/* mconsole `halt` stops the kernel at once, without writing back what the
+ * guest still holds in memory: have the guest sync its disks first (the
+ * grace timer still bounds the whole stop). */
 static void act_halt(struct instance *inst, const char *detail)
 {
 	(void)detail;
+	bool agent = inst->agent_ready && inst->mc != NULL;
 	ev_timer_stop(inst->env->loop, &inst->timer);
 	watchdog_probe_stop(inst->probe);
 	inst->probe = NULL;
-	if (inst->mc != NULL)
-		mconsole_session_request(inst->mc, "halt", HALT_TIMEOUT_MS, NULL, NULL);
+	inst->sync_id = agent ? guest_exec(inst->guest, "sync", SYNC_TIMEOUT_MS, NULL,
+	    halt_after_sync, inst) : 0;
+	if (inst->sync_id == 0)
+		halt_now(inst);
 	ev_timer_set(&inst->timer, inst->env->stop_grace_ms / 1000.0, 0.);
 	ev_timer_start(inst->env->loop, &inst->timer);
 }
@@ -642,6 +696,46 @@ static void act_close(struct instance *inst, const char *detail)
 {
 	(void)detail;
 	instance_close_io(inst);
+	/* Same state, but its process is gone: the supervisor may be waiting. */
+	if (inst->env->on_change != NULL)
+		inst->env->on_change(inst, inst->env->arg);
+}
+
+/* A stop overrides a restart asked for earlier. */
+static void act_cancel_restart(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	inst->restart_requested = false;
+}
+
+static void act_restart_when_stopped(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	inst->restart_requested = true;
+}
+
+/* A kernel still booting cannot hear `halt` yet: kill it at once. */
+static void act_kill_now(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	ev_timer_stop(inst->env->loop, &inst->timer);
+	instance_kill(inst);
+	ev_timer_set(&inst->timer, inst->env->stop_grace_ms / 1000.0, 0.);
+	ev_timer_start(inst->env->loop, &inst->timer);
+}
+
+/* `restart` while restarting: now, with a fresh budget (a kernel still
+ * dying is restarted by its exit, as the fault would have had it). */
+static void act_restart_now(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	watchdog_limiter_init(&inst->limiter, RESTART_BURST, RESTART_WINDOW_MS);
+	inst->attempt = 0;
+	if (inst->pid == 0) {
+		ev_timer_stop(inst->env->loop, &inst->timer);
+		ev_timer_set(&inst->timer, 0., 0.);
+		ev_timer_start(inst->env->loop, &inst->timer);
+	}
 }
 
 static void act_stopped(struct instance *inst, const char *detail)
@@ -675,7 +769,11 @@ static const struct instance_transition {
 	{ S(RESTARTING), INSTANCE_EV_TIMEOUT, INSTANCE_STARTING, act_respawn },
 	{ S(RESTARTING) | S(STARTING), INSTANCE_EV_GIVE_UP, INSTANCE_FAILED, act_none },
 	{ S(RESTARTING), INSTANCE_EV_HALTED, INSTANCE_STOPPED, act_none },
+	{ S(STARTING), INSTANCE_EV_STOP, INSTANCE_STOPPING, act_kill_now },
 	{ ALIVE, INSTANCE_EV_STOP, INSTANCE_STOPPING, act_halt },
+	{ S(STOPPING), INSTANCE_EV_STOP, INSTANCE_STOPPING, act_cancel_restart },
+	{ S(STOPPING), INSTANCE_EV_RESTART, INSTANCE_STOPPING, act_restart_when_stopped },
+	{ S(RESTARTING), INSTANCE_EV_RESTART, INSTANCE_RESTARTING, act_restart_now },
 	{ S(RESTARTING), INSTANCE_EV_STOP, INSTANCE_STOPPING, act_stop_restarting },
 	{ S(STOPPING), INSTANCE_EV_HALTED, INSTANCE_STOPPED, act_none },
 	{ ALIVE, INSTANCE_EV_RESTART, INSTANCE_STOPPING, act_restart_request },
@@ -765,10 +863,13 @@ void instance_init(struct instance *inst, const struct lab_instance *cfg,
 	int fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);
+	char *older = xasprintf("%s.1", inst->log_path);
+	unlink(older);
+	free(older);
 	inst->console = console_new(env->loop, inst->log_path, LOG_MAX_BYTES);
-	/* A fresh disk for each lab session (restarts keep theirs): a
-	 * copy-on-write file made over another image would refuse to boot. */
-	unlink(inst->cow_path);
+	/* The disk (cow_path) is kept across restarts and lab sessions: `up`
+	 * and `umllab confine` check it against the image, `down --wipe`
+	 * removes it (core/labimage.c). */
 	watchdog_limiter_init(&inst->limiter, RESTART_BURST, RESTART_WINDOW_MS);
 	ev_timer_init(&inst->timer, instance_on_timer, 0., 0.);
 	inst->timer.data = inst;

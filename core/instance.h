@@ -95,6 +95,8 @@ struct instance {
 	struct watchdog_probe *probe;	/* liveness probe while running */
 	size_t startup_next;		/* index of the next startup command */
 	unsigned startup_id;		/* guest request running it, or 0 */
+	unsigned sync_id;		/* the `sync` before a halt, or 0 */
+	bool agent_ready;		/* this boot's guest agent has said ready */
 };
 
 void instance_init(struct instance *inst, const struct lab_instance *cfg,

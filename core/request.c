@@ -23,6 +23,7 @@ static const struct request_entry {
 	{ "restart", 2, 2, request_restart },
 	{ "console", 2, 2, request_console },
 	{ "mconsole", 3, 3, request_mconsole },
+	{ "graph-live", 1, 1, request_graph_live },
 	{ "plug", 6, 6, request_plug },
 	{ "unplug", 3, 3, request_unplug },
 };

@@ -27,6 +27,7 @@ void request_start(struct conn *c, int argc, char **argv);
 void request_restart(struct conn *c, int argc, char **argv);
 void request_console(struct conn *c, int argc, char **argv);
 void request_mconsole(struct conn *c, int argc, char **argv);
+void request_graph_live(struct conn *c, int argc, char **argv);
 void request_plug(struct conn *c, int argc, char **argv);
 void request_unplug(struct conn *c, int argc, char **argv);
 

@@ -43,8 +43,9 @@ static void wait_for(struct conn *c, struct instance *inst, enum instance_state 
 
 static struct instance *acting_on(struct conn *c, const char *name)
 {
-	if (c->sup->stopping) {
-		conn_printf(c, CTL_STDERR, "umllab: lab %s is stopping\n", c->sup->lab->name);
+	if (c->sup->stopping || c->sup->bringing_up) {
+		conn_printf(c, CTL_STDERR, "umllab: lab %s is %s; try again when it is up\n",
+		    c->sup->lab->name, c->sup->stopping ? "stopping" : "still coming up");
 		conn_finish(c, UMLLAB_EXIT_USAGE);
 		return NULL;
 	}
@@ -117,7 +118,8 @@ static void console_from_client(struct conn *c, const char *data, size_t len)
 static void console_on_close(struct conn *c)
 {
 	struct console_req *r = c->req;
-	console_detach(r->inst->console, r->id);
+	if (r->inst->console != NULL)
+		console_detach(r->inst->console, r->id);
 	free(r);
 	c->req = NULL;
 }

@@ -19,6 +19,7 @@
 #include "core/conn.h"
 #include "core/control.h"
 #include "core/guest.h"
+#include "core/labimage.h"
 #include "core/log.h"
 #include "core/request.h"
 #include "core/state.h"
@@ -145,10 +146,9 @@ static void supervisor_finish(struct supervisor *sup)
 			switch_stop(sup->switches[i]);
 		sup->switches[i] = NULL;
 	}
-	for (size_t i = 0; i < sup->lab->n_instances; i++) {
-		unlink(sup->instances[i].cow_path);
+	/* The disks (NAME.cow) stay for the next `up`; `down --wipe` removes them. */
+	for (size_t i = 0; i < sup->lab->n_instances; i++)
 		remove_tree_files(sup->instances[i].umid_dir);
-	}
 	char *p = state_path(sup->lab_dir, STATE_UML_DIR);
 	rmdir(p);
 	free(p);
@@ -267,15 +267,12 @@ static int supervisor_prepare(struct supervisor *sup, char **cause)
 		    "user-mode-linux (apt-get install user-mode-linux), or set UMLLAB_KERNEL",
 		    sup->env.kernel);
 
-	char *cache = image_cache_dir(cause);
-	if (cache == NULL)
+	/* `up` built or downloaded the images on the terminal before it forked
+	 * us (lab->images[i].backing is set); here they are only looked up. */
+	struct lab_images_opts opts = { .offline = true, .progress = image_progress, .arg = sup };
+	if (lab_images_prepare(lab, &opts, cause) != 0)
 		return -1;
-	struct image_request req = { .kind = "busybox", .cache_dir = cache,
-	    .progress = image_progress, .progress_arg = sup };
-	int rc = image_prepare(&req, &sup->backing, cause);
-	free(cache);
-	if (rc != 0)
-		return -1;
+	sup->backing = xstrdup(lab->images[lab->n_instances > 0 ? lab->instances[0].image : 0].backing);
 	sup->env.backing = sup->backing;
 
 	const char *dirs[] = { STATE_UML_DIR, STATE_HOSTFS };
@@ -305,6 +302,9 @@ static int supervisor_prepare(struct supervisor *sup, char **cause)
 
 static void supervisor_free(struct supervisor *sup)
 {
+	/* Connections first: a console or exec client still points at its instance. */
+	while (sup->conns != NULL)
+		conn_free(sup->conns);
 	for (size_t i = 0; i < sup->lab->n_instances; i++)
 		instance_release(&sup->instances[i]);
 	free(sup->instances);
@@ -316,8 +316,6 @@ static void supervisor_free(struct supervisor *sup)
 	}
 	free(sup->switches);
 	free(sup->env.switch_ctl);
-	while (sup->conns != NULL)
-		conn_free(sup->conns);
 	if (sup->ctl_fd >= 0)
 		close(sup->ctl_fd);
 	free(sup->backing);

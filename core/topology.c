@@ -413,8 +413,21 @@ static char *default_lab_name(const char *display_name)
 	return xstrndup(base, len);
 }
 
+/* Relative paths in a file (`file:`, `share:`) are relative to the file's directory;
+ * in a string, to the current directory. */
+static char *base_dir_of(const char *path, bool is_file)
+{
+	if (is_file) {
+		const char *slash = strrchr(path, '/');
+		if (slash != NULL)
+			return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+	}
+	char *cwd = getcwd(NULL, 0);
+	return cwd != NULL ? cwd : xstrdup("/");
+}
+
 static struct lab *lab_load_text(const char *text, size_t len, const char *display_name,
-    const char *path, struct lab_diag *diag)
+    const char *path, bool is_file, struct lab_diag *diag)
 {
 	struct topo_report r = { .file = display_name };
 	struct builder b = { .r = &r, .text = text, .len = len };
@@ -426,7 +439,9 @@ static struct lab *lab_load_text(const char *text, size_t len, const char *displ
 		} else {
 			find_duplicate_keys(&r, b.root);
 			char *name = default_lab_name(display_name);
-			lab = topo_build(&r, b.root, name);
+			char *base = base_dir_of(path, is_file);
+			lab = topo_build(&r, b.root, name, base);
+			free(base);
 			free(name);
 		}
 	}
@@ -447,7 +462,7 @@ struct lab *lab_load_string(const char *text, size_t len, const char *display_na
 	if (display_name == NULL)
 		display_name = "<string>";
 	return lab_load_text(text != NULL ? text : "", text != NULL ? len : 0, display_name,
-	    display_name, diag);
+	    display_name, false, diag);
 }
 
 struct lab *lab_load(const char *path, struct lab_diag *diag)
@@ -483,7 +498,7 @@ struct lab *lab_load(const char *path, struct lab_diag *diag)
 		diag_add(diag, xasprintf("%s: cannot resolve the path: %s", path, strerror(errno)));
 		goto out;
 	}
-	lab = lab_load_text(buf, len, path, abs, diag);
+	lab = lab_load_text(buf, len, path, abs, true, diag);
 out:
 	close(fd);
 	free(buf);
@@ -502,9 +517,23 @@ void lab_free(struct lab *lab)
 		for (size_t j = 0; j < in->n_startup; j++)
 			free(in->startup[j]);
 		free(in->startup);
+		free(in->share.dir);
 	}
 	free(lab->instances);
 	free(lab->switches);
+	for (size_t i = 0; i < lab->n_images; i++) {
+		struct lab_image *im = &lab->images[i];
+		free(im->release);
+		for (size_t j = 0; j < im->n_packages; j++)
+			free(im->packages[j]);
+		free(im->packages);
+		free(im->mirror);
+		free(im->url);
+		free(im->file);
+		free(im->backing);
+	}
+	free(lab->images);
+	free(lab->share.dir);
 	free(lab->path);
 	free(lab);
 }
@@ -514,6 +543,14 @@ const struct lab_instance *lab_instance_find(const struct lab *lab, const char *
 	for (size_t i = 0; i < lab->n_instances; i++)
 		if (strcmp(lab->instances[i].name, name) == 0)
 			return &lab->instances[i];
+	return NULL;
+}
+
+const struct lab_image *lab_image_find(const struct lab *lab, const char *name)
+{
+	for (size_t i = 0; i < lab->n_images; i++)
+		if (strcmp(lab->images[i].name, name) == 0)
+			return &lab->images[i];
 	return NULL;
 }
 

@@ -52,6 +52,38 @@ enum lab_restart {
 	LAB_RESTART_NEVER,
 };
 
+enum lab_image_kind {
+	LAB_IMAGE_BUSYBOX,	/* the built-in default: the host's busybox-static */
+	LAB_IMAGE_DEBIAN,	/* `debian: RELEASE` and `packages:`, built with mmdebstrap */
+	LAB_IMAGE_URL,		/* `url:` and `sha256:`: downloaded */
+	LAB_IMAGE_FILE,		/* `file:`: an ext2/3/4 image or a root-filesystem tarball */
+};
+
+/* The built-in image: lab->images[0], usable as `image: busybox` without a definition. */
+#define LAB_IMAGE_BUILTIN "busybox"
+
+struct lab_image {
+	char name[LAB_NAME_MAX + 1];
+	enum lab_image_kind kind;
+	char *release;			/* debian: the release, such as bookworm */
+	char **packages;		/* debian: extra packages, in file order */
+	size_t n_packages;
+	char *mirror;			/* debian: the archive; NULL for Debian's default */
+	char *url;			/* url: http://, https:// or file:// */
+	char sha256[65];		/* url: its SHA-256, lower-case hex */
+	char *file;			/* file: its absolute path */
+	bool used;			/* some instance runs on it */
+	char *backing;			/* the prepared image file; NULL until it is prepared */
+	int line, column;
+};
+
+/* A host directory that guests see at /hostlab (hostfs, confined to it). */
+struct lab_share {
+	char *dir;			/* absolute path; NULL: nothing shared */
+	bool readonly;
+	int line, column;
+};
+
 struct lab_instance {
 	char name[LAB_NAME_MAX + 1];
 	uint64_t mem_bytes;		/* `mem:`, default LAB_MEM_DEFAULT */
@@ -63,6 +95,9 @@ struct lab_instance {
 	char **startup;			/* `startup:` shell commands, in order */
 	size_t n_startup;
 	enum lab_restart restart;	/* `restart:` */
+	size_t image;			/* `image:`, index into lab->images (0: busybox) */
+	struct lab_share share;		/* `share:`, else the lab's */
+	bool unsafe_shared_root;	/* `unsafe_shared_root: true`: one writable disk per image */
 	int line, column;
 };
 
@@ -73,6 +108,9 @@ struct lab {
 	size_t n_switches;
 	struct lab_instance *instances;	/* in file order */
 	size_t n_instances;
+	struct lab_image *images;	/* [0] is the built-in busybox, then `images:` in file order */
+	size_t n_images;
+	struct lab_share share;		/* the lab's `share:` */
 };
 
 /* Every message the loader produced, in file order. */
@@ -95,6 +133,7 @@ void lab_diag_free(struct lab_diag *diag);
 
 const struct lab_instance *lab_instance_find(const struct lab *lab, const char *name);
 const struct lab_switch *lab_switch_find(const struct lab *lab, const char *name);
+const struct lab_image *lab_image_find(const struct lab *lab, const char *name);
 
 /* True when s is a valid lab, switch or instance name. */
 bool lab_name_valid(const char *s);

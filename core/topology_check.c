@@ -1,10 +1,12 @@
 /* core/topology_check.c: check a topology's node tree against the format (docs/topology.md) and build struct lab. */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "core/topology_tree.h"
 #include "core/util.h"
@@ -15,6 +17,11 @@
 #define NAME_RULE "1-32 characters from A-Z a-z 0-9 _ -"
 #define IP_EXAMPLE "ADDRESS/PREFIX such as 10.0.0.1/24"
 #define ROUTE_EXAMPLE "{to: 10.0.2.0/24, via: 10.0.1.254}"
+#define PACKAGES_MAX 256
+#define URL_MAX 4096
+#define SHARE_EXAMPLE "a directory such as ./shared, or {dir: ./shared, readonly: true}"
+#define IMAGE_EXAMPLE "a mapping such as {debian: bookworm, packages: [iproute2]}, " \
+	"{url: https://..., sha256: ...} or {file: ./router.img}"
 
 /* One use of an address or MAC in the lab, to find the ones given twice. */
 struct use {
@@ -32,7 +39,12 @@ struct checker {
 	bool switches_bad;		/* `switches:` is not a mapping: undefined switches are noise */
 	struct use *addrs, *macs;
 	size_t n_addrs, n_macs;
-	size_t cap_switches, cap_instances;
+	size_t cap_switches, cap_instances, cap_images;
+	const char *base_dir;		/* relative paths start here */
+	const struct ynode *images;	/* the raw `images:` mapping, or NULL */
+	bool images_bad;		/* `images:` is not a mapping: undefined images are noise */
+	size_t default_image;		/* top-level `image:` */
+	bool default_image_bad;		/* ... was wrong: instances without `image:` say nothing */
 };
 
 /* Room for one more element in an array that doubles as it grows (files may hold thousands). */
@@ -839,6 +851,346 @@ static void check_startup(struct checker *c, const struct ynode *key, const stru
 	}
 }
 
+/* ---- images and shares ---- */
+
+/* An absolute path for a path in the file (relative ones start at the file's directory),
+ * canonical when it exists so that symbolic links and ".." are resolved once, here. */
+static char *path_resolve(struct checker *c, const struct ynode *s, struct stat *st, bool *exists)
+{
+	char *joined = s->str[0] == '/' ? xstrdup(s->str) : xasprintf("%s/%s", c->base_dir, s->str);
+	char *real = realpath(joined, NULL);
+	*exists = real != NULL && stat(real, st) == 0;
+	if (real == NULL)
+		return joined;
+	free(joined);
+	return real;
+}
+
+static bool text_tame(const struct ynode *s)
+{
+	if (strlen(s->str) != s->len)
+		return false;
+	for (size_t i = 0; i < s->len; i++)
+		if ((unsigned char)s->str[i] <= ' ' || s->str[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* A Debian release (bookworm, stable, sid, bookworm-backports) or package name. */
+static bool debian_word(const struct ynode *s, size_t min)
+{
+	if (s->len < min || s->len > 64 || strlen(s->str) != s->len)
+		return false;
+	if (!((s->str[0] >= 'a' && s->str[0] <= 'z') || (s->str[0] >= '0' && s->str[0] <= '9')))
+		return false;
+	for (size_t i = 1; i < s->len; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyz0123456789+.-", s->str[i]) == NULL)
+			return false;
+	return true;
+}
+
+static bool url_scheme_ok(const struct ynode *s, bool allow_file)
+{
+	return strncmp(s->str, "http://", 7) == 0 || strncmp(s->str, "https://", 8) == 0 ||
+	    (allow_file && strncmp(s->str, "file:///", 8) == 0);
+}
+
+static void check_packages(struct checker *c, const struct ynode *key, const struct ynode *seq,
+    struct lab_image *im, const char *what)
+{
+	if (seq->type == YNODE_ALIAS || ynode_is_null(seq))
+		return;
+	if (seq->type != YNODE_SEQUENCE) {
+		const struct ynode *p = at(key, seq);
+		topo_error(c->r, p->line, p->column,
+		    "`packages` of %s is %s (expected a list of Debian packages such as [iproute2, tcpdump])",
+		    what, kind(seq));
+		return;
+	}
+	if (seq->n_kids > PACKAGES_MAX) {
+		topo_error(c->r, seq->line, seq->column, "`packages` of %s lists %zu packages (expected at most %d)",
+		    what, seq->n_kids, PACKAGES_MAX);
+		return;
+	}
+	im->packages = xcalloc(seq->n_kids + 1, sizeof(*im->packages));
+	for (size_t k = 0; k < seq->n_kids; k++) {
+		const struct ynode *p = seq->kids[k];
+		if (p->type == YNODE_ALIAS)
+			continue;
+		if (p->type != YNODE_SCALAR || ynode_is_null(p)) {
+			topo_error(c->r, p->line, p->column, "package %zu of %s is %s (expected a package name)",
+			    k + 1, what, kind(p));
+		} else if (!debian_word(p, 2)) {
+			value_error(c, p, "package", what,
+			    "is not a Debian package name (expected lower-case letters, digits and + . -, such as iproute2)");
+		} else {
+			im->packages[im->n_packages++] = xstrdup(p->str);
+		}
+	}
+}
+
+static void check_image(struct checker *c, const struct ynode *name, const struct ynode *val)
+{
+	if (name->type != YNODE_SCALAR) {
+		topo_error(c->r, name->line, name->column, "an image name is %s (expected a name of " NAME_RULE ")",
+		    kind(name));
+		return;
+	}
+	bool ok = true;
+	if (strlen(name->str) != name->len || !lab_name_valid(name->str)) {
+		topo_error(c->r, name->line, name->column, "image name `%s` is not valid (expected " NAME_RULE ")",
+		    name->show);
+		ok = false;
+	} else if (strcmp(name->str, LAB_IMAGE_BUILTIN) == 0) {
+		topo_error(c->r, name->line, name->column,
+		    "image name `busybox` is the built-in image's (expected another name; `image: busybox` needs no definition)");
+		ok = false;
+	}
+	char what[96];
+	snprintf(what, sizeof(what), "image %s", name->show);
+	struct lab_image im = { .line = name->line, .column = name->column };
+	if (ynode_is_null(val)) {
+		topo_error(c->r, name->line, name->column, "%s is empty (expected %s)", what, IMAGE_EXAMPLE);
+		ok = false;
+	} else if (!want_mapping(c, name, val, false, what, IMAGE_EXAMPLE)) {
+		ok = false;
+	} else {
+		enum { F_BUSYBOX, F_DEBIAN, F_PACKAGES, F_MIRROR, F_URL, F_SHA256, F_FILE, F_N };
+		struct field f[] = { { .name = "busybox" }, { .name = "debian" }, { .name = "packages" },
+		    { .name = "mirror" }, { .name = "url" }, { .name = "sha256" }, { .name = "file" } };
+		char where[128];
+		snprintf(where, sizeof(where), "in %s", what);
+		map_fields(c, val, f, F_N, where);
+		const int kinds[] = { F_BUSYBOX, F_DEBIAN, F_URL, F_FILE };
+		const struct field *chosen = NULL;
+		for (size_t i = 0; i < 4; i++) {
+			const struct field *k = &f[kinds[i]];
+			if (k->key == NULL)
+				continue;
+			if (chosen != NULL) {
+				topo_error(c->r, k->key->line, k->key->column,
+				    "%s has both `%s` and `%s` (expected one kind: busybox, debian, url or file)",
+				    what, chosen->name, k->name);
+				ok = false;
+				continue;
+			}
+			chosen = k;
+		}
+		if (chosen == NULL) {
+			topo_error(c->r, name->line, name->column,
+			    "%s has no kind (expected one of the keys debian, url, file or busybox)", what);
+			ok = false;
+		}
+		/* Keys that belong to one kind only. */
+		static const struct { int field, owner; } owned[] = {
+			{ F_PACKAGES, F_DEBIAN }, { F_MIRROR, F_DEBIAN }, { F_SHA256, F_URL },
+		};
+		for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+			const struct field *k = &f[owned[i].field];
+			if (k->key != NULL && chosen != NULL && chosen != &f[owned[i].owner]) {
+				topo_error(c->r, k->key->line, k->key->column,
+				    "`%s` of %s belongs to `%s` images (expected it only with %s:)", k->name, what,
+				    f[owned[i].owner].name, f[owned[i].owner].name);
+				ok = false;
+			}
+		}
+		if (chosen == &f[F_BUSYBOX]) {
+			im.kind = LAB_IMAGE_BUSYBOX;
+			bool yes = true;
+			if (!ynode_is_null(chosen->val) && want_bool(c, chosen->key, chosen->val, what, &yes) && !yes) {
+				value_error(c, chosen->val, "busybox", what, "says no (expected busybox: true, or another kind)");
+				ok = false;
+			}
+		} else if (chosen == &f[F_DEBIAN]) {
+			im.kind = LAB_IMAGE_DEBIAN;
+			const struct ynode *s = want_scalar(c, chosen->key, chosen->val, what,
+			    "a Debian release such as bookworm");
+			if (s != NULL && !debian_word(s, 1)) {
+				value_error(c, s, "debian", what, "is not a Debian release (expected a name such as bookworm)");
+				s = NULL;
+			}
+			if (s == NULL)
+				ok = false;
+			else
+				im.release = xstrdup(s->str);
+			if (f[F_PACKAGES].val != NULL)
+				check_packages(c, f[F_PACKAGES].key, f[F_PACKAGES].val, &im, what);
+			if (f[F_MIRROR].val != NULL) {
+				const struct ynode *m = want_scalar(c, f[F_MIRROR].key, f[F_MIRROR].val, what,
+				    "a Debian mirror such as http://deb.debian.org/debian");
+				if (m != NULL && (!text_tame(m) || m->len > URL_MAX || !url_scheme_ok(m, true))) {
+					value_error(c, m, "mirror", what,
+					    "is not a mirror URL (expected http://, https:// or file:/// such as http://deb.debian.org/debian)");
+					m = NULL;
+				}
+				if (m == NULL)
+					ok = false;
+				else
+					im.mirror = xstrdup(m->str);
+			}
+		} else if (chosen == &f[F_URL]) {
+			im.kind = LAB_IMAGE_URL;
+			const struct ynode *u = want_scalar(c, chosen->key, chosen->val, what,
+			    "an http://, https:// or file:/// URL");
+			if (u != NULL && (!text_tame(u) || u->len > URL_MAX || !url_scheme_ok(u, true) ||
+			    u->len <= 8)) {
+				value_error(c, u, "url", what,
+				    "is not a URL umllab can download (expected http://, https:// or file:/// and no spaces)");
+				u = NULL;
+			}
+			if (u == NULL)
+				ok = false;
+			else
+				im.url = xstrdup(u->str);
+			if (f[F_SHA256].val == NULL) {
+				topo_error(c->r, chosen->key->line, chosen->key->column,
+				    "%s has no `sha256` (expected the SHA-256 of the file, 64 hex digits: sha256sum prints it)",
+				    what);
+				ok = false;
+			} else {
+				const struct ynode *h = want_scalar(c, f[F_SHA256].key, f[F_SHA256].val, what,
+				    "64 hex digits");
+				bool hex = h != NULL && h->len == 64;
+				for (size_t i = 0; hex && i < 64; i++)
+					hex = hexval(h->str[i]) >= 0;
+				if (h != NULL && !hex)
+					value_error(c, h, "sha256", what,
+					    "is not a SHA-256 (expected 64 hex digits, as sha256sum prints them)");
+				if (!hex) {
+					ok = false;
+				} else {
+					for (size_t i = 0; i < 64; i++)
+						im.sha256[i] = (char)(h->str[i] | 0x20);	/* lower case */
+				}
+			}
+		} else if (chosen == &f[F_FILE]) {
+			im.kind = LAB_IMAGE_FILE;
+			const struct ynode *p = want_scalar(c, chosen->key, chosen->val, what,
+			    "the path of an image or a root-filesystem tarball");
+			if (p != NULL && strlen(p->str) != p->len)
+				p = NULL;
+			if (p == NULL) {
+				ok = false;
+			} else {
+				struct stat st;
+				bool exists;
+				char *path = path_resolve(c, p, &st, &exists);
+				if (!exists || !S_ISREG(st.st_mode)) {
+					value_error(c, p, "file", what, "%s (expected an ext2/3/4 image or a tarball; "
+					    "a relative path starts at the topology file's directory)",
+					    exists ? "is not a regular file" : "does not exist");
+					free(path);
+					ok = false;
+				} else {
+					im.file = path;
+				}
+			}
+		}
+	}
+	if (ok)
+		str_copy(im.name, sizeof(im.name), name->str);
+	else
+		im.name[0] = '\0';	/* kept for lab_free(); never found by name */
+	c->lab->images = grow(c->lab->images, c->lab->n_images, &c->cap_images, sizeof(*c->lab->images));
+	c->lab->images[c->lab->n_images++] = im;
+}
+
+static void check_images(struct checker *c, const struct ynode *key, const struct ynode *map)
+{
+	if (!want_mapping(c, key, map, true, "`images`",
+	    "a mapping of image names, such as images: {deb: {debian: bookworm, packages: [iproute2]}}")) {
+		c->images_bad = !ynode_is_null(map);
+		return;
+	}
+	c->images = map;
+	for (size_t k = 0; k + 1 < map->n_kids; k += 2)
+		if (!map->kids[k]->dup && map->kids[k]->type != YNODE_ALIAS)
+			check_image(c, map->kids[k], map->kids[k + 1]);
+}
+
+/* Index of image `s` in the lab; -1 after reporting it undefined (unless its definition
+ * was already reported as bad). */
+static long find_image(struct checker *c, const struct ynode *s, const char *owner)
+{
+	for (size_t i = 0; i < c->lab->n_images; i++)
+		if (c->lab->images[i].name[0] != '\0' && strcmp(c->lab->images[i].name, s->str) == 0 &&
+		    strlen(c->lab->images[i].name) == s->len)
+			return (long)i;
+	if (c->images != NULL)
+		for (size_t k = 0; k < c->images->n_kids; k += 2) {
+			const struct ynode *n = c->images->kids[k];
+			if (n->type == YNODE_SCALAR && n->len == s->len && memcmp(n->str, s->str, s->len) == 0)
+				return -1;
+		}
+	if (c->images_bad)
+		return -1;
+	char list[160] = LAB_IMAGE_BUILTIN;
+	for (size_t i = 1; i < c->lab->n_images; i++) {
+		size_t used = strlen(list);
+		if (c->lab->images[i].name[0] == '\0')
+			continue;
+		if (used + LAB_NAME_MAX + 8 > sizeof(list)) {
+			snprintf(list + used, sizeof(list) - used, ", ...");
+			break;
+		}
+		snprintf(list + used, sizeof(list) - used, ", %s", c->lab->images[i].name);
+	}
+	value_error(c, s, "image", owner, "is not defined (expected one of: %s; or define it under `images:`)",
+	    list);
+	return -1;
+}
+
+/* `share: DIR`, `share: {dir: DIR, readonly: BOOL}` or (for an instance) `share: none`. */
+static bool check_share(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *owner, bool none_ok, struct lab_share *out)
+{
+	const struct ynode *dir = NULL;
+	bool readonly = false, ok = true;
+	if (val->type == YNODE_ALIAS)
+		return false;
+	if (val->type == YNODE_MAPPING) {
+		struct field f[] = { { .name = "dir" }, { .name = "readonly" } };
+		char where[128];
+		snprintf(where, sizeof(where), "in the share of %s", owner);
+		map_fields(c, val, f, 2, where);
+		if (f[0].val == NULL) {
+			topo_error(c->r, val->line, val->column, "the share of %s has no `dir` (expected %s)", owner,
+			    SHARE_EXAMPLE);
+			ok = false;
+		} else {
+			dir = want_scalar(c, f[0].key, f[0].val, owner, "a directory such as ./shared");
+		}
+		if (f[1].val != NULL && !want_bool(c, f[1].key, f[1].val, owner, &readonly))
+			ok = false;
+	} else {
+		dir = want_scalar(c, key, val, owner, SHARE_EXAMPLE);
+		if (dir != NULL && none_ok && strcmp(dir->str, "none") == 0) {
+			out->dir = NULL;
+			return true;
+		}
+	}
+	if (dir == NULL || strlen(dir->str) != dir->len)
+		return false;
+	struct stat st;
+	bool exists;
+	char *path = path_resolve(c, dir, &st, &exists);
+	if (!exists || !S_ISDIR(st.st_mode)) {
+		value_error(c, dir, "share", owner, "%s (expected an existing directory; a relative path starts "
+		    "at the topology file's directory)", exists ? "is not a directory" : "does not exist");
+		free(path);
+		return false;
+	}
+	if (!ok) {
+		free(path);
+		return false;
+	}
+	out->dir = path;
+	out->readonly = readonly;
+	out->line = dir->line;
+	out->column = dir->column;
+	return true;
+}
+
 static void check_instance(struct checker *c, const struct ynode *name, const struct ynode *val)
 {
 	bool ok = true;
@@ -856,14 +1208,16 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 	char what[96];
 	snprintf(what, sizeof(what), "instance %s", iname);
 	struct lab_instance in = { .mem_bytes = LAB_MEM_DEFAULT, .line = name->line,
-	    .column = name->column };
+	    .column = name->column, .image = c->default_image };
+	bool own_share = false;
 	if (want_mapping(c, name, val, true, what,
 	    "a mapping such as {interfaces: {eth0: {switch: S1}}}, or nothing")) {
 		struct field f[] = { { .name = "mem" }, { .name = "interfaces" }, { .name = "routes" },
-		    { .name = "forward" }, { .name = "startup" }, { .name = "restart" } };
+		    { .name = "forward" }, { .name = "startup" }, { .name = "restart" },
+		    { .name = "image" }, { .name = "share" }, { .name = "unsafe_shared_root" } };
 		char where[128];
 		snprintf(where, sizeof(where), "in instance %s", iname);
-		map_fields(c, val, f, 6, where);
+		map_fields(c, val, f, 9, where);
 		if (f[0].val != NULL) {
 			const struct ynode *s = want_scalar(c, f[0].key, f[0].val, what, "a size such as 64M");
 			int rc = s != NULL ? mem_parse(s, &in.mem_bytes) : 0;
@@ -897,6 +1251,21 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 				value_error(c, r, "restart", what,
 				    "is not a restart policy (expected on-failure, always or never)");
 		}
+		if (f[6].val != NULL) {
+			const struct ynode *s = want_scalar(c, f[6].key, f[6].val, what, "an image name");
+			long im = s != NULL ? find_image(c, s, what) : -1;
+			if (im >= 0)
+				in.image = (size_t)im;
+		}
+		if (f[7].val != NULL)
+			own_share = check_share(c, f[7].key, f[7].val, what, true, &in.share);
+		if (f[8].val != NULL)
+			want_bool(c, f[8].key, f[8].val, what, &in.unsafe_shared_root);
+	}
+	/* Without a `share:` of its own, an instance sees the lab's. */
+	if (!own_share && c->lab->share.dir != NULL) {
+		in.share = c->lab->share;
+		in.share.dir = xstrdup(c->lab->share.dir);
 	}
 	if (in.n_ifaces > 1)
 		qsort(in.ifaces, in.n_ifaces, sizeof(*in.ifaces), iface_cmp);
@@ -967,9 +1336,16 @@ static void check_uniques(struct checker *c)
 	}
 }
 
-struct lab *topo_build(struct topo_report *r, const struct ynode *root, const char *default_name)
+struct lab *topo_build(struct topo_report *r, const struct ynode *root, const char *default_name,
+    const char *base_dir)
 {
-	struct checker c = { .r = r, .lab = xcalloc(1, sizeof(struct lab)), .lab_name = default_name };
+	struct checker c = { .r = r, .lab = xcalloc(1, sizeof(struct lab)), .lab_name = default_name,
+	    .base_dir = base_dir };
+	/* The built-in image is always there, first, so that `image: busybox` needs no definition. */
+	c.lab->images = grow(c.lab->images, 0, &c.cap_images, sizeof(*c.lab->images));
+	c.lab->images[0] = (struct lab_image){ .kind = LAB_IMAGE_BUSYBOX };
+	str_copy(c.lab->images[0].name, sizeof(c.lab->images[0].name), LAB_IMAGE_BUILTIN);
+	c.lab->n_images = 1;
 	if (root->type == YNODE_ALIAS)
 		return c.lab;
 	if (root->type != YNODE_MAPPING) {
@@ -978,12 +1354,26 @@ struct lab *topo_build(struct topo_report *r, const struct ynode *root, const ch
 		    ynode_is_null(root) ? "nothing" : kind(root));
 		return c.lab;
 	}
-	struct field f[] = { { .name = "name" }, { .name = "switches" }, { .name = "instances" } };
-	map_fields(&c, root, f, 3, "at the top level");
+	struct field f[] = { { .name = "name" }, { .name = "switches" }, { .name = "instances" },
+	    { .name = "images" }, { .name = "image" }, { .name = "share" } };
+	map_fields(&c, root, f, 6, "at the top level");
 	check_name(&c, f[0].key, f[0].val, default_name);
 	if (f[1].val != NULL)
 		check_switches(&c, f[1].key, f[1].val);
+	/* Images and the lab's share first: instances refer to them. */
+	if (f[3].val != NULL)
+		check_images(&c, f[3].key, f[3].val);
+	if (f[4].val != NULL) {
+		const struct ynode *s = want_scalar(&c, f[4].key, f[4].val, "the lab", "an image name");
+		long im = s != NULL ? find_image(&c, s, "the lab") : -1;
+		if (im >= 0)
+			c.default_image = (size_t)im;
+	}
+	if (f[5].val != NULL)
+		check_share(&c, f[5].key, f[5].val, "the lab", false, &c.lab->share);
 	check_instances(&c, root, f[2].key, f[2].val);
+	for (size_t i = 0; i < c.lab->n_instances; i++)
+		c.lab->images[c.lab->instances[i].image].used = true;
 	check_uniques(&c);
 	free(c.addrs);
 	free(c.macs);

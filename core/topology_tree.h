@@ -49,7 +49,9 @@ void topo_error(struct topo_report *r, int line, int column, const char *fmt, ..
 bool ynode_is_null(const struct ynode *n);
 
 /* Check a whole document tree and build the lab from it. Always returns a lab
- * (possibly half filled); the caller discards it when r holds any message. */
-struct lab *topo_build(struct topo_report *r, const struct ynode *root, const char *default_name);
+ * (possibly half filled); the caller discards it when r holds any message.
+ * Relative paths in the file are taken from base_dir. */
+struct lab *topo_build(struct topo_report *r, const struct ynode *root, const char *default_name,
+    const char *base_dir);
 
 #endif

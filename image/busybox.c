@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 /* Bump when anything below changes the image, so cached images are rebuilt. */
-#define BUSYBOX_FORMAT "umllab busybox image 1"
+#define BUSYBOX_FORMAT "umllab busybox image 2"	/* 2: /usr/lib/umllab/init */
 #define BUSYBOX_IMAGE_SIZE "32M"
 #define BUSYBOX_FILE_MAX (64u << 20)
 
@@ -41,7 +41,8 @@ static const struct {
 	{ "bin", 0755 }, { "sbin", 0755 }, { "usr", 0755 }, { "usr/bin", 0755 },
 	{ "usr/sbin", 0755 }, { "etc", 0755 }, { "etc/init.d", 0755 }, { "root", 0700 },
 	{ "tmp", 01777 }, { "proc", 0555 }, { "sys", 0555 }, { "dev", 0755 },
-	{ "run", 0755 }, { "mnt", 0755 }, { "var", 0755 },
+	{ "run", 0755 }, { "mnt", 0755 }, { "var", 0755 }, { "usr/lib", 0755 },
+	{ "usr/lib/umllab", 0755 },
 };
 
 static const char etc_passwd[] =
@@ -91,16 +92,30 @@ static void busybox_free(void *arg)
 	free(st);
 }
 
-static void *busybox_inputs(uint64_t *key, char **cause)
+int image_busybox_load(char **path, char **data, size_t *len, char **cause)
 {
-	struct busybox_state *st = xcalloc(1, sizeof(*st));
+	*path = NULL;
+	*data = NULL;
 	/* Debian's busybox-static installs /bin/busybox; look there first. */
 	if (access("/bin/busybox", X_OK) == 0)
-		st->path = xstrdup("/bin/busybox");
-	else if ((st->path = image_tool_find("busybox", "busybox-static", cause)) == NULL)
-		goto fail;
-	if (image_file_read(st->path, BUSYBOX_FILE_MAX, &st->data, &st->len, cause) < 0 ||
-	    busybox_check_static(st->path, st->data, st->len, cause) < 0)
+		*path = xstrdup("/bin/busybox");
+	else if ((*path = image_tool_find("busybox", "busybox-static", cause)) == NULL)
+		return -1;
+	if (image_file_read(*path, BUSYBOX_FILE_MAX, data, len, cause) < 0 ||
+	    busybox_check_static(*path, *data, *len, cause) < 0) {
+		free(*path);
+		free(*data);
+		*path = *data = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void *busybox_inputs(const struct image_request *req, uint64_t *key, char **cause)
+{
+	(void)req;
+	struct busybox_state *st = xcalloc(1, sizeof(*st));
+	if (image_busybox_load(&st->path, &st->data, &st->len, cause) < 0)
 		goto fail;
 
 	uint64_t h = IMAGE_HASH_INIT;
@@ -238,12 +253,17 @@ static int stage_tree(struct stage *sg, const struct busybox_state *st, char **c
 	free(init);
 	if (!have_init && stage_link(sg, "sbin/init", "/bin/busybox", cause) < 0)
 		return -1;
+	/* Where the kernel's init= points in every umllab image. */
+	if (stage_link(sg, "usr/lib/umllab/init", "/bin/busybox", cause) < 0)
+		return -1;
 	stage_owned(sg, "");	/* the root directory */
 	return 0;
 }
 
-static int busybox_build(void *arg, const char *image_path, const char *work_dir, char **cause)
+static int busybox_build(void *arg, const char *cache_dir, const char *image_path,
+    const char *work_dir, char **cause)
 {
+	(void)cache_dir;
 	const struct busybox_state *st = arg;
 	struct stage sg = { .root = xasprintf("%s/root", work_dir) };
 	char *owner_file = xasprintf("%s/owners.debugfs", work_dir);
@@ -276,9 +296,16 @@ out:
 	return rc;
 }
 
+static char *busybox_info(void *arg)
+{
+	const struct busybox_state *st = arg;
+	return xasprintf("busybox from %s", st->path);
+}
+
 const struct image_kind image_kind_busybox = {
 	.name = "busybox",
 	.inputs = busybox_inputs,
 	.build = busybox_build,
 	.free = busybox_free,
+	.info = busybox_info,
 };

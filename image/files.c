@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -103,4 +104,81 @@ int image_tree_remove(const char *path, char **cause)
 	if (nftw(path, tree_remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT)
 		return set_cause(cause, "cannot remove %s: %s", path, strerror(errno));
 	return 0;
+}
+
+int image_file_copy_sparse(const char *src, const char *dst, mode_t mode, char **cause)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return set_cause(cause, "cannot open %s: %s", src, strerror(errno));
+	int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		set_cause(cause, "cannot create %s: %s", dst, strerror(errno));
+		close(in);
+		return -1;
+	}
+	struct stat st;
+	char *buf = xmalloc(1 << 20);
+	int rc = -1;
+	if (fstat(in, &st) < 0) {
+		set_cause(cause, "cannot stat %s: %s", src, strerror(errno));
+		goto out;
+	}
+	/* Only the data: holes stay holes (images are mostly empty). */
+	for (off_t pos = 0; pos < st.st_size;) {
+		off_t data = lseek(in, pos, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break;		/* a hole up to the end */
+		if (data < 0)
+			data = pos;	/* no SEEK_DATA here: copy everything */
+		off_t hole = lseek(in, data, SEEK_HOLE);
+		if (hole < 0)
+			hole = st.st_size;
+		for (off_t at = data; at < hole;) {
+			size_t want = (size_t)(hole - at < (1 << 20) ? hole - at : (1 << 20));
+			ssize_t n = pread(in, buf, want, at);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				set_cause(cause, "cannot read %s: %s", src, n < 0 ? strerror(errno) : "file shrank");
+				goto out;
+			}
+			/* Blocks of zeros become holes too. */
+			bool zero = true;
+			for (ssize_t i = 0; i < n && zero; i++)
+				zero = buf[i] == 0;
+			if (!zero) {
+				for (ssize_t done = 0; done < n;) {
+					ssize_t w = pwrite(out, buf + done, (size_t)(n - done), at + done);
+					if (w < 0 && errno == EINTR)
+						continue;
+					if (w <= 0) {
+						set_cause(cause, "cannot write %s: %s", dst, strerror(errno));
+						goto out;
+					}
+					done += w;
+				}
+			}
+			at += n;
+		}
+		pos = hole;
+	}
+	if (ftruncate(out, st.st_size) < 0 || fchmod(out, mode) < 0) {
+		set_cause(cause, "cannot write %s: %s", dst, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	close(in);
+	if (close(out) < 0 && rc == 0)
+		rc = set_cause(cause, "cannot write %s: %s", dst, strerror(errno));
+	if (rc < 0)
+		unlink(dst);
+	return rc;
+}
+
+int image_copy(const char *src, const char *dst, char **cause)
+{
+	return image_file_copy_sparse(src, dst, 0600, cause);
 }

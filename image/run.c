@@ -211,3 +211,100 @@ fail_pipes:
 	}
 	return -1;
 }
+
+/* A status the caller accepts (ok_status ends with -1). */
+static int run_status_ok(int status, const int *ok_status)
+{
+	if (!WIFEXITED(status))
+		return 0;
+	if (WEXITSTATUS(status) == 0)
+		return 1;
+	for (const int *p = ok_status; p != NULL && *p >= 0; p++)
+		if (*p == WEXITSTATUS(status))
+			return 1;
+	return 0;
+}
+
+int image_run_lines(char *const argv[], const char *out_path, const int *ok_status,
+    void (*line)(void *arg, const char *text), void *arg, char **cause)
+{
+	int err_pipe[2] = { -1, -1 };
+	int out_fd = -1;
+	if (out_path != NULL) {
+		out_fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (out_fd < 0)
+			return set_cause(cause, "cannot create %s: %s", out_path, strerror(errno));
+	}
+	if (pipe2(err_pipe, O_CLOEXEC) < 0) {
+		set_cause(cause, "cannot create a pipe to run %s: %s", argv[0], strerror(errno));
+		if (out_fd >= 0)
+			close(out_fd);
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		set_cause(cause, "cannot fork to run %s: %s", argv[0], strerror(errno));
+		close(err_pipe[0]);
+		close(err_pipe[1]);
+		if (out_fd >= 0)
+			close(out_fd);
+		return -1;
+	}
+	if (pid == 0)
+		run_child(argv, out_fd >= 0 ? out_fd : err_pipe[1], err_pipe[1]);
+	close(err_pipe[1]);
+	if (out_fd >= 0)
+		close(out_fd);
+
+	/* Lines as they come; the end of the output is kept for the cause. */
+	struct run_buf tail = { .max = 0 };
+	char part[1024];
+	size_t plen = 0;
+	char buf[4096];
+	for (;;) {
+		ssize_t n = read(err_pipe[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		run_buf_add(&tail, buf, (size_t)n);
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n' && buf[i] != '\r' && plen + 1 < sizeof(part)) {
+				part[plen++] = buf[i];
+				continue;
+			}
+			if (buf[i] != '\n' && buf[i] != '\r')
+				continue;	/* a very long line: its start is enough */
+			part[plen] = '\0';
+			if (plen > 0 && line != NULL)
+				line(arg, part);
+			plen = 0;
+		}
+	}
+	close(err_pipe[0]);
+	if (plen > 0 && line != NULL) {
+		part[plen] = '\0';
+		line(arg, part);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			set_cause(cause, "cannot wait for %s: %s", argv[0], strerror(errno));
+			free(tail.data);
+			return -1;
+		}
+	}
+	int rc = 0;
+	if (!run_status_ok(status, ok_status)) {
+		char *text = run_err_text(&tail);
+		if (WIFEXITED(status))
+			set_cause(cause, "%s failed (exit %d)%s", argv[0], WEXITSTATUS(status), text);
+		else
+			set_cause(cause, "%s was killed by signal %d%s", argv[0],
+			    WIFSIGNALED(status) ? WTERMSIG(status) : 0, text);
+		free(text);
+		rc = -1;
+	}
+	free(tail.data);
+	return rc;
+}

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -63,7 +64,8 @@ static int mconsole_fd = -1;
 static sigset_t old_mask;
 
 static const char *const child_env[] = {
-	"PATH=/sbin:/usr/sbin:/bin:/usr/bin",
+	/* The image's own tools first; umllab's busybox applets fill the gaps. */
+	"PATH=/sbin:/usr/sbin:/bin:/usr/bin:/usr/lib/umllab/bin",
 	"HOME=/root",
 	"SHELL=/bin/sh",
 	"USER=root",
@@ -241,6 +243,8 @@ static void child_exec(int out_fd, const char *cmd)
 	closefrom(3);
 	char *const argv[] = { "sh", "-c", (char *)cmd, NULL };
 	execve("/bin/sh", argv, (char *const *)child_env);
+	/* An image without /bin/sh still has umllab's busybox. */
+	execve("/usr/lib/umllab/bin/sh", argv, (char *const *)child_env);
 	dprintf(2, "umllab-agent: cannot run /bin/sh: %s\n", strerror(errno));
 	_exit(127);
 }

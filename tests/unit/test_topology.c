@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -53,9 +54,9 @@ static const struct bad_case bad_cases[] = {
 	{ "empty instances (null)", "instances:\n", 1, 1, "`instances` is empty", 0, NULL },
 	/* unknown keys */
 	{ "unknown top-level key", SW "instances: {a: }\nswitchs: {}\n", 3, 1,
-	    "unknown key `switchs` at the top level (expected one of: name, switches, instances; did you mean `switches`?)", 0, NULL },
+	    "unknown key `switchs` at the top level (expected one of: name, switches, instances, images, image, share; did you mean `switches`?)", 0, NULL },
 	{ "unknown instance key", SW "instances:\n  a:\n    interface: {}\n", 4, 5,
-	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart; did you mean `interfaces`?)", 0, NULL },
+	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart, image, share, unsafe_shared_root; did you mean `interfaces`?)", 0, NULL },
 	{ "unknown interface key", SW "instances:\n  a:\n    interfaces:\n      eth0: {switch: S1, addr: 10.0.0.1/24}\n", 5, 26,
 	    "unknown key `addr` in interface eth0 of a (expected one of: switch, ip, mac)", 0, NULL },
 	{ "unknown switch key", "switches: {S1: {type: hub}}\ninstances: {a: }\n", 1, 17,
@@ -156,6 +157,63 @@ static const struct bad_case bad_cases[] = {
 	{ "empty startup command", SW "instances:\n  a:\n    startup: [\"ok\", \"\"]\n", 4, 21, "startup command 2 of a is empty", 0, NULL },
 	{ "startup command with a NUL", SW "instances:\n  a:\n    startup: [\"a\\0b\"]\n", 4, 15, "contains a NUL byte", 0, NULL },
 	{ "startup command that is a list", SW "instances:\n  a:\n    startup: [[x]]\n", 4, 15, "startup command 1 of a is a list", 0, NULL },
+	/* images and shares */
+	{ "image not defined", "instances:\n  a: {image: deb}\n", 2, 14,
+	    "image `deb` of instance a is not defined (expected one of: busybox; or define it under `images:`)", 0, NULL },
+	{ "image not defined, others are", "images:\n  deb: {debian: bookworm}\ninstances:\n  a: {image: dbe}\n", 4, 14,
+	    "(expected one of: busybox, deb; or define it", 0, NULL },
+	{ "lab's default image not defined", "image: deb\ninstances: {a: }\n", 1, 8,
+	    "image `deb` of the lab is not defined", 0, NULL },
+	{ "image named busybox", "images: {busybox: {debian: bookworm}}\ninstances: {a: }\n", 1, 10,
+	    "image name `busybox` is the built-in image's", 0, NULL },
+	{ "bad image name", "images: {my.img: {debian: bookworm}}\ninstances: {a: }\n", 1, 10,
+	    "image name `my.img` is not valid", 0, NULL },
+	{ "image that is empty", "images:\n  deb:\ninstances: {a: }\n", 2, 3,
+	    "image deb is empty (expected a mapping such as {debian: bookworm", 0, NULL },
+	{ "image that is a scalar", "images:\n  deb: bookworm\ninstances: {a: }\n", 2, 8,
+	    "image deb is a single value `bookworm` (expected a mapping", 0, NULL },
+	{ "image without a kind", "images:\n  deb: {packages: [tcpdump]}\ninstances: {a: }\n", 2, 3,
+	    "image deb has no kind (expected one of the keys debian, url, file or busybox)", 0, NULL },
+	{ "image with two kinds", "images:\n  deb: {debian: bookworm, url: http://h/x.img}\ninstances: {a: }\n", 2, 27,
+	    "image deb has both `debian` and `url` (expected one kind", 0, NULL },
+	{ "unknown image key", "images:\n  deb: {debian: bookworm, packages: [tcpdump], pakages: []}\ninstances: {a: }\n", 2, 48,
+	    "unknown key `pakages` in image deb (expected one of: busybox, debian, packages, mirror, url, sha256, file; did you mean `packages`?)", 0, NULL },
+	{ "bad Debian release", "images:\n  deb: {debian: Bookworm}\ninstances: {a: }\n", 2, 17,
+	    "debian `Bookworm` of image deb is not a Debian release", 0, NULL },
+	{ "bad package name", "images:\n  deb: {debian: bookworm, packages: [iproute2, TcpDump]}\ninstances: {a: }\n", 2, 48,
+	    "package `TcpDump` of image deb is not a Debian package name", 0, NULL },
+	{ "packages is a scalar", "images:\n  deb: {debian: bookworm, packages: tcpdump}\ninstances: {a: }\n", 2, 37,
+	    "`packages` of image deb is a single value (expected a list of Debian packages", 0, NULL },
+	{ "bad mirror", "images:\n  deb: {debian: bookworm, mirror: deb.debian.org}\ninstances: {a: }\n", 2, 35,
+	    "mirror `deb.debian.org` of image deb is not a mirror URL", 0, NULL },
+	{ "packages on a url image", "images:\n  img: {url: http://h/x.img, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, packages: [x1]}\ninstances: {a: }\n", 2, 104,
+	    "`packages` of image img belongs to `debian` images", 0, NULL },
+	{ "url without sha256", "images:\n  img: {url: http://h/x.img}\ninstances: {a: }\n", 2, 9,
+	    "image img has no `sha256` (expected the SHA-256 of the file, 64 hex digits", 0, NULL },
+	{ "url with another scheme", "images:\n  img: {url: ftp://h/x.img, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}\ninstances: {a: }\n", 2, 14,
+	    "url `ftp://h/x.img` of image img is not a URL umllab can download", 0, NULL },
+	{ "sha256 too short", "images:\n  img: {url: http://h/x.img, sha256: abc123}\ninstances: {a: }\n", 2, 38,
+	    "sha256 `abc123` of image img is not a SHA-256 (expected 64 hex digits", 0, NULL },
+	{ "sha256 not hex", "images:\n  img: {url: http://h/x.img, sha256: gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg}\ninstances: {a: }\n", 2, 38,
+	    "is not a SHA-256", 0, NULL },
+	{ "file that does not exist", "images:\n  f: {file: /nonexistent/x.img}\ninstances: {a: }\n", 2, 13,
+	    "file `/nonexistent/x.img` of image f does not exist (expected an ext2/3/4 image or a tarball", 0, NULL },
+	{ "file that is a directory", "images:\n  f: {file: /tmp}\ninstances: {a: }\n", 2, 13,
+	    "file `/tmp` of image f is not a regular file", 0, NULL },
+	{ "share that does not exist", "share: /nonexistent/dir\ninstances: {a: }\n", 1, 8,
+	    "share `/nonexistent/dir` of the lab does not exist (expected an existing directory", 0, NULL },
+	{ "share that is a file", "instances:\n  a: {share: /etc/passwd}\n", 2, 14,
+	    "share `/etc/passwd` of instance a is not a directory", 0, NULL },
+	{ "share without dir", "instances:\n  a: {share: {readonly: true}}\n", 2, 14,
+	    "the share of instance a has no `dir` (expected a directory such as ./shared", 0, NULL },
+	{ "share with a bad readonly", "share: {dir: /tmp, readonly: maybe}\ninstances: {a: }\n", 1, 30,
+	    "readonly `maybe` of the lab is not a boolean", 0, NULL },
+	{ "unknown share key", "share: {dir: /tmp, ro: true}\ninstances: {a: }\n", 1, 20,
+	    "unknown key `ro` in the share of the lab (expected one of: dir, readonly)", 0, NULL },
+	{ "unsafe_shared_root not a bool", "instances:\n  a: {unsafe_shared_root: 2}\n", 2, 27,
+	    "unsafe_shared_root `2` of instance a is not a boolean", 0, NULL },
+	{ "images is a list", "images: [deb]\ninstances: {a: }\n", 1, 9,
+	    "`images` is a list (expected a mapping of image names", 0, NULL },
 };
 
 static void dump(const struct lab_diag *d)
@@ -495,6 +553,106 @@ static void test_error_cap(void **state)
 	free(yaml);
 }
 
+static void test_images_and_shares(void **state)
+{
+	(void)state;
+	/* Relative paths start at the file's directory: make one with an image and a share. */
+	char dir[] = "/tmp/test_topology.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path, *img, *share, *other;
+	assert_true(asprintf(&path, "%s/lab.yaml", dir) > 0);
+	assert_true(asprintf(&img, "%s/root.tar", dir) > 0);
+	assert_true(asprintf(&share, "%s/shared", dir) > 0);
+	assert_true(asprintf(&other, "%s/other", dir) > 0);
+	FILE *f = fopen(img, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(mkdir(share, 0755), 0);
+	assert_int_equal(mkdir(other, 0755), 0);
+	static const char yaml[] =
+	    "images:\n"
+	    "  deb:\n"
+	    "    debian: bookworm\n"
+	    "    packages: [iproute2, tcpdump, iptables]\n"
+	    "  net: {url: \"https://example.org/r.img\", sha256: ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789}\n"
+	    "  tar: {file: ./root.tar}\n"
+	    "  tiny: {busybox: }\n"
+	    "  mir: {debian: trixie, mirror: \"http://127.0.0.1:9/debian\"}\n"
+	    "image: deb\n"
+	    "share: shared\n"
+	    "instances:\n"
+	    "  a:\n"
+	    "  b: {image: busybox, share: none}\n"
+	    "  c: {image: net, share: {dir: ./other/../other, readonly: yes}, unsafe_shared_root: true}\n"
+	    "  d: {image: tar}\n";
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(yaml, f);
+	fclose(f);
+	struct lab_diag d = { 0 };
+	struct lab *lab = lab_load(path, &d);
+	dump(&d);
+	assert_non_null(lab);
+	assert_int_equal(lab->n_images, 6);
+	assert_string_equal(lab->images[0].name, "busybox");
+	assert_int_equal(lab->images[0].kind, LAB_IMAGE_BUSYBOX);
+	const struct lab_image *deb = lab_image_find(lab, "deb");
+	assert_ptr_equal(deb, &lab->images[1]);
+	assert_int_equal(deb->kind, LAB_IMAGE_DEBIAN);
+	assert_string_equal(deb->release, "bookworm");
+	assert_int_equal(deb->n_packages, 3);
+	assert_string_equal(deb->packages[2], "iptables");
+	assert_null(deb->mirror);
+	assert_null(deb->backing);
+	const struct lab_image *net = lab_image_find(lab, "net");
+	assert_int_equal(net->kind, LAB_IMAGE_URL);
+	assert_string_equal(net->url, "https://example.org/r.img");
+	assert_string_equal(net->sha256, "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+	const struct lab_image *tar = lab_image_find(lab, "tar");
+	assert_int_equal(tar->kind, LAB_IMAGE_FILE);
+	assert_string_equal(tar->file, img);
+	assert_int_equal(lab_image_find(lab, "tiny")->kind, LAB_IMAGE_BUSYBOX);
+	assert_false(lab_image_find(lab, "tiny")->used);
+	assert_string_equal(lab_image_find(lab, "mir")->mirror, "http://127.0.0.1:9/debian");
+	assert_true(deb->used && net->used && tar->used && lab->images[0].used);
+	assert_null(lab_image_find(lab, "nope"));
+
+	assert_string_equal(lab->share.dir, share);
+	assert_false(lab->share.readonly);
+	const struct lab_instance *a = lab_instance_find(lab, "a"), *b = lab_instance_find(lab, "b"),
+	    *c = lab_instance_find(lab, "c"), *dd = lab_instance_find(lab, "d");
+	assert_int_equal(a->image, 1);		/* the lab's `image:` */
+	assert_string_equal(a->share.dir, share);	/* the lab's `share:` */
+	assert_int_equal(b->image, 0);
+	assert_null(b->share.dir);		/* share: none */
+	assert_ptr_equal(&lab->images[c->image], net);
+	assert_string_equal(c->share.dir, other);	/* canonical */
+	assert_true(c->share.readonly);
+	assert_true(c->unsafe_shared_root);
+	assert_false(a->unsafe_shared_root);
+	assert_ptr_equal(&lab->images[dd->image], tar);
+	lab_free(lab);
+	lab_diag_free(&d);
+
+	/* A lab without `images:` still has the built-in image. */
+	lab = load_ok("instances: {a: }\n", "t.yaml");
+	assert_int_equal(lab->n_images, 1);
+	assert_int_equal(lab->instances[0].image, 0);
+	assert_null(lab->instances[0].share.dir);
+	assert_true(lab->images[0].used);
+	lab_free(lab);
+
+	unlink(path);
+	unlink(img);
+	rmdir(share);
+	rmdir(other);
+	rmdir(dir);
+	free(path);
+	free(img);
+	free(share);
+	free(other);
+}
+
 static void test_load_file(void **state)
 {
 	(void)state;
@@ -544,10 +702,12 @@ static void test_load_file(void **state)
 static void test_shipped_labs(void **state)
 {
 	(void)state;
-	static const char *files[] = { "labs/fig1.yaml", "labs/routed.yaml", "labs/hub.yaml" };
+	static const char *files[] = { "labs/fig1.yaml", "labs/routed.yaml", "labs/hub.yaml",
+	    "labs/debian.yaml", "labs/shared-root.yaml", "labs/shared-root-unsafe.yaml",
+	    "labs/hostfs.yaml" };
 	if (access(files[0], R_OK) != 0)
 		skip();
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		struct lab_diag d = { 0 };
 		struct lab *lab = lab_load(files[i], &d);
 		if (lab == NULL)
@@ -560,9 +720,17 @@ static void test_shipped_labs(void **state)
 		} else if (i == 1) {
 			assert_int_equal(lab->n_switches, 2);
 			assert_true(lab_instance_find(lab, "r1")->forward);
-		} else {
+		} else if (i == 2) {
 			assert_int_equal(lab->switches[0].mode, LAB_SWITCH_HUB);
 			assert_int_equal(lab->n_instances, 3);
+		} else if (i == 3) {
+			assert_int_equal(lab->images[lab_instance_find(lab, "r1")->image].kind, LAB_IMAGE_DEBIAN);
+		} else if (i == 5) {
+			assert_true(lab_instance_find(lab, "b")->unsafe_shared_root);
+		} else if (i == 6) {
+			assert_true(lab_instance_find(lab, "viewer")->share.readonly);
+			assert_null(lab_instance_find(lab, "isolated")->share.dir);
+			assert_non_null(strstr(lab_instance_find(lab, "worker")->share.dir, "/labs/hostfs-share"));
 		}
 		lab_free(lab);
 	}
@@ -632,6 +800,7 @@ int main(void)
 		cmocka_unit_test(test_not_nul_terminated),
 		cmocka_unit_test(test_many_mistakes),
 		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_images_and_shares),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_shipped_labs),
 		cmocka_unit_test(test_default_mac),

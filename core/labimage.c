@@ -1,0 +1,192 @@
+/* core/labimage.c: a lab's images (through image/) and its instances' disks: made, checked before every up, wiped on request. */
+#include "core/labimage.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+#define SHARED_PREFIX "shared-"
+#define SHARED_SUFFIX ".img"
+#define ORIGIN_SUFFIX ".origin"		/* next to a shared disk: the image it was copied from */
+
+static const char *const kind_names[] = {
+	[LAB_IMAGE_BUSYBOX] = "busybox", [LAB_IMAGE_DEBIAN] = "debian",
+	[LAB_IMAGE_URL] = "url", [LAB_IMAGE_FILE] = "file",
+};
+
+int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char **cause)
+{
+	char *cache = image_cache_dir(cause);
+	if (cache == NULL)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < lab->n_images && rc == 0; i++) {
+		struct lab_image *im = &lab->images[i];
+		/* `all`: every image the file defines; the built-in one only when used. */
+		if (im->backing != NULL || (!im->used && (!opts->all || i == 0)) || im->name[0] == '\0')
+			continue;
+		struct image_request req = {
+			.kind = kind_names[im->kind], .name = im->name, .cache_dir = cache,
+			.release = im->release, .packages = im->packages, .n_packages = im->n_packages,
+			.mirror = im->mirror, .url = im->url, .sha256 = im->sha256, .path = im->file,
+			.offline = opts->offline, .progress = opts->progress, .progress_arg = opts->arg,
+			.meter = opts->meter,
+		};
+		char *why = NULL;
+		if (image_prepare(&req, &im->backing, &why) < 0) {
+			if (i == 0)
+				set_cause(cause, "%s", why);
+			else
+				set_cause(cause, "image %s (line %d of %s): %s", im->name, im->line, lab->path, why);
+			free(why);
+			rc = -1;
+		}
+	}
+	free(cache);
+	return rc;
+}
+
+char *lab_disk_path(const char *lab_dir, const struct lab *lab, const struct lab_instance *in)
+{
+	if (in->unsafe_shared_root)
+		return xasprintf("%s/" SHARED_PREFIX "%s" SHARED_SUFFIX, lab_dir, lab->images[in->image].name);
+	return xasprintf("%s/%s.cow", lab_dir, in->name);
+}
+
+/* What the shared disk was copied from: "PATH\nMTIME SIZE\n". */
+static char *origin_text(const char *backing, char **cause)
+{
+	struct stat st;
+	if (stat(backing, &st) < 0) {
+		set_cause(cause, "cannot use the image %s: %s", backing, strerror(errno));
+		return NULL;
+	}
+	return xasprintf("%s\n%" PRIu64 " %" PRIu64 "\n", backing, (uint64_t)st.st_mtime,
+	    (uint64_t)st.st_size);
+}
+
+static int write_file(const char *path, const char *text, char **cause)
+{
+	FILE *f = fopen(path, "we");
+	if (f == NULL)
+		return set_cause(cause, "cannot create %s: %s", path, strerror(errno));
+	fputs(text, f);
+	if (fclose(f) != 0)
+		return set_cause(cause, "cannot write %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* The shared disk of an image: made (a sparse copy) when missing, else it must
+ * come from the image as it is now. */
+static int shared_disk_prepare(const struct lab_image *im, const char *disk, char **cause)
+{
+	char *origin_path = xasprintf("%s" ORIGIN_SUFFIX, disk);
+	char *want = origin_text(im->backing, cause);
+	int rc = -1;
+	if (want == NULL)
+		goto out;
+	struct stat st;
+	if (stat(disk, &st) == 0) {
+		FILE *f = fopen(origin_path, "re");
+		char have[8192] = "";
+		size_t n = f != NULL ? fread(have, 1, sizeof(have) - 1, f) : 0;
+		if (f != NULL)
+			fclose(f);
+		have[n] = '\0';
+		if (strcmp(have, want) != 0) {
+			set_cause(cause, "the shared disk %s was copied from another image than the one image "
+			    "%s is now (%s)", disk, im->name, im->backing);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	char *part = xasprintf("%s.part", disk);
+	unlink(part);
+	if (image_copy(im->backing, part, cause) < 0 ||
+	    write_file(origin_path, want, cause) < 0 || rename(part, disk) < 0) {
+		if (cause != NULL && *cause == NULL)
+			set_cause(cause, "cannot make %s: %s", disk, strerror(errno));
+		unlink(part);
+		free(part);
+		goto out;
+	}
+	free(part);
+	rc = 0;
+out:
+	free(want);
+	free(origin_path);
+	return rc;
+}
+
+int lab_disks_prepare(const struct lab *lab, const char *lab_dir, char **cause)
+{
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		const struct lab_instance *in = &lab->instances[i];
+		const struct lab_image *im = &lab->images[in->image];
+		if (im->backing == NULL)
+			return set_cause(cause, "image %s of instance %s is not prepared", im->name, in->name);
+		char *disk = lab_disk_path(lab_dir, lab, in);
+		char *why = NULL;
+		int rc = in->unsafe_shared_root ? shared_disk_prepare(im, disk, &why) :
+		    image_cow_check(disk, im->backing, &why);
+		free(disk);
+		if (rc < 0) {
+			set_cause(cause, "instance %s cannot start on what it wrote before: %s. To start it "
+			    "afresh on image %s, discard its disk with `umllab down --wipe %s`; to keep "
+			    "what it wrote, put the lab's image back as it was", in->name, why, im->name,
+			    lab->name);
+			free(why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool is_disk_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n > 4 && strcmp(name + n - 4, ".cow") == 0)
+		return true;
+	if (strncmp(name, SHARED_PREFIX, strlen(SHARED_PREFIX)) != 0)
+		return false;
+	const char *tails[] = { SHARED_SUFFIX, SHARED_SUFFIX ORIGIN_SUFFIX, SHARED_SUFFIX ".part" };
+	for (size_t i = 0; i < 3; i++) {
+		size_t t = strlen(tails[i]);
+		if (n > t && strcmp(name + n - t, tails[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+int lab_disks_wipe(const char *lab_dir, char **cause)
+{
+	DIR *d = opendir(lab_dir);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return set_cause(cause, "cannot read %s: %s", lab_dir, strerror(errno));
+	}
+	int removed = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (!is_disk_name(de->d_name))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0) {
+			set_cause(cause, "cannot remove %s/%s: %s", lab_dir, de->d_name, strerror(errno));
+			closedir(d);
+			return -1;
+		}
+		removed++;
+	}
+	closedir(d);
+	return removed;
+}

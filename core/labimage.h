@@ -1,0 +1,43 @@
+/* core/labimage.h: a lab's images and disks: prepare the images its instances run on; check, make and wipe their disks.
+ *
+ * Every instance runs on its own copy-on-write file LAB_DIR/NAME.cow over the
+ * read-only image in the cache. `down` keeps these files, so what a student
+ * wrote is there at the next `up`; `down --wipe` removes them. An instance
+ * with `unsafe_shared_root: true` runs instead on LAB_DIR/shared-IMAGE.img, a
+ * writable copy of the image that every such instance of that image shares. */
+#ifndef UMLLAB_LABIMAGE_H
+#define UMLLAB_LABIMAGE_H
+
+#include <stdbool.h>
+
+#include "core/topology.h"
+#include "image/image.h"
+
+struct lab_images_opts {
+	bool all;			/* every image of `images:`, not only those in use */
+	bool offline;			/* only find them in the cache: never build nor download */
+	image_progress_fn progress;	/* may be NULL */
+	image_meter_fn meter;		/* may be NULL */
+	void *arg;
+};
+
+/* Prepare the lab's images (build, download or find them in the cache) and
+ * set lab->images[i].backing; images that have one already are skipped. -1
+ * with *cause naming the image and what failed. */
+int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char **cause);
+
+/* The disk an instance boots from (malloc'd): its copy-on-write file, or the
+ * shared writable image with unsafe_shared_root. */
+char *lab_disk_path(const char *lab_dir, const struct lab *lab, const struct lab_instance *in);
+
+/* Before the instances start: every existing copy-on-write file must have
+ * been made over the image its instance runs on now (else -1, with *cause
+ * naming the instance, what changed and how to go on); a missing shared disk
+ * is made. The images must be prepared. */
+int lab_disks_prepare(const struct lab *lab, const char *lab_dir, char **cause);
+
+/* Remove the lab's disks (copy-on-write files and shared disks). Returns how
+ * many files went, or -1 with *cause. The lab must not be running. */
+int lab_disks_wipe(const char *lab_dir, char **cause);
+
+#endif

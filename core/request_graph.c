@@ -1,0 +1,66 @@
+/* core/request_graph.c: `graph-live`: the running lab as `umllab graph` draws it (see core/graph.h). */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/graph.h"
+#include "core/instance.h"
+#include "core/request.h"
+#include "core/supervisor.h"
+#include "core/util.h"
+
+static void send_link(struct conn *c, const struct supervisor *sup, const struct instance *inst,
+    const struct lab_iface *f, const char *state, bool live)
+{
+	char ip[INET_ADDRSTRLEN] = "";
+	if (f->has_addr)
+		inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
+	char *addr = f->has_addr ? xasprintf("%s/%u", ip, f->prefix) : xstrdup("-");
+	conn_printf(c, CTL_STDOUT, "link %s %s %s %s %s %s\n", inst->cfg->name, f->name,
+	    sup->lab->switches[f->sw].name, addr, state, live ? "live" : "configured");
+	free(addr);
+}
+
+void request_graph_live(struct conn *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	const struct supervisor *sup = c->sup;
+	const struct lab *lab = sup->lab;
+	conn_printf(c, CTL_STDOUT, "%s\nlab %s\nfile %s\n", GRAPH_SNAPSHOT_MAGIC, lab->name,
+	    lab->path);
+	for (size_t i = 0; i < lab->n_switches; i++)
+		conn_printf(c, CTL_STDOUT, "switch %s %s\n", lab->switches[i].name,
+		    lab->switches[i].mode == LAB_SWITCH_HUB ? "hub" : "switch");
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		const struct instance *inst = &sup->instances[i];
+		conn_printf(c, CTL_STDOUT, "instance %s %s %s\n", inst->cfg->name,
+		    instance_state_name(inst->state), inst->cfg->forward ? "router" : "host");
+	}
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		struct instance *inst = &sup->instances[i];
+		/* A link carries frames while its kernel runs with its network
+		 * configured and its cable is in. */
+		bool running = inst->pid > 0 &&
+		    (inst->state == INSTANCE_RUNNING || inst->state == INSTANCE_CONFIGURING);
+		/* The file's interfaces: as wired now, or taken out (unplugged), or
+		 * replaced by a card plugged live under the same name (sent below). */
+		for (size_t j = 0; j < inst->cfg->n_ifaces; j++) {
+			const struct lab_iface *f = &inst->cfg->ifaces[j];
+			const struct instance_iface *li = instance_iface_find(inst, f->name);
+			if (li == NULL)
+				send_link(c, sup, inst, f, "unplugged", false);
+			else if (!li->plugged_live)
+				send_link(c, sup, inst, &li->cfg,
+				    running && !li->link_down ? "up" : "down", false);
+		}
+		for (size_t j = 0; j < inst->n_ifaces; j++) {
+			const struct instance_iface *li = &inst->ifaces[j];
+			if (li->plugged_live)
+				send_link(c, sup, inst, &li->cfg,
+				    running && !li->link_down ? "up" : "down", true);
+		}
+	}
+	conn_finish(c, UMLLAB_EXIT_OK);
+}

@@ -1,0 +1,73 @@
+# Disks: each instance writes to its own copy-on-write file, which `down` keeps
+# and `down --wipe` removes; an image that changed under a disk is refused with
+# an explanation, never booted.
+. "$REPO/tests/e2e/lib.sh"
+d=$T/persist
+mkdir -p "$d/root/bin" "$d/root/etc"
+cat >"$d/lab.yaml" <<'EOF'
+name: persist
+instances:
+  a:
+  b:
+EOF
+state=$UMLLAB_STATE_DIR/persist
+
+expect_exit 0 "up" -- umllab up "$d/lab.yaml"
+expect_exit 0 "a writes a file" -- umllab exec a -- sh -c 'echo "written before down" > /root/note'
+sleep 2	# the guest flushes its writes every second; `down` halts at once
+expect_exit 0 "down" -- umllab down persist
+expect_output "disks are kept" "down says the disks are kept"
+[ -f "$state/a.cow" ] && ok "a's copy-on-write file is still there" || fail "no $state/a.cow"
+
+expect_exit 0 "up again" -- umllab up "$d/lab.yaml"
+expect_exit 0 "a's file survived down and up" -- umllab exec a -- cat /root/note
+expect_output "written before down" "with its content"
+expect_exit 1 "b, on its own disk, does not have it" -- umllab exec b -- cat /root/note
+expect_exit 0 "down --wipe" -- umllab down --wipe persist
+expect_output "removed 2 disks" "down --wipe says what it removed"
+[ ! -e "$state/a.cow" ] && ok "the copy-on-write files are gone" || fail "a.cow is still there"
+expect_exit 0 "up after the wipe" -- umllab up "$d/lab.yaml"
+expect_exit 1 "a starts afresh from its image" -- umllab exec a -- cat /root/note
+expect_exit 0 "down" -- umllab down persist
+
+# The image is removed and built again under the disks: same name, new file.
+img=$(python3 -c "
+d = open('$state/a.cow', 'rb').read(4128)
+print(d[32:].split(b'\0')[0].decode())")
+[ -f "$img" ] && ok "a's disk is made over $img" || fail "cannot read a.cow's image"
+expect_exit 1 "image rm keeps an image that disks are made over" -- umllab image rm "$(basename "$img")"
+expect_output "disks of lab persist" "and names the lab"
+expect_exit 0 "image rm --force removes it" -- umllab image rm --force "$(basename "$img")"
+sleep 1.1	# a rebuilt image gets a later mtime
+expect_exit 1 "up on a rebuilt image is refused" -- umllab up "$d/lab.yaml"
+expect_output "changed under" "the image change is explained"
+expect_output "down --wipe persist" "and how to start afresh"
+[ -z "$(lab_pids persist)" ] && ok "nothing was started" || fail "processes left: $(lab_pids persist)"
+
+# A lab whose image definition changes (a local file is edited).
+cp /bin/busybox "$d/root/bin/busybox"
+ln -sf busybox "$d/root/bin/sh"
+echo one >"$d/root/etc/version"
+tar -C "$d/root" --owner=0 --group=0 -cf "$d/root.tar" .
+cat >"$d/file.yaml" <<'EOF'
+name: filelab
+images:
+  mine: {file: root.tar}
+instances:
+  c: {image: mine}
+EOF
+expect_exit 0 "up on a local tarball" -- umllab up "$d/file.yaml"
+expect_exit 0 "it is that tarball" -- umllab exec c -- cat /etc/version
+expect_output "^one" "with its file"
+expect_exit 0 "down" -- umllab down filelab
+echo two >"$d/root/etc/version"
+tar -C "$d/root" --owner=0 --group=0 -cf "$d/root.tar" .
+expect_exit 1 "up after the tarball changed is refused" -- umllab up "$d/file.yaml"
+expect_output "instance c cannot start on what it wrote before" "the instance is named"
+expect_output "holds changes made over the image" "the other image is explained"
+expect_exit 0 "down --wipe filelab" -- umllab down --wipe filelab
+expect_exit 0 "up starts afresh on the new tarball" -- umllab up "$d/file.yaml"
+expect_exit 0 "it is the new tarball" -- umllab exec c -- cat /etc/version
+expect_output "^two" "with the new file"
+expect_exit 0 "down --wipe" -- umllab down --wipe filelab
+finish
