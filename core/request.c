@@ -26,6 +26,7 @@ static const struct request_entry {
 	{ "graph-live", 1, 1, request_graph_live },
 	{ "plug", 6, 6, request_plug },
 	{ "unplug", 3, 3, request_unplug },
+	{ "link", 4, 4, request_link },
 };
 
 void request_dispatch(struct conn *c, const struct ctl_msg *msg)

@@ -259,6 +259,10 @@ static void unplug_on_remove_reply(void *arg, int status, uint32_t err, const ch
 		return;
 	}
 	instance_iface_remove(r->inst, r->iface.name);
+	/* A card plugged in later with this MAC starts with its cable in. */
+	(void)switch_set_link(r->inst->env->arg != NULL ?
+	    ((struct supervisor *)r->inst->env->arg)->switches[r->iface.sw] : NULL,
+	    r->iface.mac, true, NULL);
 	live_finish(r, UMLLAB_EXIT_OK, "%s: %s unplugged", r->inst->cfg->name, r->iface.name);
 }
 
@@ -301,4 +305,43 @@ void request_unplug(struct conn *c, int argc, char **argv)
 	free(cmd);
 	if (id == 0)
 		unplug_on_down(r, -1, "its kernel went away");
+}
+
+/* ---- link ---- */
+
+/* link A ethN down|up: the switch drops the port's frames while it is down. */
+void request_link(struct conn *c, int argc, char **argv)
+{
+	(void)argc;
+	struct supervisor *sup = c->sup;
+	struct instance *inst = request_instance(c, argv[1], false);
+	if (inst == NULL) {
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	struct instance_iface *li = instance_iface_find(inst, argv[2]);
+	if (li == NULL) {
+		conn_printf(c, CTL_STDERR, "umllab: %s has no interface %s\n", inst->cfg->name,
+		    argv[2]);
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	bool up = strcmp(argv[3], "up") == 0;
+	if (!up && strcmp(argv[3], "down") != 0) {
+		conn_printf(c, CTL_STDERR, "umllab: link state %s: expected up or down\n", argv[3]);
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	char *cause = NULL;
+	if (switch_set_link(sup->switches[li->cfg.sw], li->cfg.mac, up, &cause) != 0) {
+		conn_printf(c, CTL_STDERR, "umllab: %s\n", cause);
+		free(cause);
+		conn_finish(c, UMLLAB_EXIT_FAIL);
+		return;
+	}
+	li->link_down = !up;
+	log_info("%s: %s link %s", inst->cfg->name, li->cfg.name, up ? "up" : "down");
+	conn_printf(c, CTL_STDOUT, "%s: %s link %s (switch %s)\n", inst->cfg->name, li->cfg.name,
+	    up ? "up" : "down", sup->lab->switches[li->cfg.sw].name);
+	conn_finish(c, UMLLAB_EXIT_OK);
 }

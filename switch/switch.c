@@ -10,11 +10,25 @@
  * Forwarding drains a port with recvmmsg, decides every frame's destinations
  * (learning table or flood), queues pointers to the received buffers per
  * destination and sends each queue with one nonblocking sendmmsg: no copies,
- * no locks, a full receiver drops the frame (counted, never logged).
+ * no locks on that path.
+ *
+ * A receiver's socket queue is short (net.unix.max_dgram_qlen, 10 datagrams)
+ * and one sendmmsg delivers a whole batch at once, far faster than a guest
+ * drains it. So a full receiver does not cost drops at once: what it could
+ * not take is copied to its backlog (SWITCH_BACKLOG frames, kept in order,
+ * sent when its socket is writable again), and the sources that fed the
+ * backlog stop being read until it drains. Their frames then wait in their own
+ * socket queues and, once those fill, their senders' writes fail: backpressure
+ * reaches the sender, as with uml_switch, whose one shared socket fills.
+ * A receiver that takes nothing for SWITCH_STALL_MS is congested: its backlog
+ * is dropped, its sources resume, and frames for it are dropped while it stays
+ * full, so a stopped guest never holds up the others for longer than that.
+ *
  * frames_in counts every datagram read; frames_dropped counts failed
  * deliveries and frames refused for their size (under 14 or over 1536 bytes);
  * a frame whose destination lives on its own source port is filtered and
- * counts as neither.
+ * counts as neither. A frame in a backlog is counted when it is sent or
+ * dropped.
  *
  * Refusals are silent at the protocol level, because the protocol has no
  * error reply: a connection beyond SWITCH_MAX_PORTS, a bad request, or one
@@ -51,6 +65,10 @@
 #define SWITCH_EVENTS 64
 #define SWITCH_ACCEPT_BURST 16
 #define SWITCH_ACCEPT_PAUSE_MS 100	/* out of fds: stop accepting for a while, do not spin */
+#define SWITCH_BACKLOG 128		/* frames held for a full receiver */
+#define SWITCH_STALL_MS 50		/* a backlog that moves for this long: its receiver is congested */
+#define SWITCH_WORDS (SWITCH_MAX_PORTS / 64)
+#define SWITCH_LINKS_DOWN_MAX 64	/* cables pulled out at once, per switch */
 
 enum switch_ev_kind {
 	SWITCH_EV_LISTEN,
@@ -80,6 +98,22 @@ struct switch_port {
 	struct switch_port *next_dead;
 	unsigned txn;		/* frames queued for this port in this batch */
 	struct mmsghdr tx[SWITCH_BATCH];
+	uint32_t ev_mask;	/* the data socket's epoll events now */
+
+	/* Backpressure (see the top of this file). */
+	unsigned waiting;	/* backlogs of other ports this one waits on; reading paused while > 0 */
+	bool congested;		/* the receiver stalled: frames for it are dropped while it is full */
+	unsigned bl_head;	/* the oldest frame in bl */
+	unsigned bl_count;
+	uint64_t bl_moved;	/* when the backlog last filled from empty or sent a frame (ms) */
+	unsigned char (*bl)[SWITCH_FRAME_MAX];	/* allocated at first need */
+	uint16_t bl_len[SWITCH_BACKLOG];
+	uint64_t waiters[SWITCH_WORDS];	/* slots of the ports paused on this backlog */
+
+	/* `umllab link ... down`: a port is known by the MAC it sends from. */
+	unsigned char mac[6];
+	bool mac_known;
+	bool link_down;		/* its frames are dropped both ways */
 };
 
 struct sw {
@@ -108,10 +142,19 @@ struct sw {
 	struct switch_port *graveyard;
 	unsigned port_serial;
 	uint64_t accept_resume;	/* nonzero: listening paused until then (ms) */
+	unsigned nbacklog;	/* ports with frames in their backlog */
 	struct mmsghdr rx[SWITCH_BATCH];
 	struct iovec rx_iov[SWITCH_BATCH];
 	struct iovec tx_iov[SWITCH_BATCH];	/* the received frames, at their lengths */
 	unsigned char (*buf)[SWITCH_BUF_SIZE];
+
+	/* Cables pulled out, by MAC: written by anyone under link_lock; the
+	 * thread notices a change through link_gen, off the per-frame path. */
+	pthread_mutex_t link_lock;
+	unsigned char links_down[SWITCH_LINKS_DOWN_MAX][6];
+	unsigned nlinks_down;
+	_Atomic unsigned link_gen;
+	unsigned link_gen_seen;	/* switch thread only */
 
 	/* Written only by the switch thread, read by anyone: relaxed atomics. */
 	_Atomic unsigned st_ports;
@@ -136,12 +179,17 @@ static void switch_ports_set(struct sw *sw, unsigned n)
 
 /* ---- ports ---- */
 
+static void switch_backlog_release(struct sw *sw, struct switch_port *port);
+static void switch_unwait(struct sw *sw, struct switch_port *port);
+
 static void switch_port_unplug(struct sw *sw, struct switch_port *port)
 {
 	if (port->dead)
 		return;
 	port->dead = true;
 	if (port->plugged) {
+		switch_backlog_release(sw, port);
+		switch_unwait(sw, port);
 		struct switch_port *last = sw->active[--sw->nactive];
 		sw->active[port->active_idx] = last;
 		last->active_idx = port->active_idx;
@@ -167,6 +215,7 @@ static void switch_bury(struct sw *sw)
 	while (sw->graveyard != NULL) {
 		struct switch_port *port = sw->graveyard;
 		sw->graveyard = port->next_dead;
+		free(port->bl);
 		free(port);
 	}
 }
@@ -194,6 +243,7 @@ static int switch_port_plug(struct sw *sw, struct switch_port *port, const struc
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &port->ev_data };
 	if (epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
 		goto fail;
+	port->ev_mask = EPOLLIN;
 
 	port->data_fd = fd;
 	port->plugged = true;
@@ -313,40 +363,240 @@ static void switch_accept(struct sw *sw)
 
 /* ---- forwarding ---- */
 
-static inline void switch_enqueue(struct sw *sw, struct switch_port *dst, unsigned i)
+static void switch_stat_dropped(struct sw *sw, uint64_t n)
 {
+	if (n)
+		switch_stat_add(&sw->st_dropped, n);
+}
+
+/* Watch the data socket for what the port needs now: frames to read unless
+ * it is paused, room to write while it has a backlog or is congested. */
+static void switch_port_watch(struct sw *sw, struct switch_port *port)
+{
+	uint32_t mask = (port->waiting ? 0 : EPOLLIN) |
+	    (port->bl_count || port->congested ? EPOLLOUT : 0);
+	if (mask == port->ev_mask || port->data_fd < 0)
+		return;
+	struct epoll_event ev = { .events = mask, .data.ptr = &port->ev_data };
+	if (epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, port->data_fd, &ev) == 0)
+		port->ev_mask = mask;
+}
+
+/* src stops being read until dst's backlog drains. */
+static void switch_wait_on(struct sw *sw, struct switch_port *src, struct switch_port *dst)
+{
+	uint64_t bit = 1ull << (src->slot % 64);
+	uint64_t *word = &dst->waiters[src->slot / 64];
+	if (*word & bit)
+		return;
+	*word |= bit;
+	if (src->waiting++ == 0)
+		switch_port_watch(sw, src);
+}
+
+/* dst's backlog is empty (or gone): everyone waiting on it reads again. */
+static void switch_release_waiters(struct sw *sw, struct switch_port *dst)
+{
+	for (unsigned w = 0; w < SWITCH_WORDS; w++) {
+		uint64_t bits = dst->waiters[w];
+		dst->waiters[w] = 0;
+		while (bits) {
+			unsigned slot = w * 64 + (unsigned)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			struct switch_port *p = sw->slots[slot];
+			if (p != NULL && p->waiting > 0 && --p->waiting == 0)
+				switch_port_watch(sw, p);
+		}
+	}
+}
+
+/* port goes away: the backlogs it waits on forget it. */
+static void switch_unwait(struct sw *sw, struct switch_port *port)
+{
+	if (port->waiting == 0)
+		return;
+	uint64_t bit = 1ull << (port->slot % 64);
+	for (unsigned i = 0; i < sw->nactive; i++)
+		sw->active[i]->waiters[port->slot / 64] &= ~bit;
+	port->waiting = 0;
+}
+
+/* Drop port's backlog (counted) and release its waiters. */
+static void switch_backlog_release(struct sw *sw, struct switch_port *port)
+{
+	if (port->bl_count)
+		sw->nbacklog--;
+	switch_stat_dropped(sw, port->bl_count);
+	port->bl_count = 0;
+	port->bl_head = 0;
+	port->congested = false;
+	switch_release_waiters(sw, port);
+}
+
+/* Copy a frame to dst's backlog; false when it is full. */
+static bool switch_backlog_push(struct sw *sw, struct switch_port *dst, const struct iovec *frame,
+    uint64_t now)
+{
+	if (dst->bl == NULL)
+		dst->bl = xcalloc(SWITCH_BACKLOG, sizeof(*dst->bl));
+	if (dst->bl_count == SWITCH_BACKLOG)
+		return false;
+	if (dst->bl_count == 0) {
+		dst->bl_moved = now;
+		sw->nbacklog++;
+	}
+	unsigned i = (dst->bl_head + dst->bl_count++) % SWITCH_BACKLOG;
+	memcpy(dst->bl[i], frame->iov_base, frame->iov_len);
+	dst->bl_len[i] = (uint16_t)frame->iov_len;
+	return true;
+}
+
+/* Send what the backlog holds, oldest first, while the receiver takes it. */
+static void switch_backlog_flush(struct sw *sw, struct switch_port *port)
+{
+	uint64_t out = 0;
+	while (port->bl_count > 0) {
+		struct iovec iov[SWITCH_BATCH];
+		struct mmsghdr msg[SWITCH_BATCH];
+		unsigned k = port->bl_count < SWITCH_BATCH ? port->bl_count : SWITCH_BATCH;
+		for (unsigned j = 0; j < k; j++) {
+			unsigned i = (port->bl_head + j) % SWITCH_BACKLOG;
+			iov[j].iov_base = port->bl[i];
+			iov[j].iov_len = port->bl_len[i];
+			memset(&msg[j].msg_hdr, 0, sizeof(msg[j].msg_hdr));
+			msg[j].msg_hdr.msg_iov = &iov[j];
+			msg[j].msg_hdr.msg_iovlen = 1;
+		}
+		int r = sendmmsg(port->data_fd, msg, k, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r <= 0) {
+			if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				/* The receiver is gone or broken: nothing more will pass. */
+				switch_stat_add(&sw->st_out, out);
+				switch_backlog_release(sw, port);
+				switch_port_watch(sw, port);
+				return;
+			}
+			break;
+		}
+		port->bl_head = (port->bl_head + (unsigned)r) % SWITCH_BACKLOG;
+		port->bl_count -= (unsigned)r;
+		out += (unsigned)r;
+		port->bl_moved = clock_ms();
+	}
+	if (out)
+		switch_stat_add(&sw->st_out, out);
+	if (port->bl_count == 0) {
+		sw->nbacklog--;
+		port->bl_head = 0;
+		switch_release_waiters(sw, port);
+		switch_port_watch(sw, port);
+	}
+}
+
+/* The port's socket is writable: its backlog moves, or its congestion ends. */
+static void switch_writable(struct sw *sw, struct switch_port *port)
+{
+	if (port->bl_count > 0) {
+		switch_backlog_flush(sw, port);
+	} else if (port->congested) {
+		port->congested = false;
+		switch_port_watch(sw, port);
+	}
+}
+
+/* Is this MAC's cable out? Caller holds link_lock. */
+static bool switch_mac_down(const struct sw *sw, const unsigned char mac[6])
+{
+	for (unsigned k = 0; k < sw->nlinks_down; k++)
+		if (memcmp(sw->links_down[k], mac, 6) == 0)
+			return true;
+	return false;
+}
+
+static void switch_port_link_refresh(struct sw *sw, struct switch_port *port)
+{
+	pthread_mutex_lock(&sw->link_lock);
+	port->link_down = port->mac_known && switch_mac_down(sw, port->mac);
+	pthread_mutex_unlock(&sw->link_lock);
+}
+
+/* A link went down or up: recompute every plugged port (rare). */
+static void switch_links_refresh(struct sw *sw)
+{
+	sw->link_gen_seen = atomic_load_explicit(&sw->link_gen, memory_order_acquire);
+	for (unsigned j = 0; j < sw->nactive; j++)
+		switch_port_link_refresh(sw, sw->active[j]);
+}
+
+/* The port's sender MAC: the first frame, or a change, names it. */
+static void switch_port_saw_mac(struct sw *sw, struct switch_port *port, const unsigned char *mac)
+{
+	if (port->mac_known && memcmp(port->mac, mac, 6) == 0)
+		return;
+	memcpy(port->mac, mac, 6);
+	port->mac_known = true;
+	switch_port_link_refresh(sw, port);
+}
+
+static inline void switch_enqueue(struct sw *sw, struct switch_port *src, struct switch_port *dst,
+    unsigned i, uint64_t now)
+{
+	if (dst->link_down) {
+		switch_stat_dropped(sw, 1);	/* its cable is out */
+		return;
+	}
+	if (dst->bl_count > 0) {
+		/* Behind the backlog, to keep the order. */
+		if (switch_backlog_push(sw, dst, &sw->tx_iov[i], now))
+			switch_wait_on(sw, src, dst);
+		else
+			switch_stat_dropped(sw, 1);
+		return;
+	}
 	if (dst->txn == 0)
 		sw->dirty[sw->ndirty++] = dst;
 	dst->tx[dst->txn++].msg_hdr.msg_iov = &sw->tx_iov[i];
 }
 
-static void switch_flood(struct sw *sw, const struct switch_port *src, unsigned i)
+static void switch_flood(struct sw *sw, struct switch_port *src, unsigned i, uint64_t now)
 {
 	for (unsigned j = 0; j < sw->nactive; j++)
 		if (sw->active[j] != src)
-			switch_enqueue(sw, sw->active[j], i);
+			switch_enqueue(sw, src, sw->active[j], i, now);
 }
 
-static void switch_flush(struct sw *sw)
+/* Send each destination's frames of this batch with one sendmmsg. What a
+ * full receiver does not take goes to its backlog, and src waits on it. */
+static void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
 {
 	uint64_t out = 0, dropped = 0;
 	for (unsigned d = 0; d < sw->ndirty; d++) {
 		struct switch_port *p = sw->dirty[d];
 		unsigned k = p->txn;
 		p->txn = 0;
-		/* A short count means the receiver's queue filled (or it went
-		 * away): the rest would fail the same way, drop them. */
+		/* A short count hides its error, which is nearly always a full
+		 * queue: the backlog then finds out (a receiver that went away
+		 * fails the next send, and the backlog is dropped). */
 		int r = sendmmsg(p->data_fd, p->tx, k, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (r < 0)
-			r = 0;
-		out += (unsigned)r;
-		dropped += k - (unsigned)r;
+		unsigned sent = r > 0 ? (unsigned)r : 0;
+		out += sent;
+		if (sent == k)
+			continue;
+		bool full = r > 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+		if (!full || p->congested) {
+			dropped += k - sent;	/* gone, broken, or known to be stalled */
+			continue;
+		}
+		for (unsigned j = sent; j < k; j++)
+			if (!switch_backlog_push(sw, p, p->tx[j].msg_hdr.msg_iov, now))
+				dropped++;
+		switch_wait_on(sw, src, p);
+		switch_port_watch(sw, p);
 	}
 	sw->ndirty = 0;
 	if (out)
 		switch_stat_add(&sw->st_out, out);
-	if (dropped)
-		switch_stat_add(&sw->st_dropped, dropped);
+	switch_stat_dropped(sw, dropped);
 }
 
 static void switch_forward(struct sw *sw, struct switch_port *src)
@@ -356,9 +606,11 @@ static void switch_forward(struct sw *sw, struct switch_port *src)
 		return;	/* EAGAIN, or a pending socket error now consumed */
 
 	bool learning = sw->mode == SWITCH_MODE_LEARNING;
-	uint64_t now = learning ? clock_ms() : 0;
+	uint64_t now = clock_ms();
 	const unsigned char *last_src = NULL;
 	uint64_t bad = 0;
+	if (atomic_load_explicit(&sw->link_gen, memory_order_acquire) != sw->link_gen_seen)
+		switch_links_refresh(sw);
 	for (unsigned i = 0; i < (unsigned)n; i++) {
 		size_t len = sw->rx[i].msg_len;
 		if (len < SWITCH_FRAME_MIN || len > SWITCH_FRAME_MAX ||
@@ -369,28 +621,62 @@ static void switch_forward(struct sw *sw, struct switch_port *src)
 		const unsigned char *frame = sw->buf[i];
 		sw->tx_iov[i].iov_base = sw->buf[i];
 		sw->tx_iov[i].iov_len = len;
-		if (!learning) {
-			switch_flood(sw, src, i);
+		if (last_src == NULL || memcmp(last_src, frame + 6, 6) != 0) {
+			/* A batch usually comes from one sender: look at its MAC once. */
+			switch_port_saw_mac(sw, src, frame + 6);
+			if (learning && !src->link_down)
+				fdb_learn(sw->fdb, frame + 6, src->slot, now);
+			last_src = frame + 6;
+		}
+		if (src->link_down) {
+			bad++;	/* its cable is out: nothing it sends goes anywhere */
 			continue;
 		}
-		/* A batch usually comes from one sender: learn its MAC once. */
-		if (last_src == NULL || memcmp(last_src, frame + 6, 6) != 0) {
-			fdb_learn(sw->fdb, frame + 6, src->slot, now);
-			last_src = frame + 6;
+		if (!learning) {
+			switch_flood(sw, src, i, now);
+			continue;
 		}
 		int dst = fdb_lookup(sw->fdb, frame, now);
 		struct switch_port *dport = dst >= 0 ? sw->slots[dst] : NULL;
 		if (dport != NULL && dport->plugged) {
 			if (dport != src)	/* the owner of the MAC sent it: filter */
-				switch_enqueue(sw, dport, i);
+				switch_enqueue(sw, src, dport, i, now);
 		} else {
-			switch_flood(sw, src, i);
+			switch_flood(sw, src, i, now);
 		}
 	}
-	switch_flush(sw);
+	switch_flush(sw, src, now);
 	switch_stat_add(&sw->st_in, (unsigned)n);
-	if (bad)
-		switch_stat_add(&sw->st_dropped, bad);
+	switch_stat_dropped(sw, bad);
+}
+
+static void switch_data_event(struct sw *sw, struct switch_port *port, uint32_t events)
+{
+	if (events & EPOLLOUT)
+		switch_writable(sw, port);
+	if (port->waiting == 0) {
+		if (events & (EPOLLIN | EPOLLERR))
+			switch_forward(sw, port);
+	} else if (events & EPOLLERR) {
+		/* Paused, the error would be reported again and again: clear it. */
+		int err;
+		socklen_t len = sizeof(err);
+		getsockopt(port->data_fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	}
+}
+
+/* Backlogs that did not move for SWITCH_STALL_MS: their receivers are
+ * congested (switch_timeout wakes the loop for the nearest deadline). */
+static void switch_stalls(struct sw *sw, uint64_t now)
+{
+	for (unsigned i = 0; i < sw->nactive && sw->nbacklog; i++) {
+		struct switch_port *p = sw->active[i];
+		if (p->bl_count == 0 || p->bl_moved + SWITCH_STALL_MS > now)
+			continue;
+		switch_backlog_release(sw, p);
+		p->congested = true;	/* EPOLLOUT stays on to tell when it drains */
+		switch_port_watch(sw, p);
+	}
 }
 
 /* ---- the loop ---- */
@@ -398,9 +684,14 @@ static void switch_forward(struct sw *sw, struct switch_port *src)
 /* epoll_wait's timeout: the nearest handshake deadline or accept resumption. */
 static int switch_timeout(struct sw *sw)
 {
-	if (sw->npending == 0 && sw->accept_resume == 0)
+	if (sw->npending == 0 && sw->accept_resume == 0 && sw->nbacklog == 0)
 		return -1;
 	uint64_t next = sw->accept_resume ? sw->accept_resume : UINT64_MAX;
+	for (unsigned i = 0; i < sw->nactive && sw->nbacklog; i++) {
+		struct switch_port *p = sw->active[i];
+		if (p->bl_count > 0 && p->bl_moved + SWITCH_STALL_MS < next)
+			next = p->bl_moved + SWITCH_STALL_MS;
+	}
 	for (unsigned i = 0; i < SWITCH_MAX_PORTS && sw->npending; i++) {
 		struct switch_port *p = sw->slots[i];
 		if (p != NULL && !p->plugged && p->deadline < next)
@@ -416,9 +707,11 @@ static int switch_timeout(struct sw *sw)
 
 static void switch_timers(struct sw *sw)
 {
-	if (sw->npending == 0 && sw->accept_resume == 0)
+	if (sw->npending == 0 && sw->accept_resume == 0 && sw->nbacklog == 0)
 		return;
 	uint64_t now = clock_ms();
+	if (sw->nbacklog)
+		switch_stalls(sw, now);
 	for (unsigned i = 0; i < SWITCH_MAX_PORTS && sw->npending; i++) {
 		struct switch_port *p = sw->slots[i];
 		if (p != NULL && !p->plugged && p->deadline <= now)
@@ -459,7 +752,7 @@ static void *switch_thread(void *arg)
 				break;
 			case SWITCH_EV_DATA:
 				if (!ev->port->dead)
-					switch_forward(sw, ev->port);
+					switch_data_event(sw, ev->port, evs[i].events);
 				break;
 			}
 		}
@@ -551,6 +844,7 @@ static void switch_unlink(struct sw *sw)
 
 static void switch_free(struct sw *sw)
 {
+	pthread_mutex_destroy(&sw->link_lock);
 	if (sw->epoll_fd >= 0)
 		close(sw->epoll_fd);
 	if (sw->wake_fd >= 0)
@@ -582,6 +876,7 @@ struct sw *switch_start(const char *name, const char *ctl_path, enum switch_mode
 	sw->ctl_path = xstrdup(ctl_path);
 	sw->mode = mode;
 	sw->serial = atomic_fetch_add(&switch_serial_next, 1);
+	pthread_mutex_init(&sw->link_lock, NULL);
 	sw->listen_fd = sw->epoll_fd = sw->wake_fd = -1;
 	sw->buf = xcalloc(SWITCH_BATCH, sizeof(*sw->buf));
 	for (unsigned i = 0; i < SWITCH_BATCH; i++) {
@@ -654,6 +949,29 @@ void switch_get_info(struct sw *sw, struct switch_info *info)
 	info->frames_in = atomic_load_explicit(&sw->st_in, memory_order_relaxed);
 	info->frames_out = atomic_load_explicit(&sw->st_out, memory_order_relaxed);
 	info->frames_dropped = atomic_load_explicit(&sw->st_dropped, memory_order_relaxed);
+}
+
+int switch_set_link(struct sw *sw, const uint8_t mac[6], bool up, char **cause)
+{
+	int rc = 0;
+	pthread_mutex_lock(&sw->link_lock);
+	unsigned k = 0;
+	while (k < sw->nlinks_down && memcmp(sw->links_down[k], mac, 6) != 0)
+		k++;
+	if (up && k < sw->nlinks_down) {
+		memmove(sw->links_down[k], sw->links_down[k + 1],
+		    (sw->nlinks_down - k - 1) * sizeof(sw->links_down[0]));
+		sw->nlinks_down--;
+	} else if (!up && k == sw->nlinks_down) {
+		if (sw->nlinks_down == SWITCH_LINKS_DOWN_MAX)
+			rc = set_cause(cause, "switch %s already has %d links down; bring one up first",
+			    sw->name, SWITCH_LINKS_DOWN_MAX);
+		else
+			memcpy(sw->links_down[sw->nlinks_down++], mac, 6);
+	}
+	pthread_mutex_unlock(&sw->link_lock);
+	atomic_fetch_add_explicit(&sw->link_gen, 1, memory_order_release);
+	return rc;
 }
 
 const char *switch_name(const struct sw *sw)

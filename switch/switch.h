@@ -8,6 +8,7 @@
 #ifndef UMLLAB_SWITCH_H
 #define UMLLAB_SWITCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum switch_mode {
@@ -29,6 +30,12 @@ struct sw;
  * failed, ...); nothing is left behind then. */
 struct sw *switch_start(const char *name, const char *ctl_path, enum switch_mode mode,
     char **cause);
+
+/* Pull the cable of the port that sends from mac out (up = false), or put
+ * it back: while it is out, the switch drops that port's frames both ways.
+ * Safe from any thread; it holds for a port that plugs in later with that
+ * MAC (a restarted kernel). -1 with *cause when too many links are down. */
+int switch_set_link(struct sw *sw, const uint8_t mac[6], bool up, char **cause);
 
 /* Counters, safe to call from any thread while the switch runs. */
 void switch_get_info(struct sw *sw, struct switch_info *info);

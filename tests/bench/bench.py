@@ -12,6 +12,7 @@ table, also printed), bench.json (every sample), bringup.dat and bringup.png
 (bring-up time against the number of instances).
 """
 import argparse
+import ctypes
 import json
 import os
 import platform
@@ -34,13 +35,23 @@ TARGET_SUPERVISOR_MB = 16.0
 
 LAB_SIZES = [5, 10, 20]
 
+# The machine may be shared: a run starts only once the rest of it uses less
+# than QUIET_CORES (waiting at most QUIET_BUDGET_S over the whole suite), and a
+# switch run during which others used more is repeated once.
+QUIET_CORES = 0.25
+QUIET_BUDGET_S = 60.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
 
 class BenchError(Exception):
     pass
 
 
+_T0 = time.monotonic()
+
+
 def log(msg):
-    print(f"bench: {msg}", file=sys.stderr, flush=True)
+    print(f"bench: {time.monotonic() - _T0:5.0f} s: {msg}", file=sys.stderr, flush=True)
 
 
 def median(xs):
@@ -59,6 +70,13 @@ def spread(xs, fmt="{:.2f}"):
     if not xs:
         return "-"
     return f"{fmt.format(min(xs))}..{fmt.format(max(xs))} ({len(xs)})"
+
+
+def machine_busy():
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return sum(v) - v[3] - v[4], sum(v)
 
 
 def proc_cpu_ns(pid):
@@ -89,6 +107,40 @@ def proc_mem_kb(pid):
                     pss = int(line.split()[1])
     except OSError:
         pass
+    return rss, pss
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_SYS_KCMP = {"x86_64": 312, "aarch64": 272}.get(platform.machine())
+
+
+def same_mm(a, b):
+    """Whether pids a and b share one address space (UML's helper
+    processes are clone(CLONE_VM) children: counting each would count the
+    guest's memory several times)."""
+    if _SYS_KCMP is not None:
+        r = _libc.syscall(_SYS_KCMP, a, b, 1, 0, 0)  # KCMP_VM
+        if r >= 0:
+            return r == 0
+    try:  # no kcmp: the same mm has the same rollup
+        ra = open(f"/proc/{a}/smaps_rollup").read().split("\n", 1)[1]
+        rb = open(f"/proc/{b}/smaps_rollup").read().split("\n", 1)[1]
+        return ra == rb
+    except (OSError, IndexError):
+        return False
+
+
+def group_mem_kb(pids):
+    """(rss_kb, pss_kb) of the distinct address spaces among pids."""
+    seen = []
+    rss = pss = 0
+    for p in pids:
+        if any(same_mm(p, q) for q in seen):
+            continue
+        seen.append(p)
+        r, s = proc_mem_kb(p)
+        rss += r
+        pss += s
     return rss, pss
 
 
@@ -149,6 +201,10 @@ class Bench:
         self.rows = []  # (what, median, range, notes)
         self.ncpu = os.cpu_count() or 1
         self.quick = a.quick
+        self.quiet_budget = QUIET_BUDGET_S
+        self.quiet = []  # the rest of the machine's load before each run (cores)
+        self.waited = 0.0
+        self.kernel = self.kernel_wrapper(a.kernel_params) if a.kernel_params else None
 
     # ---- processes ----
 
@@ -160,7 +216,21 @@ class Bench:
             "XDG_CACHE_HOME": cache or self.cache,
             "LANG": "C.UTF-8",
         }
+        if self.kernel:
+            e["UMLLAB_KERNEL"] = self.kernel
         return e
+
+    def kernel_wrapper(self, params):
+        """An experiment: every kernel gets extra parameters, through
+        UMLLAB_KERNEL pointing at a wrapper (umllab itself is unchanged)."""
+        for p in params.split():
+            if not re.fullmatch(r"[A-Za-z0-9_.,:=/+-]+", p):
+                raise BenchError(f"--kernel-params: unexpected characters in {p!r}")
+        path = os.path.join(self.work, "linux.uml-with-params")
+        with open(path, "w") as f:
+            f.write(f"#!/bin/sh\n# bench --kernel-params\nexec /usr/bin/linux.uml \"$@\" {params}\n")
+        os.chmod(path, 0o755)
+        return path
 
     def run(self, argv, timeout, cache=None, check=True):
         try:
@@ -203,7 +273,7 @@ class Bench:
             if not os.path.isdir(d):
                 continue
             try:
-                subprocess.run([self.umllab, "down", lab], env=self.env(), timeout=60,
+                subprocess.run([self.umllab, "down", "--wipe", lab], env=self.env(), timeout=60,
                                stdin=subprocess.DEVNULL, capture_output=True)
             except subprocess.TimeoutExpired:
                 pass
@@ -231,6 +301,20 @@ class Bench:
             except Exception:
                 pass
         self.down_all()
+
+    def wait_quiet(self):
+        """Wait, within the suite's budget, until the rest of the machine is
+        nearly idle (nothing of ours runs at these points). Returns its load."""
+        while True:
+            a, t0 = machine_busy(), time.monotonic()
+            time.sleep(0.2)
+            b, dt = machine_busy(), time.monotonic() - t0
+            busy = (b[0] - a[0]) / CLK_TCK / dt
+            if busy < QUIET_CORES or self.quiet_budget <= 0:
+                self.quiet.append(busy)
+                return busy
+            self.quiet_budget -= dt
+            self.waited += dt
 
     # ---- machine and versions ----
 
@@ -260,7 +344,7 @@ class Bench:
                     mem_gb = int(line.split()[1]) / 1024 / 1024
         except OSError:
             pass
-        rev = cmd(["git", "-C", self.a.repo, "describe", "--always", "--dirty"]) or "unknown"
+        rev = self.a.rev or "unknown"
         v = {
             "cores": self.ncpu,
             "cpu": model,
@@ -325,65 +409,92 @@ class Bench:
         kv = dict(x.split("=", 1) for x in line.split()[1:])
         return {k: float(v) for k, v in kv.items()}
 
+    def switch_run(self, kind, fn, pin=None):
+        """One measurement; repeated once when other processes used more
+        than QUIET_CORES meanwhile; the less disturbed one is kept."""
+        best = None
+        for _ in range(2):
+            self.wait_quiet()
+            res = self.with_switch(kind, fn, pin=pin)
+            if best is None or res["others"] < best["others"]:
+                best = res
+            if res["others"] < QUIET_CORES:
+                break
+        return best
+
     def bench_switches(self):
+        """Frames per second and loss under load, and a ping-pong's round
+        trip, for every switch, round-robin over the runs so that a change in
+        the machine's load touches every switch alike."""
         kinds = self.switch_kinds()
         runs = 1 if self.quick else 3
-        secs = 1.0 if self.quick else 2.0
-        sizes = [64, 1514]
-        load = {(k[0], s): [] for k in kinds for s in sizes}
+        secs = 1.0 if self.quick else 1.2
+        # (label, frame size, generator options): UML-like data sockets, at
+        # most `window` frames in flight per stream (more than a receiver's
+        # 10-datagram queue); then "capacity": connected generator sockets,
+        # which the switch may fill without the queue limit (see
+        # docs/performance.md), at 64 B where the cost is all per frame.
+        loads = [("UML-like", 64, ["--window", str(self.a.window)]),
+                 ("UML-like", 1514, ["--window", str(self.a.window)]),
+                 ("capacity", 64, ["--window", "64", "--connect"])]
+        load = {(k[0], c): [] for k in kinds for c in range(len(loads))}
         rtt = {k[0]: [] for k in kinds}
         pin = self.ncpu - 1
-        total = runs * len(kinds) * (len(sizes) + 1)
+        total = runs * len(kinds) * (len(loads) + 1)
         done = 0
-        # Round-robin, so a change in the machine's load touches every switch alike.
         for r in range(runs):
             for kind in kinds:
-                for size in sizes:
+                for c, (label, size, opts) in enumerate(loads):
                     done += 1
-                    log(f"switch {done}/{total}: {kind[0]}, {size}-byte frames")
-                    res = self.with_switch(kind, lambda pid, ctl: self.probe(
-                        [self.swprobe, "load", "--pairs", "2", "--size", str(size), "--window",
-                         str(self.a.window), "--secs", str(secs), "--warm", "0.3", "--pid", str(pid), ctl],
-                        timeout=30))
-                    load[(kind[0], size)].append(res)
+                    log(f"switch {done}/{total}: {kind[0]}, {label}, {size}-byte frames")
+                    res = self.switch_run(kind, lambda pid, ctl: self.probe(
+                        [self.swprobe, "load", "--pairs", "2", "--size", str(size), *opts, "--secs", str(secs),
+                         "--warm", "0.2", "--pid", str(pid), ctl], timeout=30))
+                    load[(kind[0], c)].append(res)
                 done += 1
                 log(f"switch {done}/{total}: {kind[0]}, round trip")
-                res = self.with_switch(kind, lambda pid, ctl: self.probe(
+                res = self.switch_run(kind, lambda pid, ctl: self.probe(
                     ["taskset", "-c", str(pin), self.swprobe, "rtt", "--count",
-                     "5000" if self.quick else "20000", "--size", "64", "--pid", str(pid), ctl],
+                     "5000" if self.quick else "10000", "--size", "64", "--pid", str(pid), ctl],
                     timeout=60), pin=pin)
                 rtt[kind[0]].append(res)
-        self.results["switch_load"] = {f"{k}|{s}": v for (k, s), v in load.items()}
+        self.results["switch_load"] = {f"{k}|{loads[c][0]}|{loads[c][1]}": v for (k, c), v in load.items()}
         self.results["switch_rtt"] = rtt
 
-        def fps_med(k, s):
-            return median([x["fps"] for x in load.get((k, s), [])])
+        def med(k, c, key):
+            return median([x[key] for x in load.get((k, c), []) if x[key] > 0])
 
-        def cpu_med(k, s):
-            return median([x["fps_per_switch_cpu"] for x in load.get((k, s), []) if x["fps_per_switch_cpu"] > 0])
-
-        for size in sizes:
+        for c, (label, size, _) in enumerate(loads):
             for kind in kinds:
                 k = kind[0]
-                xs = load[(k, size)]
+                xs = load[(k, c)]
                 fps = [x["fps"] / 1000 for x in xs]
                 loss = [x["loss"] * 100 for x in xs]
-                per_cpu = [x["fps_per_switch_cpu"] / 1000 for x in xs if x["fps_per_switch_cpu"] > 0]
-                note = f"loss {median(loss):.2f} % (max {max(loss):.2f}); {median(per_cpu):.0f} k per switch CPU-s"
+                note = (f"loss {median(loss):.2f} % (max {max(loss):.2f}); "
+                        f"{med(k, c, 'fps_per_switch_cpu') / 1000:.0f} k per switch CPU-s")
                 peer = "uml_switch" if kind[4] == "switch" else "uml_switch -hub"
-                if k.startswith("umllab") and (peer, size) in load:
-                    r1 = fps_med(k, size) / fps_med(peer, size)
-                    r2 = cpu_med(k, size) / cpu_med(peer, size)
-                    note += f"; {r1:.2f}x {peer} (per CPU-s {r2:.2f}x)"
-                self.row(f"switch: {k}, {size} B frames, k frames/s", f"{median(fps):.0f}", spread(fps, "{:.0f}"),
-                         note)
+                if k.startswith("umllab") and (peer, c) in load:
+                    r1 = med(k, c, "fps") / med(peer, c, "fps")
+                    r2 = med(k, c, "fps_per_switch_cpu") / med(peer, c, "fps_per_switch_cpu")
+                    note += f"; **{r1:.2f}x** {peer} (per switch CPU-s **{r2:.2f}x**)"
+                others = max(x["others"] for x in xs)
+                if others >= QUIET_CORES:
+                    note += f"; disturbed: others used up to {others:.2f} cores"
+                self.row(f"switch {label}: {k}, {size} B frames, k frames/s", f"{median(fps):.0f}",
+                         spread(fps, "{:.0f}"), note)
         for kind in kinds:
             k = kind[0]
             xs = rtt[k]
             p50 = [x["p50_us"] for x in xs]
             p99 = [x["p99_us"] for x in xs]
             note = f"p99 {median(p99):.1f} us"
-            self.row(f"switch: {k}, 64 B ping-pong round trip, us (one CPU)", f"{median(p50):.1f}",
+            peer = "uml_switch" if kind[4] == "switch" else "uml_switch -hub"
+            if k.startswith("umllab") and rtt.get(peer):
+                note += f"; {median(p50) / median([x['p50_us'] for x in rtt[peer]]):.2f}x {peer}'s median"
+            others = max(x["others"] for x in xs)
+            if others >= QUIET_CORES:
+                note += f"; disturbed: others used up to {others:.2f} cores"
+            self.row(f"switch round trip: {k}, 64 B ping-pong, us (one CPU)", f"{median(p50):.1f}",
                      spread(p50, "{:.1f}"), note)
 
     # ---- labs ----
@@ -420,7 +531,8 @@ class Bench:
         return t_up, time.monotonic() - t0, st
 
     def lab_down(self, name):
-        self.run([self.umllab, "down", name], timeout=60)
+        # --wipe: every run boots on a fresh copy-on-write disk.
+        self.run([self.umllab, "down", "--wipe", name], timeout=60)
 
     def bench_bringup(self):
         fig1 = os.path.join(self.a.repo, "labs", "fig1.yaml")
@@ -428,6 +540,7 @@ class Bench:
         if self.quick:
             labs = labs[:2]
         runs = {"fig1": 2 if self.quick else 5}
+        cold_runs = 2 if self.quick else 3
         cold_cache = os.path.join(self.work, "cold")
         data = {}
         # Warm the cache once (that build is not counted).
@@ -438,16 +551,18 @@ class Bench:
             d = data[name] = {"n": n, "cached": [], "cached_up": [], "cold": [], "cold_up": []}
             for i in range(nrun):
                 log(f"bring-up: {name} ({n} instances), image cached, run {i + 1}/{nrun}")
+                self.wait_quiet()
                 t_up, t_ping, st = self.lab_up(path, name)
                 d["cached_up"].append(t_up)
                 d["cached"].append(t_ping)
                 if n == max(x[1] for x in labs) and i == nrun - 1:
                     self.footprint(name, st)
                 self.lab_down(name)
-            for i in range(nrun):
-                log(f"bring-up: {name} ({n} instances), image built from nothing, run {i + 1}/{nrun}")
+            for i in range(cold_runs):
+                log(f"bring-up: {name} ({n} instances), image built from nothing, run {i + 1}/{cold_runs}")
                 shutil.rmtree(cold_cache, ignore_errors=True)
                 os.makedirs(cold_cache)
+                self.wait_quiet()
                 t_up, t_ping, _ = self.lab_up(path, name, cache=cold_cache)
                 d["cold_up"].append(t_up)
                 d["cold"].append(t_ping)
@@ -495,9 +610,9 @@ class Bench:
         sup_rss, sup_pss = proc_mem_kb(sup)
         pss, rss = [], []
         for nm, ps in groups.items():
-            mem = [proc_mem_kb(p) for p in ps]
-            rss.append(sum(m[0] for m in mem) / 1024)
-            pss.append(sum(m[1] for m in mem) / 1024)
+            r, p = group_mem_kb(ps)
+            rss.append(r / 1024)
+            pss.append(p / 1024)
         cow = []
         for nm, _ in insts:
             try:
@@ -509,8 +624,9 @@ class Bench:
             "instances": n, "supervisor_cpu": sup_cpu, "supervisor_rss_mb": sup_rss / 1024,
             "supervisor_pss_mb": sup_pss / 1024, "instance_pss_mb": pss, "instance_rss_mb": rss,
             "guests_cpu": guests_cpu, "cow_kb": cow, "window_s": dt}
-        self.row(f"footprint: host memory per running instance (PSS of its processes), MB", f"{median(pss):.1f}",
-                 spread(pss, "{:.1f}"), f"RSS {median(rss):.1f} MB; mem=64M guests, {n} up")
+        self.row(f"footprint: host memory per running instance (PSS of its address spaces), MB",
+                 f"{median(pss):.1f}", spread(pss, "{:.1f}"),
+                 f"RSS {median(rss):.1f} MB; mem=64M guests, {n} up, idle")
         self.row(f"footprint: supervisor CPU, idle, {n} instances, %", f"{sup_cpu * 100:.2f}", f"{dt:.0f} s window",
                  f"target < {TARGET_SUPERVISOR_CPU * 100:.0f} %: " + (
                      "met" if sup_cpu < TARGET_SUPERVISOR_CPU else "missed") +
@@ -519,7 +635,7 @@ class Bench:
                  f"PSS {sup_pss / 1024:.1f} MB; target < {TARGET_SUPERVISOR_MB:.0f} MB: " + (
                      "met" if sup_rss / 1024 < TARGET_SUPERVISOR_MB else "missed"))
         self.row("footprint: copy-on-write file per instance after boot (disk used), KB", f"{median(cow):.0f}",
-                 spread(cow, "{:.0f}"), "sparse file over the shared read-only image")
+                 spread(cow, "{:.0f}"), f"sparse, over the shared image; {window + 2:.0f} s after `up`")
 
     # ---- a running figure 1: control path, guests through two switches ----
 
@@ -578,9 +694,9 @@ class Bench:
                     raise BenchError(f"{nm}: mconsole config eth1: {text}")
                 self.run([self.umllab, "exec", "--lab", "fig1", nm, "--", "sh", "-c",
                           f"ip addr add {ip}/24 dev eth1 && ip link set eth1 up"], timeout=30)
-            count = 51 if self.quick else 201
+            count = 51 if self.quick else 101
             via = {"umllab switch": [], "uml_switch": []}
-            for _ in range(2):
+            for _ in range(2 if self.quick else 4):
                 via["umllab switch"] += self.guest_ping("10.0.0.2", count)
                 via["uml_switch"] += self.guest_ping("10.99.0.2", count)
             self.results["guests_rtt_ms"] = via
@@ -605,12 +721,18 @@ class Bench:
             f"umllab benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} (make bench)",
             "",
             f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, host Linux {m['host_kernel']}, "
-            f"load average at start {' '.join(m['loadavg_start'])}, at end {' '.join(m.get('loadavg_end', []))}.",
+            f"load average at start {' '.join(m['loadavg_start'])}, at end {' '.join(m.get('loadavg_end', []))}. "
+            f"Before each run the rest of the machine used {median(self.quiet):.2f} cores (median; "
+            f"max {max(self.quiet, default=0):.2f}); the suite waited {self.waited:.0f} s for it to quiet "
+            f"down (runs start below {QUIET_CORES} cores when possible).",
             f"Versions: umllab {m['umllab']}, linux.uml {m['linux.uml']} (user-mode-linux {m['user-mode-linux']}), "
             f"uml-utilities {m['uml-utilities']}, vde2 {m['vde2']}, busybox-static {m['busybox-static']}, "
             f"gcc {m['gcc']}, {m['gnuplot']}, python {m['python']}.",
-            f"Switch load: swprobe load, 2 pairs of ports streaming both ways, at most {self.a.window} frames in "
-            "flight per stream, UML-like data sockets; round trip: swprobe rtt, switch and generator on one CPU.",
+            *([f"Experiment: every kernel started with the extra parameters `{self.a.kernel_params}`."]
+              if self.a.kernel_params else []),
+            f"Switch load: `swprobe load`, 2 pairs of ports streaming both ways; UML-like: data sockets as UML's, "
+            f"at most {self.a.window} frames in flight per stream; capacity: connected generator sockets, 64 in "
+            "flight. Round trip: `swprobe rtt`, switch and generator pinned to one CPU.",
             "",
             "| what | median | range (runs) | notes |",
             "| --- | ---: | --- | --- |",
@@ -619,25 +741,37 @@ class Bench:
         return "\n".join(head + body) + "\n"
 
     def plot(self):
+        """bringup.png from bringup.dat (and --plot-also runs, to compare)."""
         dat = os.path.join(self.out, "bringup.dat")
         png = os.path.join(self.out, "bringup.png")
         if not os.path.exists(dat):
             return
         m = self.results["machine"]
+        series = [(dat, self.a.plot_label)] + [tuple(reversed(x.split("=", 1))) for x in self.a.plot_also]
+        # No backquotes anywhere: gnuplot runs what they hold as a command.
+        lines = []
+        for i, (path, label) in enumerate(series):
+            label = label.replace('"', "'").replace("`", "'")
+            lines.append(f'"{path}" using 1:2:3:4 with yerrorlines lw 2 pt {7 + 2 * i} '
+                         f'title "{label}, image cached"')
+            lines.append(f'"{path}" using 1:5:6:7 with yerrorlines lw 1 dt 2 pt {6 + 2 * i} '
+                         f'title "{label}, image built from nothing"')
+        lines.append(f'"-" using 1:2 with points pt 3 ps 2 lc rgb "red" title "targets"')
         script = f"""
-set terminal pngcairo size 800,500 font "sans,10"
+set terminal pngcairo size 900,560 font "sans,10"
 set output "{png}"
-set title "umllab: from `umllab up` to every instance answering a ping ({m['cores']} cores)"
+set title "umllab up, then every instance answers a ping ({m['cores']} cores, median of runs, bars min..max)"
 set xlabel "instances on one switch"
-set ylabel "seconds (median, bars: min..max)"
+set ylabel "seconds"
 set key top left
 set grid
-set xrange [0:*]
+set xrange [0:22]
 set yrange [0:*]
 set xtics (2, 5, 10, 20)
-plot "{dat}" using 1:2:3:4 with yerrorlines lw 2 pt 7 title "image cached", \\
-     "{dat}" using 1:5:6:7 with yerrorlines lw 2 pt 5 title "image built from nothing", \\
-     {TARGET_N20_S} / 20.0 * x with lines dt 2 lc rgb "gray" title "8 s for 20 instances (target), scaled"
+plot {", ".join(lines)}
+2 {TARGET_FIG1_S}
+20 {TARGET_N20_S}
+e
 """
         r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True, timeout=60)
         if r.returncode != 0:
@@ -648,21 +782,30 @@ plot "{dat}" using 1:2:3:4 with yerrorlines lw 2 pt 7 title "image cached", \\
         log(f"{v['cores']} cores; umllab {v['umllab']}; work in {self.work}")
         sections = self.a.only.split(",") if self.a.only else ["switch", "bringup", "fig1"]
         t0 = time.monotonic()
-        if "switch" in sections:
-            self.bench_switches()
-        if "fig1" in sections:
-            self.bench_fig1()
-        if "bringup" in sections:
-            self.bench_bringup()
+        failure = None
+        try:
+            if "switch" in sections:
+                self.bench_switches()
+            if "fig1" in sections:
+                self.bench_fig1()
+            if "bringup" in sections:
+                self.bench_bringup()
+        except BenchError as e:
+            failure = e  # the table still shows what was measured
+            self.row("FAILED", "-", "-", str(e).replace("|", "/").replace("\n", " ")[:300])
         self.results["machine"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
         self.results["duration_s"] = time.monotonic() - t0
+        self.results["quiet_before_runs"] = self.quiet
+        self.results["waited_for_quiet_s"] = self.waited
         text = self.table()
         with open(os.path.join(self.out, "bench.md"), "w") as f:
             f.write(text)
         with open(os.path.join(self.out, "bench.json"), "w") as f:
             json.dump(self.results, f, indent=1)
-        self.plot()
         print(text, end="")
+        if failure:
+            raise failure
+        self.plot()
         log(f"done in {self.results['duration_s']:.0f} s")
 
 
@@ -675,6 +818,12 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer and shorter runs, to try the suite out")
     ap.add_argument("--only", default="", help="comma-separated sections: switch, fig1, bringup")
     ap.add_argument("--window", type=int, default=32, help="frames in flight per stream in the switch load")
+    ap.add_argument("--rev", default="", help="umllab's revision, for the table")
+    ap.add_argument("--plot-label", default="this run", help="this run's name in the plot")
+    ap.add_argument("--plot-also", action="append", default=[], metavar="LABEL=FILE",
+                    help="add another run's bringup.dat to the plot")
+    ap.add_argument("--kernel-params", default="",
+                    help="an experiment: extra kernel parameters for every instance (through UMLLAB_KERNEL)")
     a = ap.parse_args()
     if os.geteuid() == 0:
         sys.exit("bench: run me through tests/bench/run.sh (make bench): UML must not run as root")

@@ -30,11 +30,14 @@ if [ "$(id -u)" = 0 ]; then
 	runas=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
 fi
 
+# Read here: git may refuse the tree to another user.
+rev=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
+
 # The whole suite is bounded in time; on expiry timeout stops it, and the
 # reaping below stops what it started.
 timeout -k 10 900 env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME="$work" \
 	LANG=C.UTF-8 "${runas[@]}" python3 "$here/bench.py" --umllab "$UMLLAB" --swprobe "$SWPROBE" \
-	--repo "$repo" --work "$work" "$@"
+	--repo "$repo" --work "$work" --rev "$rev" "$@"
 rc=$?
 
 # Stop by pid whatever is left: labs (supervisors, kernels) and switches.

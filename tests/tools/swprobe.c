@@ -1,13 +1,29 @@
-/* tests/tools/swprobe.c: a uml_switch daemon-protocol client that checks any switch's delivery (later: a load generator).
+/* tests/tools/swprobe.c: a uml_switch daemon-protocol client: checks any switch's delivery, and is the benchmarks' load generator.
  *
  *   swprobe [-n PORTS] [--expect switch|hub] [--fs DIR] [--wait MS] CTL_PATH
+ *   swprobe load [--pairs P] [--size B] [--window W] [--secs S] [--warm S]
+ *                [--connect] [--pid PID] CTL_PATH
+ *   swprobe rtt [--count N] [--size B] [--pid PID] CTL_PATH
  *
- * Attaches PORTS fake UML ports (data sockets bound to abstract names with the
- * full sockaddr length, as UML does; with --fs, to files in DIR instead),
- * checks broadcast, unicast and unknown-unicast delivery and unplugging, and
- * prints one PASS or FAIL line per check. Exit status 0 when all pass, 1 when
- * any fails, 2 on a usage or setup error. Standalone: it links nothing of
- * umllab, so it can judge umllab's switch and the stock ones alike. */
+ * The check (first form) attaches PORTS fake UML ports (data sockets bound to
+ * abstract names with the full sockaddr length, as UML does; with --fs, to
+ * files in DIR instead), checks broadcast, unicast and unknown-unicast
+ * delivery and unplugging, and prints one PASS or FAIL line per check. Exit
+ * status 0 when all pass, 1 when any fails, 2 on a usage or setup error.
+ *
+ * `load` attaches 2P ports in pairs; both ports of a pair stream B-byte
+ * frames to each other, each stream with at most W frames in flight (a closed
+ * loop, so the generator never outruns the switch by more than W frames a
+ * stream), and prints one line of key=value results: frames per second
+ * delivered to their destination during S seconds after S_warm of warm-up,
+ * the loss over the whole run, and with --pid the CPU time the switch process
+ * spent, so a generator-limited run still compares switches by frames per
+ * switch CPU-second. `rtt` times N one-frame ping-pongs between two ports and
+ * prints the median, 99th percentile and mean round trip.
+ *
+ * Standalone: it links nothing of umllab, so it judges umllab's switch and
+ * the stock ones (uml_switch, vde_switch) alike. */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -17,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -146,9 +163,21 @@ static int port_attach(struct probe_port *p, const char *ctl_path, unsigned idx,
 		snprintf(err, errlen, "bind data socket: %s", strerror(errno));
 		goto fail;
 	}
-	if (connect(p->ctl_fd, (struct sockaddr *)&ctl, sizeof(ctl)) != 0) {
-		snprintf(err, errlen, "connect %s: %s", ctl_path, strerror(errno));
-		goto fail;
+	/* A switch that has just started may have bound its socket and not yet
+	 * listen()ed: refused (or absent) for a moment, then fine. */
+	uint64_t give_up = now_ms() + (uint64_t)wait_ms;
+	while (connect(p->ctl_fd, (struct sockaddr *)&ctl, sizeof(ctl)) != 0) {
+		if ((errno != ECONNREFUSED && errno != ENOENT) || now_ms() >= give_up) {
+			snprintf(err, errlen, "connect %s: %s", ctl_path, strerror(errno));
+			goto fail;
+		}
+		sleep_ms(10);
+		close(p->ctl_fd);
+		p->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (p->ctl_fd < 0) {
+			snprintf(err, errlen, "socket: %s", strerror(errno));
+			goto fail;
+		}
 	}
 
 	struct probe_request req;
@@ -314,6 +343,512 @@ static void probe_delivery(struct probe_port *ports, const struct probe_opts *o,
 	}
 }
 
+/* ---- load generator and round trip ---- */
+
+#define GEN_BATCH 64		/* frames per sendmmsg / recvmmsg */
+#define GEN_HDR 32		/* bytes of each received frame the generator reads */
+#define GEN_STALL_NS 20000000ull	/* a stream with nothing delivered for 20 ms: its frames in flight are lost */
+#define GEN_DRAIN_MS 200	/* after sending stops, how long to wait for stragglers */
+
+struct gen_opts {
+	const char *ctl_path;
+	unsigned pairs;
+	size_t size;
+	unsigned window;
+	double secs;
+	double warm;
+	bool connect;
+	long pid;
+	unsigned count;
+};
+
+/* One stream: from port i to its partner, port i ^ 1. */
+struct gen_stream {
+	uint32_t next;		/* next sequence number to send */
+	uint32_t acked;		/* 1 + the highest sequence number delivered */
+	uint64_t sent;
+	uint64_t delivered;
+	uint64_t progress_ns;	/* when it last sent or had a frame delivered */
+	bool blocked;		/* the last send would have blocked */
+	unsigned char (*buf)[PROBE_FRAME_MAX];	/* GEN_BATCH frames, headers prebuilt */
+	struct mmsghdr tx[GEN_BATCH];
+	struct iovec tx_iov[GEN_BATCH];
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time (ns) used so far by every thread of process pid; -1 if unknown.
+ * schedstat is exact to the nanosecond where the kernel has it, stat counts
+ * clock ticks otherwise. */
+static int64_t gen_cpu_ns(long pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return -1;
+	int64_t total = 0;
+	bool any = false;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char f[128];
+		snprintf(f, sizeof(f), "/proc/%ld/task/%.20s/schedstat", pid, e->d_name);
+		FILE *fp = fopen(f, "r");
+		unsigned long long run = 0;
+		if (fp != NULL && fscanf(fp, "%llu", &run) == 1) {
+			total += (int64_t)run;
+			any = true;
+		}
+		if (fp != NULL)
+			fclose(fp);
+	}
+	closedir(d);
+	if (any)
+		return total;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	FILE *fp = fopen(path, "r");
+	if (fp == NULL)
+		return -1;
+	char line[1024];
+	int64_t r = -1;
+	if (fgets(line, sizeof(line), fp) != NULL) {
+		char *p = strrchr(line, ')');
+		unsigned long long ut, st;
+		/* after ") ": state, then fields 4..13, then utime (14), stime (15) */
+		if (p != NULL && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		    &ut, &st) == 2)
+			r = (int64_t)((ut + st) * (1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK)));
+	}
+	fclose(fp);
+	return r;
+}
+
+static int64_t gen_self_cpu_ns(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (int64_t)ru.ru_utime.tv_sec * 1000000000 + (int64_t)ru.ru_utime.tv_usec * 1000 +
+	    (int64_t)ru.ru_stime.tv_sec * 1000000000 + (int64_t)ru.ru_stime.tv_usec * 1000;
+}
+
+/* Busy and total CPU time of the whole machine so far (clock ticks), from
+ * /proc/stat: what the switch and the generator did not use, others did. */
+struct gen_stat {
+	unsigned long long busy, total;
+};
+
+static void gen_machine(struct gen_stat *st)
+{
+	st->busy = st->total = 0;
+	FILE *fp = fopen("/proc/stat", "r");
+	if (fp == NULL)
+		return;
+	unsigned long long v[8] = { 0 };
+	if (fscanf(fp, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+	    &v[4], &v[5], &v[6], &v[7]) == 8) {
+		for (int i = 0; i < 8; i++)
+			st->total += v[i];
+		st->busy = st->total - v[3] - v[4];	/* minus idle and iowait */
+	}
+	fclose(fp);
+}
+
+/* Cores' worth of CPU the rest of the machine used between a and b: busy
+ * time minus what the switch and the generator used (seconds, over secs). */
+static double gen_others(const struct gen_stat *a, const struct gen_stat *b, double used, double secs)
+{
+	if (b->total <= a->total || secs <= 0)
+		return -1;
+	double busy = (double)(b->busy - a->busy) / (double)sysconf(_SC_CLK_TCK);
+	double others = (busy - used) / secs;
+	return others < 0 ? 0 : others;
+}
+
+static int gen_attach(struct probe_port *ports, unsigned n, const struct gen_opts *o)
+{
+	unsigned done = 0;
+	for (; done < n; done++) {
+		struct probe_port *p = &ports[done];
+		char err[256];
+		if (port_attach(p, o->ctl_path, done, NULL, 2000, err, sizeof(err)) != 0) {
+			fprintf(stderr, "swprobe: attach port %u to %s: %s\n", done, o->ctl_path, err);
+			goto fail;
+		}
+		/* Connected, a port's socket is woken when the switch's queue has
+		 * room, and the switch's sends to it skip the receive-queue limit
+		 * (net.unix.max_dgram_qlen): see docs/performance.md. */
+		if (o->connect && connect(p->data_fd, (struct sockaddr *)&p->remote,
+		    sizeof(p->remote)) != 0) {
+			fprintf(stderr, "swprobe: connect port %u's data socket: %s\n", done,
+			    strerror(errno));
+			port_close(p);
+			goto fail;
+		}
+	}
+	/* Every port speaks once so a learning switch knows every MAC, then
+	 * the copies of those broadcasts are drained. */
+	for (unsigned i = 0; i < n; i++)
+		if (port_send(&ports[i], mac_bcast, 0, 64) != 0) {
+			fprintf(stderr, "swprobe: send from port %u: %s\n", i, strerror(errno));
+			goto fail;
+		}
+	sleep_ms(50);
+	for (unsigned i = 0; i < n; i++)
+		port_drain(&ports[i]);
+	return 0;
+
+fail:
+	for (unsigned j = 0; j < done; j++)
+		port_close(&ports[j]);
+	return -1;
+}
+
+/* Send up to the stream's window from port i. Returns frames sent. */
+static unsigned gen_send(struct probe_port *p, struct gen_stream *s, const struct gen_opts *o,
+    uint64_t now)
+{
+	uint32_t inflight = s->next - s->acked;
+	if (inflight >= o->window)
+		return 0;
+	unsigned k = o->window - inflight;
+	if (k > GEN_BATCH)
+		k = GEN_BATCH;
+	for (unsigned j = 0; j < k; j++) {
+		uint32_t seq = s->next + j;
+		memcpy(s->buf[j] + 22, &seq, 4);
+	}
+	int r = sendmmsg(p->data_fd, s->tx, k, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (r <= 0) {
+		s->blocked = true;
+		return 0;
+	}
+	s->blocked = (unsigned)r < k;
+	s->next += (uint32_t)r;
+	s->sent += (unsigned)r;
+	s->progress_ns = now;
+	return (unsigned)r;
+}
+
+/* Drain port i's socket. Returns frames read; counts deliveries. */
+static unsigned gen_recv(struct probe_port *ports, unsigned i, struct gen_stream *streams, unsigned n,
+    uint64_t now, uint64_t *extra)
+{
+	static unsigned char rxbuf[GEN_BATCH][GEN_HDR];
+	static struct iovec iov[GEN_BATCH];
+	static struct mmsghdr rx[GEN_BATCH];
+	unsigned total = 0;
+	for (int round = 0; round < 4; round++) {
+		for (unsigned j = 0; j < GEN_BATCH; j++) {
+			iov[j].iov_base = rxbuf[j];
+			iov[j].iov_len = GEN_HDR;
+			memset(&rx[j].msg_hdr, 0, sizeof(rx[j].msg_hdr));
+			rx[j].msg_hdr.msg_iov = &iov[j];
+			rx[j].msg_hdr.msg_iovlen = 1;
+		}
+		/* Only the header is copied out: the rest of a frame is discarded
+		 * by the kernel, so big frames cost the generator little. */
+		int r = recvmmsg(ports[i].data_fd, rx, GEN_BATCH, MSG_DONTWAIT, NULL);
+		if (r <= 0)
+			break;
+		for (int j = 0; j < r; j++) {
+			const unsigned char *f = rxbuf[j];
+			uint32_t from, seq;
+			if (rx[j].msg_len < 26 || memcmp(f + 14, PROBE_TAG, 4) != 0) {
+				(*extra)++;
+				continue;
+			}
+			memcpy(&from, f + 18, 4);
+			memcpy(&seq, f + 22, 4);
+			if (from >= n || (from ^ 1) != i) {
+				(*extra)++;	/* flooded to a port it was not for */
+				continue;
+			}
+			struct gen_stream *s = &streams[from];
+			s->delivered++;
+			s->progress_ns = now;
+			if ((int32_t)(seq + 1 - s->acked) > 0)
+				s->acked = seq + 1;
+		}
+		total += (unsigned)r;
+		if (r < GEN_BATCH)
+			break;
+	}
+	ports[i].received += total;
+	return total;
+}
+
+static int gen_load(const struct gen_opts *o)
+{
+	unsigned n = o->pairs * 2;
+	struct probe_port ports[PROBE_MAX_PORTS];
+	struct gen_stream *streams = calloc(n, sizeof(*streams));
+	if (streams == NULL)
+		return 2;
+	if (gen_attach(ports, n, o) != 0) {
+		free(streams);
+		return 2;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct gen_stream *s = &streams[i];
+		s->buf = calloc(GEN_BATCH, sizeof(*s->buf));
+		if (s->buf == NULL) {
+			fprintf(stderr, "swprobe: out of memory\n");
+			exit(2);
+		}
+		for (unsigned j = 0; j < GEN_BATCH; j++) {
+			unsigned char *f = s->buf[j];
+			memcpy(f, ports[i ^ 1].mac, 6);
+			memcpy(f + 6, ports[i].mac, 6);
+			f[12] = PROBE_ETHERTYPE >> 8;
+			f[13] = PROBE_ETHERTYPE & 0xff;
+			memcpy(f + 14, PROBE_TAG, 4);
+			uint32_t from = i;
+			memcpy(f + 18, &from, 4);
+			s->tx_iov[j].iov_base = f;
+			s->tx_iov[j].iov_len = o->size;
+			s->tx[j].msg_hdr.msg_iov = &s->tx_iov[j];
+			s->tx[j].msg_hdr.msg_iovlen = 1;
+			if (!o->connect) {
+				s->tx[j].msg_hdr.msg_name = &ports[i].remote;
+				s->tx[j].msg_hdr.msg_namelen = sizeof(ports[i].remote);
+			}
+		}
+	}
+
+	struct pollfd pfd[PROBE_MAX_PORTS];
+	uint64_t extra = 0;
+	uint64_t t0 = now_ns();
+	uint64_t t_measure = t0 + (uint64_t)(o->warm * 1e9);
+	uint64_t t_end = t_measure + (uint64_t)(o->secs * 1e9);
+	for (unsigned i = 0; i < n; i++)
+		streams[i].progress_ns = t0;
+	bool measuring = false;
+	struct gen_stat m_stat = { 0, 0 }, e_stat;
+	uint64_t m_delivered = 0, m_t = 0;
+	int64_t m_cpu = -1, m_self = 0;
+	uint64_t stalls = 0;
+	for (;;) {
+		uint64_t now = now_ns();
+		if (!measuring && now >= t_measure) {
+			measuring = true;
+			m_t = now;
+			for (unsigned i = 0; i < n; i++)
+				m_delivered += streams[i].delivered;
+			m_cpu = o->pid > 0 ? gen_cpu_ns(o->pid) : -1;
+			m_self = gen_self_cpu_ns();
+			gen_machine(&m_stat);
+		}
+		if (now >= t_end)
+			break;
+		unsigned moved = 0;
+		for (unsigned i = 0; i < n; i++)
+			moved += gen_send(&ports[i], &streams[i], o, now);
+		for (unsigned i = 0; i < n; i++)
+			moved += gen_recv(ports, i, streams, n, now, &extra);
+		if (moved != 0)
+			continue;
+		bool want_out = false;
+		for (unsigned i = 0; i < n; i++) {
+			pfd[i].fd = ports[i].data_fd;
+			pfd[i].events = POLLIN | (streams[i].blocked ? POLLOUT : 0);
+			want_out |= streams[i].blocked;
+			pfd[i].revents = 0;
+		}
+		poll(pfd, n, 2);
+		now = now_ns();
+		for (unsigned i = 0; i < n; i++) {
+			struct gen_stream *s = &streams[i];
+			if (s->next != s->acked && now - s->progress_ns > GEN_STALL_NS) {
+				s->acked = s->next;	/* given up for lost */
+				s->progress_ns = now;
+				stalls++;
+			}
+			if (pfd[i].revents & POLLOUT)
+				s->blocked = false;
+		}
+		(void)want_out;
+	}
+	uint64_t t1 = now_ns();
+	int64_t cpu1 = o->pid > 0 ? gen_cpu_ns(o->pid) : -1;
+	int64_t self1 = gen_self_cpu_ns();
+	gen_machine(&e_stat);
+	uint64_t delivered1 = 0;
+	for (unsigned i = 0; i < n; i++)
+		delivered1 += streams[i].delivered;
+
+	/* Stragglers still on their way count as delivered, not lost. */
+	uint64_t quiet_until = now_ms() + GEN_DRAIN_MS;
+	while (now_ms() < quiet_until) {
+		unsigned got = 0;
+		for (unsigned i = 0; i < n; i++)
+			got += gen_recv(ports, i, streams, n, now_ns(), &extra);
+		if (got == 0) {
+			for (unsigned i = 0; i < n; i++) {
+				pfd[i].fd = ports[i].data_fd;
+				pfd[i].events = POLLIN;
+			}
+			poll(pfd, n, 10);
+		} else {
+			quiet_until = now_ms() + GEN_DRAIN_MS;
+		}
+	}
+	uint64_t sent = 0, delivered = 0;
+	for (unsigned i = 0; i < n; i++) {
+		sent += streams[i].sent;
+		delivered += streams[i].delivered;
+	}
+	double secs = (double)(t1 - m_t) / 1e9;
+	double fps = (double)(delivered1 - m_delivered) / secs;
+	double loss = sent ? (double)(sent - (delivered < sent ? delivered : sent)) / (double)sent : 0;
+	double sw_cpu = (m_cpu >= 0 && cpu1 >= 0) ? (double)(cpu1 - m_cpu) / 1e9 : -1;
+	double gen_cpu = (double)(self1 - m_self) / 1e9;
+	printf("load pairs=%u size=%zu window=%u connect=%d secs=%.3f sent=%llu delivered=%llu "
+	    "extra=%llu stalls=%llu fps=%.0f loss=%.6f switch_cpu=%.3f fps_per_switch_cpu=%.0f "
+	    "gen_cpu=%.3f others=%.2f\n", o->pairs, o->size, o->window, o->connect, secs,
+	    (unsigned long long)sent, (unsigned long long)delivered, (unsigned long long)extra,
+	    (unsigned long long)stalls, fps, loss, sw_cpu,
+	    sw_cpu > 0 ? (double)(delivered1 - m_delivered) / sw_cpu : -1.0, gen_cpu,
+	    gen_others(&m_stat, &e_stat, gen_cpu + (sw_cpu > 0 ? sw_cpu : 0), secs));
+	fflush(stdout);
+	for (unsigned i = 0; i < n; i++) {
+		port_close(&ports[i]);
+		free(streams[i].buf);
+	}
+	free(streams);
+	return 0;
+}
+
+static int gen_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Wait for frame seq from port `from` on p; false after timeout_ms. */
+static bool gen_wait(struct probe_port *p, unsigned from, uint32_t seq, int timeout_ms)
+{
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	for (;;) {
+		unsigned char f[GEN_HDR];
+		ssize_t r = recv(p->data_fd, f, sizeof(f), 0);
+		if (r >= 26 && memcmp(f + 14, PROBE_TAG, 4) == 0) {
+			uint32_t ffrom, fseq;
+			memcpy(&ffrom, f + 18, 4);
+			memcpy(&fseq, f + 22, 4);
+			if (ffrom == from && fseq == seq)
+				return true;
+		}
+		if (r < 0 && errno != EINTR && errno != EAGAIN)
+			return false;
+		if (now_ms() >= end)
+			return false;
+	}
+}
+
+static int gen_rtt(const struct gen_opts *o)
+{
+	struct probe_port ports[2];
+	if (gen_attach(ports, 2, o) != 0)
+		return 2;
+	/* A blocking receive with a time limit: the round trip includes the
+	 * wake-ups a guest would see, no busy polling. */
+	struct timeval tv = { .tv_sec = 1, .tv_usec = 0 };
+	for (unsigned i = 0; i < 2; i++)
+		setsockopt(ports[i].data_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	uint64_t *rtt = calloc(o->count, sizeof(*rtt));
+	if (rtt == NULL)
+		return 2;
+	unsigned got = 0, lost = 0;
+	int64_t cpu0 = o->pid > 0 ? gen_cpu_ns(o->pid) : -1;
+	int64_t self0 = gen_self_cpu_ns();
+	struct gen_stat st0, st1;
+	gen_machine(&st0);
+	uint64_t start = now_ns();
+	for (unsigned i = 0; i < o->count; i++) {
+		uint32_t seq = i + 1;
+		uint64_t t0 = now_ns();
+		if (port_send(&ports[0], ports[1].mac, seq, o->size) != 0 ||
+		    !gen_wait(&ports[1], 0, seq, 1000) ||
+		    port_send(&ports[1], ports[0].mac, seq, o->size) != 0 ||
+		    !gen_wait(&ports[0], 1, seq, 1000)) {
+			lost++;
+			continue;
+		}
+		rtt[got++] = now_ns() - t0;
+	}
+	int64_t cpu1 = o->pid > 0 ? gen_cpu_ns(o->pid) : -1;
+	int64_t self1 = gen_self_cpu_ns();
+	gen_machine(&st1);
+	double secs = (double)(now_ns() - start) / 1e9;
+	double sw_cpu = (cpu0 >= 0 && cpu1 >= 0) ? (double)(cpu1 - cpu0) / 1e9 : -1.0;
+	double gen_cpu = (double)(self1 - self0) / 1e9;
+	qsort(rtt, got, sizeof(*rtt), gen_cmp_u64);
+	double sum = 0;
+	for (unsigned i = 0; i < got; i++)
+		sum += (double)rtt[i];
+	printf("rtt size=%zu count=%u lost=%u p50_us=%.2f p99_us=%.2f mean_us=%.2f min_us=%.2f "
+	    "switch_cpu=%.3f gen_cpu=%.3f others=%.2f\n", o->size, got, lost,
+	    got ? (double)rtt[got / 2] / 1e3 : -1.0,
+	    got ? (double)rtt[(size_t)((got - 1) * 0.99)] / 1e3 : -1.0,
+	    got ? sum / got / 1e3 : -1.0, got ? (double)rtt[0] / 1e3 : -1.0,
+	    sw_cpu, gen_cpu, gen_others(&st0, &st1, gen_cpu + (sw_cpu > 0 ? sw_cpu : 0), secs));
+	fflush(stdout);
+	free(rtt);
+	port_close(&ports[0]);
+	port_close(&ports[1]);
+	return got ? 0 : 1;
+}
+
+static void gen_usage(void)
+{
+	fprintf(stderr, "usage: swprobe load [--pairs P] [--size BYTES] [--window W] [--secs S] "
+	    "[--warm S] [--connect] [--pid PID] CTL_PATH\n"
+	    "       swprobe rtt [--count N] [--size BYTES] [--pid PID] CTL_PATH\n");
+	exit(2);
+}
+
+static int gen_main(int argc, char **argv)
+{
+	bool rtt = strcmp(argv[1], "rtt") == 0;
+	struct gen_opts o = { .pairs = 2, .size = 64, .window = 8, .secs = 2, .warm = 0.3,
+	    .count = 5000 };
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		bool more = i + 1 < argc;
+		if (strcmp(a, "--pairs") == 0 && more)
+			o.pairs = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(a, "--size") == 0 && more)
+			o.size = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(a, "--window") == 0 && more)
+			o.window = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(a, "--secs") == 0 && more)
+			o.secs = strtod(argv[++i], NULL);
+		else if (strcmp(a, "--warm") == 0 && more)
+			o.warm = strtod(argv[++i], NULL);
+		else if (strcmp(a, "--count") == 0 && more)
+			o.count = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(a, "--pid") == 0 && more)
+			o.pid = strtol(argv[++i], NULL, 10);
+		else if (strcmp(a, "--connect") == 0)
+			o.connect = true;
+		else if (a[0] == '-' || o.ctl_path != NULL)
+			gen_usage();
+		else
+			o.ctl_path = a;
+	}
+	if (o.ctl_path == NULL || o.pairs < 1 || o.pairs * 2 > PROBE_MAX_PORTS || o.size < 26 ||
+	    o.size > 1536 || o.window < 1 || o.secs <= 0 || o.warm < 0 || o.count < 1)
+		gen_usage();
+	return rtt ? gen_rtt(&o) : gen_load(&o);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: swprobe [-n PORTS] [--expect switch|hub] [--fs DIR] [--wait MS] "
@@ -323,6 +858,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "load") == 0 || strcmp(argv[1], "rtt") == 0))
+		return gen_main(argc, argv);
 	struct probe_opts o = { .nports = 3, .wait_ms = 1000, .quiet_ms = 200 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

@@ -329,6 +329,64 @@ static void test_hub(void **state)
 	fport_close(&c);
 }
 
+/* A cable pulled out: the port's frames are dropped both ways, in both
+ * modes, until it is put back; the state holds for the MAC, not the socket. */
+static void link_check(struct fixture *f)
+{
+	struct fport a, b, c;
+	fport_attach(&a, f->ctl_path, 0);
+	fport_attach(&b, f->ctl_path, 1);
+	fport_attach(&c, f->ctl_path, 2);
+	wait_ports(f->sw, 3);
+	fport_send(&b, mac_bcast, 1);	/* the switch learns B's MAC */
+	expect_frame(&a, 1);
+	expect_frame(&c, 1);
+
+	assert_int_equal(switch_set_link(f->sw, b.mac, false, NULL), 0);
+	fport_send(&b, mac_bcast, 2);	/* from B: nowhere */
+	fport_send(&b, a.mac, 3);
+	expect_nothing(&a);
+	expect_nothing(&c);
+	fport_send(&a, mac_bcast, 4);	/* to B: not B, the others still */
+	expect_frame(&c, 4);
+	expect_nothing(&b);
+	fport_send(&a, b.mac, 5);
+	expect_nothing(&b);
+	if (switch_mode(f->sw) == SWITCH_MODE_HUB)
+		expect_frame(&c, 5);	/* a hub sends it everywhere else */
+	else
+		expect_nothing(&c);
+
+	/* B comes back with a new socket (a restarted kernel): still out. */
+	fport_close(&b);
+	fport_attach(&b, f->ctl_path, 1);
+	fport_send(&b, mac_bcast, 6);
+	expect_nothing(&a);
+	expect_nothing(&c);
+
+	assert_int_equal(switch_set_link(f->sw, b.mac, true, NULL), 0);
+	fport_send(&b, mac_bcast, 7);
+	expect_frame(&a, 7);
+	expect_frame(&c, 7);
+	fport_send(&a, b.mac, 8);
+	expect_frame(&b, 8);
+
+	fport_close(&a);
+	fport_close(&b);
+	fport_close(&c);
+	wait_ports(f->sw, 0);
+}
+
+static void test_link_learning(void **state)
+{
+	link_check(*state);
+}
+
+static void test_link_hub(void **state)
+{
+	link_check(*state);
+}
+
 static void test_unplug(void **state)
 {
 	struct fixture *f = *state;
@@ -744,6 +802,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_learning, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_hub, setup_hub, teardown),
 		cmocka_unit_test_setup_teardown(test_unplug, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_link_learning, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_link_hub, setup_hub, teardown),
 		cmocka_unit_test(test_long_path),
 		cmocka_unit_test_setup_teardown(test_garbage, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_variants, setup_learning, teardown),
