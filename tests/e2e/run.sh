@@ -12,11 +12,15 @@ repo=$(cd "$here/../.." && pwd)
 [ -x "$UMLLAB" ] || { echo "e2e: $UMLLAB is not built (run make)"; exit 2; }
 
 work=$(mktemp -d /tmp/umllab-e2e.XXXXXX)
+# UMLLAB_TEST_CACHE lets one run of the whole suite (tests/run-all.sh) build
+# each image once for the plain and the sanitizer pass; by default every run
+# starts from an empty cache, so image builds are always tested.
+cache=${UMLLAB_TEST_CACHE:-$work/cache}
 chmod 755 "$work"
-mkdir -p "$work/cache"
+mkdir -p "$cache"
 runas=()
 if [ "$(id -u)" = 0 ]; then
-	chown nobody:nogroup "$work" "$work/cache"
+	chown nobody:nogroup "$work" "$cache"
 	runas=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
 fi
 
@@ -33,7 +37,7 @@ for t in "$here"/t_*.sh; do
 	# EXIT trap is not run, so lib_reap below stops what it left.
 	timeout -k 5 300 env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
 		HOME="$tdir" UMLLAB="$UMLLAB" REPO="$repo" T="$tdir" \
-		UMLLAB_STATE_DIR="$tdir/state" XDG_CACHE_HOME="$work/cache" \
+		UMLLAB_STATE_DIR="$tdir/state" XDG_CACHE_HOME="$cache" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
 		"${runas[@]}" bash "$t" >"$tdir/output" 2>&1
 	rc=$?
