@@ -97,7 +97,7 @@ bench: $(BUILD)/umllab $(BUILD)/swprobe
 .PHONY: bench
 
 asan:
-	$(MAKE) BUILD=build-asan SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' CFLAGS='-O1 -g' check
+	UMLLAB_TEST_CYCLES=8 $(MAKE) BUILD=build-asan SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' CFLAGS='-O1 -g' check
 
 install: $(BUILD)/umllab
 	mkdir -p $(DESTDIR)$(BINDIR)

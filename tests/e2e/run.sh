@@ -38,6 +38,7 @@ for t in "$here"/t_*.sh; do
 	timeout -k 5 300 env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
 		HOME="$tdir" UMLLAB="$UMLLAB" REPO="$repo" T="$tdir" \
 		UMLLAB_STATE_DIR="$tdir/state" XDG_CACHE_HOME="$cache" \
+		UMLLAB_TEST_CACHE="${UMLLAB_TEST_CACHE:-}" UMLLAB_TEST_CYCLES="${UMLLAB_TEST_CYCLES:-}" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
 		"${runas[@]}" bash "$t" >"$tdir/output" 2>&1
 	rc=$?
