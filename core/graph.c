@@ -9,46 +9,22 @@
 
 #include "core/util.h"
 
-/* ---- a growing string ---- */
-
-struct gbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void gbuf_printf(struct gbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void gbuf_printf(struct gbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *piece = xvasprintf(fmt, ap);
-	va_end(ap);
-	size_t n = strlen(piece);
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, piece, n + 1);
-	b->len += n;
-	free(piece);
-}
-
 /* A DOT double-quoted string's contents: names are checked by the loader,
  * but a live report comes over a socket, so quote whatever arrives. */
-static void gbuf_quoted(struct gbuf *b, const char *s)
+static void dot_quoted(struct strbuf *b, const char *s)
 {
-	gbuf_printf(b, "\"");
+	strbuf_printf(b, "\"");
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			gbuf_printf(b, "\\%c", *p);
+			strbuf_printf(b, "\\%c", *p);
 		else if (*p == '\n')
-			gbuf_printf(b, "\\n");	/* a centred line break in a label */
+			strbuf_printf(b, "\\n");	/* a centred line break in a label */
 		else if (*p >= 0x20 && *p < 0x7f)
-			gbuf_printf(b, "%c", *p);
+			strbuf_printf(b, "%c", *p);
 		else
-			gbuf_printf(b, "?");
+			strbuf_printf(b, "?");
 	}
-	gbuf_printf(b, "\"");
+	strbuf_printf(b, "\"");
 }
 
 /* ---- the picture ---- */
@@ -217,32 +193,32 @@ static void pic_orient(struct gpic *p)
 	free(seen);
 }
 
-static void gbuf_attr(struct gbuf *b, const char *key, const char *value)
+static void dot_attr(struct strbuf *b, const char *key, const char *value)
 {
-	gbuf_printf(b, "%s=", key);
-	gbuf_quoted(b, value);
+	strbuf_printf(b, "%s=", key);
+	dot_quoted(b, value);
 }
 
-static void render_switch(struct gbuf *b, const struct gpic *p, size_t i)
+static void render_switch(struct strbuf *b, const struct gpic *p, size_t i)
 {
 	const struct lab_switch *sw = lab_switch_find(p->lab, p->sw_names[i]);
 	char *id = xasprintf("switch/%s", p->sw_names[i]);
 	char *label = sw == NULL ? xasprintf("%s\n(not in the lab file)", p->sw_names[i]) :
 	    xasprintf("%s\n%s", sw->name, sw->mode == LAB_SWITCH_HUB ? "hub" : "switch");
-	gbuf_printf(b, "\t");
-	gbuf_quoted(b, id);
-	gbuf_printf(b, " [");
-	gbuf_attr(b, "label", label);
+	strbuf_printf(b, "\t");
+	dot_quoted(b, id);
+	strbuf_printf(b, " [");
+	dot_attr(b, "label", label);
 	/* A hub repeats every frame to every port: drawn round, unlike the box of a switch. */
 	if (sw != NULL && sw->mode == LAB_SWITCH_HUB)
-		gbuf_printf(b, ", shape=doublecircle, style=filled, fillcolor=\"#f9cb9c\"];\n");
+		strbuf_printf(b, ", shape=doublecircle, style=filled, fillcolor=\"#f9cb9c\"];\n");
 	else
-		gbuf_printf(b, ", shape=box, style=\"rounded,filled\", fillcolor=\"#9fc5e8\"];\n");
+		strbuf_printf(b, ", shape=box, style=\"rounded,filled\", fillcolor=\"#9fc5e8\"];\n");
 	free(label);
 	free(id);
 }
 
-static void render_instance(struct gbuf *b, const struct gpic *p, size_t i)
+static void render_instance(struct strbuf *b, const struct gpic *p, size_t i)
 {
 	const struct lab_instance *in = &p->lab->instances[i];
 	const struct graph_instance *st = live_instance(p->live, in->name);
@@ -251,20 +227,20 @@ static void render_instance(struct gbuf *b, const struct gpic *p, size_t i)
 	char *label = xasprintf("%s%s%s%s%s", in->name, in->forward || st != NULL ? "\n" : "",
 	    in->forward ? "router" : "", in->forward && st != NULL ? ", " : "",
 	    st != NULL ? st->state : "");
-	gbuf_printf(b, "\t");
-	gbuf_quoted(b, id);
-	gbuf_printf(b, " [");
-	gbuf_attr(b, "label", label);
+	strbuf_printf(b, "\t");
+	dot_quoted(b, id);
+	strbuf_printf(b, " [");
+	dot_attr(b, "label", label);
 	if (down)
-		gbuf_printf(b, ", shape=box3d, style=\"filled,dashed\", fillcolor=\"#eeeeee\", "
+		strbuf_printf(b, ", shape=box3d, style=\"filled,dashed\", fillcolor=\"#eeeeee\", "
 		    "fontcolor=\"#666666\", color=\"#999999\"];\n");
 	else
-		gbuf_printf(b, ", shape=box3d, style=filled, fillcolor=\"#fff2cc\"];\n");
+		strbuf_printf(b, ", shape=box3d, style=filled, fillcolor=\"#fff2cc\"];\n");
 	free(label);
 	free(id);
 }
 
-static void render_edge(struct gbuf *b, const struct gpic *p, const struct gedge *e)
+static void render_edge(struct strbuf *b, const struct gpic *p, const struct gedge *e)
 {
 	char *inst = xasprintf("instance/%s", p->lab->instances[e->inst].name);
 	char *sw = xasprintf("switch/%s", p->sw_names[e->sw]);
@@ -276,32 +252,32 @@ static void render_edge(struct gbuf *b, const struct gpic *p, const struct gedge
 	    [LOOK_DOWN] = "\n(down)", [LOOK_UNPLUGGED] = "\n(unplugged)",
 	    [LOOK_LIVE] = "\n(plugged live)", [LOOK_LIVE_DOWN] = "\n(plugged live, down)" };
 	char *label = xasprintf("%s\n%s%s", e->iface, addr, notes[e->look]);
-	gbuf_printf(b, "\t");
-	gbuf_quoted(b, e->inst_first ? inst : sw);
-	gbuf_printf(b, " -- ");
-	gbuf_quoted(b, e->inst_first ? sw : inst);
-	gbuf_printf(b, " [");
-	gbuf_attr(b, "label", label);
+	strbuf_printf(b, "\t");
+	dot_quoted(b, e->inst_first ? inst : sw);
+	strbuf_printf(b, " -- ");
+	dot_quoted(b, e->inst_first ? sw : inst);
+	strbuf_printf(b, " [");
+	dot_attr(b, "label", label);
 	switch (e->look) {
 	case LOOK_PLAIN:
 		break;
 	case LOOK_UP:
-		gbuf_printf(b, ", color=\"#38761d\"");
+		strbuf_printf(b, ", color=\"#38761d\"");
 		break;
 	case LOOK_DOWN:
-		gbuf_printf(b, ", style=dashed, color=\"#999999\", fontcolor=\"#666666\"");
+		strbuf_printf(b, ", style=dashed, color=\"#999999\", fontcolor=\"#666666\"");
 		break;
 	case LOOK_UNPLUGGED:
-		gbuf_printf(b, ", style=dotted, color=\"#cc0000\", fontcolor=\"#cc0000\"");
+		strbuf_printf(b, ", style=dotted, color=\"#cc0000\", fontcolor=\"#cc0000\"");
 		break;
 	case LOOK_LIVE:
-		gbuf_printf(b, ", style=bold, color=\"#1155cc\", fontcolor=\"#1155cc\"");
+		strbuf_printf(b, ", style=bold, color=\"#1155cc\", fontcolor=\"#1155cc\"");
 		break;
 	case LOOK_LIVE_DOWN:
-		gbuf_printf(b, ", style=dashed, color=\"#1155cc\", fontcolor=\"#1155cc\"");
+		strbuf_printf(b, ", style=dashed, color=\"#1155cc\", fontcolor=\"#1155cc\"");
 		break;
 	}
-	gbuf_printf(b, "];\n");
+	strbuf_printf(b, "];\n");
 	free(label);
 	free(addr);
 	free(sw);
@@ -311,18 +287,18 @@ static void render_edge(struct gbuf *b, const struct gpic *p, const struct gedge
 char *graph_render(const struct lab *lab, const struct graph_live *live)
 {
 	struct gpic p = { .lab = lab, .live = live };
-	struct gbuf b = { 0 };
+	struct strbuf b = { 0 };
 	pic_collect(&p);
 	pic_orient(&p);
 
 	char *title = xasprintf("lab %s%s", lab->name, live != NULL ? " (running)" : "");
-	gbuf_printf(&b, "// umllab graph: lab %s, %s\n", lab->name, live != NULL ?
+	strbuf_printf(&b, "// umllab graph: lab %s, %s\n", lab->name, live != NULL ?
 	    "live state of the running lab" : "as its topology file describes it");
-	gbuf_printf(&b, "graph ");
-	gbuf_quoted(&b, lab->name);
-	gbuf_printf(&b, " {\n\tgraph [");
-	gbuf_attr(&b, "label", title);
-	gbuf_printf(&b, ", labelloc=t, rankdir=LR, nodesep=0.5, ranksep=0.9, "
+	strbuf_printf(&b, "graph ");
+	dot_quoted(&b, lab->name);
+	strbuf_printf(&b, " {\n\tgraph [");
+	dot_attr(&b, "label", title);
+	strbuf_printf(&b, ", labelloc=t, rankdir=LR, nodesep=0.5, ranksep=0.9, "
 	    "fontname=\"Helvetica\", fontsize=16];\n"
 	    "\tnode [fontname=\"Helvetica\", fontsize=12];\n"
 	    "\tedge [fontname=\"Helvetica\", fontsize=10, penwidth=1.5];\n\n"
@@ -330,16 +306,16 @@ char *graph_render(const struct lab *lab, const struct graph_live *live)
 	free(title);
 	for (size_t i = 0; i < p.n_sw; i++)
 		render_switch(&b, &p, i);
-	gbuf_printf(&b, "\n\t// instances\n");
+	strbuf_printf(&b, "\n\t// instances\n");
 	for (size_t i = 0; i < lab->n_instances; i++)
 		render_instance(&b, &p, i);
-	gbuf_printf(&b, "\n\t// links: interface and address\n");
+	strbuf_printf(&b, "\n\t// links: interface and address\n");
 	for (size_t k = 0; k < p.n_edges; k++)
 		render_edge(&b, &p, &p.edges[k]);
-	gbuf_printf(&b, "}\n");
+	strbuf_printf(&b, "}\n");
 	free(p.edges);
 	free(p.sw_names);
-	return b.s;
+	return strbuf_take(&b);
 }
 
 /* ---- the running lab's report (`graph-live`) ---- */

@@ -22,7 +22,6 @@ struct live_req {
 	struct conn *conn;		/* NULL once the client left: finish silently */
 	struct instance *inst;
 	struct lab_iface iface;
-	bool unplug;
 };
 
 static void live_on_close(struct conn *c)
@@ -62,6 +61,20 @@ static struct live_req *live_start(struct conn *c, struct instance *inst)
 	c->req = r;
 	c->on_close = live_on_close;
 	return r;
+}
+
+/* The interface `name` of instance `iname`, or NULL after answering the
+ * client. With need_exec the instance must also be running. */
+static struct instance_iface *live_iface(struct conn *c, const char *iname, const char *name,
+    bool need_exec, struct instance **inst)
+{
+	*inst = request_instance(c, iname, need_exec);
+	struct instance_iface *li = *inst != NULL ? instance_iface_find(*inst, name) : NULL;
+	if (*inst != NULL && li == NULL)
+		conn_printf(c, CTL_STDERR, "umllab: %s has no interface %s\n", iname, name);
+	if (li == NULL)
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+	return li;
 }
 
 /* ---- plug ---- */
@@ -260,9 +273,8 @@ static void unplug_on_remove_reply(void *arg, int status, uint32_t err, const ch
 	}
 	instance_iface_remove(r->inst, r->iface.name);
 	/* A card plugged in later with this MAC starts with its cable in. */
-	(void)switch_set_link(r->inst->env->arg != NULL ?
-	    ((struct supervisor *)r->inst->env->arg)->switches[r->iface.sw] : NULL,
-	    r->iface.mac, true, NULL);
+	struct supervisor *sup = r->inst->env->arg;
+	(void)switch_set_link(sup->switches[r->iface.sw], r->iface.mac, true, NULL);
 	live_finish(r, UMLLAB_EXIT_OK, "%s: %s unplugged", r->inst->cfg->name, r->iface.name);
 }
 
@@ -285,21 +297,12 @@ static void unplug_on_down(void *arg, int status, const char *error)
 void request_unplug(struct conn *c, int argc, char **argv)
 {
 	(void)argc;
-	struct instance *inst = request_instance(c, argv[1], true);
-	if (inst == NULL) {
-		conn_finish(c, UMLLAB_EXIT_USAGE);
+	struct instance *inst;
+	struct instance_iface *li = live_iface(c, argv[1], argv[2], true, &inst);
+	if (li == NULL)
 		return;
-	}
-	struct instance_iface *li = instance_iface_find(inst, argv[2]);
-	if (li == NULL) {
-		conn_printf(c, CTL_STDERR, "umllab: %s has no interface %s\n", inst->cfg->name,
-		    argv[2]);
-		conn_finish(c, UMLLAB_EXIT_USAGE);
-		return;
-	}
 	struct live_req *r = live_start(c, inst);
 	r->iface = li->cfg;
-	r->unplug = true;
 	char *cmd = xasprintf("ip link set %s down", li->cfg.name);
 	unsigned id = guest_exec(inst->guest, cmd, LIVE_EXEC_TIMEOUT_MS, NULL, unplug_on_down, r);
 	free(cmd);
@@ -314,18 +317,10 @@ void request_link(struct conn *c, int argc, char **argv)
 {
 	(void)argc;
 	struct supervisor *sup = c->sup;
-	struct instance *inst = request_instance(c, argv[1], false);
-	if (inst == NULL) {
-		conn_finish(c, UMLLAB_EXIT_USAGE);
+	struct instance *inst;
+	struct instance_iface *li = live_iface(c, argv[1], argv[2], false, &inst);
+	if (li == NULL)
 		return;
-	}
-	struct instance_iface *li = instance_iface_find(inst, argv[2]);
-	if (li == NULL) {
-		conn_printf(c, CTL_STDERR, "umllab: %s has no interface %s\n", inst->cfg->name,
-		    argv[2]);
-		conn_finish(c, UMLLAB_EXIT_USAGE);
-		return;
-	}
 	bool up = strcmp(argv[3], "up") == 0;
 	if (!up && strcmp(argv[3], "down") != 0) {
 		conn_printf(c, CTL_STDERR, "umllab: link state %s: expected up or down\n", argv[3]);

@@ -11,37 +11,18 @@
 #include "core/util.h"
 #include "switch/switch.h"
 
-struct strbuf {
-	char *s;
-	size_t len;
-};
-
-static void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct strbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *piece = xvasprintf(fmt, ap);
-	va_end(ap);
-	size_t n = strlen(piece);
-	b->s = xrealloc(b->s, b->len + n + 1);
-	memcpy(b->s + b->len, piece, n + 1);
-	b->len += n;
-	free(piece);
-}
-
 static void sb_json_string(struct strbuf *b, const char *s)
 {
-	sb_printf(b, "\"");
+	strbuf_printf(b, "\"");
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			sb_printf(b, "\\%c", *p);
+			strbuf_printf(b, "\\%c", *p);
 		else if (*p < 0x20)
-			sb_printf(b, "\\u%04x", *p);
+			strbuf_printf(b, "\\u%04x", *p);
 		else
-			sb_printf(b, "%c", *p);
+			strbuf_printf(b, "%c", *p);
 	}
-	sb_printf(b, "\"");
+	strbuf_printf(b, "\"");
 }
 
 static const char *restart_policy_name(enum lab_restart r)
@@ -63,7 +44,7 @@ static char *uptime_text(uint64_t ms)
 
 static char *addresses_text(const struct lab *lab, const struct instance *in, bool json)
 {
-	struct strbuf b = { xstrdup(""), 0 };
+	struct strbuf b = { 0 };
 	for (size_t i = 0; i < in->n_ifaces; i++) {
 		const struct instance_iface *li = &in->ifaces[i];
 		const struct lab_iface *f = &li->cfg;
@@ -71,53 +52,53 @@ static char *addresses_text(const struct lab *lab, const struct instance *in, bo
 		if (f->has_addr)
 			inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
 		if (json) {
-			sb_printf(&b, "%s{\"iface\":\"%s\",\"switch\":\"%s\","
+			strbuf_printf(&b, "%s{\"iface\":\"%s\",\"switch\":\"%s\","
 			    "\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\",\"link\":\"%s\","
 			    "\"plugged_live\":%s,\"ip\":", i ? "," : "",
 			    f->name, lab->switches[f->sw].name, f->mac[0], f->mac[1], f->mac[2],
 			    f->mac[3], f->mac[4], f->mac[5], li->link_down ? "down" : "up",
 			    li->plugged_live ? "true" : "false");
 			if (f->has_addr)
-				sb_printf(&b, "\"%s/%u\"}", ip, f->prefix);
+				strbuf_printf(&b, "\"%s/%u\"}", ip, f->prefix);
 			else
-				sb_printf(&b, "null}");
+				strbuf_printf(&b, "null}");
 			continue;
 		}
-		sb_printf(&b, "%s%s ", b.len ? ", " : "", f->name);
+		strbuf_printf(&b, "%s%s ", b.len > 0 ? ", " : "", f->name);
 		if (f->has_addr)
-			sb_printf(&b, "%s/%u", ip, f->prefix);
+			strbuf_printf(&b, "%s/%u", ip, f->prefix);
 		else
-			sb_printf(&b, "(no address)");
+			strbuf_printf(&b, "(no address)");
 		if (li->link_down || li->plugged_live)
-			sb_printf(&b, " [%s%s%s]", li->plugged_live ? "plugged live" : "",
+			strbuf_printf(&b, " [%s%s%s]", li->plugged_live ? "plugged live" : "",
 			    li->plugged_live && li->link_down ? ", " : "", li->link_down ? "link down" : "");
 	}
-	return b.s;
+	return strbuf_take(&b);
 }
 
 char *status_render(const struct supervisor *sup, bool json)
 {
 	const struct lab *lab = sup->lab;
 	uint64_t now = clock_ms();
-	struct strbuf b = { xstrdup(""), 0 };
+	struct strbuf b = { 0 };
 	if (json) {
-		sb_printf(&b, "{\"lab\":");
+		strbuf_printf(&b, "{\"lab\":");
 		sb_json_string(&b, lab->name);
-		sb_printf(&b, ",\"file\":");
+		strbuf_printf(&b, ",\"file\":");
 		sb_json_string(&b, lab->path);
-		sb_printf(&b, ",\"state_dir\":");
+		strbuf_printf(&b, ",\"state_dir\":");
 		sb_json_string(&b, sup->lab_dir);
-		sb_printf(&b, ",\"image\":");
+		strbuf_printf(&b, ",\"image\":");
 		sb_json_string(&b, sup->backing != NULL ? sup->backing : "");
-		sb_printf(&b, ",\"supervisor_pid\":%d,\"uptime_s\":%llu,\"instances\":[",
+		strbuf_printf(&b, ",\"supervisor_pid\":%d,\"uptime_s\":%llu,\"instances\":[",
 		    (int)getpid(), (unsigned long long)((now - sup->started_ms) / 1000));
 	} else {
 		char *up = uptime_text(now - sup->started_ms);
-		sb_printf(&b, "lab %s  (%s)\nsupervisor pid %d, up %s, state %s\nimage %s\n\n",
+		strbuf_printf(&b, "lab %s  (%s)\nsupervisor pid %d, up %s, state %s\nimage %s\n\n",
 		    lab->name, lab->path, (int)getpid(), up, sup->lab_dir,
 		    sup->backing != NULL ? sup->backing : "-");
 		free(up);
-		sb_printf(&b, "%-12s %-12s %-8s %-8s %-8s %s\n", "INSTANCE", "STATE", "PID", "UPTIME",
+		strbuf_printf(&b, "%-12s %-12s %-8s %-8s %-8s %s\n", "INSTANCE", "STATE", "PID", "UPTIME",
 		    "RESTARTS", "ADDRESSES");
 	}
 	for (size_t i = 0; i < lab->n_instances; i++) {
@@ -125,9 +106,9 @@ char *status_render(const struct supervisor *sup, bool json)
 		uint64_t up_ms = in->pid > 0 ? now - in->started_ms : 0;
 		char *addrs = addresses_text(lab, in, json);
 		if (json) {
-			sb_printf(&b, "%s{\"name\":", i ? "," : "");
+			strbuf_printf(&b, "%s{\"name\":", i ? "," : "");
 			sb_json_string(&b, in->cfg->name);
-			sb_printf(&b, ",\"state\":\"%s\",\"pid\":%d,\"uptime_s\":%llu,"
+			strbuf_printf(&b, ",\"state\":\"%s\",\"pid\":%d,\"uptime_s\":%llu,"
 			    "\"restarts\":%u,\"restart_policy\":\"%s\",\"cause\":",
 			    instance_state_name(in->state), (int)in->pid,
 			    (unsigned long long)(up_ms / 1000), in->restarts,
@@ -135,25 +116,25 @@ char *status_render(const struct supervisor *sup, bool json)
 			if (in->cause != NULL)
 				sb_json_string(&b, in->cause);
 			else
-				sb_printf(&b, "null");
-			sb_printf(&b, ",\"interfaces\":[%s]}", addrs);
+				strbuf_printf(&b, "null");
+			strbuf_printf(&b, ",\"interfaces\":[%s]}", addrs);
 		} else {
 			char *up = in->pid > 0 ? uptime_text(up_ms) : xstrdup("-");
 			char pid[16];
 			snprintf(pid, sizeof(pid), "%d", (int)in->pid);
-			sb_printf(&b, "%-12s %-12s %-8s %-8s %-8u %s\n", in->cfg->name,
+			strbuf_printf(&b, "%-12s %-12s %-8s %-8s %-8u %s\n", in->cfg->name,
 			    instance_state_name(in->state), in->pid > 0 ? pid : "-", up, in->restarts,
 			    addrs);
 			if (in->cause != NULL)
-				sb_printf(&b, "%-12s   last cause: %s\n", "", in->cause);
+				strbuf_printf(&b, "%-12s   last cause: %s\n", "", in->cause);
 			free(up);
 		}
 		free(addrs);
 	}
 	if (json)
-		sb_printf(&b, "],\"switches\":[");
+		strbuf_printf(&b, "],\"switches\":[");
 	else
-		sb_printf(&b, "\n%-12s %-8s %-6s %s\n", "SWITCH", "MODE", "PORTS", "SOCKET");
+		strbuf_printf(&b, "\n%-12s %-8s %-6s %s\n", "SWITCH", "MODE", "PORTS", "SOCKET");
 	for (size_t i = 0; i < lab->n_switches; i++) {
 		struct switch_info info;
 		if (sup->switches[i] == NULL)
@@ -161,22 +142,22 @@ char *status_render(const struct supervisor *sup, bool json)
 		switch_get_info(sup->switches[i], &info);
 		const char *mode = lab->switches[i].mode == LAB_SWITCH_HUB ? "hub" : "switch";
 		if (json) {
-			sb_printf(&b, "%s{\"name\":", i ? "," : "");
+			strbuf_printf(&b, "%s{\"name\":", i ? "," : "");
 			sb_json_string(&b, lab->switches[i].name);
-			sb_printf(&b, ",\"mode\":\"%s\",\"socket\":", mode);
+			strbuf_printf(&b, ",\"mode\":\"%s\",\"socket\":", mode);
 			sb_json_string(&b, switch_ctl_path(sup->switches[i]));
-			sb_printf(&b, ",\"ports\":%u,\"frames_in\":%llu,\"frames_out\":%llu,"
+			strbuf_printf(&b, ",\"ports\":%u,\"frames_in\":%llu,\"frames_out\":%llu,"
 			    "\"frames_dropped\":%llu}", info.ports,
 			    (unsigned long long)info.frames_in, (unsigned long long)info.frames_out,
 			    (unsigned long long)info.frames_dropped);
 		} else {
-			sb_printf(&b, "%-12s %-8s %-6u %s\n", lab->switches[i].name, mode, info.ports,
+			strbuf_printf(&b, "%-12s %-8s %-6u %s\n", lab->switches[i].name, mode, info.ports,
 			    switch_ctl_path(sup->switches[i]));
 		}
 	}
 	if (json)
-		sb_printf(&b, "]}\n");
-	return b.s;
+		strbuf_printf(&b, "]}\n");
+	return strbuf_take(&b);
 }
 
 void request_status(struct conn *c, int argc, char **argv)

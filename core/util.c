@@ -77,6 +77,35 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+void strbuf_append(struct strbuf *b, const void *data, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		b->cap = (b->len + len + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, data, len);
+	b->len += len;
+	b->s[b->len] = '\0';
+}
+
+void strbuf_printf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *piece = xvasprintf(fmt, ap);
+	va_end(ap);
+	strbuf_append(b, piece, strlen(piece));
+	free(piece);
+}
+
+char *strbuf_take(struct strbuf *b)
+{
+	char *s = b->s != NULL ? b->s : xstrdup("");
+	b->s = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
 int str_copy(char *dst, size_t size, const char *src)
 {
 	size_t len = strlen(src);

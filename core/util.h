@@ -17,6 +17,16 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap);
 
+/* A growing NUL-terminated string; zero-initialise it ({ 0 }). */
+struct strbuf {
+	char *s;	/* NULL until something is added */
+	size_t len, cap;
+};
+void strbuf_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_append(struct strbuf *b, const void *data, size_t len);
+/* The string (never NULL; the caller frees it); b is empty again. */
+char *strbuf_take(struct strbuf *b);
+
 /* Copy src into dst of size bytes; -1 (dst untouched past size) when it does not fit. */
 int str_copy(char *dst, size_t size, const char *src);
 

@@ -120,32 +120,19 @@ struct image_layer *image_layer_load(uint64_t *key, char **cause)
 }
 
 /* A debugfs script, built up line by line. */
-struct script {
-	char *text;
-	size_t len, cap;
-};
-
-static void script_add(struct script *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void script_add(struct script *s, const char *fmt, ...)
+static void script_add(struct strbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void script_add(struct strbuf *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	char *line = xvasprintf(fmt, ap);
 	va_end(ap);
-	size_t n = strlen(line);
-	if (s->len + n + 2 > s->cap) {
-		s->cap = (s->len + n + 2) * 2;
-		s->text = xrealloc(s->text, s->cap);
-	}
-	memcpy(s->text + s->len, line, n);
-	s->len += n;
-	s->text[s->len++] = '\n';
-	s->text[s->len] = '\0';
+	strbuf_printf(s, "%s\n", line);
 	free(line);
 }
 
 /* Root owns it, with this mode (octal, with the file type bits). */
-static void script_own(struct script *s, const char *path, const char *mode)
+static void script_own(struct strbuf *s, const char *path, const char *mode)
 {
 	script_add(s, "sif %s uid 0", path);
 	script_add(s, "sif %s gid 0", path);
@@ -220,7 +207,7 @@ int image_layer_apply(const struct image_layer *layer, const char *image_path,
 	char *stage = xasprintf("%s/layer", work_dir);
 	char *script_path = xasprintf("%s/layer.debugfs", work_dir);
 	char *applets = NULL;
-	struct script s = { 0 };
+	struct strbuf s = { 0 };
 	int rc = -1;
 	if (layer_stage(layer, stage, cause) < 0)
 		goto out;
@@ -262,14 +249,14 @@ int image_layer_apply(const struct image_layer *layer, const char *image_path,
 		set_cause(cause, "%s --list listed no applets: is it a full busybox?", layer->busybox_path);
 		goto out;
 	}
-	if (image_file_write(script_path, s.text, s.len, 0600, cause) < 0)
+	if (image_file_write(script_path, s.s, s.len, 0600, cause) < 0)
 		goto out;
 	char *argv[] = { debugfs, "-w", "-f", script_path, (char *)image_path, NULL };
 	if (image_run(argv, NULL, cause) < 0 || layer_verify(debugfs, image_path, cause) < 0)
 		goto out;
 	rc = 0;
 out:
-	free(s.text);
+	free(s.s);
 	free(applets);
 	free(script_path);
 	free(stage);
