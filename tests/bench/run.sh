@@ -55,6 +55,7 @@ fi
 
 if [ -d "$work/out" ]; then
 	mkdir -p "$OUT"
+	rm -f "$OUT"/bench.md "$OUT"/bench.json "$OUT"/bringup.dat "$OUT"/bringup.png
 	cp "$work"/out/* "$OUT"/
 	echo "bench: results in $OUT"
 fi
