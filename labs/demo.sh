@@ -3,6 +3,7 @@
 # Runs umllab as the invoking user; as root, as the unprivileged user
 # `nobody` (UML needs no root, and should not have it).
 set -eu
+home=""
 repo=$(cd "$(dirname "$0")/.." && pwd)
 umllab="$repo/umllab"
 lab="$repo/labs/fig1.yaml"
@@ -18,7 +19,7 @@ else
 fi
 set -x
 run "$umllab" up "$lab"
-trap 'run "$umllab" down fig1' EXIT
+trap 'run "$umllab" down --wipe fig1; [ -n "${home:-}" ] && rm -rf "$home"' EXIT
 run "$umllab" ping umlA umlB
 run "$umllab" ping umlB umlA -c 1
 run "$umllab" exec umlA -- ip -4 addr show eth0
