@@ -43,77 +43,28 @@ static const char *graph_format_of(const char *out)
 	return NULL;
 }
 
-static bool graph_looks_like_file(const char *arg)
-{
-	size_t n = strlen(arg);
-	struct stat st;
-	return strchr(arg, '/') != NULL || (n > 5 && strcmp(arg + n - 5, ".yaml") == 0) ||
-	    (n > 4 && strcmp(arg + n - 4, ".yml") == 0) ||
-	    (stat(arg, &st) == 0 && S_ISREG(st.st_mode));
-}
 
 /* Ask the lab's supervisor for its live state (`graph-live`) and parse it. */
 static int graph_fetch(const char *lab_dir, struct lab **lab, struct graph_live *live,
     char **cause)
 {
-	int fd = client_connect(lab_dir, cause);
-	if (fd < 0)
-		return -1;
 	char *req[] = { "graph-live" };
-	size_t plen;
-	char *payload = ctl_argv_pack(1, req, &plen);
-	int rc = ctl_send(fd, CTL_REQUEST, payload, plen);
-	free(payload);
-	if (rc != 0) {
-		close(fd);
-		return set_cause(cause, "cannot send a request to the supervisor: %s", strerror(errno));
-	}
-	char *out = xstrdup(""), *err = xstrdup("");
-	size_t out_len = 0, err_len = 0;
-	int code = -1;
-	for (;;) {
-		struct ctl_msg msg;
-		int r = ctl_recv(fd, &msg, cause);
-		if (r <= 0) {
-			if (r == 0)
-				set_cause(cause, "the supervisor closed the connection without an answer");
-			break;
-		}
-		char **buf = msg.type == CTL_STDOUT ? &out : msg.type == CTL_STDERR ? &err : NULL;
-		size_t *len = msg.type == CTL_STDOUT ? &out_len : &err_len;
-		if (buf != NULL && *len + msg.len <= GRAPH_REPORT_MAX) {
-			*buf = xrealloc(*buf, *len + msg.len + 1);
-			memcpy(*buf + *len, msg.payload, msg.len);
-			*len += msg.len;
-			(*buf)[*len] = '\0';
-		} else if (buf != NULL) {
-			code = -2;	/* too long: refused below, once the answer has ended */
-		} else if (msg.type == CTL_EXIT && msg.len == sizeof(uint32_t) && code != -2) {
-			uint32_t v;
-			memcpy(&v, msg.payload, sizeof(v));
-			code = (int)v;
-		}
-		bool done = msg.type == CTL_EXIT;
-		ctl_msg_free(&msg);
-		if (done)
-			break;
-	}
-	close(fd);
-	rc = -1;
-	if (code == -2) {
-		set_cause(cause, "the lab's report is longer than %u bytes", GRAPH_REPORT_MAX);
-	} else if (code > 0) {
+	struct client_capture cap = { .max = GRAPH_REPORT_MAX };
+	int code = client_request_capture(lab_dir, 1, req, &cap, cause);
+	int rc = -1;
+	if (code > 0) {
 		/* An error from the supervisor, such as an older one that has no
 		 * `graph-live`: its own words, without the "umllab: " prefix. */
+		char *err = strbuf_take(&cap.err);
 		err[strcspn(err, "\n")] = '\0';
 		set_cause(cause, "%s", strncmp(err, "umllab: ", 8) == 0 ? err + 8 : err);
+		free(err);
 	} else if (code == 0) {
-		rc = graph_snapshot_parse(out, out_len, lab, live, cause);
-	} else if (*cause == NULL) {
-		set_cause(cause, "the supervisor's answer has no exit status");
+		rc = graph_snapshot_parse(cap.out.s != NULL ? cap.out.s : "", cap.out.len, lab, live,
+		    cause);
 	}
-	free(out);
-	free(err);
+	free(cap.out.s);
+	free(cap.err.s);
 	return rc;
 }
 
@@ -214,7 +165,7 @@ static int graph_source(const char *arg, struct lab **lab, struct graph_live *li
 {
 	char *cause = NULL;
 	*is_live = false;
-	if (arg != NULL && graph_looks_like_file(arg)) {
+	if (arg != NULL && client_looks_like_file(arg)) {
 		struct lab_diag diag = { 0 };
 		*lab = lab_load(arg, &diag);
 		for (size_t i = 0; i < diag.n; i++)

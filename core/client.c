@@ -24,7 +24,7 @@
 #include "core/supervisor.h"
 #include "core/util.h"
 
-static bool looks_like_file(const char *arg)
+bool client_looks_like_file(const char *arg)
 {
 	size_t n = strlen(arg);
 	struct stat st;
@@ -68,7 +68,7 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 			name = xstrdup(names[0]);
 		}
 		state_names_free(names, n);
-	} else if (looks_like_file(lab_arg)) {
+	} else if (client_looks_like_file(lab_arg)) {
 		struct lab_diag diag = { 0 };
 		struct lab *lab = lab_load(lab_arg, &diag);
 		if (lab == NULL) {
@@ -126,17 +126,10 @@ out:
 /* `down` waits this long for the supervisor's answer, then takes over. */
 #define DOWN_ANSWER_TIMEOUT_S 60
 
-static int client_request_timeout(const char *lab_dir, int argc, char *const argv[],
-    int timeout_s, char **cause);
-
-int client_request(const char *lab_dir, int argc, char *const argv[], char **cause)
-{
-	return client_request_timeout(lab_dir, argc, argv, 0, cause);
-}
-
-/* timeout_s > 0: give up when the supervisor says nothing for that long. */
-static int client_request_timeout(const char *lab_dir, int argc, char *const argv[],
-    int timeout_s, char **cause)
+/* The request loop of every client: answers go to fds 1 and 2, or, with
+ * capture set, into its buffers (up to capture->max bytes each). */
+static int client_request_loop(const char *lab_dir, int argc, char *const argv[],
+    int timeout_s, struct client_capture *capture, char **cause)
 {
 	int fd = client_connect(lab_dir, cause);
 	if (fd < 0)
@@ -155,6 +148,7 @@ static int client_request_timeout(const char *lab_dir, int argc, char *const arg
 		    strerror(errno));
 	}
 	int code = -1;
+	bool too_long = false;
 	for (;;) {
 		struct ctl_msg msg;
 		int r = ctl_recv(fd, &msg, cause);
@@ -164,11 +158,17 @@ static int client_request_timeout(const char *lab_dir, int argc, char *const arg
 				    "(see %s/%s)", lab_dir, STATE_LOG);
 			break;
 		}
-		if (msg.type == CTL_STDOUT)
-			(void)write_all(1, msg.payload, msg.len);
-		else if (msg.type == CTL_STDERR)
-			(void)write_all(2, msg.payload, msg.len);
-		else if (msg.type == CTL_EXIT && msg.len == sizeof(uint32_t)) {
+		if (msg.type == CTL_STDOUT || msg.type == CTL_STDERR) {
+			if (capture == NULL) {
+				(void)write_all(msg.type == CTL_STDOUT ? 1 : 2, msg.payload, msg.len);
+			} else {
+				struct strbuf *b = msg.type == CTL_STDOUT ? &capture->out : &capture->err;
+				if (b->len + msg.len > capture->max)
+					too_long = true;
+				else
+					strbuf_append(b, msg.payload, msg.len);
+			}
+		} else if (msg.type == CTL_EXIT && msg.len == sizeof(uint32_t)) {
 			uint32_t v;
 			memcpy(&v, msg.payload, sizeof(v));
 			code = (int)v;
@@ -179,7 +179,22 @@ static int client_request_timeout(const char *lab_dir, int argc, char *const arg
 			break;
 	}
 	close(fd);
+	if (too_long && code >= 0) {
+		set_cause(cause, "the supervisor's answer is longer than %zu bytes", capture->max);
+		code = -1;
+	}
 	return code;
+}
+
+int client_request(const char *lab_dir, int argc, char *const argv[], char **cause)
+{
+	return client_request_loop(lab_dir, argc, argv, 0, NULL, cause);
+}
+
+int client_request_capture(const char *lab_dir, int argc, char *const argv[],
+    struct client_capture *capture, char **cause)
+{
+	return client_request_loop(lab_dir, argc, argv, 0, capture, cause);
 }
 
 /* ---- up ---- */
@@ -465,7 +480,7 @@ int client_down(const char *lab_dir, char **cause)
 		 * stop, then wait until it has exited and let go of the lock. */
 		if (state_lab_running(lab_dir)) {
 			char *argv[] = { "down" };
-			(void)client_request_timeout(lab_dir, 1, argv, DOWN_ANSWER_TIMEOUT_S, cause);
+			(void)client_request_loop(lab_dir, 1, argv, DOWN_ANSWER_TIMEOUT_S, NULL, cause);
 			stopped = 1;
 		}
 		if (!wait_unlocked(lab_dir, 15000)) {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "core/topology.h"
+#include "core/util.h"
 
 /* The state directory of the lab a command acts on. lab_arg is a lab name,
  * a topology file, or NULL for "the only running lab". With must_run, a lab
@@ -17,6 +18,19 @@ int client_connect(const char *lab_dir, char **cause);
 /* Send one request (argv) to the lab's supervisor and copy its answer to
  * stdout and stderr. Returns the command's exit code, or -1 with *cause. */
 int client_request(const char *lab_dir, int argc, char *const argv[], char **cause);
+
+/* A request's answer kept in memory instead of printed. */
+struct client_capture {
+	struct strbuf out, err;
+	size_t max;		/* bytes kept of each; a longer answer is an error */
+};
+
+/* Like client_request, capturing stdout and stderr (free them after). */
+int client_request_capture(const char *lab_dir, int argc, char *const argv[],
+    struct client_capture *capture, char **cause);
+
+/* True when a LAB argument names a topology file rather than a lab. */
+bool client_looks_like_file(const char *arg);
 
 /* Start a supervisor for lab and follow its bring-up on stdout. Returns the
  * exit code: 0 up, 1 failed (after stopping what it started). */
