@@ -638,6 +638,208 @@ static void test_full_receiver(void **state)
 	fport_close(&c);
 }
 
+/* ---- backpressure: switch.c's SWITCH_BACKLOG (128) and SWITCH_STALL_MS (50) ---- */
+
+/* Like fport_send, but never blocks: false when the sender's buffer is full
+ * (the switch stopped reading this port). */
+static bool fport_try_send(struct fport *p, const uint8_t dst[6], uint32_t tag)
+{
+	unsigned char frame[60];
+	memset(frame, 0, sizeof(frame));
+	memcpy(frame, dst, 6);
+	memcpy(frame + 6, p->mac, 6);
+	frame[12] = ETH_TYPE_TEST >> 8;
+	frame[13] = ETH_TYPE_TEST & 0xff;
+	memcpy(frame + 14, &tag, 4);
+	ssize_t n = sendto(p->data, frame, sizeof(frame), MSG_DONTWAIT, (struct sockaddr *)&p->sw,
+	    sizeof(p->sw));
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return false;
+	assert_int_equal(n, (ssize_t)sizeof(frame));
+	return true;
+}
+
+/* Read what p has now; each tag must be the next expected one. */
+static void fport_drain_in_order(struct fport *p, uint32_t *next)
+{
+	long tag;
+	while ((tag = fport_recv(p, 0, NULL)) >= 0) {
+		assert_int_equal(tag, (long)*next);
+		(*next)++;
+	}
+}
+
+/* The switch (fresh) learns every port's MAC; the ports' queues are left empty. */
+static void fport_learn_all(struct fixture *f, struct fport *ports, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		fport_send(&ports[i], mac_bcast, 9000 + i);
+		for (unsigned j = 0; j < n; j++)
+			if (j != i)
+				expect_frame(&ports[j], 9000 + i);
+	}
+	wait_info(f->sw, n, n * (n - 1));
+}
+
+/* More frames than a socket queue holds wait in the backlog: B, reading
+ * late, gets all of them in order and nothing is dropped. */
+static void test_backlog_order(void **state)
+{
+	struct fixture *f = *state;
+	struct fport p[2];
+	fport_attach(&p[0], f->ctl_path, 0);
+	fport_attach(&p[1], f->ctl_path, 1);
+	wait_ports(f->sw, 2);
+	fport_learn_all(f, p, 2);
+	struct switch_info base;
+	switch_get_info(f->sw, &base);
+
+	for (uint32_t i = 0; i < 60; i++)
+		fport_send(&p[0], p[1].mac, i);
+	/* Wait until the switch holds frames it read but could not deliver. */
+	struct switch_info info;
+	for (int i = 0; i < WAIT_MS; i++) {
+		switch_get_info(f->sw, &info);
+		if (info.frames_in - base.frames_in > info.frames_out - base.frames_out)
+			break;
+		sleep_ms(1);
+	}
+	assert_true(info.frames_in - base.frames_in > info.frames_out - base.frames_out);
+	assert_int_equal(info.frames_dropped, 0);
+
+	for (uint32_t i = 0; i < 60; i++)
+		expect_frame(&p[1], i);
+	expect_nothing(&p[1]);
+	wait_info(f->sw, base.frames_in + 60, base.frames_out + 60);
+	switch_get_info(f->sw, &info);
+	assert_int_equal(info.frames_dropped, 0);
+	fport_close(&p[0]);
+	fport_close(&p[1]);
+}
+
+/* Far more than the backlog holds: the sender is not read while B's backlog
+ * is full, so its frames wait in its own queue and none is lost. */
+static void test_backlog_pauses_sender(void **state)
+{
+	struct fixture *f = *state;
+	struct fport p[2];
+	fport_attach(&p[0], f->ctl_path, 0);
+	fport_attach(&p[1], f->ctl_path, 1);
+	wait_ports(f->sw, 2);
+	fport_learn_all(f, p, 2);
+
+	uint32_t next = 0;
+	uint64_t t0 = clock_ms();
+	for (uint32_t i = 0; i < 300; i++) {
+		while (!fport_try_send(&p[0], p[1].mac, i)) {
+			/* A is paused and its buffer full: B takes some (well within
+			 * SWITCH_STALL_MS), which lets A be read again. */
+			long tag = fport_recv(&p[1], 20, NULL);
+			if (tag >= 0) {
+				assert_int_equal(tag, (long)next);
+				next++;
+			}
+			assert_true(clock_ms() - t0 < WAIT_MS);
+		}
+	}
+	while (next < 300)
+		expect_frame(&p[1], next++);
+	expect_nothing(&p[1]);
+	struct switch_info info;
+	switch_get_info(f->sw, &info);
+	assert_int_equal(info.frames_dropped, 0);
+	fport_close(&p[0]);
+	fport_close(&p[1]);
+}
+
+/* B never reads: after SWITCH_STALL_MS it is congested, its frames are
+ * dropped and A, paused on it, is read again, so C keeps getting A's
+ * frames. Once B drains, it receives again. */
+static void test_congested_receiver(void **state)
+{
+	struct fixture *f = *state;
+	struct fport p[3];	/* A, B, C */
+	for (unsigned i = 0; i < 3; i++)
+		fport_attach(&p[i], f->ctl_path, i);
+	wait_ports(f->sw, 3);
+	fport_learn_all(f, p, 3);
+
+	uint32_t c_next = 0, c_sent = 0;
+	uint64_t t0 = clock_ms();
+	for (uint32_t i = 0; i < 400; i++) {
+		bool to_c = i % 10 == 9;
+		uint32_t tag = to_c ? c_sent : i;
+		/* Paused for good would mean EAGAIN until the deadline. */
+		while (!fport_try_send(&p[0], p[to_c ? 2 : 1].mac, tag)) {
+			fport_drain_in_order(&p[2], &c_next);
+			assert_true(clock_ms() - t0 < WAIT_MS);
+			sleep_ms(1);
+		}
+		if (to_c)
+			c_sent++;
+		fport_drain_in_order(&p[2], &c_next);
+		if (i % 4 == 3)
+			sleep_ms(1);	/* 100 pauses: well past SWITCH_STALL_MS */
+	}
+	assert_true(clock_ms() - t0 >= 100);
+	/* Every frame for C arrives, in order, the last ones long after B stalled. */
+	while (c_next < c_sent)
+		expect_frame(&p[2], c_next++);
+	expect_nothing(&p[2]);
+	struct switch_info info;
+	switch_get_info(f->sw, &info);
+	assert_true(info.frames_dropped > 0);
+
+	/* B drains its queue: it is writable, so frames reach it again. */
+	while (fport_recv(&p[1], 0, NULL) >= 0)
+		;
+	fport_send(&p[0], p[1].mac, 5000);
+	expect_frame(&p[1], 5000);
+	for (unsigned i = 0; i < 3; i++)
+		fport_close(&p[i]);
+}
+
+/* A backlogged, then congested, B holds up only its own senders: C->D
+ * traffic flows promptly throughout. */
+static void test_stuck_receiver_isolated(void **state)
+{
+	struct fixture *f = *state;
+	struct fport p[4];	/* A, B, C, D */
+	for (unsigned i = 0; i < 4; i++)
+		fport_attach(&p[i], f->ctl_path, i);
+	wait_ports(f->sw, 4);
+	fport_learn_all(f, p, 4);
+
+	/* B's backlog fills and A waits on it; B reads slowly, so the backlog
+	 * keeps moving (not congested) and stays non-empty. */
+	for (uint32_t i = 0; i < 100; i++)
+		fport_send(&p[0], p[1].mac, i);
+	uint32_t b_next = 0;
+	for (uint32_t i = 0; i < 20; i++) {
+		long tag = fport_recv(&p[1], 20, NULL);
+		assert_int_equal(tag, (long)b_next);
+		b_next++;
+		fport_send(&p[2], p[3].mac, i);
+		assert_int_equal(fport_recv(&p[3], 30, NULL), (long)i);
+	}
+	struct switch_info info;
+	switch_get_info(f->sw, &info);
+	assert_int_equal(info.frames_dropped, 0);
+
+	/* B stops reading: congested. A's frames for it are dropped; C->D flows. */
+	sleep_ms(2 * 50);
+	for (uint32_t i = 0; i < 40; i++) {
+		(void)fport_try_send(&p[0], p[1].mac, 1000 + i);
+		fport_send(&p[2], p[3].mac, 100 + i);
+		expect_frame(&p[3], 100 + i);
+	}
+	expect_nothing(&p[3]);
+	switch_get_info(f->sw, &info);
+	assert_true(info.frames_dropped > 0);
+	for (unsigned i = 0; i < 4; i++)
+		fport_close(&p[i]);
+}
+
 static double cpu_seconds(void)
 {
 	struct timespec ts;
@@ -810,6 +1012,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fs_client, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frames, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_full_receiver, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_backlog_order, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_backlog_pauses_sender, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_congested_receiver, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_stuck_receiver_isolated, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_data_socket, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_max_ports, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup_learning, teardown),
