@@ -182,6 +182,18 @@ static void switch_ports_set(struct sw *sw, unsigned n)
 static void switch_backlog_release(struct sw *sw, struct switch_port *port);
 static void switch_unwait(struct sw *sw, struct switch_port *port);
 
+/* Take fd out of the epoll set before closing it. close() alone removes
+ * it only when no other descriptor shares the open file: a child the
+ * supervisor is forking holds copies until its exec, and epoll would go on
+ * reporting events that point at a freed port. */
+static void switch_fd_close(struct sw *sw, int fd)
+{
+	if (fd < 0)
+		return;
+	epoll_ctl(sw->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+}
+
 static void switch_port_unplug(struct sw *sw, struct switch_port *port)
 {
 	if (port->dead)
@@ -196,12 +208,12 @@ static void switch_port_unplug(struct sw *sw, struct switch_port *port)
 		switch_ports_set(sw, sw->nactive);
 		if (sw->fdb != NULL)
 			fdb_forget_port(sw->fdb, port->slot);
-		close(port->data_fd);
+		switch_fd_close(sw, port->data_fd);
 		port->data_fd = -1;
 	} else {
 		sw->npending--;
 	}
-	close(port->ctl_fd);
+	switch_fd_close(sw, port->ctl_fd);
 	port->ctl_fd = -1;
 	sw->slots[port->slot] = NULL;
 	sw->nslots--;
