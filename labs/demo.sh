@@ -12,6 +12,14 @@ if [ "$(id -u)" -eq 0 ]; then
 	chmod 755 "$home"
 	chown nobody:nogroup "$home"
 	echo "demo: running as root: umllab runs as user nobody (state in $home)"
+	# nobody may not reach the checkout (under /root, say): use a copy.
+	if ! setpriv --reuid=nobody --regid=nogroup --clear-groups -- test -x "$umllab" -a -r "$lab"; then
+		cp "$umllab" "$lab" "$home/"
+		chmod a+rx "$home/umllab"
+		chmod a+r "$home/fig1.yaml"
+		umllab=$home/umllab
+		lab=$home/fig1.yaml
+	fi
 	run() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
 		env HOME="$home" UMLLAB_STATE_DIR="$home/state" XDG_CACHE_HOME="$home/cache" "$@"; }
 else
