@@ -11,6 +11,9 @@ mkdir -p "$T/uml"
 stock=""
 start_stock() {
 	rm -f "$T/stock.cow"
+	# From a directory the kernel can read: UML makes the disk paths absolute
+	# with getcwd(), and fails to open its root disk where that is denied.
+	cd "$T" || return
 	setsid /usr/bin/linux.uml mem=64M "ubd0=$T/stock.cow,$img" root=/dev/ubda rw umid=stock \
 	"uml_dir=$T/uml" con0=null,fd:1 con=null ssl=null "hostfs=$T/uml" noreboot \
 	"eth0=daemon,02:00:00:00:00:33,unix,$ctl" umllab.name=stock umllab.ip=eth0:10.0.0.3/24 \
