@@ -149,6 +149,19 @@ static char *run_err_text(struct run_buf *err)
 	return text;
 }
 
+/* Why a program failed, from its wait status and the end of its stderr. */
+static void run_status_cause(char **cause, const char *prog, int status,
+    struct run_buf *err)
+{
+	char *text = run_err_text(err);
+	if (WIFEXITED(status))
+		set_cause(cause, "%s failed (exit %d)%s", prog, WEXITSTATUS(status), text);
+	else
+		set_cause(cause, "%s was killed by signal %d%s", prog,
+		    WIFSIGNALED(status) ? WTERMSIG(status) : 0, text);
+	free(text);
+}
+
 int image_run(char *const argv[], char **out, char **cause)
 {
 	int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
@@ -177,13 +190,7 @@ int image_run(char *const argv[], char **out, char **cause)
 		}
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char *text = run_err_text(&ebuf);
-		if (WIFEXITED(status))
-			set_cause(cause, "%s failed (exit %d)%s", argv[0], WEXITSTATUS(status), text);
-		else
-			set_cause(cause, "%s was killed by signal %d%s", argv[0],
-			    WIFSIGNALED(status) ? WTERMSIG(status) : 0, text);
-		free(text);
+		run_status_cause(cause, argv[0], status, &ebuf);
 		goto fail_bufs;
 	}
 	if (obuf.overflow) {
@@ -296,13 +303,7 @@ int image_run_lines(char *const argv[], const char *out_path, const int *ok_stat
 	}
 	int rc = 0;
 	if (!run_status_ok(status, ok_status)) {
-		char *text = run_err_text(&tail);
-		if (WIFEXITED(status))
-			set_cause(cause, "%s failed (exit %d)%s", argv[0], WEXITSTATUS(status), text);
-		else
-			set_cause(cause, "%s was killed by signal %d%s", argv[0],
-			    WIFSIGNALED(status) ? WTERMSIG(status) : 0, text);
-		free(text);
+		run_status_cause(cause, argv[0], status, &tail);
 		rc = -1;
 	}
 	free(tail.data);
