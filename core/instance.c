@@ -128,12 +128,11 @@ char **instance_argv(const struct instance *inst)
 	 * (measured in docs/performance.md). */
 	argv_push(&argv, &n, xstrdup("initcall_blacklist=raid6_select_algo"));
 	argv_push(&argv, &n, xstrdup("pty.legacy_count=0"));
-	for (size_t i = 0; i < inst->n_ifaces; i++) {
-		const struct lab_iface *f = &inst->ifaces[i].cfg;
-		const uint8_t *m = f->mac;
-		argv_push(&argv, &n, xasprintf("%s=daemon,%02x:%02x:%02x:%02x:%02x:%02x,unix,%s",
-		    f->name, m[0], m[1], m[2], m[3], m[4], m[5], e->switch_ctl[f->sw]));
-	}
+	/* Each interface is a vector device on its cable (a SOCK_SEQPACKET
+	 * socket in the lab's private directory: see switch/switch.c); the
+	 * guest's rcS renames vecN to ethN. */
+	for (size_t i = 0; i < inst->n_ifaces; i++)
+		argv_push(&argv, &n, instance_vector_arg(e->lab_dir, c->name, &inst->ifaces[i].cfg));
 	argv_push(&argv, &n, xasprintf("umllab.name=%s", c->name));
 	if (c->share.dir != NULL)
 		argv_push(&argv, &n, xstrdup(c->share.readonly ? "umllab.share=ro" : "umllab.share=rw"));
@@ -173,6 +172,16 @@ char **instance_argv(const struct instance *inst)
 	if (c->forward)
 		argv_push(&argv, &n, xstrdup("umllab.forward=1"));
 	return argv;
+}
+
+char *instance_vector_arg(const char *lab_dir, const char *instance, const struct lab_iface *f)
+{
+	char *path = state_cable_path(lab_dir, instance, f->name);
+	const uint8_t *m = f->mac;
+	char *arg = xasprintf("vec%u:transport=bess,dst=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+	    f->index, path, m[0], m[1], m[2], m[3], m[4], m[5]);
+	free(path);
+	return arg;
 }
 
 void instance_argv_free(char **argv)
@@ -316,7 +325,8 @@ static void instance_drain_notify(struct instance *inst)
 			return;
 		struct mconsole_notify msg;
 		if (mconsole_notify_decode(buf, (size_t)n, &msg) != 0) {
-			log_warnx("%s: malformed mconsole notification ignored", inst->cfg->name);
+			log_limited(&inst->rl_notify, LOG_LEVEL_WARN, inst->cfg->name,
+			    "%s: malformed mconsole notification ignored", inst->cfg->name);
 			continue;
 		}
 		switch (msg.type) {
@@ -357,7 +367,8 @@ static void instance_drain_notify(struct instance *inst)
 			break;
 		}
 		default:
-			log_debug("%s: notification of unknown type %u", inst->cfg->name, msg.type);
+			log_limited(&inst->rl_unknown, LOG_LEVEL_DEBUG, inst->cfg->name,
+			    "%s: notification of unknown type %u", inst->cfg->name, msg.type);
 		}
 	}
 }
@@ -807,7 +818,8 @@ void instance_handle_detail(struct instance *inst, enum instance_event ev, const
 		}
 		return;
 	}
-	log_debug("%s: event %d ignored in state %s", inst->cfg->name, (int)ev,
+	log_limited(&inst->rl_event, LOG_LEVEL_DEBUG, inst->cfg->name,
+	    "%s: event %d ignored in state %s", inst->cfg->name, (int)ev,
 	    instance_state_name(inst->state));
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/log.h"
 #include "core/topology.h"
 #include "watchdog/watchdog.h"
 
@@ -97,6 +98,8 @@ struct instance {
 	unsigned startup_id;		/* guest request running it, or 0 */
 	unsigned sync_id;		/* the `sync` before a halt, or 0 */
 	bool agent_ready;		/* this boot's guest agent has said ready */
+	/* Log lines the guest can repeat at will, each kind rate-limited. */
+	struct log_ratelimit rl_notify, rl_unknown, rl_event;
 };
 
 void instance_init(struct instance *inst, const struct lab_instance *cfg,
@@ -115,6 +118,10 @@ int instance_can_exec(const struct instance *inst);
 /* The full argv of linux.uml for this instance (NULL-terminated, malloc'd). */
 char **instance_argv(const struct instance *inst);
 void instance_argv_free(char **argv);
+
+/* `vecN:transport=bess,dst=CABLE,mac=MAC` for interface f (ethN) of an
+ * instance: its kernel parameter, and the mconsole `config` of `plug`. */
+char *instance_vector_arg(const char *lab_dir, const char *instance, const struct lab_iface *f);
 
 /* The live interface called name (eth0 ...), or NULL. */
 struct instance_iface *instance_iface_find(struct instance *inst, const char *name);

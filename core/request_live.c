@@ -9,6 +9,7 @@
 #include "core/instance.h"
 #include "core/log.h"
 #include "core/request.h"
+#include "core/state.h"
 #include "core/supervisor.h"
 #include "core/util.h"
 #include "mconsole/session.h"
@@ -17,7 +18,7 @@
 #define LIVE_MCONSOLE_TIMEOUT_MS 5000
 #define LIVE_EXEC_TIMEOUT_MS 10000
 
-/* One plug or unplug under way: mconsole, then the guest, then the answer. */
+/* One plug or unplug under way: the cable, mconsole, then the guest, then the answer. */
 struct live_req {
 	struct conn *conn;		/* NULL once the client left: finish silently */
 	struct instance *inst;
@@ -79,6 +80,15 @@ static struct instance_iface *live_iface(struct conn *c, const char *iname, cons
 
 /* ---- plug ---- */
 
+/* The cable of the interface being plugged or unplugged goes away. */
+static void live_cable_close(struct live_req *r)
+{
+	struct supervisor *sup = r->inst->env->arg;
+	char *cable = state_cable_name(r->inst->cfg->name, r->iface.name);
+	switch_cable_close(sup->switches[r->iface.sw], cable);
+	free(cable);
+}
+
 static void plug_on_rollback(void *arg, int status, uint32_t err, const char *data, size_t len)
 {
 	(void)arg;
@@ -95,11 +105,12 @@ static void plug_on_configured(void *arg, int status, const char *error)
 	if (status != 0) {
 		/* The guest could not bring it up: take the card out again. */
 		if (r->inst->mc != NULL) {
-			char *cmd = xasprintf("remove %s", name);
+			char *cmd = xasprintf("remove vec%u", r->iface.index);
 			mconsole_session_request(r->inst->mc, cmd, LIVE_MCONSOLE_TIMEOUT_MS,
 			    plug_on_rollback, NULL);
 			free(cmd);
 		}
+		live_cable_close(r);
 		live_finish(r, UMLLAB_EXIT_FAIL, "%s: could not configure %s in the guest (%s); "
 		    "it was unplugged again", r->inst->cfg->name, name,
 		    status < 0 ? error : "ip failed");
@@ -122,18 +133,22 @@ static void plug_on_config_reply(void *arg, int status, uint32_t err, const char
 {
 	struct live_req *r = arg;
 	if (status != 0 || err != 0) {
+		live_cable_close(r);
 		live_finish(r, UMLLAB_EXIT_FAIL, "%s: the kernel refused to add %s: %.*s",
 		    r->inst->cfg->name, r->iface.name, (int)len, data);
 		return;
 	}
+	/* The kernel names the card vecN; bringing it up connects its cable. */
+	unsigned k = r->iface.index;
+	const char *name = r->iface.name;
 	char *cmd;
 	if (r->iface.has_addr) {
 		char ip[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &r->iface.addr, ip, sizeof(ip));
-		cmd = xasprintf("ip link set %s up && ip addr add %s/%u dev %s", r->iface.name, ip,
-		    r->iface.prefix, r->iface.name);
+		cmd = xasprintf("ip link set vec%u name %s && ip link set %s up && "
+		    "ip addr add %s/%u dev %s", k, name, name, ip, r->iface.prefix, name);
 	} else {
-		cmd = xasprintf("ip link set %s up", r->iface.name);
+		cmd = xasprintf("ip link set vec%u name %s && ip link set %s up", k, name, name);
 	}
 	unsigned id = guest_exec(r->inst->guest, cmd, LIVE_EXEC_TIMEOUT_MS, NULL,
 	    plug_on_configured, r);
@@ -251,13 +266,26 @@ void request_plug(struct conn *c, int argc, char **argv)
 		conn_finish(c, UMLLAB_EXIT_USAGE);
 		return;
 	}
+	char *cable = state_cable_name(inst->cfg->name, name);
+	char *path = state_cable_path(sup->lab_dir, inst->cfg->name, name);
+	char *cause = NULL;
+	int rc = switch_cable_open(sup->switches[f.sw], cable, path, &cause);
+	free(cable);
+	free(path);
+	if (rc != 0) {
+		conn_printf(c, CTL_STDERR, "umllab: cannot plug %s %s: %s\n", inst->cfg->name, name,
+		    cause);
+		free(cause);
+		conn_finish(c, UMLLAB_EXIT_FAIL);
+		return;
+	}
 	struct live_req *r = live_start(c, inst);
 	r->iface = f;
-	const uint8_t *m = f.mac;
-	char *cmd = xasprintf("config %s=daemon,%02x:%02x:%02x:%02x:%02x:%02x,unix,%s", name, m[0],
-	    m[1], m[2], m[3], m[4], m[5], sup->env.switch_ctl[f.sw]);
+	char *arg = instance_vector_arg(sup->lab_dir, inst->cfg->name, &f);
+	char *cmd = xasprintf("config %s", arg);
 	mconsole_session_request(inst->mc, cmd, LIVE_MCONSOLE_TIMEOUT_MS, plug_on_config_reply, r);
 	free(cmd);
+	free(arg);
 }
 
 /* ---- unplug ---- */
@@ -272,9 +300,7 @@ static void unplug_on_remove_reply(void *arg, int status, uint32_t err, const ch
 		return;
 	}
 	instance_iface_remove(r->inst, r->iface.name);
-	/* A card plugged in later with this MAC starts with its cable in. */
-	struct supervisor *sup = r->inst->env->arg;
-	(void)switch_set_link(sup->switches[r->iface.sw], r->iface.mac, true, NULL);
+	live_cable_close(r);	/* a card plugged in later gets a new cable, link up */
 	live_finish(r, UMLLAB_EXIT_OK, "%s: %s unplugged", r->inst->cfg->name, r->iface.name);
 }
 
@@ -287,8 +313,9 @@ static void unplug_on_down(void *arg, int status, const char *error)
 		live_finish(r, UMLLAB_EXIT_FAIL, "%s: its kernel went away", r->inst->cfg->name);
 		return;
 	}
-	/* UML refuses to remove a device that is up; it was just taken down. */
-	char *cmd = xasprintf("remove %s", r->iface.name);
+	/* UML refuses to remove a device that is up; it was just taken down.
+	 * The kernel knows the card by its vector number, whatever its name. */
+	char *cmd = xasprintf("remove vec%u", r->iface.index);
 	mconsole_session_request(r->inst->mc, cmd, LIVE_MCONSOLE_TIMEOUT_MS,
 	    unplug_on_remove_reply, r);
 	free(cmd);
@@ -328,7 +355,10 @@ void request_link(struct conn *c, int argc, char **argv)
 		return;
 	}
 	char *cause = NULL;
-	if (switch_set_link(sup->switches[li->cfg.sw], li->cfg.mac, up, &cause) != 0) {
+	char *cable = state_cable_name(inst->cfg->name, li->cfg.name);
+	int rc = switch_cable_set_link(sup->switches[li->cfg.sw], cable, up, &cause);
+	free(cable);
+	if (rc != 0) {
 		conn_printf(c, CTL_STDERR, "umllab: %s\n", cause);
 		free(cause);
 		conn_finish(c, UMLLAB_EXIT_FAIL);

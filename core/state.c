@@ -65,6 +65,16 @@ char *state_lab_dir(const char *root, const char *lab, bool create, char **cause
 	return dir;
 }
 
+char *state_cable_name(const char *instance, const char *iface)
+{
+	return xasprintf("%s.%s", instance, iface);
+}
+
+char *state_cable_path(const char *lab_dir, const char *instance, const char *iface)
+{
+	return xasprintf("%s/%s/%s.%s", lab_dir, STATE_CABLES, instance, iface);
+}
+
 char *state_path(const char *lab_dir, const char *fmt, ...)
 {
 	va_list ap;
@@ -82,9 +92,12 @@ bool state_lab_running(const char *lab_dir)
 	struct sockaddr_un sun;
 	bool up = false;
 	if (unix_addr_set(&sun, path, NULL) == 0) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		/* Nonblocking: a supervisor that is stopped or swamped, with its
+		 * backlog full (EAGAIN), is there all the same, and this must not
+		 * wait for it; the request that follows times out with a message. */
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd >= 0) {
-			up = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+			up = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 || errno == EAGAIN;
 			close(fd);
 		}
 	}

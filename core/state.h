@@ -27,6 +27,12 @@ char *state_path(const char *lab_dir, const char *fmt, ...) __attribute__((forma
 #define STATE_LABFILE "labfile"		/* absolute path of the topology file */
 #define STATE_UML_DIR "uml"		/* uml_dir=; UML writes uml/NAME/{pid,mconsole} */
 #define STATE_HOSTFS "hostfs"		/* the empty directory hostfs= confines guests to */
+#define STATE_CABLES "cables"		/* cables/INSTANCE.IFACE: the switch socket a kernel's interface connects to */
+
+/* The cable of an instance's interface: its name ("umlA.eth0", used by the
+ * switch, capture and link) and its socket's path in the lab directory. */
+char *state_cable_name(const char *instance, const char *iface);
+char *state_cable_path(const char *lab_dir, const char *instance, const char *iface);
 
 /* Names of the running labs under root (a supervisor answers on its control
  * socket), sorted. Returns their number; *names is a malloc'd array. */

@@ -86,13 +86,11 @@ static int ctl_listen(struct supervisor *sup, char **cause)
 	unlink(path);	/* a stale socket: we hold the lab's lock */
 	sup->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (sup->ctl_fd < 0 || bind(sup->ctl_fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    listen(sup->ctl_fd, 16) != 0) {
+	    listen(sup->ctl_fd, 64) != 0) {
 		set_cause(cause, "cannot listen on control socket %s: %s", path, strerror(errno));
 		goto out;
 	}
-	ev_io_init(&sup->ctl_w, conn_on_accept, sup->ctl_fd, EV_READ);
-	sup->ctl_w.data = sup;
-	ev_io_start(sup->loop, &sup->ctl_w);
+	conn_accept_start(sup);
 	rc = 0;
 out:
 	free(path);
@@ -159,7 +157,7 @@ static void supervisor_finish(struct supervisor *sup)
 	unlink(p);
 	free(p);
 	if (sup->ctl_fd >= 0) {
-		ev_io_stop(sup->loop, &sup->ctl_w);
+		conn_accept_stop(sup);
 		close(sup->ctl_fd);
 		sup->ctl_fd = -1;
 	}
@@ -275,8 +273,8 @@ static int supervisor_prepare(struct supervisor *sup, char **cause)
 	sup->backing = xstrdup(lab->images[lab->n_instances > 0 ? lab->instances[0].image : 0].backing);
 	sup->env.backing = sup->backing;
 
-	const char *dirs[] = { STATE_UML_DIR, STATE_HOSTFS };
-	for (size_t i = 0; i < 2; i++) {
+	const char *dirs[] = { STATE_UML_DIR, STATE_HOSTFS, STATE_CABLES };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		char *p = state_path(sup->lab_dir, "%s", dirs[i]);
 		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
 			set_cause(cause, "cannot create %s: %s", p, strerror(errno));
@@ -296,6 +294,20 @@ static int supervisor_prepare(struct supervisor *sup, char **cause)
 		    cause);
 		if (sup->switches[i] == NULL)
 			return -1;
+	}
+	/* Every interface's cable exists before its kernel boots. */
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		const struct lab_instance *in = &lab->instances[i];
+		for (size_t k = 0; k < in->n_ifaces; k++) {
+			const struct lab_iface *f = &in->ifaces[k];
+			char *name = state_cable_name(in->name, f->name);
+			char *path = state_cable_path(sup->lab_dir, in->name, f->name);
+			int rc = switch_cable_open(sup->switches[f->sw], name, path, cause);
+			free(name);
+			free(path);
+			if (rc != 0)
+				return -1;
+		}
 	}
 	return 0;
 }

@@ -30,6 +30,18 @@
  * counts as neither. A frame in a backlog is counted when it is sent or
  * dropped.
  *
+ * Cables: the lab's own kernels do not use the daemon protocol, whose data
+ * socket UML binds to an abstract name any local user can send to. Each of
+ * their interfaces is a cable: a SOCK_SEQPACKET socket at a path in the
+ * lab's private directory, which the kernel's vector device
+ * (`vecN:transport=bess,dst=PATH`) connects to when the guest brings the
+ * interface up. One connection is one port, one packet one frame, and nobody
+ * but the lab's owner can reach the path. A new connection on a cable
+ * replaces the old one (a restarted kernel); the cable's link state (`umllab
+ * link`) belongs to the cable, so it holds across reconnects and applies
+ * before the first frame. The supervisor opens and closes cables from its
+ * own thread through switch_call(), which the switch thread answers.
+ *
  * Refusals are silent at the protocol level, because the protocol has no
  * error reply: a connection beyond SWITCH_MAX_PORTS, a bad request, or one
  * not complete within SWITCH_HANDSHAKE_MS is closed, and the client gives up
@@ -47,6 +59,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -56,7 +69,7 @@
 #include "switch/daemon_proto.h"
 #include "switch/fdb.h"
 
-#define SWITCH_MAX_PORTS 256		/* pending handshakes included */
+
 #define SWITCH_BATCH 64			/* frames per recvmmsg */
 #define SWITCH_FRAME_MIN 14		/* an Ethernet header */
 #define SWITCH_FRAME_MAX 1536		/* 1514 plus VLAN/MPLS room (UML allows MTU + 26) */
@@ -68,19 +81,51 @@
 #define SWITCH_BACKLOG 128		/* frames held for a full receiver */
 #define SWITCH_STALL_MS 50		/* a backlog that moves for this long: its receiver is congested */
 #define SWITCH_WORDS (SWITCH_MAX_PORTS / 64)
-#define SWITCH_LINKS_DOWN_MAX 64	/* cables pulled out at once, per switch */
 
 enum switch_ev_kind {
 	SWITCH_EV_LISTEN,
 	SWITCH_EV_WAKE,
 	SWITCH_EV_CTL,
 	SWITCH_EV_DATA,
+	SWITCH_EV_CALL,
+	SWITCH_EV_CABLE,
 };
 
 /* What an epoll event points at. */
 struct switch_ev {
 	enum switch_ev_kind kind;
 	struct switch_port *port;
+	struct switch_cable *cable;
+};
+
+/* A cable: a listening SOCK_SEQPACKET socket, and the port connected to it now. */
+struct switch_cable {
+	struct switch_ev ev;
+	char *name;
+	char *path;
+	int listen_fd;
+	dev_t dev;		/* the socket file we made, to remove only that one */
+	ino_t ino;
+	bool link_down;		/* its frames are dropped both ways */
+	struct switch_port *port;	/* NULL while nothing is connected */
+	struct switch_cable *next;
+};
+
+/* A request from another thread, answered by the switch thread. */
+enum switch_call_op {
+	SWITCH_CALL_CABLE_ADD,
+	SWITCH_CALL_CABLE_CLOSE,
+	SWITCH_CALL_CABLE_LINK,
+};
+
+struct switch_call {
+	enum switch_call_op op;
+	struct switch_cable *cable;	/* CABLE_ADD */
+	const char *name;		/* CABLE_CLOSE, CABLE_LINK */
+	bool up;			/* CABLE_LINK */
+	int rc;
+	char *cause;
+	bool done;
 };
 
 struct switch_port {
@@ -96,6 +141,7 @@ struct switch_port {
 	size_t req_len;
 	unsigned char req[DAEMON_REQ_SIZE];
 	struct switch_port *next_dead;
+	struct switch_cable *cable;	/* a cable's port: no ctl_fd, data_fd is the connection */
 	unsigned txn;		/* frames queued for this port in this batch */
 	struct mmsghdr tx[SWITCH_BATCH];
 	uint32_t ev_mask;	/* the data socket's epoll events now */
@@ -110,17 +156,13 @@ struct switch_port {
 	uint16_t bl_len[SWITCH_BACKLOG];
 	uint64_t waiters[SWITCH_WORDS];	/* slots of the ports paused on this backlog */
 
-	/* `umllab link ... down`: a port is known by the MAC it sends from. */
-	unsigned char mac[6];
-	bool mac_known;
-	bool link_down;		/* its frames are dropped both ways */
+	bool link_down;		/* its cable is out: its frames are dropped both ways */
 };
 
 struct sw {
 	char *name;
 	char *ctl_path;
 	enum switch_mode mode;
-	unsigned serial;
 	int listen_fd;
 	int epoll_fd;
 	int wake_fd;
@@ -130,6 +172,13 @@ struct sw {
 	struct fdb *fdb;	/* learning mode only */
 	struct switch_ev ev_listen;
 	struct switch_ev ev_wake;
+	struct switch_ev ev_call;
+	int call_fd;		/* eventfd: a switch_call is waiting */
+	pthread_mutex_t call_lock;
+	pthread_cond_t call_cond;
+	struct switch_call *call;	/* the pending call, under call_lock */
+	struct switch_cable *cables;	/* switch thread only */
+	unsigned ncables;
 
 	/* Owned by the switch thread once it runs. */
 	struct switch_port *slots[SWITCH_MAX_PORTS];
@@ -140,7 +189,6 @@ struct sw {
 	struct switch_port *dirty[SWITCH_MAX_PORTS];	/* ports with queued frames */
 	unsigned ndirty;
 	struct switch_port *graveyard;
-	unsigned port_serial;
 	uint64_t accept_resume;	/* nonzero: listening paused until then (ms) */
 	unsigned nbacklog;	/* ports with frames in their backlog */
 	struct mmsghdr rx[SWITCH_BATCH];
@@ -148,22 +196,12 @@ struct sw {
 	struct iovec tx_iov[SWITCH_BATCH];	/* the received frames, at their lengths */
 	unsigned char (*buf)[SWITCH_BUF_SIZE];
 
-	/* Cables pulled out, by MAC: written by anyone under link_lock; the
-	 * thread notices a change through link_gen, off the per-frame path. */
-	pthread_mutex_t link_lock;
-	unsigned char links_down[SWITCH_LINKS_DOWN_MAX][6];
-	unsigned nlinks_down;
-	_Atomic unsigned link_gen;
-	unsigned link_gen_seen;	/* switch thread only */
-
 	/* Written only by the switch thread, read by anyone: relaxed atomics. */
 	_Atomic unsigned st_ports;
 	_Atomic uint64_t st_in;
 	_Atomic uint64_t st_out;
 	_Atomic uint64_t st_dropped;
 };
-
-static atomic_uint switch_serial_next;
 
 /* Single writer: a relaxed load and store, no locked read-modify-write. */
 static inline void switch_stat_add(_Atomic uint64_t *counter, uint64_t n)
@@ -199,6 +237,8 @@ static void switch_port_unplug(struct sw *sw, struct switch_port *port)
 	if (port->dead)
 		return;
 	port->dead = true;
+	if (port->cable != NULL && port->cable->port == port)
+		port->cable->port = NULL;
 	if (port->plugged) {
 		switch_backlog_release(sw, port);
 		switch_unwait(sw, port);
@@ -232,21 +272,49 @@ static void switch_bury(struct sw *sw)
 	}
 }
 
+/* "umllab-" and 32 random hex digits, NUL padded. */
+static int switch_random_name(char *name, size_t size)
+{
+	unsigned char rnd[16];
+	size_t got = 0;
+	while (got < sizeof(rnd)) {
+		ssize_t n = getrandom(rnd + got, sizeof(rnd) - got, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	memset(name, 0, size);
+	int at = snprintf(name, size, "umllab-");
+	for (size_t i = 0; i < sizeof(rnd) && (size_t)at + 2 < size; i++)
+		at += snprintf(name + at, size - (size_t)at, "%02x", rnd[i]);
+	return 0;
+}
+
 /* The handshake is complete: make the port's data socket and answer. */
 static int switch_port_plug(struct sw *sw, struct switch_port *port, const struct sockaddr_un *client)
 {
 	struct sockaddr_un addr;
 	memset(&addr, 0, sizeof(addr));
 	addr.sun_family = AF_UNIX;
-	/* Abstract, zero padded and bound with the full length, as uml_switch's
-	 * clients expect to sendto() it. */
-	snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "umllab-%ld-%u-%u", (long)getpid(),
-	    sw->serial, ++sw->port_serial);
-
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (bind(fd, (const struct sockaddr *)&addr, sizeof(addr)) != 0)
+	/* Abstract, zero padded and bound with the full length, as uml_switch's
+	 * clients expect to sendto() it. The name is random, so that nobody
+	 * can take it first (the socket is connect()ed, so only its client can
+	 * send to it anyway). */
+	int r = -1;
+	for (int tries = 0; r != 0 && tries < 8; tries++) {
+		if (switch_random_name(addr.sun_path + 1, sizeof(addr.sun_path) - 1) != 0)
+			goto fail;
+		r = bind(fd, (const struct sockaddr *)&addr, sizeof(addr));
+		if (r != 0 && errno != EADDRINUSE)
+			goto fail;
+	}
+	if (r != 0)
 		goto fail;
 	if (connect(fd, (const struct sockaddr *)client, sizeof(*client)) != 0)
 		goto fail;
@@ -329,6 +397,39 @@ static void switch_ctl_event(struct sw *sw, struct switch_port *port)
 	}
 }
 
+/* Out of descriptors: a connection stays queued and its listener stays
+ * readable, so stop listening for a while rather than spin. */
+static void switch_accept_pause(struct sw *sw)
+{
+	struct epoll_event ev = { .events = 0, .data.ptr = &sw->ev_listen };
+	epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, sw->listen_fd, &ev);
+	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next) {
+		struct epoll_event cev = { .events = 0, .data.ptr = &c->ev };
+		epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, c->listen_fd, &cev);
+	}
+	sw->accept_resume = clock_ms() + SWITCH_ACCEPT_PAUSE_MS;
+}
+
+static void switch_accept_resume(struct sw *sw)
+{
+	sw->accept_resume = 0;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &sw->ev_listen };
+	epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, sw->listen_fd, &ev);
+	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next) {
+		struct epoll_event cev = { .events = EPOLLIN, .data.ptr = &c->ev };
+		epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, c->listen_fd, &cev);
+	}
+}
+
+/* Cables with a kernel connected now. */
+static unsigned switch_cable_ports(const struct sw *sw)
+{
+	unsigned n = 0;
+	for (const struct switch_cable *c = sw->cables; c != NULL; c = c->next)
+		n += c->port != NULL;
+	return n;
+}
+
 static void switch_accept(struct sw *sw)
 {
 	for (int i = 0; i < SWITCH_ACCEPT_BURST; i++) {
@@ -336,16 +437,12 @@ static void switch_accept(struct sw *sw)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				/* The connection stays queued and the listener stays
-				 * readable: pause it rather than spin. */
-				struct epoll_event ev = { .events = 0, .data.ptr = &sw->ev_listen };
-				epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, sw->listen_fd, &ev);
-				sw->accept_resume = clock_ms() + SWITCH_ACCEPT_PAUSE_MS;
-			}
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				switch_accept_pause(sw);
 			return;
 		}
-		if (sw->nslots >= SWITCH_MAX_PORTS) {
+		/* Every cable keeps a slot for its kernel. */
+		if (sw->nslots + sw->ncables - switch_cable_ports(sw) >= SWITCH_MAX_PORTS) {
 			close(fd);	/* the refusal: see the top of this file */
 			continue;
 		}
@@ -386,7 +483,8 @@ static void switch_stat_dropped(struct sw *sw, uint64_t n)
 static void switch_port_watch(struct sw *sw, struct switch_port *port)
 {
 	uint32_t mask = (port->waiting ? 0 : EPOLLIN) |
-	    (port->bl_count || port->congested ? EPOLLOUT : 0);
+	    (port->bl_count || port->congested ? EPOLLOUT : 0) |
+	    (port->cable != NULL ? EPOLLRDHUP : 0);
 	if (mask == port->ev_mask || port->data_fd < 0)
 		return;
 	struct epoll_event ev = { .events = mask, .data.ptr = &port->ev_data };
@@ -516,40 +614,6 @@ static void switch_writable(struct sw *sw, struct switch_port *port)
 	}
 }
 
-/* Is this MAC's cable out? Caller holds link_lock. */
-static bool switch_mac_down(const struct sw *sw, const unsigned char mac[6])
-{
-	for (unsigned k = 0; k < sw->nlinks_down; k++)
-		if (memcmp(sw->links_down[k], mac, 6) == 0)
-			return true;
-	return false;
-}
-
-static void switch_port_link_refresh(struct sw *sw, struct switch_port *port)
-{
-	pthread_mutex_lock(&sw->link_lock);
-	port->link_down = port->mac_known && switch_mac_down(sw, port->mac);
-	pthread_mutex_unlock(&sw->link_lock);
-}
-
-/* A link went down or up: recompute every plugged port (rare). */
-static void switch_links_refresh(struct sw *sw)
-{
-	sw->link_gen_seen = atomic_load_explicit(&sw->link_gen, memory_order_acquire);
-	for (unsigned j = 0; j < sw->nactive; j++)
-		switch_port_link_refresh(sw, sw->active[j]);
-}
-
-/* The port's sender MAC: the first frame, or a change, names it. */
-static void switch_port_saw_mac(struct sw *sw, struct switch_port *port, const unsigned char *mac)
-{
-	if (port->mac_known && memcmp(port->mac, mac, 6) == 0)
-		return;
-	memcpy(port->mac, mac, 6);
-	port->mac_known = true;
-	switch_port_link_refresh(sw, port);
-}
-
 static inline void switch_enqueue(struct sw *sw, struct switch_port *src, struct switch_port *dst,
     unsigned i, uint64_t now)
 {
@@ -621,10 +685,15 @@ static void switch_forward(struct sw *sw, struct switch_port *src)
 	uint64_t now = clock_ms();
 	const unsigned char *last_src = NULL;
 	uint64_t bad = 0;
-	if (atomic_load_explicit(&sw->link_gen, memory_order_acquire) != sw->link_gen_seen)
-		switch_links_refresh(sw);
+	bool eof = false;
 	for (unsigned i = 0; i < (unsigned)n; i++) {
 		size_t len = sw->rx[i].msg_len;
+		if (len == 0 && src->cable != NULL) {
+			/* A cable's connection ended: recvmmsg reports EOF as empty packets. */
+			eof = true;
+			n = (int)i;
+			break;
+		}
 		if (len < SWITCH_FRAME_MIN || len > SWITCH_FRAME_MAX ||
 		    (sw->rx[i].msg_hdr.msg_flags & MSG_TRUNC)) {
 			bad++;
@@ -633,16 +702,14 @@ static void switch_forward(struct sw *sw, struct switch_port *src)
 		const unsigned char *frame = sw->buf[i];
 		sw->tx_iov[i].iov_base = sw->buf[i];
 		sw->tx_iov[i].iov_len = len;
-		if (last_src == NULL || memcmp(last_src, frame + 6, 6) != 0) {
-			/* A batch usually comes from one sender: look at its MAC once. */
-			switch_port_saw_mac(sw, src, frame + 6);
-			if (learning && !src->link_down)
-				fdb_learn(sw->fdb, frame + 6, src->slot, now);
-			last_src = frame + 6;
-		}
 		if (src->link_down) {
 			bad++;	/* its cable is out: nothing it sends goes anywhere */
 			continue;
+		}
+		if (learning && (last_src == NULL || memcmp(last_src, frame + 6, 6) != 0)) {
+			/* A batch usually comes from one sender: learn its MAC once. */
+			fdb_learn(sw->fdb, frame + 6, src->slot, now);
+			last_src = frame + 6;
 		}
 		if (!learning) {
 			switch_flood(sw, src, i, now);
@@ -660,10 +727,21 @@ static void switch_forward(struct sw *sw, struct switch_port *src)
 	switch_flush(sw, src, now);
 	switch_stat_add(&sw->st_in, (unsigned)n);
 	switch_stat_dropped(sw, bad);
+	if (eof)
+		switch_port_unplug(sw, src);
 }
 
 static void switch_data_event(struct sw *sw, struct switch_port *port, uint32_t events)
 {
+	if (port->cable != NULL && (events & (EPOLLHUP | EPOLLRDHUP))) {
+		/* The kernel went away or took its interface down: what it sent
+		 * before still goes out, then the port is gone. */
+		if (port->waiting == 0)
+			switch_forward(sw, port);
+		if (!port->dead)
+			switch_port_unplug(sw, port);
+		return;
+	}
 	if (events & EPOLLOUT)
 		switch_writable(sw, port);
 	if (port->waiting == 0) {
@@ -689,6 +767,243 @@ static void switch_stalls(struct sw *sw, uint64_t now)
 		p->congested = true;	/* EPOLLOUT stays on to tell when it drains */
 		switch_port_watch(sw, p);
 	}
+}
+
+/* ---- cables ---- */
+
+/* A kernel connected to a cable: it becomes the cable's port, replacing the
+ * one before (a restarted kernel). */
+static void switch_cable_accept(struct sw *sw, struct switch_cable *cable)
+{
+	for (int i = 0; i < SWITCH_ACCEPT_BURST; i++) {
+		int fd = accept4(cable->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				switch_accept_pause(sw);
+			return;
+		}
+		/* The directory is private already; this also refuses a socket
+		 * passed in by someone else's process. */
+		struct ucred cred;
+		socklen_t clen = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
+		    cred.uid != getuid()) {
+			close(fd);
+			continue;
+		}
+		if (cable->port != NULL)
+			switch_port_unplug(sw, cable->port);
+		if (sw->nslots >= SWITCH_MAX_PORTS) {
+			close(fd);
+			continue;
+		}
+		struct switch_port *port = xcalloc(1, sizeof(*port));
+		for (unsigned j = 0; j < SWITCH_BATCH; j++)
+			port->tx[j].msg_hdr.msg_iovlen = 1;
+		port->ctl_fd = -1;
+		port->data_fd = fd;
+		port->cable = cable;
+		port->link_down = cable->link_down;
+		port->ev_data.kind = SWITCH_EV_DATA;
+		port->ev_data.port = port;
+		port->ev_mask = EPOLLIN | EPOLLRDHUP;
+		struct epoll_event ev = { .events = port->ev_mask, .data.ptr = &port->ev_data };
+		if (epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			close(fd);
+			free(port);
+			continue;
+		}
+		int slot = 0;
+		while (sw->slots[slot] != NULL)
+			slot++;
+		port->slot = slot;
+		sw->slots[slot] = port;
+		sw->nslots++;
+		port->plugged = true;
+		port->active_idx = sw->nactive;
+		sw->active[sw->nactive++] = port;
+		switch_ports_set(sw, sw->nactive);
+		cable->port = port;
+	}
+}
+
+static struct switch_cable *switch_cable_find(struct sw *sw, const char *name)
+{
+	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Remove the socket file only while it is still the one we made. */
+static void switch_cable_free(struct sw *sw, struct switch_cable *cable)
+{
+	if (cable->port != NULL)
+		switch_port_unplug(sw, cable->port);
+	if (cable->listen_fd >= 0) {
+		switch_fd_close(sw, cable->listen_fd);
+		struct stat st;
+		if (lstat(cable->path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == cable->dev &&
+		    st.st_ino == cable->ino)
+			unlink(cable->path);
+	}
+	free(cable->name);
+	free(cable->path);
+	free(cable);
+}
+
+static void switch_call_run(struct sw *sw, struct switch_call *call)
+{
+	struct switch_cable *cable;
+	switch (call->op) {
+	case SWITCH_CALL_CABLE_ADD:
+		cable = call->cable;
+		if (switch_cable_find(sw, cable->name) != NULL) {
+			call->rc = set_cause(&call->cause, "switch %s already has a cable %s",
+			    sw->name, cable->name);
+			return;
+		}
+		if (sw->ncables + sw->nslots - switch_cable_ports(sw) >= SWITCH_MAX_PORTS) {
+			call->rc = set_cause(&call->cause, "switch %s is full: it has %u ports, the "
+			    "most one switch takes; connect more instances through a second switch",
+			    sw->name, (unsigned)SWITCH_MAX_PORTS);
+			return;
+		}
+		cable->ev.kind = SWITCH_EV_CABLE;
+		cable->ev.cable = cable;
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &cable->ev };
+		if (epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, cable->listen_fd, &ev) != 0) {
+			call->rc = set_cause(&call->cause, "switch %s: cannot watch cable %s: %s",
+			    sw->name, cable->name, strerror(errno));
+			return;
+		}
+		cable->next = sw->cables;
+		sw->cables = cable;
+		sw->ncables++;
+		call->rc = 0;
+		return;
+	case SWITCH_CALL_CABLE_CLOSE:
+		for (struct switch_cable **pp = &sw->cables; *pp != NULL; pp = &(*pp)->next) {
+			if (strcmp((*pp)->name, call->name) == 0) {
+				cable = *pp;
+				*pp = cable->next;
+				sw->ncables--;
+				switch_cable_free(sw, cable);
+				break;
+			}
+		}
+		call->rc = 0;
+		return;
+	case SWITCH_CALL_CABLE_LINK:
+		cable = switch_cable_find(sw, call->name);
+		if (cable == NULL) {
+			call->rc = set_cause(&call->cause, "switch %s has no cable %s", sw->name,
+			    call->name);
+			return;
+		}
+		cable->link_down = !call->up;
+		if (cable->port != NULL)
+			cable->port->link_down = cable->link_down;
+		call->rc = 0;
+		return;
+	}
+}
+
+static void switch_call_event(struct sw *sw)
+{
+	uint64_t count;
+	while (read(sw->call_fd, &count, sizeof(count)) < 0 && errno == EINTR)
+		;
+	pthread_mutex_lock(&sw->call_lock);
+	if (sw->call != NULL) {
+		switch_call_run(sw, sw->call);
+		sw->call->done = true;
+		sw->call = NULL;
+		pthread_cond_broadcast(&sw->call_cond);
+	}
+	pthread_mutex_unlock(&sw->call_lock);
+}
+
+/* Hand call to the switch thread and wait for its answer. */
+static int switch_call(struct sw *sw, struct switch_call *call, char **cause)
+{
+	call->done = false;
+	call->cause = NULL;
+	pthread_mutex_lock(&sw->call_lock);
+	while (sw->call != NULL)
+		pthread_cond_wait(&sw->call_cond, &sw->call_lock);
+	sw->call = call;
+	uint64_t one = 1;
+	while (write(sw->call_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+	while (!call->done)
+		pthread_cond_wait(&sw->call_cond, &sw->call_lock);
+	pthread_mutex_unlock(&sw->call_lock);
+	if (call->rc != 0) {
+		if (cause != NULL)
+			*cause = call->cause;
+		else
+			free(call->cause);
+	}
+	return call->rc;
+}
+
+int switch_cable_open(struct sw *sw, const char *name, const char *path, char **cause)
+{
+	struct sockaddr_un sun;
+	char *why = NULL;
+	if (unix_addr_set(&sun, path, &why) != 0) {
+		set_cause(cause, "switch %s, cable %s: %s", sw->name, name, why);
+		free(why);
+		return -1;
+	}
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return set_cause(cause, "switch %s: cannot create a socket for cable %s: %s",
+		    sw->name, name, strerror(errno));
+	/* A socket file left by an earlier session of this lab is stale: the
+	 * lab's lock says no other supervisor runs. Anything else stays. */
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	if (bind(fd, (const struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(fd, 8) != 0 ||
+	    stat(path, &st) != 0) {
+		set_cause(cause, "switch %s: cannot listen on %s for cable %s: %s", sw->name, path,
+		    name, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	struct switch_cable *cable = xcalloc(1, sizeof(*cable));
+	cable->name = xstrdup(name);
+	cable->path = xstrdup(path);
+	cable->listen_fd = fd;
+	cable->dev = st.st_dev;
+	cable->ino = st.st_ino;
+	struct switch_call call = { .op = SWITCH_CALL_CABLE_ADD, .cable = cable };
+	if (switch_call(sw, &call, cause) != 0) {
+		close(fd);
+		unlink(path);
+		free(cable->name);
+		free(cable->path);
+		free(cable);
+		return -1;
+	}
+	return 0;
+}
+
+void switch_cable_close(struct sw *sw, const char *name)
+{
+	struct switch_call call = { .op = SWITCH_CALL_CABLE_CLOSE, .name = name };
+	(void)switch_call(sw, &call, NULL);
+}
+
+int switch_cable_set_link(struct sw *sw, const char *name, bool up, char **cause)
+{
+	struct switch_call call = { .op = SWITCH_CALL_CABLE_LINK, .name = name, .up = up };
+	return switch_call(sw, &call, cause);
 }
 
 /* ---- the loop ---- */
@@ -729,11 +1044,8 @@ static void switch_timers(struct sw *sw)
 		if (p != NULL && !p->plugged && p->deadline <= now)
 			switch_port_unplug(sw, p);
 	}
-	if (sw->accept_resume != 0 && sw->accept_resume <= now) {
-		sw->accept_resume = 0;
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &sw->ev_listen };
-		epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, sw->listen_fd, &ev);
-	}
+	if (sw->accept_resume != 0 && sw->accept_resume <= now)
+		switch_accept_resume(sw);
 }
 
 static void *switch_thread(void *arg)
@@ -765,6 +1077,12 @@ static void *switch_thread(void *arg)
 			case SWITCH_EV_DATA:
 				if (!ev->port->dead)
 					switch_data_event(sw, ev->port, evs[i].events);
+				break;
+			case SWITCH_EV_CALL:
+				switch_call_event(sw);
+				break;
+			case SWITCH_EV_CABLE:
+				switch_cable_accept(sw, ev->cable);
 				break;
 			}
 		}
@@ -856,7 +1174,10 @@ static void switch_unlink(struct sw *sw)
 
 static void switch_free(struct sw *sw)
 {
-	pthread_mutex_destroy(&sw->link_lock);
+	pthread_mutex_destroy(&sw->call_lock);
+	pthread_cond_destroy(&sw->call_cond);
+	if (sw->call_fd >= 0)
+		close(sw->call_fd);
 	if (sw->epoll_fd >= 0)
 		close(sw->epoll_fd);
 	if (sw->wake_fd >= 0)
@@ -887,9 +1208,9 @@ struct sw *switch_start(const char *name, const char *ctl_path, enum switch_mode
 	sw->name = xstrdup(name);
 	sw->ctl_path = xstrdup(ctl_path);
 	sw->mode = mode;
-	sw->serial = atomic_fetch_add(&switch_serial_next, 1);
-	pthread_mutex_init(&sw->link_lock, NULL);
-	sw->listen_fd = sw->epoll_fd = sw->wake_fd = -1;
+	pthread_mutex_init(&sw->call_lock, NULL);
+	pthread_cond_init(&sw->call_cond, NULL);
+	sw->listen_fd = sw->epoll_fd = sw->wake_fd = sw->call_fd = -1;
 	sw->buf = xcalloc(SWITCH_BATCH, sizeof(*sw->buf));
 	for (unsigned i = 0; i < SWITCH_BATCH; i++) {
 		sw->rx_iov[i].iov_base = sw->buf[i];
@@ -909,7 +1230,8 @@ struct sw *switch_start(const char *name, const char *ctl_path, enum switch_mode
 		goto fail;
 	sw->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	sw->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (sw->epoll_fd < 0 || sw->wake_fd < 0) {
+	sw->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (sw->epoll_fd < 0 || sw->wake_fd < 0 || sw->call_fd < 0) {
 		set_cause(cause, "switch %s: cannot create its event loop: %s", name, strerror(errno));
 		goto fail;
 	}
@@ -917,8 +1239,11 @@ struct sw *switch_start(const char *name, const char *ctl_path, enum switch_mode
 	sw->ev_wake.kind = SWITCH_EV_WAKE;
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &sw->ev_listen };
 	struct epoll_event wev = { .events = EPOLLIN, .data.ptr = &sw->ev_wake };
+	sw->ev_call.kind = SWITCH_EV_CALL;
+	struct epoll_event cev = { .events = EPOLLIN, .data.ptr = &sw->ev_call };
 	if (epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, sw->listen_fd, &ev) != 0 ||
-	    epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, sw->wake_fd, &wev) != 0) {
+	    epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, sw->wake_fd, &wev) != 0 ||
+	    epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, sw->call_fd, &cev) != 0) {
 		set_cause(cause, "switch %s: cannot watch its sockets: %s", name, strerror(errno));
 		goto fail;
 	}
@@ -948,6 +1273,11 @@ void switch_stop(struct sw *sw)
 	while (write(sw->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
 	pthread_join(sw->thread, NULL);
+	while (sw->cables != NULL) {
+		struct switch_cable *cable = sw->cables;
+		sw->cables = cable->next;
+		switch_cable_free(sw, cable);
+	}
 	for (unsigned i = 0; i < SWITCH_MAX_PORTS; i++)
 		if (sw->slots[i] != NULL)
 			switch_port_unplug(sw, sw->slots[i]);
@@ -961,29 +1291,6 @@ void switch_get_info(struct sw *sw, struct switch_info *info)
 	info->frames_in = atomic_load_explicit(&sw->st_in, memory_order_relaxed);
 	info->frames_out = atomic_load_explicit(&sw->st_out, memory_order_relaxed);
 	info->frames_dropped = atomic_load_explicit(&sw->st_dropped, memory_order_relaxed);
-}
-
-int switch_set_link(struct sw *sw, const uint8_t mac[6], bool up, char **cause)
-{
-	int rc = 0;
-	pthread_mutex_lock(&sw->link_lock);
-	unsigned k = 0;
-	while (k < sw->nlinks_down && memcmp(sw->links_down[k], mac, 6) != 0)
-		k++;
-	if (up && k < sw->nlinks_down) {
-		memmove(sw->links_down[k], sw->links_down[k + 1],
-		    (sw->nlinks_down - k - 1) * sizeof(sw->links_down[0]));
-		sw->nlinks_down--;
-	} else if (!up && k == sw->nlinks_down) {
-		if (sw->nlinks_down == SWITCH_LINKS_DOWN_MAX)
-			rc = set_cause(cause, "switch %s already has %d links down; bring one up first",
-			    sw->name, SWITCH_LINKS_DOWN_MAX);
-		else
-			memcpy(sw->links_down[sw->nlinks_down++], mac, 6);
-	}
-	pthread_mutex_unlock(&sw->link_lock);
-	atomic_fetch_add_explicit(&sw->link_gen, 1, memory_order_release);
-	return rc;
 }
 
 const char *switch_name(const struct sw *sw)

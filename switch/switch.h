@@ -1,7 +1,8 @@
 /* switch/switch.h: a virtual Ethernet switch speaking the uml_switch daemon
  * protocol, running in a thread of its own.
  *
- * A stock linux.uml with `ethN=daemon,MAC,unix,CTL_PATH` plugs into it. In
+ * A stock linux.uml with `ethN=daemon,MAC,unix,CTL_PATH` plugs into it; the
+ * lab's own kernels plug into cables instead (switch_cable_open). In
  * learning mode frames go only to the port that owns the destination MAC
  * (unknown and broadcast destinations are flooded); in hub mode every frame
  * goes to every other port. */
@@ -10,6 +11,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#define SWITCH_MAX_PORTS 256	/* kernels on one switch, cables and daemon-protocol ports */
 
 enum switch_mode {
 	SWITCH_MODE_LEARNING,
@@ -31,11 +34,23 @@ struct sw;
 struct sw *switch_start(const char *name, const char *ctl_path, enum switch_mode mode,
     char **cause);
 
-/* Pull the cable of the port that sends from mac out (up = false), or put
- * it back: while it is out, the switch drops that port's frames both ways.
- * Safe from any thread; it holds for a port that plugs in later with that
- * MAC (a restarted kernel). -1 with *cause when too many links are down. */
-int switch_set_link(struct sw *sw, const uint8_t mac[6], bool up, char **cause);
+/* Open a cable named name (e.g. "umlA.eth0"): a SOCK_SEQPACKET socket at
+ * path (a stale file there is replaced; put it in a private directory) that
+ * one kernel's vector device connects to with `vecN:transport=bess,dst=path`.
+ * Each packet is one Ethernet frame. A new connection replaces the cable's
+ * current one; only the switch owner's uid may connect. -1 with *cause when
+ * the name is taken, the switch is full (SWITCH_MAX_PORTS) or the socket
+ * cannot be made. These three calls are made from another thread than the
+ * switch's, never from two at once. */
+int switch_cable_open(struct sw *sw, const char *name, const char *path, char **cause);
+
+/* Unplug the cable's kernel, close the socket and remove its file. */
+void switch_cable_close(struct sw *sw, const char *name);
+
+/* Pull the cable out (up = false) or put it back: while it is out, the
+ * switch drops its frames both ways. It holds across reconnects (a restarted
+ * kernel) and before the first frame. -1 with *cause for an unknown cable. */
+int switch_cable_set_link(struct sw *sw, const char *name, bool up, char **cause);
 
 /* Counters, safe to call from any thread while the switch runs. */
 void switch_get_info(struct sw *sw, struct switch_info *info);

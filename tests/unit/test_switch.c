@@ -36,6 +36,7 @@ struct fport {
 	struct sockaddr_un sw;		/* the switch's data address for it */
 	uint8_t mac[6];
 	char fs_path[108];		/* bound to this path, or empty for abstract */
+	bool cable;			/* a cable's connection: data is SOCK_SEQPACKET */
 };
 
 struct fixture {
@@ -136,8 +137,10 @@ static void fport_send_len(struct fport *p, const uint8_t dst[6], uint32_t tag, 
 	}
 	if (len >= 18)
 		memcpy(frame + 14, &tag, 4);
-	/* Like UML: sendto the switch's address with the full sockaddr length. */
-	ssize_t n = sendto(p->data, frame, len, 0, (struct sockaddr *)&p->sw, sizeof(p->sw));
+	/* Like UML: sendto the switch's address with the full sockaddr length
+	 * (a cable is connected: a plain send). */
+	ssize_t n = p->cable ? send(p->data, frame, len, 0) :
+	    sendto(p->data, frame, len, 0, (struct sockaddr *)&p->sw, sizeof(p->sw));
 	assert_int_equal(n, (ssize_t)len);
 }
 
@@ -331,18 +334,65 @@ static void test_hub(void **state)
 
 /* A cable pulled out: the port's frames are dropped both ways, in both
  * modes, until it is put back; the state holds for the MAC, not the socket. */
+static void expect_closed(int fd);
+
+static void cable_path(const struct fixture *f, const char *name, char *path, size_t size)
+{
+	snprintf(path, size, "%s/%s", f->dir, name);
+}
+
+/* Connect to cable `name` the way UML's vector device (transport=bess) does. */
+static void fport_cable(struct fport *p, const struct fixture *f, const char *name, unsigned id)
+{
+	memset(p, 0, sizeof(*p));
+	p->ctl = -1;
+	p->cable = true;
+	p->mac[0] = 0x02;
+	p->mac[5] = (uint8_t)(id + 1);
+	char path[160];
+	cable_path(f, name, path, sizeof(path));
+	struct sockaddr_un sun;
+	assert_int_equal(unix_addr_set(&sun, path, NULL), 0);
+	p->data = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(p->data >= 0);
+	assert_int_equal(connect(p->data, (struct sockaddr *)&sun, sizeof(sun)), 0);
+}
+
+static void cable_open(struct fixture *f, const char *name)
+{
+	char path[160];
+	cable_path(f, name, path, sizeof(path));
+	char *cause = NULL;
+	int rc = switch_cable_open(f->sw, name, path, &cause);
+	if (rc != 0)
+		fprintf(stderr, "switch_cable_open: %s\n", cause);
+	assert_int_equal(rc, 0);
+}
+
+static void cable_link(struct fixture *f, const char *name, bool up)
+{
+	assert_int_equal(switch_cable_set_link(f->sw, name, up, NULL), 0);
+}
+
+/* `umllab link` pulls a cable out: its frames are dropped both ways, also
+ * across a reconnect (a restarted kernel), until it is put back. */
 static void link_check(struct fixture *f)
 {
 	struct fport a, b, c;
-	fport_attach(&a, f->ctl_path, 0);
-	fport_attach(&b, f->ctl_path, 1);
-	fport_attach(&c, f->ctl_path, 2);
+	cable_open(f, "a.eth0");
+	cable_open(f, "b.eth0");
+	cable_open(f, "c.eth0");
+	cable_link(f, "c.eth0", false);		/* out before anything connects */
+	cable_link(f, "c.eth0", true);
+	fport_cable(&a, f, "a.eth0", 0);
+	fport_cable(&b, f, "b.eth0", 1);
+	fport_cable(&c, f, "c.eth0", 2);
 	wait_ports(f->sw, 3);
 	fport_send(&b, mac_bcast, 1);	/* the switch learns B's MAC */
 	expect_frame(&a, 1);
 	expect_frame(&c, 1);
 
-	assert_int_equal(switch_set_link(f->sw, b.mac, false, NULL), 0);
+	cable_link(f, "b.eth0", false);
 	fport_send(&b, mac_bcast, 2);	/* from B: nowhere */
 	fport_send(&b, a.mac, 3);
 	expect_nothing(&a);
@@ -357,24 +407,139 @@ static void link_check(struct fixture *f)
 	else
 		expect_nothing(&c);
 
-	/* B comes back with a new socket (a restarted kernel): still out. */
+	/* B comes back with a new connection (a restarted kernel): still out,
+	 * even before it sent anything. */
 	fport_close(&b);
-	fport_attach(&b, f->ctl_path, 1);
-	fport_send(&b, mac_bcast, 6);
+	fport_cable(&b, f, "b.eth0", 1);
+	wait_ports(f->sw, 3);
+	fport_send(&a, mac_bcast, 6);
+	expect_frame(&c, 6);
+	expect_nothing(&b);
+	fport_send(&b, mac_bcast, 7);
 	expect_nothing(&a);
 	expect_nothing(&c);
 
-	assert_int_equal(switch_set_link(f->sw, b.mac, true, NULL), 0);
-	fport_send(&b, mac_bcast, 7);
-	expect_frame(&a, 7);
-	expect_frame(&c, 7);
-	fport_send(&a, b.mac, 8);
-	expect_frame(&b, 8);
+	cable_link(f, "b.eth0", true);
+	fport_send(&b, mac_bcast, 8);
+	expect_frame(&a, 8);
+	expect_frame(&c, 8);
+	fport_send(&a, b.mac, 9);
+	expect_frame(&b, 9);
 
 	fport_close(&a);
 	fport_close(&b);
 	fport_close(&c);
 	wait_ports(f->sw, 0);
+}
+
+/* Cables and daemon-protocol ports share one switch. */
+static void test_cable_with_daemon_port(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, d;
+	cable_open(f, "a.eth0");
+	fport_cable(&a, f, "a.eth0", 0);
+	fport_attach(&d, f->ctl_path, 1);
+	wait_ports(f->sw, 2);
+	fport_send(&a, mac_bcast, 1);
+	expect_frame(&d, 1);
+	fport_send(&d, a.mac, 2);
+	expect_frame(&a, 2);
+	fport_close(&a);
+	fport_close(&d);
+	wait_ports(f->sw, 0);
+}
+
+/* A second connection on a cable replaces the first; closing the cable
+ * unplugs its kernel and removes its socket file. */
+static void test_cable_replace_close(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b, b2;
+	cable_open(f, "a.eth0");
+	cable_open(f, "b.eth0");
+	fport_cable(&a, f, "a.eth0", 0);
+	fport_cable(&b, f, "b.eth0", 1);
+	wait_ports(f->sw, 2);
+	fport_cable(&b2, f, "b.eth0", 1);
+	expect_closed(b.data);
+	b.data = -1;
+	wait_ports(f->sw, 2);
+	fport_send(&a, mac_bcast, 1);
+	expect_frame(&b2, 1);
+
+	switch_cable_close(f->sw, "b.eth0");
+	expect_closed(b2.data);
+	b2.data = -1;
+	wait_ports(f->sw, 1);
+	char path[160];
+	cable_path(f, "b.eth0", path, sizeof(path));
+	struct stat st;
+	assert_int_equal(lstat(path, &st), -1);
+	assert_int_equal(switch_cable_set_link(f->sw, "b.eth0", false, NULL), -1);
+	/* The name is free again. */
+	cable_open(f, "b.eth0");
+	fport_cable(&b, f, "b.eth0", 1);
+	wait_ports(f->sw, 2);
+	fport_send(&b, mac_bcast, 2);
+	expect_frame(&a, 2);
+	fport_close(&a);
+	fport_close(&b);
+	wait_ports(f->sw, 0);
+}
+
+/* Refusals say why: a name taken, an unknown cable, a full switch. */
+static void test_cable_errors(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	char path[160];
+	cable_open(f, "a.eth0");
+	cable_path(f, "other", path, sizeof(path));
+	assert_int_equal(switch_cable_open(f->sw, "a.eth0", path, &cause), -1);
+	assert_non_null(strstr(cause, "already has a cable a.eth0"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(switch_cable_set_link(f->sw, "nope", true, &cause), -1);
+	assert_non_null(strstr(cause, "no cable nope"));
+	free(cause);
+	cause = NULL;
+
+	struct rlimit rl;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < SWITCH_MAX_PORTS + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur < SWITCH_MAX_PORTS + 64)
+			skip();
+	}
+	/* One daemon port and cables fill the switch. */
+	struct fport d;
+	fport_attach(&d, f->ctl_path, 0);
+	wait_ports(f->sw, 1);
+	for (unsigned i = 1; i < SWITCH_MAX_PORTS - 1; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "c%u", i);
+		cable_open(f, name);
+	}
+	cable_path(f, "last", path, sizeof(path));
+	assert_int_equal(switch_cable_open(f->sw, "last", path, &cause), -1);
+	assert_non_null(strstr(cause, "switch sw0 is full: it has 256 ports"));
+	free(cause);
+	cause = NULL;
+	/* Nor can a daemon-protocol client take a cable's place. */
+	struct fport extra;
+	fport_bind(&extra, 1, NULL);
+	extra.ctl = fport_connect(f->ctl_path);
+	struct daemon_request req;
+	daemon_request_build(&req, &extra.local);
+	(void)write_all(extra.ctl, &req, sizeof(req));
+	expect_closed(extra.ctl);
+	extra.ctl = -1;
+	fport_close(&extra);
+	fport_close(&d);
+	wait_ports(f->sw, 0);
+	assert_int_equal(switch_cable_open(f->sw, "last", path, &cause), 0);
 }
 
 static void test_link_learning(void **state)
@@ -1006,6 +1171,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unplug, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_link_learning, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_link_hub, setup_hub, teardown),
+		cmocka_unit_test_setup_teardown(test_cable_with_daemon_port, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_cable_replace_close, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_cable_errors, setup_learning, teardown),
 		cmocka_unit_test(test_long_path),
 		cmocka_unit_test_setup_teardown(test_garbage, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_variants, setup_learning, teardown),
