@@ -27,6 +27,8 @@
 #include "image/image.h"
 #include "switch/switch.h"
 
+_Static_assert(LAB_SWITCH_PORTS_MAX == SWITCH_MAX_PORTS, "a lab may ask for what a switch takes");
+
 #define BOOT_TIMEOUT_MS 60000
 #define STOP_GRACE_MS 4000
 

@@ -13,6 +13,12 @@
 
 #define LAB_NAME_MAX 32		/* names match [A-Za-z0-9_-]{1,32} */
 #define LAB_IFACE_MAX 16	/* eth0 .. eth15 */
+/* What one lab may ask for: a typo (or a hostile file) must not ask a shared
+ * server for thousands of kernels. LAB_SWITCH_PORTS_MAX is switch/switch.h's
+ * SWITCH_MAX_PORTS (core/supervisor.c checks that they agree). */
+#define LAB_INSTANCES_MAX 512
+#define LAB_SWITCHES_MAX 64
+#define LAB_SWITCH_PORTS_MAX 256
 #define LAB_MEM_DEFAULT (64ULL << 20)
 
 enum lab_switch_mode {

@@ -45,6 +45,7 @@ struct checker {
 	bool images_bad;		/* `images:` is not a mapping: undefined images are noise */
 	size_t default_image;		/* top-level `image:` */
 	bool default_image_bad;		/* ... was wrong: instances without `image:` say nothing */
+	unsigned *switch_ports;		/* interfaces on each switch so far */
 };
 
 /* Room for one more element in an array that doubles as it grows (files may hold thousands). */
@@ -461,6 +462,11 @@ static void check_switches(struct checker *c, const struct ynode *key, const str
 					value_error(c, m, "mode", what, "is not a switch mode (expected switch or hub)");
 			}
 		}
+		if (ok && c->lab->n_switches == LAB_SWITCHES_MAX) {
+			topo_error(c->r, name->line, name->column, "switch %s is one too many (expected "
+			    "at most %d switches in a lab)", name->show, LAB_SWITCHES_MAX);
+			ok = false;
+		}
 		if (!ok)
 			continue;
 		str_copy(sw.name, sizeof(sw.name), name->str);
@@ -625,10 +631,17 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 		} else {
 			const struct ynode *s = want_scalar(c, f[0].key, f[0].val, what, "a switch name");
 			long sw = s != NULL ? find_switch(c, s, what) : -1;
-			if (sw < 0)
+			if (sw < 0) {
 				ok = false;
-			else
+			} else if (++c->switch_ports[sw] == LAB_SWITCH_PORTS_MAX + 1) {
+				topo_error(c->r, s->line, s->column, "switch %s is full: %s would be its "
+				    "interface number %u (expected at most %u on one switch; put the "
+				    "others on a second switch and route between them)", s->show, what,
+				    LAB_SWITCH_PORTS_MAX + 1, LAB_SWITCH_PORTS_MAX);
+				ok = false;
+			} else {
 				ifc.sw = (size_t)sw;
+			}
 		}
 		if (f[1].val != NULL) {
 			const struct ynode *s = want_scalar(c, f[1].key, f[1].val, what, IP_EXAMPLE);
@@ -1294,9 +1307,19 @@ static void check_instances(struct checker *c, const struct ynode *root, const s
 	}
 	if (!want_mapping(c, key, map, false, "`instances`", expected))
 		return;
-	for (size_t k = 0; k + 1 < map->n_kids; k += 2)
-		if (!map->kids[k]->dup && map->kids[k]->type != YNODE_ALIAS)
-			check_instance(c, map->kids[k], map->kids[k + 1]);
+	c->switch_ports = xcalloc(c->lab->n_switches + 1, sizeof(*c->switch_ports));
+	size_t seen = 0;
+	for (size_t k = 0; k + 1 < map->n_kids; k += 2) {
+		const struct ynode *name = map->kids[k];
+		if (name->dup || name->type == YNODE_ALIAS)
+			continue;
+		if (++seen > LAB_INSTANCES_MAX) {
+			topo_error(c->r, name->line, name->column, "instance %s is one too many "
+			    "(expected at most %d instances in a lab)", name->show, LAB_INSTANCES_MAX);
+			break;
+		}
+		check_instance(c, name, map->kids[k + 1]);
+	}
 }
 
 /* Addresses and MACs given twice anywhere in the lab: reported at each later one. */
@@ -1375,6 +1398,7 @@ struct lab *topo_build(struct topo_report *r, const struct ynode *root, const ch
 	for (size_t i = 0; i < c.lab->n_instances; i++)
 		c.lab->images[c.lab->instances[i].image].used = true;
 	check_uniques(&c);
+	free(c.switch_ports);
 	free(c.addrs);
 	free(c.macs);
 	return c.lab;

@@ -310,6 +310,62 @@ static const char fig1[] =
     "    interfaces:\n"
     "      eth0: {switch: S1, ip: 10.0.0.2/24}\n";
 
+/* What one lab may ask for is capped, with the place and the limit named;
+ * exactly the limit still loads. */
+static char *gen_lab(unsigned switches, unsigned instances, bool one_switch)
+{
+	size_t cap = 64 + switches * 16 + instances * 64, len = 0;
+	char *y = malloc(cap);
+	assert_non_null(y);
+	len += (size_t)sprintf(y + len, "switches:\n");
+	for (unsigned i = 0; i < switches; i++)
+		len += (size_t)sprintf(y + len, "  S%u: {}\n", i);
+	len += (size_t)sprintf(y + len, "instances:\n");
+	for (unsigned i = 0; i < instances; i++)
+		len += (size_t)sprintf(y + len, "  h%u: {interfaces: {eth0: {switch: S%u}}}\n", i,
+		    one_switch ? 0 : i % switches);
+	assert_true(len < cap);
+	return y;
+}
+
+static void expect_one_error(const char *yaml, const char *where, const char *substr)
+{
+	struct lab_diag d = { 0 };
+	struct lab *lab = lab_load_string(yaml, strlen(yaml), "t.yaml", &d);
+	assert_null(lab);
+	if (d.n != 1 || strstr(d.msgs[0], where) != d.msgs[0] || strstr(d.msgs[0], substr) == NULL) {
+		print_error("want one message at %s containing \"%s\"; got:\n", where, substr);
+		dump(&d);
+		fail();
+	}
+	lab_diag_free(&d);
+}
+
+static void test_limits(void **state)
+{
+	(void)state;
+	char *y = gen_lab(1, LAB_SWITCH_PORTS_MAX, true);
+	lab_free(load_ok(y, "t.yaml"));
+	free(y);
+	/* Interface 257 on S0: instance h256, on line 3 + 256 + 1. */
+	y = gen_lab(1, LAB_SWITCH_PORTS_MAX + 1, true);
+	expect_one_error(y, "t.yaml:260:", "switch S0 is full");
+	free(y);
+
+	y = gen_lab(LAB_SWITCHES_MAX, LAB_INSTANCES_MAX, false);
+	lab_free(load_ok(y, "t.yaml"));
+	free(y);
+	y = gen_lab(LAB_SWITCHES_MAX + 1, 1, false);
+	char where[32];
+	snprintf(where, sizeof(where), "t.yaml:%d:3: ", LAB_SWITCHES_MAX + 2);
+	expect_one_error(y, where, "one too many (expected at most 64 switches");
+	free(y);
+	y = gen_lab(LAB_SWITCHES_MAX, LAB_INSTANCES_MAX + 1, false);
+	snprintf(where, sizeof(where), "t.yaml:%d:3: ", LAB_SWITCHES_MAX + 3 + LAB_INSTANCES_MAX);
+	expect_one_error(y, where, "instance h512 is one too many (expected at most 512 instances");
+	free(y);
+}
+
 static void test_fig1(void **state)
 {
 	(void)state;
@@ -795,6 +851,7 @@ int main(void)
 		cmocka_unit_test(test_bad_table),
 		cmocka_unit_test(test_startup_too_long),
 		cmocka_unit_test(test_fig1),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_routed),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_not_nul_terminated),
