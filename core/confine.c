@@ -233,7 +233,7 @@ static int add_ubd(struct rules *r, const char *arg, char **cause)
 	return rc;
 }
 
-static int rules_from_argv(struct rules *r, char **argv, bool share_readonly, char **tmpdir,
+static int rules_from_argv(struct rules *r, char **argv, unsigned flags, char **tmpdir,
     char **cause)
 {
 	if (add_program(r, argv[0], 0, cause) < 0)
@@ -265,7 +265,12 @@ static int rules_from_argv(struct rules *r, char **argv, bool share_readonly, ch
 			struct stat st;
 			if (stat(arg + 7, &st) < 0 || !S_ISDIR(st.st_mode))
 				return set_cause(cause, "the shared directory %s is missing (hostfs=)", arg + 7);
-			if (rules_add(r, arg + 7, share_readonly ? R_READ : R_DIR_RW, false, cause) < 0)
+			uint64_t rights = R_DIR_RW;
+			if (flags & CONFINE_SHARE_RO)
+				rights = R_READ;
+			else if (!(flags & CONFINE_SHARE_SYMLINKS))
+				rights &= ~(uint64_t)LANDLOCK_ACCESS_FS_MAKE_SYM;
+			if (rules_add(r, arg + 7, rights, false, cause) < 0)
 				return -1;
 		} else if (strncmp(arg, "initrd=", 7) == 0) {
 			if (rules_add(r, arg + 7, LANDLOCK_ACCESS_FS_READ_FILE, false, cause) < 0)
@@ -322,14 +327,14 @@ out:
 	return rc;
 }
 
-int confine_exec(char **argv, bool share_readonly, char **cause)
+int confine_exec(char **argv, unsigned flags, char **cause)
 {
 	if (argv == NULL || argv[0] == NULL)
 		return set_cause(cause, "no kernel to run");
 	struct rules r = { .n = 0 };
 	char *tmpdir = NULL;
 	int rc = -1;
-	if (rules_from_argv(&r, argv, share_readonly, &tmpdir, cause) < 0)
+	if (rules_from_argv(&r, argv, flags, &tmpdir, cause) < 0)
 		goto out;
 	int abi = confine_abi();
 	const char *unconfined = getenv("UMLLAB_UNCONFINED");

@@ -17,11 +17,18 @@
 /* argv: a UML kernel and its parameters (NULL-terminated). Derives the rules
  * from the parameters: ubdN=COW,IMAGE or ubdN=DISK (a missing COW file is
  * made, one made over another image is refused), uml_dir=DIR (created; also
- * the kernel's TMPDIR), hostfs=DIR (read-only when share_readonly). Then
+ * the kernel's TMPDIR), hostfs=DIR (read-only with CONFINE_SHARE_RO; in a
+ * writable one the guest may make symbolic links only with
+ * CONFINE_SHARE_SYMLINKS, since a link a guest makes there may point
+ * anywhere on the host and trap its user). Then
  * applies them and execs the kernel: returns only on failure, -1 with *cause.
  * Without Landlock in the host's kernel it refuses, unless UMLLAB_UNCONFINED=1
  * in the environment (then it says so on stderr and runs unconfined). */
-int confine_exec(char **argv, bool share_readonly, char **cause);
+enum confine_flags {
+	CONFINE_SHARE_RO = 1 << 0,
+	CONFINE_SHARE_SYMLINKS = 1 << 1,
+};
+int confine_exec(char **argv, unsigned flags, char **cause);
 
 /* The Landlock ABI version of the running kernel, 0 when it has none. */
 int confine_abi(void);

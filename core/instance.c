@@ -92,6 +92,8 @@ char **instance_argv(const struct instance *inst)
 	argv_push(&argv, &n, xstrdup("confine"));
 	if (c->share.dir == NULL || c->share.readonly)
 		argv_push(&argv, &n, xstrdup("--ro"));	/* no share: an empty, read-only directory */
+	else if (c->share.symlinks)
+		argv_push(&argv, &n, xstrdup("--symlinks"));
 	argv_push(&argv, &n, xstrdup("--"));
 	argv_push(&argv, &n, xstrdup(e->kernel));
 	argv_push(&argv, &n, xasprintf("mem=%lluM", (unsigned long long)(c->mem_bytes >> 20)));

@@ -87,6 +87,7 @@ struct lab_image {
 struct lab_share {
 	char *dir;			/* absolute path; NULL: nothing shared */
 	bool readonly;
+	bool symlinks;			/* `symlinks: true`: guests may make symbolic links in it */
 	int line, column;
 };
 

@@ -1158,14 +1158,14 @@ static bool check_share(struct checker *c, const struct ynode *key, const struct
     const char *owner, bool none_ok, struct lab_share *out)
 {
 	const struct ynode *dir = NULL;
-	bool readonly = false, ok = true;
+	bool readonly = false, symlinks = false, ok = true;
 	if (val->type == YNODE_ALIAS)
 		return false;
 	if (val->type == YNODE_MAPPING) {
-		struct field f[] = { { .name = "dir" }, { .name = "readonly" } };
+		struct field f[] = { { .name = "dir" }, { .name = "readonly" }, { .name = "symlinks" } };
 		char where[128];
 		snprintf(where, sizeof(where), "in the share of %s", owner);
-		map_fields(c, val, f, 2, where);
+		map_fields(c, val, f, 3, where);
 		if (f[0].val == NULL) {
 			topo_error(c->r, val->line, val->column, "the share of %s has no `dir` (expected %s)", owner,
 			    SHARE_EXAMPLE);
@@ -1174,6 +1174,8 @@ static bool check_share(struct checker *c, const struct ynode *key, const struct
 			dir = want_scalar(c, f[0].key, f[0].val, owner, "a directory such as ./shared");
 		}
 		if (f[1].val != NULL && !want_bool(c, f[1].key, f[1].val, owner, &readonly))
+			ok = false;
+		if (f[2].val != NULL && !want_bool(c, f[2].key, f[2].val, owner, &symlinks))
 			ok = false;
 	} else {
 		dir = want_scalar(c, key, val, owner, SHARE_EXAMPLE);
@@ -1199,6 +1201,7 @@ static bool check_share(struct checker *c, const struct ynode *key, const struct
 	}
 	out->dir = path;
 	out->readonly = readonly;
+	out->symlinks = symlinks;
 	out->line = dir->line;
 	out->column = dir->column;
 	return true;

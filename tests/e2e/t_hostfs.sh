@@ -2,7 +2,7 @@
 # guest that mounts `/`, `..` or the host's /etc through hostfs sees nothing else.
 . "$REPO/tests/e2e/lib.sh"
 d=$T/hostfs-lab
-mkdir -p "$d/shared" "$d/ro" "$d/empty"
+mkdir -p "$d/shared" "$d/ro" "$d/empty" "$d/links"
 echo "from the host" >"$d/shared/hello"
 echo "read me" >"$d/ro/notes"
 echo "TOP SECRET" >"$d/secret.txt"
@@ -15,6 +15,7 @@ instances:
   a:
   r: {share: {dir: ./ro, readonly: true}}
   n: {share: none}
+  s: {share: {dir: ./links, symlinks: true}}
 EOF
 expect_exit 0 "up" -- umllab up "$d/lab.yaml"
 
@@ -49,6 +50,17 @@ grep -q "TOP SECRET\|root:x:0:0" "$T/escape" && fail "host data leaked into the 
 	|| ok "no host data reached the guest"
 grep -q "Permission denied" "$T/escape" && ok "the host refused with Permission denied" \
 	|| fail "no Permission denied seen"
+
+# A writable share refuses symbolic links made by a guest (one could point
+# anywhere on the host, a trap for its user) unless the lab allows them.
+expect_exit 1 "a cannot make a symbolic link in its share" -- umllab exec a -- \
+	ln -s /etc/shadow /hostlab/made-in-guest
+[ ! -L "$d/shared/made-in-guest" ] && ok "no link appeared on the host" || fail "a guest made a link on the host"
+expect_exit 0 "a still makes files and directories there" -- umllab exec a -- \
+	sh -c 'mkdir /hostlab/dir && echo x > /hostlab/dir/f && mv /hostlab/dir/f /hostlab/dir/g'
+[ -f "$d/shared/dir/g" ] && ok "the host sees them" || fail "no shared/dir/g"
+expect_exit 0 "with symlinks: true, s makes a link" -- umllab exec s -- ln -s target /hostlab/link
+[ "$(readlink "$d/links/link")" = target ] && ok "the host sees s's link" || fail "no links/link"
 
 # Read-only share: readable; not writable, not even after a remount in the guest.
 expect_exit 0 "r reads its read-only share" -- umllab exec r -- cat /hostlab/notes

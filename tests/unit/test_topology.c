@@ -209,7 +209,7 @@ static const struct bad_case bad_cases[] = {
 	{ "share with a bad readonly", "share: {dir: /tmp, readonly: maybe}\ninstances: {a: }\n", 1, 30,
 	    "readonly `maybe` of the lab is not a boolean", 0, NULL },
 	{ "unknown share key", "share: {dir: /tmp, ro: true}\ninstances: {a: }\n", 1, 20,
-	    "unknown key `ro` in the share of the lab (expected one of: dir, readonly)", 0, NULL },
+	    "unknown key `ro` in the share of the lab (expected one of: dir, readonly, symlinks)", 0, NULL },
 	{ "unsafe_shared_root not a bool", "instances:\n  a: {unsafe_shared_root: 2}\n", 2, 27,
 	    "unsafe_shared_root `2` of instance a is not a boolean", 0, NULL },
 	{ "images is a list", "images: [deb]\ninstances: {a: }\n", 1, 9,
