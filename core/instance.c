@@ -427,7 +427,11 @@ static int instance_spawn(struct instance *inst, char **cause)
 	inst->child_w.data = inst;
 	ev_child_start(e->loop, &inst->child_w);
 
-	inst->mc = mconsole_session_new(e->loop, inst->mconsole_path, cause);
+	/* The sessions' own sockets sit in the lab's private directory:
+	 * an abstract name would be open to every local user. */
+	char *mc_path = state_path(e->lab_dir, "%s.mc", inst->cfg->name);
+	inst->mc = mconsole_session_new(e->loop, inst->mconsole_path, mc_path, cause);
+	free(mc_path);
 	if (inst->mc == NULL) {
 		instance_kill(inst);
 		return -1;	/* the child watcher reports the exit */
@@ -544,8 +548,10 @@ static void act_running(struct instance *inst, const char *detail)
 	inst->ready_ms = clock_ms();
 	log_info("%s: running (%.1f s after start)", inst->cfg->name,
 	    (double)(inst->ready_ms - inst->started_ms) / 1000.0);
-	inst->probe = watchdog_probe_start(inst->env->loop, inst->mconsole_path,
+	char *probe_path = state_path(inst->env->lab_dir, "%s.probe", inst->cfg->name);
+	inst->probe = watchdog_probe_start(inst->env->loop, inst->mconsole_path, probe_path,
 	    PROBE_INTERVAL_MS, PROBE_HANG_MS, probe_on_hang, inst, &cause);
+	free(probe_path);
 	if (inst->probe == NULL) {
 		log_warnx("%s: no liveness probe: %s", inst->cfg->name, cause);
 		free(cause);

@@ -5,6 +5,7 @@
 #include "core/console.h"
 #include "core/instance.h"
 #include "core/request.h"
+#include "core/state.h"
 #include "core/supervisor.h"
 #include "core/util.h"
 #include "mconsole/session.h"
@@ -198,7 +199,11 @@ void request_mconsole(struct conn *c, int argc, char **argv)
 		return;
 	}
 	char *cause = NULL;
-	struct mconsole_session *s = mconsole_session_new(c->sup->loop, inst->mconsole_path, &cause);
+	static unsigned serial;
+	char *path = state_path(c->sup->lab_dir, "%s.mc-%u", inst->cfg->name, ++serial);
+	struct mconsole_session *s = mconsole_session_new(c->sup->loop, inst->mconsole_path, path,
+	    &cause);
+	free(path);
 	if (s == NULL) {
 		conn_printf(c, CTL_STDERR, "umllab: %s\n", cause);
 		free(cause);

@@ -47,6 +47,15 @@ char *state_root(char **cause)
 		root = xasprintf("%s/umllab", env);
 	} else {
 		root = xasprintf("/tmp/umllab-%u", (unsigned)getuid());
+		/* Anyone can make /tmp/umllab-OURUID first: then use a directory
+		 * in our home, where nobody else can. */
+		struct stat st;
+		const char *home = getenv("HOME");
+		if (lstat(root, &st) == 0 && (st.st_uid != getuid() || !S_ISDIR(st.st_mode)) &&
+		    home != NULL && home[0] == '/') {
+			free(root);
+			root = xasprintf("%s/.umllab-run", home);
+		}
 	}
 	if (dir_make_private(root, cause) != 0) {
 		free(root);

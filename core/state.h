@@ -1,6 +1,7 @@
 /* core/state.h: where a lab's sockets, logs and disks live on the host.
  *
- * Root: $UMLLAB_STATE_DIR, else $XDG_RUNTIME_DIR/umllab, else /tmp/umllab-$UID;
+ * Root: $UMLLAB_STATE_DIR, else $XDG_RUNTIME_DIR/umllab, else /tmp/umllab-$UID
+ * (or $HOME/.umllab-run when another user took that name first);
  * one private (0700) directory per lab below it. Every path of a lab is
  * derived from that directory and a name, never stored twice. */
 #ifndef UMLLAB_STATE_H

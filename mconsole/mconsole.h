@@ -51,9 +51,12 @@ int mconsole_reply_decode(const void *buf, size_t n, struct mconsole_reply *out)
 /* Decode one notification datagram; -1 on bad magic, version or length. */
 int mconsole_notify_decode(const void *buf, size_t n, struct mconsole_notify *out);
 
-/* A datagram socket bound to an autobound abstract address (so replies can
- * come back), close-on-exec and nonblocking. -1 with *cause on failure. */
-int mconsole_client_open(char **cause);
+/* A datagram socket bound to bind_path (a stale socket there is replaced),
+ * or with bind_path NULL to an autobound abstract name, so that replies can
+ * come back; close-on-exec and nonblocking. Any local user can send to an
+ * abstract name: long-lived clients bind a path in a private directory.
+ * -1 with *cause on failure. */
+int mconsole_client_open(const char *bind_path, char **cause);
 
 /* Send one request to the mconsole socket at sock_path. */
 int mconsole_send(int fd, const char *sock_path, const char *cmd, char **cause);

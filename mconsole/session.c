@@ -29,6 +29,7 @@ struct mconsole_session {
 	struct ev_loop *loop;
 	int fd;
 	char *path;
+	char *client_path;	/* our socket's path, or NULL for an abstract name */
 	ev_io read_w;
 	ev_timer timer;
 	struct mc_pending *head, *tail;
@@ -103,8 +104,8 @@ static void session_on_read(struct ev_loop *loop, ev_io *w, int revents)
 		    &from_len);
 		if (n <= 0)
 			return;
-		/* Our socket has an abstract name any local user could send to:
-		 * only the kernel's own socket may answer. */
+		/* Only the kernel's own socket may answer (an abstract name is
+		 * open to any local user; a path may be too, if misplaced). */
 		if (from_len <= offsetof(struct sockaddr_un, sun_path) ||
 		    strncmp(from.sun_path, s->path, sizeof(from.sun_path)) != 0)
 			continue;
@@ -148,15 +149,16 @@ static void session_send_next(struct mconsole_session *s)
 }
 
 struct mconsole_session *mconsole_session_new(struct ev_loop *loop, const char *sock_path,
-    char **cause)
+    const char *client_path, char **cause)
 {
-	int fd = mconsole_client_open(cause);
+	int fd = mconsole_client_open(client_path, cause);
 	if (fd < 0)
 		return NULL;
 	struct mconsole_session *s = xcalloc(1, sizeof(*s));
 	s->loop = loop;
 	s->fd = fd;
 	s->path = xstrdup(sock_path);
+	s->client_path = client_path != NULL ? xstrdup(client_path) : NULL;
 	ev_io_init(&s->read_w, session_on_read, fd, EV_READ);
 	s->read_w.data = s;
 	ev_io_start(loop, &s->read_w);
@@ -197,6 +199,9 @@ void mconsole_session_free(struct mconsole_session *s)
 		free(p);
 	}
 	close(s->fd);
+	if (s->client_path != NULL)
+		unlink(s->client_path);
+	free(s->client_path);
 	free(s->path);
 	free(s->reply);
 	free(s->fail_reason);

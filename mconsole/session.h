@@ -17,8 +17,11 @@ struct mconsole_session;
 typedef void (*mconsole_reply_cb)(void *arg, int status, uint32_t err, const char *data,
     size_t len);
 
+/* A session with the kernel whose mconsole socket is sock_path; the
+ * session's own socket is bound to client_path (removed by
+ * mconsole_session_free), which should be in a private directory. */
 struct mconsole_session *mconsole_session_new(struct ev_loop *loop, const char *sock_path,
-    char **cause);
+    const char *client_path, char **cause);
 
 /* Queue cmd; cb (may be NULL) runs once, later, from the loop. */
 void mconsole_session_request(struct mconsole_session *s, const char *cmd, int timeout_ms,

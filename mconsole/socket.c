@@ -23,17 +23,27 @@ static int send_error(const char *sock_path, int err, char **cause)
 	return set_cause(cause, "sending to mconsole socket %s: %s", sock_path, strerror(err));
 }
 
-int mconsole_client_open(char **cause)
+int mconsole_client_open(const char *bind_path, char **cause)
 {
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	/* Binding only the family autobinds a unique abstract name. */
+	socklen_t len = sizeof(sa_family_t);
+	if (bind_path != NULL) {
+		if (unix_addr_set(&sun, bind_path, cause) == -1)
+			return -1;
+		struct stat st;
+		if (lstat(bind_path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(bind_path);	/* left by an earlier session */
+		len = sizeof(sun);
+	}
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		return set_cause(cause, "creating an mconsole client socket: %s", strerror(errno));
-	/* Binding only the family autobinds a unique abstract name: the kernel replies to it. */
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sa_family_t)) == -1) {
+	if (bind(fd, (struct sockaddr *)&sun, len) == -1) {
 		int e = errno;
 		close(fd);
-		return set_cause(cause, "binding an mconsole client socket: %s", strerror(e));
+		return set_cause(cause, "binding an mconsole client socket%s%s: %s",
+		    bind_path ? " to " : "", bind_path ? bind_path : "", strerror(e));
 	}
 	return fd;
 }
@@ -103,7 +113,7 @@ int mconsole_call(const char *sock_path, const char *cmd, int timeout_ms,
 	*err = 0;
 	if (unix_addr_set(&sun, sock_path, cause) == -1)
 		return -1;
-	int fd = mconsole_client_open(cause);
+	int fd = mconsole_client_open(NULL, cause);
 	if (fd == -1)
 		return -1;
 	/* Connected, the socket accepts datagrams from the kernel's socket only. */

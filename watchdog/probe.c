@@ -49,10 +49,10 @@ static void probe_on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 struct watchdog_probe *watchdog_probe_start(struct ev_loop *loop, const char *mconsole_path,
-    unsigned interval_ms, unsigned hang_ms, void (*on_hang)(void *arg, uint64_t silent_ms),
+    const char *client_path, unsigned interval_ms, unsigned hang_ms, void (*on_hang)(void *arg, uint64_t silent_ms),
     void *arg, char **cause)
 {
-	struct mconsole_session *mc = mconsole_session_new(loop, mconsole_path, cause);
+	struct mconsole_session *mc = mconsole_session_new(loop, mconsole_path, client_path, cause);
 	if (mc == NULL)
 		return NULL;
 	struct watchdog_probe *p = xcalloc(1, sizeof(*p));

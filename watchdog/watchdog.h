@@ -55,7 +55,7 @@ struct watchdog_probe;
  * once when no answer came for hang_ms (on_hang may stop the probe; the
  * probe touches nothing after calling it). NULL with *cause on failure. */
 struct watchdog_probe *watchdog_probe_start(struct ev_loop *loop, const char *mconsole_path,
-    unsigned interval_ms, unsigned hang_ms, void (*on_hang)(void *arg, uint64_t silent_ms),
+    const char *client_path, unsigned interval_ms, unsigned hang_ms, void (*on_hang)(void *arg, uint64_t silent_ms),
     void *arg, char **cause);
 void watchdog_probe_stop(struct watchdog_probe *p);
 

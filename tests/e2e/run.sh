@@ -2,7 +2,8 @@
 # tests/e2e/run.sh: run every end-to-end test (t_*.sh) against real UML.
 #
 # As root, each test runs as the unprivileged user `nobody`: UML and umllab
-# need no root, and this proves it. Each test gets a private state directory;
+# need no root, and this proves it. A test whose file says `# e2e: as root`
+# starts as root and runs umllab as two unprivileged users itself. Each test gets a private state directory;
 # the guest image cache is shared so it is built once. A test that fails
 # still has its lab stopped by pid (see lib.sh). Prints "N passed, N failed".
 set -u
@@ -46,6 +47,9 @@ for t in "$here"/t_*.sh; do
 	mkdir -p "$tdir"
 	[ ${#runas[@]} -gt 0 ] && chown nobody:nogroup "$tdir"
 	start=$(date +%s.%N)
+	# A test marked so acts as several users itself (setpriv): it starts as root.
+	runas_t=("${runas[@]}")
+	grep -q '^# e2e: as root' "$t" && runas_t=()
 	# Each test is bounded in time; on expiry, timeout kills it and its
 	# EXIT trap is not run, so lib_reap below stops what it left.
 	timeout -k 5 300 env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
@@ -53,7 +57,7 @@ for t in "$here"/t_*.sh; do
 		UMLLAB_STATE_DIR="$tdir/state" XDG_CACHE_HOME="$cache" \
 		UMLLAB_TEST_CACHE="${UMLLAB_TEST_CACHE:-}" UMLLAB_TEST_CYCLES="${UMLLAB_TEST_CYCLES:-}" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
-		"${runas[@]}" bash "$t" >"$tdir/output" 2>&1
+		"${runas_t[@]}" bash "$t" >"$tdir/output" 2>&1
 	rc=$?
 	bash "$here/reap.sh" "$tdir/state" >>"$tdir/output" 2>&1 || rc=1
 	if ls "$tdir"/asan.* >/dev/null 2>&1; then

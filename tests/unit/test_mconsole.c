@@ -596,12 +596,61 @@ static void test_call_missing_socket(void **state)
 	free(cause);
 	cause = NULL;
 
-	int fd = mconsole_client_open(&cause);
+	int fd = mconsole_client_open(NULL, &cause);
 	assert_true(fd >= 0);
 	assert_int_equal(mconsole_send(fd, path, "version", &cause), -1);
 	assert_non_null(strstr(cause, "missing or its kernel is not running"));
 	free(cause);
 	close(fd);
+}
+
+/* A client socket bound to a path: a stale socket there is replaced, the
+ * kernel can answer it, and it has no abstract name anyone could send to. */
+static void test_client_bind_path(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_mconsole-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64], kpath[64];
+	snprintf(path, sizeof(path), "%s/client", dir);
+	snprintf(kpath, sizeof(kpath), "%s/kernel", dir);
+	char *cause = NULL;
+	int stale = mconsole_client_open(path, &cause);
+	assert_true(stale >= 0);
+	close(stale);	/* its file stays behind */
+	int fd = mconsole_client_open(path, &cause);
+	assert_true(fd >= 0);
+	struct sockaddr_un got;
+	socklen_t len = sizeof(got);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&got, &len), 0);
+	assert_string_equal(got.sun_path, path);
+
+	/* A fake kernel answers the request to its sender's address. */
+	int k = mconsole_notify_open(kpath, &cause);
+	assert_true(k >= 0);
+	assert_int_equal(mconsole_send(fd, kpath, "version", &cause), 0);
+	char buf[MCONSOLE_REQUEST_SIZE];
+	struct sockaddr_un from;
+	socklen_t flen = sizeof(from);
+	assert_true(recvfrom(k, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen) > 0);
+	assert_string_equal(from.sun_path, path);
+	assert_int_equal(sendto(k, "x", 1, 0, (struct sockaddr *)&from, flen), 1);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 1);
+
+	snprintf(kpath, sizeof(kpath), "%s/not-a-socket", dir);
+	FILE *f = fopen(kpath, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(mconsole_client_open(kpath, &cause), -1);
+	assert_non_null(strstr(cause, kpath));
+	free(cause);
+	unlink(kpath);
+	close(fd);
+	close(k);
+	snprintf(kpath, sizeof(kpath), "%s/kernel", dir);
+	unlink(kpath);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void test_socket_path_too_long(void **state)
@@ -620,7 +669,7 @@ static void test_socket_path_too_long(void **state)
 	free(cause);
 	cause = NULL;
 
-	int fd = mconsole_client_open(&cause);
+	int fd = mconsole_client_open(NULL, &cause);
 	assert_true(fd >= 0);
 	assert_int_equal(mconsole_send(fd, path, "version", &cause), -1);
 	assert_non_null(strstr(cause, path));
@@ -640,7 +689,7 @@ static void test_send_too_long_command(void **state)
 	char *cause = NULL;
 	memset(cmd, 'c', sizeof(cmd));
 	cmd[512] = '\0';
-	int fd = mconsole_client_open(&cause);
+	int fd = mconsole_client_open(NULL, &cause);
 	assert_true(fd >= 0);
 	assert_int_equal(mconsole_send(fd, "/tmp/x", cmd, &cause), -1);
 	assert_non_null(cause);
@@ -711,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_call_multipart),
 		cmocka_unit_test(test_call_timeout),
 		cmocka_unit_test(test_call_missing_socket),
+		cmocka_unit_test(test_client_bind_path),
 		cmocka_unit_test(test_socket_path_too_long),
 		cmocka_unit_test(test_send_too_long_command),
 		cmocka_unit_test(test_notify_open),
