@@ -48,7 +48,7 @@ $(GUEST_AGENT): image/guest/agent.c image/guest/agent_proto.h
 
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
-	test_sha256
+	test_sha256 test_log
 test_topology_OBJS = core/topology.o core/topology_check.o core/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/util.o
 test_fdb_OBJS = switch/fdb.o
@@ -57,6 +57,7 @@ test_daemon_proto_OBJS = switch/daemon_proto.o core/util.o
 test_switch_OBJS = switch/switch.o switch/fdb.o switch/daemon_proto.o core/util.o
 test_sha256_OBJS = image/sha256.o
 test_graph_OBJS = core/graph.o core/topology.o core/topology_check.o core/util.o
+test_log_OBJS = core/log.o core/util.o
 
 UNIT_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 $(BUILD)/tests/%: tests/unit/%.c

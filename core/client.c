@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,17 +104,81 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 	return dir;
 }
 
+/* ---- requests, each bounded in time ---- */
+
+int client_timeout_s(void)
+{
+	const char *v = getenv("UMLLAB_TIMEOUT");
+	if (v == NULL || v[0] == '\0')
+		return CLIENT_TIMEOUT_S;
+	char *end;
+	long n = strtol(v, &end, 10);
+	return *end == '\0' && n >= 0 && n <= 86400 ? (int)n : CLIENT_TIMEOUT_S;
+}
+
+/* The supervisor said nothing for secs seconds: say what we know of it. */
+static int client_silence(const char *lab_dir, int secs, bool taken, char **cause)
+{
+	const char *name = strrchr(lab_dir, '/');
+	name = name != NULL ? name + 1 : lab_dir;
+	pid_t pid = state_supervisor_pid(lab_dir);
+	char *how;
+	char state = '?';
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = pid > 0 ? fopen(path, "re") : NULL;
+	if (f != NULL) {
+		/* "PID (COMM) STATE ...": the state follows the last ')'. */
+		char line[512];
+		if (fgets(line, sizeof(line), f) != NULL) {
+			char *rp = strrchr(line, ')');
+			if (rp != NULL && rp[1] == ' ')
+				state = rp[2];
+		}
+		fclose(f);
+	}
+	if (pid <= 0)
+		how = xstrdup("its pid is unknown");
+	else if (state == 'T' || state == 't')
+		how = xasprintf("pid %d is stopped: was it sent SIGSTOP?", (int)pid);
+	else if (state != '?' && state != 'Z' && state != 'X')
+		how = xasprintf("pid %d is still running", (int)pid);
+	else
+		how = xasprintf("pid %d is gone", (int)pid);
+	set_cause(cause, "the supervisor of lab %s %s within %d s (%s): it may be overloaded; "
+	    "try again or see %s/%s", name, taken ? "took the request but stopped answering" :
+	    "did not answer", secs, how, lab_dir, STATE_LOG);
+	free(how);
+	return -1;
+}
+
+static bool errno_is_timeout(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == ETIMEDOUT ||
+	    errno == EINPROGRESS;
+}
+
 int client_connect(const char *lab_dir, char **cause)
 {
 	char *path = state_path(lab_dir, STATE_CONTROL);
 	struct sockaddr_un sun;
 	int fd = -1;
+	int timeout_s = client_timeout_s();
 	if (unix_addr_set(&sun, path, cause) != 0)
 		goto out;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && timeout_s > 0) {
+		/* Bounds connect() (a full backlog: the supervisor does not accept)
+		 * and the writes of the request. */
+		struct timeval tv = { .tv_sec = timeout_s };
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		set_cause(cause, "cannot reach the lab's supervisor at %s: %s", path,
-		    strerror(errno));
+		if (fd >= 0 && errno_is_timeout())
+			client_silence(lab_dir, timeout_s, false, cause);
+		else
+			set_cause(cause, "cannot reach the lab's supervisor at %s: %s", path,
+			    strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
@@ -123,62 +188,152 @@ out:
 	return fd;
 }
 
-/* `down` waits this long for the supervisor's answer, then takes over. */
+/* Send the request without SIGPIPE: a supervisor short of room may close
+ * the connection first, and that must be an error message, not a signal. */
+static int client_send_request(int fd, const char *payload, size_t len)
+{
+	if (len > CTL_PAYLOAD_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	struct ctl_hdr h = { .version = CTL_VERSION, .type = CTL_REQUEST, .len = (uint32_t)len };
+	char *buf = xmalloc(sizeof(h) + len);
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), payload, len);
+	size_t done = 0;
+	while (done < sizeof(h) + len) {
+		ssize_t n = send(fd, buf + done, sizeof(h) + len - done, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(buf);
+			errno = e;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	free(buf);
+	return 0;
+}
+
+/* `down` waits this long in all for the supervisor's answer, then takes over. */
 #define DOWN_ANSWER_TIMEOUT_S 60
 
-/* The request loop of every client: answers go to fds 1 and 2, or, with
- * capture set, into its buffers (up to capture->max bytes each). */
-static int client_request_loop(const char *lab_dir, int argc, char *const argv[],
-    int timeout_s, struct client_capture *capture, char **cause)
+/* One message of the answer: 1 at its end (CTL_EXIT, *code set), else 0. */
+static int client_take(const struct ctl_msg *msg, struct client_capture *capture, bool *too_long,
+    int *code)
 {
-	int fd = client_connect(lab_dir, cause);
-	if (fd < 0)
-		return -1;
-	if (timeout_s > 0) {
-		struct timeval tv = { .tv_sec = timeout_s };
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (msg->type == CTL_STDOUT || msg->type == CTL_STDERR) {
+		if (capture == NULL) {
+			(void)write_all(msg->type == CTL_STDOUT ? 1 : 2, msg->payload, msg->len);
+		} else {
+			struct strbuf *b = msg->type == CTL_STDOUT ? &capture->out : &capture->err;
+			if (b->len + msg->len > capture->max)
+				*too_long = true;
+			else
+				strbuf_append(b, msg->payload, msg->len);
+		}
+	} else if (msg->type == CTL_EXIT) {
+		if (msg->len == sizeof(uint32_t)) {
+			uint32_t v;
+			memcpy(&v, msg->payload, sizeof(v));
+			*code = (int)v;
+		}
+		return 1;
 	}
+	return 0;	/* CTL_ACK: the supervisor is working on it */
+}
+
+/* The request loop of every client: answers go to fds 1 and 2, or, with
+ * capture set, into its buffers (up to capture->max bytes each). It fails
+ * when the supervisor says nothing for client_timeout_s() seconds (it
+ * sends CTL_ACK every second while it works), or after total_s seconds in
+ * all when total_s is set. */
+static int client_request_loop(const char *lab_dir, int argc, char *const argv[],
+    int total_s, struct client_capture *capture, char **cause)
+{
+	int timeout_s = client_timeout_s();
 	size_t len;
 	char *payload = ctl_argv_pack(argc, argv, &len);
-	int rc = ctl_send(fd, CTL_REQUEST, payload, len);
-	free(payload);
-	if (rc != 0) {
+	int fd = -1;
+	/* A supervisor short of room may close a connection before it has read
+	 * the request (it then never ran): try again a few times. */
+	for (int attempt = 0; fd < 0 && attempt < 3; attempt++) {
+		if (attempt > 0)
+			sleep_ms(200);
+		fd = client_connect(lab_dir, cause);
+		if (fd < 0)
+			break;
+		if (client_send_request(fd, payload, len) == 0)
+			break;
+		bool again = errno == EPIPE || errno == ECONNRESET;
+		if (errno_is_timeout())
+			client_silence(lab_dir, timeout_s, false, cause);
+		else
+			set_cause(cause, "cannot send a request to the supervisor: %s", strerror(errno));
 		close(fd);
-		return set_cause(cause, "cannot send a request to the supervisor: %s",
-		    strerror(errno));
+		fd = -1;
+		if (!again)
+			break;
 	}
+	free(payload);
+	if (fd < 0)
+		return -1;
+	uint64_t deadline = total_s > 0 ? clock_ms() + (uint64_t)total_s * 1000 : 0;
+	struct ctl_reader reader = { 0 };
 	int code = -1;
-	bool too_long = false;
-	for (;;) {
+	bool too_long = false, taken = false, done = false;
+	while (!done) {
 		struct ctl_msg msg;
-		int r = ctl_recv(fd, &msg, cause);
-		if (r <= 0) {
-			if (r == 0)
+		int r = ctl_reader_next(&reader, &msg, cause);
+		if (r < 0)
+			break;
+		if (r > 0) {
+			taken = true;
+			done = client_take(&msg, capture, &too_long, &code) == 1;
+			ctl_msg_free(&msg);
+			continue;
+		}
+		int wait_ms = timeout_s > 0 ? timeout_s * 1000 : -1;
+		if (deadline != 0) {
+			uint64_t now = clock_ms();
+			if (now >= deadline) {
+				set_cause(cause, "the supervisor did not finish within %d s (see %s/%s)",
+				    total_s, lab_dir, STATE_LOG);
+				break;
+			}
+			if (wait_ms < 0 || deadline - now < (uint64_t)wait_ms)
+				wait_ms = (int)(deadline - now);
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int pr = poll(&p, 1, wait_ms);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0 && (deadline == 0 || clock_ms() < deadline)) {
+			client_silence(lab_dir, timeout_s, taken, cause);
+			break;
+		}
+		if (pr <= 0)
+			continue;	/* the overall deadline, reported above */
+		char buf[65536];
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
 				set_cause(cause, "the supervisor closed the connection without an answer "
 				    "(see %s/%s)", lab_dir, STATE_LOG);
+			else
+				set_cause(cause, "control connection broken: %s", strerror(errno));
 			break;
 		}
-		if (msg.type == CTL_STDOUT || msg.type == CTL_STDERR) {
-			if (capture == NULL) {
-				(void)write_all(msg.type == CTL_STDOUT ? 1 : 2, msg.payload, msg.len);
-			} else {
-				struct strbuf *b = msg.type == CTL_STDOUT ? &capture->out : &capture->err;
-				if (b->len + msg.len > capture->max)
-					too_long = true;
-				else
-					strbuf_append(b, msg.payload, msg.len);
-			}
-		} else if (msg.type == CTL_EXIT && msg.len == sizeof(uint32_t)) {
-			uint32_t v;
-			memcpy(&v, msg.payload, sizeof(v));
-			code = (int)v;
-		}
-		bool done = msg.type == CTL_EXIT;
-		ctl_msg_free(&msg);
-		if (done)
-			break;
+		ctl_reader_append(&reader, buf, (size_t)n);
 	}
+	ctl_reader_free(&reader);
 	close(fd);
+	if (!done)
+		code = -1;
 	if (too_long && code >= 0) {
 		set_cause(cause, "the supervisor's answer is longer than %zu bytes", capture->max);
 		code = -1;

@@ -12,11 +12,20 @@
  * without a live supervisor is an error. NULL with *cause on failure. */
 char *client_find_lab(const char *lab_arg, bool must_run, char **cause);
 
-/* A connection to the lab's supervisor (its control socket), or -1. */
+/* How long a client waits for a silent supervisor, in seconds: $UMLLAB_TIMEOUT,
+ * else CLIENT_TIMEOUT_S; 0 waits forever. A supervisor working on a request
+ * says so every second (CTL_ACK), so long requests (exec, ping, down) are not
+ * cut short by it. */
+#define CLIENT_TIMEOUT_S 10
+int client_timeout_s(void);
+
+/* A connection to the lab's supervisor (its control socket), or -1. Its
+ * connect() and writes fail after client_timeout_s(), with a message. */
 int client_connect(const char *lab_dir, char **cause);
 
 /* Send one request (argv) to the lab's supervisor and copy its answer to
- * stdout and stderr. Returns the command's exit code, or -1 with *cause. */
+ * stdout and stderr. Returns the command's exit code, or -1 with *cause
+ * (also when the supervisor is silent for client_timeout_s() seconds). */
 int client_request(const char *lab_dir, int argc, char *const argv[], char **cause);
 
 /* A request's answer kept in memory instead of printed. */

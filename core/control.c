@@ -27,7 +27,7 @@ static int header_check(const struct ctl_hdr *h, char **cause)
 		return set_cause(cause, "control message of protocol version %u, expected %u "
 		    "(a umllab of another version runs this lab; stop it with that version)",
 		    h->version, CTL_VERSION);
-	if (h->type < CTL_REQUEST || h->type > CTL_STDIN)
+	if (h->type < CTL_REQUEST || h->type > CTL_ACK)
 		return set_cause(cause, "control message of unknown type %u", h->type);
 	if (h->len > CTL_PAYLOAD_MAX)
 		return set_cause(cause, "control message of %u bytes, more than the %u allowed",

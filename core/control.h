@@ -7,14 +7,18 @@
  * of CTL_STDOUT / CTL_STDERR messages and ends with one CTL_EXIT carrying the
  * command's exit code as a u32. A request that reads input (`console`) then
  * takes CTL_STDIN messages until the client closes the connection. The
- * version is checked on every message. */
+ * version is checked on every message.
+ *
+ * Version 2 added CTL_ACK (empty): the supervisor sends one as soon as it
+ * has the whole request, then again at least every second until the answer
+ * ends, so a client can time out on silence whatever the request's length. */
 #ifndef UMLLAB_CONTROL_H
 #define UMLLAB_CONTROL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define CTL_VERSION 1
+#define CTL_VERSION 2
 
 /* Exit codes, shared by the CLI and the supervisor's answers. */
 enum {
@@ -32,6 +36,7 @@ enum ctl_type {
 	CTL_STDERR = 3,
 	CTL_EXIT = 4,
 	CTL_STDIN = 5,		/* client -> supervisor after the request: console keystrokes */
+	CTL_ACK = 6,		/* supervisor -> client: request taken, still working on it */
 };
 
 struct ctl_hdr {

@@ -30,6 +30,7 @@ struct guest {
 	struct mconsole_session *mc;
 	struct guest_req *reqs;
 	unsigned next_id;
+	struct log_ratelimit malformed_rl;	/* the guest decides how often */
 };
 
 struct guest *guest_new(struct ev_loop *loop, const char *instance_name)
@@ -79,6 +80,7 @@ void guest_free(struct guest *g)
 		struct guest_req *r = guest_req_unlink(g, g->reqs->id);
 		free(r);
 	}
+	log_ratelimit_flush(&g->malformed_rl, g->name);
 	free(g->name);
 	free(g);
 }
@@ -176,7 +178,8 @@ enum guest_event guest_on_notify(struct guest *g, const char *data, size_t len,
 {
 	struct agent_msg m;
 	if (agent_message_parse(data, len, &m) != 0) {
-		log_warnx("%s: malformed message from the guest agent ignored", g->name);
+		log_limited(&g->malformed_rl, LOG_LEVEL_WARN, g->name,
+		    "%s: malformed message from the guest agent ignored", g->name);
 		return GUEST_EVENT_NONE;
 	}
 	switch (m.kind) {

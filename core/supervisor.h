@@ -25,6 +25,7 @@ struct supervisor {
 
 	int ctl_fd;
 	ev_io ctl_w;
+	ev_timer ctl_pause_w;		/* accepting again after running out of descriptors */
 	struct conn *conns;
 	ev_signal sig_term, sig_int;
 
