@@ -370,22 +370,32 @@ class Bench:
     def switch_kinds(self):
         ctl = os.path.join(self.work, "sw.ctl")
         vdedir = os.path.join(self.work, "vde")
+        # (name, argv, control path, stdin pipe, mode, extra swprobe arguments).
+        # "cables" is the transport of the lab's own kernels (vector
+        # transport=bess, SOCK_SEQPACKET); the others speak the uml_switch
+        # daemon protocol, which the lab's kernels used before.
+        cables = os.path.join(self.work, "cables")
+        os.makedirs(cables, mode=0o700, exist_ok=True)
+        cable_args = [a for i in range(4) for a in ("--cable", f"p{i}={cables}/p{i}")]
         kinds = [
-            ("umllab switch", [self.umllab, "switch", ctl], ctl, False, "switch"),
-            ("umllab hub", [self.umllab, "switch", "--hub", ctl], ctl, False, "hub"),
+            ("umllab switch", [self.umllab, "switch", ctl], ctl, False, "switch", []),
+            ("umllab switch, cables", [self.umllab, "switch", ctl, *cable_args], ctl, False, "switch",
+             ["--bess", cables]),
+            ("umllab hub", [self.umllab, "switch", "--hub", ctl], ctl, False, "hub", []),
         ]
         if shutil.which("uml_switch"):
-            kinds += [("uml_switch", ["uml_switch", "-unix", ctl], ctl, False, "switch"),
-                      ("uml_switch -hub", ["uml_switch", "-hub", "-unix", ctl], ctl, False, "hub")]
+            kinds += [("uml_switch", ["uml_switch", "-unix", ctl], ctl, False, "switch", []),
+                      ("uml_switch -hub", ["uml_switch", "-hub", "-unix", ctl], ctl, False, "hub", [])]
         if shutil.which("vde_switch"):
             # vde_switch reads commands on stdin and quits at its end: a pipe kept open.
-            kinds += [("vde_switch", ["vde_switch", "-s", vdedir], os.path.join(vdedir, "ctl"), True, "switch"),
+            kinds += [("vde_switch", ["vde_switch", "-s", vdedir], os.path.join(vdedir, "ctl"), True, "switch",
+                       []),
                       ("vde_switch -x (hub)", ["vde_switch", "-x", "-s", vdedir], os.path.join(vdedir, "ctl"),
-                       True, "hub")]
+                       True, "hub", [])]
         return kinds
 
     def with_switch(self, kind, fn, pin=None):
-        name, argv, ctl, pipe, _ = kind
+        name, argv, ctl, pipe, _, _ = kind
         for path in (ctl,):
             if os.path.exists(path):
                 os.unlink(path)
@@ -450,8 +460,10 @@ class Bench:
                 for c, (label, size, opts) in enumerate(loads):
                     done += 1
                     log(f"switch {done}/{total}: {kind[0]}, {label}, {size}-byte frames")
+                    # A cable is always connected: --bess takes --connect's place.
+                    kopts = [o for o in opts if not (kind[5] and o == "--connect")] + kind[5]
                     res = self.switch_run(kind, lambda pid, ctl: self.probe(
-                        [self.swprobe, "load", "--pairs", "2", "--size", str(size), *opts, "--secs", str(secs),
+                        [self.swprobe, "load", "--pairs", "2", "--size", str(size), *kopts, "--secs", str(secs),
                          "--warm", "0.2", "--pid", str(pid), ctl], timeout=30))
                     load[(kind[0], c)].append(res)
         for r in range(rtt_runs):
@@ -460,7 +472,7 @@ class Bench:
                 log(f"switch {done}/{total}: {kind[0]}, round trip")
                 res = self.switch_run(kind, lambda pid, ctl: self.probe(
                     ["taskset", "-c", str(pin), self.swprobe, "rtt", "--count", "3000", "--size", "64",
-                     "--pid", str(pid), ctl], timeout=60), pin=pin)
+                     *kind[5], "--pid", str(pid), ctl], timeout=60), pin=pin)
                 rtt[kind[0]].append(res)
         self.results["switch_load"] = {f"{k}|{loads[c][0]}|{loads[c][1]}": v for (k, c), v in load.items()}
         self.results["switch_rtt"] = rtt
@@ -481,6 +493,9 @@ class Bench:
                     r1 = med(k, c, "fps") / med(peer, c, "fps")
                     r2 = med(k, c, "fps_per_switch_cpu") / med(peer, c, "fps_per_switch_cpu")
                     note += f"; **{r1:.2f}x** {peer} (per switch CPU-s **{r2:.2f}x**)"
+                if kind[5] and ("umllab switch", c) in load:
+                    note += (f"; {med(k, c, 'fps') / med('umllab switch', c, 'fps'):.2f}x the daemon-protocol "
+                             "ports of the same switch")
                 others = max(x["others"] for x in xs)
                 if others >= QUIET_CORES:
                     note += f"; disturbed: others used up to {others:.2f} cores"
@@ -495,6 +510,9 @@ class Bench:
             peer = "uml_switch" if kind[4] == "switch" else "uml_switch -hub"
             if k.startswith("umllab") and rtt.get(peer):
                 note += f"; {median(p50) / median([x['p50_us'] for x in rtt[peer]]):.2f}x {peer}'s median"
+            if kind[5] and rtt.get("umllab switch"):
+                note += (f"; {median(p50) / median([x['p50_us'] for x in rtt['umllab switch']]):.2f}x the "
+                         "daemon-protocol ports'")
             others = max(x["others"] for x in xs)
             if others >= QUIET_CORES:
                 note += f"; disturbed: others used up to {others:.2f} cores"
@@ -663,6 +681,7 @@ class Bench:
             self.row("control path: `umllab ping umlA umlB -c 1`, ms", f"{median(pg):.1f}", spread(pg, "{:.1f}"),
                      f"p90 {pct(pg, 90):.1f} ms")
             self.guests_rtt()
+            self.guests_tcp()
         finally:
             self.lab_down("fig1")
 
@@ -713,6 +732,56 @@ class Bench:
                          spread(xs, "{:.3f}"), note)
         finally:
             self.stop(p)
+
+    def tcp_transfer(self, dst, mb):
+        """MB/s of one busybox nc stream umlA -> umlB (dst is umlB's address)."""
+        # The receiver's nc must not see EOF on its stdin, or it hangs up.
+        self.run([self.umllab, "exec", "--lab", "fig1", "umlB", "--", "sh", "-c",
+                  "(sleep 120 | nc -l -p 5001 | wc -c > /tmp/received) </dev/null >/dev/null 2>&1 &"], timeout=30)
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        self.run([self.umllab, "exec", "--lab", "fig1", "umlA", "--", "sh", "-c",
+                  f"dd if=/dev/zero bs=64k count={mb * 16} 2>/dev/null | nc {dst} 5001"], timeout=300)
+        secs = time.monotonic() - t0
+        got = 0
+        for _ in range(50):  # the receiver finishes a moment later
+            r = self.run([self.umllab, "exec", "--lab", "fig1", "umlB", "--", "cat", "/tmp/received"], timeout=30,
+                         check=False)
+            if r.returncode == 0 and r.stdout.strip().isdigit():
+                got = int(r.stdout.strip())
+                break
+            time.sleep(0.1)
+        if got != mb << 20:
+            raise BenchError(f"TCP to {dst}: umlB received {got} of {mb << 20} bytes")
+        return mb / secs
+
+    def guests_tcp(self):
+        """TCP between the guests over their cables (eth0, vector transport=bess:
+        how the lab's kernels attach) and, in the same guests and through the
+        same switch S1, over a daemon-protocol port (how they attached before
+        the cables), plugged in over mconsole."""
+        ctl = os.path.join(self.state, "fig1", "S1.ctl")
+        for nm, ip, mac in (("umlA", "10.98.0.1", "02:00:00:98:00:01"), ("umlB", "10.98.0.2", "02:00:00:98:00:02")):
+            sock = os.path.join(self.state, "fig1", "uml", nm, "mconsole")
+            err, text = mconsole(sock, f"config eth2=daemon,{mac},unix,{ctl}")
+            if err:
+                raise BenchError(f"{nm}: mconsole config eth2: {text}")
+            self.run([self.umllab, "exec", "--lab", "fig1", nm, "--", "sh", "-c",
+                      f"ip addr add {ip}/24 dev eth2 && ip link set eth2 up"], timeout=30)
+        mb = 4 if self.quick else 16
+        via = {"cable (bess)": [], "daemon-protocol port": []}
+        for _ in range(1 if self.quick else 3):
+            self.wait_quiet()
+            via["cable (bess)"].append(self.tcp_transfer("10.0.0.2", mb))
+            via["daemon-protocol port"].append(self.tcp_transfer("10.98.0.2", mb))
+        self.results["guests_tcp_mb_s"] = via
+        base = median(via["daemon-protocol port"])
+        for k, xs in via.items():
+            note = f"{mb} MB per run, busybox nc"
+            if k != "daemon-protocol port":
+                note += f"; {median(xs) / base:.2f}x the daemon-protocol port's"
+            self.row(f"guests: TCP umlA -> umlB through umllab's switch, {k}, MB/s", f"{median(xs):.2f}",
+                     spread(xs, "{:.2f}"), note)
 
     # ---- output ----
 

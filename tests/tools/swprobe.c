@@ -2,8 +2,8 @@
  *
  *   swprobe [-n PORTS] [--expect switch|hub] [--fs DIR] [--wait MS] CTL_PATH
  *   swprobe load [--pairs P] [--size B] [--window W] [--secs S] [--warm S]
- *                [--connect] [--pid PID] CTL_PATH
- *   swprobe rtt [--count N] [--size B] [--pid PID] CTL_PATH
+ *                [--connect | --bess DIR] [--pid PID] CTL_PATH
+ *   swprobe rtt [--count N] [--size B] [--bess DIR] [--pid PID] CTL_PATH
  *
  * The check (first form) attaches PORTS fake UML ports (data sockets bound to
  * abstract names with the full sockaddr length, as UML does; with --fs, to
@@ -19,7 +19,10 @@
  * the loss over the whole run, and with --pid the CPU time the switch process
  * spent, so a generator-limited run still compares switches by frames per
  * switch CPU-second. `rtt` times N one-frame ping-pongs between two ports and
- * prints the median, 99th percentile and mean round trip.
+ * prints the median, 99th percentile and mean round trip. With --bess, port
+ * i is not a daemon-protocol port but a cable, as the lab's kernels use: a
+ * SOCK_SEQPACKET connection to DIR/pI (UML's vector transport=bess), so the
+ * two transports of one switch can be compared.
  *
  * Standalone: it links nothing of umllab, so it judges umllab's switch and
  * the stock ones (uml_switch, vde_switch) alike. */
@@ -358,6 +361,7 @@ struct gen_opts {
 	double secs;
 	double warm;
 	bool connect;
+	const char *bess_dir;	/* cables DIR/p0, DIR/p1, ... instead of daemon ports */
 	long pid;
 	unsigned count;
 };
@@ -471,12 +475,50 @@ static double gen_others(const struct gen_stat *a, const struct gen_stat *b, dou
 	return others < 0 ? 0 : others;
 }
 
+/* Port idx as a cable: a SOCK_SEQPACKET connection to DIR/pIDX. */
+static int port_attach_bess(struct probe_port *p, const char *dir, unsigned idx, char *err,
+    size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	p->idx = idx;
+	p->ctl_fd = -1;
+	p->mac[0] = 0x02;
+	p->mac[1] = 0x5e;
+	p->mac[2] = (uint8_t)(getpid() >> 8);
+	p->mac[3] = (uint8_t)getpid();
+	p->mac[5] = (uint8_t)(idx + 1);
+	struct sockaddr_un sun;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	int n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/p%u", dir, idx);
+	if (n < 0 || (size_t)n >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "directory %s is too long for a socket path", dir);
+		return -1;
+	}
+	p->data_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (p->data_fd < 0 || connect(p->data_fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		snprintf(err, errlen, "connect %s: %s", sun.sun_path, strerror(errno));
+		if (p->data_fd >= 0)
+			close(p->data_fd);
+		p->data_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
 static int gen_attach(struct probe_port *ports, unsigned n, const struct gen_opts *o)
 {
 	unsigned done = 0;
 	for (; done < n; done++) {
 		struct probe_port *p = &ports[done];
 		char err[256];
+		if (o->bess_dir != NULL) {
+			if (port_attach_bess(p, o->bess_dir, done, err, sizeof(err)) != 0) {
+				fprintf(stderr, "swprobe: attach port %u: %s\n", done, err);
+				goto fail;
+			}
+			continue;
+		}
 		if (port_attach(p, o->ctl_path, done, NULL, 2000, err, sizeof(err)) != 0) {
 			fprintf(stderr, "swprobe: attach port %u to %s: %s\n", done, o->ctl_path, err);
 			goto fail;
@@ -615,7 +657,7 @@ static int gen_load(const struct gen_opts *o)
 			s->tx_iov[j].iov_len = o->size;
 			s->tx[j].msg_hdr.msg_iov = &s->tx_iov[j];
 			s->tx[j].msg_hdr.msg_iovlen = 1;
-			if (!o->connect) {
+			if (!o->connect && o->bess_dir == NULL) {
 				s->tx[j].msg_hdr.msg_name = &ports[i].remote;
 				s->tx[j].msg_hdr.msg_namelen = sizeof(ports[i].remote);
 			}
@@ -809,8 +851,8 @@ static int gen_rtt(const struct gen_opts *o)
 static void gen_usage(void)
 {
 	fprintf(stderr, "usage: swprobe load [--pairs P] [--size BYTES] [--window W] [--secs S] "
-	    "[--warm S] [--connect] [--pid PID] CTL_PATH\n"
-	    "       swprobe rtt [--count N] [--size BYTES] [--pid PID] CTL_PATH\n");
+	    "[--warm S] [--connect | --bess DIR] [--pid PID] CTL_PATH\n"
+	    "       swprobe rtt [--count N] [--size BYTES] [--bess DIR] [--pid PID] CTL_PATH\n");
 	exit(2);
 }
 
@@ -838,6 +880,8 @@ static int gen_main(int argc, char **argv)
 			o.pid = strtol(argv[++i], NULL, 10);
 		else if (strcmp(a, "--connect") == 0)
 			o.connect = true;
+		else if (strcmp(a, "--bess") == 0 && more)
+			o.bess_dir = argv[++i];
 		else if (a[0] == '-' || o.ctl_path != NULL)
 			gen_usage();
 		else
