@@ -77,7 +77,9 @@ unit: $(UNIT_BINS)
 e2e: $(BUILD)/umllab
 	UMLLAB=$(CURDIR)/$(BUILD)/umllab tests/e2e/run.sh
 
-check: unit $(BUILD)/swprobe e2e
+# The fuzzers run in check once; `make asan` passes CHECK_FUZZ= (they are sanitized already).
+CHECK_FUZZ ?= fuzz-smoke
+check: unit $(BUILD)/swprobe $(CHECK_FUZZ) e2e
 
 # Time from each kind of fault to the instance answering ping again (a benchmark, not a test).
 bench-watchdog: $(BUILD)/umllab
@@ -98,7 +100,66 @@ bench: $(BUILD)/umllab $(BUILD)/swprobe
 .PHONY: bench
 
 asan:
-	UMLLAB_TEST_CYCLES=8 $(MAKE) BUILD=build-asan SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' CFLAGS='-O1 -g' check
+	UMLLAB_TEST_CYCLES=8 $(MAKE) BUILD=build-asan SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' CFLAGS='-O1 -g' CHECK_FUZZ= check
+
+# ---- fuzzing: libFuzzer harnesses (clang), each linked only with the module it fuzzes ----
+#   make fuzz         each harness for FUZZ_SECONDS (default 60) on build-fuzz/corpus/NAME,
+#                     a copy of its seed corpus tests/fuzz/corpus/NAME (it grows across runs)
+#   make fuzz-smoke   each harness over its seed corpus once, then FUZZ_SMOKE_SECONDS (part of check)
+# A crash or a broken invariant fails make; the input is left in build-fuzz/artifacts/,
+# the fuzzer's output in build-fuzz/log/. Replay one: build-fuzz/fuzz_NAME INPUT.
+FUZZ_CC ?= clang
+FUZZ_BUILD = build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 4
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OPTS = -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
+FUZZERS = topology mconsole_reply agent_msg control daemon_proto
+fuzz_topology_OBJS = core/topology.o core/topology_check.o core/util.o
+fuzz_topology_LIBS = $(YAML_LIBS)
+fuzz_mconsole_reply_OBJS = mconsole/codec.o
+fuzz_agent_msg_OBJS = mconsole/agent.o
+fuzz_control_OBJS = core/control.o core/util.o
+fuzz_daemon_proto_OBJS = switch/daemon_proto.o core/util.o
+FUZZ_BINS = $(FUZZERS:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_OBJS = $(sort $(foreach f,$(FUZZERS),$(addprefix $(FUZZ_BUILD)/,$(fuzz_$(f)_OBJS))))
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(YAML_CFLAGS) -MMD -MP -c -o $@ $<
+$(FUZZ_BINS): $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $$(addprefix $(FUZZ_BUILD)/,$$(fuzz_$$*_OBJS))
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(YAML_CFLAGS) -MMD -MP -o $@ $< \
+		$(addprefix $(FUZZ_BUILD)/,$(fuzz_$*_OBJS)) $(fuzz_$*_LIBS)
+
+# One harness: its dictionary if it has one; on failure the log's end and the crash input.
+FUZZ_DICT = $$([ -f tests/fuzz/$*.dict ] && echo -dict=tests/fuzz/$*.dict)
+FUZZ_RUN = mkdir -p $(FUZZ_BUILD)/artifacts $(FUZZ_BUILD)/log; \
+	if ! $(FUZZ_BUILD)/fuzz_$* $(FUZZ_OPTS) $(FUZZ_DICT) \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/fuzz_$*- $(1) >$(FUZZ_BUILD)/log/$*$(2).log 2>&1; then \
+		tail -n 40 $(FUZZ_BUILD)/log/$*$(2).log; \
+		echo "fuzz_$*: FAILED; input in $(FUZZ_BUILD)/artifacts/, log $(FUZZ_BUILD)/log/$*$(2).log"; exit 1; \
+	fi; grep -h '^stat::number_of_executed_units' $(FUZZ_BUILD)/log/$*$(2).log | sed 's/^/fuzz_$*: /'
+
+fuzz: $(FUZZERS:%=fuzz-run-%)
+fuzz-smoke: $(FUZZERS:%=fuzz-smoke-%)
+
+$(FUZZERS:%=fuzz-run-%): fuzz-run-%: $(FUZZ_BUILD)/fuzz_%
+	@echo "== fuzz_$* for $(FUZZ_SECONDS) s"
+	@mkdir -p $(FUZZ_BUILD)/corpus/$* && cp -R tests/fuzz/corpus/$*/. $(FUZZ_BUILD)/corpus/$*/
+	@$(call FUZZ_RUN,-max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus/$*)
+
+# The seed corpus once (each file, nothing written), then a short run on a fresh copy.
+$(FUZZERS:%=fuzz-smoke-%): fuzz-smoke-%: $(FUZZ_BUILD)/fuzz_%
+	@echo "== fuzz_$*: seed corpus, then $(FUZZ_SMOKE_SECONDS) s"
+	@$(call FUZZ_RUN,tests/fuzz/corpus/$*/*,-seeds)
+	@rm -rf $(FUZZ_BUILD)/smoke/$* && mkdir -p $(FUZZ_BUILD)/smoke/$* && \
+		cp -R tests/fuzz/corpus/$*/. $(FUZZ_BUILD)/smoke/$*/
+	@$(call FUZZ_RUN,-max_total_time=$(FUZZ_SMOKE_SECONDS) $(FUZZ_BUILD)/smoke/$*,-smoke)
+
+.PHONY: fuzz fuzz-smoke $(FUZZERS:%=fuzz-run-%) $(FUZZERS:%=fuzz-smoke-%)
+-include $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d)
 
 install: $(BUILD)/umllab
 	mkdir -p $(DESTDIR)$(BINDIR)
@@ -109,7 +170,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/umllab
 
 clean:
-	rm -rf build build-asan umllab
+	rm -rf build build-asan build-fuzz umllab
 
 .PHONY: all unit e2e check demo bench-watchdog asan install uninstall clean
 

@@ -5,9 +5,12 @@
 set -eu
 # mmdebstrap, genext2fs, uidmap: Debian images built as an ordinary user;
 # xz-utils: xz-compressed root-filesystem tarballs.
+# clang, libclang-rt-dev: the libFuzzer harnesses (libclang_rt.fuzzer, only recommended by clang);
+# llvm: llvm-symbolizer, so a fuzzer's crash report names files and lines.
 PACKAGES="gcc make libc6-dev pkg-config libyaml-dev libev-dev libcurl4-openssl-dev
 libcmocka-dev user-mode-linux busybox-static e2fsprogs uml-utilities vde2 python3
-procps util-linux graphviz mmdebstrap genext2fs uidmap xz-utils"
+procps util-linux graphviz mmdebstrap genext2fs uidmap xz-utils clang libclang-rt-dev
+llvm"
 
 missing=""
 for p in $PACKAGES; do
