@@ -116,6 +116,25 @@ int client_timeout_s(void)
 	return *end == '\0' && n >= 0 && n <= 86400 ? (int)n : CLIENT_TIMEOUT_S;
 }
 
+/* A process's state letter from /proc (R, S, T stopped, Z ...), '?' if gone. */
+static char process_state(pid_t pid)
+{
+	char path[64], line[512];
+	char state = '?';
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = pid > 0 ? fopen(path, "re") : NULL;
+	if (f == NULL)
+		return state;
+	/* "PID (COMM) STATE ...": the state follows the last ')'. */
+	if (fgets(line, sizeof(line), f) != NULL) {
+		char *rp = strrchr(line, ')');
+		if (rp != NULL && rp[1] == ' ')
+			state = rp[2];
+	}
+	fclose(f);
+	return state;
+}
+
 /* The supervisor said nothing for secs seconds: say what we know of it. */
 static int client_silence(const char *lab_dir, int secs, bool taken, char **cause)
 {
@@ -123,20 +142,7 @@ static int client_silence(const char *lab_dir, int secs, bool taken, char **caus
 	name = name != NULL ? name + 1 : lab_dir;
 	pid_t pid = state_supervisor_pid(lab_dir);
 	char *how;
-	char state = '?';
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = pid > 0 ? fopen(path, "re") : NULL;
-	if (f != NULL) {
-		/* "PID (COMM) STATE ...": the state follows the last ')'. */
-		char line[512];
-		if (fgets(line, sizeof(line), f) != NULL) {
-			char *rp = strrchr(line, ')');
-			if (rp != NULL && rp[1] == ' ')
-				state = rp[2];
-		}
-		fclose(f);
-	}
+	char state = process_state(pid);
 	if (pid <= 0)
 		how = xstrdup("its pid is unknown");
 	else if (state == 'T' || state == 't')
@@ -449,6 +455,30 @@ static bool wait_unlocked(const char *lab_dir, int ms)
 	return false;
 }
 
+/* Wait for the next progress line of `up`. Bring-up is bounded by the
+ * supervisor's own boot time limit, so a silent supervisor is waited for as
+ * long as it runs; one that is stopped (SIGSTOP) for client_timeout_s() is
+ * given up on: false with *cause. */
+static bool up_wait_progress(int fd, const struct lab *lab, const char *lab_dir, char **cause)
+{
+	int timeout_s = client_timeout_s();
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = poll(&p, 1, timeout_s > 0 ? timeout_s * 1000 : -1);
+		if (r != 0)
+			return true;	/* a line, the end, or an error for fgets to see */
+		pid_t pid = state_supervisor_pid(lab_dir);
+		char st = process_state(pid);
+		if (st == 'T' || st == 't') {
+			set_cause(cause, "the supervisor of lab %s (pid %d) has been stopped for %d s "
+			    "while bringing the lab up, so `up` stops waiting: `kill -CONT %d` lets it "
+			    "go on (see `umllab status %s`), `umllab down %s` stops the lab",
+			    lab->name, (int)pid, timeout_s, (int)pid, lab->name, lab->name);
+			return false;
+		}
+	}
+}
+
 int client_up(struct lab *lab, char **cause)
 {
 	char *root = state_root(cause);
@@ -517,7 +547,17 @@ int client_up(struct lab *lab, char **cause)
 	FILE *in = fdopen(pipe_fds[0], "r");
 	char line[PROGRESS_LINE_MAX];
 	int result = -1;
-	while (in != NULL && fgets(line, sizeof(line), in) != NULL) {
+	/* Unbuffered, so that poll() on the pipe sees every line not yet read. */
+	if (in != NULL)
+		setvbuf(in, NULL, _IONBF, 0);
+	bool frozen = false;
+	while (in != NULL) {
+		if (!up_wait_progress(pipe_fds[0], lab, lab_dir, cause)) {
+			frozen = true;
+			break;
+		}
+		if (fgets(line, sizeof(line), in) == NULL)
+			break;
 		line[strcspn(line, "\n")] = '\0';
 		if (strcmp(line, "OK") == 0) {
 			result = 0;
@@ -536,6 +576,8 @@ int client_up(struct lab *lab, char **cause)
 		fclose(in);
 	else
 		close(pipe_fds[0]);
+	if (frozen)
+		goto out;
 	if (result < 0) {
 		set_cause(cause, "the supervisor of lab %s stopped during bring-up; see %s/%s",
 		    lab->name, lab_dir, STATE_LOG);

@@ -222,4 +222,27 @@ wait "$idle" 2>/dev/null
 for _ in $(seq 150); do umllab ping umlA umlB -c 1 >/dev/null 2>&1 && break; sleep 0.4; done
 expect_exit 0 "the lab answers again after SIGCONT" -- timeout 60 "$UMLLAB" ping umlA umlB -c 1
 expect_exit 0 "down" -- timeout 60 "$UMLLAB" down fig1
+
+# `up` waits as long as its supervisor boots the lab, but not for one that
+# is stopped.
+UMLLAB_TIMEOUT=2 "$UMLLAB" up "$lab" >"$T/up.out" 2>&1 &
+up=$!
+for _ in $(seq 200); do [ -s "$dir/supervisor.pid" ] && break; sleep 0.05; done
+sup=$(cat "$dir/supervisor.pid")
+kill -STOP "$sup"
+for _ in $(seq 200); do alive "$up" || break; sleep 0.1; done
+if alive "$up"; then
+	fail "up still waits for a stopped supervisor after 20 s"
+	kill "$up"
+else
+	wait "$up"
+	rc=$?
+	cp "$T/up.out" "$T/last"
+	[ "$rc" -ne 0 ] && ok "up gives up on a stopped supervisor (exit $rc)" \
+		|| fail "up with a stopped supervisor: exit $rc"
+	expect_output "supervisor of lab fig1 \(pid $sup\) has been stopped for 2 s" \
+		"... and says why"
+fi
+kill -CONT "$sup"
+expect_exit 0 "down after that" -- timeout 60 "$UMLLAB" down fig1
 finish
