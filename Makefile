@@ -20,7 +20,7 @@ YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
-LIBS = $(YAML_LIBS) $(CURL_LIBS) -lev -lpthread
+LIBS = $(YAML_LIBS) $(CURL_LIBS) -lpcap -lev -lpthread
 
 SRCS := $(wildcard cmd/*.c core/*.c switch/*.c mconsole/*.c watchdog/*.c image/*.c)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
@@ -48,7 +48,7 @@ $(GUEST_AGENT): image/guest/agent.c image/guest/agent_proto.h
 
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
-	test_sha256 test_log
+	test_sha256 test_log test_pcapng
 test_topology_OBJS = core/topology.o core/topology_check.o core/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/util.o
 test_fdb_OBJS = switch/fdb.o
@@ -58,11 +58,12 @@ test_switch_OBJS = switch/switch.o switch/fdb.o switch/daemon_proto.o core/util.
 test_sha256_OBJS = image/sha256.o
 test_graph_OBJS = core/graph.o core/topology.o core/topology_check.o core/util.o
 test_log_OBJS = core/log.o core/util.o
+test_pcapng_OBJS = core/pcapng.o core/util.o
 
 UNIT_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 $(BUILD)/tests/%: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -o $@ $< $(addprefix $(BUILD)/,$($*_OBJS)) $(YAML_LIBS) $(CMOCKA_LIBS) -lpthread
+	$(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -o $@ $< $(addprefix $(BUILD)/,$($*_OBJS)) $(YAML_LIBS) $(CMOCKA_LIBS) -lpcap -lpthread
 .SECONDEXPANSION:
 $(UNIT_BINS): $$(addprefix $(BUILD)/,$$($$(notdir $$@)_OBJS))
 

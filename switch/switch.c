@@ -65,6 +65,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <pcap/bpf.h>
+
 #include "core/util.h"
 #include "switch/daemon_proto.h"
 #include "switch/fdb.h"
@@ -81,6 +83,9 @@
 #define SWITCH_BACKLOG 128		/* frames held for a full receiver */
 #define SWITCH_STALL_MS 50		/* a backlog that moves for this long: its receiver is congested */
 #define SWITCH_WORDS (SWITCH_MAX_PORTS / 64)
+#define LABEL_MAX 96
+#define SWITCH_TAPS_MAX 32		/* captures open on one switch at once */
+#define SWITCH_TAP_RING_MAX (1u << 16)
 
 enum switch_ev_kind {
 	SWITCH_EV_LISTEN,
@@ -107,6 +112,8 @@ struct switch_cable {
 	dev_t dev;		/* the socket file we made, to remove only that one */
 	ino_t ino;
 	bool link_down;		/* its frames are dropped both ways */
+	const char *label;	/* its name, interned: what taps record */
+	struct switch_tap *taps;	/* taps on this cable (next_on_cable) */
 	struct switch_port *port;	/* NULL while nothing is connected */
 	struct switch_cable *next;
 };
@@ -116,11 +123,43 @@ enum switch_call_op {
 	SWITCH_CALL_CABLE_ADD,
 	SWITCH_CALL_CABLE_CLOSE,
 	SWITCH_CALL_CABLE_LINK,
+	SWITCH_CALL_TAP_ADD,
+	SWITCH_CALL_TAP_REMOVE,
+};
+
+/* One frame in a tap's ring. */
+struct tap_slot {
+	uint64_t ts_ns;
+	const char *port;	/* an interned label: lives as long as the switch */
+	uint32_t len;
+	uint32_t dir;
+	unsigned char data[SWITCH_TAP_SNAPLEN];
+};
+
+/* A single-producer (the switch thread), single-consumer ring of frames. */
+struct switch_tap {
+	char *cable;			/* the target cable, or NULL for the whole switch */
+	struct bpf_insn *filter;
+	unsigned filter_len;
+	struct tap_slot *ring;
+	uint32_t mask;
+	_Atomic uint32_t head;		/* next slot the switch fills */
+	_Atomic uint32_t tail;		/* next slot the reader reads */
+	_Atomic bool armed;		/* the reader found the ring empty and waits on fd */
+	int fd;				/* eventfd */
+	bool holding;			/* reader: the slot at tail is lent out */
+	_Atomic uint64_t captured;	/* single writer: the switch thread */
+	_Atomic uint64_t dropped;
+	bool touched;			/* switch thread: filled this turn */
+	struct switch_tap *next;	/* sw->taps */
+	struct switch_tap *next_on_cable;
+	struct switch_cable *on;	/* the cable it is linked to now, or NULL */
 };
 
 struct switch_call {
 	enum switch_call_op op;
 	struct switch_cable *cable;	/* CABLE_ADD */
+	struct switch_tap *tap;		/* TAP_ADD, TAP_REMOVE */
 	const char *name;		/* CABLE_CLOSE, CABLE_LINK */
 	bool up;			/* CABLE_LINK */
 	int rc;
@@ -157,6 +196,7 @@ struct switch_port {
 	uint64_t waiters[SWITCH_WORDS];	/* slots of the ports paused on this backlog */
 
 	bool link_down;		/* its cable is out: its frames are dropped both ways */
+	const char *label;	/* what taps record: the cable's name, or SWITCH.portN */
 };
 
 struct sw {
@@ -179,6 +219,12 @@ struct sw {
 	struct switch_call *call;	/* the pending call, under call_lock */
 	struct switch_cable *cables;	/* switch thread only */
 	unsigned ncables;
+	struct switch_tap *taps;	/* switch thread only */
+	unsigned ntaps;
+	uint64_t tap_ts;		/* this batch's time, while taps are open */
+	struct switch_tap *touched[SWITCH_TAPS_MAX];
+	unsigned ntouched;
+	struct label *labels;		/* interned port names, freed with the switch */
 
 	/* Owned by the switch thread once it runs. */
 	struct switch_port *slots[SWITCH_MAX_PORTS];
@@ -208,6 +254,26 @@ static inline void switch_stat_add(_Atomic uint64_t *counter, uint64_t n)
 {
 	atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + n,
 	    memory_order_relaxed);
+}
+
+/* Port names that tap records point at: they must outlive the ports and
+ * cables, since a reader may still hold a record; one per distinct name. */
+struct label {
+	struct label *next;
+	char name[];
+};
+
+static const char *switch_label(struct sw *sw, const char *name)
+{
+	for (struct label *l = sw->labels; l != NULL; l = l->next)
+		if (strcmp(l->name, name) == 0)
+			return l->name;
+	size_t len = strlen(name);
+	struct label *l = xmalloc(sizeof(*l) + len + 1);
+	memcpy(l->name, name, len + 1);
+	l->next = sw->labels;
+	sw->labels = l;
+	return l->name;
 }
 
 static void switch_ports_set(struct sw *sw, unsigned n)
@@ -327,6 +393,9 @@ static int switch_port_plug(struct sw *sw, struct switch_port *port, const struc
 
 	port->data_fd = fd;
 	port->plugged = true;
+	char label[LABEL_MAX];
+	snprintf(label, sizeof(label), "%s.port%d", sw->name, port->slot);
+	port->label = switch_label(sw, label);
 	sw->npending--;
 	port->active_idx = sw->nactive;
 	sw->active[sw->nactive++] = port;
@@ -614,6 +683,70 @@ static void switch_writable(struct sw *sw, struct switch_port *port)
 	}
 }
 
+/* ---- taps: the switch thread's side ---- */
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Copy a frame into the tap's ring, or count it dropped when the ring is
+ * full: the switch never waits for the reader. */
+static void switch_tap_push(struct sw *sw, struct switch_tap *t, const char *port,
+    enum switch_tap_dir dir, const unsigned char *frame, size_t len)
+{
+	if (t->filter_len && bpf_filter(t->filter, frame, (unsigned)len, (unsigned)len) == 0)
+		return;
+	uint32_t head = atomic_load_explicit(&t->head, memory_order_relaxed);
+	if (head - atomic_load_explicit(&t->tail, memory_order_acquire) > t->mask) {
+		switch_stat_add(&t->dropped, 1);
+		return;
+	}
+	struct tap_slot *slot = &t->ring[head & t->mask];
+	slot->ts_ns = sw->tap_ts;
+	slot->port = port;
+	slot->dir = dir;
+	slot->len = (uint32_t)len;
+	memcpy(slot->data, frame, len);
+	atomic_store_explicit(&t->head, head + 1, memory_order_release);
+	switch_stat_add(&t->captured, 1);
+	if (!t->touched) {
+		t->touched = true;
+		sw->touched[sw->ntouched++] = t;
+	}
+}
+
+/* A frame the switch received from src and will forward. */
+static void switch_tap_in(struct sw *sw, const struct switch_port *src, const unsigned char *frame,
+    size_t len)
+{
+	for (struct switch_tap *t = sw->taps; t != NULL; t = t->next)
+		if (t->cable == NULL)
+			switch_tap_push(sw, t, src->label, SWITCH_TAP_IN, frame, len);
+	if (src->cable != NULL)
+		for (struct switch_tap *t = src->cable->taps; t != NULL; t = t->next_on_cable)
+			switch_tap_push(sw, t, src->label, SWITCH_TAP_IN, frame, len);
+}
+
+/* Wake the readers that wait for frames that came this turn. */
+static void switch_tap_wake(struct sw *sw)
+{
+	/* Pairs with the reader's arming: either it sees the new head, or we
+	 * see it armed. */
+	atomic_thread_fence(memory_order_seq_cst);
+	for (unsigned i = 0; i < sw->ntouched; i++) {
+		struct switch_tap *t = sw->touched[i];
+		t->touched = false;
+		if (atomic_exchange_explicit(&t->armed, false, memory_order_relaxed)) {
+			uint64_t one = 1;
+			(void)!write(t->fd, &one, sizeof(one));
+		}
+	}
+	sw->ntouched = 0;
+}
+
 static inline void switch_enqueue(struct sw *sw, struct switch_port *src, struct switch_port *dst,
     unsigned i, uint64_t now)
 {
@@ -621,6 +754,10 @@ static inline void switch_enqueue(struct sw *sw, struct switch_port *src, struct
 		switch_stat_dropped(sw, 1);	/* its cable is out */
 		return;
 	}
+	if (sw->ntaps != 0 && dst->cable != NULL && dst->cable->taps != NULL)
+		for (struct switch_tap *t = dst->cable->taps; t != NULL; t = t->next_on_cable)
+			switch_tap_push(sw, t, dst->label, SWITCH_TAP_OUT, sw->tx_iov[i].iov_base,
+			    sw->tx_iov[i].iov_len);
 	if (dst->bl_count > 0) {
 		/* Behind the backlog, to keep the order. */
 		if (switch_backlog_push(sw, dst, &sw->tx_iov[i], now))
@@ -686,6 +823,9 @@ static void switch_forward(struct sw *sw, struct switch_port *src)
 	const unsigned char *last_src = NULL;
 	uint64_t bad = 0;
 	bool eof = false;
+	bool tapping = sw->ntaps != 0;
+	if (tapping)
+		sw->tap_ts = realtime_ns();
 	for (unsigned i = 0; i < (unsigned)n; i++) {
 		size_t len = sw->rx[i].msg_len;
 		if (len == 0 && src->cable != NULL) {
@@ -706,6 +846,8 @@ static void switch_forward(struct sw *sw, struct switch_port *src)
 			bad++;	/* its cable is out: nothing it sends goes anywhere */
 			continue;
 		}
+		if (tapping)
+			switch_tap_in(sw, src, frame, len);
 		if (learning && (last_src == NULL || memcmp(last_src, frame + 6, 6) != 0)) {
 			/* A batch usually comes from one sender: learn its MAC once. */
 			fdb_learn(sw->fdb, frame + 6, src->slot, now);
@@ -805,6 +947,7 @@ static void switch_cable_accept(struct sw *sw, struct switch_cable *cable)
 		port->ctl_fd = -1;
 		port->data_fd = fd;
 		port->cable = cable;
+		port->label = cable->label;
 		port->link_down = cable->link_down;
 		port->ev_data.kind = SWITCH_EV_DATA;
 		port->ev_data.port = port;
@@ -842,6 +985,13 @@ static void switch_cable_free(struct sw *sw, struct switch_cable *cable)
 {
 	if (cable->port != NULL)
 		switch_port_unplug(sw, cable->port);
+	/* Its taps stay open and wait for a cable of that name to come back. */
+	while (cable->taps != NULL) {
+		struct switch_tap *t = cable->taps;
+		cable->taps = t->next_on_cable;
+		t->next_on_cable = NULL;
+		t->on = NULL;
+	}
 	if (cable->listen_fd >= 0) {
 		switch_fd_close(sw, cable->listen_fd);
 		struct stat st;
@@ -852,6 +1002,35 @@ static void switch_cable_free(struct sw *sw, struct switch_cable *cable)
 	free(cable->name);
 	free(cable->path);
 	free(cable);
+}
+
+static void switch_tap_link(struct switch_tap *t, struct switch_cable *cable)
+{
+	t->on = cable;
+	t->next_on_cable = cable->taps;
+	cable->taps = t;
+}
+
+/* Take a tap out of the switch (and its cable); the caller frees it. */
+static void switch_tap_unlink(struct sw *sw, struct switch_tap *t)
+{
+	if (t->on != NULL) {
+		for (struct switch_tap **pp = &t->on->taps; *pp != NULL; pp = &(*pp)->next_on_cable)
+			if (*pp == t) {
+				*pp = t->next_on_cable;
+				break;
+			}
+		t->on = NULL;
+	}
+	for (struct switch_tap **pp = &sw->taps; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			sw->ntaps--;
+			break;
+		}
+	for (unsigned i = 0; i < sw->ntouched; i++)
+		if (sw->touched[i] == t)
+			sw->touched[i] = sw->touched[--sw->ntouched];
 }
 
 static void switch_call_run(struct sw *sw, struct switch_call *call)
@@ -873,6 +1052,7 @@ static void switch_call_run(struct sw *sw, struct switch_call *call)
 		}
 		cable->ev.kind = SWITCH_EV_CABLE;
 		cable->ev.cable = cable;
+		cable->label = switch_label(sw, cable->name);
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &cable->ev };
 		if (epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, cable->listen_fd, &ev) != 0) {
 			call->rc = set_cause(&call->cause, "switch %s: cannot watch cable %s: %s",
@@ -882,6 +1062,9 @@ static void switch_call_run(struct sw *sw, struct switch_call *call)
 		cable->next = sw->cables;
 		sw->cables = cable;
 		sw->ncables++;
+		for (struct switch_tap *t = sw->taps; t != NULL; t = t->next)
+			if (t->cable != NULL && strcmp(t->cable, cable->name) == 0)
+				switch_tap_link(t, cable);
 		call->rc = 0;
 		return;
 	case SWITCH_CALL_CABLE_CLOSE:
@@ -906,6 +1089,26 @@ static void switch_call_run(struct sw *sw, struct switch_call *call)
 		cable->link_down = !call->up;
 		if (cable->port != NULL)
 			cable->port->link_down = cable->link_down;
+		call->rc = 0;
+		return;
+	case SWITCH_CALL_TAP_ADD:
+		if (sw->ntaps == SWITCH_TAPS_MAX) {
+			call->rc = set_cause(&call->cause, "switch %s already has %d captures open; "
+			    "stop one first", sw->name, SWITCH_TAPS_MAX);
+			return;
+		}
+		call->tap->next = sw->taps;
+		sw->taps = call->tap;
+		sw->ntaps++;
+		if (call->tap->cable != NULL) {
+			cable = switch_cable_find(sw, call->tap->cable);
+			if (cable != NULL)
+				switch_tap_link(call->tap, cable);
+		}
+		call->rc = 0;
+		return;
+	case SWITCH_CALL_TAP_REMOVE:
+		switch_tap_unlink(sw, call->tap);
 		call->rc = 0;
 		return;
 	}
@@ -992,6 +1195,104 @@ int switch_cable_open(struct sw *sw, const char *name, const char *path, char **
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- taps: the reader's side ---- */
+
+static void switch_tap_free(struct switch_tap *t)
+{
+	if (t == NULL)
+		return;
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->ring);
+	free(t->filter);
+	free(t->cable);
+	free(t);
+}
+
+struct switch_tap *switch_tap_open(struct sw *sw, const struct switch_tap_opts *o, char **cause)
+{
+	unsigned n = o->ring_frames;
+	if (n < 2 || n > SWITCH_TAP_RING_MAX || (n & (n - 1)) != 0) {
+		set_cause(cause, "a capture ring holds 2 to %u frames, a power of two (not %u)",
+		    SWITCH_TAP_RING_MAX, n);
+		return NULL;
+	}
+	if (o->filter_len != 0 && bpf_validate(o->filter, (int)o->filter_len) == 0) {
+		set_cause(cause, "the capture filter is not a valid BPF program");
+		return NULL;
+	}
+	struct switch_tap *t = xcalloc(1, sizeof(*t));
+	t->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (t->fd < 0) {
+		set_cause(cause, "switch %s: cannot make a capture's eventfd: %s", sw->name,
+		    strerror(errno));
+		switch_tap_free(t);
+		return NULL;
+	}
+	t->cable = o->cable != NULL ? xstrdup(o->cable) : NULL;
+	if (o->filter_len != 0) {
+		t->filter = xcalloc(o->filter_len, sizeof(*t->filter));
+		memcpy(t->filter, o->filter, o->filter_len * sizeof(*t->filter));
+		t->filter_len = o->filter_len;
+	}
+	t->ring = xcalloc(n, sizeof(*t->ring));
+	t->mask = n - 1;
+	struct switch_call call = { .op = SWITCH_CALL_TAP_ADD, .tap = t };
+	if (switch_call(sw, &call, cause) != 0) {
+		switch_tap_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int switch_tap_fd(const struct switch_tap *tap)
+{
+	return tap->fd;
+}
+
+bool switch_tap_next(struct switch_tap *t, struct switch_tap_frame *f)
+{
+	uint32_t tail = atomic_load_explicit(&t->tail, memory_order_relaxed);
+	if (t->holding) {
+		atomic_store_explicit(&t->tail, ++tail, memory_order_release);
+		t->holding = false;
+	}
+	uint32_t head = atomic_load_explicit(&t->head, memory_order_acquire);
+	if (head == tail) {
+		/* Arm, then look again: the switch either sees the flag or
+		 * published its frame before we looked (see switch_tap_wake). */
+		atomic_store_explicit(&t->armed, true, memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst);
+		head = atomic_load_explicit(&t->head, memory_order_acquire);
+		if (head == tail)
+			return false;
+		atomic_store_explicit(&t->armed, false, memory_order_relaxed);
+	}
+	const struct tap_slot *slot = &t->ring[tail & t->mask];
+	f->ts_ns = slot->ts_ns;
+	f->port = slot->port;
+	f->dir = (enum switch_tap_dir)slot->dir;
+	f->len = slot->len;
+	f->data = slot->data;
+	t->holding = true;
+	return true;
+}
+
+void switch_tap_counts(const struct switch_tap *tap, uint64_t *captured, uint64_t *dropped)
+{
+	*captured = atomic_load_explicit(&tap->captured, memory_order_relaxed);
+	*dropped = atomic_load_explicit(&tap->dropped, memory_order_relaxed);
+}
+
+void switch_tap_close(struct sw *sw, struct switch_tap *tap)
+{
+	if (tap == NULL)
+		return;
+	struct switch_call call = { .op = SWITCH_CALL_TAP_REMOVE, .tap = tap };
+	(void)switch_call(sw, &call, NULL);
+	switch_tap_free(tap);
 }
 
 void switch_cable_close(struct sw *sw, const char *name)
@@ -1087,6 +1388,8 @@ static void *switch_thread(void *arg)
 			}
 		}
 		switch_timers(sw);
+		if (sw->ntouched)
+			switch_tap_wake(sw);
 		switch_bury(sw);
 	}
 	return NULL;
@@ -1187,6 +1490,11 @@ static void switch_free(struct sw *sw)
 		switch_unlink(sw);
 	}
 	fdb_free(sw->fdb);
+	while (sw->labels != NULL) {
+		struct label *l = sw->labels;
+		sw->labels = l->next;
+		free(l);
+	}
 	free(sw->buf);
 	free(sw->name);
 	free(sw->ctl_path);

@@ -52,6 +52,59 @@ void switch_cable_close(struct sw *sw, const char *name);
  * kernel) and before the first frame. -1 with *cause for an unknown cable. */
 int switch_cable_set_link(struct sw *sw, const char *name, bool up, char **cause);
 
+/* ---- taps: copies of the frames a switch carries, for capture ----
+ *
+ * A tap copies frames into a ring that another thread reads. The switch never
+ * waits for that reader: a frame the ring has no room for is counted as
+ * dropped and not copied. With no tap open, forwarding does nothing more
+ * than test one counter per batch. */
+
+struct bpf_insn;
+
+#define SWITCH_TAP_SNAPLEN 1536	/* the longest frame a switch carries */
+
+enum switch_tap_dir {
+	SWITCH_TAP_IN = 1,	/* the switch received it from that port (the kernel sent it) */
+	SWITCH_TAP_OUT = 2,	/* the switch sent it to that port */
+};
+
+struct switch_tap_opts {
+	const char *cable;	/* a cable's frames both ways, by name (it need not exist
+				 * yet: it applies whenever a cable of that name is open);
+				 * NULL: every frame the switch receives, once */
+	const struct bpf_insn *filter;	/* keep only frames it accepts (libpcap's bpf_filter) */
+	unsigned filter_len;		/* instructions; 0: every frame */
+	unsigned ring_frames;		/* room for this many frames (a power of two) */
+};
+
+/* One frame read from a tap; data and port stay valid until the next
+ * switch_tap_next on that tap (port until the switch is stopped). */
+struct switch_tap_frame {
+	uint64_t ts_ns;			/* CLOCK_REALTIME */
+	const char *port;		/* the cable's name, or "S1.portN" for a daemon-protocol port */
+	enum switch_tap_dir dir;
+	uint32_t len;
+	const unsigned char *data;
+};
+
+struct switch_tap;
+
+/* Open a tap (safe from the thread that owns the lab, like cables). Its fd
+ * (switch_tap_fd) becomes readable when frames wait after
+ * switch_tap_next returned false. NULL with *cause when the switch has too
+ * many taps or the filter is not valid. */
+struct switch_tap *switch_tap_open(struct sw *sw, const struct switch_tap_opts *o, char **cause);
+int switch_tap_fd(const struct switch_tap *tap);
+
+/* The next frame, or false when none waits now (the fd then wakes the reader
+ * for the next one; read the fd to clear it). */
+bool switch_tap_next(struct switch_tap *tap, struct switch_tap_frame *f);
+
+/* Frames copied into the ring so far, and frames not copied because it was full. */
+void switch_tap_counts(const struct switch_tap *tap, uint64_t *captured, uint64_t *dropped);
+
+void switch_tap_close(struct sw *sw, struct switch_tap *tap);
+
 /* Counters, safe to call from any thread while the switch runs. */
 void switch_get_info(struct sw *sw, struct switch_info *info);
 

@@ -7,8 +7,10 @@ set -eu
 # xz-utils: xz-compressed root-filesystem tarballs.
 # clang, libclang-rt-dev: the libFuzzer harnesses (libclang_rt.fuzzer, only recommended by clang);
 # llvm: llvm-symbolizer, so a fuzzer's crash report names files and lines.
+# libpcap-dev: capture filters (tcpdump expressions); tcpdump, tshark: the tests read captures back;
+# gnuplot-nox: make bench's plot.
 PACKAGES="gcc make libc6-dev pkg-config libyaml-dev libev-dev libcurl4-openssl-dev
-libcmocka-dev user-mode-linux busybox-static e2fsprogs uml-utilities vde2 python3
+libcmocka-dev libpcap-dev tcpdump tshark gnuplot-nox user-mode-linux busybox-static e2fsprogs uml-utilities vde2 python3
 procps util-linux graphviz mmdebstrap genext2fs uidmap xz-utils clang libclang-rt-dev
 llvm"
 

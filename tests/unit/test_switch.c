@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <pcap/pcap.h>
+
 #include "core/util.h"
 #include "switch/daemon_proto.h"
 #include "switch/switch.h"
@@ -540,6 +542,199 @@ static void test_cable_errors(void **state)
 	fport_close(&d);
 	wait_ports(f->sw, 0);
 	assert_int_equal(switch_cable_open(f->sw, "last", path, &cause), 0);
+}
+
+/* ---- taps ---- */
+
+static struct switch_tap *tap_open(struct fixture *f, const char *cable, const char *filter,
+    unsigned ring)
+{
+	struct bpf_program prog = { 0 };
+	if (filter != NULL) {
+		pcap_t *p = pcap_open_dead(DLT_EN10MB, SWITCH_TAP_SNAPLEN);
+		assert_non_null(p);
+		assert_int_equal(pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN), 0);
+		pcap_close(p);
+	}
+	struct switch_tap_opts o = { .cable = cable, .filter = prog.bf_insns, .filter_len = prog.bf_len,
+	    .ring_frames = ring };
+	char *cause = NULL;
+	struct switch_tap *t = switch_tap_open(f->sw, &o, &cause);
+	if (t == NULL)
+		fprintf(stderr, "switch_tap_open: %s\n", cause);
+	assert_non_null(t);
+	pcap_freecode(&prog);
+	return t;
+}
+
+/* The next frame of the tap within WAIT_MS (waiting on its fd as a reader does). */
+static bool tap_wait(struct switch_tap *t, struct switch_tap_frame *fr)
+{
+	for (int i = 0; i < 2; i++) {
+		if (switch_tap_next(t, fr))
+			return true;
+		struct pollfd pfd = { .fd = switch_tap_fd(t), .events = POLLIN };
+		if (poll(&pfd, 1, WAIT_MS) != 1)
+			return false;
+		uint64_t v;
+		assert_int_equal(read(pfd.fd, &v, sizeof(v)), 8);
+	}
+	return switch_tap_next(t, fr);
+}
+
+static void expect_tapped(struct switch_tap *t, const char *port, enum switch_tap_dir dir,
+    uint32_t tag)
+{
+	struct switch_tap_frame fr;
+	assert_true(tap_wait(t, &fr));
+	assert_string_equal(fr.port, port);
+	assert_int_equal(fr.dir, dir);
+	assert_int_equal(fr.len, 60);
+	uint32_t got;
+	memcpy(&got, fr.data + 14, 4);
+	assert_int_equal(got, tag);
+	assert_true(fr.ts_ns > 1700000000ull * 1000000000ull);
+}
+
+static void expect_untapped(struct switch_tap *t)
+{
+	struct switch_tap_frame fr;
+	sleep_ms(QUIET_MS);
+	assert_false(switch_tap_next(t, &fr));
+}
+
+/* A switch's tap sees every frame it receives, once, named by its port; a
+ * filter keeps what it accepts. */
+static void test_tap_switch(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, d;
+	cable_open(f, "a.eth0");
+	fport_cable(&a, f, "a.eth0", 0);
+	fport_attach(&d, f->ctl_path, 1);
+	wait_ports(f->sw, 2);
+	struct switch_tap *all = tap_open(f, NULL, NULL, 64);
+	struct switch_tap *bcast = tap_open(f, NULL, "ether broadcast", 64);
+	fport_send(&a, mac_bcast, 1);
+	expect_frame(&d, 1);
+	fport_send(&d, a.mac, 2);
+	expect_frame(&a, 2);
+	expect_tapped(all, "a.eth0", SWITCH_TAP_IN, 1);
+	expect_tapped(all, "sw0.port1", SWITCH_TAP_IN, 2);
+	expect_untapped(all);
+	expect_tapped(bcast, "a.eth0", SWITCH_TAP_IN, 1);
+	expect_untapped(bcast);
+	uint64_t captured, dropped;
+	switch_tap_counts(all, &captured, &dropped);
+	assert_int_equal(captured, 2);
+	assert_int_equal(dropped, 0);
+	switch_tap_close(f->sw, all);
+	switch_tap_close(f->sw, bcast);
+	fport_send(&a, mac_bcast, 3);	/* no tap: forwarding goes on */
+	expect_frame(&d, 3);
+	fport_close(&a);
+	fport_close(&d);
+	wait_ports(f->sw, 0);
+}
+
+/* A cable's tap sees its frames both ways, across a reconnect and across the
+ * cable being closed and opened again; a tap opened before its cable waits. */
+static void test_tap_cable(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b;
+	struct switch_tap *t = tap_open(f, "b.eth0", NULL, 64);
+	cable_open(f, "a.eth0");
+	cable_open(f, "b.eth0");
+	fport_cable(&a, f, "a.eth0", 0);
+	fport_cable(&b, f, "b.eth0", 1);
+	wait_ports(f->sw, 2);
+	fport_send(&a, mac_bcast, 1);
+	expect_frame(&b, 1);
+	fport_send(&b, a.mac, 2);
+	expect_frame(&a, 2);
+	expect_tapped(t, "b.eth0", SWITCH_TAP_OUT, 1);
+	expect_tapped(t, "b.eth0", SWITCH_TAP_IN, 2);
+
+	fport_close(&b);
+	fport_cable(&b, f, "b.eth0", 1);	/* a restarted kernel */
+	wait_ports(f->sw, 2);
+	fport_send(&b, mac_bcast, 3);
+	expect_frame(&a, 3);
+	expect_tapped(t, "b.eth0", SWITCH_TAP_IN, 3);
+
+	fport_close(&b);
+	switch_cable_close(f->sw, "b.eth0");	/* unplug, then plug again */
+	cable_open(f, "b.eth0");
+	fport_cable(&b, f, "b.eth0", 1);
+	wait_ports(f->sw, 2);
+	fport_send(&b, mac_bcast, 4);
+	expect_frame(&a, 4);
+	expect_tapped(t, "b.eth0", SWITCH_TAP_IN, 4);
+	fport_send(&a, a.mac, 5);	/* to itself: filtered, b never sees it */
+	expect_untapped(t);
+	switch_tap_close(f->sw, t);
+	fport_close(&a);
+	fport_close(&b);
+	wait_ports(f->sw, 0);
+}
+
+/* A reader that takes nothing: its ring fills, the rest is counted as
+ * dropped, and forwarding loses nothing. */
+static void test_tap_slow_reader(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b;
+	cable_open(f, "a.eth0");
+	cable_open(f, "b.eth0");
+	fport_cable(&a, f, "a.eth0", 0);
+	fport_cable(&b, f, "b.eth0", 1);
+	wait_ports(f->sw, 2);
+	struct switch_tap *t = tap_open(f, NULL, NULL, 8);
+	fport_send(&b, mac_bcast, 0);	/* the switch learns b */
+	expect_frame(&a, 0);
+	for (uint32_t i = 1; i <= 100; i++) {
+		fport_send(&a, b.mac, i);
+		expect_frame(&b, i);
+	}
+	uint64_t captured, dropped;
+	switch_tap_counts(t, &captured, &dropped);
+	assert_int_equal(captured, 8);
+	assert_int_equal(dropped, 101 - 8);
+	expect_tapped(t, "b.eth0", SWITCH_TAP_IN, 0);
+	for (uint32_t i = 1; i < 8; i++)
+		expect_tapped(t, "a.eth0", SWITCH_TAP_IN, i);
+	expect_untapped(t);
+	switch_tap_close(f->sw, t);
+	fport_close(&a);
+	fport_close(&b);
+	wait_ports(f->sw, 0);
+}
+
+static void test_tap_errors(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	struct switch_tap_opts o = { .ring_frames = 100 };
+	assert_null(switch_tap_open(f->sw, &o, &cause));
+	assert_non_null(strstr(cause, "a power of two"));
+	free(cause);
+	cause = NULL;
+	struct bpf_insn bad[1] = { { 0x05, 0, 0, 5 } };	/* a jump past the end */
+	o = (struct switch_tap_opts){ .filter = bad, .filter_len = 1, .ring_frames = 4 };
+	assert_null(switch_tap_open(f->sw, &o, &cause));
+	assert_non_null(strstr(cause, "not a valid BPF program"));
+	free(cause);
+	cause = NULL;
+	struct switch_tap *taps[33];
+	o = (struct switch_tap_opts){ .ring_frames = 2 };
+	for (int i = 0; i < 32; i++)
+		assert_non_null(taps[i] = switch_tap_open(f->sw, &o, NULL));
+	assert_null(switch_tap_open(f->sw, &o, &cause));
+	assert_non_null(strstr(cause, "captures open"));
+	free(cause);
+	for (int i = 0; i < 32; i++)
+		switch_tap_close(f->sw, taps[i]);
 }
 
 static void test_link_learning(void **state)
@@ -1174,6 +1369,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cable_with_daemon_port, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_cable_replace_close, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_cable_errors, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_switch, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_cable, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_slow_reader, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_errors, setup_learning, teardown),
 		cmocka_unit_test(test_long_path),
 		cmocka_unit_test_setup_teardown(test_garbage, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_variants, setup_learning, teardown),

@@ -1,0 +1,120 @@
+/* tests/unit/test_pcapng.c: the pcapng encoder: block layout, and tshark reading it back (when installed). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/pcapng.h"
+
+static uint32_t get32(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* Walk the blocks: each length a multiple of 4, repeated at its end; return their types. */
+static size_t blocks(const struct strbuf *b, uint32_t *types, size_t max)
+{
+	size_t n = 0, off = 0;
+	while (off < b->len) {
+		assert_true(off + 12 <= b->len);
+		uint32_t len = get32(b->s + off + 4);
+		assert_int_equal(len % 4, 0);
+		assert_true(off + len <= b->len);
+		assert_int_equal(get32(b->s + off + len - 4), len);
+		assert_true(n < max);
+		types[n++] = get32(b->s + off);
+		off += len;
+	}
+	assert_int_equal(off, b->len);
+	return n;
+}
+
+static const unsigned char arp[42] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x08, 0x06,
+	0, 1, 8, 0, 6, 4, 0, 1, 0x02, 0, 0, 0, 0, 1, 10, 0, 0, 1,
+	0, 0, 0, 0, 0, 0, 10, 0, 0, 2,
+};
+
+static void build(struct strbuf *b)
+{
+	pcapng_section(b, "umllab test");
+	pcapng_interface(b, "umlA.eth0", "switch S1", 1536);
+	pcapng_interface(b, "umlB.eth0", NULL, 1536);
+	pcapng_packet(b, 0, 1764662400123456789ull, arp, sizeof(arp), sizeof(arp), PCAPNG_DIR_INBOUND);
+	pcapng_packet(b, 1, 1764662400123456999ull, arp, 41, 60, PCAPNG_DIR_OUTBOUND);	/* cut short */
+	pcapng_packet(b, 1, 1764662400200000000ull, arp, 14, 14, PCAPNG_DIR_UNKNOWN);
+	pcapng_stats(b, 0, 1764662401000000000ull, 2, 5);
+}
+
+static void test_layout(void **state)
+{
+	(void)state;
+	struct strbuf b = { 0 };
+	build(&b);
+	uint32_t t[16];
+	size_t n = blocks(&b, t, 16);
+	assert_int_equal(n, 7);
+	uint32_t want[] = { 0x0a0d0d0a, 1, 1, 6, 6, 6, 5 };
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(t[i], want[i]);
+	assert_int_equal(get32(b.s + 8), 0x1a2b3c4d);	/* byte-order magic */
+	/* The first packet: interface 0, then the timestamp in two halves. */
+	size_t off = get32(b.s + 4);
+	off += get32(b.s + off + 4);
+	off += get32(b.s + off + 4);
+	assert_int_equal(get32(b.s + off + 8), 0);
+	uint64_t ts = ((uint64_t)get32(b.s + off + 12) << 32) | get32(b.s + off + 16);
+	assert_true(ts == 1764662400123456789ull);
+	assert_int_equal(get32(b.s + off + 20), 42);
+	assert_int_equal(memcmp(b.s + off + 28, arp, 42), 0);
+	free(b.s);
+}
+
+/* tshark, when there, reads it back: names, directions, nanoseconds, lengths. */
+static void test_tshark(void **state)
+{
+	(void)state;
+	if (system("command -v tshark >/dev/null 2>&1") != 0)
+		skip();
+	char path[] = "/tmp/test_pcapng-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	struct strbuf b = { 0 };
+	build(&b);
+	assert_int_equal(write(fd, b.s, b.len), (ssize_t)b.len);
+	close(fd);
+	free(b.s);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "tshark -r %s -T fields -e frame.interface_name -e frame.p2p_dir "
+	    "-e frame.time_epoch -e frame.cap_len -e frame.len -e arp.dst.proto_ipv4 2>&1", path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	char out[2048] = "";
+	size_t got = fread(out, 1, sizeof(out) - 1, p);
+	out[got] = '\0';
+	int rc = pclose(p);
+	unlink(path);
+	if (rc != 0 || strstr(out, "umlA.eth0\t") == NULL) {
+		print_error("tshark said:\n%s", out);
+		fail();
+	}
+	assert_non_null(strstr(out, "umlA.eth0\t1\t1764662400.123456789\t42\t42\t10.0.0.2\n"));
+	assert_non_null(strstr(out, "umlB.eth0\t0\t1764662400.123456999\t41\t60\t"));
+	assert_non_null(strstr(out, "umlB.eth0\t\t1764662400.200000000\t14\t14\t"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_tshark),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
