@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "core/client.h"
 #include "core/labimage.h"
+#include "core/state.h"
 
 static int down_run(int argc, char **argv)
 {
@@ -41,6 +42,12 @@ static int down_run(int argc, char **argv)
 			code = cmd_fail(cause, EXIT_FAIL);
 		else
 			printf("umllab: removed %d disk%s of lab %s: its instances start afresh\n", n,
+			    n == 1 ? "" : "s", name);
+		n = state_wipe_captures(dir, &cause);
+		if (n < 0)
+			code = cmd_fail(cause, EXIT_FAIL);
+		else if (n > 0)
+			printf("umllab: removed %d recorded capture file%s of lab %s\n", n,
 			    n == 1 ? "" : "s", name);
 	} else if (stopped > 0) {
 		printf("umllab: the instances' disks are kept for the next `up` (`down --wipe` "

@@ -228,9 +228,12 @@ static int client_send_request(int fd, const char *payload, size_t len)
 
 /* One message of the answer: 1 at its end (CTL_EXIT, *code set), else 0. */
 static int client_take(const struct ctl_msg *msg, struct client_capture *capture, bool *too_long,
-    int *code)
+    int *code, struct client_stream *stream, bool *want_stop)
 {
-	if (msg->type == CTL_STDOUT || msg->type == CTL_STDERR) {
+	if (stream != NULL && msg->type == CTL_STDOUT) {
+		if (!*want_stop && stream->on_stdout(stream->arg, msg->payload, msg->len) != 0)
+			*want_stop = true;
+	} else if (msg->type == CTL_STDOUT || msg->type == CTL_STDERR) {
 		if (capture == NULL) {
 			(void)write_all(msg->type == CTL_STDOUT ? 1 : 2, msg->payload, msg->len);
 		} else {
@@ -257,7 +260,7 @@ static int client_take(const struct ctl_msg *msg, struct client_capture *capture
  * sends CTL_ACK every second while it works), or after total_s seconds in
  * all when total_s is set. */
 static int client_request_loop(const char *lab_dir, int argc, char *const argv[],
-    int total_s, struct client_capture *capture, char **cause)
+    int total_s, struct client_capture *capture, struct client_stream *stream, char **cause)
 {
 	int timeout_s = client_timeout_s();
 	size_t len;
@@ -289,7 +292,7 @@ static int client_request_loop(const char *lab_dir, int argc, char *const argv[]
 	uint64_t deadline = total_s > 0 ? clock_ms() + (uint64_t)total_s * 1000 : 0;
 	struct ctl_reader reader = { 0 };
 	int code = -1;
-	bool too_long = false, taken = false, done = false;
+	bool too_long = false, taken = false, done = false, want_stop = false, stop_sent = false;
 	while (!done) {
 		struct ctl_msg msg;
 		int r = ctl_reader_next(&reader, &msg, cause);
@@ -297,9 +300,17 @@ static int client_request_loop(const char *lab_dir, int argc, char *const argv[]
 			break;
 		if (r > 0) {
 			taken = true;
-			done = client_take(&msg, capture, &too_long, &code) == 1;
+			done = client_take(&msg, capture, &too_long, &code, stream, &want_stop) == 1;
 			ctl_msg_free(&msg);
 			continue;
+		}
+		if (stream != NULL && !stop_sent && (want_stop || (stream->stop && *stream->stop))) {
+			/* Ask for the end; the answer (and its counts) still comes. */
+			stop_sent = true;
+			if (ctl_send(fd, CTL_STDIN, "stop", 4) != 0) {
+				set_cause(cause, "cannot ask the supervisor to stop: %s", strerror(errno));
+				break;
+			}
 		}
 		int wait_ms = timeout_s > 0 ? timeout_s * 1000 : -1;
 		if (deadline != 0) {
@@ -312,6 +323,8 @@ static int client_request_loop(const char *lab_dir, int argc, char *const argv[]
 			if (wait_ms < 0 || deadline - now < (uint64_t)wait_ms)
 				wait_ms = (int)(deadline - now);
 		}
+		/* A stream waits for its data as long as it takes (the heartbeats
+		 * still prove the supervisor alive). */
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int pr = poll(&p, 1, wait_ms);
 		if (pr < 0 && errno == EINTR)
@@ -349,13 +362,19 @@ static int client_request_loop(const char *lab_dir, int argc, char *const argv[]
 
 int client_request(const char *lab_dir, int argc, char *const argv[], char **cause)
 {
-	return client_request_loop(lab_dir, argc, argv, 0, NULL, cause);
+	return client_request_loop(lab_dir, argc, argv, 0, NULL, NULL, cause);
 }
 
 int client_request_capture(const char *lab_dir, int argc, char *const argv[],
     struct client_capture *capture, char **cause)
 {
-	return client_request_loop(lab_dir, argc, argv, 0, capture, cause);
+	return client_request_loop(lab_dir, argc, argv, 0, capture, NULL, cause);
+}
+
+int client_request_stream(const char *lab_dir, int argc, char *const argv[],
+    struct client_stream *stream, char **cause)
+{
+	return client_request_loop(lab_dir, argc, argv, 0, NULL, stream, cause);
 }
 
 /* ---- up ---- */
@@ -677,7 +696,7 @@ int client_down(const char *lab_dir, char **cause)
 		 * stop, then wait until it has exited and let go of the lock. */
 		if (state_lab_running(lab_dir)) {
 			char *argv[] = { "down" };
-			(void)client_request_loop(lab_dir, 1, argv, DOWN_ANSWER_TIMEOUT_S, NULL, cause);
+			(void)client_request_loop(lab_dir, 1, argv, DOWN_ANSWER_TIMEOUT_S, NULL, NULL, cause);
 			stopped = 1;
 		}
 		if (!wait_unlocked(lab_dir, 15000)) {

@@ -2,7 +2,9 @@
 #ifndef UMLLAB_CLIENT_H
 #define UMLLAB_CLIENT_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/topology.h"
 #include "core/util.h"
@@ -37,6 +39,20 @@ struct client_capture {
 /* Like client_request, capturing stdout and stderr (free them after). */
 int client_request_capture(const char *lab_dir, int argc, char *const argv[],
     struct client_capture *capture, char **cause);
+
+/* A request whose standard output the command handles itself (capture):
+ * on_stdout gets each CTL_STDOUT payload and returns -1 to end the request.
+ * The request is ended by sending CTL_STDIN "stop" once, when on_stdout
+ * asked for it or *stop became nonzero (a signal handler sets it; the wait
+ * is interrupted by signals), then the answer is read to its end (standard
+ * error goes to fd 2). Returns the exit code, or -1 with *cause. */
+struct client_stream {
+	int (*on_stdout)(void *arg, const char *data, size_t len);
+	void *arg;
+	volatile sig_atomic_t *stop;
+};
+int client_request_stream(const char *lab_dir, int argc, char *const argv[],
+    struct client_stream *stream, char **cause);
 
 /* True when a LAB argument names a topology file rather than a lab. */
 bool client_looks_like_file(const char *arg);

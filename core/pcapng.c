@@ -1,6 +1,7 @@
 /* core/pcapng.c: a small pcapng encoder: section, interface, packet and statistics blocks. */
 #include "core/pcapng.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define BT_SHB 0x0a0d0d0au
@@ -128,4 +129,116 @@ void pcapng_stats(struct strbuf *b, uint32_t interface, uint64_t ts_ns, uint64_t
 	put_option(b, OPT_ISB_IFDROP, &dropped, 8);
 	put32(b, OPT_END);
 	block_end(b, body);
+}
+
+/* ---- reading ---- */
+
+#define BLOCK_MAX (1u << 20)
+
+void pcapng_reader_feed(struct pcapng_reader *r, const void *data, size_t len)
+{
+	if (r->off > 0 && r->off == r->buf.len) {
+		r->buf.len = 0;	/* everything was read: start over */
+		r->off = 0;
+	}
+	strbuf_append(&r->buf, data, len);
+}
+
+static uint32_t rd32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint16_t rd16(const unsigned char *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static void reader_forget_ifaces(struct pcapng_reader *r)
+{
+	for (size_t i = 0; i < r->nifs; i++)
+		free(r->ifnames[i]);
+	free(r->ifnames);
+	r->ifnames = NULL;
+	r->nifs = 0;
+}
+
+/* An IDB's if_name, or "ifN". */
+static void reader_add_iface(struct pcapng_reader *r, const unsigned char *body, size_t len)
+{
+	char *name = NULL;
+	for (size_t off = 8; off + 4 <= len;) {
+		uint16_t code = rd16(body + off), olen = rd16(body + off + 2);
+		if (code == OPT_END || off + 4 + olen > len)
+			break;
+		if (code == OPT_IF_NAME && name == NULL)
+			name = xstrndup((const char *)body + off + 4, olen);
+		off += 4 + pad4(olen);
+	}
+	if (name == NULL)
+		name = xasprintf("if%zu", r->nifs);
+	r->ifnames = xreallocarray(r->ifnames, r->nifs + 1, sizeof(*r->ifnames));
+	r->ifnames[r->nifs++] = name;
+}
+
+int pcapng_reader_next(struct pcapng_reader *r, struct pcapng_record *rec, char **cause)
+{
+	for (;;) {
+		size_t avail = r->buf.len - r->off;
+		if (avail < 12)
+			return 0;
+		const unsigned char *b = (const unsigned char *)r->buf.s + r->off;
+		uint32_t type = rd32(b), len = rd32(b + 4);
+		if (len < 12 || len % 4 != 0 || len > BLOCK_MAX)
+			return set_cause(cause, "not a pcapng stream (a block of %u bytes)", len);
+		if (avail < len)
+			return 0;
+		if (rd32(b + len - 4) != len)
+			return set_cause(cause, "a broken pcapng block (its two lengths differ)");
+		r->off += len;
+		const unsigned char *body = b + 8;
+		size_t blen = len - 12;
+		if (type == BT_SHB) {
+			if (blen < 16 || rd32(body) != BYTE_ORDER_MAGIC)
+				return set_cause(cause, "a pcapng section in another byte order");
+			reader_forget_ifaces(r);
+		} else if (type == BT_IDB) {
+			if (blen < 8)
+				return set_cause(cause, "a broken pcapng interface block");
+			reader_add_iface(r, body, blen);
+		} else if (type == BT_EPB) {
+			if (blen < 20)
+				return set_cause(cause, "a broken pcapng packet block");
+			uint32_t ifid = rd32(body), caplen = rd32(body + 12);
+			if (ifid >= r->nifs || 20 + (size_t)pad4(caplen) > blen)
+				return set_cause(cause, "a pcapng packet of an unknown interface, or too long");
+			rec->ifname = r->ifnames[ifid];
+			rec->ts_ns = ((uint64_t)rd32(body + 4) << 32) | rd32(body + 8);
+			rec->caplen = caplen;
+			rec->len = rd32(body + 16);
+			rec->data = body + 20;
+			rec->dir = PCAPNG_DIR_UNKNOWN;
+			for (size_t off = 20 + pad4(caplen); off + 4 <= blen;) {
+				uint16_t code = rd16(body + off), olen = rd16(body + off + 2);
+				if (code == OPT_END || off + 4 + olen > blen)
+					break;
+				if (code == OPT_EPB_FLAGS && olen == 4)
+					rec->dir = (enum pcapng_dir)(rd32(body + off + 4) & 3);
+				off += 4 + pad4(olen);
+			}
+			return 1;
+		}
+		/* Other blocks (statistics, ...) say nothing a reader here needs. */
+	}
+}
+
+void pcapng_reader_free(struct pcapng_reader *r)
+{
+	reader_forget_ifaces(r);
+	free(r->buf.s);
+	memset(r, 0, sizeof(*r));
 }

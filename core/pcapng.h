@@ -38,4 +38,27 @@ void pcapng_packet(struct strbuf *b, uint32_t interface, uint64_t ts_ns, const v
 void pcapng_stats(struct strbuf *b, uint32_t interface, uint64_t ts_ns, uint64_t received,
     uint64_t dropped);
 
+/* A reader for what pcapng_* write (one host's byte order, nanosecond
+ * timestamps): feed it bytes as they come, take records out. */
+struct pcapng_reader {
+	struct strbuf buf;
+	size_t off;		/* start of the next block in buf */
+	char **ifnames;
+	size_t nifs;
+};
+
+struct pcapng_record {
+	const char *ifname;	/* valid until the next call */
+	uint64_t ts_ns;
+	enum pcapng_dir dir;
+	const unsigned char *data;
+	uint32_t caplen, len;
+};
+
+void pcapng_reader_feed(struct pcapng_reader *r, const void *data, size_t len);
+/* 1 with *rec filled (a packet), 0 when more bytes are needed, -1 with
+ * *cause when the stream is not one this encoder writes. */
+int pcapng_reader_next(struct pcapng_reader *r, struct pcapng_record *rec, char **cause);
+void pcapng_reader_free(struct pcapng_reader *r);
+
 #endif

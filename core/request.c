@@ -27,6 +27,7 @@ static const struct request_entry {
 	{ "plug", 6, 6, request_plug },
 	{ "unplug", 3, 3, request_unplug },
 	{ "link", 4, 4, request_link },
+	{ "capture", 5, 4 + 16, request_capture },
 };
 
 void request_dispatch(struct conn *c, const struct ctl_msg *msg)

@@ -31,6 +31,7 @@ void request_graph_live(struct conn *c, int argc, char **argv);
 void request_plug(struct conn *c, int argc, char **argv);
 void request_unplug(struct conn *c, int argc, char **argv);
 void request_link(struct conn *c, int argc, char **argv);
+void request_capture(struct conn *c, int argc, char **argv);
 
 /* Answer the stop/start/restart requests waiting on inst (it changed state). */
 void request_instance_changed(struct supervisor *sup, struct instance *inst);

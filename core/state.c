@@ -74,6 +74,35 @@ char *state_lab_dir(const char *root, const char *lab, bool create, char **cause
 	return dir;
 }
 
+int state_wipe_captures(const char *lab_dir, char **cause)
+{
+	char *dir = state_path(lab_dir, "%s", STATE_CAPTURES);
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		int rc = errno == ENOENT ? 0 : set_cause(cause, "cannot read %s: %s", dir,
+		    strerror(errno));
+		free(dir);
+		return rc;
+	}
+	int removed = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) != 0) {
+			set_cause(cause, "cannot remove %s/%s: %s", dir, de->d_name, strerror(errno));
+			removed = -1;
+			break;
+		}
+		removed++;
+	}
+	closedir(d);
+	if (removed >= 0)
+		rmdir(dir);
+	free(dir);
+	return removed;
+}
+
 char *state_cable_name(const char *instance, const char *iface)
 {
 	return xasprintf("%s.%s", instance, iface);

@@ -17,6 +17,10 @@ char *state_root(char **cause);
 /* ROOT/LAB, created 0700 if create is set. */
 char *state_lab_dir(const char *root, const char *lab, bool create, char **cause);
 
+/* Remove the lab's recorded captures (`down --wipe`); their number, or -1
+ * with *cause. */
+int state_wipe_captures(const char *lab_dir, char **cause);
+
 /* A path inside a lab directory: state_path(dir, "%s.notify", "umlA"). */
 char *state_path(const char *lab_dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -28,6 +32,7 @@ char *state_path(const char *lab_dir, const char *fmt, ...) __attribute__((forma
 #define STATE_LABFILE "labfile"		/* absolute path of the topology file */
 #define STATE_UML_DIR "uml"		/* uml_dir=; UML writes uml/NAME/{pid,mconsole} */
 #define STATE_HOSTFS "hostfs"		/* the empty directory hostfs= confines guests to */
+#define STATE_CAPTURES "captures"	/* the topology's `capture:` files */
 #define STATE_CABLES "cables"		/* cables/INSTANCE.IFACE: the switch socket a kernel's interface connects to */
 
 /* The cable of an instance's interface: its name ("umlA.eth0", used by the

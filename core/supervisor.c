@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core/capture.h"
 #include "core/conn.h"
 #include "core/control.h"
 #include "core/guest.h"
@@ -136,11 +137,93 @@ static void remove_tree_files(const char *dir)
 }
 
 /* Everything is stopped: take the lab's files away and leave the loop. */
+static void supervisor_capture_on_end(void *arg, const char *why)
+{
+	(void)arg;
+	log_warnx("a recorded capture stopped: %s", why);
+}
+
+/* One file capture of the topology's `capture:`; -1 with *cause naming where
+ * in the file it was asked for. */
+static int supervisor_capture_add(struct supervisor *sup, const struct lab_capture *lc,
+    const struct capture_target *t, const char *name, char **cause)
+{
+	char *path = state_path(sup->lab_dir, "%s/%s.pcapng", STATE_CAPTURES, name);
+	struct capture_opts o = { .targets = t, .ntargets = 1,
+	    .filter = lc->filter[0] != '\0' ? lc->filter : NULL, .path = path,
+	    .max_bytes = lc->max_bytes, .files = lc->files, .on_end = supervisor_capture_on_end };
+	char *why = NULL;
+	struct capture *c = capture_start(sup->loop, &o, &why);
+	free(path);
+	if (c == NULL) {
+		set_cause(cause, "%s:%d:%d: the capture of %s: %s", sup->lab->path, lc->line, lc->column,
+		    name, why);
+		free(why);
+		return -1;
+	}
+	sup->captures = xreallocarray(sup->captures, sup->n_captures + 1, sizeof(*sup->captures));
+	sup->captures[sup->n_captures++] = c;
+	return 0;
+}
+
+/* The topology's `capture:` keys, recording from the first frame. */
+static int supervisor_captures_start(struct supervisor *sup, char **cause)
+{
+	const struct lab *lab = sup->lab;
+	char *dir = state_path(sup->lab_dir, "%s", STATE_CAPTURES);
+	int rc = mkdir(dir, 0700);
+	if (rc != 0 && errno != EEXIST) {
+		set_cause(cause, "cannot create %s: %s", dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	for (size_t i = 0; i < lab->n_switches; i++) {
+		if (!lab->switches[i].capture.on)
+			continue;
+		struct capture_target t = { .sw = sup->switches[i], .switch_name = lab->switches[i].name };
+		if (supervisor_capture_add(sup, &lab->switches[i].capture, &t, lab->switches[i].name,
+		    cause) != 0)
+			return -1;
+	}
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		const struct lab_instance *in = &lab->instances[i];
+		for (size_t k = 0; k < in->n_ifaces; k++) {
+			const struct lab_iface *f = &in->ifaces[k];
+			if (!f->capture.on)
+				continue;
+			char *name = state_cable_name(in->name, f->name);
+			struct capture_target t = { .sw = sup->switches[f->sw],
+			    .switch_name = lab->switches[f->sw].name, .cable = name };
+			rc = supervisor_capture_add(sup, &f->capture, &t, name, cause);
+			free(name);
+			if (rc != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Write what the recorded captures still hold and close their files. */
+static void supervisor_captures_stop(struct supervisor *sup)
+{
+	for (size_t i = 0; i < sup->n_captures; i++) {
+		uint64_t got, lost;
+		capture_stop(sup->captures[i], &got, &lost);
+		log_info("recorded capture %zu: %llu frames, %llu not captured (the disk was too slow)",
+		    i + 1, (unsigned long long)got, (unsigned long long)lost);
+	}
+	free(sup->captures);
+	sup->captures = NULL;
+	sup->n_captures = 0;
+}
+
 static void supervisor_finish(struct supervisor *sup)
 {
 	if (sup->finished)
 		return;
 	sup->finished = true;
+	supervisor_captures_stop(sup);
 	for (size_t i = 0; i < sup->lab->n_switches; i++) {
 		if (sup->switches[i] != NULL)
 			switch_stop(sup->switches[i]);
@@ -297,6 +380,8 @@ static int supervisor_prepare(struct supervisor *sup, char **cause)
 		if (sup->switches[i] == NULL)
 			return -1;
 	}
+	if (supervisor_captures_start(sup, cause) != 0)
+		return -1;
 	/* Every interface's cable exists before its kernel boots. */
 	for (size_t i = 0; i < lab->n_instances; i++) {
 		const struct lab_instance *in = &lab->instances[i];
@@ -319,6 +404,7 @@ static void supervisor_free(struct supervisor *sup)
 	/* Connections first: a console or exec client still points at its instance. */
 	while (sup->conns != NULL)
 		conn_free(sup->conns);
+	supervisor_captures_stop(sup);	/* before the switches their taps are on */
 	for (size_t i = 0; i < sup->lab->n_instances; i++)
 		instance_release(&sup->instances[i]);
 	free(sup->instances);

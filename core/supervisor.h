@@ -20,6 +20,8 @@ struct supervisor {
 	struct instance_env env;
 	struct instance *instances;	/* lab->n_instances of them */
 	struct sw **switches;		/* lab->n_switches of them */
+	struct capture **captures;	/* the topology's `capture:`, recorded to files */
+	size_t n_captures;
 	char *backing;
 	uint64_t started_ms;
 

@@ -26,9 +26,23 @@ enum lab_switch_mode {
 	LAB_SWITCH_HUB,		/* `mode: hub` */
 };
 
+/* `capture:` on a switch or an interface: recorded from the first frame of
+ * `up` into STATE/LAB/captures/NAME.pcapng, rotated by size. */
+#define LAB_CAPTURE_FILTER_MAX 256
+#define LAB_CAPTURE_MAX_BYTES_DEFAULT (16ULL << 20)
+#define LAB_CAPTURE_FILES_DEFAULT 4
+struct lab_capture {
+	bool on;
+	char filter[LAB_CAPTURE_FILTER_MAX];	/* a tcpdump expression; "" for every frame */
+	uint64_t max_bytes;	/* a file this big is rotated */
+	unsigned files;		/* files kept, the current one included */
+	int line, column;	/* of the `capture` key */
+};
+
 struct lab_switch {
 	char name[LAB_NAME_MAX + 1];
 	enum lab_switch_mode mode;
+	struct lab_capture capture;
 	int line, column;	/* where it is defined, 1-based */
 };
 
@@ -41,6 +55,7 @@ struct lab_iface {
 	unsigned prefix;	/* 0..32 */
 	uint8_t mac[6];		/* from `mac:`, else lab_default_mac() */
 	bool mac_given;
+	struct lab_capture capture;
 	int line, column;
 };
 

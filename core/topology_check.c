@@ -389,6 +389,68 @@ static int mem_parse(const struct ynode *n, uint64_t *out)
 	return 0;
 }
 
+/* `capture: true`, or `capture: {filter: EXPR, max_size: 16M, files: 4}`. */
+static void check_capture(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *owner, struct lab_capture *out)
+{
+	static const char expected[] = "true, or a mapping such as {filter: icmp, max_size: 16M, files: 4}";
+	struct lab_capture cap = { .on = true, .max_bytes = LAB_CAPTURE_MAX_BYTES_DEFAULT,
+	    .files = LAB_CAPTURE_FILES_DEFAULT, .line = key->line, .column = key->column };
+	if (val->type == YNODE_ALIAS)
+		return;
+	if (val->type == YNODE_SCALAR && !ynode_is_null(val)) {
+		if (!want_bool(c, key, val, owner, &cap.on))
+			return;
+		if (cap.on)
+			*out = cap;
+		return;
+	}
+	if (!want_mapping(c, key, val, false, "`capture`", expected))
+		return;
+	struct field f[] = { { .name = "filter" }, { .name = "max_size" }, { .name = "files" } };
+	char where[128];
+	snprintf(where, sizeof(where), "in the capture of %s", owner);
+	map_fields(c, val, f, 3, where);
+	bool ok = true;
+	if (f[0].val != NULL) {
+		const struct ynode *s = want_scalar(c, f[0].key, f[0].val, owner,
+		    "a tcpdump expression such as \"icmp or arp\"");
+		if (s == NULL)
+			ok = false;
+		else if (strlen(s->str) != s->len || s->len >= sizeof(cap.filter)) {
+			value_error(c, s, "filter", owner, "is too long (expected at most %zu bytes)",
+			    sizeof(cap.filter) - 1);
+			ok = false;
+		} else {
+			memcpy(cap.filter, s->str, s->len + 1);
+		}
+	}
+	if (f[1].val != NULL) {
+		const struct ynode *s = want_scalar(c, f[1].key, f[1].val, owner, "a size such as 16M");
+		if (s == NULL || mem_parse(s, &cap.max_bytes) != 0 || cap.max_bytes < (64u << 10) ||
+		    cap.max_bytes > (4ULL << 30)) {
+			if (s != NULL)
+				value_error(c, s, "max_size", owner, "is not a size from 64K to 4G "
+				    "(expected a number with K, M or G, such as 16M)");
+			ok = false;
+		}
+	}
+	if (f[2].val != NULL) {
+		const struct ynode *s = want_scalar(c, f[2].key, f[2].val, owner, "a number of files");
+		char *end = NULL;
+		long n = s != NULL ? strtol(s->str, &end, 10) : 0;
+		if (s == NULL || *end != '\0' || n < 1 || n > 100) {
+			if (s != NULL)
+				value_error(c, s, "files", owner, "is not a number of files from 1 to 100");
+			ok = false;
+		} else {
+			cap.files = (unsigned)n;
+		}
+	}
+	if (ok)
+		*out = cap;
+}
+
 /* ---- the sections ---- */
 
 static void check_name(struct checker *c, const struct ynode *key, const struct ynode *val,
@@ -450,10 +512,12 @@ static void check_switches(struct checker *c, const struct ynode *key, const str
 		struct lab_switch sw = { .mode = LAB_SWITCH_LEARNING, .line = name->line,
 		    .column = name->column };
 		if (want_mapping(c, name, val, true, what, "a mapping such as {mode: hub}, or nothing")) {
-			struct field f[] = { { .name = "mode" } };
+			struct field f[] = { { .name = "mode" }, { .name = "capture" } };
 			char where[128];
 			snprintf(where, sizeof(where), "in switch %s", name->show);
-			map_fields(c, val, f, 1, where);
+			map_fields(c, val, f, 2, where);
+			if (f[1].val != NULL)
+				check_capture(c, f[1].key, f[1].val, what, &sw.capture);
 			if (f[0].val != NULL) {
 				const struct ynode *m = want_scalar(c, f[0].key, f[0].val, what, "switch or hub");
 				if (m != NULL && strcmp(m->str, "hub") == 0)
@@ -621,8 +685,11 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 		if (!want_mapping(c, name, val, false, what,
 		    "a mapping such as {switch: S1, ip: 10.0.0.1/24}"))
 			continue;
-		struct field f[] = { { .name = "switch" }, { .name = "ip" }, { .name = "mac" } };
-		map_fields(c, val, f, 3, where);
+		struct field f[] = { { .name = "switch" }, { .name = "ip" }, { .name = "mac" },
+		    { .name = "capture" } };
+		map_fields(c, val, f, 4, where);
+		if (f[3].val != NULL)
+			check_capture(c, f[3].key, f[3].val, what, &ifc.capture);
 		bool ok = idx >= 0;
 		if (f[0].val == NULL) {
 			topo_error(c->r, name->line, name->column,

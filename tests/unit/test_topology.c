@@ -58,9 +58,18 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown instance key", SW "instances:\n  a:\n    interface: {}\n", 4, 5,
 	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart, image, share, unsafe_shared_root; did you mean `interfaces`?)", 0, NULL },
 	{ "unknown interface key", SW "instances:\n  a:\n    interfaces:\n      eth0: {switch: S1, addr: 10.0.0.1/24}\n", 5, 26,
-	    "unknown key `addr` in interface eth0 of a (expected one of: switch, ip, mac)", 0, NULL },
+	    "unknown key `addr` in interface eth0 of a (expected one of: switch, ip, mac, capture)", 0, NULL },
+	{ "capture: not a boolean", "switches: {S1: {capture: maybe}}\ninstances: {a: }\n", 1, 26,
+	    "capture `maybe` of switch S1 is not a boolean", 0, NULL },
+	{ "capture: max_size too small", "switches: {S1: {capture: {max_size: 1K}}}\ninstances: {a: }\n",
+	    1, 37, "max_size `1K` of switch S1 is not a size from 64K to 4G", 0, NULL },
+	{ "capture: files", SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, capture: {files: 0}}}\n",
+	    4, 54, "files `0` of interface eth0 of a is not a number of files from 1 to 100", 0, NULL },
+	{ "capture: unknown key", "switches: {S1: {capture: {filtre: icmp}}}\ninstances: {a: }\n", 1, 27,
+	    "unknown key `filtre` in the capture of switch S1 (expected one of: filter, max_size, files; "
+	    "did you mean `filter`?)", 0, NULL },
 	{ "unknown switch key", "switches: {S1: {type: hub}}\ninstances: {a: }\n", 1, 17,
-	    "unknown key `type` in switch S1 (expected one of: mode)", 0, NULL },
+	    "unknown key `type` in switch S1 (expected one of: mode, capture)", 0, NULL },
 	{ "unknown route key", VIA_AT "10.0.0.254, dev: eth0}]\n", 5, 45,
 	    "unknown key `dev` in route 1 of a (expected one of: to, via)", 0, NULL },
 	/* wrong types */
@@ -339,6 +348,28 @@ static void expect_one_error(const char *yaml, const char *where, const char *su
 		fail();
 	}
 	lab_diag_free(&d);
+}
+
+static void test_capture(void **state)
+{
+	(void)state;
+	struct lab *lab = load_ok("switches:\n  S1: {capture: true}\n  S2: {capture: false}\n"
+	    "  S3: {capture: {filter: \"icmp or arp\", max_size: 1M, files: 2}}\n"
+	    "instances:\n  a:\n    interfaces:\n      eth0: {switch: S1, capture: {filter: arp}}\n"
+	    "      eth1: {switch: S2}\n", "t.yaml");
+	assert_true(lab->switches[0].capture.on);
+	assert_string_equal(lab->switches[0].capture.filter, "");
+	assert_int_equal(lab->switches[0].capture.max_bytes, 16 << 20);
+	assert_int_equal(lab->switches[0].capture.files, 4);
+	assert_int_equal(lab->switches[0].capture.line, 2);
+	assert_false(lab->switches[1].capture.on);
+	assert_string_equal(lab->switches[2].capture.filter, "icmp or arp");
+	assert_int_equal(lab->switches[2].capture.max_bytes, 1 << 20);
+	assert_int_equal(lab->switches[2].capture.files, 2);
+	assert_true(lab->instances[0].ifaces[0].capture.on);
+	assert_string_equal(lab->instances[0].ifaces[0].capture.filter, "arp");
+	assert_false(lab->instances[0].ifaces[1].capture.on);
+	lab_free(lab);
 }
 
 static void test_limits(void **state)
@@ -852,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_startup_too_long),
 		cmocka_unit_test(test_fig1),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_routed),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_not_nul_terminated),
