@@ -100,6 +100,18 @@ bench: $(BUILD)/umllab $(BUILD)/swprobe
 
 .PHONY: bench
 
+# A soak (never part of check): SOAK_INSTANCES instances, random faults and traffic
+# for SOAK_SECONDS; reports lost pings, stuck instances, supervisor fd/RSS growth.
+# SOAK_SEED=N repeats a run. Report in $(BUILD)/soak/; method in docs/soak.md.
+SOAK_SECONDS ?= 300
+SOAK_INSTANCES ?= 20
+soak: $(BUILD)/umllab
+	UMLLAB=$(CURDIR)/$(BUILD)/umllab python3 tests/soak/soak.py --seconds $(SOAK_SECONDS) \
+		--instances $(SOAK_INSTANCES) $(if $(SOAK_SEED),--seed $(SOAK_SEED)) --out $(CURDIR)/$(BUILD)/soak \
+		--rev "$$(git describe --always --dirty 2>/dev/null)" $(SOAK_ARGS)
+
+.PHONY: soak
+
 asan:
 	UMLLAB_TEST_CYCLES=8 $(MAKE) BUILD=build-asan SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' CFLAGS='-O1 -g' CHECK_FUZZ= check
 
