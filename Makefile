@@ -58,7 +58,7 @@ test_switch_OBJS = switch/switch.o switch/fdb.o switch/daemon_proto.o core/util.
 test_sha256_OBJS = image/sha256.o
 test_graph_OBJS = core/graph.o core/topology.o core/topology_check.o core/util.o
 test_log_OBJS = core/log.o core/util.o
-test_pcapng_OBJS = core/pcapng.o core/util.o
+test_pcapng_OBJS = core/pcapng.o core/frame_text.o core/util.o
 
 UNIT_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 $(BUILD)/tests/%: tests/unit/%.c

@@ -40,6 +40,23 @@ struct capture_out {
 	int error;	/* errno of a failed write */
 };
 
+/* Like write_all, but Ctrl-C ends a write that a stuck reader blocks. */
+static int capture_write(struct capture_out *o, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(o->fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR && !capture_stop_flag)
+				continue;
+			o->error = errno;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static int capture_write_text(struct capture_out *o)
 {
 	struct pcapng_record rec;
@@ -55,12 +72,10 @@ static int capture_write_text(struct capture_out *o)
 		    rec.dir == PCAPNG_DIR_OUTBOUND ? "to  " : "from", rec.ifname);
 		frame_describe(&b, rec.data, rec.caplen);
 		strbuf_printf(&b, "\n");
-		int w = write_all(o->fd, b.s, b.len);
+		int w = capture_write(o, b.s, b.len);
 		free(b.s);
-		if (w != 0) {
-			o->error = errno;
+		if (w != 0)
 			return -1;
-		}
 	}
 	if (r < 0) {
 		fprintf(stderr, "umllab: %s\n", cause);
@@ -77,11 +92,8 @@ static int capture_on_stdout(void *arg, const char *data, size_t len)
 		pcapng_reader_feed(&o->reader, data, len);
 		return capture_write_text(o);
 	}
-	if (write_all(o->fd, data, len) != 0) {
-		o->error = errno;
-		return -1;	/* the reader went away (tcpdump quit): stop */
-	}
-	return 0;
+	/* -1 when the reader went away (tcpdump quit) or Ctrl-C: stop. */
+	return capture_write(o, data, len);
 }
 
 /* The lab's recorded captures (the topology's `capture:`), with sizes. */
@@ -224,7 +236,7 @@ static int capture_run(int argc, char **argv)
 	if (code < 0)
 		return cmd_fail(cause, EXIT_FAIL);
 	free(cause);
-	if (out.error != 0 && out.error != EPIPE)
+	if (out.error != 0 && out.error != EPIPE && out.error != EINTR)
 		fprintf(stderr, "umllab: cannot write the capture: %s\n", strerror(out.error));
 	return code;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/frame_text.h"
 #include "core/pcapng.h"
 
 static uint32_t get32(const char *p)
@@ -110,11 +111,98 @@ static void test_tshark(void **state)
 	assert_non_null(strstr(out, "umlB.eth0\t\t1764662400.200000000\t14\t14\t"));
 }
 
+/* The reader takes back what the encoder wrote, fed in pieces of any size. */
+static void test_reader(void **state)
+{
+	(void)state;
+	struct strbuf b = { 0 };
+	build(&b);
+	for (size_t step = 1; step <= 64; step *= 3) {
+		struct pcapng_reader r = { 0 };
+		struct pcapng_record rec;
+		char *cause = NULL;
+		int got = 0;
+		for (size_t off = 0; off < b.len; off += step) {
+			pcapng_reader_feed(&r, b.s + off, off + step <= b.len ? step : b.len - off);
+			int rc;
+			while ((rc = pcapng_reader_next(&r, &rec, &cause)) == 1) {
+				if (got == 0) {
+					assert_string_equal(rec.ifname, "umlA.eth0");
+					assert_int_equal(rec.dir, PCAPNG_DIR_INBOUND);
+					assert_true(rec.ts_ns == 1764662400123456789ull);
+					assert_int_equal(rec.caplen, 42);
+					assert_memory_equal(rec.data, arp, 42);
+				} else if (got == 1) {
+					assert_string_equal(rec.ifname, "umlB.eth0");
+					assert_int_equal(rec.dir, PCAPNG_DIR_OUTBOUND);
+					assert_int_equal(rec.caplen, 41);
+					assert_int_equal(rec.len, 60);
+				} else {
+					assert_int_equal(rec.dir, PCAPNG_DIR_UNKNOWN);
+				}
+				got++;
+			}
+			assert_int_equal(rc, 0);
+		}
+		assert_int_equal(got, 3);
+		pcapng_reader_free(&r);
+	}
+	/* Not pcapng: refused with a reason, never read past the bytes given. */
+	struct pcapng_reader r = { 0 };
+	struct pcapng_record rec;
+	char *cause = NULL;
+	pcapng_reader_feed(&r, "\x0a\x0d\x0d\x0a\x07\x00\x00\x00xxxxxxxx", 16);
+	assert_int_equal(pcapng_reader_next(&r, &rec, &cause), -1);
+	assert_non_null(strstr(cause, "not a pcapng stream"));
+	free(cause);
+	pcapng_reader_free(&r);
+	free(b.s);
+}
+
+static void expect_text(const unsigned char *f, size_t len, const char *want)
+{
+	struct strbuf b = { 0 };
+	frame_describe(&b, f, len);
+	assert_string_equal(b.s, want);
+	free(b.s);
+}
+
+static void test_frame_text(void **state)
+{
+	(void)state;
+	expect_text(arp, sizeof(arp),
+	    "02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff, ARP, who-has 10.0.0.2 tell 10.0.0.1");
+	unsigned char reply[42];
+	memcpy(reply, arp, 42);
+	reply[21] = 2;
+	expect_text(reply, 42, "02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff, ARP, 10.0.0.1 is-at 02:00:00:00:00:01");
+	unsigned char ping[14 + 20 + 8] = {
+		0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
+		0x45, 0, 0, 28, 0, 0, 0x40, 0, 63, 1, 0, 0, 10, 0, 0, 1, 10, 0, 1, 2,
+		8, 0, 0, 0, 0, 7, 0, 3 };
+	expect_text(ping, sizeof(ping), "02:00:00:00:00:01 > 02:00:00:00:00:02, IPv4 10.0.0.1 > "
+	    "10.0.1.2, ttl 63, ICMP echo request, id 7, seq 3");
+	expect_text(ping, 30, "02:00:00:00:00:01 > 02:00:00:00:00:02, IPv4, truncated");
+	unsigned char tcp[14 + 20 + 20] = { 0 };
+	memcpy(tcp, ping, 34);
+	tcp[23] = 6;
+	tcp[34] = 0x04; tcp[35] = 0xd2; tcp[36] = 0; tcp[37] = 80; tcp[47] = 0x12;
+	expect_text(tcp, sizeof(tcp), "02:00:00:00:00:01 > 02:00:00:00:00:02, IPv4 10.0.0.1 > "
+	    "10.0.1.2, ttl 63, TCP 1234 > 80 [S.]");
+	expect_text(ping, 10, "runt frame, 10 bytes");
+	unsigned char other[60] = { 0 };
+	other[12] = 0x88;
+	other[13] = 0xb5;
+	expect_text(other, 60, "00:00:00:00:00:00 > 00:00:00:00:00:00, ethertype 0x88b5, 60 bytes");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_tshark),
+		cmocka_unit_test(test_reader),
+		cmocka_unit_test(test_frame_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
