@@ -1,26 +1,55 @@
-/* cmd/switch.c: `umllab switch PATH [--hub] [--cable NAME=SOCKET]...`: one umllab switch in the foreground. */
-#include <pthread.h>
+/* cmd/switch.c: `umllab switch PATH [--hub] [--cable NAME=SOCKET]... [--capture FILE]`: one umllab switch in the foreground. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <ev.h>
+
 #include "cmd/cmd.h"
+#include "core/capture.h"
 #include "core/util.h"
 #include "switch/switch.h"
 
 /* Run until a signal; cables are NAME=SOCKET. */
-static int switch_serve(const char *path, enum switch_mode mode, const char **cables,
-    size_t ncables)
+struct switch_serve_opts {
+	const char *path;
+	enum switch_mode mode;
+	const char **cables;
+	size_t ncables;
+	const char *capture;		/* record every frame into this pcapng file */
+	const char *capture_filter;
+};
+
+static void switch_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	/* Wait for a signal in the main thread; the switch runs in its own. */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	(void)w;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void switch_capture_on_end(void *arg, const char *why)
+{
+	fprintf(stderr, "umllab: the capture stopped: %s\n", why);
+	ev_break(arg, EVBREAK_ALL);
+}
+
+static int switch_serve(const struct switch_serve_opts *o)
+{
+	/* The main thread waits for a signal (and writes the capture, if any);
+	 * the switch runs in its own thread. */
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	ev_signal sigs[3];
+	const int signums[3] = { SIGINT, SIGTERM, SIGHUP };
+	for (int i = 0; i < 3; i++) {
+		ev_signal_init(&sigs[i], switch_on_signal, signums[i]);
+		ev_signal_start(loop, &sigs[i]);
+	}
+	const char *path = o->path;
+	enum switch_mode mode = o->mode;
+	const char **cables = o->cables;
+	size_t ncables = o->ncables;
 
 	char *cause = NULL;
 	struct sw *sw = switch_start("switch", path, mode, &cause);
@@ -40,10 +69,27 @@ static int switch_serve(const char *path, enum switch_mode mode, const char **ca
 			return cmd_fail(cause, EXIT_FAIL);
 		}
 	}
-	fprintf(stderr, "umllab: %s listening on %s; stop with Ctrl-C\n",
-	    mode == SWITCH_MODE_HUB ? "hub" : "switch", path);
-	int sig;
-	sigwait(&set, &sig);
+	struct capture *cap = NULL;
+	if (o->capture != NULL) {
+		struct capture_target t = { .sw = sw, .switch_name = "switch" };
+		struct capture_opts co = { .targets = &t, .ntargets = 1, .filter = o->capture_filter,
+		    .path = o->capture, .files = 1, .on_end = switch_capture_on_end, .arg = loop };
+		cap = capture_start(loop, &co, &cause);
+		if (cap == NULL) {
+			switch_stop(sw);
+			return cmd_fail(cause, EXIT_FAIL);
+		}
+	}
+	fprintf(stderr, "umllab: %s listening on %s%s%s; stop with Ctrl-C\n",
+	    mode == SWITCH_MODE_HUB ? "hub" : "switch", path, cap ? ", capturing to " : "",
+	    cap ? o->capture : "");
+	ev_run(loop, 0);
+	if (cap != NULL) {
+		uint64_t got, lost;
+		capture_stop(cap, &got, &lost);
+		fprintf(stderr, "umllab: capture: %llu frames captured, %llu not captured because "
+		    "the disk was too slow\n", (unsigned long long)got, (unsigned long long)lost);
+	}
 	struct switch_info info;
 	switch_get_info(sw, &info);
 	switch_stop(sw);
@@ -59,9 +105,14 @@ static int switch_run(int argc, char **argv)
 	enum switch_mode mode = SWITCH_MODE_LEARNING;
 	const char **cables = xcalloc((size_t)argc, sizeof(*cables));
 	size_t ncables = 0;
+	const char *capture = NULL, *filter = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--hub") == 0) {
 			mode = SWITCH_MODE_HUB;
+		} else if (strcmp(argv[i], "--capture") == 0 && i + 1 < argc) {
+			capture = argv[++i];
+		} else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc) {
+			filter = argv[++i];
 		} else if (strcmp(argv[i], "--cable") == 0) {
 			if (i + 1 == argc || strchr(argv[i + 1], '=') == NULL ||
 			    argv[i + 1][0] == '=') {
@@ -84,20 +135,28 @@ static int switch_run(int argc, char **argv)
 		free(cables);
 		return cmd_usage_error(&cmd_switch, "expected a control socket path");
 	}
-	int rc = switch_serve(path, mode, cables, ncables);
+	if (filter != NULL && capture == NULL) {
+		free(cables);
+		return cmd_usage_error(&cmd_switch, "-f filters a capture: give --capture FILE too");
+	}
+	struct switch_serve_opts o = { .path = path, .mode = mode, .cables = cables,
+	    .ncables = ncables, .capture = capture, .capture_filter = filter };
+	int rc = switch_serve(&o);
 	free(cables);
 	return rc;
 }
 
 const struct cmd_entry cmd_switch = {
 	.name = "switch",
-	.args = "PATH [--hub] [--cable NAME=SOCKET]...",
+	.args = "PATH [--hub] [--cable NAME=SOCKET]... [--capture FILE [-f FILTER]]",
 	.summary = "run one switch in the foreground on control socket PATH (like uml_switch)",
 	.help = "Any UML kernel plugs in with `ethN=daemon,MAC,unix,PATH` (the uml_switch\n"
 	    "protocol; its data socket has an abstract name that any local user can send\n"
 	    "frames to). Each --cable makes a private port instead: a socket at SOCKET that\n"
 	    "one kernel plugs into with `vecN:transport=bess,dst=SOCKET`, as umllab's own\n"
 	    "instances do; put it in a directory only you can enter. Learning switch by\n"
-	    "default; --hub sends every frame to every other port. Ctrl-C stops it.\n",
+	    "default; --hub sends every frame to every other port. --capture FILE records\n"
+	    "every frame it receives into a pcapng file (-f: only those a tcpdump\n"
+	    "expression accepts); the switch never waits for the disk. Ctrl-C stops it.\n",
 	.run = switch_run,
 };
