@@ -176,10 +176,14 @@ static int capture_run(int argc, char **argv)
 			return cmd_usage_error(&cmd_capture, "at most %d targets", CAPTURE_ARGS_MAX);
 		}
 	}
-	/* LAB first, then the targets: the first word is the lab when more
-	 * follow and it names a lab (or its file). */
-	if (lab == NULL && npos >= (list ? 1 : 2)) {
-		char *dir = client_find_lab(pos[0], false, NULL);
+	/* LAB first, then the targets: with --list the one word is the lab;
+	 * else the first word is the lab when more follow and it names a
+	 * running lab (or its file). */
+	if (lab == NULL && list && npos == 1) {
+		lab = pos[0];
+		npos = 0;
+	} else if (lab == NULL && npos >= 2) {
+		char *dir = client_find_lab(pos[0], true, NULL);
 		if (dir != NULL) {
 			lab = pos[0];
 			memmove(pos, pos + 1, (size_t)--npos * sizeof(*pos));

@@ -199,7 +199,7 @@ static bool capture_drain_tap(struct capture *c, struct cap_tap *t)
 			capture_flush(c);
 		if (c->max_frames != 0 && c->frames >= c->max_frames) {
 			capture_flush(c);
-			char *why = xasprintf("%llu frames captured, as asked",
+			char *why = xasprintf("it reached its count, -c %llu",
 			    (unsigned long long)c->frames);
 			capture_end(c, why);
 			free(why);

@@ -31,7 +31,7 @@ cap=$!
 wait_file "$T/first.pcapng"
 expect_exit 0 "umlA pings umlB once" -- umllab ping umlA umlB -c 1
 wait "$cap"
-grep -q "4 frames captured" "$T/first.out" && ok "the capture stopped after 4 frames and said so" ||
+grep -q "capture ended (it reached its count, -c 4): 4 frames captured" "$T/first.out" && ok "the capture stopped after 4 frames and said so" ||
 	fail "capture -c 4: $(cat "$T/first.out")"
 ts "$T/first.pcapng" -T fields -e frame.interface_name -e eth.dst -e arp.opcode -e icmp.type >"$T/first.txt"
 sed 's/^/      /' "$T/first.txt"
