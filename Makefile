@@ -113,7 +113,7 @@ soak: $(BUILD)/umllab
 .PHONY: soak
 
 asan:
-	UMLLAB_TEST_CYCLES=8 $(MAKE) BUILD=build-asan SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' CFLAGS='-O1 -g' CHECK_FUZZ= check
+	UMLLAB_TEST_CYCLES=5 $(MAKE) BUILD=build-asan SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' CFLAGS='-O1 -g' CHECK_FUZZ= check
 
 # ---- fuzzing: libFuzzer harnesses (clang), each linked only with the module it fuzzes ----
 #   make fuzz         each harness for FUZZ_SECONDS (default 60) on build-fuzz/corpus/NAME,

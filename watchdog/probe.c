@@ -12,6 +12,8 @@ struct watchdog_probe {
 	struct mconsole_session *mc;
 	ev_timer tick;
 	uint64_t last_answer_ms;
+	uint64_t last_tick_ms;
+	unsigned interval_ms;
 	unsigned hang_ms;
 	bool in_flight;
 	bool reported;
@@ -35,7 +37,14 @@ static void probe_on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct watchdog_probe *p = w->data;
-	uint64_t silent = clock_ms() - p->last_answer_ms;
+	uint64_t now = clock_ms();
+	/* A tick this late means the supervisor itself did not run (it was
+	 * stopped, or starved of CPU): that silence is ours, not the kernel's.
+	 * The kernel gets a fresh hang_ms to answer. */
+	if (now - p->last_tick_ms > 3 * (uint64_t)p->interval_ms)
+		p->last_answer_ms = now;
+	p->last_tick_ms = now;
+	uint64_t silent = now - p->last_answer_ms;
 	if (silent >= p->hang_ms && !p->reported) {
 		p->reported = true;
 		ev_timer_stop(p->loop, &p->tick);
@@ -61,7 +70,8 @@ struct watchdog_probe *watchdog_probe_start(struct ev_loop *loop, const char *mc
 	p->hang_ms = hang_ms;
 	p->on_hang = on_hang;
 	p->arg = arg;
-	p->last_answer_ms = clock_ms();
+	p->last_answer_ms = p->last_tick_ms = clock_ms();
+	p->interval_ms = interval_ms;
 	ev_timer_init(&p->tick, probe_on_tick, interval_ms / 1000.0, interval_ms / 1000.0);
 	p->tick.data = p;
 	ev_timer_start(loop, &p->tick);

@@ -34,13 +34,13 @@ zombies=$(ps -eo stat=,ppid= | awk -v p="$sup" '$1 ~ /^Z/ && $2 == p' | wc -l)
 [ "$zombies" -eq 0 ] && ok "no zombies under the supervisor" || fail "$zombies zombies"
 expect_exit 0 "down" -- timeout 30 "$UMLLAB" down fig1
 
-# 20 up/down cycles of a one-instance lab (they leak nothing).
+# 10 up/down cycles of a one-instance lab (they leak nothing).
 printf 'name: cyc\nswitches: {S1: {}}\ninstances:\n  a: {interfaces: {eth0: {switch: S1, ip: 10.9.0.1/24}}}\n' >"$T/cyc.yaml"
 # Every process of these labs names this test's directory on its command line.
 base=$(pgrep -f -- "$T/" | wc -l)
 first_fds="" last_fds=""
 # UMLLAB_TEST_CYCLES: fewer in the sanitizer pass, where each takes twice as long.
-cycles=${UMLLAB_TEST_CYCLES:-20}
+cycles=${UMLLAB_TEST_CYCLES:-10}
 for i in $(seq "$cycles"); do
 	umllab up "$T/cyc.yaml" >"$T/last" 2>&1 || { fail "cycle $i: up failed"; cat "$T/last"; break; }
 	fds=$(ls /proc/"$(cat "$UMLLAB_STATE_DIR/cyc/supervisor.pid")"/fd | wc -l)
