@@ -466,6 +466,33 @@ static void switch_ctl_event(struct sw *sw, struct switch_port *port)
 	}
 }
 
+/* A port on fd in a free slot, watched for events through its ev_ctl or
+ * ev_data (kind); NULL, fd closed, when epoll refuses it. The caller has
+ * checked that a slot is free. */
+static struct switch_port *switch_port_new(struct sw *sw, int fd, enum switch_ev_kind kind,
+    uint32_t events)
+{
+	struct switch_port *port = xcalloc(1, sizeof(*port));
+	for (unsigned j = 0; j < SWITCH_BATCH; j++)
+		port->tx[j].msg_hdr.msg_iovlen = 1;
+	struct switch_ev *ev = kind == SWITCH_EV_CTL ? &port->ev_ctl : &port->ev_data;
+	ev->kind = kind;
+	ev->port = port;
+	struct epoll_event e = { .events = events, .data.ptr = ev };
+	if (epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, fd, &e) != 0) {
+		close(fd);
+		free(port);
+		return NULL;
+	}
+	int slot = 0;
+	while (sw->slots[slot] != NULL)
+		slot++;
+	port->slot = slot;
+	sw->slots[slot] = port;
+	sw->nslots++;
+	return port;
+}
+
 /* Out of descriptors: a connection stays queued and its listener stays
  * readable, so stop listening for a while rather than spin. */
 static void switch_accept_pause(struct sw *sw)
@@ -515,25 +542,11 @@ static void switch_accept(struct sw *sw)
 			close(fd);	/* the refusal: see the top of this file */
 			continue;
 		}
-		struct switch_port *port = xcalloc(1, sizeof(*port));
+		struct switch_port *port = switch_port_new(sw, fd, SWITCH_EV_CTL, EPOLLIN);
+		if (port == NULL)
+			continue;
 		port->ctl_fd = fd;
 		port->data_fd = -1;
-		port->ev_ctl.kind = SWITCH_EV_CTL;
-		port->ev_ctl.port = port;
-		for (unsigned j = 0; j < SWITCH_BATCH; j++)
-			port->tx[j].msg_hdr.msg_iovlen = 1;
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &port->ev_ctl };
-		if (epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-			close(fd);
-			free(port);
-			continue;
-		}
-		int slot = 0;
-		while (sw->slots[slot] != NULL)
-			slot++;
-		port->slot = slot;
-		sw->slots[slot] = port;
-		sw->nslots++;
 		sw->npending++;
 		port->deadline = clock_ms() + SWITCH_HANDSHAKE_MS;
 	}
@@ -941,29 +954,16 @@ static void switch_cable_accept(struct sw *sw, struct switch_cable *cable)
 			close(fd);
 			continue;
 		}
-		struct switch_port *port = xcalloc(1, sizeof(*port));
-		for (unsigned j = 0; j < SWITCH_BATCH; j++)
-			port->tx[j].msg_hdr.msg_iovlen = 1;
+		struct switch_port *port = switch_port_new(sw, fd, SWITCH_EV_DATA,
+		    EPOLLIN | EPOLLRDHUP);
+		if (port == NULL)
+			continue;
 		port->ctl_fd = -1;
 		port->data_fd = fd;
+		port->ev_mask = EPOLLIN | EPOLLRDHUP;
 		port->cable = cable;
 		port->label = cable->label;
 		port->link_down = cable->link_down;
-		port->ev_data.kind = SWITCH_EV_DATA;
-		port->ev_data.port = port;
-		port->ev_mask = EPOLLIN | EPOLLRDHUP;
-		struct epoll_event ev = { .events = port->ev_mask, .data.ptr = &port->ev_data };
-		if (epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-			close(fd);
-			free(port);
-			continue;
-		}
-		int slot = 0;
-		while (sw->slots[slot] != NULL)
-			slot++;
-		port->slot = slot;
-		sw->slots[slot] = port;
-		sw->nslots++;
 		port->plugged = true;
 		port->active_idx = sw->nactive;
 		sw->active[sw->nactive++] = port;
