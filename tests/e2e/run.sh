@@ -3,7 +3,8 @@
 #
 # As root, each test runs as the unprivileged user `nobody`: UML and umllab
 # need no root, and this proves it. A test whose file says `# e2e: as root`
-# starts as root and runs umllab as two unprivileged users itself. Each test gets a private state directory;
+# starts as root and runs umllab as two unprivileged users itself. Tests run
+# two at a time (UMLLAB_TEST_JOBS=1 runs them one by one). Each test gets a private state directory;
 # the guest image cache is shared so it is built once. A test that fails
 # still has its lab stopped by pid (see lib.sh). Prints "N passed, N failed".
 set -u
@@ -39,16 +40,23 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 only=${1:-}
-passed=0 failed=0 failures=()
-for t in "$here"/t_*.sh; do
+# Tests run two at a time (UMLLAB_TEST_JOBS): most of their time is spent
+# waiting for guests. A test whose file says `# e2e: alone` (it measures CPU
+# time or latency) or `# e2e: as root` runs by itself, after the others.
+jobs_max=${UMLLAB_TEST_JOBS:-2}
+
+# Run one test; its report goes to $work/NAME/report, its exit code to
+# $work/NAME/rc, and the report to stdout under a lock so that reports of
+# tests running at once do not mix.
+run_one() {
+	local t=$1 name tdir start rc secs
 	name=$(basename "$t" .sh)
-	[ -n "$only" ] && [[ "$name" != *"$only"* ]] && continue
 	tdir="$work/$name"
 	mkdir -p "$tdir"
 	[ ${#runas[@]} -gt 0 ] && chown nobody:nogroup "$tdir"
 	start=$(date +%s.%N)
 	# A test marked so acts as several users itself (setpriv): it starts as root.
-	runas_t=("${runas[@]}")
+	local runas_t=("${runas[@]}")
 	grep -q '^# e2e: as root' "$t" && runas_t=()
 	# Each test is bounded in time; on expiry, timeout kills it and its
 	# EXIT trap is not run, so lib_reap below stops what it left.
@@ -67,13 +75,47 @@ for t in "$here"/t_*.sh; do
 	fi
 	secs=$(awk "BEGIN{print $(date +%s.%N) - $start}")
 	if [ $rc -eq 0 ]; then
+		printf 'PASS %-24s %5.1f s\n' "$name" "$secs" >"$tdir/report"
+	else
+		{
+			printf 'FAIL %-24s %5.1f s (exit %d)\n' "$name" "$secs" "$rc"
+			sed 's/^/    | /' "$tdir/output" | tail -60
+		} >"$tdir/report"
+	fi
+	echo "$rc" >"$tdir/rc"
+	flock "$work/.print" cat "$tdir/report"
+}
+
+together=() alone=()
+for t in "$here"/t_*.sh; do
+	name=$(basename "$t" .sh)
+	[ -n "$only" ] && [[ "$name" != *"$only"* ]] && continue
+	if grep -q -e '^# e2e: alone' -e '^# e2e: as root' "$t"; then
+		alone+=("$t")
+	else
+		together+=("$t")
+	fi
+done
+running=0
+for t in "${together[@]}"; do
+	if [ "$running" -ge "$jobs_max" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	run_one "$t" &
+	running=$((running + 1))
+done
+wait
+for t in "${alone[@]}"; do
+	run_one "$t"
+done
+
+passed=0 failed=0
+for t in "${together[@]}" "${alone[@]}"; do
+	if [ "$(cat "$work/$(basename "$t" .sh)/rc" 2>/dev/null)" = 0 ]; then
 		passed=$((passed + 1))
-		printf 'PASS %-24s %5.1f s\n' "$name" "$secs"
 	else
 		failed=$((failed + 1))
-		failures+=("$name")
-		printf 'FAIL %-24s %5.1f s (exit %d)\n' "$name" "$secs" "$rc"
-		sed 's/^/    | /' "$tdir/output" | tail -60
 	fi
 done
 if [ $failed -eq 0 ] && [ -z "${KEEP:-}" ]; then

@@ -142,9 +142,9 @@ ts "$cdir/S1.pcapng" -c 1 -T fields -e frame.interface_name | grep -q "^uml[AB].
 [ -f "$cdir/umlA.eth0.1.pcapng" ] && ok "umlA.eth0's recording was rotated at 64K" ||
 	fail "no umlA.eth0.1.pcapng: $(ls "$cdir")"
 [ "$(ls "$cdir" | grep -c umlA.eth0)" = 2 ] && ok "and two files kept" || fail "$(ls "$cdir")"
-ts "$cdir/umlA.eth0.pcapng" -T fields -e frame.protocols | grep -q tcp && ok "it holds TCP" ||
-	fail "no TCP in umlA.eth0's recording"
-ts "$cdir/umlA.eth0.pcapng" -T fields -e frame.protocols | grep -q arp &&
+cat_rec() { ts "$cdir/umlA.eth0.1.pcapng" -T fields -e frame.protocols; ts "$cdir/umlA.eth0.pcapng" -T fields -e frame.protocols; }
+cat_rec | grep -q tcp && ok "they hold TCP" || fail "no TCP in umlA.eth0's recording"
+cat_rec | grep -q arp &&
 	fail "umlA.eth0's recording has ARP, which its filter refuses" || ok "its filter applied (no ARP)"
 expect_exit 0 "--list after down" -- umllab capture cap --list
 expect_output "S1.pcapng" "the recordings are kept by down"

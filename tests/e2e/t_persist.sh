@@ -2,6 +2,9 @@
 # and `down --wipe` removes; an image that changed under a disk is refused with
 # an explanation, never booted.
 . "$REPO/tests/e2e/lib.sh"
+# A cache of its own: this test removes the image from under its labs, and
+# other tests run at the same time on the shared cache.
+export XDG_CACHE_HOME=$T/cache
 d=$T/persist
 mkdir -p "$d/root/bin" "$d/root/etc"
 cat >"$d/lab.yaml" <<'EOF'

@@ -1,3 +1,4 @@
+# e2e: alone (its faults and restarts are timed; another test's load would blur them)
 # The watchdog: each kind of fault is detected with its cause, the instance
 # comes back with its disk, and its neighbours never lose their link.
 . "$REPO/tests/e2e/lib.sh"
