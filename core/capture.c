@@ -42,8 +42,9 @@ struct capture {
 	size_t nifs;
 	struct strbuf out;
 	uint64_t frames, max_frames;
-	ev_timer duration_w, resume_w, end_w;
-	ev_idle more_w;
+	/* More frames than one turn takes: drain again on the next turn (a
+	 * timer, not an idle watcher, which a busy loop would starve). */
+	ev_timer duration_w, resume_w, end_w, more_w;
 	char *end_why;
 	bool paused, ended;
 	struct conn *conn;
@@ -221,7 +222,7 @@ static void capture_drain_all(struct capture *c)
 		more |= capture_drain_tap(c, &c->taps[i]);
 	capture_flush(c);
 	if (more)
-		ev_idle_start(c->loop, &c->more_w);
+		ev_timer_start(c->loop, &c->more_w);
 }
 
 static void capture_on_tap(struct ev_loop *loop, ev_io *w, int revents)
@@ -233,14 +234,14 @@ static void capture_on_tap(struct ev_loop *loop, ev_io *w, int revents)
 	while (read(w->fd, &v, sizeof(v)) < 0 && errno == EINTR)
 		;
 	if (capture_drain_tap(t->cap, t))
-		ev_idle_start(t->cap->loop, &t->cap->more_w);
+		ev_timer_start(t->cap->loop, &t->cap->more_w);
 	capture_flush(t->cap);
 }
 
-static void capture_on_more(struct ev_loop *loop, ev_idle *w, int revents)
+static void capture_on_more(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	(void)loop;
 	(void)revents;
-	ev_idle_stop(loop, w);
 	capture_drain_all(w->data);
 }
 
@@ -286,7 +287,7 @@ struct capture *capture_start(struct ev_loop *loop, const struct capture_opts *o
 	c->resume_w.data = c;
 	ev_timer_init(&c->end_w, capture_on_ended, 0., 0.);
 	c->end_w.data = c;
-	ev_idle_init(&c->more_w, capture_on_more);
+	ev_timer_init(&c->more_w, capture_on_more, 0., 0.);
 	c->more_w.data = c;
 	if (o->path != NULL) {
 		c->path = xstrdup(o->path);
@@ -342,7 +343,7 @@ static void capture_free(struct capture *c)
 	free(c->end_why);
 	ev_timer_stop(c->loop, &c->duration_w);
 	ev_timer_stop(c->loop, &c->resume_w);
-	ev_idle_stop(c->loop, &c->more_w);
+	ev_timer_stop(c->loop, &c->more_w);
 	for (size_t i = 0; i < c->ntaps; i++) {
 		ev_io_stop(c->loop, &c->taps[i].w);
 		switch_tap_close(c->taps[i].sw, c->taps[i].tap);

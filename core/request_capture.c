@@ -93,6 +93,13 @@ static void capture_on_free(struct conn *c)
 	c->req = NULL;
 }
 
+void request_capture_lab_down(struct supervisor *sup)
+{
+	for (struct conn *c = sup->conns; c != NULL; c = c->next)
+		if (c->req != NULL && c->on_input == capture_on_input)
+			capture_finish(c, "the lab is going down");
+}
+
 /* capture FILTER COUNT DURATION TARGET... ("" / "0" for none) */
 void request_capture(struct conn *c, int argc, char **argv)
 {

@@ -223,6 +223,7 @@ static void supervisor_finish(struct supervisor *sup)
 	if (sup->finished)
 		return;
 	sup->finished = true;
+	request_capture_lab_down(sup);	/* their taps are on the switches */
 	supervisor_captures_stop(sup);
 	for (size_t i = 0; i < sup->lab->n_switches; i++) {
 		if (sup->switches[i] != NULL)

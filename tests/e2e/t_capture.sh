@@ -133,7 +133,14 @@ grep -Eq "^[0-9:.]+ from umlA.eth0 +02:.* > ff:ff:ff:ff:ff:ff, ARP, who-has 10.0
 expect_exit 0 "capture --list" -- umllab capture --list
 expect_output "captures/S1.pcapng" "lists S1's recording"
 expect_output "captures/umlA.eth0.pcapng" "and umlA.eth0's (its filter: tcp or icmp)"
-expect_exit 0 "down" -- umllab down
+"$UMLLAB" capture S1 -w "$T/last.pcapng" >"$T/last.out" 2>&1 &
+cap=$!
+wait_file "$T/last.pcapng"
+expect_exit 0 "down while a capture runs" -- umllab down
+wait "$cap"
+rc=$?
+[ "$rc" = 0 ] && grep -q "capture ended (the lab is going down)" "$T/last.out" &&
+	ok "the capture ended with the lab, and said so" || fail "capture after down: exit $rc, $(cat "$T/last.out")"
 cdir=$UMLLAB_STATE_DIR/cap/captures
 n=$(ts "$cdir/S1.pcapng" | wc -l)
 [ "$n" -gt 100 ] && ok "S1's recording holds the lab's frames ($n)" || fail "S1.pcapng has $n frames"
