@@ -517,6 +517,22 @@ static void switch_accept_resume(struct sw *sw)
 	}
 }
 
+/* The next connection waiting on listen_fd, or -1 when there is none now
+ * (out of descriptors: accepting pauses for a while). */
+static int switch_accept_next(struct sw *sw, int listen_fd)
+{
+	for (;;) {
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			switch_accept_pause(sw);
+		return -1;
+	}
+}
+
 /* Cables with a kernel connected now. */
 static unsigned switch_cable_ports(const struct sw *sw)
 {
@@ -529,14 +545,9 @@ static unsigned switch_cable_ports(const struct sw *sw)
 static void switch_accept(struct sw *sw)
 {
 	for (int i = 0; i < SWITCH_ACCEPT_BURST; i++) {
-		int fd = accept4(sw->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-				switch_accept_pause(sw);
+		int fd = switch_accept_next(sw, sw->listen_fd);
+		if (fd < 0)
 			return;
-		}
 		/* Every cable keeps a slot for its kernel. */
 		if (sw->nslots + sw->ncables - switch_cable_ports(sw) >= SWITCH_MAX_PORTS) {
 			close(fd);	/* the refusal: see the top of this file */
@@ -931,14 +942,9 @@ static void switch_stalls(struct sw *sw, uint64_t now)
 static void switch_cable_accept(struct sw *sw, struct switch_cable *cable)
 {
 	for (int i = 0; i < SWITCH_ACCEPT_BURST; i++) {
-		int fd = accept4(cable->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-				switch_accept_pause(sw);
+		int fd = switch_accept_next(sw, cable->listen_fd);
+		if (fd < 0)
 			return;
-		}
 		/* The directory is private already; this also refuses a socket
 		 * passed in by someone else's process. */
 		struct ucred cred;
