@@ -12,7 +12,9 @@ static int ping_run(int argc, char **argv)
 	const char *pos[2];
 	int npos = 0;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 == argc) {
+			return cmd_usage_error(&cmd_ping, "-c needs a count, such as -c 3");
+		} else if (strcmp(argv[i], "-c") == 0) {
 			count = argv[++i];
 			char *end;
 			long n = strtol(count, &end, 10);
