@@ -12,11 +12,10 @@
 #include "core/util.h"
 #include "switch/switch.h"
 
-/* Run until a signal; cables are NAME=SOCKET. */
 struct switch_serve_opts {
 	const char *path;
 	enum switch_mode mode;
-	const char **cables;
+	const char **cables;		/* NAME=SOCKET */
 	size_t ncables;
 	const char *capture;		/* record every frame into this pcapng file */
 	const char *capture_filter;
@@ -35,6 +34,7 @@ static void switch_capture_on_end(void *arg, const char *why)
 	ev_break(arg, EVBREAK_ALL);
 }
 
+/* Run until a signal. */
 static int switch_serve(const struct switch_serve_opts *o)
 {
 	/* The main thread waits for a signal (and writes the capture, if any);
@@ -46,17 +46,12 @@ static int switch_serve(const struct switch_serve_opts *o)
 		ev_signal_init(&sigs[i], switch_on_signal, signums[i]);
 		ev_signal_start(loop, &sigs[i]);
 	}
-	const char *path = o->path;
-	enum switch_mode mode = o->mode;
-	const char **cables = o->cables;
-	size_t ncables = o->ncables;
-
 	char *cause = NULL;
-	struct sw *sw = switch_start("switch", path, mode, &cause);
+	struct sw *sw = switch_start("switch", o->path, o->mode, &cause);
 	if (sw == NULL)
 		return cmd_fail(cause, EXIT_FAIL);
-	for (size_t i = 0; i < ncables; i++) {
-		char *name = xstrdup(cables[i]);
+	for (size_t i = 0; i < o->ncables; i++) {
+		char *name = xstrdup(o->cables[i]);
 		char *sock = strchr(name, '=');
 		*sock++ = '\0';
 		int rc = switch_cable_open(sw, name, sock, &cause);
@@ -81,7 +76,7 @@ static int switch_serve(const struct switch_serve_opts *o)
 		}
 	}
 	fprintf(stderr, "umllab: %s listening on %s%s%s; stop with Ctrl-C\n",
-	    mode == SWITCH_MODE_HUB ? "hub" : "switch", path, cap ? ", capturing to " : "",
+	    o->mode == SWITCH_MODE_HUB ? "hub" : "switch", o->path, cap ? ", capturing to " : "",
 	    cap ? o->capture : "");
 	ev_run(loop, 0);
 	if (cap != NULL) {

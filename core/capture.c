@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/conn.h"
@@ -290,8 +291,10 @@ struct capture *capture_start(struct ev_loop *loop, const struct capture_opts *o
 	ev_timer_init(&c->more_w, capture_on_more, 0., 0.);
 	c->more_w.data = c;
 	if (o->path != NULL) {
+		/* A recording of an earlier session is kept: it becomes PATH.1. */
+		struct stat st;
 		c->path = xstrdup(o->path);
-		if (capture_file_open(c, false, cause) != 0)
+		if (capture_file_open(c, stat(c->path, &st) == 0 && st.st_size > 0, cause) != 0)
 			goto fail;
 	} else {
 		capture_section(c);

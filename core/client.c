@@ -638,7 +638,7 @@ static void remove_matching(const char *dir, const char *suffix)
 	size_t sl = strlen(suffix);
 	while ((de = readdir(d)) != NULL) {
 		size_t n = strlen(de->d_name);
-		if (n > sl && strcmp(de->d_name + n - sl, suffix) == 0)
+		if (de->d_name[0] != '.' && n > sl && strcmp(de->d_name + n - sl, suffix) == 0)
 			unlinkat(dirfd(d), de->d_name, 0);
 	}
 	closedir(d);
@@ -675,8 +675,15 @@ static int down_orphans(const char *lab_dir)
 		rmdir(uml_dir);
 	}
 	free(uml_dir);
+	/* The sockets the dead supervisor and its switches left. */
 	remove_matching(lab_dir, ".notify");
 	remove_matching(lab_dir, ".ctl");
+	remove_matching(lab_dir, ".mc");
+	remove_matching(lab_dir, ".probe");
+	char *cables = state_path(lab_dir, STATE_CABLES);
+	remove_matching(cables, "");
+	rmdir(cables);
+	free(cables);
 	/* The disks (NAME.cow) stay for the next `up`; `down --wipe` removes them. */
 	char *p = state_path(lab_dir, STATE_CONTROL);
 	unlink(p);

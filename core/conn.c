@@ -112,6 +112,13 @@ void conn_finish(struct conn *c, int code)
 	c->closing = true;
 }
 
+void conn_fail(struct conn *c, int code, char *cause)
+{
+	conn_printf(c, CTL_STDERR, "umllab: %s\n", cause != NULL ? cause : "failed");
+	free(cause);
+	conn_finish(c, code);
+}
+
 void conn_free(struct conn *c)
 {
 	struct supervisor *sup = c->sup;
@@ -272,18 +279,10 @@ static void conn_refuse(struct supervisor *sup, int fd)
 {
 	char *text = xasprintf("umllab: the supervisor of lab %s is serving %d requests; "
 	    "try again later\n", sup->lab->name, CONN_MAX);
-	size_t len = strlen(text);
-	struct ctl_hdr h = { .version = CTL_VERSION, .type = CTL_STDERR, .len = (uint32_t)len };
 	uint32_t code = UMLLAB_EXIT_FAIL;
-	struct ctl_hdr e = { .version = CTL_VERSION, .type = CTL_EXIT, .len = sizeof(code) };
-	size_t total = 2 * sizeof(h) + len + sizeof(code);
-	char *buf = xmalloc(total);
-	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), text, len);
-	memcpy(buf + sizeof(h) + len, &e, sizeof(e));
-	memcpy(buf + 2 * sizeof(h) + len, &code, sizeof(code));
-	(void)!send(fd, buf, total, MSG_DONTWAIT | MSG_NOSIGNAL);
-	free(buf);
+	/* A fresh socket has room for both; SIGPIPE is ignored here. */
+	if (ctl_send(fd, CTL_STDERR, text, strlen(text)) == 0)
+		(void)ctl_send(fd, CTL_EXIT, &code, sizeof(code));
 	free(text);
 	close(fd);
 	log_limited(&conn_rl, LOG_LEVEL_WARN, CONN_WHO,

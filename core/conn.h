@@ -58,6 +58,10 @@ void conn_printf(struct conn *c, enum ctl_type type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Queue CTL_EXIT with code; the connection closes once it is written. */
 void conn_finish(struct conn *c, int code);
+
+/* Tell the client why its request failed ("umllab: CAUSE"), free cause,
+ * and finish with code. */
+void conn_fail(struct conn *c, int code, char *cause);
 void conn_free(struct conn *c);
 
 /* True while some connection still has output to write. */

@@ -51,7 +51,6 @@ struct instance_env {
 	const char *lab_dir;
 	const char *kernel;		/* path of linux.uml */
 	const char *backing;		/* read-only root image */
-	char **switch_ctl;		/* control socket of lab->switches[i] */
 	unsigned boot_timeout_ms;
 	bool supervising;		/* the lab is up: restart what fails */
 	unsigned stop_grace_ms;

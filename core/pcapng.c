@@ -137,8 +137,10 @@ void pcapng_stats(struct strbuf *b, uint32_t interface, uint64_t ts_ns, uint64_t
 
 void pcapng_reader_feed(struct pcapng_reader *r, const void *data, size_t len)
 {
-	if (r->off > 0 && r->off == r->buf.len) {
-		r->buf.len = 0;	/* everything was read: start over */
+	if (r->off > 0) {
+		/* What was read goes: only a block still incomplete stays. */
+		memmove(r->buf.s, r->buf.s + r->off, r->buf.len - r->off);
+		r->buf.len -= r->off;
 		r->off = 0;
 	}
 	strbuf_append(&r->buf, data, len);

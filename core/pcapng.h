@@ -47,8 +47,9 @@ struct pcapng_reader {
 	size_t nifs;
 };
 
+/* A record's pointers are valid until the next pcapng_reader_* call. */
 struct pcapng_record {
-	const char *ifname;	/* valid until the next call */
+	const char *ifname;
 	uint64_t ts_ns;
 	enum pcapng_dir dir;
 	const unsigned char *data;

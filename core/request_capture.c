@@ -125,9 +125,7 @@ void request_capture(struct conn *c, int argc, char **argv)
 	char *cause = NULL;
 	struct capture *cap = capture_start(c->sup->loop, &o, &cause);
 	if (cap == NULL) {
-		conn_printf(c, CTL_STDERR, "umllab: %s\n", cause);
-		free(cause);
-		conn_finish(c, UMLLAB_EXIT_USAGE);
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
 		return;
 	}
 	c->req = cap;

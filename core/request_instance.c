@@ -200,14 +200,12 @@ void request_mconsole(struct conn *c, int argc, char **argv)
 	}
 	char *cause = NULL;
 	static unsigned serial;
-	char *path = state_path(c->sup->lab_dir, "%s.mc-%u", inst->cfg->name, ++serial);
+	char *path = state_path(c->sup->lab_dir, "%s.%u.mc", inst->cfg->name, ++serial);
 	struct mconsole_session *s = mconsole_session_new(c->sup->loop, inst->mconsole_path, path,
 	    &cause);
 	free(path);
 	if (s == NULL) {
-		conn_printf(c, CTL_STDERR, "umllab: %s\n", cause);
-		free(cause);
-		conn_finish(c, UMLLAB_EXIT_USAGE);
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
 		return;
 	}
 	c->req = s;

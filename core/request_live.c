@@ -359,9 +359,7 @@ void request_link(struct conn *c, int argc, char **argv)
 	int rc = switch_cable_set_link(sup->switches[li->cfg.sw], cable, up, &cause);
 	free(cable);
 	if (rc != 0) {
-		conn_printf(c, CTL_STDERR, "umllab: %s\n", cause);
-		free(cause);
-		conn_finish(c, UMLLAB_EXIT_FAIL);
+		conn_fail(c, UMLLAB_EXIT_FAIL, cause);
 		return;
 	}
 	li->link_down = !up;

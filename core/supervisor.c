@@ -170,14 +170,6 @@ static int supervisor_capture_add(struct supervisor *sup, const struct lab_captu
 static int supervisor_captures_start(struct supervisor *sup, char **cause)
 {
 	const struct lab *lab = sup->lab;
-	char *dir = state_path(sup->lab_dir, "%s", STATE_CAPTURES);
-	int rc = mkdir(dir, 0700);
-	if (rc != 0 && errno != EEXIST) {
-		set_cause(cause, "cannot create %s: %s", dir, strerror(errno));
-		free(dir);
-		return -1;
-	}
-	free(dir);
 	for (size_t i = 0; i < lab->n_switches; i++) {
 		if (!lab->switches[i].capture.on)
 			continue;
@@ -195,7 +187,7 @@ static int supervisor_captures_start(struct supervisor *sup, char **cause)
 			char *name = state_cable_name(in->name, f->name);
 			struct capture_target t = { .sw = sup->switches[f->sw],
 			    .switch_name = lab->switches[f->sw].name, .cable = name };
-			rc = supervisor_capture_add(sup, &f->capture, &t, name, cause);
+			int rc = supervisor_capture_add(sup, &f->capture, &t, name, cause);
 			free(name);
 			if (rc != 0)
 				return -1;
@@ -237,6 +229,12 @@ static void supervisor_finish(struct supervisor *sup)
 	rmdir(p);
 	free(p);
 	p = state_path(sup->lab_dir, STATE_HOSTFS);
+	rmdir(p);
+	free(p);
+	p = state_path(sup->lab_dir, STATE_CABLES);	/* the switches removed their sockets */
+	rmdir(p);
+	free(p);
+	p = state_path(sup->lab_dir, STATE_CAPTURES);	/* kept if it holds recordings */
 	rmdir(p);
 	free(p);
 	p = state_path(sup->lab_dir, STATE_CONTROL);
@@ -359,7 +357,7 @@ static int supervisor_prepare(struct supervisor *sup, char **cause)
 	sup->backing = xstrdup(lab->images[lab->n_instances > 0 ? lab->instances[0].image : 0].backing);
 	sup->env.backing = sup->backing;
 
-	const char *dirs[] = { STATE_UML_DIR, STATE_HOSTFS, STATE_CABLES };
+	const char *dirs[] = { STATE_UML_DIR, STATE_HOSTFS, STATE_CABLES, STATE_CAPTURES };
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		char *p = state_path(sup->lab_dir, "%s", dirs[i]);
 		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
@@ -371,13 +369,13 @@ static int supervisor_prepare(struct supervisor *sup, char **cause)
 	}
 
 	sup->switches = xcalloc(lab->n_switches ? lab->n_switches : 1, sizeof(struct sw *));
-	sup->env.switch_ctl = xcalloc(lab->n_switches ? lab->n_switches : 1, sizeof(char *));
 	for (size_t i = 0; i < lab->n_switches; i++) {
-		sup->env.switch_ctl[i] = state_path(sup->lab_dir, "%s.ctl", lab->switches[i].name);
+		/* SWITCH.ctl: for kernels plugged in by hand (the daemon protocol). */
+		char *ctl = state_path(sup->lab_dir, "%s.ctl", lab->switches[i].name);
 		enum switch_mode mode = lab->switches[i].mode == LAB_SWITCH_HUB ?
 		    SWITCH_MODE_HUB : SWITCH_MODE_LEARNING;
-		sup->switches[i] = switch_start(lab->switches[i].name, sup->env.switch_ctl[i], mode,
-		    cause);
+		sup->switches[i] = switch_start(lab->switches[i].name, ctl, mode, cause);
+		free(ctl);
 		if (sup->switches[i] == NULL)
 			return -1;
 	}
@@ -409,14 +407,10 @@ static void supervisor_free(struct supervisor *sup)
 	for (size_t i = 0; i < sup->lab->n_instances; i++)
 		instance_release(&sup->instances[i]);
 	free(sup->instances);
-	for (size_t i = 0; i < sup->lab->n_switches; i++) {
+	for (size_t i = 0; i < sup->lab->n_switches; i++)
 		if (sup->switches != NULL && sup->switches[i] != NULL)
 			switch_stop(sup->switches[i]);
-		if (sup->env.switch_ctl != NULL)
-			free(sup->env.switch_ctl[i]);
-	}
 	free(sup->switches);
-	free(sup->env.switch_ctl);
 	if (sup->ctl_fd >= 0)
 		close(sup->ctl_fd);
 	free(sup->backing);

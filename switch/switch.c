@@ -71,7 +71,6 @@
 #include "switch/daemon_proto.h"
 #include "switch/fdb.h"
 
-
 #define SWITCH_BATCH 64			/* frames per recvmmsg */
 #define SWITCH_FRAME_MIN 14		/* an Ethernet header */
 #define SWITCH_FRAME_MAX 1536		/* 1514 plus VLAN/MPLS room (UML allows MTU + 26) */
@@ -1177,12 +1176,13 @@ int switch_cable_open(struct sw *sw, const char *name, const char *path, char **
 	struct stat st;
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path);
-	if (bind(fd, (const struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(fd, 8) != 0 ||
-	    stat(path, &st) != 0) {
+	bool bound = bind(fd, (const struct sockaddr *)&sun, sizeof(sun)) == 0;
+	if (!bound || listen(fd, 8) != 0 || stat(path, &st) != 0) {
 		set_cause(cause, "switch %s: cannot listen on %s for cable %s: %s", sw->name, path,
 		    name, strerror(errno));
 		close(fd);
-		unlink(path);
+		if (bound)
+			unlink(path);	/* ours; a file that was there before stays */
 		return -1;
 	}
 	struct switch_cable *cable = xcalloc(1, sizeof(*cable));
