@@ -59,7 +59,7 @@ static void diag_add(struct lab_diag *diag, char *msg)
 }
 
 /* Sort into file order, cap, format as FILE:LINE:COLUMN: TEXT into diag; frees r's messages. */
-static void topo_report_flush(struct topo_report *r, struct lab_diag *diag)
+void topo_report_flush(struct topo_report *r, struct lab_diag *diag)
 {
 	if (r->n > 1)
 		qsort(r->msgs, r->n, sizeof(*r->msgs), topo_msg_cmp);
@@ -426,26 +426,41 @@ static char *base_dir_of(const char *path, bool is_file)
 	return cwd != NULL ? cwd : xstrdup("/");
 }
 
+struct ynode *topo_tree_parse(struct topo_report *r, const char *text, size_t len)
+{
+	struct builder b = { .r = r, .text = text, .len = len };
+	if (builder_run(&b) != 0) {
+		ynode_free(b.root);
+		return NULL;
+	}
+	if (b.root != NULL)
+		find_duplicate_keys(r, b.root);
+	return b.root;
+}
+
+void topo_tree_free(struct ynode *root)
+{
+	ynode_free(root);
+}
+
 static struct lab *lab_load_text(const char *text, size_t len, const char *display_name,
     const char *path, bool is_file, struct lab_diag *diag)
 {
 	struct topo_report r = { .file = display_name };
-	struct builder b = { .r = &r, .text = text, .len = len };
 	struct lab *lab = NULL;
+	size_t before = r.n;
+	struct ynode *root = topo_tree_parse(&r, text, len);
 
-	if (builder_run(&b) == 0) {
-		if (b.root == NULL) {
-			topo_error(&r, 1, 1, "the file is empty (expected a mapping with `instances:`, see docs/topology.md)");
-		} else {
-			find_duplicate_keys(&r, b.root);
-			char *name = default_lab_name(display_name);
-			char *base = base_dir_of(path, is_file);
-			lab = topo_build(&r, b.root, name, base);
-			free(base);
-			free(name);
-		}
+	if (root == NULL && r.n == before) {
+		topo_error(&r, 1, 1, "the file is empty (expected a mapping with `instances:`, see docs/topology.md)");
+	} else if (root != NULL) {
+		char *name = default_lab_name(display_name);
+		char *base = base_dir_of(path, is_file);
+		lab = topo_build(&r, root, name, base);
+		free(base);
+		free(name);
 	}
-	ynode_free(b.root);
+	ynode_free(root);
 	if (r.n > 0) {
 		lab_free(lab);
 		lab = NULL;
@@ -465,11 +480,10 @@ struct lab *lab_load_string(const char *text, size_t len, const char *display_na
 	    display_name, false, diag);
 }
 
-struct lab *lab_load(const char *path, struct lab_diag *diag)
+char *topo_file_read(const char *path, size_t *lenp, struct lab_diag *diag)
 {
-	char *buf = NULL, *abs = NULL;
+	char *buf = NULL;
 	size_t len = 0;
-	struct lab *lab = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd == -1) {
@@ -483,7 +497,7 @@ struct lab *lab_load(const char *path, struct lab_diag *diag)
 			continue;
 		if (n < 0) {
 			diag_add(diag, xasprintf("%s: cannot read: %s", path, strerror(errno)));
-			goto out;
+			goto fail;
 		}
 		if (n == 0)
 			break;
@@ -491,16 +505,34 @@ struct lab *lab_load(const char *path, struct lab_diag *diag)
 		if (len > TOPO_FILE_MAX) {
 			diag_add(diag, xasprintf("%s: file is larger than %d bytes (expected a topology file, a few kilobytes at most)",
 			    path, TOPO_FILE_MAX));
-			goto out;
+			goto fail;
 		}
 	}
+	close(fd);
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+fail:
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+struct lab *lab_load(const char *path, struct lab_diag *diag)
+{
+	char *abs = NULL;
+	size_t len = 0;
+	struct lab *lab = NULL;
+	char *buf = topo_file_read(path, &len, diag);
+
+	if (buf == NULL)
+		return NULL;
 	if ((abs = realpath(path, NULL)) == NULL) {
 		diag_add(diag, xasprintf("%s: cannot resolve the path: %s", path, strerror(errno)));
 		goto out;
 	}
 	lab = lab_load_text(buf, len, path, abs, true, diag);
 out:
-	close(fd);
 	free(buf);
 	free(abs);
 	return lab;

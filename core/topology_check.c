@@ -57,11 +57,6 @@ static void *grow(void *v, size_t n, size_t *cap, size_t size)
 	return xreallocarray(v, *cap, size);
 }
 
-struct field {
-	const char *name;
-	const struct ynode *key, *val;
-};
-
 /* ---- small helpers ---- */
 
 static const char *kind(const struct ynode *n)
@@ -1448,8 +1443,9 @@ struct lab *topo_build(struct topo_report *r, const struct ynode *root, const ch
 		return c.lab;
 	}
 	struct field f[] = { { .name = "name" }, { .name = "switches" }, { .name = "instances" },
-	    { .name = "images" }, { .name = "image" }, { .name = "share" } };
-	map_fields(&c, root, f, 6, "at the top level");
+	    { .name = "images" }, { .name = "image" }, { .name = "share" },
+	    { .name = "checks" } };	/* checks: read by core/checks_spec.c */
+	map_fields(&c, root, f, 7, "at the top level");
 	check_name(&c, f[0].key, f[0].val, default_name);
 	if (f[1].val != NULL)
 		check_switches(&c, f[1].key, f[1].val);
@@ -1472,4 +1468,54 @@ struct lab *topo_build(struct topo_report *r, const struct ynode *root, const ch
 	free(c.addrs);
 	free(c.macs);
 	return c.lab;
+}
+
+/* ---- the value checks, for other loaders of this dialect (core/checks_spec.c) ---- */
+
+void topo_map_fields(struct topo_report *r, const struct ynode *map, struct field *f, size_t nf,
+    const char *where)
+{
+	struct checker c = { .r = r };
+	map_fields(&c, map, f, nf, where);
+}
+
+const struct ynode *topo_want_scalar(struct topo_report *r, const struct ynode *key,
+    const struct ynode *val, const char *owner, const char *expected)
+{
+	struct checker c = { .r = r };
+	return want_scalar(&c, key, val, owner, expected);
+}
+
+bool topo_want_mapping(struct topo_report *r, const struct ynode *key, const struct ynode *val,
+    bool null_ok, const char *what, const char *expected)
+{
+	struct checker c = { .r = r };
+	return want_mapping(&c, key, val, null_ok, what, expected);
+}
+
+bool topo_want_bool(struct topo_report *r, const struct ynode *key, const struct ynode *val,
+    const char *owner, bool *out)
+{
+	struct checker c = { .r = r };
+	return want_bool(&c, key, val, owner, out);
+}
+
+const char *topo_kind(const struct ynode *n)
+{
+	return kind(n);
+}
+
+bool topo_ip4_parse(const char *s, size_t len, uint32_t *out)
+{
+	return ip4_parse(s, len, out);
+}
+
+bool topo_cidr_parse(const struct ynode *n, uint32_t *addr, unsigned *prefix)
+{
+	return cidr_parse(n, addr, prefix) == CIDR_OK;
+}
+
+bool topo_mac_parse(const struct ynode *n, uint8_t mac[6])
+{
+	return mac_parse(n, mac);
 }

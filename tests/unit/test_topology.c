@@ -54,7 +54,7 @@ static const struct bad_case bad_cases[] = {
 	{ "empty instances (null)", "instances:\n", 1, 1, "`instances` is empty", 0, NULL },
 	/* unknown keys */
 	{ "unknown top-level key", SW "instances: {a: }\nswitchs: {}\n", 3, 1,
-	    "unknown key `switchs` at the top level (expected one of: name, switches, instances, images, image, share; did you mean `switches`?)", 0, NULL },
+	    "unknown key `switchs` at the top level (expected one of: name, switches, instances, images, image, share, checks; did you mean `switches`?)", 0, NULL },
 	{ "unknown instance key", SW "instances:\n  a:\n    interface: {}\n", 4, 5,
 	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart, image, share, unsafe_shared_root; did you mean `interfaces`?)", 0, NULL },
 	{ "unknown interface key", SW "instances:\n  a:\n    interfaces:\n      eth0: {switch: S1, addr: 10.0.0.1/24}\n", 5, 26,
