@@ -62,6 +62,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -70,6 +71,7 @@
 #include "core/util.h"
 #include "switch/daemon_proto.h"
 #include "switch/fdb.h"
+#include "switch/linkcond.h"
 
 #define SWITCH_BATCH 64			/* frames per recvmmsg */
 #define SWITCH_FRAME_MIN 14		/* an Ethernet header */
@@ -93,6 +95,7 @@ enum switch_ev_kind {
 	SWITCH_EV_DATA,
 	SWITCH_EV_CALL,
 	SWITCH_EV_CABLE,
+	SWITCH_EV_TIMER,
 };
 
 /* What an epoll event points at. */
@@ -111,6 +114,12 @@ struct switch_cable {
 	dev_t dev;		/* the socket file we made, to remove only that one */
 	ino_t ino;
 	bool link_down;		/* its frames are dropped both ways */
+	/* Link conditions, [COND_IN] on frames to the kernel, [COND_OUT] on
+	 * frames from it; a queue stays while it holds frames, even after its
+	 * conditions are cleared (cond_on false). */
+	struct linkcond_queue *cond[2];
+	bool cond_on[2];
+	struct linkcond_pair conds;	/* what was set, as it was set */
 	const char *label;	/* its name, interned: what taps record */
 	struct switch_tap *taps;	/* taps on this cable (next_on_cable) */
 	struct switch_port *port;	/* NULL while nothing is connected */
@@ -124,7 +133,11 @@ enum switch_call_op {
 	SWITCH_CALL_CABLE_LINK,
 	SWITCH_CALL_TAP_ADD,
 	SWITCH_CALL_TAP_REMOVE,
+	SWITCH_CALL_CABLE_COND_SET,
+	SWITCH_CALL_CABLE_COND_GET,
 };
+
+enum { COND_IN, COND_OUT };
 
 /* One frame in a tap's ring. */
 struct tap_slot {
@@ -159,8 +172,11 @@ struct switch_call {
 	enum switch_call_op op;
 	struct switch_cable *cable;	/* CABLE_ADD */
 	struct switch_tap *tap;		/* TAP_ADD, TAP_REMOVE */
-	const char *name;		/* CABLE_CLOSE, CABLE_LINK */
+	const char *name;		/* CABLE_CLOSE, CABLE_LINK, CABLE_COND_* */
 	bool up;			/* CABLE_LINK */
+	struct linkcond_pair *cond;	/* CABLE_COND_SET (in), CABLE_COND_GET (out) */
+	struct cond_filter *filters[2];	/* CABLE_COND_SET: taken over by the switch */
+	struct linkcond_stats *stats;	/* CABLE_COND_GET: [COND_IN], [COND_OUT] */
 	int rc;
 	char *cause;
 	bool done;
@@ -195,6 +211,10 @@ struct switch_port {
 	uint64_t waiters[SWITCH_WORDS];	/* slots of the ports paused on this backlog */
 
 	bool link_down;		/* its cable is out: its frames are dropped both ways */
+	/* Its cable's queues while they have conditions, else NULL: the only
+	 * thing forwarding looks at when no condition is set. */
+	struct linkcond_queue *cond_to;		/* frames the switch sends it */
+	struct linkcond_queue *cond_from;	/* frames it sends */
 	const char *label;	/* what taps record: the cable's name, or SWITCH.portN */
 };
 
@@ -224,6 +244,11 @@ struct sw {
 	struct switch_tap *touched[SWITCH_TAPS_MAX];
 	unsigned ntouched;
 	struct label *labels;		/* interned port names, freed with the switch */
+	int timer_fd;			/* timerfd: the next held frame is due */
+	struct switch_ev ev_timer;
+	uint64_t timer_at;		/* what timer_fd is set to (ns); UINT64_MAX: disarmed */
+	bool cond_dirty;		/* a queue changed: set timer_fd again */
+	uint64_t now_ns;		/* this turn's time for conditions; 0: not read yet */
 
 	/* Owned by the switch thread once it runs. */
 	struct switch_port *slots[SWITCH_MAX_PORTS];
@@ -741,15 +766,20 @@ static void switch_tap_push(struct sw *sw, struct switch_tap *t, const char *por
 	}
 }
 
-/* A frame the switch received from src and will forward. */
-static void switch_tap_in(struct sw *sw, const struct switch_port *src, const unsigned char *frame,
-    size_t len)
+/* A frame src's kernel sent, as it sent it (before its cable's conditions). */
+static void switch_tap_cable_in(struct sw *sw, const struct switch_port *src,
+    const unsigned char *frame, size_t len)
+{
+	for (struct switch_tap *t = src->cable->taps; t != NULL; t = t->next_on_cable)
+		switch_tap_push(sw, t, src->label, SWITCH_TAP_IN, frame, len);
+}
+
+/* A frame the switch forwards from src (whole-switch taps see each once). */
+static void switch_tap_switch_in(struct sw *sw, const struct switch_port *src,
+    const unsigned char *frame, size_t len)
 {
 	for (struct switch_tap *t = sw->taps; t != NULL; t = t->next)
 		if (t->cable == NULL)
-			switch_tap_push(sw, t, src->label, SWITCH_TAP_IN, frame, len);
-	if (src->cable != NULL)
-		for (struct switch_tap *t = src->cable->taps; t != NULL; t = t->next_on_cable)
 			switch_tap_push(sw, t, src->label, SWITCH_TAP_IN, frame, len);
 }
 
@@ -770,12 +800,36 @@ static void switch_tap_wake(struct sw *sw)
 	sw->ntouched = 0;
 }
 
+/* ---- link conditions: the switch thread's side ---- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* One reading of the clock per loop turn, and only when a condition asks. */
+static uint64_t switch_now_ns(struct sw *sw)
+{
+	if (sw->now_ns == 0)
+		sw->now_ns = mono_ns();
+	return sw->now_ns;
+}
+
 static inline void switch_enqueue(struct sw *sw, struct switch_port *src, struct switch_port *dst,
     unsigned i, uint64_t now)
 {
 	if (dst->link_down) {
 		switch_stat_dropped(sw, 1);	/* its cable is out */
 		return;
+	}
+	if (dst->cond_to != NULL) {
+		/* Its cable's conditions decide: now, later (a copy), or never. */
+		sw->cond_dirty = true;
+		if (linkcond_queue_admit(dst->cond_to, sw->tx_iov[i].iov_base, sw->tx_iov[i].iov_len,
+		    switch_now_ns(sw)) != LINKCOND_PASS)
+			return;
 	}
 	if (sw->ntaps != 0 && dst->cable != NULL && dst->cable->taps != NULL)
 		for (struct switch_tap *t = dst->cable->taps; t != NULL; t = t->next_on_cable)
@@ -835,19 +889,46 @@ static void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
 	switch_stat_dropped(sw, dropped);
 }
 
+/* Frame i of this batch (sw->tx_iov[i]) from src on its way: whole-switch
+ * taps, learning, then its destinations. */
+static inline void switch_dispatch(struct sw *sw, struct switch_port *src, unsigned i,
+    uint64_t now, const unsigned char **last_src)
+{
+	const unsigned char *frame = sw->tx_iov[i].iov_base;
+	if (sw->ntaps != 0)
+		switch_tap_switch_in(sw, src, frame, sw->tx_iov[i].iov_len);
+	if (sw->mode != SWITCH_MODE_LEARNING) {
+		switch_flood(sw, src, i, now);
+		return;
+	}
+	if (*last_src == NULL || memcmp(*last_src, frame + 6, 6) != 0) {
+		/* A batch usually comes from one sender: learn its MAC once. */
+		fdb_learn(sw->fdb, frame + 6, src->slot, now);
+		*last_src = frame + 6;
+	}
+	int dst = fdb_lookup(sw->fdb, frame, now);
+	struct switch_port *dport = dst >= 0 ? sw->slots[dst] : NULL;
+	if (dport != NULL && dport->plugged) {
+		if (dport != src)	/* the owner of the MAC sent it: filter */
+			switch_enqueue(sw, src, dport, i, now);
+	} else {
+		switch_flood(sw, src, i, now);
+	}
+}
+
 static void switch_forward(struct sw *sw, struct switch_port *src)
 {
 	int n = recvmmsg(src->data_fd, sw->rx, SWITCH_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;	/* EAGAIN, or a pending socket error now consumed */
 
-	bool learning = sw->mode == SWITCH_MODE_LEARNING;
 	uint64_t now = clock_ms();
 	const unsigned char *last_src = NULL;
 	uint64_t bad = 0;
 	bool eof = false;
-	bool tapping = sw->ntaps != 0;
-	if (tapping)
+	bool cable_taps = sw->ntaps != 0 && src->cable != NULL && src->cable->taps != NULL;
+	struct linkcond_queue *cond = src->cond_from;
+	if (sw->ntaps != 0)
 		sw->tap_ts = realtime_ns();
 	for (unsigned i = 0; i < (unsigned)n; i++) {
 		size_t len = sw->rx[i].msg_len;
@@ -869,25 +950,14 @@ static void switch_forward(struct sw *sw, struct switch_port *src)
 			bad++;	/* its cable is out: nothing it sends goes anywhere */
 			continue;
 		}
-		if (tapping)
-			switch_tap_in(sw, src, frame, len);
-		if (learning && (last_src == NULL || memcmp(last_src, frame + 6, 6) != 0)) {
-			/* A batch usually comes from one sender: learn its MAC once. */
-			fdb_learn(sw->fdb, frame + 6, src->slot, now);
-			last_src = frame + 6;
+		if (cable_taps)
+			switch_tap_cable_in(sw, src, frame, len);
+		if (cond != NULL) {
+			sw->cond_dirty = true;
+			if (linkcond_queue_admit(cond, frame, len, switch_now_ns(sw)) != LINKCOND_PASS)
+				continue;	/* held for later, or dropped */
 		}
-		if (!learning) {
-			switch_flood(sw, src, i, now);
-			continue;
-		}
-		int dst = fdb_lookup(sw->fdb, frame, now);
-		struct switch_port *dport = dst >= 0 ? sw->slots[dst] : NULL;
-		if (dport != NULL && dport->plugged) {
-			if (dport != src)	/* the owner of the MAC sent it: filter */
-				switch_enqueue(sw, src, dport, i, now);
-		} else {
-			switch_flood(sw, src, i, now);
-		}
+		switch_dispatch(sw, src, i, now, &last_src);
 	}
 	switch_flush(sw, src, now);
 	switch_stat_add(&sw->st_in, (unsigned)n);
@@ -934,6 +1004,171 @@ static void switch_stalls(struct sw *sw, uint64_t now)
 	}
 }
 
+/* ---- link conditions: held frames whose time has come ---- */
+
+/* From a cable's kernel: forwarded as if they had just arrived. */
+static void switch_cond_release_out(struct sw *sw, struct switch_cable *cable, uint64_t now_ns)
+{
+	struct linkcond_queue *q = cable->cond[COND_OUT];
+	struct switch_port *src = cable->port;
+	uint64_t now = clock_ms(), gone = 0;
+	const unsigned char *f;
+	size_t len;
+	bool more = true;
+	while (more) {
+		const unsigned char *last_src = NULL;
+		unsigned n = 0;
+		if (sw->ntaps != 0)
+			sw->tap_ts = realtime_ns();
+		while (n < SWITCH_BATCH && (more = linkcond_queue_next(q, now_ns, &f, &len))) {
+			if (src == NULL || src->link_down) {
+				gone++;	/* its kernel left, or its cable is out */
+				continue;
+			}
+			memcpy(sw->buf[n], f, len);
+			sw->tx_iov[n].iov_base = sw->buf[n];
+			sw->tx_iov[n].iov_len = len;
+			switch_dispatch(sw, src, n, now, &last_src);
+			n++;
+		}
+		if (n > 0)
+			switch_flush(sw, src, now);
+	}
+	switch_stat_dropped(sw, gone);
+}
+
+/* To a cable's kernel: sent, or kept in order behind its backlog. */
+static void switch_cond_release_in(struct sw *sw, struct switch_cable *cable, uint64_t now_ns)
+{
+	struct linkcond_queue *q = cable->cond[COND_IN];
+	struct switch_port *dst = cable->port;
+	uint64_t now = clock_ms(), out = 0, dropped = 0;
+	const unsigned char *f;
+	size_t len;
+	if (sw->ntaps != 0)
+		sw->tap_ts = realtime_ns();
+	while (linkcond_queue_next(q, now_ns, &f, &len)) {
+		if (dst == NULL || dst->link_down) {
+			dropped++;
+			continue;
+		}
+		for (struct switch_tap *t = cable->taps; t != NULL; t = t->next_on_cable)
+			switch_tap_push(sw, t, dst->label, SWITCH_TAP_OUT, f, len);
+		if (dst->bl_count == 0) {
+			if (send(dst->data_fd, f, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+				out++;
+				continue;
+			}
+			if ((errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
+			    dst->congested) {
+				dropped++;
+				continue;
+			}
+		}
+		struct iovec iov = { .iov_base = (void *)f, .iov_len = len };
+		if (switch_backlog_push(sw, dst, &iov, now))
+			switch_port_watch(sw, dst);
+		else
+			dropped++;
+	}
+	if (out)
+		switch_stat_add(&sw->st_out, out);
+	switch_stat_dropped(sw, dropped);
+}
+
+static void switch_cond_timer(struct sw *sw)
+{
+	uint64_t expirations;
+	(void)!read(sw->timer_fd, &expirations, sizeof(expirations));
+	sw->timer_at = UINT64_MAX;	/* it fired */
+	uint64_t now_ns = mono_ns();
+	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next) {
+		if (c->cond[COND_OUT] != NULL && linkcond_queue_due(c->cond[COND_OUT]) <= now_ns)
+			switch_cond_release_out(sw, c, now_ns);
+		if (c->cond[COND_IN] != NULL && linkcond_queue_due(c->cond[COND_IN]) <= now_ns)
+			switch_cond_release_in(sw, c, now_ns);
+	}
+	sw->cond_dirty = true;
+}
+
+/* Set the timer for the earliest held frame; free the queues whose
+ * conditions were cleared once they are empty. */
+static void switch_cond_arm(struct sw *sw)
+{
+	sw->cond_dirty = false;
+	uint64_t next = UINT64_MAX;
+	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next)
+		for (int d = COND_IN; d <= COND_OUT; d++) {
+			if (c->cond[d] == NULL)
+				continue;
+			uint64_t due = linkcond_queue_due(c->cond[d]);
+			if (due == UINT64_MAX && !c->cond_on[d]) {
+				linkcond_queue_free(c->cond[d]);
+				c->cond[d] = NULL;
+			} else if (due < next) {
+				next = due;
+			}
+		}
+	if (next == sw->timer_at)
+		return;
+	struct itimerspec its = { 0 };
+	if (next != UINT64_MAX) {
+		its.it_value.tv_sec = (time_t)(next / 1000000000u);
+		its.it_value.tv_nsec = (long)(next % 1000000000u);
+	}
+	if (timerfd_settime(sw->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		sw->timer_at = next;
+}
+
+/* The cable's port forwards through the queues that have conditions. */
+static void switch_cond_attach(struct switch_cable *cable)
+{
+	if (cable->port == NULL)
+		return;
+	cable->port->cond_to = cable->cond_on[COND_IN] ? cable->cond[COND_IN] : NULL;
+	cable->port->cond_from = cable->cond_on[COND_OUT] ? cable->cond[COND_OUT] : NULL;
+}
+
+/* A compiled `match` expression, as a queue's filter. */
+struct cond_filter {
+	unsigned len;
+	struct bpf_insn insns[];
+};
+
+static unsigned cond_filter_match(const void *filter, const unsigned char *frame, size_t len)
+{
+	const struct cond_filter *f = filter;
+	return bpf_filter(f->insns, frame, (unsigned)len, (unsigned)len);
+}
+
+static uint64_t cond_seed(void)
+{
+	uint64_t seed;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = mono_ns();
+	return seed;
+}
+
+static void switch_cond_set(struct sw *sw, struct switch_cable *cable,
+    const struct linkcond_pair *p, struct cond_filter *filters[2])
+{
+	cable->conds = *p;
+	for (int d = COND_IN; d <= COND_OUT; d++) {
+		const struct linkcond *c = d == COND_IN ? &p->in : &p->out;
+		cable->cond_on[d] = !linkcond_empty(c);
+		if (cable->cond_on[d] && cable->cond[d] == NULL)
+			cable->cond[d] = linkcond_queue_new(cond_seed());
+		if (cable->cond[d] != NULL) {
+			struct cond_filter *f = cable->cond_on[d] ? filters[d] : NULL;
+			linkcond_queue_configure(cable->cond[d], c, cond_filter_match, f, free);
+			if (f != NULL)
+				filters[d] = NULL;	/* the queue's now */
+		}
+	}
+	switch_cond_attach(cable);
+	sw->cond_dirty = true;
+}
+
 /* ---- cables ---- */
 
 /* A kernel connected to a cable: it becomes the cable's port, replacing the
@@ -970,10 +1205,11 @@ static void switch_cable_accept(struct sw *sw, struct switch_cable *cable)
 		port->label = cable->label;
 		port->link_down = cable->link_down;
 		port->plugged = true;
+		cable->port = port;
+		switch_cond_attach(cable);
 		port->active_idx = sw->nactive;
 		sw->active[sw->nactive++] = port;
 		switch_ports_set(sw, sw->nactive);
-		cable->port = port;
 	}
 }
 
@@ -1004,6 +1240,8 @@ static void switch_cable_free(struct sw *sw, struct switch_cable *cable)
 		    st.st_ino == cable->ino)
 			unlink(cable->path);
 	}
+	for (int d = COND_IN; d <= COND_OUT; d++)
+		linkcond_queue_free(cable->cond[d]);
 	free(cable->name);
 	free(cable->path);
 	free(cable);
@@ -1114,6 +1352,26 @@ static void switch_call_run(struct sw *sw, struct switch_call *call)
 		return;
 	case SWITCH_CALL_TAP_REMOVE:
 		switch_tap_unlink(sw, call->tap);
+		call->rc = 0;
+		return;
+	case SWITCH_CALL_CABLE_COND_SET:
+	case SWITCH_CALL_CABLE_COND_GET:
+		cable = switch_cable_find(sw, call->name);
+		if (cable == NULL) {
+			call->rc = set_cause(&call->cause, "switch %s has no cable %s", sw->name,
+			    call->name);
+			return;
+		}
+		if (call->op == SWITCH_CALL_CABLE_COND_SET) {
+			switch_cond_set(sw, cable, call->cond, call->filters);
+		} else {
+			*call->cond = cable->conds;
+			for (int d = COND_IN; d <= COND_OUT; d++) {
+				memset(&call->stats[d], 0, sizeof(call->stats[d]));
+				if (cable->cond[d] != NULL)
+					linkcond_queue_stats(cable->cond[d], &call->stats[d]);
+			}
+		}
 		call->rc = 0;
 		return;
 	}
@@ -1313,6 +1571,44 @@ int switch_cable_set_link(struct sw *sw, const char *name, bool up, char **cause
 	return switch_call(sw, &call, cause);
 }
 
+static struct cond_filter *cond_filter_copy(const struct bpf_program *prog)
+{
+	if (prog == NULL || prog->bf_len == 0)
+		return NULL;
+	struct cond_filter *f = xmalloc(sizeof(*f) + prog->bf_len * sizeof(f->insns[0]));
+	f->len = prog->bf_len;
+	memcpy(f->insns, prog->bf_insns, prog->bf_len * sizeof(f->insns[0]));
+	return f;
+}
+
+int switch_cable_set_conditions(struct sw *sw, const char *name, const struct linkcond_pair *c,
+    const struct bpf_program *in_match, const struct bpf_program *out_match, char **cause)
+{
+	const struct bpf_program *progs[2] = { in_match, out_match };
+	for (int d = COND_IN; d <= COND_OUT; d++)
+		if (progs[d] != NULL && progs[d]->bf_len != 0 &&
+		    bpf_validate(progs[d]->bf_insns, (int)progs[d]->bf_len) == 0)
+			return set_cause(cause, "the %s match of cable %s is not a valid BPF program",
+			    d == COND_IN ? "in" : "out", name);
+	struct linkcond_pair copy = *c;
+	struct switch_call call = {
+		.op = SWITCH_CALL_CABLE_COND_SET, .name = name, .cond = &copy,
+		.filters = { cond_filter_copy(in_match), cond_filter_copy(out_match) },
+	};
+	int rc = switch_call(sw, &call, cause);
+	free(call.filters[0]);	/* what the switch did not take */
+	free(call.filters[1]);
+	return rc;
+}
+
+int switch_cable_get_conditions(struct sw *sw, const char *name, struct linkcond_pair *c,
+    struct linkcond_stats stats[2], char **cause)
+{
+	struct switch_call call = { .op = SWITCH_CALL_CABLE_COND_GET, .name = name, .cond = c,
+		.stats = stats };
+	return switch_call(sw, &call, cause);
+}
+
 /* ---- the loop ---- */
 
 /* epoll_wait's timeout: the nearest handshake deadline or accept resumption. */
@@ -1391,9 +1687,15 @@ static void *switch_thread(void *arg)
 			case SWITCH_EV_CABLE:
 				switch_cable_accept(sw, ev->cable);
 				break;
+			case SWITCH_EV_TIMER:
+				switch_cond_timer(sw);
+				break;
 			}
 		}
 		switch_timers(sw);
+		if (sw->cond_dirty)
+			switch_cond_arm(sw);
+		sw->now_ns = 0;
 		if (sw->ntouched)
 			switch_tap_wake(sw);
 		switch_bury(sw);
@@ -1491,6 +1793,8 @@ static void switch_free(struct sw *sw)
 		close(sw->epoll_fd);
 	if (sw->wake_fd >= 0)
 		close(sw->wake_fd);
+	if (sw->timer_fd >= 0)
+		close(sw->timer_fd);
 	if (sw->listen_fd >= 0) {
 		close(sw->listen_fd);
 		switch_unlink(sw);
@@ -1524,7 +1828,8 @@ struct sw *switch_start(const char *name, const char *ctl_path, enum switch_mode
 	sw->mode = mode;
 	pthread_mutex_init(&sw->call_lock, NULL);
 	pthread_cond_init(&sw->call_cond, NULL);
-	sw->listen_fd = sw->epoll_fd = sw->wake_fd = sw->call_fd = -1;
+	sw->listen_fd = sw->epoll_fd = sw->wake_fd = sw->call_fd = sw->timer_fd = -1;
+	sw->timer_at = UINT64_MAX;
 	sw->buf = xcalloc(SWITCH_BATCH, sizeof(*sw->buf));
 	for (unsigned i = 0; i < SWITCH_BATCH; i++) {
 		sw->rx_iov[i].iov_base = sw->buf[i];
@@ -1545,7 +1850,8 @@ struct sw *switch_start(const char *name, const char *ctl_path, enum switch_mode
 	sw->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	sw->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	sw->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (sw->epoll_fd < 0 || sw->wake_fd < 0 || sw->call_fd < 0) {
+	sw->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (sw->epoll_fd < 0 || sw->wake_fd < 0 || sw->call_fd < 0 || sw->timer_fd < 0) {
 		set_cause(cause, "switch %s: cannot create its event loop: %s", name, strerror(errno));
 		goto fail;
 	}
@@ -1555,9 +1861,12 @@ struct sw *switch_start(const char *name, const char *ctl_path, enum switch_mode
 	struct epoll_event wev = { .events = EPOLLIN, .data.ptr = &sw->ev_wake };
 	sw->ev_call.kind = SWITCH_EV_CALL;
 	struct epoll_event cev = { .events = EPOLLIN, .data.ptr = &sw->ev_call };
+	sw->ev_timer.kind = SWITCH_EV_TIMER;
+	struct epoll_event tev = { .events = EPOLLIN, .data.ptr = &sw->ev_timer };
 	if (epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, sw->listen_fd, &ev) != 0 ||
 	    epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, sw->wake_fd, &wev) != 0 ||
-	    epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, sw->call_fd, &cev) != 0) {
+	    epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, sw->call_fd, &cev) != 0 ||
+	    epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, sw->timer_fd, &tev) != 0) {
 		set_cause(cause, "switch %s: cannot watch its sockets: %s", name, strerror(errno));
 		goto fail;
 	}

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "switch/linkcond.h"
+
 #define SWITCH_MAX_PORTS 256	/* kernels on one switch, cables and daemon-protocol ports */
 
 enum switch_mode {
@@ -51,6 +53,29 @@ void switch_cable_close(struct sw *sw, const char *name);
  * switch drops its frames both ways. It holds across reconnects (a restarted
  * kernel) and before the first frame. -1 with *cause for an unknown cable. */
 int switch_cable_set_link(struct sw *sw, const char *name, bool up, char **cause);
+
+/* ---- link conditions on a cable (switch/linkcond.h) ----
+ *
+ * Frames a cable's kernel sends go through its `out` conditions before the
+ * switch forwards them; frames for it go through its `in` conditions. Held
+ * frames wait in the switch thread, which a timer wakes when the next one is
+ * due: a cable's conditions never hold up another cable's frames, and with
+ * none set forwarding only tests one pointer per port. Conditions belong to
+ * the cable, like its link state: they hold across reconnects. */
+
+struct bpf_program;
+
+/* Replace the cable's conditions (both directions) with c. in_match and
+ * out_match are c->in.match and c->out.match compiled by libpcap for
+ * Ethernet (NULL when that direction has no match or drop expression).
+ * -1 with *cause for an unknown cable or a program that is not valid. */
+int switch_cable_set_conditions(struct sw *sw, const char *name, const struct linkcond_pair *c,
+    const struct bpf_program *in_match, const struct bpf_program *out_match, char **cause);
+
+/* The cable's conditions as set, and what each direction's queue did so far
+ * (stats[0]: in, stats[1]: out). */
+int switch_cable_get_conditions(struct sw *sw, const char *name, struct linkcond_pair *c,
+    struct linkcond_stats stats[2], char **cause);
 
 /* ---- taps: copies of the frames a switch carries, for capture ----
  *

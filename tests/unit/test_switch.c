@@ -544,6 +544,121 @@ static void test_cable_errors(void **state)
 	assert_int_equal(switch_cable_open(f->sw, "last", path, &cause), 0);
 }
 
+/* ---- link conditions ---- */
+
+static void cable_conditions(struct fixture *f, const char *name, const char *words,
+    const char *match)
+{
+	struct linkcond_pair p = { 0 };
+	char buf[256], *argv[16];
+	int argc = 0;
+	snprintf(buf, sizeof(buf), "%s", words);
+	for (char *w = strtok(buf, " "); w != NULL; w = strtok(NULL, " "))
+		argv[argc++] = w;
+	char *cause = NULL;
+	if (argc > 0 && linkcond_parse_words(&p, argc, argv, &cause) != 0)
+		fail_msg("%s: %s", words, cause);
+	struct bpf_program prog = { 0 };
+	if (match != NULL) {
+		pcap_t *pc = pcap_open_dead(DLT_EN10MB, SWITCH_TAP_SNAPLEN);
+		assert_int_equal(pcap_compile(pc, &prog, match, 1, PCAP_NETMASK_UNKNOWN), 0);
+		pcap_close(pc);
+	}
+	assert_int_equal(switch_cable_set_conditions(f->sw, name, &p, match ? &prog : NULL,
+	    match ? &prog : NULL, &cause), 0);
+	pcap_freecode(&prog);
+}
+
+/* Milliseconds until the frame with tag arrives (-1: not within WAIT_MS). */
+static long ms_until(struct fport *p, uint32_t tag)
+{
+	uint64_t t0 = clock_ms();
+	long got = fport_recv(p, WAIT_MS, NULL);
+	assert_int_equal(got, (long)tag);
+	return (long)(clock_ms() - t0);
+}
+
+/* A delay on one cable holds that cable's frames both ways, never another
+ * cable's; it survives a reconnect, and clearing it ends it. */
+static void test_cond_delay(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b, c;
+	cable_open(f, "a.eth0");
+	cable_open(f, "b.eth0");
+	cable_open(f, "c.eth0");
+	cable_conditions(f, "a.eth0", "delay 60ms", NULL);
+	fport_cable(&a, f, "a.eth0", 0);
+	fport_cable(&b, f, "b.eth0", 1);
+	fport_cable(&c, f, "c.eth0", 2);
+	wait_ports(f->sw, 3);
+
+	fport_send(&b, mac_bcast, 1);
+	assert_true(ms_until(&c, 1) < 40);	/* c's cable has no delay */
+	long ms = ms_until(&a, 1);
+	assert_true(ms >= 40 && ms < 200);	/* 60 ms, less what c's wait took */
+	fport_send(&a, mac_bcast, 2);
+	ms = ms_until(&b, 2);
+	assert_true(ms >= 58 && ms < 200);
+	expect_frame(&c, 2);
+
+	/* A restarted kernel: the cable keeps its conditions. */
+	fport_close(&a);
+	fport_cable(&a, f, "a.eth0", 0);
+	wait_ports(f->sw, 3);
+	fport_send(&a, mac_bcast, 3);
+	ms = ms_until(&b, 3);
+	assert_true(ms >= 58);
+	expect_frame(&c, 3);
+
+	struct linkcond_pair now;
+	struct linkcond_stats st[2];
+	assert_int_equal(switch_cable_get_conditions(f->sw, "a.eth0", &now, st, NULL), 0);
+	assert_int_equal(now.in.delay_ns, 60000000);
+	assert_int_equal(st[0].delayed, 1);	/* in: frame 1 */
+	assert_int_equal(st[1].delayed, 2);	/* out: frames 2 and 3 */
+
+	cable_conditions(f, "a.eth0", "", NULL);
+	fport_send(&a, mac_bcast, 4);
+	assert_true(ms_until(&b, 4) < 40);
+	expect_frame(&c, 4);
+	fport_close(&a);
+	fport_close(&b);
+	fport_close(&c);
+	wait_ports(f->sw, 0);
+}
+
+/* A planted fault: only the frames the expression matches are dropped. */
+static void test_cond_drop_match(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b;
+	cable_open(f, "a.eth0");
+	cable_open(f, "b.eth0");
+	fport_cable(&a, f, "a.eth0", 0);
+	fport_cable(&b, f, "b.eth0", 1);
+	wait_ports(f->sw, 2);
+	cable_conditions(f, "a.eth0", "out drop x", "ether broadcast");
+	fport_send(&a, mac_bcast, 1);	/* matches: dropped */
+	fport_send(&a, b.mac, 2);	/* does not (flooded: b is not learned yet) */
+	expect_frame(&b, 2);
+	expect_nothing(&b);
+	fport_send(&b, mac_bcast, 3);	/* `in` has no condition */
+	expect_frame(&a, 3);
+	struct linkcond_pair now;
+	struct linkcond_stats st[2];
+	assert_int_equal(switch_cable_get_conditions(f->sw, "a.eth0", &now, st, NULL), 0);
+	assert_int_equal(st[1].lost, 1);
+	assert_int_equal(st[1].passed, 1);
+	char *cause = NULL;
+	assert_int_equal(switch_cable_set_conditions(f->sw, "nope", &now, NULL, NULL, &cause), -1);
+	assert_non_null(strstr(cause, "no cable nope"));
+	free(cause);
+	fport_close(&a);
+	fport_close(&b);
+	wait_ports(f->sw, 0);
+}
+
 /* ---- taps ---- */
 
 static struct switch_tap *tap_open(struct fixture *f, const char *cable, const char *filter,
@@ -1386,6 +1501,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dead_data_socket, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_max_ports, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_cond_delay, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_cond_drop_match, setup_learning, teardown),
 		cmocka_unit_test(test_ctl_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
