@@ -20,7 +20,8 @@ YAML_CFLAGS := $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
-LIBS = $(YAML_LIBS) $(CURL_LIBS) -lpcap -lev -lpthread
+CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+LIBS = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lpcap -lev -lpthread
 
 SRCS := $(wildcard cmd/*.c core/*.c switch/*.c mconsole/*.c watchdog/*.c image/*.c)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
@@ -56,6 +57,7 @@ test_watchdog_OBJS = watchdog/policy.o
 test_daemon_proto_OBJS = switch/daemon_proto.o core/util.o
 test_switch_OBJS = switch/switch.o switch/fdb.o switch/daemon_proto.o core/util.o
 test_sha256_OBJS = image/sha256.o
+test_sha256_LIBS = $(CRYPTO_LIBS)
 test_graph_OBJS = core/graph.o core/topology.o core/topology_check.o core/util.o
 test_log_OBJS = core/log.o core/util.o
 test_pcapng_OBJS = core/pcapng.o core/frame_text.o core/util.o
@@ -64,7 +66,7 @@ test_checks_spec_OBJS = core/checks_spec.o core/topology.o core/topology_check.o
 UNIT_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 $(BUILD)/tests/%: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -o $@ $< $(addprefix $(BUILD)/,$($*_OBJS)) $(YAML_LIBS) $(CMOCKA_LIBS) -lpcap -lpthread
+	$(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -o $@ $< $(addprefix $(BUILD)/,$($*_OBJS)) $($*_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS) -lpcap -lpthread
 .SECONDEXPANSION:
 $(UNIT_BINS): $$(addprefix $(BUILD)/,$$($$(notdir $$@)_OBJS))
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "core/client.h"
@@ -37,7 +38,14 @@ static int down_run(int argc, char **argv)
 	cause = NULL;
 	int code = EXIT_OK;
 	if (wipe) {
-		int n = lab_disks_wipe(dir, &cause);
+		/* The disk directory, and the runtime one where older versions kept them. */
+		char *disks = state_disk_dir(name, false, &cause);
+		int n = disks == NULL ? -1 : lab_disks_wipe(disks, &cause);
+		int old = n < 0 ? 0 : lab_disks_wipe(dir, &cause);
+		n = old < 0 ? -1 : n + old;
+		if (disks != NULL)
+			rmdir(disks);
+		free(disks);
 		if (n < 0)
 			code = cmd_fail(cause, EXIT_FAIL);
 		else

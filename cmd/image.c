@@ -136,13 +136,11 @@ static int image_build(const char *file)
 
 /* ---- rm ---- */
 
-/* The labs whose disks are made over path (their names, comma-separated), or NULL. */
-static char *image_users(const char *path)
+/* Add to users the labs under root whose disks are made over path. */
+static char *image_users_in(const char *root, const char *path, char *users)
 {
-	char *root = state_root(NULL);
 	if (root == NULL)
-		return NULL;
-	char *users = NULL;
+		return users;
 	DIR *d = opendir(root);
 	struct dirent *lab;
 	while (d != NULL && (lab = readdir(d)) != NULL) {
@@ -174,6 +172,12 @@ static char *image_users(const char *path)
 		}
 		if (ld != NULL)
 			closedir(ld);
+		char *listed = xasprintf(", %s, ", users ? users : "");
+		char *me = xasprintf(", %s, ", lab->d_name);
+		if (strstr(listed, me) != NULL)
+			uses = false;	/* in both places: named once */
+		free(listed);
+		free(me);
 		if (uses) {
 			char *next = xasprintf("%s%s%s", users ? users : "", users ? ", " : "", lab->d_name);
 			free(users);
@@ -183,6 +187,18 @@ static char *image_users(const char *path)
 	}
 	if (d != NULL)
 		closedir(d);
+	return users;
+}
+
+/* The labs whose disks are made over path (their names, comma-separated), or
+ * NULL: in the disk directory, and in the runtime one where older versions
+ * kept disks. */
+static char *image_users(const char *path)
+{
+	char *disks = state_disk_root(false, NULL);
+	char *root = state_root(NULL);
+	char *users = image_users_in(root, path, image_users_in(disks, path, NULL));
+	free(disks);
 	free(root);
 	return users;
 }

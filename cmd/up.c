@@ -22,12 +22,20 @@ static int up_prepare(struct lab *lab, char **cause)
 	if (dir == NULL)
 		return -1;
 	int rc = 0;
+	char *disks = NULL;
 	if (state_lab_running(dir))
 		rc = 0;	/* client_up says it is up; nothing to prepare */
-	else if (lab_images_prepare(lab, &opts, cause) < 0 || lab_disks_prepare(lab, dir, cause) < 0)
+	else if ((disks = state_disk_dir(lab->name, true, cause)) == NULL)
 		rc = -1;
+	else if ((rc = lab_disks_migrate(dir, disks, cause)) > 0)
+		printf("umllab: moved %d disk%s of lab %s from %s to %s, where they survive a reboot\n",
+		    rc, rc == 1 ? "" : "s", lab->name, dir, disks);
+	if (rc >= 0 && disks != NULL &&
+	    (lab_images_prepare(lab, &opts, cause) < 0 || lab_disks_prepare(lab, disks, cause) < 0))
+		rc = -1;
+	free(disks);
 	free(dir);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 static int up_run(int argc, char **argv)

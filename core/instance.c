@@ -100,7 +100,7 @@ char **instance_argv(const struct instance *inst)
 	if (c->unsafe_shared_root) {
 		/* One writable disk for every such instance of this image: `c`
 		 * tells UML not to lock it (see labs/shared-root.md). */
-		char *disk = lab_disk_path(e->lab_dir, e->lab, c);
+		char *disk = lab_disk_path(inst->disk_dir, e->lab, c);
 		argv_push(&argv, &n, xasprintf("ubd0c=%s", disk));
 		free(disk);
 	} else {
@@ -879,7 +879,12 @@ void instance_init(struct instance *inst, const struct lab_instance *cfg,
 	inst->state = INSTANCE_STOPPED;
 	inst->notify_fd = -1;
 	inst->notify_path = state_path(env->lab_dir, "%s.notify", cfg->name);
-	inst->cow_path = state_path(env->lab_dir, "%s.cow", cfg->name);
+	/* Disks live apart from the runtime files (core/state.h); `up` made
+	 * the directory, so only a vanished HOME leaves them beside the rest. */
+	inst->disk_dir = state_disk_dir(env->lab->name, false, NULL);
+	if (inst->disk_dir == NULL)
+		inst->disk_dir = xstrdup(env->lab_dir);
+	inst->cow_path = lab_disk_path(inst->disk_dir, env->lab, cfg);
 	inst->log_path = state_path(env->lab_dir, "%s.log", cfg->name);
 	inst->umid_dir = state_path(env->lab_dir, "%s/%s", STATE_UML_DIR, cfg->name);
 	inst->mconsole_path = xasprintf("%s/mconsole", inst->umid_dir);
@@ -915,6 +920,7 @@ void instance_release(struct instance *inst)
 	free(inst->cause);
 	free(inst->notify_path);
 	free(inst->cow_path);
+	free(inst->disk_dir);
 	free(inst->log_path);
 	free(inst->umid_dir);
 	free(inst->mconsole_path);

@@ -85,6 +85,7 @@ struct instance {
 	struct watchdog_limiter limiter;
 
 	char *notify_path, *mconsole_path, *cow_path, *log_path, *umid_dir;
+	char *disk_dir;			/* where its disks live (state_disk_dir) */
 	int notify_fd;
 	ev_io notify_w;
 	ev_child child_w;

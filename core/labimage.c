@@ -54,11 +54,11 @@ int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char
 	return rc;
 }
 
-char *lab_disk_path(const char *lab_dir, const struct lab *lab, const struct lab_instance *in)
+char *lab_disk_path(const char *disk_dir, const struct lab *lab, const struct lab_instance *in)
 {
 	if (in->unsafe_shared_root)
-		return xasprintf("%s/" SHARED_PREFIX "%s" SHARED_SUFFIX, lab_dir, lab->images[in->image].name);
-	return xasprintf("%s/%s.cow", lab_dir, in->name);
+		return xasprintf("%s/" SHARED_PREFIX "%s" SHARED_SUFFIX, disk_dir, lab->images[in->image].name);
+	return xasprintf("%s/%s.cow", disk_dir, in->name);
 }
 
 /* What the shared disk was copied from: "PATH\nMTIME SIZE\n". */
@@ -127,14 +127,14 @@ out:
 	return rc;
 }
 
-int lab_disks_prepare(const struct lab *lab, const char *lab_dir, char **cause)
+int lab_disks_prepare(const struct lab *lab, const char *disk_dir, char **cause)
 {
 	for (size_t i = 0; i < lab->n_instances; i++) {
 		const struct lab_instance *in = &lab->instances[i];
 		const struct lab_image *im = &lab->images[in->image];
 		if (im->backing == NULL)
 			return set_cause(cause, "image %s of instance %s is not prepared", im->name, in->name);
-		char *disk = lab_disk_path(lab_dir, lab, in);
+		char *disk = lab_disk_path(disk_dir, lab, in);
 		char *why = NULL;
 		int rc = in->unsafe_shared_root ? shared_disk_prepare(im, disk, &why) :
 		    image_cow_check(disk, im->backing, &why);
@@ -189,4 +189,59 @@ int lab_disks_wipe(const char *lab_dir, char **cause)
 	}
 	closedir(d);
 	return removed;
+}
+
+/* One disk file moved: renamed, or copied (sparse) across file systems. */
+static int disk_move(const char *from, const char *to, char **cause)
+{
+	if (rename(from, to) == 0)
+		return 0;
+	if (errno != EXDEV)
+		return set_cause(cause, "cannot move %s to %s: %s", from, to, strerror(errno));
+	char *part = xasprintf("%s.part", to);
+	unlink(part);
+	int rc = image_copy(from, part, cause);
+	if (rc == 0 && rename(part, to) < 0)
+		rc = set_cause(cause, "cannot move %s to %s: %s", part, to, strerror(errno));
+	if (rc == 0)
+		unlink(from);
+	else
+		unlink(part);
+	free(part);
+	return rc;
+}
+
+int lab_disks_migrate(const char *old_dir, const char *disk_dir, char **cause)
+{
+	if (strcmp(old_dir, disk_dir) == 0)
+		return 0;
+	DIR *d = opendir(old_dir);
+	if (d == NULL)
+		return errno == ENOENT ? 0 : set_cause(cause, "cannot read %s: %s", old_dir, strerror(errno));
+	int moved = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (!is_disk_name(de->d_name) || (n > 5 && strcmp(de->d_name + n - 5, ".part") == 0))
+			continue;
+		char *from = xasprintf("%s/%s", old_dir, de->d_name);
+		char *to = xasprintf("%s/%s", disk_dir, de->d_name);
+		struct stat st;
+		int rc = 0;
+		if (lstat(to, &st) == 0)
+			rc = set_cause(cause, "%s is in the way of %s, which umllab moves there (disks now "
+			    "live apart from the runtime files): keep one of the two and remove the other",
+			    to, from);
+		else
+			rc = disk_move(from, to, cause);
+		free(from);
+		free(to);
+		if (rc < 0) {
+			closedir(d);
+			return -1;
+		}
+		moved++;
+	}
+	closedir(d);
+	return moved;
 }

@@ -74,6 +74,55 @@ char *state_lab_dir(const char *root, const char *lab, bool create, char **cause
 	return dir;
 }
 
+/* mkdir -p of path's parents (0700, as XDG asks for the state directory),
+ * then the private directory itself. */
+static int dir_make_private_parents(char *path, char **cause)
+{
+	for (char *p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int rc = mkdir(path, 0700);
+		int e = errno;
+		*p = '/';
+		if (rc != 0 && e != EEXIST)
+			return set_cause(cause, "cannot create %.*s: %s", (int)(p - path), path, strerror(e));
+	}
+	return dir_make_private(path, cause);
+}
+
+char *state_disk_root(bool create, char **cause)
+{
+	const char *env = getenv("UMLLAB_STATE_DIR");
+	char *root;
+	if (env != NULL && env[0] != '\0') {
+		root = xasprintf("%s/.disks", env);
+	} else if ((env = getenv("XDG_STATE_HOME")) != NULL && env[0] == '/') {
+		root = xasprintf("%s/umllab", env);
+	} else if ((env = getenv("HOME")) != NULL && env[0] == '/') {
+		root = xasprintf("%s/.local/state/umllab", env);
+	} else {
+		set_cause(cause, "no place for the instances' disks: neither XDG_STATE_HOME nor HOME "
+		    "is an absolute path; set XDG_STATE_HOME (or UMLLAB_STATE_DIR)");
+		return NULL;
+	}
+	if (create && dir_make_private_parents(root, cause) != 0) {
+		free(root);
+		return NULL;
+	}
+	return root;
+}
+
+char *state_disk_dir(const char *lab, bool create, char **cause)
+{
+	char *root = state_disk_root(create, cause);
+	if (root == NULL)
+		return NULL;
+	char *dir = state_lab_dir(root, lab, create, cause);
+	free(root);
+	return dir;
+}
+
 int state_wipe_captures(const char *lab_dir, char **cause)
 {
 	char *dir = state_path(lab_dir, "%s", STATE_CAPTURES);

@@ -2,7 +2,8 @@
  *
  * Root: $UMLLAB_STATE_DIR, else $XDG_RUNTIME_DIR/umllab, else /tmp/umllab-$UID
  * (or $HOME/.umllab-run when another user took that name first);
- * one private (0700) directory per lab below it. Every path of a lab is
+ * one private (0700) directory per lab below it. Disks, which must survive
+ * a reboot, have a root of their own (state_disk_root). Every path of a lab is
  * derived from that directory and a name, never stored twice. */
 #ifndef UMLLAB_STATE_H
 #define UMLLAB_STATE_H
@@ -16,6 +17,15 @@ char *state_root(char **cause);
 
 /* ROOT/LAB, created 0700 if create is set. */
 char *state_lab_dir(const char *root, const char *lab, bool create, char **cause);
+
+/* Where the instances' disks (students' work) live, apart from the runtime
+ * state that goes at reboot: $UMLLAB_STATE_DIR/.disks when that is set (one
+ * tree for everything, as tests want), else $XDG_STATE_HOME/umllab, else
+ * ~/.local/state/umllab. Created 0700 (parents too) if create is set. */
+char *state_disk_root(bool create, char **cause);
+
+/* DISK_ROOT/LAB, created 0700 if create is set. */
+char *state_disk_dir(const char *lab, bool create, char **cause);
 
 /* Remove the lab's recorded captures (`down --wipe`); their number, or -1
  * with *cause. */

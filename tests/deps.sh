@@ -9,7 +9,9 @@ set -eu
 # llvm: llvm-symbolizer, so a fuzzer's crash report names files and lines.
 # libpcap-dev: capture filters (tcpdump expressions); tcpdump, tshark: the tests read captures back;
 # gnuplot-nox: make bench's plot.
-PACKAGES="gcc make libc6-dev pkg-config libyaml-dev libev-dev libcurl4-openssl-dev
+# libssl-dev: SHA-256 through libcrypto (image checksums);
+# xfsprogs: mkfs.xfs, the XFS part of labs/images.md and t_disks.
+PACKAGES="gcc make libc6-dev pkg-config libyaml-dev libev-dev libcurl4-openssl-dev libssl-dev xfsprogs
 libcmocka-dev libpcap-dev tcpdump tshark gnuplot-nox user-mode-linux busybox-static e2fsprogs uml-utilities vde2 python3
 procps util-linux graphviz mmdebstrap genext2fs uidmap xz-utils clang libclang-rt-dev
 llvm"

@@ -14,13 +14,23 @@ instances:
   b:
 EOF
 state=$UMLLAB_STATE_DIR/persist
+# Disks live apart from the runtime files (with UMLLAB_STATE_DIR, under its .disks/).
+disks=$UMLLAB_STATE_DIR/.disks/persist
 
 expect_exit 0 "up" -- umllab up "$d/lab.yaml"
 expect_exit 0 "a writes a file" -- umllab exec a -- sh -c 'echo "written before down" > /root/note'
 sleep 2	# the guest flushes its writes every second; `down` halts at once
 expect_exit 0 "down" -- umllab down persist
 expect_output "disks are kept" "down says the disks are kept"
-[ -f "$state/a.cow" ] && ok "a's copy-on-write file is still there" || fail "no $state/a.cow"
+[ -f "$disks/a.cow" ] && ok "a's copy-on-write file is still there" || fail "no $disks/a.cow"
+[ ! -e "$state/a.cow" ] && ok "and not in the runtime directory" || fail "a.cow in $state"
+
+# A disk where older versions kept it (the runtime directory) is moved on `up`, once.
+mv "$disks/a.cow" "$state/a.cow"
+expect_exit 0 "up with a disk in the old place" -- umllab up "$d/lab.yaml"
+expect_output "moved 1 disk of lab persist from .* to .*/.disks/persist" "up says it moved the disk"
+[ -f "$disks/a.cow" ] && [ ! -e "$state/a.cow" ] && ok "the disk moved" || fail "a.cow did not move"
+expect_exit 0 "down" -- umllab down persist
 
 expect_exit 0 "up again" -- umllab up "$d/lab.yaml"
 expect_exit 0 "a's file survived down and up" -- umllab exec a -- cat /root/note
@@ -28,14 +38,14 @@ expect_output "written before down" "with its content"
 expect_exit 1 "b, on its own disk, does not have it" -- umllab exec b -- cat /root/note
 expect_exit 0 "down --wipe" -- umllab down --wipe persist
 expect_output "removed 2 disks" "down --wipe says what it removed"
-[ ! -e "$state/a.cow" ] && ok "the copy-on-write files are gone" || fail "a.cow is still there"
+[ ! -e "$disks/a.cow" ] && ok "the copy-on-write files are gone" || fail "a.cow is still there"
 expect_exit 0 "up after the wipe" -- umllab up "$d/lab.yaml"
 expect_exit 1 "a starts afresh from its image" -- umllab exec a -- cat /root/note
 expect_exit 0 "down" -- umllab down persist
 
 # The image is removed and built again under the disks: same name, new file.
 img=$(python3 -c "
-d = open('$state/a.cow', 'rb').read(4128)
+d = open('$disks/a.cow', 'rb').read(4128)
 print(d[32:].split(b'\0')[0].decode())")
 [ -f "$img" ] && ok "a's disk is made over $img" || fail "cannot read a.cow's image"
 expect_exit 1 "image rm keeps an image that disks are made over" -- umllab image rm "$(basename "$img")"

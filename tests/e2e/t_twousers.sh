@@ -109,7 +109,7 @@ rm -rf "$squatted"
 expect_refused "the other user cannot list the lab's directory" -- as_b ls "$state"
 expect_refused "nor read its log" -- as_b cat "$state/supervisor.log"
 expect_refused "nor read a console log" -- as_b cat "$state/umlA.log"
-expect_refused "nor read a disk" -- as_b head -c 1 "$state/umlA.cow"
+expect_refused "nor read a disk" -- as_b head -c 1 "$UMLLAB_STATE_DIR/.disks/fig1/umlA.cow"
 expect_refused "nor ask for its status" -- as_b env UMLLAB_STATE_DIR="$UMLLAB_STATE_DIR" "$UMLLAB" status fig1
 expect_output "belongs to uid|Permission denied|not to you" "and is told why"
 expect_refused "nor run a command in a guest" -- \
