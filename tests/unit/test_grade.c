@@ -1,0 +1,461 @@
+/* tests/unit/test_grade.c: grading's pure parts (check's JSON in, reports
+ * out, names, --jobs), the JSON reader, and the runner driven by a stub
+ * script standing in for umllab (the e2e test t_grade uses the real one). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/grade.h"
+#include "core/json.h"
+#include "core/util.h"
+
+static const char contract_json[] =
+    "{\"lab\": \"fig1\", \"passed\": 1, \"total\": 2, \"points\": 2, \"max_points\": 5,\n"
+    " \"checks\": [{\"name\": \"A reaches B\", \"kind\": \"reach\", \"passed\": true,\n"
+    "              \"points\": 2, \"max_points\": 2, \"expected\": \"\", \"seen\": \"\"},\n"
+    "             {\"name\": \"r1, forwarding\", \"kind\": \"forwarding\", \"passed\": false,\n"
+    "              \"points\": 0, \"max_points\": 3, \"expected\": \"forwarding on\",\n"
+    "              \"seen\": \"net.ipv4.ip_forward = 0, \\\"off\\\"\\nstill\"}]}\n";
+
+static void test_json_parse(void **state)
+{
+	(void)state;
+	char *cause = NULL;
+	const char *t = " {\"a\": [1, -2.5e1, true, false, null], \"s\": \"x\\u00e9\\ud83d\\ude00\\t\\\"\","
+	    " \"o\": {}, \"e\": []} ";
+	struct json *j = json_parse(t, strlen(t), &cause);
+	assert_non_null(j);
+	const struct json *a = json_get(j, "a");
+	assert_non_null(a);
+	assert_int_equal(a->type, JSON_ARRAY);
+	assert_int_equal(a->n_kids, 5);
+	assert_true(a->kids[0]->number == 1);
+	assert_true(a->kids[1]->number == -25);
+	assert_true(a->kids[2]->boolean);
+	assert_int_equal(a->kids[4]->type, JSON_NULL);
+	assert_string_equal(json_get_str(j, "s", NULL), "x\xc3\xa9\xf0\x9f\x98\x80\t\"");
+	assert_int_equal(json_get(j, "o")->type, JSON_OBJECT);
+	assert_null(json_get(j, "missing"));
+	assert_true(json_get_num(j, "s", 7) == 7);	/* wrong type: the default */
+	json_free(j);
+
+	const char *bad[] = { "", "{", "[1,]", "{\"a\" 1}", "\"\\x\"", "tru", "1 2", "{\"a\":1,}",
+	    "\"a\nb\"", "-", "[01x]" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = json_parse(bad[i], strlen(bad[i]), &cause);
+		if (j != NULL)
+			fail_msg("parsed: %s", bad[i]);
+		assert_non_null(cause);
+		assert_non_null(strstr(cause, "offset"));
+	}
+	free(cause);
+	cause = NULL;
+	/* Nesting is bounded. */
+	char deep[300];
+	memset(deep, '[', sizeof(deep));
+	assert_null(json_parse(deep, sizeof(deep), &cause));
+	assert_non_null(strstr(cause, "deeply"));
+	free(cause);
+}
+
+static void test_json_write_string_round_trip(void **state)
+{
+	(void)state;
+	const char *s = "a \"quoted\" \\ line\nand\ttab \x01 caf\xc3\xa9";
+	struct strbuf b = { 0 };
+	json_write_string(&b, s);
+	char *cause = NULL;
+	struct json *j = json_parse(b.s, b.len, &cause);
+	assert_non_null(j);
+	assert_string_equal(j->str, s);
+	json_free(j);
+	free(strbuf_take(&b));
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	const char *paths[] = { "subs/alice/", "subs/bob.yaml", "other/alice", "x/carol/lab.yaml",
+	    "summary.yml", "we ird$name.yml", ".hidden.yaml", "lab.yaml" };
+	const char *want[] = { "alice", "bob", "alice-2", "carol", "summary-2", "we_ird_name", "_hidden",
+	    "lab" };
+	size_t n = sizeof(paths) / sizeof(paths[0]);
+	struct grade_sub subs[8] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		subs[i].path = xstrdup(paths[i]);
+	grade_names_assign(subs, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(subs[i].name, want[i]);
+		grade_sub_clear(&subs[i]);
+	}
+}
+
+static struct grade_spec test_spec(void)
+{
+	struct grade_spec spec = { .path = "/t/spec.yaml", .n = 2, .max_points = 5 };
+	return spec;
+}
+
+static void test_take_check_json(void **state)
+{
+	(void)state;
+	struct grade_sub s = { .path = xstrdup("alice"), .name = xstrdup("alice") };
+	char *cause = NULL;
+	assert_int_equal(grade_sub_take_check_json(&s, contract_json, strlen(contract_json), &cause), 0);
+	assert_int_equal(s.outcome, GRADE_CHECKED);
+	assert_int_equal(s.points, 2);
+	assert_int_equal(s.max_points, 5);
+	assert_int_equal(s.passed, 1);
+	assert_int_equal(s.total, 2);
+	assert_string_equal(s.checks[1].name, "r1, forwarding");
+	assert_false(s.checks[1].passed);
+	assert_int_equal(s.checks[1].max_points, 3);
+	char *line = grade_sub_line(&s);
+	assert_string_equal(line, "alice: 2/5 points, 1/2 checks passed");
+	free(line);
+	struct grade_spec spec = test_spec();
+	char *text = grade_report_text(&s, &spec);
+	assert_non_null(strstr(text, "PASS  A reaches B (reach) 2/2\n"));
+	assert_non_null(strstr(text, "FAIL  r1, forwarding (forwarding) 0/3\n      expected: forwarding on\n"));
+	free(text);
+
+	/* Not a report: refused, s unchanged in outcome. */
+	struct grade_sub t = { .path = xstrdup("bob"), .name = xstrdup("bob") };
+	assert_int_equal(grade_sub_take_check_json(&t, "umllab: no lab", 14, &cause), -1);
+	assert_non_null(strstr(cause, "not JSON"));
+	assert_int_equal(grade_sub_take_check_json(&t, "{\"checks\": []}", 14, &cause), -1);
+	assert_non_null(strstr(cause, "lacks"));
+	assert_int_equal(t.outcome, GRADE_PENDING);
+	free(cause);
+	grade_sub_clear(&s);
+	grade_sub_clear(&t);
+}
+
+static void test_fail_and_summaries(void **state)
+{
+	(void)state;
+	struct grade_spec spec = test_spec();
+	struct grade_sub subs[2] = { { .path = xstrdup("a/alice"), .name = xstrdup("alice") },
+		{ .path = xstrdup("b/bob.yaml"), .name = xstrdup("bob") } };
+	char *cause = NULL;
+	assert_int_equal(grade_sub_take_check_json(&subs[0], contract_json, strlen(contract_json), &cause), 0);
+	grade_sub_fail(&subs[1], "validate", "bob.yaml:3:5: unknown key \"swtich\", \"expected\"\nbob.yaml:9:1: x",
+	    &spec);
+	assert_int_equal(subs[1].points, 0);
+	assert_int_equal(subs[1].max_points, 5);
+	assert_int_equal(subs[1].total, 2);
+	char *line = grade_sub_line(&subs[1]);
+	assert_non_null(strstr(line, "bob: 0/5 points (the lab file has mistakes: bob.yaml:3:5"));
+	assert_non_null(strstr(line, "; bob.yaml:9:1: x)"));
+	free(line);
+
+	char *csv = grade_summary_csv(subs, 2);
+	assert_string_equal(csv,
+	    "submission,points,max_points,status,failed_checks,reason\r\n"
+	    "alice,2,5,checked,\"r1, forwarding (expected: forwarding on; seen: net.ipv4.ip_forward = 0, "
+	    "\"\"off\"\"; still)\",\r\n"
+	    "bob,0,5,validate,,\"bob.yaml:3:5: unknown key \"\"swtich\"\", \"\"expected\"\"; bob.yaml:9:1: x\"\r\n");
+	free(csv);
+
+	char *js = grade_summary_json(subs, 2, &spec);
+	struct json *j = json_parse(js, strlen(js), &cause);
+	assert_non_null(j);
+	assert_true(json_get_num(j, "max_points", 0) == 5);
+	const struct json *list = json_get(j, "submissions");
+	assert_int_equal(list->n_kids, 2);
+	assert_string_equal(json_get_str(list->kids[0], "status", ""), "checked");
+	const struct json *failed = json_get(list->kids[0], "failed");
+	assert_int_equal(failed->n_kids, 1);
+	assert_string_equal(json_get_str(failed->kids[0], "seen", ""), "net.ipv4.ip_forward = 0, \"off\"\nstill");
+	assert_string_equal(json_get_str(list->kids[1], "status", ""), "validate");
+	assert_true(json_get_num(list->kids[1], "points", -1) == 0);
+	assert_non_null(strstr(json_get_str(list->kids[1], "reason", ""), "swtich"));
+	json_free(j);
+	free(js);
+	grade_sub_clear(&subs[0]);
+	grade_sub_clear(&subs[1]);
+}
+
+static void test_jobs_default(void **state)
+{
+	(void)state;
+	assert_int_equal(grade_jobs_default(2, 24000), 4);
+	assert_int_equal(grade_jobs_default(2, 1500), 2);	/* memory bounds it */
+	assert_int_equal(grade_jobs_default(2, 100), 1);	/* at least one */
+	assert_int_equal(grade_jobs_default(0, 0), 1);
+	assert_int_equal(grade_jobs_default(16, 4096), 8);
+}
+
+static char tmp_root[64];
+
+static char *tpath(const char *rel)
+{
+	return xasprintf("%s/%s", tmp_root, rel);
+}
+
+static void put(const char *rel, const char *text)
+{
+	char *p = tpath(rel);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static void test_find_labfile(void **state)
+{
+	(void)state;
+	char *cause = NULL;
+	put("one/x.yaml", "a: 1\n");
+	put("one/notes.txt", "hi\n");
+	put("two/a.yaml", "a: 1\n");
+	put("two/b.yml", "a: 1\n");
+	put("pref/lab.yaml", "a: 1\n");
+	put("pref/other.yaml", "a: 1\n");
+	char *d = tpath("one"), *p = grade_find_labfile(d, &cause);
+	assert_non_null(p);
+	assert_non_null(strstr(p, "one/x.yaml"));
+	free(p);
+	free(d);
+	d = tpath("pref");
+	p = grade_find_labfile(d, &cause);
+	assert_non_null(strstr(p, "pref/lab.yaml"));
+	free(p);
+	free(d);
+	d = tpath("two");
+	assert_null(grade_find_labfile(d, &cause));
+	assert_non_null(strstr(cause, "2 YAML files"));
+	free(d);
+	d = tpath("empty");
+	assert_null(grade_find_labfile(d, &cause));
+	assert_non_null(strstr(cause, "no lab file"));
+	free(d);
+	d = tpath("nonexistent");
+	assert_null(grade_find_labfile(d, &cause));
+	free(d);
+	free(cause);
+}
+
+/* The stub: validate fails on a file holding BROKEN, up fails on NOUP and
+ * sleeps on SLOW, check prints a report naming the file it came up from,
+ * down records which state directory it took down. */
+static const char stub[] =
+    "#!/bin/sh\n"
+    "log=\"$STUB_LOG\"\n"
+    "echo \"$1 $UMLLAB_STATE_DIR\" >>\"$log\"\n"
+    "case \"$1\" in\n"
+    "validate) if grep -q BROKEN \"$2\"; then echo \"$2:2:3: unknown key (expected switches)\" >&2; exit 1; fi;"
+    " echo ok;;\n"
+    "up) if grep -q NOUP \"$2\"; then echo 'umllab: umlA: did not boot' >&2; exit 1; fi\n"
+    "    if grep -q SLOW \"$2\"; then sleep 30; fi\n"
+    "    mkdir -p \"$UMLLAB_STATE_DIR/lab\" && cp \"$2\" \"$UMLLAB_STATE_DIR/lab/file\";;\n"
+    "check) [ \"$2 $4\" = \"--spec --json\" ] || exit 9\n"
+    "    if grep -q PERFECT \"$UMLLAB_STATE_DIR/lab/file\"; then p=5; ok=true; else p=2; ok=false; fi\n"
+    "    printf '{\"lab\": \"l\", \"passed\": 1, \"total\": 2, \"points\": %s, \"max_points\": 5, \"checks\": ["
+    "{\"name\": \"a\", \"kind\": \"reach\", \"passed\": true, \"points\": 2, \"max_points\": 2, \"expected\": \"\", \"seen\": \"\"},"
+    "{\"name\": \"b\", \"kind\": \"route\", \"passed\": %s, \"points\": 0, \"max_points\": 3, \"expected\": \"a route\", \"seen\": \"none\"}]}\\n' $p $ok\n"
+    "    [ $p = 5 ] || exit 1;;\n"
+    "down) rm -rf \"$UMLLAB_STATE_DIR/lab\";;\n"
+    "*) exit 9;;\n"
+    "esac\n";
+
+struct seen {
+	size_t calls, finished;
+	int raise_at;	/* raise SIGTERM when this many have started (0: never) */
+};
+
+static void progress(void *arg, const struct grade_sub *subs, size_t n, size_t done,
+    const struct grade_sub *finished)
+{
+	struct seen *s = arg;
+	(void)done;
+	s->calls++;
+	s->finished += finished != NULL;
+	size_t running = 0;
+	for (size_t i = 0; i < n; i++)
+		running += subs[i].running != NULL && strcmp(subs[i].running, "up") == 0;
+	if (s->raise_at > 0 && running >= (size_t)s->raise_at) {
+		s->raise_at = 0;
+		raise(SIGTERM);	/* blocked by the runner: it takes it in its loop */
+	}
+}
+
+static size_t count_lines(const char *rel, const char *prefix)
+{
+	char *p = tpath(rel);
+	FILE *f = fopen(p, "r");
+	free(p);
+	if (f == NULL)
+		return 0;
+	char line[512];
+	size_t n = 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strncmp(line, prefix, strlen(prefix)) == 0;
+	fclose(f);
+	return n;
+}
+
+static struct grade_options stub_options(struct seen *seen, unsigned jobs)
+{
+	put("stub", stub);
+	char *self = tpath("stub");
+	chmod(self, 0755);
+	char *log = tpath("log");
+	setenv("STUB_LOG", log, 1);
+	unlink(log);
+	free(log);
+	char *out = tpath("out");
+	mkdir(out, 0755);
+	setenv("TMPDIR", tmp_root, 1);
+	struct grade_options o = { .self = self, .spec = "/t/spec.yaml", .out_dir = out, .jobs = jobs,
+		.progress = progress, .arg = seen };
+	return o;
+}
+
+static void test_runner_with_stub(void **state)
+{
+	(void)state;
+	put("perfect.yaml", "PERFECT\n");
+	put("partly.yaml", "partly\n");
+	put("broken.yaml", "BROKEN\n");
+	put("noup.yaml", "NOUP\n");
+	char *nolab = tpath("nolab");
+	mkdir(nolab, 0755);
+	free(nolab);
+	const char *rel[] = { "perfect.yaml", "partly.yaml", "broken.yaml", "noup.yaml", "nolab" };
+	size_t n = 5;
+	struct grade_sub subs[5] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		subs[i].path = tpath(rel[i]);
+	grade_names_assign(subs, n);
+	struct seen seen = { 0 };
+	struct grade_options o = stub_options(&seen, 2);
+	struct grade_spec spec = test_spec();
+	char *cause = NULL;
+	assert_int_equal(grade_run(&o, &spec, subs, n, &cause), 0);
+	assert_null(cause);
+	assert_int_equal(seen.finished, 5);
+	assert_int_equal(subs[0].outcome, GRADE_CHECKED);
+	assert_int_equal(subs[0].points, 5);
+	assert_int_equal(subs[1].outcome, GRADE_CHECKED);
+	assert_int_equal(subs[1].points, 2);
+	assert_int_equal(subs[2].outcome, GRADE_FAILED);
+	assert_string_equal(subs[2].stage, "validate");
+	assert_non_null(strstr(subs[2].reason, "broken.yaml:2:3: unknown key"));
+	assert_int_equal(subs[3].outcome, GRADE_FAILED);
+	assert_string_equal(subs[3].stage, "up");
+	assert_non_null(strstr(subs[3].reason, "did not boot"));
+	assert_int_equal(subs[4].outcome, GRADE_FAILED);
+	assert_string_equal(subs[4].stage, "submission");
+	assert_int_equal(subs[4].max_points, 5);
+	/* Every lab that was brought up (or tried to be) was taken down. */
+	assert_int_equal(count_lines("log", "up "), 3);
+	assert_int_equal(count_lines("log", "down "), 3);
+	assert_int_equal(count_lines("log", "validate "), 4);
+	/* Reports and summaries are there; the work directories are gone. */
+	const char *files[] = { "out/perfect.txt", "out/perfect.check.json", "out/noup.txt", "out/nolab.txt",
+	    "out/summary.csv", "out/summary.json" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *p = tpath(files[i]);
+		if (access(p, R_OK) != 0)
+			fail_msg("missing %s", p);
+		free(p);
+	}
+	char *p = tpath("out/broken.check.json");
+	assert_int_not_equal(access(p, F_OK), 0);
+	free(p);
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "ls -d %s/umllab-grade.* 2>/dev/null | grep -q .", tmp_root);
+	assert_int_not_equal(system(cmd), 0);
+	/* Each submission had a state directory of its own. */
+	snprintf(cmd, sizeof(cmd), "test $(grep ^up %s/log | sort -u | wc -l) = 3", tmp_root);
+	assert_int_equal(system(cmd), 0);
+	for (size_t i = 0; i < n; i++)
+		grade_sub_clear(&subs[i]);
+	free((char *)o.self);
+	free((char *)o.out_dir);
+}
+
+static void test_runner_interrupted(void **state)
+{
+	(void)state;
+	put("slow1.yaml", "SLOW\n");
+	put("slow2.yaml", "SLOW\n");
+	put("later.yaml", "PERFECT\n");
+	const char *rel[] = { "slow1.yaml", "slow2.yaml", "later.yaml" };
+	struct grade_sub subs[3] = { 0 };
+	for (size_t i = 0; i < 3; i++)
+		subs[i].path = tpath(rel[i]);
+	grade_names_assign(subs, 3);
+	struct seen seen = { .raise_at = 2 };
+	struct grade_options o = stub_options(&seen, 2);
+	struct grade_spec spec = test_spec();
+	char *cause = NULL;
+	uint64_t t0 = clock_ms();
+	assert_int_equal(grade_run(&o, &spec, subs, 3, &cause), -1);
+	assert_true(clock_ms() - t0 < 10000);	/* the 30 s ups were stopped */
+	assert_non_null(strstr(cause, "interrupted"));
+	free(cause);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(subs[i].outcome, GRADE_FAILED);
+		assert_string_equal(subs[i].stage, "interrupted");
+	}
+	assert_int_equal(count_lines("log", "down "), 2);	/* both started labs taken down */
+	assert_int_equal(count_lines("log", "check "), 0);
+	char *p = tpath("out/summary.csv");
+	assert_int_equal(access(p, R_OK), 0);
+	free(p);
+	for (size_t i = 0; i < 3; i++)
+		grade_sub_clear(&subs[i]);
+	free((char *)o.self);
+	free((char *)o.out_dir);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(tmp_root, "/tmp/test_grade.XXXXXX");
+	if (mkdtemp(tmp_root) == NULL)
+		return -1;
+	const char *dirs[] = { "one", "two", "pref", "empty" };
+	for (size_t i = 0; i < 4; i++) {
+		char *d = tpath(dirs[i]);
+		mkdir(d, 0755);
+		free(d);
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp_root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_parse),
+		cmocka_unit_test(test_json_write_string_round_trip),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_take_check_json),
+		cmocka_unit_test(test_fail_and_summaries),
+		cmocka_unit_test(test_jobs_default),
+		cmocka_unit_test(test_find_labfile),
+		cmocka_unit_test(test_runner_with_stub),
+		cmocka_unit_test(test_runner_interrupted),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
