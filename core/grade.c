@@ -238,7 +238,8 @@ static void step_start(struct runner *r, struct job *j, enum step s)
 }
 
 /* Append what a step printed to the submission's log (bounded). */
-static void log_step(struct job *j, enum step s, const char *out, const char *err, const char *status)
+static void log_step(struct runner *r, struct job *j, enum step s, const char *out, const char *err,
+    const char *status)
 {
 	struct strbuf b = { 0 };
 	if (j->sub->log != NULL)
@@ -246,6 +247,10 @@ static void log_step(struct job *j, enum step s, const char *out, const char *er
 	strbuf_printf(&b, "$ umllab %s", steps[s].name);
 	if (s == STEP_UP || s == STEP_VALIDATE)
 		strbuf_printf(&b, " %s", j->sub->labfile);
+	else if (s == STEP_CHECK)
+		strbuf_printf(&b, " --spec %s --json", r->o->spec);
+	else if (s == STEP_DOWN)
+		strbuf_printf(&b, " --wipe");
 	strbuf_printf(&b, "  (%s)\n", status);
 	if (s != STEP_CHECK)	/* check's JSON is a file of its own */
 		strbuf_printf(&b, "%s", out);
@@ -386,7 +391,7 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 		size_t l = strlen(how);
 		snprintf(how + l, sizeof(how) - l, ", %s", j->killed);
 	}
-	log_step(j, st, out, err, how);
+	log_step(r, j, st, out, err, how);
 	j->pid = 0;
 	bool stopped = j->killed == stopped_by_interrupt;
 	enum step next = STEP_DONE;
