@@ -1,4 +1,5 @@
 /* cmd/live.c: live cables: `umllab plug`, `umllab unplug`, `umllab link`. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -35,13 +36,29 @@ static int unplug_run(int argc, char **argv)
 	return cmd_request(lab, 3, req, EXIT_USAGE);
 }
 
+#define LINK_WORDS_MAX 40
+
 static int link_run(int argc, char **argv)
 {
 	const char *lab = cmd_take_lab(&argc, argv);
-	if (argc != 4 || (strcmp(argv[3], "up") != 0 && strcmp(argv[3], "down") != 0))
-		return cmd_usage_error(&cmd_link, "expected an instance, an interface, and up or down");
-	char *req[] = { "link", argv[1], argv[2], argv[3] };
-	return cmd_request(lab, 4, req, EXIT_USAGE);
+	if (argc < 3 || argv[1][0] == '-' || argv[2][0] == '-')
+		return cmd_usage_error(&cmd_link, "expected an instance and an interface");
+	if (argc > 3) {
+		const char *what = argv[3];
+		bool state = strcmp(what, "up") == 0 || strcmp(what, "down") == 0;
+		if (!state && strcmp(what, "set") != 0 && strcmp(what, "clear") != 0)
+			return cmd_usage_error(&cmd_link, "expected up, down, set CONDITIONS... or clear "
+			    "after the interface");
+		if ((state || strcmp(what, "clear") == 0) && argc != 4)
+			return cmd_usage_error(&cmd_link, "link ... up, down and clear take no more words");
+		if (strcmp(what, "set") == 0 && argc == 4)
+			return cmd_usage_error(&cmd_link, "set needs conditions, such as set delay 50ms "
+			    "loss 1%%");
+		if (argc - 4 > LINK_WORDS_MAX)
+			return cmd_usage_error(&cmd_link, "too many words");
+	}
+	argv[0] = "link";
+	return cmd_request(lab, argc, argv, EXIT_USAGE);
 }
 
 const struct cmd_entry cmd_plug = {
@@ -68,9 +85,29 @@ const struct cmd_entry cmd_unplug = {
 
 const struct cmd_entry cmd_link = {
 	.name = "link",
-	.args = "[--lab LAB] INSTANCE ethN down|up",
-	.summary = "pull a cable out (down) or put it back (up), keeping the device",
-	.help = "While a link is down, its switch drops that port's frames both ways; the\n"
-	    "guest still sees its device. Survives restarts of the instance.\n",
+	.args = "[--lab LAB] INSTANCE ethN [down | up | set CONDITION VALUE... | clear]",
+	.summary = "show a cable, pull it out or put it back, or set its conditions (delay, loss, ...)",
+	.help = "With no more words: the link state, the conditions set on the cable and what\n"
+	    "they did to its frames so far (passed, delayed, lost, ...).\n"
+	    "down / up: while a link is down, its switch drops that port's frames both ways;\n"
+	    "the guest still sees its device.\n"
+	    "set: change the conditions named, keep the others. Without a direction they\n"
+	    "apply both ways (50 ms of delay adds 100 ms to a round trip); `in` (frames to\n"
+	    "the instance) or `out` (frames from it) applies what follows to one way:\n"
+	    "  delay 50ms      jitter 5ms (needs a delay)   loss 1%   burst 5 (mean loss burst)\n"
+	    "  duplicate 1%    corrupt 1%    reorder 25% (needs a delay)\n"
+	    "  rate 1mbit      limit 100 (frames queued; default 1000)   mtu 1400\n"
+	    "  match EXPR      (the others apply only to frames of a tcpdump expression)\n"
+	    "  drop EXPR       (a planted fault: drop the frames of the expression)\n"
+	    "Give EXPR as one word: drop 'icmp and ether src umlA' (instance names work after\n"
+	    "`ether`, `ether src`, `ether dst`, `ether host`). VALUE off removes a condition.\n"
+	    "clear: remove every condition. Examples:\n"
+	    "  umllab link umlA eth0 set delay 50ms loss 1%\n"
+	    "  umllab link umlA eth0 set out rate 1mbit limit 50\n"
+	    "  umllab link umlB eth0 set drop arp\n"
+	    "State and conditions survive restarts of the instance; `down` then `up` returns\n"
+	    "to the file (`link:` on the interface, see docs/topology.md).\n"
+	    "Exit status: 0 done, 1 the switch refused, 2 usage errors (a bad condition, an\n"
+	    "expression libpcap refuses, no such instance or interface).\n",
 	.run = link_run,
 };

@@ -46,6 +46,7 @@ struct gedge {
 	struct in_addr addr;
 	unsigned prefix;
 	enum edge_look look;
+	char cond[GRAPH_COND_MAX];	/* link conditions, "" for none */
 	bool inst_first;		/* written "instance -- switch" (else reversed) */
 	bool oriented;
 };
@@ -120,8 +121,12 @@ static void pic_collect(struct gpic *p)
 			struct gedge e = { .inst = i, .sw = f->sw, .iface = f->name,
 			    .has_addr = f->has_addr, .addr = f->addr, .prefix = f->prefix,
 			    .look = p->live == NULL ? LOOK_PLAIN : LOOK_DOWN };
+			char *cond = linkcond_pair_format(&f->link);
+			(void)str_copy(e.cond, sizeof(e.cond), cond);
+			free(cond);
 			if (l != NULL) {
 				e.look = look_of(l);
+				memcpy(e.cond, l->cond, sizeof(e.cond));
 				if (l->sw[0] != '\0')
 					e.sw = pic_switch(p, l->sw);
 				if (l->live_plugged && l->has_addr) {
@@ -148,6 +153,7 @@ static void pic_collect(struct gpic *p)
 		struct gedge e = { .inst = (size_t)(in - lab->instances), .sw = pic_switch(p, l->sw),
 		    .iface = l->iface, .has_addr = l->has_addr, .addr = l->addr, .prefix = l->prefix,
 		    .look = look_of(l) };
+		memcpy(e.cond, l->cond, sizeof(e.cond));
 		/* not in the file, so plugged live whatever the report says */
 		if (e.look == LOOK_UP)
 			e.look = LOOK_LIVE;
@@ -251,7 +257,8 @@ static void render_edge(struct strbuf *b, const struct gpic *p, const struct ged
 	static const char *const notes[] = { [LOOK_PLAIN] = "", [LOOK_UP] = "",
 	    [LOOK_DOWN] = "\n(down)", [LOOK_UNPLUGGED] = "\n(unplugged)",
 	    [LOOK_LIVE] = "\n(plugged live)", [LOOK_LIVE_DOWN] = "\n(plugged live, down)" };
-	char *label = xasprintf("%s\n%s%s", e->iface, addr, notes[e->look]);
+	char *label = xasprintf("%s\n%s%s%s%s", e->iface, addr, notes[e->look],
+	    e->cond[0] ? "\n" : "", e->cond);
 	strbuf_printf(b, "\t");
 	dot_quoted(b, e->inst_first ? inst : sw);
 	strbuf_printf(b, " -- ");
@@ -382,6 +389,21 @@ static const char *snapshot_line(char *line, struct lab *lab, struct graph_live 
 	if (strncmp(line, "file ", 5) == 0 && line[5] != '\0') {
 		free(lab->path);
 		lab->path = xstrdup(line + 5);	/* the rest of the line: a path may hold spaces */
+		return NULL;
+	}
+	if (strncmp(line, "cond ", 5) == 0) {
+		/* cond INSTANCE IFACE TEXT: the text is the rest of the line. */
+		char *inst = line + 5, *sp = strchr(inst, ' ');
+		char *iface = sp != NULL ? sp + 1 : NULL;
+		char *sp2 = iface != NULL ? strchr(iface, ' ') : NULL;
+		if (sp2 == NULL)
+			return "a bad cond line";
+		*sp = *sp2 = '\0';
+		struct graph_link *l = (struct graph_link *)live_link(live, inst, iface);
+		if (l == NULL)
+			return "conditions of a link not listed before them";
+		if (str_copy(l->cond, sizeof(l->cond), sp2 + 1) != 0)
+			return "conditions too long";
 		return NULL;
 	}
 	char *w[SNAPSHOT_WORDS_MAX];

@@ -26,6 +26,8 @@ enum graph_link_state {
  * interface plugged in live, drawn from its own sw and address. For a
  * configured interface, a non-empty sw different from the lab's means it
  * was plugged live into another switch. */
+#define GRAPH_COND_MAX 200
+
 struct graph_link {
 	char instance[LAB_NAME_MAX + 1];
 	char iface[8];			/* "eth1" */
@@ -35,6 +37,7 @@ struct graph_link {
 	bool has_addr;
 	struct in_addr addr;		/* network byte order */
 	unsigned prefix;
+	char cond[GRAPH_COND_MAX];	/* its link conditions as text ("delay 50ms"); "" none */
 };
 
 /* The state of one instance as the supervisor names it ("running", "stopped", ...). */
@@ -69,6 +72,7 @@ char *graph_render(const struct lab *lab, const struct graph_live *live);
  *   link INSTANCE IFACE SWITCH ADDR/PREFIX|- up|down|unplugged configured|live
  * Configured links (as in the lab file) become the lab's interfaces; live
  * ones (plugged while the lab ran) only live links.
+ *   cond INSTANCE IFACE TEXT (after its link: the conditions on its cable)
  * Every line is checked (names, references, addresses); a bad one fails the
  * whole answer with *cause naming its line. On success *lab is malloc'd
  * (lab_free) and *live filled (graph_live_free). */

@@ -26,8 +26,9 @@ static const struct request_entry {
 	{ "graph-live", 1, 1, request_graph_live },
 	{ "plug", 6, 6, request_plug },
 	{ "unplug", 3, 3, request_unplug },
-	{ "link", 4, 4, request_link },
+	{ "link", 3, 4 + 40, request_link },
 	{ "capture", 5, 4 + 16, request_capture },
+	{ "check", 1, 3, request_check },
 };
 
 void request_dispatch(struct conn *c, const struct ctl_msg *msg)

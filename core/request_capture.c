@@ -5,6 +5,7 @@
 
 #include "core/capture.h"
 #include "core/instance.h"
+#include "core/lab_filter.h"
 #include "core/log.h"
 #include "core/request.h"
 #include "core/state.h"
@@ -118,12 +119,13 @@ void request_capture(struct conn *c, int argc, char **argv)
 		}
 		n++;
 	}
-	struct capture_opts o = { .targets = targets, .ntargets = n,
-	    .filter = argv[1][0] != '\0' ? argv[1] : NULL,
+	char *filter = argv[1][0] != '\0' ? lab_filter_expand(c->sup, argv[1]) : NULL;
+	struct capture_opts o = { .targets = targets, .ntargets = n, .filter = filter,
 	    .max_frames = strtoull(argv[2], NULL, 10), .duration_s = strtod(argv[3], NULL),
 	    .conn = c, .on_end = capture_on_end, .arg = c };
 	char *cause = NULL;
 	struct capture *cap = capture_start(c->sup->loop, &o, &cause);
+	free(filter);
 	if (cap == NULL) {
 		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
 		return;

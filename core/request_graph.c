@@ -20,6 +20,10 @@ static void send_link(struct conn *c, const struct supervisor *sup, const struct
 	conn_printf(c, CTL_STDOUT, "link %s %s %s %s %s %s\n", inst->cfg->name, f->name,
 	    sup->lab->switches[f->sw].name, addr, state, live ? "live" : "configured");
 	free(addr);
+	char *cond = linkcond_pair_format(&f->link);
+	if (cond[0] != '\0' && strlen(cond) < GRAPH_COND_MAX)
+		conn_printf(c, CTL_STDOUT, "cond %s %s %s\n", inst->cfg->name, f->name, cond);
+	free(cond);
 }
 
 void request_graph_live(struct conn *c, int argc, char **argv)

@@ -7,6 +7,7 @@
 
 #include "core/guest.h"
 #include "core/instance.h"
+#include "core/link_conditions.h"
 #include "core/log.h"
 #include "core/request.h"
 #include "core/state.h"
@@ -339,18 +340,72 @@ void request_unplug(struct conn *c, int argc, char **argv)
 
 /* ---- link ---- */
 
-/* link A ethN down|up: the switch drops the port's frames while it is down. */
+/* link A ethN: what the cable has now. */
+static void link_show(struct conn *c, struct instance *inst, struct instance_iface *li)
+{
+	char *cause = NULL;
+	char *text = link_conditions_describe(c->sup, inst->cfg->name, &li->cfg, &cause);
+	if (text == NULL) {
+		conn_fail(c, UMLLAB_EXIT_FAIL, cause);
+		return;
+	}
+	conn_printf(c, CTL_STDOUT, "%s %s (switch %s): link %s\n%s", inst->cfg->name, li->cfg.name,
+	    c->sup->lab->switches[li->cfg.sw].name, li->link_down ? "down" : "up", text);
+	free(text);
+	conn_finish(c, UMLLAB_EXIT_OK);
+}
+
+/* link A ethN set WORDS... | clear: change the cable's conditions. */
+static void link_conditions(struct conn *c, struct instance *inst, struct instance_iface *li,
+    int argc, char **argv)
+{
+	struct linkcond_pair p = li->cfg.link;
+	char *cause = NULL;
+	if (strcmp(argv[0], "clear") == 0) {
+		if (argc != 1) {
+			conn_printf(c, CTL_STDERR, "umllab: link ... clear takes no more words\n");
+			conn_finish(c, UMLLAB_EXIT_USAGE);
+			return;
+		}
+		memset(&p, 0, sizeof(p));
+	} else if (linkcond_parse_words(&p, argc - 1, argv + 1, &cause) != 0) {
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
+		return;
+	}
+	if (link_conditions_apply(c->sup, inst->cfg->name, &li->cfg, &p, &cause) != 0) {
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
+		return;
+	}
+	li->cfg.link = p;
+	char *text = linkcond_pair_format(&p);
+	log_info("%s: %s conditions: %s", inst->cfg->name, li->cfg.name, *text ? text : "none");
+	conn_printf(c, CTL_STDOUT, "%s: %s conditions: %s\n", inst->cfg->name, li->cfg.name,
+	    *text ? text : "none");
+	free(text);
+	conn_finish(c, UMLLAB_EXIT_OK);
+}
+
+/* link A ethN [down|up|set WORDS...|clear]: the switch drops the port's
+ * frames while it is down; conditions shape them. */
 void request_link(struct conn *c, int argc, char **argv)
 {
-	(void)argc;
 	struct supervisor *sup = c->sup;
 	struct instance *inst;
 	struct instance_iface *li = live_iface(c, argv[1], argv[2], false, &inst);
 	if (li == NULL)
 		return;
+	if (argc == 3) {
+		link_show(c, inst, li);
+		return;
+	}
+	if (strcmp(argv[3], "set") == 0 || strcmp(argv[3], "clear") == 0) {
+		link_conditions(c, inst, li, argc - 3, argv + 3);
+		return;
+	}
 	bool up = strcmp(argv[3], "up") == 0;
-	if (!up && strcmp(argv[3], "down") != 0) {
-		conn_printf(c, CTL_STDERR, "umllab: link state %s: expected up or down\n", argv[3]);
+	if ((!up && strcmp(argv[3], "down") != 0) || argc != 4) {
+		conn_printf(c, CTL_STDERR, "umllab: link %s: expected up, down, set CONDITIONS... "
+		    "or clear\n", argv[3]);
 		conn_finish(c, UMLLAB_EXIT_USAGE);
 		return;
 	}

@@ -51,17 +51,21 @@ static char *addresses_text(const struct lab *lab, const struct instance *in, bo
 		char ip[INET_ADDRSTRLEN] = "";
 		if (f->has_addr)
 			inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
+		char *cond = linkcond_pair_format(&f->link);
 		if (json) {
 			strbuf_printf(&b, "%s{\"iface\":\"%s\",\"switch\":\"%s\","
 			    "\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\",\"link\":\"%s\","
-			    "\"plugged_live\":%s,\"ip\":", i ? "," : "",
+			    "\"plugged_live\":%s,\"conditions\":", i ? "," : "",
 			    f->name, lab->switches[f->sw].name, f->mac[0], f->mac[1], f->mac[2],
 			    f->mac[3], f->mac[4], f->mac[5], li->link_down ? "down" : "up",
 			    li->plugged_live ? "true" : "false");
+			sb_json_string(&b, cond);
+			strbuf_printf(&b, ",\"ip\":");
 			if (f->has_addr)
 				strbuf_printf(&b, "\"%s/%u\"}", ip, f->prefix);
 			else
 				strbuf_printf(&b, "null}");
+			free(cond);
 			continue;
 		}
 		strbuf_printf(&b, "%s%s ", b.len > 0 ? ", " : "", f->name);
@@ -69,9 +73,18 @@ static char *addresses_text(const struct lab *lab, const struct instance *in, bo
 			strbuf_printf(&b, "%s/%u", ip, f->prefix);
 		else
 			strbuf_printf(&b, "(no address)");
-		if (li->link_down || li->plugged_live)
-			strbuf_printf(&b, " [%s%s%s]", li->plugged_live ? "plugged live" : "",
-			    li->plugged_live && li->link_down ? ", " : "", li->link_down ? "link down" : "");
+		if (li->link_down || li->plugged_live || cond[0] != '\0') {
+			const char *notes[3] = { li->plugged_live ? "plugged live" : NULL,
+				li->link_down ? "link down" : NULL, cond[0] ? cond : NULL };
+			const char *sep = " [";
+			for (int k = 0; k < 3; k++)
+				if (notes[k] != NULL) {
+					strbuf_printf(&b, "%s%s", sep, notes[k]);
+					sep = ", ";
+				}
+			strbuf_printf(&b, "]");
+		}
+		free(cond);
 	}
 	return strbuf_take(&b);
 }

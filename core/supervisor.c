@@ -21,6 +21,8 @@
 #include "core/control.h"
 #include "core/guest.h"
 #include "core/labimage.h"
+#include "core/lab_filter.h"
+#include "core/link_conditions.h"
 #include "core/log.h"
 #include "core/request.h"
 #include "core/state.h"
@@ -149,12 +151,13 @@ static int supervisor_capture_add(struct supervisor *sup, const struct lab_captu
     const struct capture_target *t, const char *name, char **cause)
 {
 	char *path = state_path(sup->lab_dir, "%s/%s.pcapng", STATE_CAPTURES, name);
-	struct capture_opts o = { .targets = t, .ntargets = 1,
-	    .filter = lc->filter[0] != '\0' ? lc->filter : NULL, .path = path,
+	char *filter = lc->filter[0] != '\0' ? lab_filter_expand(sup, lc->filter) : NULL;
+	struct capture_opts o = { .targets = t, .ntargets = 1, .filter = filter, .path = path,
 	    .max_bytes = lc->max_bytes, .files = lc->files, .on_end = supervisor_capture_on_end };
 	char *why = NULL;
 	struct capture *c = capture_start(sup->loop, &o, &why);
 	free(path);
+	free(filter);
 	if (c == NULL) {
 		set_cause(cause, "%s:%d:%d: the capture of %s: %s", sup->lab->path, lc->line, lc->column,
 		    name, why);
@@ -216,6 +219,7 @@ static void supervisor_finish(struct supervisor *sup)
 		return;
 	sup->finished = true;
 	request_capture_lab_down(sup);	/* their taps are on the switches */
+	request_check_lab_down(sup);
 	supervisor_captures_stop(sup);
 	for (size_t i = 0; i < sup->lab->n_switches; i++) {
 		if (sup->switches[i] != NULL)
@@ -393,6 +397,15 @@ static int supervisor_prepare(struct supervisor *sup, char **cause)
 			free(path);
 			if (rc != 0)
 				return -1;
+			if (!linkcond_empty(&f->link.in) || !linkcond_empty(&f->link.out)) {
+				char *why = NULL;
+				if (link_conditions_apply(sup, in->name, f, &f->link, &why) != 0) {
+					set_cause(cause, "%s:%d:%d: the link of %s %s: %s", lab->path,
+					    f->link_line, f->link_column, in->name, f->name, why);
+					free(why);
+					return -1;
+				}
+			}
 		}
 	}
 	return 0;

@@ -1,6 +1,6 @@
 /* core/topology.h: a lab as its YAML file describes it, and the loader that checks it.
  *
- * Leaf module: depends on libyaml and core/util only, so tests/unit/test_topology
+ * Leaf module: depends on libyaml, core/util and switch/linkcond (pure) only, so tests/unit/test_topology
  * links it alone. Every mistake in a file is reported (not just the first), each
  * as "FILE:LINE:COLUMN: what is wrong (what was expected)". */
 #ifndef UMLLAB_TOPOLOGY_H
@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "switch/linkcond.h"
 
 #define LAB_NAME_MAX 32		/* names match [A-Za-z0-9_-]{1,32} */
 #define LAB_IFACE_MAX 16	/* eth0 .. eth15 */
@@ -56,6 +58,8 @@ struct lab_iface {
 	uint8_t mac[6];		/* from `mac:`, else lab_default_mac() */
 	bool mac_given;
 	struct lab_capture capture;
+	struct linkcond_pair link;	/* `link:` conditions on its cable; empty: none */
+	int link_line, link_column;	/* of the `link` key, 0 when absent */
 	int line, column;
 };
 
@@ -106,6 +110,15 @@ struct lab_share {
 	int line, column;
 };
 
+/* An extra disk of an instance (`disks:`), ubd1 and up in the guest. */
+struct lab_disk {
+	char *file;			/* absolute path of an existing file; NULL: a fresh one */
+	uint64_t size_bytes;		/* `size:` of a fresh sparse file */
+	bool readonly;			/* `readonly: true` (a file only) */
+	int line, column;
+};
+#define LAB_DISKS_MAX 15		/* UML has ubd0..ubd15; ubd0 is the root */
+
 struct lab_instance {
 	char name[LAB_NAME_MAX + 1];
 	uint64_t mem_bytes;		/* `mem:`, default LAB_MEM_DEFAULT */
@@ -120,6 +133,8 @@ struct lab_instance {
 	size_t image;			/* `image:`, index into lab->images (0: busybox) */
 	struct lab_share share;		/* `share:`, else the lab's */
 	bool unsafe_shared_root;	/* `unsafe_shared_root: true`: one writable disk per image */
+	struct lab_disk *disks;		/* `disks:`, in order: ubd1, ubd2, ... */
+	size_t n_disks;
 	int line, column;
 };
 

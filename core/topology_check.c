@@ -446,6 +446,81 @@ static void check_capture(struct checker *c, const struct ynode *key, const stru
 		*out = cap;
 }
 
+/* The condition keys of a `link:` mapping (and of its `in:` and `out:`),
+ * set on every target direction. */
+static void check_link_map(struct checker *c, const struct ynode *map, const char *owner,
+    struct linkcond **targets, size_t ntargets, struct linkcond_pair *pair)
+{
+	static const char *const kinds[] = { "delay", "jitter", "loss", "burst", "duplicate",
+		"corrupt", "reorder", "rate", "limit", "mtu", "match", "drop", "in", "out" };
+	enum { NKINDS = sizeof(kinds) / sizeof(kinds[0]) };
+	struct field f[NKINDS];
+	size_t nf = pair != NULL ? NKINDS : NKINDS - 2;	/* in: and out: only at the top */
+	for (size_t i = 0; i < nf; i++)
+		f[i].name = kinds[i];
+	char where[160];
+	snprintf(where, sizeof(where), "in the link of %s", owner);
+	map_fields(c, map, f, nf, where);
+	for (size_t i = 0; i < NKINDS - 2; i++) {
+		if (f[i].val == NULL)
+			continue;
+		const struct ynode *s = want_scalar(c, f[i].key, f[i].val, owner,
+		    "a value such as 50ms, 1%, 1mbit or a tcpdump expression");
+		if (s == NULL)
+			continue;
+		for (size_t t = 0; t < ntargets; t++) {
+			char *cause = NULL;
+			if (strlen(s->str) != s->len ||
+			    linkcond_set(targets[t], kinds[i], s->str, &cause) != 0) {
+				value_error(c, s, kinds[i], owner, "is not valid (%s)",
+				    cause != NULL ? cause : "it holds a NUL byte");
+				free(cause);
+				break;
+			}
+		}
+	}
+	if (pair == NULL)
+		return;
+	for (size_t i = NKINDS - 2; i < NKINDS; i++) {
+		if (f[i].val == NULL)
+			continue;
+		if (!want_mapping(c, f[i].key, f[i].val, false, kinds[i],
+		    "a mapping of conditions such as {delay: 50ms}"))
+			continue;
+		struct linkcond *one = i == NKINDS - 2 ? &pair->in : &pair->out;
+		char sub[128];
+		snprintf(sub, sizeof(sub), "%s, %s", owner, kinds[i]);
+		check_link_map(c, f[i].val, sub, &one, 1, NULL);
+	}
+}
+
+/* `link: {delay: 50ms, loss: 1%, out: {rate: 1mbit}}`: conditions on an
+ * interface's cable; keys outside in:/out: apply both ways. */
+static void check_link(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *owner, struct linkcond_pair *out)
+{
+	if (!want_mapping(c, key, val, false, "`link`",
+	    "a mapping of conditions such as {delay: 50ms, loss: 1%}"))
+		return;
+	struct linkcond_pair p = { 0 };
+	struct linkcond *both[2] = { &p.in, &p.out };
+	size_t before = c->r->n;
+	check_link_map(c, val, owner, both, 2, &p);
+	if (c->r->n != before)
+		return;
+	linkcond_normalize(&p.in);
+	linkcond_normalize(&p.out);
+	char *cause = NULL;
+	bool same = memcmp(&p.in, &p.out, sizeof(p.in)) == 0;
+	if (linkcond_check(&p.in, same ? "both" : "in", &cause) != 0 ||
+	    linkcond_check(&p.out, "out", &cause) != 0) {
+		topo_error(c->r, key->line, key->column, "the link of %s: %s", owner, cause);
+		free(cause);
+		return;
+	}
+	*out = p;
+}
+
 /* ---- the sections ---- */
 
 static void check_name(struct checker *c, const struct ynode *key, const struct ynode *val,
@@ -681,10 +756,15 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 		    "a mapping such as {switch: S1, ip: 10.0.0.1/24}"))
 			continue;
 		struct field f[] = { { .name = "switch" }, { .name = "ip" }, { .name = "mac" },
-		    { .name = "capture" } };
-		map_fields(c, val, f, 4, where);
+		    { .name = "capture" }, { .name = "link" } };
+		map_fields(c, val, f, 5, where);
 		if (f[3].val != NULL)
 			check_capture(c, f[3].key, f[3].val, what, &ifc.capture);
+		if (f[4].val != NULL) {
+			check_link(c, f[4].key, f[4].val, what, &ifc.link);
+			ifc.link_line = f[4].key->line;
+			ifc.link_column = f[4].key->column;
+		}
 		bool ok = idx >= 0;
 		if (f[0].val == NULL) {
 			topo_error(c->r, name->line, name->column,
@@ -1269,6 +1349,113 @@ static bool check_share(struct checker *c, const struct ynode *key, const struct
 	return true;
 }
 
+#define DISK_EXAMPLE "a list such as [{file: data.xfs}, {size: 1G}]"
+#define DISK_SIZE_MIN (1ULL << 20)
+#define DISK_SIZE_MAX (1ULL << 40)
+
+/* One item of `disks:`: FILE, {file: FILE, readonly: BOOL} or {size: SIZE}. */
+static bool check_disk(struct checker *c, const struct ynode *item, const char *owner,
+    struct lab_disk *out)
+{
+	const struct ynode *file = NULL, *size = NULL;
+	bool ok = true;
+	*out = (struct lab_disk){ .line = item->line, .column = item->column };
+	if (item->type == YNODE_ALIAS)
+		return false;
+	if (item->type == YNODE_MAPPING) {
+		struct field f[] = { { .name = "file" }, { .name = "size" }, { .name = "readonly" } };
+		char where[128];
+		snprintf(where, sizeof(where), "in a disk of %s", owner);
+		map_fields(c, item, f, 3, where);
+		if ((f[0].val == NULL) == (f[1].val == NULL)) {
+			topo_error(c->r, item->line, item->column, "a disk of %s has %s (expected either `file` "
+			    "or `size`, such as {file: data.xfs} or {size: 1G})", owner,
+			    f[0].val == NULL ? "neither `file` nor `size`" : "both `file` and `size`");
+			return false;
+		}
+		if (f[0].val != NULL)
+			file = want_scalar(c, f[0].key, f[0].val, owner, "a file such as data.xfs");
+		if (f[1].val != NULL)
+			size = want_scalar(c, f[1].key, f[1].val, owner, "a size such as 1G");
+		if (f[2].val != NULL && !want_bool(c, f[2].key, f[2].val, owner, &out->readonly))
+			ok = false;
+		if (f[2].val != NULL && f[1].val != NULL && out->readonly) {
+			value_error(c, f[2].val, "readonly", owner, "is true on a fresh disk (expected "
+			    "readonly only with `file`: a fresh disk starts empty)");
+			ok = false;
+		}
+		if ((f[0].val != NULL && file == NULL) || (f[1].val != NULL && size == NULL))
+			return false;
+	} else if (item->type != YNODE_SCALAR || ynode_is_null(item)) {
+		topo_error(c->r, item->line, item->column, "a disk of %s is %s (expected a file such as "
+		    "data.xfs, or {size: 1G})", owner, kind(item));
+		return false;
+	} else {
+		file = item;
+	}
+	if (size != NULL) {
+		int rc = mem_parse(size, &out->size_bytes);
+		if (rc == -1) {
+			value_error(c, size, "size", owner,
+			    "is not a size (expected bytes with an optional K, M or G suffix, such as 1G)");
+			return false;
+		}
+		if (rc == -2 || out->size_bytes > DISK_SIZE_MAX || out->size_bytes < DISK_SIZE_MIN) {
+			value_error(c, size, "size", owner, "is out of range (expected 1M to 1024G; the file is "
+			    "sparse, so only what the guest writes takes room)");
+			return false;
+		}
+		return ok;
+	}
+	/* UML splits a disk argument at , and : (COW file and image), and the
+	 * kernel's command line at white space. */
+	if (!text_tame(file) || strpbrk(file->str, ",:") != NULL) {
+		value_error(c, file, "file", owner, "cannot be given to UML (expected a path without "
+		    "white space, `,` or `:`)");
+		return false;
+	}
+	struct stat st;
+	bool exists;
+	char *path = path_resolve(c, file, &st, &exists);
+	if (!exists || !S_ISREG(st.st_mode)) {
+		value_error(c, file, "file", owner, "%s (expected an existing file, such as one made with "
+		    "`truncate -s 1G data.xfs`; a relative path starts at the topology file's directory)",
+		    exists ? "is not a regular file" : "does not exist");
+		free(path);
+		return false;
+	}
+	out->file = path;
+	return ok;
+}
+
+/* `disks: [...]`: the instance's extra disks, ubd1 and up. */
+static void check_disks(struct checker *c, const struct ynode *key, const struct ynode *seq,
+    struct lab_instance *in, const char *owner)
+{
+	if (seq->type == YNODE_ALIAS || ynode_is_null(seq))
+		return;
+	if (seq->type != YNODE_SEQUENCE) {
+		const struct ynode *p = at(key, seq);
+		topo_error(c->r, p->line, p->column, "`disks` of %s is %s (expected " DISK_EXAMPLE ")", owner,
+		    kind(seq));
+		return;
+	}
+	in->disks = xcalloc(seq->n_kids ? seq->n_kids : 1, sizeof(*in->disks));
+	for (size_t k = 0; k < seq->n_kids; k++) {
+		const struct ynode *item = seq->kids[k];
+		if (k == LAB_DISKS_MAX) {
+			topo_error(c->r, item->line, item->column, "disk %zu of %s is one too many (expected at "
+			    "most %d: UML has ubd1 to ubd15 besides the root disk)", k + 1, owner, LAB_DISKS_MAX);
+			return;
+		}
+		struct lab_disk d;
+		if (check_disk(c, item, owner, &d))
+			in->disks[in->n_disks++] = d;
+		else
+			free(d.file);
+	}
+}
+
 static void check_instance(struct checker *c, const struct ynode *name, const struct ynode *val)
 {
 	bool ok = true;
@@ -1292,10 +1479,11 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 	    "a mapping such as {interfaces: {eth0: {switch: S1}}}, or nothing")) {
 		struct field f[] = { { .name = "mem" }, { .name = "interfaces" }, { .name = "routes" },
 		    { .name = "forward" }, { .name = "startup" }, { .name = "restart" },
-		    { .name = "image" }, { .name = "share" }, { .name = "unsafe_shared_root" } };
+		    { .name = "image" }, { .name = "share" }, { .name = "unsafe_shared_root" },
+		    { .name = "disks" } };
 		char where[128];
 		snprintf(where, sizeof(where), "in instance %s", iname);
-		map_fields(c, val, f, 9, where);
+		map_fields(c, val, f, 10, where);
 		if (f[0].val != NULL) {
 			const struct ynode *s = want_scalar(c, f[0].key, f[0].val, what, "a size such as 64M");
 			int rc = s != NULL ? mem_parse(s, &in.mem_bytes) : 0;
@@ -1339,6 +1527,8 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 			own_share = check_share(c, f[7].key, f[7].val, what, true, &in.share);
 		if (f[8].val != NULL)
 			want_bool(c, f[8].key, f[8].val, what, &in.unsafe_shared_root);
+		if (f[9].val != NULL)
+			check_disks(c, f[9].key, f[9].val, &in, what);
 	}
 	/* Without a `share:` of its own, an instance sees the lab's. */
 	if (!own_share && c->lab->share.dir != NULL) {

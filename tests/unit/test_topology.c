@@ -56,9 +56,36 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown top-level key", SW "instances: {a: }\nswitchs: {}\n", 3, 1,
 	    "unknown key `switchs` at the top level (expected one of: name, switches, instances, images, image, share, checks; did you mean `switches`?)", 0, NULL },
 	{ "unknown instance key", SW "instances:\n  a:\n    interface: {}\n", 4, 5,
-	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart, image, share, unsafe_shared_root; did you mean `interfaces`?)", 0, NULL },
+	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart, image, share, unsafe_shared_root, disks; did you mean `interfaces`?)", 0, NULL },
+	/* `disks:` */
+	{ "disks: not a list", SW "instances:\n  a:\n    disks: data.img\n", 4, 12,
+	    "`disks` of instance a is a single value", 0, NULL },
+	{ "disk: file and size", SW "instances:\n  a:\n    disks: [{file: x.img, size: 1G}]\n", 4, 13,
+	    "a disk of instance a has both `file` and `size` (expected either", 0, NULL },
+	{ "disk: neither file nor size", SW "instances:\n  a:\n    disks: [{readonly: true}]\n", 4, 13,
+	    "has neither `file` nor `size`", 0, NULL },
+	{ "disk: not a size", SW "instances:\n  a:\n    disks: [{size: big}]\n", 4, 20,
+	    "size `big` of instance a is not a size", 0, NULL },
+	{ "disk: size too small", SW "instances:\n  a:\n    disks: [{size: 1K}]\n", 4, 20,
+	    "size `1K` of instance a is out of range (expected 1M to 1024G", 0, NULL },
+	{ "disk: missing file", SW "instances:\n  a:\n    disks: [nothere.img]\n", 4, 13,
+	    "file `nothere.img` of instance a does not exist (expected an existing file", 0, NULL },
+	{ "disk: comma in the path", SW "instances:\n  a:\n    disks: [\"a,b.img\"]\n", 4, 13,
+	    "cannot be given to UML (expected a path without white space, `,` or `:`)", 0, NULL },
+	{ "disk: readonly fresh disk", SW "instances:\n  a:\n    disks: [{size: 1G, readonly: true}]\n", 4, 34,
+	    "readonly `true` of instance a is true on a fresh disk", 0, NULL },
+	{ "disk: a list in the list", SW "instances:\n  a:\n    disks: [[x]]\n", 4, 13,
+	    "a disk of instance a is a list", 0, NULL },
 	{ "unknown interface key", SW "instances:\n  a:\n    interfaces:\n      eth0: {switch: S1, addr: 10.0.0.1/24}\n", 5, 26,
-	    "unknown key `addr` in interface eth0 of a (expected one of: switch, ip, mac, capture)", 0, NULL },
+	    "unknown key `addr` in interface eth0 of a (expected one of: switch, ip, mac, capture, link)", 0, NULL },
+	{ "link: bad delay", SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, link: {delay: 50}}}\n",
+	    4, 51, "delay `50` of interface eth0 of a is not valid (time 50: expected a number and a unit", 0, NULL },
+	{ "link: unknown condition", SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, link: {latency: 5ms}}}\n",
+	    4, 44, "unknown key `latency` in the link of interface eth0 of a", 0, NULL },
+	{ "link: out loss", SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, link: {out: {loss: 5}}}}\n",
+	    4, 56, "loss `5` of interface eth0 of a, out is not valid (5: expected a percentage", 0, NULL },
+	{ "link: reorder without delay", SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, link: {reorder: 5%}}}\n",
+	    4, 37, "the link of interface eth0 of a: both: reorder needs a delay", 0, NULL },
 	{ "capture: not a boolean", "switches: {S1: {capture: maybe}}\ninstances: {a: }\n", 1, 26,
 	    "capture `maybe` of switch S1 is not a boolean", 0, NULL },
 	{ "capture: max_size too small", "switches: {S1: {capture: {max_size: 1K}}}\ninstances: {a: }\n",
@@ -876,6 +903,52 @@ static void test_name_valid(void **state)
 	assert_false(lab_name_valid("\xc3\xa9"));
 }
 
+static void test_disks(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_topology.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path, *data;
+	assert_true(asprintf(&path, "%s/lab.yaml", dir) > 0);
+	assert_true(asprintf(&data, "%s/data.xfs", dir) > 0);
+	FILE *f = fopen(data, "w");
+	assert_non_null(f);
+	fclose(f);
+	static const char yaml[] =
+	    "instances:\n"
+	    "  a:\n"
+	    "    disks:\n"
+	    "      - data.xfs\n"
+	    "      - {file: ./data.xfs, readonly: true}\n"
+	    "      - {size: 512M}\n"
+	    "  b:\n";
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(yaml, f);
+	fclose(f);
+	struct lab_diag d = { 0 };
+	struct lab *lab = lab_load(path, &d);
+	dump(&d);
+	assert_non_null(lab);
+	const struct lab_instance *a = &lab->instances[0];
+	assert_int_equal(a->n_disks, 3);
+	assert_string_equal(a->disks[0].file, data);
+	assert_false(a->disks[0].readonly);
+	assert_int_equal(a->disks[0].line, 4);
+	assert_string_equal(a->disks[1].file, data);
+	assert_true(a->disks[1].readonly);
+	assert_null(a->disks[2].file);
+	assert_int_equal(a->disks[2].size_bytes, 512ULL << 20);
+	assert_int_equal(lab->instances[1].n_disks, 0);
+	lab_free(lab);
+	lab_diag_free(&d);
+	unlink(data);
+	unlink(path);
+	rmdir(dir);
+	free(data);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -894,6 +967,7 @@ int main(void)
 		cmocka_unit_test(test_shipped_labs),
 		cmocka_unit_test(test_default_mac),
 		cmocka_unit_test(test_name_valid),
+		cmocka_unit_test(test_disks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
