@@ -12,6 +12,7 @@ table, also printed), bench.json (every sample), bringup.dat and bringup.png
 (bring-up time against the number of instances).
 """
 import argparse
+import csv
 import ctypes
 import json
 import os
@@ -33,6 +34,8 @@ TARGET_N20_S = 8.0
 TARGET_SWITCH_RATIO = 2.0
 TARGET_SUPERVISOR_CPU = 0.01
 TARGET_SUPERVISOR_MB = 16.0
+TARGET_GRADE30_S = 90.0  # umllab grade over 30 figure-1-sized submissions (issue 11)
+GRADE_SUBMISSIONS = 30
 
 LAB_SIZES = [5, 10, 20]
 
@@ -797,6 +800,66 @@ class Bench:
             self.row(f"guests: TCP umlA -> umlB through umllab's switch, {k}, MB/s", f"{median(xs):.2f}",
                      spread(xs, "{:.2f}"), note)
 
+    # ---- grading a class ----
+
+    def bench_grade(self):
+        """umllab grade over GRADE_SUBMISSIONS figure-1-sized submissions
+        (two instances on one switch, each in a directory of its own), with
+        the default --jobs, against a spec of fig1's kind. Every submission
+        must get full points, and nothing may be left running."""
+        n = 4 if self.quick else GRADE_SUBMISSIONS
+        root = os.path.join(self.work, "grade")
+        tmp = os.path.join(root, "tmp")
+        out = os.path.join(root, "out")
+        os.makedirs(tmp, exist_ok=True)
+        fig1 = open(os.path.join(self.a.repo, "labs", "fig1.yaml")).read()
+        fig1 = fig1.split("\nchecks:")[0] + "\n"  # the submissions bring no checks of their own
+        subs = []
+        for i in range(1, n + 1):
+            d = os.path.join(root, "subs", f"student{i:02d}")
+            os.makedirs(d, exist_ok=True)
+            with open(os.path.join(d, "lab.yaml"), "w") as f:
+                f.write(fig1)
+            subs.append(d)
+        spec = os.path.join(root, "spec.yaml")
+        with open(spec, "w") as f:
+            f.write("checks:\n"
+                    "  - {name: umlA reaches umlB, points: 2, reach: {from: umlA, to: umlB}}\n"
+                    "  - {name: umlB reaches umlA, points: 2, reach: {from: umlB, to: umlA}}\n"
+                    "  - {name: umlA has 10.0.0.1/24, iface: {on: umlA, dev: eth0, address: 10.0.0.1/24}}\n")
+        # The image is built before (what is timed is grading, not one image build).
+        self.run([self.umllab, "image", "build", os.path.join(subs[0], "lab.yaml")], timeout=300)
+        log(f"grade: {n} figure-1 submissions, default --jobs")
+        self.wait_quiet()
+        env = self.env()
+        env["TMPDIR"] = tmp
+        t0 = time.monotonic()
+        try:
+            r = subprocess.run([self.umllab, "grade", "--spec", spec, "-o", out] + subs, env=env,
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
+        except subprocess.TimeoutExpired:
+            raise BenchError("umllab grade: not done within 900 s")
+        dt = time.monotonic() - t0
+        if r.returncode != 0:
+            raise BenchError(f"umllab grade: exit {r.returncode}: {(r.stdout + r.stderr).strip()[-800:]}")
+        m = re.search(r", (\d+) at a time;", r.stdout)
+        jobs = m.group(1) if m else "?"
+        rows = list(csv.DictReader(open(os.path.join(out, "summary.csv"), newline="")))
+        full = [x for x in rows if x["points"] == x["max_points"] == "5"]
+        if len(full) != n:
+            bad = [x for x in rows if x not in full][:3]
+            raise BenchError(f"umllab grade: {len(full)} of {n} submissions got full points: {bad}")
+        left = subprocess.run(["pgrep", "-f", f"uml_dir={tmp}/"], capture_output=True, text=True).stdout.split()
+        if left or os.listdir(tmp):
+            raise BenchError(f"umllab grade left something behind: processes {left}, files {os.listdir(tmp)}")
+        per = [float(x) for x in re.findall(r'"seconds": ([0-9.]+)', open(os.path.join(out, "summary.json")).read())]
+        self.results["grade"] = {"submissions": n, "jobs": jobs, "seconds": dt, "per_submission_s": per}
+        note = f"--jobs {jobs} (default); each submission up, 3 checks, down: median {median(per):.1f} s"
+        if n == GRADE_SUBMISSIONS:
+            note += f"; target < {TARGET_GRADE30_S:.0f} s: " + (
+                "met" if dt < TARGET_GRADE30_S else f"missed by {dt - TARGET_GRADE30_S:.1f} s")
+        self.row(f"grade: {n} figure-1 submissions (2 instances each), whole class, s", f"{dt:.1f}", "1 run", note)
+
     # ---- output ----
 
     def row(self, what, med, rng, notes):
@@ -868,7 +931,7 @@ e
     def main(self):
         v = self.versions()
         log(f"{v['cores']} cores; umllab {v['umllab']}; work in {self.work}")
-        sections = self.a.only.split(",") if self.a.only else ["switch", "bringup", "fig1"]
+        sections = self.a.only.split(",") if self.a.only else ["switch", "bringup", "fig1", "grade"]
         t0 = time.monotonic()
         failure = None
         try:
@@ -878,6 +941,8 @@ e
                 self.bench_fig1()
             if "bringup" in sections:
                 self.bench_bringup()
+            if "grade" in sections:
+                self.bench_grade()
         except BenchError as e:
             failure = e  # the table still shows what was measured
             self.row("FAILED", "-", "-", str(e).replace("|", "/").replace("\n", " ")[:300])
@@ -904,7 +969,7 @@ def main():
     ap.add_argument("--repo", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--quick", action="store_true", help="fewer and shorter runs, to try the suite out")
-    ap.add_argument("--only", default="", help="comma-separated sections: switch, fig1, bringup")
+    ap.add_argument("--only", default="", help="comma-separated sections: switch, fig1, bringup, grade")
     ap.add_argument("--window", type=int, default=32, help="frames in flight per stream in the switch load")
     ap.add_argument("--rev", default="", help="umllab's revision, for the table")
     ap.add_argument("--plot-label", default="this run", help="this run's name in the plot")
