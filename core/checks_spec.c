@@ -151,6 +151,15 @@ static char *want_text(struct topo_report *r, const struct ynode *key, const str
 	return xstrndup(s->str, s->len);
 }
 
+/* Unknown keys of a kind's mapping, reported "in check `NAME`". */
+static void map_fields_in(struct topo_report *r, const struct ynode *map, struct field *f,
+    size_t nf, const char *owner)
+{
+	char *where = xasprintf("in %s", owner);
+	topo_map_fields(r, map, f, nf, where);
+	free(where);
+}
+
 /* A required key that is missing: reported at the kind's key. */
 static void missing(struct topo_report *r, const struct ynode *at, const char *key,
     const char *owner, const char *expected)
@@ -165,7 +174,7 @@ static void parse_ping(struct topo_report *r, const struct ynode *kkey, const st
 	struct field f[] = { { .name = "from" }, { .name = "to" }, { .name = "count" },
 	    { .name = "via" } };
 	size_t nf = c->kind == CHECK_PATH ? 4 : 3;
-	topo_map_fields(r, map, f, nf, owner);
+	map_fields_in(r, map, f, nf, owner);
 	c->count = 3;
 	if (f[0].val != NULL)
 		want_name(r, f[0].key, f[0].val, owner, c->on);
@@ -205,7 +214,7 @@ static void parse_iface(struct topo_report *r, const struct ynode *kkey, const s
 {
 	struct field f[] = { { .name = "on" }, { .name = "dev" }, { .name = "address" },
 	    { .name = "state" }, { .name = "mac" }, { .name = "mtu" } };
-	topo_map_fields(r, map, f, 6, owner);
+	map_fields_in(r, map, f, 6, owner);
 	c->state = -1;
 	if (f[0].val != NULL)
 		want_name(r, f[0].key, f[0].val, owner, c->on);
@@ -247,7 +256,7 @@ static void parse_route(struct topo_report *r, const struct ynode *kkey, const s
 {
 	struct field f[] = { { .name = "on" }, { .name = "to" }, { .name = "via" },
 	    { .name = "dev" } };
-	topo_map_fields(r, map, f, 4, owner);
+	map_fields_in(r, map, f, 4, owner);
 	if (f[0].val != NULL)
 		want_name(r, f[0].key, f[0].val, owner, c->on);
 	else
@@ -272,7 +281,7 @@ static void parse_forwarding(struct topo_report *r, const struct ynode *kkey,
     const struct ynode *map, const char *owner, struct check_spec *c)
 {
 	struct field f[] = { { .name = "on" }, { .name = "enabled" } };
-	topo_map_fields(r, map, f, 2, owner);
+	map_fields_in(r, map, f, 2, owner);
 	c->enabled = true;
 	if (f[0].val != NULL)
 		want_name(r, f[0].key, f[0].val, owner, c->on);
@@ -286,7 +295,7 @@ static void parse_command(struct topo_report *r, const struct ynode *kkey, const
     const char *owner, struct check_spec *c)
 {
 	struct field f[] = { { .name = "on" }, { .name = "run" }, { .name = "expect" } };
-	topo_map_fields(r, map, f, 3, owner);
+	map_fields_in(r, map, f, 3, owner);
 	c->expect_exit = 0;
 	if (f[0].val != NULL)
 		want_name(r, f[0].key, f[0].val, owner, c->on);
@@ -328,7 +337,7 @@ static void parse_frames(struct topo_report *r, const struct ynode *kkey, const 
 {
 	struct field f[] = { { .name = "switch" }, { .name = "from" }, { .name = "proto" },
 	    { .name = "port" }, { .name = "min" }, { .name = "within" } };
-	topo_map_fields(r, map, f, 6, owner);
+	map_fields_in(r, map, f, 6, owner);
 	c->min = 1;
 	c->within_s = 5;
 	if (f[0].val != NULL)
@@ -511,4 +520,9 @@ void checks_free(struct check_list *list)
 	}
 	free(list->v);
 	free(list);
+}
+
+char *checks_file_read(const char *path, size_t *len, struct lab_diag *diag)
+{
+	return topo_file_read(path, len, diag);
 }

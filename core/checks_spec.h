@@ -87,6 +87,9 @@ struct check_list *checks_load_string(const char *text, size_t len, const char *
     bool topology, struct lab_diag *diag);
 void checks_free(struct check_list *list);
 
+/* The text of a spec file (NUL-terminated), bounded like a topology's; NULL with a message in diag. */
+char *checks_file_read(const char *path, size_t *len, struct lab_diag *diag);
+
 const char *check_kind_name(enum check_kind kind);
 const char *check_proto_name(enum check_proto proto);
 

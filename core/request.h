@@ -32,10 +32,14 @@ void request_plug(struct conn *c, int argc, char **argv);
 void request_unplug(struct conn *c, int argc, char **argv);
 void request_link(struct conn *c, int argc, char **argv);
 void request_capture(struct conn *c, int argc, char **argv);
+void request_check(struct conn *c, int argc, char **argv);
 
 /* End every live capture (their clients get the counts): the switches are
  * about to stop. */
 void request_capture_lab_down(struct supervisor *sup);
+
+/* Stop every running check (their taps are on the switches), telling its client. */
+void request_check_lab_down(struct supervisor *sup);
 
 /* Answer the stop/start/restart requests waiting on inst (it changed state). */
 void request_instance_changed(struct supervisor *sup, struct instance *inst);

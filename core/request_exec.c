@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/check_evidence.h"
 #include "core/guest.h"
 #include "core/instance.h"
 #include "core/request.h"
@@ -10,15 +11,52 @@
 #include "core/util.h"
 #include "image/guest/agent_proto.h"
 
+#define PING_OUTPUT_MAX 65536	/* kept to read the guest's claim */
+
 struct exec_req {
 	struct instance *inst;
 	unsigned id;
 	bool is_ping;
+	/* ping: what the switches carried meanwhile, and what the guest printed */
+	struct echo_watch *watch;
+	struct in_addr target;
+	const char *owner;		/* the instance that has the target address, or NULL */
+	struct strbuf out;
 };
 
 static void exec_on_output(void *arg, const char *data, size_t len)
 {
-	conn_send(arg, CTL_STDOUT, data, len);
+	struct conn *c = arg;
+	struct exec_req *r = c->req;
+	if (r->is_ping && r->out.len + len <= PING_OUTPUT_MAX)
+		strbuf_append(&r->out, data, len);
+	conn_send(c, CTL_STDOUT, data, len);
+}
+
+static void exec_req_free(struct exec_req *r)
+{
+	echo_watch_free(r->watch);
+	free(r->out.s);
+	free(r);
+}
+
+/* The guest's ping is only a claim: say what the switches carried, and
+ * fail when the two disagree. */
+static int ping_judge(struct conn *c, struct exec_req *r, int status)
+{
+	const char *src = r->inst->cfg->name;
+	echo_watch_stop(r->watch);
+	struct echo_verdict v;
+	echo_judge(r->watch, src, r->target, r->owner, NULL, 0, &v);
+	conn_printf(c, CTL_STDOUT, "switches: %s\n", v.carried);
+	bool claim = echo_guest_claims_replies(r->out.s != NULL ? r->out.s : "", status);
+	char *why = echo_disagreement(c->sup, &v, src, r->owner, r->target, claim);
+	int code = claim && why == NULL ? UMLLAB_EXIT_OK : UMLLAB_EXIT_FAIL;
+	if (why != NULL)
+		conn_printf(c, CTL_STDERR, "umllab: the guest and the switches disagree: %s\n", why);
+	free(why);
+	echo_verdict_free(&v);
+	return code;
 }
 
 static void exec_on_done(void *arg, int status, const char *error)
@@ -30,11 +68,11 @@ static void exec_on_done(void *arg, int status, const char *error)
 		conn_printf(c, CTL_STDERR, "umllab: %s: %s\n", r->inst->cfg->name, error);
 		code = r->is_ping ? UMLLAB_EXIT_USAGE : UMLLAB_EXIT_EXEC_FAILED;
 	} else if (r->is_ping) {
-		code = status == 0 ? UMLLAB_EXIT_OK : UMLLAB_EXIT_FAIL;
+		code = ping_judge(c, r, status);
 	} else {
 		code = status;
 	}
-	free(r);
+	exec_req_free(r);
 	c->req = NULL;
 	conn_finish(c, code);
 }
@@ -45,21 +83,20 @@ static void exec_on_close(struct conn *c)
 	struct exec_req *r = c->req;
 	if (r->inst->guest != NULL)
 		guest_exec_cancel(r->inst->guest, r->id);
-	free(r);
+	exec_req_free(r);
 	c->req = NULL;
 }
 
-static void exec_start(struct conn *c, struct instance *inst, const char *cmd, bool is_ping)
+static void exec_start(struct conn *c, struct exec_req *r, const char *cmd)
 {
-	struct exec_req *r = xcalloc(1, sizeof(*r));
-	r->inst = inst;
-	r->is_ping = is_ping;
+	struct instance *inst = r->inst;
+	bool is_ping = r->is_ping;
 	c->req = r;
 	c->on_close = exec_on_close;
 	r->id = guest_exec(inst->guest, cmd, 0, exec_on_output, exec_on_done, c);
 	if (r->id == 0) {
 		c->on_close = NULL;
-		free(r);
+		exec_req_free(r);
 		c->req = NULL;
 		conn_printf(c, CTL_STDERR, "umllab: %s: its kernel is not attached\n",
 		    inst->cfg->name);
@@ -82,41 +119,23 @@ void request_exec(struct conn *c, int argc, char **argv)
 		conn_finish(c, UMLLAB_EXIT_EXEC_FAILED);
 		return;
 	}
-	exec_start(c, inst, argv[2], false);
-}
-
-/* The address to ping for a target: an instance's first address, or an IPv4 literal. */
-static int ping_target(struct conn *c, const char *target, char *out, size_t size)
-{
-	struct supervisor *sup = c->sup;
-	struct instance *peer = supervisor_instance(sup, target);
-	struct in_addr a;
-	if (peer != NULL) {
-		for (size_t i = 0; i < peer->n_ifaces; i++) {
-			if (peer->ifaces[i].cfg.has_addr) {
-				inet_ntop(AF_INET, &peer->ifaces[i].cfg.addr, out, (socklen_t)size);
-				return 0;
-			}
-		}
-		conn_printf(c, CTL_STDERR, "umllab: instance %s has no address to ping\n", target);
-		return -1;
-	}
-	if (inet_pton(AF_INET, target, &a) == 1) {
-		inet_ntop(AF_INET, &a, out, (socklen_t)size);
-		return 0;
-	}
-	conn_printf(c, CTL_STDERR, "umllab: %s is neither an instance of lab %s nor an IPv4 "
-	    "address\n", target, sup->lab->name);
-	return -1;
+	struct exec_req *r = xcalloc(1, sizeof(*r));
+	r->inst = inst;
+	exec_start(c, r, argv[2]);
 }
 
 void request_ping(struct conn *c, int argc, char **argv)
 {
 	(void)argc;
-	char target[INET_ADDRSTRLEN];
+	struct in_addr target;
+	char *cause = NULL;
 	struct instance *inst = request_instance(c, argv[1], true);
-	if (inst == NULL || ping_target(c, argv[2], target, sizeof(target)) != 0) {
+	if (inst == NULL) {
 		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	if (echo_target_address(c->sup, argv[2], &target, &cause) != 0) {
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
 		return;
 	}
 	char *end;
@@ -126,9 +145,20 @@ void request_ping(struct conn *c, int argc, char **argv)
 		conn_finish(c, UMLLAB_EXIT_USAGE);
 		return;
 	}
-	/* A fast interval, and -W so an absent peer fails within a second of
-	 * the last probe (busybox ping otherwise waits 10 s). */
-	char *cmd = xasprintf("ping -q -c %ld -i 0.2 -W 1 %s", count, target);
-	exec_start(c, inst, cmd, true);
+	/* A payload size of its own, so the taps keep this ping's frames only. */
+	unsigned size = echo_watch_size();
+	struct echo_watch *w = echo_watch_start(c->sup, size, &cause);
+	if (w == NULL) {
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
+		return;
+	}
+	struct exec_req *r = xcalloc(1, sizeof(*r));
+	r->inst = inst;
+	r->is_ping = true;
+	r->watch = w;
+	r->target = target;
+	r->owner = echo_address_owner(c->sup, target);
+	char *cmd = echo_ping_command((unsigned)count, size, target);
+	exec_start(c, r, cmd);
 	free(cmd);
 }
