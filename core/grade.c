@@ -215,6 +215,7 @@ static void step_start(struct runner *r, struct job *j, enum step s)
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
+		signal(SIGPIPE, SIG_DFL);	/* grade ignores it; the steps get the usual */
 		sigprocmask(SIG_SETMASK, &r->orig_mask, NULL);
 		int in = open("/dev/null", O_RDONLY);
 		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -591,8 +592,12 @@ int grade_run(const struct grade_options *o, const struct grade_spec *spec,
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &r.orig_mask);
+	/* A reader of our progress that goes away (`grade ... | head`) must not
+	 * kill grade before it has taken every lab down. */
+	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
 	if (make_tmp(&r) < 0) {
 		sigprocmask(SIG_SETMASK, &r.orig_mask, NULL);
+		signal(SIGPIPE, old_pipe);
 		*cause = r.cause;
 		return -1;
 	}
@@ -644,6 +649,7 @@ int grade_run(const struct grade_options *o, const struct grade_spec *spec,
 	while (sigtimedwait(&set, NULL, &zero) > 0)
 		;
 	sigprocmask(SIG_SETMASK, &r.orig_mask, NULL);
+	signal(SIGPIPE, old_pipe);
 	if (r.cause != NULL) {
 		*cause = r.cause;
 		return -1;
