@@ -106,6 +106,12 @@ char **instance_argv(const struct instance *inst)
 	} else {
 		argv_push(&argv, &n, xasprintf("ubd0=%s,%s", inst->cow_path, img->backing));
 	}
+	/* `disks:`: ubd1 and up, the guest's /dev/ubdb, /dev/ubdc, ... */
+	for (size_t i = 0; i < c->n_disks; i++) {
+		char *file = lab_disk_extra_path(inst->disk_dir, c, i);
+		argv_push(&argv, &n, xasprintf("ubd%zu%s=%s", i + 1, c->disks[i].readonly ? "r" : "", file));
+		free(file);
+	}
 	argv_push(&argv, &n, xstrdup("root=/dev/ubda"));
 	argv_push(&argv, &n, xstrdup("init=" IMAGE_INIT_PATH));
 	argv_push(&argv, &n, xstrdup("rw"));

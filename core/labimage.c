@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -59,6 +60,32 @@ char *lab_disk_path(const char *disk_dir, const struct lab *lab, const struct la
 	if (in->unsafe_shared_root)
 		return xasprintf("%s/" SHARED_PREFIX "%s" SHARED_SUFFIX, disk_dir, lab->images[in->image].name);
 	return xasprintf("%s/%s.cow", disk_dir, in->name);
+}
+
+char *lab_disk_extra_path(const char *disk_dir, const struct lab_instance *in, size_t i)
+{
+	if (in->disks[i].file != NULL)
+		return xstrdup(in->disks[i].file);
+	return xasprintf("%s/%s.ubd%zu.img", disk_dir, in->name, i + 1);
+}
+
+/* A fresh extra disk: a sparse file of its size, made once (what the guest
+ * wrote stays until `down --wipe`). */
+static int fresh_disk_prepare(const char *path, uint64_t size, char **cause)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : set_cause(cause, "cannot create the disk %s: %s", path,
+		    strerror(errno));
+	if (ftruncate(fd, (off_t)size) < 0) {
+		set_cause(cause, "cannot make the disk %s %" PRIu64 " bytes long: %s", path, size,
+		    strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 /* What the shared disk was copied from: "PATH\nMTIME SIZE\n". */
@@ -139,6 +166,15 @@ int lab_disks_prepare(const struct lab *lab, const char *disk_dir, char **cause)
 		int rc = in->unsafe_shared_root ? shared_disk_prepare(im, disk, &why) :
 		    image_cow_check(disk, im->backing, &why);
 		free(disk);
+		for (size_t k = 0; rc >= 0 && k < in->n_disks; k++) {
+			if (in->disks[k].file != NULL)
+				continue;
+			char *extra = lab_disk_extra_path(disk_dir, in, k);
+			int made = fresh_disk_prepare(extra, in->disks[k].size_bytes, cause);
+			free(extra);
+			if (made < 0)
+				return -1;
+		}
 		if (rc < 0) {
 			set_cause(cause, "instance %s cannot start on what it wrote before: %s. To start it "
 			    "afresh on image %s, discard its disk with `umllab down --wipe %s`; to keep "
@@ -156,6 +192,8 @@ static bool is_disk_name(const char *name)
 	size_t n = strlen(name);
 	if (n > 4 && strcmp(name + n - 4, ".cow") == 0)
 		return true;
+	if (n > 4 && strcmp(name + n - 4, ".img") == 0 && strstr(name, ".ubd") != NULL)
+		return true;	/* a fresh extra disk, NAME.ubdN.img */
 	if (strncmp(name, SHARED_PREFIX, strlen(SHARED_PREFIX)) != 0)
 		return false;
 	const char *tails[] = { SHARED_SUFFIX, SHARED_SUFFIX ORIGIN_SUFFIX, SHARED_SUFFIX ".part" };

@@ -32,10 +32,14 @@ int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char
  * shared writable image with unsafe_shared_root. */
 char *lab_disk_path(const char *disk_dir, const struct lab *lab, const struct lab_instance *in);
 
+/* The file of extra disk i (`disks:`, ubd i+1) of an instance (malloc'd):
+ * the file it names, or DISK_DIR/NAME.ubdN.img for a fresh one. */
+char *lab_disk_extra_path(const char *disk_dir, const struct lab_instance *in, size_t i);
+
 /* Before the instances start: every existing copy-on-write file must have
  * been made over the image its instance runs on now (else -1, with *cause
  * naming the instance, what changed and how to go on); a missing shared disk
- * is made. The images must be prepared. */
+ * and missing fresh extra disks (`disks: [{size: ...}]`) are made. The images must be prepared. */
 int lab_disks_prepare(const struct lab *lab, const char *disk_dir, char **cause);
 
 /* Disks an older umllab kept in the runtime directory old_dir: moved to

@@ -550,6 +550,9 @@ void lab_free(struct lab *lab)
 			free(in->startup[j]);
 		free(in->startup);
 		free(in->share.dir);
+		for (size_t j = 0; j < in->n_disks; j++)
+			free(in->disks[j].file);
+		free(in->disks);
 	}
 	free(lab->instances);
 	free(lab->switches);

@@ -47,6 +47,8 @@ int image_busybox_load(char **path, char **data, size_t *len, char **cause);
 
 /* ---- umllab's guest layer on any image (layer.c) ---- */
 
+#define IMAGE_LAYER_DIR "/usr/lib/umllab"	/* where the layer's files are in a guest */
+
 struct image_layer;
 /* Read what the layer needs (the host's busybox, the embedded guest files)
  * and hash it into *key. */

@@ -1,6 +1,6 @@
 /* image/import.c: images that come from elsewhere: a URL with its SHA-256 (downloaded), or a local file.
  *
- * Either may be a raw ext2/3/4 image or a root-filesystem tarball; rootfs.c
+ * Either may be a raw ext2/3/4, XFS or Btrfs image or a root-filesystem tarball; rootfs.c
  * turns it into umllab's image with the guest layer. A download is named by
  * its checksum (the URL does not matter: the same bytes from a mirror are the
  * same image) and kept in downloads/ once verified. A local file is named by

@@ -21,7 +21,7 @@
 
 /* Bump when the layer's layout changes, so images carrying it are rebuilt. */
 #define LAYER_FORMAT "umllab guest layer 1"
-#define LAYER_DIR "/usr/lib/umllab"
+#define LAYER_DIR IMAGE_LAYER_DIR
 
 static const char layer_inittab[] =
 	"# /etc/inittab: written by umllab's guest layer. busybox init (" LAYER_DIR "/init)\n"

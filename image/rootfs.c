@@ -1,10 +1,11 @@
-/* image/rootfs.c: from a root-filesystem tarball or a raw ext2/3/4 image to a bootable umllab image, without root.
+/* image/rootfs.c: from a root-filesystem tarball or a raw ext2/3/4, XFS or Btrfs image to a bootable umllab image, without root.
  *
  * A tarball becomes an ext2 file system through genext2fs, which takes the
  * owners, modes and device nodes from the archive itself (an ordinary user
  * cannot create them by extracting it). A raw image is copied with its holes
  * and checked with e2fsck. Both get free room (sparse: it costs nothing until
- * a guest writes) and umllab's guest layer. */
+ * a guest writes) and umllab's guest layer. XFS and Btrfs images are used as
+ * they are (see rootfs_from_other). */
 #include "image/image_int.h"
 
 #include "core/util.h"
@@ -24,7 +25,10 @@
 #define ROOTFS_ROOM_INODES 16384
 #define PAX_MAX (1u << 20)
 
-enum rootfs_format { RF_UNKNOWN, RF_TAR, RF_EXT, RF_GZIP, RF_XZ, RF_ZSTD, RF_BZIP2, RF_QCOW2 };
+enum rootfs_format { RF_UNKNOWN, RF_TAR, RF_EXT, RF_XFS, RF_BTRFS, RF_GZIP, RF_XZ, RF_ZSTD, RF_BZIP2,
+	RF_QCOW2 };
+
+#define BTRFS_MAGIC_AT 0x10040		/* "_BHRfS_M" in the superblock at 64 KiB */
 
 static const struct {
 	enum rootfs_format format;
@@ -62,8 +66,19 @@ static int rootfs_detect(const char *path, enum rootfs_format *format, char **ca
 		*format = RF_TAR;
 	else if (n >= 1082 && b[1080] == 0x53 && b[1081] == 0xef)
 		*format = RF_EXT;
+	else if (memcmp(b, "XFSB", 4) == 0)
+		*format = RF_XFS;
 	else
 		*format = RF_UNKNOWN;
+	if (*format == RF_UNKNOWN) {
+		char magic[8];
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && pread(fd, magic, sizeof(magic), BTRFS_MAGIC_AT) == (ssize_t)sizeof(magic) &&
+		    memcmp(magic, "_BHRfS_M", 8) == 0)
+			*format = RF_BTRFS;
+		if (fd >= 0)
+			close(fd);
+	}
 	return 0;
 }
 
@@ -356,6 +371,47 @@ out:
 	return rc;
 }
 
+/* An XFS or Btrfs image is used as it is: nothing writes into them without
+ * mounting them (root), so umllab's guest layer must be there already, as
+ * in a copy of a umllab guest's root (labs/images.md). XFS is checked with
+ * xfs_db when xfsprogs is there; Btrfs cannot be looked into here. */
+static int rootfs_from_other(const struct image_request *req, const char *src, const char *what,
+    enum rootfs_format format, const char *image_path, char **cause)
+{
+	const char *fs = format == RF_XFS ? "XFS" : "Btrfs";
+	image_progress(req, "copying the %s image %s (used as it is: it must hold umllab's guest "
+	    "layer, " IMAGE_LAYER_DIR ")", fs, what);
+	if (image_file_copy_sparse(src, image_path, 0600, cause) < 0)
+		return -1;
+	if (format != RF_XFS)
+		return 0;
+	char *xfs_db = image_tool_find("xfs_db", "xfsprogs", NULL);
+	if (xfs_db == NULL)
+		return 0;
+	/* The busybox image and imported ones lay the layer out differently;
+	 * both boot through IMAGE_INIT_PATH. */
+	static const char *const files[] = { IMAGE_INIT_PATH, "/etc/inittab" };
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && rc == 0; i++) {
+		char *cmd = xasprintf("path %s", files[i]);
+		char *argv[] = { xfs_db, "-r", "-c", cmd, (char *)image_path, NULL };
+		char *out = NULL, *why = NULL;
+		if (image_run(argv, &out, &why) < 0 || (out != NULL && strstr(out, "No such") != NULL) ||
+		    (why != NULL && strstr(why, "No such") != NULL))
+			rc = set_cause(cause, "the XFS image %s has no %s: umllab cannot add its guest layer "
+			    "(init, agent) to XFS without mounting it, so the image must already hold it. "
+			    "Make it from a umllab guest's root (labs/images.md shows how), or use an ext4 "
+			    "image or a tarball", what, files[i]);
+		free(out);
+		free(why);
+		free(cmd);
+	}
+	free(xfs_db);
+	if (rc < 0)
+		unlink(image_path);
+	return rc;
+}
+
 int image_rootfs_build(const struct image_request *req, const struct image_layer *layer,
     const char *src, const char *what, const char *image_path, const char *work_dir, char **cause)
 {
@@ -387,18 +443,22 @@ int image_rootfs_build(const struct image_request *req, const struct image_layer
 	case RF_EXT:
 		rc = rootfs_from_ext(req, src, what, image_path, cause);
 		break;
+	case RF_XFS:
+	case RF_BTRFS:
+		rc = rootfs_from_other(req, src, what, format, image_path, cause);
+		break;
 	case RF_QCOW2:
 		set_cause(cause, "%s is a qcow2 image, which UML cannot use: convert it to a raw image "
 		    "first (qemu-img convert -O raw IN OUT.img)", what);
 		break;
 	default:
-		set_cause(cause, "%s is neither an ext2/3/4 image nor a tar archive of a root file "
-		    "system (gzip, xz, zstd or bzip2 compression is fine)", what);
+		set_cause(cause, "%s is neither an ext2/3/4, XFS or Btrfs image nor a tar archive of a "
+		    "root file system (gzip, xz, zstd or bzip2 compression is fine)", what);
 		break;
 	}
 	if (unpacked != NULL)
 		unlink(unpacked);	/* as large as the image: not kept for the layer step */
-	if (rc == 0) {
+	if (rc == 0 && (format == RF_TAR || format == RF_EXT)) {
 		image_progress(req, "adding umllab's guest layer (init, agent) to %s", what);
 		rc = image_layer_apply(layer, image_path, work_dir, cause);
 	}

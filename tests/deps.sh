@@ -10,8 +10,8 @@ set -eu
 # libpcap-dev: capture filters (tcpdump expressions); tcpdump, tshark: the tests read captures back;
 # gnuplot-nox: make bench's plot.
 # libssl-dev: SHA-256 through libcrypto (image checksums);
-# xfsprogs: mkfs.xfs, the XFS part of labs/images.md and t_disks.
-PACKAGES="gcc make libc6-dev pkg-config libyaml-dev libev-dev libcurl4-openssl-dev libssl-dev xfsprogs
+# xfsprogs, btrfs-progs: mkfs.xfs and mkfs.btrfs, the XFS part of labs/images.md and t_disks.
+PACKAGES="gcc make libc6-dev pkg-config libyaml-dev libev-dev libcurl4-openssl-dev libssl-dev xfsprogs btrfs-progs
 libcmocka-dev libpcap-dev tcpdump tshark gnuplot-nox user-mode-linux busybox-static e2fsprogs uml-utilities vde2 python3
 procps util-linux graphviz mmdebstrap genext2fs uidmap xz-utils clang libclang-rt-dev
 llvm"
