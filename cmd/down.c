@@ -13,7 +13,7 @@
 static int down_run(int argc, char **argv)
 {
 	bool wipe = false;
-	const char *lab = NULL;
+	const char *lab = cmd_take_lab(&argc, argv);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--wipe") == 0)
 			wipe = true;
@@ -67,7 +67,7 @@ static int down_run(int argc, char **argv)
 
 const struct cmd_entry cmd_down = {
 	.name = "down",
-	.args = "[--wipe] [LAB]",
+	.args = "[--wipe] [[--lab] LAB]",
 	.summary = "halt every instance, stop the switches and the supervisor",
 	.help = "LAB is a lab name or its topology file; without it, the only running lab\n"
 	    "(several running: they are listed and none is stopped). Instances get\n"

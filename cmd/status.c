@@ -22,7 +22,7 @@ static int status_one(const char *dir, bool json)
 static int status_run(int argc, char **argv)
 {
 	bool json = false;
-	const char *lab = NULL;
+	const char *lab = cmd_take_lab(&argc, argv);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
@@ -60,7 +60,26 @@ static int status_run(int argc, char **argv)
 			fflush(stdout);
 		}
 		char *dir = state_lab_dir(root, names[i], false, &cause);
-		if (dir != NULL && state_lab_orphaned(dir)) {
+		char *failure = dir != NULL ? state_lab_failure(dir) : NULL;
+		if (failure != NULL) {
+			if (json) {
+				printf("{\"lab\":\"%s\",\"failed\":\"", names[i]);
+				for (const char *p = failure; *p != '\0'; p++) {
+					if (*p == '"' || *p == '\\')
+						printf("\\%c", *p);
+					else if ((unsigned char)*p < 0x20)
+						printf("\\u%04x", (unsigned)(unsigned char)*p);
+					else
+						putchar(*p);
+				}
+				printf("\"}");
+			} else {
+				printf("lab %s: failed to start: %s\n  (its log: %s/%s; `umllab up FILE` "
+				    "tries again, `umllab down %s` forgets it)\n", names[i], failure, dir,
+				    STATE_LOG, names[i]);
+			}
+			code = EXIT_FAIL;
+		} else if (dir != NULL && state_lab_orphaned(dir)) {
 			if (json)
 				printf("{\"lab\":\"%s\",\"supervisor\":\"gone\"}", names[i]);
 			else
@@ -70,6 +89,7 @@ static int status_run(int argc, char **argv)
 		} else if (dir != NULL && status_one(dir, json) != EXIT_OK) {
 			code = EXIT_FAIL;
 		}
+		free(failure);
 		free(dir);
 	}
 	if (json)
@@ -82,7 +102,7 @@ static int status_run(int argc, char **argv)
 
 const struct cmd_entry cmd_status = {
 	.name = "status",
-	.args = "[LAB] [--json]",
+	.args = "[[--lab] LAB] [--json]",
 	.summary = "show instances (state, pid, uptime, addresses) and switches (mode, socket, ports)",
 	.help = "Without LAB, shows every running lab. With --json, prints one JSON object\n"
 	    "for LAB, or a JSON array of them without LAB.\n",

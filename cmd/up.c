@@ -1,6 +1,7 @@
 /* cmd/up.c: `umllab up FILE`: validate, prepare the images and disks, start the supervisor, follow the bring-up. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "core/client.h"
@@ -48,7 +49,10 @@ static int up_run(int argc, char **argv)
 		fprintf(stderr, "%s\n", diag.msgs[i]);
 	lab_diag_free(&diag);
 	if (lab == NULL) {
-		fprintf(stderr, "umllab: %s has mistakes; nothing was started\n", argv[1]);
+		/* A file that cannot be read has said so; one that has mistakes
+		 * has listed them. */
+		if (access(argv[1], R_OK) == 0)
+			fprintf(stderr, "umllab: %s has mistakes; nothing was started\n", argv[1]);
 		return EXIT_FAIL;
 	}
 	char *cause = NULL;

@@ -45,10 +45,15 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 		/* `down` also finds a lab whose supervisor died. */
 		size_t n = state_labs(root, !must_run, &names);
 		if (n == 0) {
-			/* None runs; if one died, name it rather than say "none". */
+			/* None runs; if one died or failed, name it rather than say "none". */
 			char **dead;
 			size_t n_dead = must_run ? state_labs(root, true, &dead) : 0;
-			if (n_dead > 0)
+			char *dead_dir = n_dead > 0 ? state_lab_dir(root, dead[0], false, NULL) : NULL;
+			char *failure = dead_dir != NULL ? state_lab_failure(dead_dir) : NULL;
+			if (failure != NULL)
+				set_cause(cause, "no lab is running; lab %s failed to start: %s", dead[0],
+				    failure);
+			else if (n_dead > 0)
 				set_cause(cause, "no lab is running, but the supervisor of lab %s is gone "
 				    "(killed or crashed); its instances may still run: `umllab down %s` "
 				    "stops them", dead[0], dead[0]);
@@ -56,6 +61,8 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 				set_cause(cause, "no lab is running; start one with `umllab up FILE`");
 			if (must_run)
 				state_names_free(dead, n_dead);
+			free(dead_dir);
+			free(failure);
 		} else if (n > 1) {
 			char *list = xstrdup("");
 			for (size_t i = 0; i < n; i++) {
@@ -63,7 +70,9 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 				free(list);
 				list = next;
 			}
-			set_cause(cause, "%zu labs are running (%s); name the one you mean", n, list);
+			set_cause(cause, "%zu labs are running (%s); name the one you mean: "
+			    "`--lab %s` (or the lab as argument to status, down, capture, graph)", n,
+			    list, names[0]);
 			free(list);
 		} else {
 			name = xstrdup(names[0]);
@@ -84,6 +93,21 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 		    "nor a topology file", lab_arg, LAB_NAME_MAX);
 	} else {
 		name = xstrdup(lab_arg);
+		char *labfile = xasprintf("%s/%s/%s", root, name, STATE_LABFILE);
+		bool known = access(labfile, F_OK) == 0;
+		free(labfile);
+		if (!known) {
+			/* Never "was not running" for a lab that does not exist. */
+			char *like = state_labs_like(root, name);
+			if (like != NULL)
+				set_cause(cause, "there is no lab %s; did you mean %s?", name, like);
+			else
+				set_cause(cause, "there is no lab %s (a lab is known once `umllab up FILE` "
+				    "has started it; `umllab status` lists the running ones)", name);
+			free(like);
+			free(name);
+			name = NULL;
+		}
 	}
 	if (name == NULL) {
 		free(root);
@@ -91,11 +115,16 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 	}
 	char *dir = state_lab_dir(root, name, false, cause);
 	if (dir != NULL && must_run && !state_lab_running(dir)) {
-		if (state_lab_orphaned(dir))
+		char *failure = state_lab_failure(dir);
+		if (failure != NULL)
+			set_cause(cause, "lab %s failed to start: %s (see %s/%s)", name, failure, dir,
+			    STATE_LOG);
+		else if (state_lab_orphaned(dir))
 			set_cause(cause, "the supervisor of lab %s is gone (killed or crashed); its "
 			    "instances may still run: `umllab down %s` stops them", name, name);
 		else
 			set_cause(cause, "lab %s is not running (start it with `umllab up FILE`)", name);
+		free(failure);
 		free(dir);
 		dir = NULL;
 	}
@@ -526,6 +555,8 @@ int client_up(struct lab *lab, char **cause)
 		printf("umllab: cleaned up what a previous supervisor of %s left running\n",
 		    lab->name);
 
+	char *failed_path = state_path(lab_dir, STATE_FAILED);
+	unlink(failed_path);	/* a new try; a failure is recorded again below */
 	char *labfile = state_path(lab_dir, STATE_LABFILE);
 	char *text = xasprintf("%s\n", lab->path);
 	write_text_file(labfile, text);
@@ -536,6 +567,7 @@ int client_up(struct lab *lab, char **cause)
 	if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
 		set_cause(cause, "cannot create a pipe: %s", strerror(errno));
 		close(lock_fd);
+		free(failed_path);
 		goto out;
 	}
 	fflush(stdout);
@@ -546,6 +578,7 @@ int client_up(struct lab *lab, char **cause)
 		close(pipe_fds[0]);
 		close(pipe_fds[1]);
 		close(lock_fd);
+		free(failed_path);
 		goto out;
 	}
 	if (child == 0) {
@@ -570,6 +603,7 @@ int client_up(struct lab *lab, char **cause)
 	if (in != NULL)
 		setvbuf(in, NULL, _IONBF, 0);
 	bool frozen = false;
+	char *first_error = NULL;	/* kept in the lab's directory if `up` fails */
 	while (in != NULL) {
 		if (!up_wait_progress(pipe_fds[0], lab, lab_dir, cause)) {
 			frozen = true;
@@ -587,6 +621,8 @@ int client_up(struct lab *lab, char **cause)
 			fflush(stdout);
 		} else if (line[0] == 'E' && line[1] == ' ') {
 			fprintf(stderr, "umllab: %s\n", line + 2);
+			if (first_error == NULL)
+				first_error = xstrdup(line + 2);
 		} else if (line[0] == 'D' && line[1] == ' ') {
 			fprintf(stderr, "    | %s\n", line + 2);
 		}
@@ -595,15 +631,37 @@ int client_up(struct lab *lab, char **cause)
 		fclose(in);
 	else
 		close(pipe_fds[0]);
-	if (frozen)
-		goto out;
-	if (result < 0) {
-		set_cause(cause, "the supervisor of lab %s stopped during bring-up; see %s/%s",
-		    lab->name, lab_dir, STATE_LOG);
+	if (frozen) {
+		free(first_error);
+		free(failed_path);
 		goto out;
 	}
-	if (result != 0)
-		wait_unlocked(lab_dir, 10000);
+	if (result < 0)
+		set_cause(cause, "the supervisor of lab %s stopped during bring-up; see %s/%s",
+		    lab->name, lab_dir, STATE_LOG);
+	if (result != 0) {
+		/* `status` and the other commands say why, rather than call the
+		 * supervisor that gave up "killed or crashed". */
+		char *why = xasprintf("%s\n", first_error != NULL ? first_error :
+		    result < 0 ? "its supervisor stopped during bring-up" : "see its supervisor.log");
+		write_text_file(failed_path, why);
+		free(why);
+	}
+	free(first_error);
+	free(failed_path);
+	if (result < 0)
+		goto out;
+	if (result != 0 && wait_unlocked(lab_dir, 10000)) {
+		/* It stopped what it started: nothing of it is left to stop. */
+		int lock = lock_lab(lab_dir, NULL);
+		if (lock >= 0) {
+			(void)down_orphans(lab_dir);
+			char *pid_path = state_path(lab_dir, STATE_PIDFILE);
+			unlink(pid_path);
+			free(pid_path);
+			close(lock);
+		}
+	}
 	if (result == 0)
 		printf("umllab: lab %s is up; try `umllab status`, `umllab ping`, `umllab down`\n",
 		    lab->name);
@@ -720,6 +778,9 @@ int client_down(const char *lab_dir, char **cause)
 	 * leftovers are cleaned away. */
 	stopped += down_orphans(lab_dir);
 	char *p = state_path(lab_dir, STATE_PIDFILE);
+	unlink(p);
+	free(p);
+	p = state_path(lab_dir, STATE_FAILED);
 	unlink(p);
 	free(p);
 	if (lock_fd >= 0)

@@ -1,4 +1,6 @@
 /* core/request_instance.c: acting on one instance: stop, start, restart, console, mconsole. */
+#include <ev.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +13,13 @@
 #include "mconsole/session.h"
 
 #define MCONSOLE_REQUEST_TIMEOUT_MS 5000
+/* How long a command that ends the kernel (`sysrq c`) may take to end it. */
+#define MCONSOLE_END_TIMEOUT_S 15.
+/* conn.wait_for of an mconsole command that ends the kernel: answer when
+ * the kernel it was sent to has gone, whatever the instance does next. */
+#define WAIT_KERNEL_END (-1)
+
+static void mconsole_tell_end(struct conn *c, struct instance *inst);
 
 /* Answer c once inst reaches the state it waits for (or cannot any more). */
 void request_instance_changed(struct supervisor *sup, struct instance *inst)
@@ -19,6 +28,10 @@ void request_instance_changed(struct supervisor *sup, struct instance *inst)
 		next = c->next;
 		if (c->wait_inst != inst || c->closing)
 			continue;
+		if (c->wait_for == WAIT_KERNEL_END) {
+			mconsole_tell_end(c, inst);
+			continue;
+		}
 		enum instance_state want = (enum instance_state)c->wait_for;
 		if (inst->state == want) {
 			c->wait_inst = NULL;
@@ -148,11 +161,101 @@ void request_console(struct conn *c, int argc, char **argv)
 
 /* ---- one mconsole command ---- */
 
+/* A request keeps a session of its own, so that a client leaving before
+ * the reply only has to close it. A command that ends the kernel (a panic,
+ * a power-off, a reboot) gets no reply, or an empty one before the end: the
+ * request then waits for the kernel to go, and says how it went. */
+struct mconsole_req {
+	struct mconsole_session *session;
+	struct conn *conn;
+	char *cmd;
+	pid_t pid;			/* the kernel it was sent to */
+	ev_timer end_timer;		/* a command that ends the kernel: the limit */
+	bool ends_kernel;
+};
+
+/* The mconsole commands that end the kernel instead of answering: `sysrq c`
+ * panics, `sysrq b` reboots and `sysrq o` powers off (this kernel runs with
+ * noreboot, so both end its process), and `cad` makes the guest's init
+ * power off. */
+static bool mconsole_ends_kernel(const char *cmd)
+{
+	if (strcmp(cmd, "cad") == 0)
+		return true;
+	if (strncmp(cmd, "sysrq", 5) != 0 || (cmd[5] != ' ' && cmd[5] != '\t'))
+		return false;
+	const char *key = cmd + 5 + strspn(cmd + 5, " \t");
+	return (key[0] == 'c' || key[0] == 'b' || key[0] == 'o') && key[1] == '\0';
+}
+
+/* Its process has ended (a panic is told before the exit, but what comes
+ * next, a restart or not, is known only after it). */
+static bool kernel_gone(const struct instance *inst, pid_t pid)
+{
+	return inst->pid != pid;
+}
+
+static const char *restart_name(enum lab_restart r)
+{
+	return r == LAB_RESTART_ALWAYS ? "always" : r == LAB_RESTART_NEVER ? "never" : "on-failure";
+}
+
+/* The kernel that got a command ending it has gone: say what became of it. */
+static void mconsole_tell_end(struct conn *c, struct instance *inst)
+{
+	struct mconsole_req *r = c->req;
+	if (r == NULL || !kernel_gone(inst, r->pid))
+		return;
+	c->wait_inst = NULL;
+	ev_timer_stop(c->sup->loop, &r->end_timer);
+	const char *name = inst->cfg->name;
+	char *next;
+	switch (inst->state) {
+	case INSTANCE_RESTARTING:
+	case INSTANCE_STARTING:
+	case INSTANCE_CONFIGURING:
+	case INSTANCE_RUNNING:
+		next = xstrdup("the watchdog restarts it (`umllab status` shows when it is back)");
+		break;
+	default:
+		next = xasprintf("%s is %s (restart: %s); `umllab start %s` boots it again", name,
+		    instance_state_name(inst->state), restart_name(inst->cfg->restart), name);
+		break;
+	}
+	char *why = inst->cause != NULL ? xasprintf(" (%s)", inst->cause) : xstrdup("");
+	conn_printf(c, CTL_STDOUT, "%s: `%s` ended its kernel%s; %s\n", name, r->cmd, why, next);
+	free(why);
+	free(next);
+	conn_finish(c, UMLLAB_EXIT_OK);
+}
+
+static void mconsole_on_end_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct mconsole_req *r = w->data;
+	struct conn *c = r->conn;
+	if (c->req == NULL || c->wait_for != WAIT_KERNEL_END || c->wait_inst == NULL)
+		return;
+	conn_printf(c, CTL_STDERR, "umllab: %s: `%s` was sent, but the kernel is still running "
+	    "%.0f s later\n", c->wait_inst->cfg->name, r->cmd, MCONSOLE_END_TIMEOUT_S);
+	c->wait_inst = NULL;
+	conn_finish(c, UMLLAB_EXIT_FAIL);
+}
+
 static void mconsole_on_reply(void *arg, int status, uint32_t err, const char *data, size_t len)
 {
 	struct conn *c = arg;
-	if (c->req == NULL)
+	struct mconsole_req *r = c->req;
+	if (r == NULL)
 		return;	/* the connection is being torn down */
+	if (r->ends_kernel) {
+		/* The answer, if any, is only what came before the end (`sysrq c`
+		 * sends its title, then panics): wait for the kernel to go. */
+		if (c->wait_inst != NULL)
+			mconsole_tell_end(c, c->wait_inst);
+		return;
+	}
 	if (status != 0) {
 		conn_printf(c, CTL_STDERR, "umllab: %.*s\n", (int)len, data);
 		conn_finish(c, UMLLAB_EXIT_USAGE);
@@ -164,13 +267,15 @@ static void mconsole_on_reply(void *arg, int status, uint32_t err, const char *d
 	conn_finish(c, err ? UMLLAB_EXIT_FAIL : UMLLAB_EXIT_OK);
 }
 
-/* The request keeps a session of its own, so that a client leaving before
- * the reply only has to close it. */
 static void mconsole_on_free(struct conn *c)
 {
-	struct mconsole_session *s = c->req;
+	struct mconsole_req *r = c->req;
 	c->req = NULL;
-	mconsole_session_free(s);
+	c->wait_inst = NULL;
+	ev_timer_stop(c->sup->loop, &r->end_timer);
+	mconsole_session_free(r->session);
+	free(r->cmd);
+	free(r);
 }
 
 void request_mconsole(struct conn *c, int argc, char **argv)
@@ -208,7 +313,20 @@ void request_mconsole(struct conn *c, int argc, char **argv)
 		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
 		return;
 	}
-	c->req = s;
+	struct mconsole_req *r = xcalloc(1, sizeof(*r));
+	r->session = s;
+	r->conn = c;
+	r->cmd = xstrdup(cmd);
+	r->pid = inst->pid;
+	r->ends_kernel = mconsole_ends_kernel(cmd);
+	ev_timer_init(&r->end_timer, mconsole_on_end_timeout, MCONSOLE_END_TIMEOUT_S, 0.);
+	r->end_timer.data = r;
+	c->req = r;
 	c->on_free = mconsole_on_free;
+	if (r->ends_kernel) {
+		c->wait_inst = inst;
+		c->wait_for = WAIT_KERNEL_END;
+		ev_timer_start(c->sup->loop, &r->end_timer);
+	}
 	mconsole_session_request(s, cmd, MCONSOLE_REQUEST_TIMEOUT_MS, mconsole_on_reply, c);
 }

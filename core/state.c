@@ -232,7 +232,10 @@ size_t state_labs(const char *root, bool orphaned_too, char ***names)
 		if (de->d_name[0] == '.')
 			continue;
 		char *dir = xasprintf("%s/%s", root, de->d_name);
-		if (state_lab_running(dir) || (orphaned_too && state_lab_orphaned(dir))) {
+		char *failure = orphaned_too ? state_lab_failure(dir) : NULL;
+		bool listed = failure != NULL;
+		free(failure);
+		if (listed || state_lab_running(dir) || (orphaned_too && state_lab_orphaned(dir))) {
 			*names = xreallocarray(*names, n + 1, sizeof(char *));
 			(*names)[n++] = xstrdup(de->d_name);
 		}
@@ -242,6 +245,89 @@ size_t state_labs(const char *root, bool orphaned_too, char ***names)
 	if (n > 1)
 		qsort(*names, n, sizeof(char *), name_compare);
 	return n;
+}
+
+char *state_lab_failure(const char *lab_dir)
+{
+	char *p = state_path(lab_dir, STATE_FAILED);
+	FILE *f = fopen(p, "re");
+	free(p);
+	if (f == NULL)
+		return NULL;
+	char line[1024];
+	char *why = NULL;
+	if (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		why = xstrdup(line[0] != '\0' ? line : "no reason was recorded");
+	}
+	fclose(f);
+	if (why != NULL && state_lab_running(lab_dir)) {
+		free(why);
+		why = NULL;	/* an `up` is under way again */
+	}
+	return why;
+}
+
+/* Edit distance of two short names (insertions, deletions, substitutions),
+ * stopping at 3. */
+static int name_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > 2)
+		return 3;
+	int row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int diag = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int up = row[j];
+			int best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb] < 3 ? row[lb] : 3;
+}
+
+char *state_labs_like(const char *root, const char *name)
+{
+	DIR *d = opendir(root);
+	if (d == NULL)
+		return NULL;
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, name) == 0)
+			continue;
+		char *labfile = xasprintf("%s/%s/%s", root, de->d_name, STATE_LABFILE);
+		bool is_lab = access(labfile, F_OK) == 0;
+		free(labfile);
+		size_t common = 0;
+		while (de->d_name[common] != '\0' && de->d_name[common] == name[common])
+			common++;
+		if (is_lab && (common >= 3 || name_distance(de->d_name, name) <= 2)) {
+			names = xreallocarray(names, n + 1, sizeof(char *));
+			names[n++] = xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof(char *), name_compare);
+	char *list = NULL;
+	for (size_t i = 0; i < n; i++) {
+		char *next = xasprintf("%s%s%s", list ? list : "", list ? " or " : "", names[i]);
+		free(list);
+		list = next;
+	}
+	state_names_free(names, n);
+	return list;
 }
 
 pid_t state_supervisor_pid(const char *lab_dir)

@@ -43,6 +43,7 @@ char *state_path(const char *lab_dir, const char *fmt, ...) __attribute__((forma
 #define STATE_UML_DIR "uml"		/* uml_dir=; UML writes uml/NAME/{pid,mconsole} */
 #define STATE_HOSTFS "hostfs"		/* the empty directory hostfs= confines guests to */
 #define STATE_CAPTURES "captures"	/* the topology's `capture:` files */
+#define STATE_FAILED "failed"		/* why the last `up` failed (removed by a good `up` and by `down`) */
 #define STATE_CABLES "cables"		/* cables/INSTANCE.IFACE: the switch socket a kernel's interface connects to */
 
 /* The cable of an instance's interface: its name ("umlA.eth0", used by the
@@ -55,12 +56,22 @@ char *state_cable_path(const char *lab_dir, const char *instance, const char *if
 size_t state_running_labs(const char *root, char ***names);
 
 /* Labs that run, and with orphaned_too also those whose supervisor died
- * while their kernels may still run (see state_lab_orphaned). */
+ * while their kernels may still run (see state_lab_orphaned) and those
+ * whose `up` failed (state_lab_failure). */
 size_t state_labs(const char *root, bool orphaned_too, char ***names);
 
 /* True when no supervisor answers, yet the lab left a pid file or UML
  * directories behind: its supervisor died (kill -9, a crash). */
 bool state_lab_orphaned(const char *lab_dir);
+
+/* Why the lab's last `up` failed (its first line), when no supervisor runs
+ * and the failure was recorded; else NULL. Malloc'd. */
+char *state_lab_failure(const char *lab_dir);
+
+/* The lab names under root (directories where `up` has run) within two
+ * edits of name or sharing a prefix of 3 with it, comma-separated; NULL if
+ * none. For "did you mean ...?". */
+char *state_labs_like(const char *root, const char *name);
 
 /* True when the lab directory has a live supervisor on its control socket. */
 bool state_lab_running(const char *lab_dir);

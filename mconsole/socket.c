@@ -60,8 +60,18 @@ int mconsole_send(int fd, const char *sock_path, const char *cmd, char **cause)
 		    len, MCONSOLE_CMD_MAX, cmd);
 	if (unix_addr_set(&sun, sock_path, cause) == -1)
 		return -1;
+	/* Connected to the kernel's socket, ours takes every part of a long
+	 * reply: the kernel sends without blocking, and a receiver that is not
+	 * connected to the sender takes only net.unix.max_dgram_qlen (10)
+	 * datagrams at a time; the rest were lost, and with them the last part
+	 * (`sysrq m` with the console at level 8). Connecting again before each
+	 * request follows a kernel that restarted at the same path. */
+	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (errno != EINTR)
+			return send_error(sock_path, errno, cause);
+	}
 	for (;;) {
-		ssize_t sent = sendto(fd, buf, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sun, sizeof(sun));
+		ssize_t sent = send(fd, buf, (size_t)n, MSG_NOSIGNAL);
 		if (sent == n)
 			return 0;
 		if (sent >= 0)
