@@ -860,6 +860,124 @@ class Bench:
                 "met" if dt < TARGET_GRADE30_S else f"missed by {dt - TARGET_GRADE30_S:.1f} s")
         self.row(f"grade: {n} figure-1 submissions (2 instances each), whole class, s", f"{dt:.1f}", "1 run", note)
 
+    # ---- link conditions ----
+
+    def cond_ping(self, lab, src, dst, count, interval):
+        r = self.run([self.umllab, "exec", "--lab", lab, src, "--", "ping", "-c", str(count), "-i", str(interval),
+                      dst], timeout=300, check=False)
+        return [float(m) for m in re.findall(r"time=([0-9.]+) ms", r.stdout)]
+
+    def cond_set(self, lab, inst, *words):
+        self.run([self.umllab, "link", "--lab", lab, inst, "eth0", *words], timeout=30)
+
+    def cond_counts(self, lab, inst, direction):
+        """(passed, lost) of one direction of inst's cable, from `umllab link`."""
+        out = self.run([self.umllab, "link", "--lab", lab, inst, "eth0"], timeout=30).stdout
+        m = re.search(rf"^\s*{direction}:\s+passed (\d+), delayed \d+, lost (\d+)", out, re.M)
+        if not m:
+            raise BenchError(f"umllab link {inst} eth0: no {direction} counters in {out!r}")
+        return int(m.group(1)), int(m.group(2))
+
+    def bench_conditions(self):
+        """Link conditions (issue 12) on a lab of three instances on one switch:
+        delay accuracy on round trips, loss over 2,000 frames, a 1 Mbit/s rate
+        under TCP, isolation (a delayed cable never delays another), and the
+        supervisor's CPU while the lab idles with delays set."""
+        lab = "cond3"
+        path = os.path.join(self.labdir, "cond3.yaml")
+        with open(path, "w") as f:
+            f.write("# link conditions (tests/bench/bench.py)\nname: cond3\nswitches:\n  S1: {}\ninstances:\n")
+            for i, nm in enumerate(("umlA", "umlB", "umlC"), 1):
+                f.write(f"  {nm}:\n    interfaces:\n      eth0: {{switch: S1, ip: 10.0.0.{i}/24}}\n")
+        log("link conditions: 3 instances up")
+        _, _, st = self.lab_up(path, lab)
+        try:
+            n = 21 if self.quick else 101
+            self.wait_quiet()
+            base = self.cond_ping(lab, "umlA", "10.0.0.2", n, 0.05)[1:]
+            self.cond_set(lab, "umlA", "set", "delay", "50ms")
+            self.wait_quiet()
+            delayed = self.cond_ping(lab, "umlA", "10.0.0.2", n, 0.05)[1:]
+            # While umlA's cable holds its frames, umlB <-> umlC are measured at the same time.
+            bg = self.start([self.umllab, "exec", "--lab", lab, "umlA", "--", "ping", "-c", str(n), "-i", "0.05",
+                             "10.0.0.2"])
+            other = self.cond_ping(lab, "umlB", "10.0.0.3", n, 0.05)[1:]
+            bg.wait(timeout=120)
+            if not base or not delayed or not other:
+                raise BenchError("link conditions: a ping got no replies")
+            extra = median(delayed) - median(base)
+            self.results["conditions"] = {"rtt_base_ms": base, "rtt_delay50_ms": delayed, "rtt_other_ms": other}
+            self.row("conditions: delay 50ms on one cable, round trip minus the unimpaired one, ms (target 100 +- 2)",
+                     f"{extra:.2f}", f"{min(delayed) - median(base):.2f} .. {max(delayed) - median(base):.2f}",
+                     f"medians {median(delayed):.3f} vs {median(base):.3f} ms over {len(delayed)} pings; "
+                     f"{'met' if abs(extra - 100) <= 2 else 'missed'}")
+            self.row("conditions: ping umlB -> umlC while umlA's cable is delayed, ms", f"{median(other):.3f}",
+                     spread(other, "{:.3f}"), f"unimpaired umlA -> umlB: {median(base):.3f} ms")
+
+            # The supervisor and its switch threads while the lab idles with delays on every cable.
+            for nm in ("umlB", "umlC"):
+                self.cond_set(lab, nm, "set", "delay", "50ms", "jitter", "5ms")
+            sup = int(st["supervisor_pid"]) if "supervisor_pid" in st else None
+            if sup is not None:
+                time.sleep(1)
+                c0, t0 = proc_cpu_ns(sup), time.monotonic()
+                time.sleep(5 if self.quick else 10)
+                c1, t1 = proc_cpu_ns(sup), time.monotonic()
+                cpu = (c1 - c0) / 1e9 / (t1 - t0)
+                self.results["conditions"]["idle_supervisor_cpu"] = cpu
+                self.row("conditions: supervisor CPU, lab idle with delays on every cable, % of a core",
+                         f"{cpu * 100:.3f}", "1 run", f"target under 1 %: {'met' if cpu < 0.01 else 'missed'}")
+            for nm in ("umlA", "umlB", "umlC"):
+                self.cond_set(lab, nm, "clear")
+
+            # Loss: 10 % of umlA's frames, counted by the cable over 2,000 frames.
+            frames = 400 if self.quick else 2000
+            self.cond_set(lab, "umlA", "set", "out", "loss", "10%")
+            self.cond_ping(lab, "umlA", "10.0.0.2", frames, 0.005)
+            passed, lost = self.cond_counts(lab, "umlA", "out")
+            share = 100.0 * lost / max(1, passed + lost)
+            self.results["conditions"]["loss10"] = {"passed": passed, "lost": lost}
+            self.row(f"conditions: loss 10% over {passed + lost} frames, % lost (target 10 +- 2)", f"{share:.2f}",
+                     "1 run", f"{lost} lost, {passed} passed; {'met' if abs(share - 10) <= 2 else 'missed'}")
+            self.cond_set(lab, "umlA", "clear")
+
+            # Rate: TCP umlA -> umlB through a 1 Mbit/s cable (both ways).
+            self.cond_set(lab, "umlA", "set", "rate", "1mbit")
+            kb = 256 if self.quick else 1024
+            rates = []
+            for _ in range(1 if self.quick else 3):
+                self.wait_quiet()
+                rates.append(self.tcp_transfer_kb(lab, "10.0.0.2", kb) * 8 / 1000)
+            self.cond_set(lab, "umlA", "clear")
+            self.results["conditions"]["rate1mbit_mbit_s"] = rates
+            r = median(rates)
+            self.row("conditions: rate 1mbit, TCP umlA -> umlB, Mbit/s of payload (target 1 +- 10 %)", f"{r:.3f}",
+                     spread(rates, "{:.3f}"), f"{kb} KB per run, busybox nc; frames count their headers, so "
+                     f"payload is at most 0.96 Mbit/s at 1514 B; {'met' if abs(r - 1) <= 0.1 else 'missed'}")
+        finally:
+            self.lab_down(lab)
+
+    def tcp_transfer_kb(self, lab, dst, kb):
+        """MB/s (10^6 bytes) of one busybox nc stream of kb KiB, umlA -> dst."""
+        self.run([self.umllab, "exec", "--lab", lab, "umlB", "--", "sh", "-c",
+                  "(sleep 120 | nc -l -p 5001 | wc -c > /tmp/received) </dev/null >/dev/null 2>&1 &"], timeout=30)
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        self.run([self.umllab, "exec", "--lab", lab, "umlA", "--", "sh", "-c",
+                  f"dd if=/dev/zero bs=1k count={kb} 2>/dev/null | nc {dst} 5001"], timeout=300)
+        secs = time.monotonic() - t0
+        got = 0
+        for _ in range(50):
+            r = self.run([self.umllab, "exec", "--lab", lab, "umlB", "--", "cat", "/tmp/received"], timeout=30,
+                         check=False)
+            if r.returncode == 0 and r.stdout.strip().isdigit():
+                got = int(r.stdout.strip())
+                break
+            time.sleep(0.1)
+        if got != kb * 1024:
+            raise BenchError(f"TCP to {dst}: umlB received {got} of {kb * 1024} bytes")
+        return kb / 1000 * 1.024 / secs
+
     # ---- output ----
 
     def row(self, what, med, rng, notes):
@@ -931,7 +1049,7 @@ e
     def main(self):
         v = self.versions()
         log(f"{v['cores']} cores; umllab {v['umllab']}; work in {self.work}")
-        sections = self.a.only.split(",") if self.a.only else ["switch", "bringup", "fig1", "grade"]
+        sections = self.a.only.split(",") if self.a.only else ["switch", "bringup", "fig1", "conditions", "grade"]
         t0 = time.monotonic()
         failure = None
         try:
@@ -941,6 +1059,8 @@ e
                 self.bench_fig1()
             if "bringup" in sections:
                 self.bench_bringup()
+            if "conditions" in sections:
+                self.bench_conditions()
             if "grade" in sections:
                 self.bench_grade()
         except BenchError as e:
