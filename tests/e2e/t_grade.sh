@@ -79,7 +79,7 @@ assert row("alice", 6, "checked")["failed_checks"] == ""
 b = row("bob", 1, "checked")
 assert "umlA reaches umlB" in b["failed_checks"] and "umlB has 10.0.0.2/24" in b["failed_checks"], b
 assert "answer" in b["failed_checks"], b
-assert "neither an ext2/3/4 image" in row("carol", 0, "up")["reason"], rows["carol"]
+assert "disk.img is neither" in row("carol", 0, "up")["reason"], rows["carol"]
 d = row("dave", 0, "validate")["reason"]
 assert "lab.yaml:" in d and "swtich" in d, d
 assert "2 YAML files" in row("erin", 0, "submission")["reason"], rows["erin"]
@@ -106,6 +106,30 @@ sleep 0.5
 left=$(pgrep -f -- "uml_dir=$TMPDIR/"; pgrep -u "$(id -u)" -f -- "$subs/")
 [ -z "$left" ] && ok "nothing of the graded labs is left running" || fail "left running: $left"
 [ -z "$(ls -A "$TMPDIR")" ] && ok "the state directories were removed" || fail "left in TMPDIR: $(ls -A "$TMPDIR")"
+
+# SIGTERM while labs run: grade stops the steps, takes every lab down, writes
+# the summary, exits 2.
+"$UMLLAB" grade --spec "$T/spec.yaml" -o "$T/out3" --jobs 2 "$subs/alice" "$subs/bob" >"$T/term.out" 2>&1 &
+gpid=$!
+for _ in $(seq 300); do
+	pgrep -f -- "uml_dir=$TMPDIR/" >/dev/null && break
+	sleep 0.1
+done
+pgrep -f -- "uml_dir=$TMPDIR/" >/dev/null && ok "kernels of the graded labs run" || fail "no kernel came up to interrupt"
+kill -TERM "$gpid"
+for _ in $(seq 600); do kill -0 "$gpid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$gpid" 2>/dev/null; then
+	fail "grade still runs 60 s after SIGTERM"
+	kill -KILL "$gpid"
+fi
+wait "$gpid"
+rc=$?
+[ "$rc" = 2 ] && ok "grade exits 2 after SIGTERM" || { fail "grade exited $rc after SIGTERM"; cat "$T/term.out"; }
+grep -q "interrupted" "$T/out3/summary.csv" && ok "the summary says what was interrupted" \
+	|| fail "summary after SIGTERM: $(cat "$T/out3/summary.csv" 2>&1)"
+left=$(pgrep -f -- "uml_dir=$TMPDIR/"; pgrep -u "$(id -u)" -f -- "$subs/")
+[ -z "$left" ] && ok "nothing left running after SIGTERM" || fail "left running after SIGTERM: $left"
+[ -z "$(ls -A "$TMPDIR")" ] && ok "no state directory left after SIGTERM" || fail "left in TMPDIR: $(ls -A "$TMPDIR")"
 
 # Grading itself failing: exit 2, and nothing started.
 printf 'checks:\n  - name: x\n    reach: {from: umlA}\n' >"$T/bad-spec.yaml"
