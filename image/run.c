@@ -132,21 +132,54 @@ static void run_collect(int out_fd, struct run_buf *out, int err_fd, struct run_
 		close(err_fd);
 }
 
-/* The end of stderr, on one line, for a cause. */
+#define RUN_ERR_LINES 8		/* lines of stderr a cause shows */
+#define RUN_ERR_WIDTH 100	/* longer lines are folded */
+
+/* The end of stderr for a cause: ": TEXT" when it is one short line, else
+ * its last RUN_ERR_LINES lines, each on a line of its own ("    | ..."),
+ * folded at RUN_ERR_WIDTH: a tool's error log joined into one line was
+ * unreadable. */
 static char *run_err_text(struct run_buf *err)
 {
 	if (err->len == 0)
 		return xstrdup("");
 	char *s = xstrndup(err->data, err->len);
 	size_t n = strlen(s);
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\r'))
 		s[--n] = '\0';
-	for (char *p = s; *p != '\0'; p++)
-		if (*p == '\n')
-			*p = ' ';
-	char *text = xasprintf(": %s", s);
+	if (strchr(s, '\n') == NULL && n <= RUN_ERR_WIDTH) {
+		char *text = xasprintf(": %s", s);
+		free(s);
+		return text;
+	}
+	/* Start at the RUN_ERR_LINES-th line from the end. */
+	char *start = s;
+	int lines = 0;
+	for (char *p = s + n; p > s; p--) {
+		if (p[-1] == '\n' && ++lines == RUN_ERR_LINES) {
+			start = p;
+			break;
+		}
+	}
+	struct strbuf b = { 0 };
+	strbuf_printf(&b, "; the end of what it printed:");
+	for (char *line = start; line != NULL;) {
+		char *next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		size_t len = strlen(line);
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		for (size_t off = 0; off < len || (off == 0 && len == 0); off += RUN_ERR_WIDTH) {
+			size_t part = len - off < RUN_ERR_WIDTH ? len - off : RUN_ERR_WIDTH;
+			strbuf_printf(&b, "\n    | %s%.*s", off > 0 ? "  " : "", (int)part, line + off);
+			if (len == 0)
+				break;
+		}
+		line = next;
+	}
 	free(s);
-	return text;
+	return strbuf_take(&b);
 }
 
 /* Why a program failed, from its wait status and the end of its stderr. */
