@@ -947,7 +947,7 @@ class Bench:
             rates = []
             for _ in range(1 if self.quick else 3):
                 self.wait_quiet()
-                rates.append(self.tcp_transfer_kb(lab, "10.0.0.2", kb) * 8 / 1000)
+                rates.append(self.tcp_transfer_kb(lab, "10.0.0.2", kb) * 8)
             self.cond_set(lab, "umlA", "clear")
             self.results["conditions"]["rate1mbit_mbit_s"] = rates
             r = median(rates)
