@@ -52,7 +52,12 @@ const struct cmd_entry cmd_ping = {
 	.summary = "ping from inside instance A to B (an instance's first address, or an IP)",
 	.help = "Runs `ping -c N` (default 3, 0.2 s apart) inside A, driven through mconsole,\n"
 	    "and prints the guest's summary. Nothing on the host sends to the lab's addresses.\n"
-	    "Exit status: 0 if replies came back, 1 if none did, 2 on usage or lab errors.\n"
+	    "The guest's summary is only its claim: the lab's switches watch the pings meanwhile,\n"
+	    "and a last line says what each switch crossed carried (echo requests and replies,\n"
+	    "and from which instance's cable). When the guest and the switches disagree (it\n"
+	    "printed replies that never crossed a switch), ping says so and exits 1.\n"
+	    "Exit status: 0 if replies came back, 1 if none did or the switches disagree,\n"
+	    "2 on usage or lab errors.\n"
 	    "--lab LAB picks the lab when several run.\n",
 	.run = ping_run,
 };

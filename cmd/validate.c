@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
+#include "core/checks_spec.h"
 #include "core/topology.h"
 
 static int validate_run(int argc, char **argv)
@@ -15,9 +16,23 @@ static int validate_run(int argc, char **argv)
 	lab_diag_free(&diag);
 	if (lab == NULL)
 		return EXIT_FAIL;
-	printf("%s: lab %s, %zu instance%s, %zu switch%s: OK\n", argv[1], lab->name,
+	/* Its `checks:` too (core/checks_spec.c reads them; `umllab check` runs them). */
+	struct check_list *checks = checks_load(argv[1], true, &diag);
+	for (size_t i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.msgs[i]);
+	lab_diag_free(&diag);
+	if (checks == NULL) {
+		lab_free(lab);
+		return EXIT_FAIL;
+	}
+	printf("%s: lab %s, %zu instance%s, %zu switch%s", argv[1], lab->name,
 	    lab->n_instances, lab->n_instances == 1 ? "" : "s", lab->n_switches,
 	    lab->n_switches == 1 ? "" : "es");
+	if (checks->n > 0)
+		printf(", %zu check%s worth %u point%s", checks->n, checks->n == 1 ? "" : "s",
+		    checks->max_points, checks->max_points == 1 ? "" : "s");
+	printf(": OK\n");
+	checks_free(checks);
 	lab_free(lab);
 	return EXIT_OK;
 }

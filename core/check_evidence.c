@@ -49,23 +49,24 @@ struct switch_tap *check_tap_open(struct sw *sw, const char *expr, unsigned ring
 	return t;
 }
 
-unsigned echo_watch_size(void)
+unsigned echo_watch_tag(void)
 {
 	static unsigned n;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return 100 + (unsigned)((ts.tv_nsec / 1000 + 7919u * ++n) % 900);
+	return 0x11 + (unsigned)((ts.tv_nsec / 1000 + 7919u * ++n) % 0xee);
 }
 
-struct echo_watch *echo_watch_start(struct supervisor *sup, unsigned size, char **cause)
+struct echo_watch *echo_watch_start(struct supervisor *sup, unsigned tag, char **cause)
 {
 	struct echo_watch *w = xcalloc(1, sizeof(*w));
 	w->sup = sup;
 	w->n_taps = sup->lab->n_switches;
 	w->taps = xcalloc(w->n_taps + 1, sizeof(*w->taps));
-	/* IP total length = 20 (header) + 8 (ICMP) + data: this ping's frames only. */
+	/* The payload pattern at two places past the guest ping's timestamp (at most
+	 * 16 bytes): this ping's frames only. And every ARP request (who tried). */
 	char *expr = xasprintf("icmp and (icmp[icmptype] = icmp-echo or icmp[icmptype] = "
-	    "icmp-echoreply) and ip[2:2] = %u or arp[6:2] = 1", 28 + size);
+	    "icmp-echoreply) and icmp[30] = %u and icmp[50] = %u or arp[6:2] = 1", tag, tag);
 	for (size_t i = 0; i < w->n_taps; i++) {
 		w->taps[i] = check_tap_open(sup->switches[i], expr, ECHO_RING, cause);
 		if (w->taps[i] == NULL) {
@@ -229,7 +230,7 @@ void echo_judge(const struct echo_watch *w, const char *src, struct in_addr targ
 	if (b.len == 0)
 		strbuf_printf(&b, "no switch carried an echo request or reply of it");
 	if (v->requests_from_src == 0 && v->arp_from_src > 0)
-		strbuf_printf(&b, " (%s sent %u ARP request%s, unanswered by echo)", src,
+		strbuf_printf(&b, " (%s sent %u ARP request%s, and no echo request followed)", src,
 		    v->arp_from_src, v->arp_from_src == 1 ? "" : "s");
 	v->carried = strbuf_take(&b);
 	/* Hops: the senders of each of src's requests, in time order, across switches. */
@@ -282,13 +283,13 @@ void echo_verdict_free(struct echo_verdict *v)
 	v->carried = v->hops = NULL;
 }
 
-char *echo_ping_command(unsigned count, unsigned size, struct in_addr target)
+char *echo_ping_command(unsigned count, unsigned tag, struct in_addr target)
 {
 	char ip[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &target, ip, sizeof(ip));
 	/* A fast interval, and -W so an absent peer fails within a second of
 	 * the last probe (busybox ping otherwise waits 10 s). */
-	return xasprintf("ping -q -c %u -i 0.2 -W 1 -s %u %s", count, size, ip);
+	return xasprintf("ping -q -c %u -i 0.2 -W 1 -p %02x %s", count, tag, ip);
 }
 
 bool echo_guest_claims_replies(const char *output, int status)

@@ -2,7 +2,7 @@
  * the evidence `check` (reach, no_reach, path) and `ping` judge by.
  *
  * A watch opens one tap on every switch of the lab, filtered to ICMP echo
- * requests and replies of one payload size (chosen per ping, so other
+ * requests and replies of one payload pattern (chosen per ping, so other
  * traffic does not count). Each frame is attributed to the cable it came
  * in from, which a guest cannot choose: the frames a guest sends enter the
  * switch on its own cable, whatever MAC or IP address it writes in them. */
@@ -22,12 +22,13 @@ struct switch_tap;
  * it came in on) keeping what the tcpdump expression accepts ("": all). */
 struct switch_tap *check_tap_open(struct sw *sw, const char *expr, unsigned ring, char **cause);
 
-/* A random ICMP payload size for one ping (bytes of data, as ping -s). */
-unsigned echo_watch_size(void);
+/* A random payload byte for one ping (ping -p), 0x11 to 0xfe. */
+unsigned echo_watch_tag(void);
 
-/* Start watching every switch for echo frames with size data bytes. NULL
- * with *cause when a tap cannot be opened. */
-struct echo_watch *echo_watch_start(struct supervisor *sup, unsigned size, char **cause);
+/* Start watching every switch for echo frames whose 56 data bytes are
+ * filled with tag (and for ARP requests). NULL with *cause when a tap
+ * cannot be opened. */
+struct echo_watch *echo_watch_start(struct supervisor *sup, unsigned tag, char **cause);
 
 /* Read what the taps hold and close them; the frames stay for echo_judge. */
 void echo_watch_stop(struct echo_watch *w);
@@ -58,8 +59,8 @@ bool echo_verdict_reached(const struct echo_verdict *v, const char *owner);
 char *echo_disagreement(const struct supervisor *sup, const struct echo_verdict *v,
     const char *src, const char *owner, struct in_addr target, bool claim);
 
-/* The ping command to run in src for the watch: `ping -q -c N -i 0.2 -W 1 -s SIZE TARGET`. */
-char *echo_ping_command(unsigned count, unsigned size, struct in_addr target);
+/* The ping command to run in src for the watch: `ping -q -c N -i 0.2 -W 1 -p TAG TARGET`. */
+char *echo_ping_command(unsigned count, unsigned tag, struct in_addr target);
 
 /* Whether the guest's ping printed replies (its summary, else its exit status). */
 bool echo_guest_claims_replies(const char *output, int status);

@@ -152,6 +152,12 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 	bool claim = echo_guest_claims_replies(run->out.s, status);
 	char *why = echo_disagreement(run->sup, &v, src, run->owner, run->target, claim);
 	bool reached = echo_verdict_reached(&v, run->owner);
+	/* Why nothing left, in the guest's words (only a hint, never the verdict). */
+	char said[200] = "";
+	const char *err = strstr(run->out.s, "ping: ");
+	if (v.requests_from_src == 0 && err != NULL)
+		snprintf(said, sizeof(said), "; %s's ping said \"%.*s\"", src,
+		    (int)strcspn(err, "\n"), err);
 	char *expected = NULL;
 	if (c->kind == CHECK_REACH) {
 		expected = xasprintf("echo replies from %s back to %s", c->to, src);
@@ -160,7 +166,7 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 		else if (claim && reached)
 			run_result(run, true, expected, "%s", v.carried);
 		else
-			run_result(run, false, expected, "no reply; switches: %s", v.carried);
+			run_result(run, false, expected, "no reply; switches: %s%s", v.carried, said);
 	} else if (c->kind == CHECK_NO_REACH) {
 		expected = xasprintf("echo requests leaving %s and no reply from %s coming back",
 		    src, c->to);
@@ -169,8 +175,9 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 		else if (claim || v.replies_to_src > 0)
 			run_result(run, false, expected, "%s got replies; switches: %s", src, v.carried);
 		else if (v.requests_from_src == 0 && v.arp_from_src > 0)
-			run_result(run, true, expected, "%s asked by ARP and nobody answered, so no echo "
-			    "request could leave (%s)", src, v.carried);
+			run_result(run, true, expected, "%s asked for %s by ARP %u time%s and nobody "
+			    "answered, so no echo request could leave", src, ip, v.arp_from_src,
+			    v.arp_from_src == 1 ? "" : "s");
 		else if (v.requests_from_src == 0)
 			run_result(run, false, expected, "no echo request from %s to %s crossed any "
 			    "switch: its ping sent nothing, so the check cannot tell that the network "
@@ -187,8 +194,8 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 		if (why != NULL)
 			run_result(run, false, expected, "%s (switches: %s)", why, v.carried);
 		else if (!claim || !reached)
-			run_result(run, false, expected, "no reply; the requests went %s; switches: %s",
-			    v.hops[0] ? v.hops : "nowhere", v.carried);
+			run_result(run, false, expected, "no reply; the requests went %s; switches: %s%s",
+			    v.hops[0] ? v.hops : "nowhere", v.carried, said);
 		else if (!v.hops_match)
 			run_result(run, false, expected, "the requests went %s", v.hops);
 		else
@@ -217,13 +224,13 @@ static void start_ping(struct check_run *run)
 		return;
 	}
 	run->owner = echo_address_owner(run->sup, run->target);
-	unsigned size = echo_watch_size();
-	if ((run->watch = echo_watch_start(run->sup, size, &cause)) == NULL) {
+	unsigned tag = echo_watch_tag();
+	if ((run->watch = echo_watch_start(run->sup, tag, &cause)) == NULL) {
 		run_result(run, false, "", "cannot watch the switches: %s", cause);
 		free(cause);
 		return;
 	}
-	char *cmd = echo_ping_command(c->count, size, run->target);
+	char *cmd = echo_ping_command(c->count, tag, run->target);
 	run_exec(run, cmd, c->count * 1000 + 5000, judge_ping);
 	free(cmd);
 }

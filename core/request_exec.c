@@ -145,9 +145,9 @@ void request_ping(struct conn *c, int argc, char **argv)
 		conn_finish(c, UMLLAB_EXIT_USAGE);
 		return;
 	}
-	/* A payload size of its own, so the taps keep this ping's frames only. */
-	unsigned size = echo_watch_size();
-	struct echo_watch *w = echo_watch_start(c->sup, size, &cause);
+	/* A payload pattern of its own, so the taps keep this ping's frames only. */
+	unsigned tag = echo_watch_tag();
+	struct echo_watch *w = echo_watch_start(c->sup, tag, &cause);
 	if (w == NULL) {
 		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
 		return;
@@ -158,7 +158,7 @@ void request_ping(struct conn *c, int argc, char **argv)
 	r->watch = w;
 	r->target = target;
 	r->owner = echo_address_owner(c->sup, target);
-	char *cmd = echo_ping_command((unsigned)count, size, target);
+	char *cmd = echo_ping_command((unsigned)count, tag, target);
 	exec_start(c, r, cmd);
 	free(cmd);
 }
