@@ -64,7 +64,8 @@ test_pcapng_OBJS = core/pcapng.o core/frame_text.o core/util.o
 test_checks_spec_OBJS = core/checks_spec.o core/topology.o core/topology_check.o switch/linkcond.o core/util.o
 test_linkcond_OBJS = switch/linkcond.o core/util.o
 test_filter_names_OBJS = core/filter_names.o core/util.o
-test_grade_OBJS = core/grade.o core/grade_report.o core/json.o core/proc.o core/state.o core/util.o
+test_grade_OBJS = core/grade.o core/grade_report.o core/grade_lab.o core/json.o core/proc.o core/state.o \
+	core/topology.o core/topology_check.o switch/linkcond.o core/util.o
 
 UNIT_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 $(BUILD)/tests/%: tests/unit/%.c

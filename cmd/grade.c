@@ -176,7 +176,7 @@ static int grade_cmd_run(int argc, char **argv)
 	    spec.max_points == 1 ? "" : "s", jobs, out);
 	fflush(stdout);
 	struct grade_options o = {
-		.self = self, .spec = spec_path, .out_dir = out, .jobs = jobs,
+		.self = self, .spec = spec_path, .out_dir = out, .jobs = jobs, .vet = grade_lab_confined,
 		.progress = on_progress, .arg = &p,
 	};
 	int rc = grade_run(&o, &spec, subs, n, &cause);
@@ -211,7 +211,9 @@ const struct cmd_entry cmd_grade = {
 	    "with a state directory of its own under $TMPDIR (default /tmp), removed after;\n"
 	    "the image cache ($XDG_CACHE_HOME) is shared. A submission whose file has\n"
 	    "mistakes, that does not come up, or that check gives no verdict on gets 0\n"
-	    "points with the reason; the others go on.\n"
+	    "points with the reason; the others go on. A lab file may name host files only\n"
+	    "inside its own directory (share:, disks:, file: images): grade runs it with\n"
+	    "your rights.\n"
 	    "\n"
 	    "  -s, --spec FILE  the checks (a `checks:` list, see docs/topology.md)\n"
 	    "  -o, --out DIR    where the reports go (default ./" GRADE_DEFAULT_OUT ", created if missing):\n"

@@ -401,6 +401,12 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 	case STEP_VALIDATE:
 		if (code == 0 && j->killed == NULL) {
 			next = STEP_UP;
+			char *bad = NULL;
+			if (r->o->vet != NULL && r->o->vet(s->labfile, &bad) < 0) {
+				grade_sub_fail(s, "validate", bad, r->spec);
+				next = STEP_DONE;
+			}
+			free(bad);
 		} else {
 			why = err[0] != '\0' && !stopped ? xstrdup(err) : xasprintf("umllab validate: %s", how);
 			grade_sub_fail(s, stopped ? "interrupted" : "validate", why, r->spec);

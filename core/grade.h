@@ -60,6 +60,11 @@ struct grade_sub {
 	const char *running;	/* the step running now ("up", "check"...), or NULL */
 };
 
+/* -1 with *cause (FILE:LINE:COL lines) when the lab file names a host path
+ * outside its own directory: a share:, a disks: file, a file: image or a
+ * file:// url. grade runs students' files with the teacher's rights. */
+int grade_lab_confined(const char *labfile, char **cause);
+
 /* The lab file of a submission: path itself when it is a file, else in the
  * directory path: lab.yaml or lab.yml when there, else its only *.yaml or
  * *.yml file. NULL with *cause when there is none, or several. */
@@ -105,6 +110,8 @@ struct grade_options {
 	const char *out_dir;	/* reports go here; it exists and is writable */
 	const char *tmp_dir;	/* state directories go below it */
 	unsigned jobs;
+	/* Run on each lab file once it validated (grade_lab_confined); NULL: none. */
+	int (*vet)(const char *labfile, char **cause);
 	/* Called as submissions start and finish (done counts the finished ones). */
 	void (*progress)(void *arg, const struct grade_sub *subs, size_t n, size_t done,
 	    const struct grade_sub *finished);

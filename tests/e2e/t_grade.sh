@@ -1,10 +1,11 @@
 # umllab grade over a small class: one correct submission (startup command and
 # share directory beside its file), one partly wrong, one that does not come up,
-# one with a YAML mistake, one directory with two lab files; --jobs 2; the
+# one with a YAML mistake, one directory with two lab files, one sharing a
+# directory outside its own; --jobs 2; the
 # summaries read back with python3; nothing left running.
 . "$REPO/tests/e2e/lib.sh"
 subs=$T/subs
-mkdir -p "$subs/alice/share" "$subs/bob" "$subs/carol" "$subs/dave" "$subs/erin"
+mkdir -p "$subs/alice/share" "$subs/bob" "$subs/carol" "$subs/dave" "$subs/erin" "$subs/frank"
 # Grading's state directories go under TMPDIR: here, so leftovers are found.
 export TMPDIR=$T/tmp
 mkdir -p "$TMPDIR"
@@ -50,6 +51,8 @@ echo "not a disk" >"$subs/carol/disk.img"
 # dave: a typo in a key.
 fig1_like 10.0.0.2/24 "" | sed 's|{switch: S1, ip: 10.0.0.2/24}|{swtich: S1, ip: 10.0.0.2/24}|' \
 	>"$subs/dave/lab.yaml"
+# frank: shares a directory outside his submission (someone else's).
+fig1_like 10.0.0.2/24 $'share: ../alice/share\n' >"$subs/frank/lab.yaml"
 # erin: two lab files and no lab.yaml.
 cp "$REPO/labs/fig1.yaml" "$subs/erin/a.yaml"
 cp "$REPO/labs/fig1.yaml" "$subs/erin/b.yaml"
@@ -61,16 +64,16 @@ expect_exit 0 "grade exits 0 when every submission was graded" -- \
 	umllab grade --spec "$T/spec.yaml" -o "$T/out" --jobs 2 "$subs"/*
 echo "      (grade took $(( $(date +%s) - start )) s)"
 cp "$T/last" "$T/grade.out"
-expect_output '^\[[1-5]/5\] alice: 6/6 points, 4/4 checks passed$' "a progress line for alice (not a tty)"
-expect_output '^\[[1-5]/5\] dave: 0/6 points \(the lab file has mistakes: ' "a progress line gives dave's reason"
-[ "$(grep -c '^\[[1-5]/5\] ' "$T/grade.out")" = 5 ] && ok "one line per finished submission" \
+expect_output '^\[[1-6]/6\] alice: 6/6 points, 4/4 checks passed$' "a progress line for alice (not a tty)"
+expect_output '^\[[1-6]/6\] dave: 0/6 points \(the lab file has mistakes: ' "a progress line gives dave's reason"
+[ "$(grep -c '^\[[1-6]/6\] ' "$T/grade.out")" = 6 ] && ok "one line per finished submission" \
 	|| fail "progress lines: $(cat "$T/grade.out")"
 
 python3 - "$T/out" <<'PY' && ok "summary.csv and summary.json say who got what, and why" || fail "summaries"
 import csv, json, os, sys
 out = sys.argv[1]
 rows = {r["submission"]: r for r in csv.DictReader(open(os.path.join(out, "summary.csv"), newline=""))}
-assert set(rows) == {"alice", "bob", "carol", "dave", "erin"}, rows.keys()
+assert set(rows) == {"alice", "bob", "carol", "dave", "erin", "frank"}, rows.keys()
 def row(name, points, status):
     r = rows[name]
     assert (r["points"], r["max_points"], r["status"]) == (str(points), "6", status), r
@@ -83,8 +86,10 @@ assert "disk.img is neither" in row("carol", 0, "up")["reason"], rows["carol"]
 d = row("dave", 0, "validate")["reason"]
 assert "lab.yaml:" in d and "swtich" in d, d
 assert "2 YAML files" in row("erin", 0, "submission")["reason"], rows["erin"]
+f = row("frank", 0, "validate")["reason"]
+assert "lab.yaml:1:8: share: " in f and "is outside the submission's directory" in f, f
 s = json.load(open(os.path.join(out, "summary.json")))
-assert s["max_points"] == 6 and s["submissions_count"] == 5 and s["checked"] == 2, s
+assert s["max_points"] == 6 and s["submissions_count"] == 6 and s["checked"] == 2, s
 subs = {x["submission"]: x for x in s["submissions"]}
 assert subs["alice"]["points"] == 6 and subs["alice"]["failed"] == []
 fb = {f["name"]: f for f in subs["bob"]["failed"]}
@@ -92,7 +97,7 @@ assert fb["umlA reaches umlB"]["max_points"] == 3 and fb["umlA reaches umlB"]["s
 assert subs["carol"]["status"] == "up" and subs["carol"]["points"] == 0
 assert subs["dave"]["status"] == "validate" and "swtich" in subs["dave"]["reason"]
 # A report per submission; check's own JSON for those it gave a verdict on.
-for n in ("alice", "bob", "carol", "dave", "erin"):
+for n in ("alice", "bob", "carol", "dave", "erin", "frank"):
     assert os.path.exists(os.path.join(out, n + ".txt")), n
 c = json.load(open(os.path.join(out, "alice.check.json")))
 assert c["points"] == 6 and c["max_points"] == 6, c

@@ -246,6 +246,45 @@ static void test_find_labfile(void **state)
 	free(cause);
 }
 
+static void test_lab_confined(void **state)
+{
+	(void)state;
+	char *cause = NULL;
+	char *conf = tpath("conf");
+	mkdir(conf, 0755);
+	char *inside = tpath("conf/share"), *outside = tpath("elsewhere");
+	mkdir(inside, 0755);
+	mkdir(outside, 0755);
+	put("conf/ok.yaml", "share: share\nswitches:\n  S1: {mode: switch}\ninstances:\n  a:\n"
+	    "    interfaces:\n      eth0: {switch: S1, ip: 10.0.0.1/24}\n");
+	put("conf/bad.yaml", "share: ../elsewhere\nswitches:\n  S1: {mode: switch}\ninstances:\n  a:\n"
+	    "    share: /etc\n    interfaces:\n      eth0: {switch: S1, ip: 10.0.0.1/24}\n");
+	/* A symbolic link inside that leads outside is outside. */
+	char *link = tpath("conf/sneaky");
+	assert_int_equal(symlink(outside, link), 0);
+	put("conf/link.yaml", "share: sneaky\nswitches:\n  S1: {mode: switch}\ninstances:\n  a:\n"
+	    "    interfaces:\n      eth0: {switch: S1, ip: 10.0.0.1/24}\n");
+	char *p = tpath("conf/ok.yaml");
+	if (grade_lab_confined(p, &cause) != 0)
+		fail_msg("ok.yaml refused: %s", cause);
+	free(p);
+	p = tpath("conf/bad.yaml");
+	assert_int_equal(grade_lab_confined(p, &cause), -1);
+	assert_non_null(strstr(cause, "bad.yaml:1:8: share: "));
+	assert_non_null(strstr(cause, "elsewhere is outside the submission's directory"));
+	assert_non_null(strstr(cause, "bad.yaml:6:12: share: /etc is outside"));
+	free(p);
+	p = tpath("conf/link.yaml");
+	assert_int_equal(grade_lab_confined(p, &cause), -1);
+	assert_non_null(strstr(cause, "elsewhere is outside"));
+	free(p);
+	free(cause);
+	free(link);
+	free(inside);
+	free(outside);
+	free(conf);
+}
+
 /* The stub: validate fails on a file holding BROKEN, up fails on NOUP and
  * sleeps on SLOW, check prints a report naming the file it came up from,
  * down records which state directory it took down. */
@@ -454,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_fail_and_summaries),
 		cmocka_unit_test(test_jobs_default),
 		cmocka_unit_test(test_find_labfile),
+		cmocka_unit_test(test_lab_confined),
 		cmocka_unit_test(test_runner_with_stub),
 		cmocka_unit_test(test_runner_interrupted),
 	};
