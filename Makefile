@@ -49,7 +49,7 @@ $(GUEST_AGENT): image/guest/agent.c image/guest/agent_proto.h
 
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
-	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_checks_spec test_grade
+	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_grade
 test_topology_OBJS = core/topology.o core/topology_check.o switch/linkcond.o core/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/util.o
 test_fdb_OBJS = switch/fdb.o
@@ -64,6 +64,7 @@ test_pcapng_OBJS = core/pcapng.o core/frame_text.o core/util.o
 test_checks_spec_OBJS = core/checks_spec.o core/topology.o core/topology_check.o switch/linkcond.o core/util.o
 test_linkcond_OBJS = switch/linkcond.o core/util.o
 test_filter_names_OBJS = core/filter_names.o core/util.o
+test_bootsched_OBJS = core/bootsched.o
 test_grade_OBJS = core/grade.o core/grade_report.o core/grade_lab.o core/json.o core/proc.o core/state.o \
 	core/topology.o core/topology_check.o switch/linkcond.o core/util.o
 
@@ -88,6 +89,13 @@ e2e: $(BUILD)/umllab
 # The fuzzers run in check once; `make asan` passes CHECK_FUZZ= (they are sanitized already).
 CHECK_FUZZ ?= fuzz-smoke
 check: unit $(BUILD)/swprobe $(CHECK_FUZZ) e2e
+
+# Large labs (never part of check: 40 kernels take a minute or more on 2 cores,
+# and CI's whole suite must stay well under 10 minutes): tests marked `# e2e: large`.
+large: $(BUILD)/umllab
+	UMLLAB=$(CURDIR)/$(BUILD)/umllab UMLLAB_TEST_LARGE=1 tests/e2e/run.sh t_large
+
+.PHONY: large
 
 # Time from each kind of fault to the instance answering ping again (a benchmark, not a test).
 bench-watchdog: $(BUILD)/umllab

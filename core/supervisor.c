@@ -278,6 +278,38 @@ void supervisor_stop_all(struct supervisor *sup)
 		supervisor_finish(sup);
 }
 
+/* Start the next instances of the file while the boot scheduler has room. */
+static void supervisor_boot_more(struct supervisor *sup)
+{
+	for (size_t i = 0; i < sup->lab->n_instances && !sup->stopping; i++) {
+		if (bootsched_room(&sup->boot) == 0)
+			return;
+		struct instance *inst = &sup->instances[i];
+		if (sup->boot_step[i] != 0)
+			continue;
+		sup->boot_step[i] = 1;
+		if (inst->state != INSTANCE_STOPPED || inst->started_ms != 0)
+			continue;	/* started by hand (`umllab start`) meanwhile */
+		bootsched_started(&sup->boot);
+		instance_handle(inst, INSTANCE_EV_START);
+	}
+}
+
+/* MemAvailable of the host, in bytes; 0 when unknown. */
+static uint64_t mem_available(void)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	if (f == NULL)
+		return 0;
+	char line[128];
+	unsigned long long kb = 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kb << 10;
+}
+
 static void supervisor_on_instance_change(struct instance *inst, void *arg)
 {
 	struct supervisor *sup = arg;
@@ -301,8 +333,19 @@ static void supervisor_on_instance_change(struct instance *inst, void *arg)
 			free(addrs);
 			addrs = next;
 		}
-		progress(sup, 'P', "%s: running after %.1f s (pid %d)%s", inst->cfg->name,
-		    (double)(inst->ready_ms - inst->started_ms) / 1000.0, (int)inst->pid, addrs);
+		double secs = (double)(inst->ready_ms - inst->started_ms) / 1000.0;
+		size_t idx = (size_t)(inst - sup->instances);
+		if (sup->boot_step[idx] == 1) {
+			sup->boot_step[idx] = 2;
+			bootsched_finished(&sup->boot, true, secs);
+		}
+		supervisor_boot_more(sup);	/* before the counts, which then include it */
+		char *counts = sup->boot_counted ? xasprintf(" [%u/%u up, %u booting, %u waiting]",
+		    sup->boot.booted, sup->boot.total, sup->boot.booting,
+		    bootsched_waiting(&sup->boot)) : xstrdup("");
+		progress(sup, 'P', "%s: running after %.1f s (pid %d)%s%s", inst->cfg->name, secs,
+		    (int)inst->pid, addrs, counts);
+		free(counts);
 		free(addrs);
 		for (size_t i = 0; i < sup->lab->n_instances; i++)
 			if (sup->instances[i].state != INSTANCE_RUNNING)
@@ -495,10 +538,21 @@ int supervisor_main(struct lab *lab, const char *lab_dir, int progress_fd)
 	}
 
 	sup.bringing_up = true;
-	progress(&sup, 'P', "booting %zu instance%s", lab->n_instances,
-	    lab->n_instances == 1 ? "" : "s");
-	for (size_t i = 0; i < lab->n_instances && !sup.stopping; i++)
-		instance_handle(&sup.instances[i], INSTANCE_EV_START);
+	sup.boot_step = xcalloc(lab->n_instances ? lab->n_instances : 1, 1);
+	uint64_t mem = 0;
+	for (size_t i = 0; i < lab->n_instances; i++)
+		mem = lab->instances[i].mem_bytes > mem ? lab->instances[i].mem_bytes : mem;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	bootsched_init(&sup.boot, (unsigned)lab->n_instances, cores > 0 ? (unsigned)cores : 1,
+	    mem_available(), mem);
+	sup.boot_counted = bootsched_room(&sup.boot) < lab->n_instances;
+	if (sup.boot_counted)
+		progress(&sup, 'P', "booting %zu instances, %u at a time to start with (%ld cores; "
+		    "more at once while boots stay quick)", lab->n_instances, sup.boot.limit, cores);
+	else
+		progress(&sup, 'P', "booting %zu instance%s", lab->n_instances,
+		    lab->n_instances == 1 ? "" : "s");
+	supervisor_boot_more(&sup);
 
 	/* ev_run() forgets a break that came before it: check first. */
 	if (!sup.finished)
@@ -506,6 +560,7 @@ int supervisor_main(struct lab *lab, const char *lab_dir, int progress_fd)
 	supervisor_flush_conns(&sup);
 
 	int code = sup.exit_code;
+	free(sup.boot_step);
 	supervisor_free(&sup);
 	char *p = state_path(sup.lab_dir, STATE_PIDFILE);
 	unlink(p);

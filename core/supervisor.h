@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/bootsched.h"
 #include "core/instance.h"
 #include "core/topology.h"
 
@@ -33,6 +34,9 @@ struct supervisor {
 
 	int progress_fd;		/* to the `umllab up` that started us; -1 after */
 	bool bringing_up;
+	struct bootsched boot;		/* how many kernels boot at once during bring-up */
+	bool boot_counted;		/* a bring-up large enough to say booted/booting/waiting */
+	unsigned char *boot_step;	/* per instance: 0 waiting, 1 booting (scheduled), 2 booted */
 	bool stopping;
 	bool finished;			/* everything stopped and cleaned up */
 	int exit_code;

@@ -90,7 +90,9 @@ together=() alone=()
 for t in "$here"/t_*.sh; do
 	name=$(basename "$t" .sh)
 	[ -n "$only" ] && [[ "$name" != *"$only"* ]] && continue
-	if grep -q -e '^# e2e: alone' -e '^# e2e: as root' "$t"; then
+	# `# e2e: large`: too slow for every run (make large sets UMLLAB_TEST_LARGE).
+	grep -q '^# e2e: large' "$t" && [ -z "${UMLLAB_TEST_LARGE:-}" ] && continue
+	if grep -q -e '^# e2e: alone' -e '^# e2e: as root' -e '^# e2e: large' "$t"; then
 		alone+=("$t")
 	else
 		together+=("$t")
