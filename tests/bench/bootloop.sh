@@ -10,7 +10,8 @@
 # "booting it once more" (`up` retries once); its console log, the host's
 # memory and /dev/shm, sampled every 0.2 s around it, are kept in
 # $OUT/fail.N/. Started as root, umllab runs as nobody.
-# Environment: UMLLAB (default build/umllab), OUT (default a new /tmp/bootloop.*).
+# Environment: UMLLAB (default build/umllab), OUT (default a new /tmp/bootloop.*),
+# RAW=1 (kernels started straight, the way umllab did before it confined them).
 set -u
 rounds=${1:-40}
 per=${2:-5}
@@ -51,6 +52,51 @@ trap 'kill $sampler_pid 2>/dev/null; u down --wipe loop >/dev/null 2>&1' EXIT
 
 boots=0 fails=0 upfails=0
 start=$(date +%s)
+
+# RAW=1: kernels started straight, as umllab did before `umllab confine` (up
+# to commit 95e77a5): UML makes the copy-on-write file itself (cow_user.c,
+# write_cow_header) and keeps its memory in /dev/shm (no TMPDIR). A boot
+# counts as good once the root file system is mounted.
+if [ "${RAW:-0}" = 1 ]; then
+	img=$(ls "$out"/cache/umllab/busybox-*.img 2>/dev/null | head -1)
+	if [ -z "$img" ]; then u image build "$out/loop.yaml" >/dev/null 2>&1 || u up "$out/loop.yaml" >/dev/null; u down --wipe loop >/dev/null 2>&1; fi
+	img=$(ls "$out"/cache/umllab/busybox-*.img | head -1)
+	mkdir -p "$out/raw" && chmod 777 "$out/raw"
+	for r in $(seq 1 "$rounds"); do
+		t0=$(date +%T)
+		pids=()
+		for i in $(seq 1 "$per"); do
+			rm -f "$out/raw/r$i.cow" "$out/raw/r$i.log"
+			(cd "$out/home" && exec setsid "${runas[@]}" /usr/bin/linux.uml mem=64M "ubd0=$out/raw/r$i.cow,$img" \
+				root=/dev/ubda rw init=/usr/lib/umllab/init "umid=bl$$r$i" "uml_dir=$out/raw" con0=null,fd:1 \
+				con=null ssl=null noreboot >"$out/raw/r$i.log" 2>&1) &
+			pids+=($!)
+		done
+		for i in $(seq 1 "$per"); do
+			for _ in $(seq 1 300); do
+				grep -qE "VFS: Mounted root|Cannot open root|Kernel panic" "$out/raw/r$i.log" 2>/dev/null && break
+				sleep 0.1
+			done
+		done
+		for p in $(pgrep -f "umid=bl$$r"); do kill -9 "$p" 2>/dev/null; done
+		wait "${pids[@]}" 2>/dev/null
+		boots=$((boots + per))
+		for i in $(seq 1 "$per"); do
+			grep -q "VFS: Mounted root" "$out/raw/r$i.log" && continue
+			fails=$((fails + 1))
+			d="$out/fail.$r.$i"
+			mkdir -p "$d"
+			cp "$out/raw/r$i.log" "$d/console"
+			awk -v t="$t0" '$1 >= t' "$out/samples" | head -60 >"$d/samples"
+			echo "round $r kernel $i: $(grep -E 'Cannot open root|error|Failed|panic' "$out/raw/r$i.log" | head -3 | tr '\n' ' ')"
+		done
+		rm -rf "$out/raw/bl$$r"*
+		echo "round $r: $boots boots, $fails failed so far"
+	done
+	echo "bootloop (raw): $boots boots in $rounds rounds of $per, $fails failed, $(($(date +%s) - start)) s; evidence in $out"
+	exit 0
+fi
+
 for r in $(seq 1 "$rounds"); do
 	t0=$(date +%T)
 	if ! u up "$out/loop.yaml" >"$out/up.last" 2>&1; then
@@ -70,6 +116,7 @@ for r in $(seq 1 "$rounds"); do
 		echo "round $r: $n failed boot(s): $(sed 's/.*: //' "$d/which" | head -1)"
 	fi
 	if [ $((r % 2)) = 1 ]; then u down loop >/dev/null 2>&1; else u down --wipe loop >/dev/null 2>&1; fi
+	echo "round $r: $boots boots, $fails failed so far"
 done
 secs=$(($(date +%s) - start))
 echo "bootloop: $boots boots in $rounds rounds of $per, $fails failed (retried), $upfails up failed, ${secs} s; evidence in $out"
