@@ -30,6 +30,7 @@ struct console {
 	size_t log_size;
 	int master_fd;
 	ev_io master_w;
+	uint64_t output_bytes;	/* what the kernel wrote, ever (notes not included) */
 	struct console_client *clients;
 	unsigned next_id;
 };
@@ -89,6 +90,7 @@ static void console_on_master(struct ev_loop *loop, ev_io *w, int revents)
 	for (int i = 0; i < 16; i++) {
 		ssize_t n = read(con->master_fd, buf, sizeof(buf));
 		if (n > 0) {
+			con->output_bytes += (uint64_t)n;
 			console_write(con, buf, (size_t)n);
 			continue;
 		}
@@ -154,6 +156,11 @@ void console_close_pty(struct console *con)
 		console_write(con, buf, (size_t)n);
 	close(con->master_fd);
 	con->master_fd = -1;
+}
+
+uint64_t console_output_bytes(const struct console *con)
+{
+	return con->output_bytes;
 }
 
 unsigned console_attach(struct console *con, console_output_fn out, void *arg)

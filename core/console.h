@@ -8,6 +8,7 @@
 #define UMLLAB_CONSOLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct ev_loop;
 struct console;
@@ -27,6 +28,10 @@ void console_close_pty(struct console *con);
 /* Append bytes, or a "--- umllab: ..." line, to the log and the attached clients. */
 void console_write(struct console *con, const void *data, size_t len);
 void console_note(struct console *con, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Bytes the kernels have written to the console so far: a boot that
+ * prints is progressing. */
+uint64_t console_output_bytes(const struct console *con);
 
 /* Attach a client: it receives everything written from now on. Returns an
  * id for console_detach (never 0). */

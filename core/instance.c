@@ -308,11 +308,36 @@ static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
 	free(why);
 }
 
+/* A boot is stuck when it stops progressing (its console stays silent for
+ * the boot limit), not when it is merely slow: on a busy machine many boots
+ * at once each take long, and still finish. BOOT_HARD_FACTOR bounds a boot
+ * that prints forever. */
+#define BOOT_CHECKS 4		/* looks at the console per boot limit */
+#define BOOT_HARD_FACTOR 10
+
+static bool instance_boot_progressing(struct instance *inst)
+{
+	const struct instance_env *e = inst->env;
+	uint64_t now = clock_ms();
+	uint64_t bytes = console_output_bytes(inst->console);
+	if (bytes != inst->boot_bytes) {
+		inst->boot_bytes = bytes;
+		inst->boot_progress_ms = now;
+	}
+	return now - inst->boot_progress_ms < e->boot_timeout_ms &&
+	    now - inst->started_ms < (uint64_t)e->boot_timeout_ms * BOOT_HARD_FACTOR;
+}
+
 static void instance_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	(void)loop;
 	(void)revents;
 	struct instance *inst = w->data;
+	if ((inst->state == INSTANCE_STARTING || inst->state == INSTANCE_CONFIGURING) &&
+	    inst->pid > 0 && instance_boot_progressing(inst)) {
+		ev_timer_set(&inst->timer, inst->env->boot_timeout_ms / 1000.0 / BOOT_CHECKS, 0.);
+		ev_timer_start(loop, &inst->timer);
+		return;
+	}
 	instance_handle(inst, INSTANCE_EV_TIMEOUT);
 }
 
@@ -443,7 +468,9 @@ static int instance_spawn(struct instance *inst, char **cause)
 		return -1;	/* the child watcher reports the exit */
 	}
 	guest_attach(inst->guest, inst->mc);
-	ev_timer_set(&inst->timer, e->boot_timeout_ms / 1000.0, 0.);
+	inst->boot_bytes = console_output_bytes(inst->console);
+	inst->boot_progress_ms = inst->started_ms;
+	ev_timer_set(&inst->timer, e->boot_timeout_ms / 1000.0 / BOOT_CHECKS, 0.);
 	ev_timer_start(e->loop, &inst->timer);
 	log_info("%s: started, pid %d", inst->cfg->name, (int)pid);
 	return 0;
@@ -584,8 +611,11 @@ static void act_fault(struct instance *inst, const char *detail)
 static void act_boot_timeout(struct instance *inst, const char *detail)
 {
 	(void)detail;
-	char *why = xasprintf("did not finish booting within %u s",
-	    inst->env->boot_timeout_ms / 1000);
+	bool silent = clock_ms() - inst->boot_progress_ms >= inst->env->boot_timeout_ms;
+	char *why = silent ? xasprintf("stopped making progress while booting: its console was "
+	    "silent for %u s", inst->env->boot_timeout_ms / 1000) :
+	    xasprintf("did not finish booting within %u s, although it kept printing",
+	    inst->env->boot_timeout_ms / 1000 * BOOT_HARD_FACTOR);
 	inst->fault = WATCHDOG_FAULT_BOOT;
 	act_fault(inst, why);
 	free(why);

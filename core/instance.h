@@ -82,6 +82,8 @@ struct instance {
 	unsigned restarts;		/* restarts by the watchdog this session */
 	unsigned attempt;		/* restarts since the last stable run */
 	unsigned boot_retries;		/* boots tried again during `up` */
+	uint64_t boot_bytes;		/* console output seen at the last look during boot */
+	uint64_t boot_progress_ms;	/* when the boot last printed something */
 	struct watchdog_limiter limiter;
 
 	char *notify_path, *mconsole_path, *cow_path, *log_path, *umid_dir;

@@ -14,13 +14,25 @@ expect_output "fake kernel: giving up" "the last console lines are shown"
 sleep 0.5
 [ -z "$(lab_pids fig1 | while read -r p; do alive "$p" && echo "$p"; done)" ] \
 	&& ok "nothing of the lab is left running" || fail "processes left: $(lab_pids fig1)"
-expect_exit 2 "the lab is not running afterwards" -- umllab status fig1
+# The failure is kept: status says the lab failed to start, and why.
+expect_exit 1 "status of the lab that failed to start" -- umllab status fig1
+expect_output "lab fig1 failed to start: .*exited with status 3" "status fig1 says why it failed"
+expect_exit 1 "status of every lab" -- umllab status
+expect_output "lab fig1: failed to start: .*exited with status 3" "status lists the failed lab and why"
+expect_exit 2 "ping in the lab that failed" -- umllab ping umlA umlB
+expect_output "lab fig1 failed to start" "a command on it says it failed to start"
+# A name close to a known lab: an error that suggests it.
+expect_exit 2 "down of a lab that does not exist" -- umllab down fig
+expect_output "there is no lab fig; did you mean fig1\?" "down suggests fig1"
+expect_exit 0 "down of the failed lab" -- umllab down fig1
+expect_exit 0 "status afterwards" -- umllab status
+expect_output "no lab is running" "down forgot the failure"
 
-# A kernel that never finishes booting is stopped at the time limit.
+# A kernel that stops making progress (a silent console) is stopped after the boot limit.
 printf '#!/bin/sh\nexec sleep 60\n' >"$T/slow-kernel"
 chmod +x "$T/slow-kernel"
 UMLLAB_BOOT_TIMEOUT=2 UMLLAB_KERNEL=$T/slow-kernel expect_exit 1 "up with a kernel that hangs" -- umllab up "$lab"
-expect_output "did not finish booting within 2 s" "the time limit is named"
+expect_output "stopped making progress while booting: its console was silent for 2 s" "the time limit is named"
 sleep 0.5
 [ -z "$(pgrep -u "$(id -u)" -f "$T/slow-kernel")" ] && ok "the hung kernels were killed" || fail "hung kernels left"
 
@@ -28,5 +40,8 @@ sleep 0.5
 long=$T/$(printf 'd%.0s' $(seq 90))
 UMLLAB_STATE_DIR=$long expect_exit 1 "up with a state dir too long for unix sockets" -- umllab up "$lab"
 expect_output "longer than the 107" "the error explains the socket path limit"
+UMLLAB_STATE_DIR=$long expect_exit 1 "status after that" -- umllab status
+expect_output "fig1: failed to start: .*longer than the 107" "status says the lab failed to start and why"
+if grep -q "killed or crashed" "$T/last"; then fail "status calls the failed start a crash"; else ok "not called a crash"; fi
 UMLLAB_STATE_DIR=$long timeout 30 "$UMLLAB" down fig1 >/dev/null 2>&1
 finish
