@@ -143,9 +143,11 @@ FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
-FUZZERS = topology mconsole_reply agent_msg control daemon_proto
+FUZZERS = topology mconsole_reply agent_msg control daemon_proto checks_spec
 fuzz_topology_OBJS = core/topology.o core/topology_check.o switch/linkcond.o core/util.o
 fuzz_topology_LIBS = $(YAML_LIBS)
+fuzz_checks_spec_OBJS = core/checks_spec.o core/topology.o core/topology_check.o switch/linkcond.o core/util.o
+fuzz_checks_spec_LIBS = $(YAML_LIBS)
 fuzz_mconsole_reply_OBJS = mconsole/codec.o
 fuzz_agent_msg_OBJS = mconsole/agent.o
 fuzz_control_OBJS = core/control.o core/util.o

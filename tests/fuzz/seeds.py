@@ -51,6 +51,15 @@ write("topology", "images.yaml",
 write("topology", "deep.yaml", "instances: " + "[" * 40 + "]" * 40 + "\n")
 write("topology", "empty.yaml", "")
 
+# ---- checks_spec: the check specs of the tests and labs, and the lab files' own checks ----
+for name, path in [("pass.yaml", "tests/e2e/labs/check/pass.yaml"),
+                   ("fail.yaml", "tests/e2e/labs/check/fail.yaml"),
+                   ("bad.yaml", "tests/e2e/labs/check/bad.yaml"),
+                   ("fig1.yaml", "labs/fig1.yaml"),
+                   ("troubleshoot-checks.yaml", "labs/troubleshoot-checks.yaml")]:
+    with open(os.path.join(ROOT, path), "rb") as f:
+        write("checks_spec", name, f.read())
+
 # ---- mconsole replies (err, more, len, data) and notifications (magic, version, type, len, data) ----
 MAGIC, VERSION = 0xcafebabe, 2
 
