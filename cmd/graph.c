@@ -172,7 +172,7 @@ static int graph_source(const char *arg, struct lab **lab, struct graph_live *li
 			fprintf(stderr, "%s\n", diag.msgs[i]);
 		lab_diag_free(&diag);
 		if (*lab == NULL)
-			return EXIT_USAGE;
+			return EXIT_FAIL;	/* a topology with mistakes, as for validate and up */
 		char *root = state_root(NULL);
 		char *dir = root != NULL ? state_lab_dir(root, (*lab)->name, false, NULL) : NULL;
 		free(root);
@@ -218,7 +218,7 @@ static int graph_source(const char *arg, struct lab **lab, struct graph_live *li
 
 static int graph_run(int argc, char **argv)
 {
-	const char *arg = NULL, *format = NULL, *out = NULL;
+	const char *arg = cmd_take_lab(&argc, argv), *format = NULL, *out = NULL;
 	for (int i = 1; i < argc; i++) {
 		if ((strcmp(argv[i], "--format") == 0 || strcmp(argv[i], "-f") == 0) && i + 1 < argc)
 			format = argv[++i];
@@ -263,7 +263,7 @@ static int graph_run(int argc, char **argv)
 
 const struct cmd_entry cmd_graph = {
 	.name = "graph",
-	.args = "[FILE|LAB] [--format dot|svg|png] [-o OUT]",
+	.args = "[FILE | [--lab] LAB] [--format dot|svg|png] [-o OUT]",
 	.summary = "draw a lab's topology (Graphviz), with the live state of a running lab",
 	.help = "Draws instances (boxes), switches (rounded boxes) and hubs (double circles),\n"
 	    "each link labelled with its interface and address. For a running lab (LAB,\n"

@@ -70,9 +70,11 @@ const struct cmd_entry cmd_mconsole = {
 	    "go. Prints the kernel's reply, every part of it. Without CMD, reads commands\n"
 	    "line by line (with a prompt on a terminal), like uml_mconsole.\n"
 	    "`halt` and `reboot` go through umllab's own stop and restart, so the watchdog\n"
-	    "does not take them for a crash. `sysrq c` crashes the kernel on purpose: no\n"
-	    "reply comes, and the watchdog restarts it.\n"
-	    "Exit status: 0 the kernel answered, 1 it answered with an error, 2 no answer,\n"
-	    "usage or lab errors.\n",
+	    "does not take them for a crash. Commands that end the kernel get no reply\n"
+	    "(`sysrq c` panics it, `sysrq b` and `sysrq o` end it, `cad` has the guest power\n"
+	    "off): umllab waits for the kernel to go and says how it ended and what the\n"
+	    "watchdog does next.\n"
+	    "Exit status: 0 the kernel answered (or ended as asked), 1 it answered with an\n"
+	    "error or did not answer, 2 usage errors or no such lab or instance.\n",
 	.run = mconsole_run,
 };

@@ -35,6 +35,16 @@ static int status_run(int argc, char **argv)
 	}
 	char *cause = NULL;
 	if (lab != NULL) {
+		/* A lab whose `up` failed: why, with the failure's code. */
+		char *known = client_find_lab(lab, false, NULL);
+		char *failure = known != NULL ? state_lab_failure(known) : NULL;
+		free(known);
+		if (failure != NULL) {
+			fprintf(stderr, "umllab: lab %s failed to start: %s (`umllab up FILE` tries "
+			    "again, `umllab down %s` forgets it)\n", lab, failure, lab);
+			free(failure);
+			return EXIT_FAIL;
+		}
 		char *dir = client_find_lab(lab, true, &cause);
 		if (dir == NULL)
 			return cmd_fail(cause, EXIT_USAGE);

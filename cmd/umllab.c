@@ -24,7 +24,8 @@ static void print_main_help(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f, "\n`umllab COMMAND --help` tells more; a unique prefix of a command works too.\n"
 	    "Labs live under $UMLLAB_STATE_DIR, else $XDG_RUNTIME_DIR/umllab, else /tmp/umllab-$UID.\n"
-	    "Exit codes: 0 success, 1 failure (or a negative answer), 2 usage or lab errors.\n");
+	    "Exit codes: 0 success; 1 failure or a negative answer; 2 usage errors, or a lab or\n"
+	    "instance that does not exist or is not running (exec: the command's own status).\n");
 }
 
 void cmd_print_help(const struct cmd_entry *cmd)

@@ -257,8 +257,9 @@ static void mconsole_on_reply(void *arg, int status, uint32_t err, const char *d
 		return;
 	}
 	if (status != 0) {
+		/* No answer (or none could be asked for): a failure, not a usage error. */
 		conn_printf(c, CTL_STDERR, "umllab: %.*s\n", (int)len, data);
-		conn_finish(c, UMLLAB_EXIT_USAGE);
+		conn_finish(c, UMLLAB_EXIT_FAIL);
 		return;
 	}
 	conn_send(c, err ? CTL_STDERR : CTL_STDOUT, data, len);

@@ -16,6 +16,10 @@ expect_output "lab fig1 " "status lists fig1"
 expect_output "lab $lab " "status lists $lab"
 expect_exit 2 "ping without a lab when two run" -- umllab ping umlA umlB
 expect_output "2 labs are running" "the error lists the running labs"
+expect_output "--lab " "the error says how to name one"
+expect_exit 2 "down of a lab that does not exist while fig1 runs" -- umllab down fig
+expect_output "did you mean fig1\?" "down suggests fig1"
+expect_exit 0 "fig1 still runs" -- umllab status --lab fig1
 expect_exit 0 "ping with --lab" -- umllab ping --lab fig1 umlA umlB -c 1
 expect_exit 2 "down without a lab when two run" -- umllab down
 expect_exit 0 "down fig1" -- timeout 30 "$UMLLAB" down fig1

@@ -21,6 +21,9 @@ expect_output "nothing was started" "up says nothing was started"
 [ ! -e "$UMLLAB_STATE_DIR/bad" ] && ok "no state for the bad lab" || fail "state created for a bad lab"
 expect_exit 1 "a missing file" -- umllab validate "$T/nope.yaml"
 expect_output "nope.yaml" "the missing file is named"
+expect_exit 1 "up of a missing file" -- umllab up "$T/nope.yaml"
+[ "$(wc -l <"$T/last")" -eq 1 ] && expect_output "nope.yaml: cannot open" "up of a missing file: one message" \
+	|| { fail "up of a missing file: one message expected"; sed 's/^/      /' "$T/last"; }
 expect_exit 0 "validate fig1" -- umllab validate "$REPO/labs/fig1.yaml"
 expect_exit 2 "no arguments" -- umllab validate
 expect_exit 0 "--help" -- umllab --help
@@ -29,6 +32,12 @@ for c in up down status ping exec validate switch; do
 done
 expect_exit 2 "unknown command" -- umllab frobnicate
 expect_exit 2 "status of a lab that is not running" -- umllab status nolab
-expect_exit 0 "down with nothing running" -- umllab down nolab
-expect_output "not running" "down says the lab was not running"
+# A lab that does not exist is an error, never "was not running".
+expect_exit 2 "down of a lab that does not exist" -- umllab down nolab
+expect_output "there is no lab nolab" "down says there is no such lab"
+expect_exit 2 "down --lab of a lab that does not exist" -- umllab down --lab nolab
+expect_exit 2 "ping -c without a number" -- umllab ping umlA umlB -c
+expect_output "-c needs a count" "ping -c says the count is missing"
+expect_exit 2 "an unknown option" -- umllab status --frob
+expect_output "usage: umllab status" "a usage error shows the usage"
 finish
