@@ -1577,6 +1577,37 @@ static void check_instances(struct checker *c, const struct ynode *root, const s
 	}
 }
 
+/* A disk file written by two instances (or twice by one): UML locks it, so
+ * the second kernel would fail to boot. Reported at the later one. */
+static void check_disk_owners(struct checker *c)
+{
+	const struct lab *lab = c->lab;
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		const struct lab_instance *in = &lab->instances[i];
+		for (size_t k = 0; k < in->n_disks; k++) {
+			const struct lab_disk *d = &in->disks[k];
+			if (d->file == NULL)
+				continue;
+			for (size_t j = 0; j <= i; j++) {
+				const struct lab_instance *o = &lab->instances[j];
+				size_t end = j == i ? k : o->n_disks;
+				size_t m = 0;
+				for (; m < end; m++)
+					if (o->disks[m].file != NULL && strcmp(o->disks[m].file, d->file) == 0 &&
+					    !(d->readonly && o->disks[m].readonly))
+						break;
+				if (m == end)
+					continue;
+				topo_error(c->r, d->line, d->column, "disk %s of %s is already a disk of %s at "
+				    "line %d, column %d (expected each writable disk file on one instance; "
+				    "`readonly: true` on every one of them shares it)", d->file, in->name,
+				    o->name, o->disks[m].line, o->disks[m].column);
+				j = i;	/* once per disk */
+			}
+		}
+	}
+}
+
 /* Addresses and MACs given twice anywhere in the lab: reported at each later one. */
 static void check_uniques(struct checker *c)
 {
@@ -1654,6 +1685,7 @@ struct lab *topo_build(struct topo_report *r, const struct ynode *root, const ch
 	for (size_t i = 0; i < c.lab->n_instances; i++)
 		c.lab->images[c.lab->instances[i].image].used = true;
 	check_uniques(&c);
+	check_disk_owners(&c);
 	free(c.switch_ports);
 	free(c.addrs);
 	free(c.macs);

@@ -655,7 +655,7 @@ class Bench:
         cow = []
         for nm, _ in insts:
             try:
-                cow.append(os.stat(os.path.join(self.state, name, f"{nm}.cow")).st_blocks * 512 / 1024)
+                cow.append(os.stat(os.path.join(self.state, ".disks", name, f"{nm}.cow")).st_blocks * 512 / 1024)
             except OSError:
                 pass
         n = len(insts)

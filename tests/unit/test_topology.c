@@ -908,10 +908,14 @@ static void test_disks(void **state)
 	(void)state;
 	char dir[] = "/tmp/test_topology.XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	char *path, *data;
+	char *path, *data, *other;
 	assert_true(asprintf(&path, "%s/lab.yaml", dir) > 0);
 	assert_true(asprintf(&data, "%s/data.xfs", dir) > 0);
+	assert_true(asprintf(&other, "%s/other.img", dir) > 0);
 	FILE *f = fopen(data, "w");
+	assert_non_null(f);
+	fclose(f);
+	f = fopen(other, "w");
 	assert_non_null(f);
 	fclose(f);
 	static const char yaml[] =
@@ -919,7 +923,7 @@ static void test_disks(void **state)
 	    "  a:\n"
 	    "    disks:\n"
 	    "      - data.xfs\n"
-	    "      - {file: ./data.xfs, readonly: true}\n"
+	    "      - {file: ./other.img, readonly: true}\n"
 	    "      - {size: 512M}\n"
 	    "  b:\n";
 	f = fopen(path, "w");
@@ -935,17 +939,40 @@ static void test_disks(void **state)
 	assert_string_equal(a->disks[0].file, data);
 	assert_false(a->disks[0].readonly);
 	assert_int_equal(a->disks[0].line, 4);
-	assert_string_equal(a->disks[1].file, data);
+	assert_string_equal(a->disks[1].file, other);
 	assert_true(a->disks[1].readonly);
 	assert_null(a->disks[2].file);
 	assert_int_equal(a->disks[2].size_bytes, 512ULL << 20);
 	assert_int_equal(lab->instances[1].n_disks, 0);
 	lab_free(lab);
 	lab_diag_free(&d);
+
+	/* One writable file on two instances: UML's lock would stop the second. */
+	static const char twice[] =
+	    "instances:\n"
+	    "  a: {disks: [data.xfs]}\n"
+	    "  b: {disks: [{file: data.xfs, readonly: true}]}\n"
+	    "  c: {disks: [{file: data.xfs, readonly: true}]}\n";
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(twice, f);
+	fclose(f);
+	memset(&d, 0, sizeof(d));
+	lab = lab_load(path, &d);
+	assert_null(lab);
+	assert_int_equal(d.n, 2);	/* b and c: a writes it, so nobody else may even read it */
+	assert_non_null(strstr(d.msgs[1], "lab.yaml:4:15: disk "));
+	assert_non_null(strstr(d.msgs[1], "of c is already a disk of a at line 2"));
+	assert_non_null(strstr(d.msgs[0], "lab.yaml:3:15: disk "));
+	assert_non_null(strstr(d.msgs[0], "of b is already a disk of a at line 2, column 15 (expected each "
+	    "writable disk file on one instance"));
+	lab_diag_free(&d);
 	unlink(data);
+	unlink(other);
 	unlink(path);
 	rmdir(dir);
 	free(data);
+	free(other);
 	free(path);
 }
 
