@@ -195,6 +195,7 @@ void echo_judge(const struct echo_watch *w, const char *src, struct in_addr targ
 			continue;
 		if (owner != NULL && strcmp(e->owner, owner) == 0)
 			v->replies_from_owner++;
+		sender_add(v->repliers, sizeof(v->repliers), e->owner[0] ? e->owner : e->port);
 		if (e->sw == first->sw && strcmp(e->owner, src) != 0 &&
 		    memcmp(e->eth_dst, first->eth_src, 6) == 0)
 			v->replies_to_src++;
@@ -357,8 +358,9 @@ char *echo_disagreement(const struct supervisor *sup, const struct echo_verdict 
 		return xasprintf("%s printed replies, but no echo request from %s to %s crossed any "
 		    "switch", src, src, ip);
 	if (claim && owner != NULL && v->replies_from_owner == 0)
-		return xasprintf("%s printed replies, but no echo reply from %s crossed %s", src,
-		    owner, owner_switch(sup, owner, target));
+		return xasprintf("%s printed replies, but no echo reply from %s crossed %s%s%s", src,
+		    owner, owner_switch(sup, owner, target),
+		    v->repliers[0] ? "; the replies came from " : "", v->repliers);
 	if (claim && v->replies_to_src == 0)
 		return xasprintf("%s printed replies, but no echo reply from %s to %s crossed %s", src,
 		    ip, src, where);

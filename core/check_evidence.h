@@ -40,6 +40,7 @@ struct echo_verdict {
 	unsigned requests_from_src;	/* echo requests to target that came in on src's cables */
 	unsigned replies_to_src;	/* echo replies from target to src, on src's switches, towards src's MAC */
 	unsigned replies_from_owner;	/* echo replies from target that came in on owner's cables */
+	char repliers[128];		/* who sent the replies to src ("r1, liar"), "" for none */
 	unsigned arp_from_src;		/* ARP requests src sent (it tried, but nobody answered) */
 	const char *src_switch;		/* where src's requests were seen, or NULL */
 	char *carried;			/* per switch crossed: "S1: 3 echo requests (from umlA), 3 echo replies (from umlB)" */

@@ -87,6 +87,15 @@ import json,sys; s=json.load(open(sys.argv[1])); assert all(i['state']=='running
 	&& ok "the lab runs on after --watch" || fail "lab after --watch: $(cat "$T/st")"
 expect_exit 0 "checks run again after --watch" -- umllab check chk
 
+# An impostor: r1's cable out, the liar takes r1's address. h1 gets real
+# replies, but none from r1's cable.
+expect_exit 0 "r1's cable out" -- umllab link r1 eth0 down
+expect_exit 0 "the liar takes r1's address" -- umllab exec liar -- ip addr add 10.0.1.254/24 dev eth0
+expect_exit 0 "h1 forgets r1's MAC" -- umllab exec h1 -- ip neigh flush dev eth0
+expect_exit 1 "ping h1 r1, answered by the impostor, exits 1" -- umllab ping h1 r1 -c 1
+expect_output "disagree: h1 printed replies, but no echo reply from r1 crossed S1; the replies came from liar" \
+	"ping names who answered instead"
+
 expect_exit 0 "down" -- timeout 30 "$UMLLAB" down --wipe chk
 expect_exit 2 "check after down: no verdict" -- umllab check chk
 finish
