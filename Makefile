@@ -49,7 +49,7 @@ $(GUEST_AGENT): image/guest/agent.c image/guest/agent_proto.h
 
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
-	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_grade
+	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade
 test_topology_OBJS = core/topology.o core/topology_check.o switch/linkcond.o core/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/util.o
 test_fdb_OBJS = switch/fdb.o
@@ -62,6 +62,7 @@ test_graph_OBJS = core/graph.o core/topology.o core/topology_check.o switch/link
 test_log_OBJS = core/log.o core/util.o
 test_pcapng_OBJS = core/pcapng.o core/frame_text.o core/util.o
 test_checks_spec_OBJS = core/checks_spec.o core/topology.o core/topology_check.o switch/linkcond.o core/util.o
+test_check_report_OBJS = core/check_report.o core/json.o core/util.o
 test_linkcond_OBJS = switch/linkcond.o core/util.o
 test_filter_names_OBJS = core/filter_names.o core/util.o
 test_bootsched_OBJS = core/bootsched.o

@@ -7,7 +7,7 @@
 
 #include "core/json.h"
 
-#define FIELDS 7	/* check, passed, points, max, kind, name, expected, seen after "check" */
+#define FIELDS 7	/* after "check": passed, points, max_points, kind, name, expected, seen */
 
 /* Tabs, newlines and backslashes escaped, so a field is one tab-free piece. */
 static void put_field(struct strbuf *b, const char *s)
@@ -97,15 +97,14 @@ int check_report_decode(struct check_report *rep, const char *text, size_t len, 
 			free(rep->lab);
 			rep->lab = get_field(f[1], fl[1]);
 		} else if (nf == FIELDS + 1 && fl[0] == 5 && memcmp(f[0], "check", 5) == 0) {
-			char *a = get_field(f[1], fl[1]), *pts = get_field(f[2], fl[2]),
-			    *max = get_field(f[3], fl[3]);
+			/* f[2], the points, follow from passed and max_points */
+			char *a = get_field(f[1], fl[1]), *max = get_field(f[3], fl[3]);
 			struct check_result r = { .passed = strcmp(a, "1") == 0,
 			    .max_points = (unsigned)strtoul(max, NULL, 10),
 			    .kind = get_field(f[4], fl[4]), .name = get_field(f[5], fl[5]),
 			    .expected = get_field(f[6], fl[6]), .seen = get_field(f[7], fl[7]) };
 			check_report_add(rep, &r);
 			free(a);
-			free(pts);
 			free(max);
 			free(r.kind);
 			free(r.name);
@@ -220,7 +219,7 @@ void check_report_junit(struct strbuf *b, const struct check_report *rep)
 		xml_text(b, lab);
 		strbuf_printf(b, ".%s\" name=\"", r->kind);
 		xml_text(b, r->name);
-		strbuf_printf(b, "\"%s>\n", r->passed ? "" : "");
+		strbuf_printf(b, "\">\n");
 		if (!r->passed) {
 			strbuf_printf(b, "      <failure message=\"expected ");
 			xml_text(b, r->expected);
