@@ -833,6 +833,8 @@ class Bench:
         self.wait_quiet()
         env = self.env()
         env["TMPDIR"] = tmp
+        load0 = open("/proc/loadavg").read().split()[0]
+        busy0 = machine_busy()
         t0 = time.monotonic()
         try:
             r = subprocess.run([self.umllab, "grade", "--spec", spec, "-o", out] + subs, env=env,
@@ -840,6 +842,9 @@ class Bench:
         except subprocess.TimeoutExpired:
             raise BenchError("umllab grade: not done within 900 s")
         dt = time.monotonic() - t0
+        busy1 = machine_busy()
+        load1 = open("/proc/loadavg").read().split()[0]
+        cores_busy = (busy1[0] - busy0[0]) / CLK_TCK / dt
         if r.returncode != 0:
             raise BenchError(f"umllab grade: exit {r.returncode}: {(r.stdout + r.stderr).strip()[-800:]}")
         m = re.search(r", (\d+) at a time;", r.stdout)
@@ -853,8 +858,11 @@ class Bench:
         if left or os.listdir(tmp):
             raise BenchError(f"umllab grade left something behind: processes {left}, files {os.listdir(tmp)}")
         per = [float(x) for x in re.findall(r'"seconds": ([0-9.]+)', open(os.path.join(out, "summary.json")).read())]
-        self.results["grade"] = {"submissions": n, "jobs": jobs, "seconds": dt, "per_submission_s": per}
-        note = f"--jobs {jobs} (default); each submission up, 3 checks, down: median {median(per):.1f} s"
+        self.results["grade"] = {"submissions": n, "jobs": jobs, "seconds": dt, "per_submission_s": per,
+                                 "machine_cores_busy": cores_busy, "loadavg": [load0, load1]}
+        # Ours and others' together: the grading alone cannot be told apart here.
+        note = (f"--jobs {jobs} (default); each submission up, 3 checks, down: median {median(per):.1f} s; "
+                f"machine busy {cores_busy:.2f} of {self.ncpu} cores meanwhile, load average {load0} -> {load1}")
         if n == GRADE_SUBMISSIONS:
             note += f"; target < {TARGET_GRADE30_S:.0f} s: " + (
                 "met" if dt < TARGET_GRADE30_S else f"missed by {dt - TARGET_GRADE30_S:.1f} s")
