@@ -113,6 +113,11 @@ char **instance_argv(const struct instance *inst)
 		free(file);
 	}
 	argv_push(&argv, &n, xstrdup("root=/dev/ubda"));
+	/* An XFS or Btrfs image gets umllab's layer from its initramfs at boot. */
+	char *initrd = xasprintf("%s" IMAGE_INITRD_SUFFIX, img->backing);
+	if (access(initrd, R_OK) == 0)
+		argv_push(&argv, &n, xasprintf("initrd=%s", initrd));
+	free(initrd);
 	argv_push(&argv, &n, xstrdup("init=" IMAGE_INIT_PATH));
 	argv_push(&argv, &n, xstrdup("rw"));
 	argv_push(&argv, &n, xasprintf("umid=%s", c->name));

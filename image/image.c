@@ -189,6 +189,16 @@ static int cache_build(const struct image_kind *kind, void *state, const char *d
 	free(info_tmp);
 	free(info_path);
 	free(text);
+	/* An XFS or Btrfs image comes with its initramfs: in place before the image. */
+	char *initrd_tmp = xasprintf("%s" IMAGE_INITRD_SUFFIX, tmp);
+	char *initrd_path = xasprintf("%s" IMAGE_INITRD_SUFFIX, final_path);
+	int moved = access(initrd_tmp, F_OK) != 0 ? 0 : rename(initrd_tmp, initrd_path);
+	free(initrd_tmp);
+	free(initrd_path);
+	if (moved < 0) {
+		set_cause(cause, "cannot move the new initramfs next to %s: %s", final_path, strerror(errno));
+		goto out;
+	}
 	if (rename(tmp, final_path) < 0) {
 		set_cause(cause, "cannot move the new image to %s: %s", final_path, strerror(errno));
 		goto out;
@@ -357,6 +367,9 @@ int image_remove(const char *backing_path, char **cause)
 		return set_cause(cause, "cannot remove image %s: %s", backing_path, strerror(errno));
 	char *info = xasprintf("%s" IMAGE_INFO_SUFFIX, backing_path);
 	unlink(info);
+	char *initrd = xasprintf("%s" IMAGE_INITRD_SUFFIX, backing_path);
+	unlink(initrd);
+	free(initrd);
 	free(info);
 	return 0;
 }

@@ -20,6 +20,10 @@ typedef void (*image_meter_fn)(void *arg, const char *what, uint64_t done, uint6
 /* Where every image's init is, in every image umllab prepares: the kernel gets init=. */
 #define IMAGE_INIT_PATH "/usr/lib/umllab/init"
 
+/* Next to an XFS or Btrfs image: the initramfs that adds umllab's guest
+ * layer at boot (image/initrd.c); the kernel gets initrd=. */
+#define IMAGE_INITRD_SUFFIX ".initrd"
+
 struct image_request {
 	const char *kind;		/* "busybox" (default), "debian", "url" or "file" */
 	const char *name;		/* the lab's name for it, for messages; may be NULL */
@@ -33,7 +37,7 @@ struct image_request {
 	const char *url;		/* http://, https:// or file:// */
 	const char *sha256;		/* 64 hex digits, checked before anything is cached */
 	/* file */
-	const char *path;		/* an ext2/3/4 image or a root-filesystem tarball */
+	const char *path;		/* an ext2/3/4, XFS or Btrfs image or a root-filesystem tarball */
 	bool offline;			/* only look in the cache: never build nor download */
 	image_progress_fn progress;	/* may be NULL */
 	void *progress_arg;

@@ -58,6 +58,8 @@ struct image_layer *image_layer_load(uint64_t *key, char **cause);
 int image_layer_apply(const struct image_layer *layer, const char *image_path,
     const char *work_dir, char **cause);
 void image_layer_free(struct image_layer *layer);
+/* Write the layer's files (busybox, agent, rcS, inittab) into dir. */
+int image_layer_stage(const struct image_layer *layer, const char *dir, char **cause);
 /* The version of the UML kernel modules the host has (/usr/lib/uml/modules/
  * VERSION), which images made from a tarball carry; NULL without them. */
 const char *image_layer_modules(const struct image_layer *layer);
@@ -71,6 +73,13 @@ const char *image_layer_modules(const struct image_layer *layer);
  * and the guest layer. what names src in messages. */
 int image_rootfs_build(const struct image_request *req, const struct image_layer *layer,
     const char *src, const char *what, const char *image_path, const char *work_dir, char **cause);
+
+/* ---- the initramfs for XFS and Btrfs images (initrd.c) ---- */
+
+/* Write out_path (which must not exist): an initramfs whose /init mounts
+ * /dev/ubda, copies the guest layer into it and switches to it. */
+int image_initrd_build(const struct image_layer *layer, const char *work_dir, const char *out_path,
+    char **cause);
 
 /* ---- downloads (fetch.c) ---- */
 

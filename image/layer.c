@@ -177,6 +177,11 @@ static int layer_stage(const struct image_layer *layer, const char *dir, char **
 	return 0;
 }
 
+int image_layer_stage(const struct image_layer *layer, const char *dir, char **cause)
+{
+	return layer_stage(layer, dir, cause);
+}
+
 /* debugfs goes on after a failed command: look at the result instead. */
 static int layer_verify(const char *debugfs, const char *image_path, char **cause)
 {

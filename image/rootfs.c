@@ -5,7 +5,7 @@
  * cannot create them by extracting it). A raw image is copied with its holes
  * and checked with e2fsck. Both get free room (sparse: it costs nothing until
  * a guest writes) and umllab's guest layer. XFS and Btrfs images are used as
- * they are (see rootfs_from_other). */
+ * they are, with an initramfs that adds the layer at boot (rootfs_from_other). */
 #include "image/image_int.h"
 
 #include "core/util.h"
@@ -372,43 +372,20 @@ out:
 }
 
 /* An XFS or Btrfs image is used as it is: nothing writes into them without
- * mounting them (root), so umllab's guest layer must be there already, as
- * in a copy of a umllab guest's root (labs/images.md). XFS is checked with
- * xfs_db when xfsprogs is there; Btrfs cannot be looked into here. */
-static int rootfs_from_other(const struct image_request *req, const char *src, const char *what,
-    enum rootfs_format format, const char *image_path, char **cause)
+ * mounting them (root). Its initramfs (initrd.c) adds the guest layer at
+ * boot instead, on the instance's copy-on-write disk. */
+static int rootfs_from_other(const struct image_request *req, const struct image_layer *layer,
+    const char *src, const char *what, enum rootfs_format format, const char *image_path,
+    const char *work_dir, char **cause)
 {
 	const char *fs = format == RF_XFS ? "XFS" : "Btrfs";
-	image_progress(req, "copying the %s image %s (used as it is: it must hold umllab's guest "
-	    "layer, " IMAGE_LAYER_DIR ")", fs, what);
+	image_progress(req, "copying the %s image %s (used as it is; an initramfs adds umllab's "
+	    "guest layer at boot)", fs, what);
 	if (image_file_copy_sparse(src, image_path, 0600, cause) < 0)
 		return -1;
-	if (format != RF_XFS)
-		return 0;
-	char *xfs_db = image_tool_find("xfs_db", "xfsprogs", NULL);
-	if (xfs_db == NULL)
-		return 0;
-	/* The busybox image and imported ones lay the layer out differently;
-	 * both boot through IMAGE_INIT_PATH. */
-	static const char *const files[] = { IMAGE_INIT_PATH, "/etc/inittab" };
-	int rc = 0;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && rc == 0; i++) {
-		char *cmd = xasprintf("path %s", files[i]);
-		char *argv[] = { xfs_db, "-r", "-c", cmd, (char *)image_path, NULL };
-		char *out = NULL, *why = NULL;
-		if (image_run(argv, &out, &why) < 0 || (out != NULL && strstr(out, "No such") != NULL) ||
-		    (why != NULL && strstr(why, "No such") != NULL))
-			rc = set_cause(cause, "the XFS image %s has no %s: umllab cannot add its guest layer "
-			    "(init, agent) to XFS without mounting it, so the image must already hold it. "
-			    "Make it from a umllab guest's root (labs/images.md shows how), or use an ext4 "
-			    "image or a tarball", what, files[i]);
-		free(out);
-		free(why);
-		free(cmd);
-	}
-	free(xfs_db);
-	if (rc < 0)
-		unlink(image_path);
+	char *initrd = xasprintf("%s" IMAGE_INITRD_SUFFIX, image_path);
+	int rc = image_initrd_build(layer, work_dir, initrd, cause);
+	free(initrd);
 	return rc;
 }
 
@@ -445,7 +422,7 @@ int image_rootfs_build(const struct image_request *req, const struct image_layer
 		break;
 	case RF_XFS:
 	case RF_BTRFS:
-		rc = rootfs_from_other(req, src, what, format, image_path, cause);
+		rc = rootfs_from_other(req, layer, src, what, format, image_path, work_dir, cause);
 		break;
 	case RF_QCOW2:
 		set_cause(cause, "%s is a qcow2 image, which UML cannot use: convert it to a raw image "

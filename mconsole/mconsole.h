@@ -58,7 +58,9 @@ int mconsole_notify_decode(const void *buf, size_t n, struct mconsole_notify *ou
  * -1 with *cause on failure. */
 int mconsole_client_open(const char *bind_path, char **cause);
 
-/* Send one request to the mconsole socket at sock_path. */
+/* Send one request to the mconsole socket at sock_path. fd is connected to
+ * it first (again each time: the kernel may have restarted), so that a long
+ * reply is not cut by the 10-datagram queue of unconnected receivers. */
 int mconsole_send(int fd, const char *sock_path, const char *cmd, char **cause);
 
 /* Bind a datagram socket at path for `mconsole=notify:PATH` (removing a stale

@@ -14,6 +14,15 @@ expect_exit 0 "mconsole help (a reply in several parts)" -- umllab mconsole umlA
 expect_output "sysrq" "help lists sysrq"
 expect_exit 1 "a command the kernel rejects exits 1" -- umllab mconsole umlA frobnicate
 expect_exit 2 "mconsole on an unknown instance" -- umllab mconsole nosuch version
+# A long reply in one burst (the kernel sends it without waiting): every
+# part must arrive, the last one too (with an unconnected client socket
+# the receive queue's 10 datagrams lost some, 2 to 9 times in 10).
+umllab exec umlA -- dmesg -n 8 >/dev/null
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	expect_exit 0 "sysrq m with the console at level 8 ($i)" -- umllab mconsole umlA sysrq m
+	expect_output "pages RAM" "the whole report came back ($i)"
+done
+umllab exec umlA -- dmesg -n 4 >/dev/null
 printf 'version\nconfig ubd0\n' | umllab mconsole umlA >"$T/last" 2>&1
 expect_output "umlA.cow" "interactive mode: line by line; config ubd0 shows its copy-on-write file"
 

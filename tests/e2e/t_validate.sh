@@ -38,6 +38,10 @@ expect_output "there is no lab nolab" "down says there is no such lab"
 expect_exit 2 "down --lab of a lab that does not exist" -- umllab down --lab nolab
 expect_exit 2 "ping -c without a number" -- umllab ping umlA umlB -c
 expect_output "-c needs a count" "ping -c says the count is missing"
+expect_exit 126 "confine without uml_dir=" -- umllab confine -- linux.uml mem=64M
+expect_output "give the kernel uml_dir=DIR" "confine says why the kernel cannot start"
+expect_exit 126 "confine with a kernel not on PATH" -- umllab confine -- no-such-linux.uml uml_dir="$T/uml"
+expect_output "no-such-linux.uml: not found on PATH" "confine names the missing kernel"
 expect_exit 2 "an unknown option" -- umllab status --frob
 expect_output "usage: umllab status" "a usage error shows the usage"
 finish

@@ -33,7 +33,12 @@ for fault in kill9 sigstop sysrq-mconsole sysrq-inside; do
 	case $fault in
 	kill9) kill -KILL "$pid"; want="killed by signal 9" ;;
 	sigstop) kill -STOP "$pid"; want="hung: no answer on its mconsole" ;;
-	sysrq-mconsole) umllab mconsole web sysrq c >/dev/null 2>&1; want="kernel panic: sysrq triggered crash" ;;
+	sysrq-mconsole)
+		# It never answers: umllab says how the kernel ended, at once.
+		expect_exit 0 "sysrq c through umllab mconsole" -- timeout 4 "$UMLLAB" mconsole web sysrq c
+		expect_output "web: .sysrq c. ended its kernel \(kernel panic: sysrq triggered crash\); the watchdog restarts it" \
+			"mconsole says the kernel panicked and is restarted"
+		want="kernel panic: sysrq triggered crash" ;;
 	sysrq-inside) umllab exec web -- sh -c 'echo c > /proc/sysrq-trigger' >/dev/null 2>&1
 		want="kernel panic: sysrq triggered crash" ;;
 	esac
@@ -81,5 +86,9 @@ expect_exit 0 "client reaches peer" -- umllab ping client peer -c 1
 expect_exit 0 "mconsole halt goes through stop" -- umllab mconsole peer halt
 [ "$(field peer state)" = stopped ] && ok "peer halted through mconsole is stopped, not failed" \
 	|| fail "peer is $(field peer state)"
+# A command that crashes this kernel unexpectedly (sysrq t): said at once,
+# not after the 5 s an answer is waited for.
+expect_exit 1 "sysrq t crashes client's kernel" -- timeout 4 "$UMLLAB" mconsole client sysrq t
+expect_output "client: its kernel ended before it answered .sysrq t." "mconsole says the kernel ended"
 expect_exit 0 "down" -- timeout 60 "$UMLLAB" down watchdog
 finish
