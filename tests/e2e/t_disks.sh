@@ -65,7 +65,7 @@ expect_exit 0 "down --wipe" -- umllab down --wipe maker
 	echo "  x: {file: data.xfs}"
 	[ $btrfs = yes ] && echo "  b: {file: data.btrfs}"
 	echo "instances:"
-	echo "  onxfs: {image: x}"
+	echo "  onxfs: {image: x, disks: [{file: data.xfs, readonly: true}]}"
 	[ $btrfs = yes ] && echo "  onbtrfs: {image: b}"
 } >fromfs.yaml
 expect_exit 0 "up from the XFS (and Btrfs) images" -- umllab up fromfs.yaml
@@ -73,6 +73,12 @@ expect_output "copying the XFS image" "the XFS image is recognized"
 expect_exit 0 "its root is XFS" -- umllab exec onxfs -- sh -c 'grep " / " /proc/mounts; cat /root/origin'
 expect_output "^/dev/(root|ubda) / xfs" "mounted as XFS"
 expect_output "^made-on-xfs" "with what the maker wrote"
+# nouuid: the root is a copy of that same file system, and XFS refuses a
+# second mount of one UUID.
+expect_exit 0 "a readonly disk is read-only in the guest" -- umllab exec onxfs -- sh -c \
+	'cat /sys/block/ubdb/ro; mount -t xfs -o ro,nouuid /dev/ubdb /mnt && cat /mnt/root/origin && umount /mnt'
+expect_output "^1" "ubdb is read-only"
+expect_output "^made-on-xfs" "and readable"
 if [ $btrfs = yes ]; then
 	expect_exit 0 "the other's root is Btrfs" -- umllab exec onbtrfs -- sh -c 'grep " / " /proc/mounts; cat /root/origin'
 	expect_output "^/dev/(root|ubda) / btrfs" "mounted as Btrfs"
