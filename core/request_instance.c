@@ -223,10 +223,15 @@ static void mconsole_tell_end(struct conn *c, struct instance *inst)
 		break;
 	}
 	char *why = inst->cause != NULL ? xasprintf(" (%s)", inst->cause) : xstrdup("");
-	conn_printf(c, CTL_STDOUT, "%s: `%s` ended its kernel%s; %s\n", name, r->cmd, why, next);
+	if (r->ends_kernel)
+		conn_printf(c, CTL_STDOUT, "%s: `%s` ended its kernel%s; %s\n", name, r->cmd, why,
+		    next);
+	else	/* `sysrq t` crashes this kernel, for one */
+		conn_printf(c, CTL_STDERR, "umllab: %s: its kernel ended before it answered `%s`%s; "
+		    "%s\n", name, r->cmd, why, next);
 	free(why);
 	free(next);
-	conn_finish(c, UMLLAB_EXIT_OK);
+	conn_finish(c, r->ends_kernel ? UMLLAB_EXIT_OK : UMLLAB_EXIT_FAIL);
 }
 
 static void mconsole_on_end_timeout(struct ev_loop *loop, ev_timer *w, int revents)
@@ -256,6 +261,7 @@ static void mconsole_on_reply(void *arg, int status, uint32_t err, const char *d
 			mconsole_tell_end(c, c->wait_inst);
 		return;
 	}
+	c->wait_inst = NULL;
 	if (status != 0) {
 		/* No answer (or none could be asked for): a failure, not a usage error. */
 		conn_printf(c, CTL_STDERR, "umllab: %.*s\n", (int)len, data);
@@ -324,10 +330,11 @@ void request_mconsole(struct conn *c, int argc, char **argv)
 	r->end_timer.data = r;
 	c->req = r;
 	c->on_free = mconsole_on_free;
-	if (r->ends_kernel) {
-		c->wait_inst = inst;
-		c->wait_for = WAIT_KERNEL_END;
+	/* Any command may end the kernel (`sysrq t` crashes this one): then
+	 * say so at once rather than wait for an answer that cannot come. */
+	c->wait_inst = inst;
+	c->wait_for = WAIT_KERNEL_END;
+	if (r->ends_kernel)
 		ev_timer_start(c->sup->loop, &r->end_timer);
-	}
 	mconsole_session_request(s, cmd, MCONSOLE_REQUEST_TIMEOUT_MS, mconsole_on_reply, c);
 }
