@@ -15,7 +15,12 @@ print([i for i in s['instances'] if i['name'] == '$1'][0]['$2'])"
 # wait_back INSTANCE RESTARTS: until it runs again after that many restarts.
 wait_back() {
 	for _ in $(seq 100); do
-		[ "$(field "$1" state)" = running ] && [ "$(field "$1" restarts)" -ge "$2" ] && return 0
+		# One status for both: read apart, a stopped kernel still "running"
+		# and the next status's restart count looked like a comeback.
+		[ "$(umllab status watchdog --json | python3 -c "
+import sys, json
+i = [i for i in json.load(sys.stdin)['instances'] if i['name'] == '$1'][0]
+print(i['state'] == 'running' and i['restarts'] >= $2)")" = True ] && return 0
 		sleep 0.2
 	done
 	return 1
