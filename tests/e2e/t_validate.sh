@@ -42,6 +42,28 @@ expect_exit 126 "confine without uml_dir=" -- umllab confine -- linux.uml mem=64
 expect_output "give the kernel uml_dir=DIR" "confine says why the kernel cannot start"
 expect_exit 126 "confine with a kernel not on PATH" -- umllab confine -- no-such-linux.uml uml_dir="$T/uml"
 expect_output "no-such-linux.uml: not found on PATH" "confine names the missing kernel"
+# A tool that fails with a long error log: its last lines, one per line,
+# folded, not one huge line (a fake mmdebstrap first on PATH).
+mkdir -p "$T/fakebin"
+printf '#!/bin/sh\nfor i in $(seq 1 20); do echo "E: failure $i: a long line that goes on and on and on, to be wider than the one hundred columns of a line" >&2; done\nexit 25\n' >"$T/fakebin/mmdebstrap"
+chmod +x "$T/fakebin/mmdebstrap"
+cat >"$T/deb.yaml" <<'YAML'
+images:
+  deb: {debian: bookworm}
+image: deb
+switches: {S1: {}}
+instances:
+  a: {interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}}
+YAML
+PATH=$T/fakebin:$PATH XDG_CACHE_HOME=$T/cache expect_exit 1 "a failing mmdebstrap" -- umllab image build "$T/deb.yaml"
+if grep -q "subordinate" "$T/last"; then ok "skipped: no subordinate ids here for mmdebstrap"; else
+	expect_output "mmdebstrap failed \(exit 25\); the end of what it printed:" "the tool's failure is named"
+	expect_output "^    \| E: failure 20: " "its last line is on a line of its own"
+	[ "$(grep -c '^    | E: failure' "$T/last")" -eq 8 ] && ok "its last 8 lines are shown" \
+		|| fail "lines shown: $(grep -c '^    | E: failure' "$T/last")"
+	[ "$(grep '^    |' "$T/last" | awk '{ if (length($0) > 110) n++ } END { print n + 0 }')" -eq 0 ] \
+		&& ok "long lines are folded" || fail "a line is longer than 110 columns"
+fi
 expect_exit 2 "an unknown option" -- umllab status --frob
 expect_output "usage: umllab status" "a usage error shows the usage"
 finish
