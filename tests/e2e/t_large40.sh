@@ -16,7 +16,7 @@ lab="$T/large40.yaml"
 } >"$lab"
 chmod 644 "$lab"
 t0=$(date +%s)
-expect_exit 0 "up $n instances" -- timeout 600 umllab up "$lab"
+expect_exit 0 "up $n instances" -- timeout 600 "$UMLLAB" up "$lab"
 echo "      up took $(($(date +%s) - t0)) s"
 expect_output "at a time to start with" "up says it boots a few at a time"
 expect_output "\[$n/$n up, 0 booting, 0 waiting\]" "up counts booted, booting and waiting"
