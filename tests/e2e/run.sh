@@ -4,7 +4,7 @@
 # As root, each test runs as the unprivileged user `nobody`: UML and umllab
 # need no root, and this proves it. A test whose file says `# e2e: as root`
 # starts as root and runs umllab as two unprivileged users itself. Tests run
-# two at a time (UMLLAB_TEST_JOBS=1 runs them one by one). Each test gets a private state directory;
+# three at a time (UMLLAB_TEST_JOBS=1 runs them one by one). Each test gets a private state directory;
 # the guest image cache is shared so it is built once. A test that fails
 # still has its lab stopped by pid (see lib.sh). Prints "N passed, N failed".
 set -u
@@ -40,10 +40,12 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 only=${1:-}
-# Tests run two at a time (UMLLAB_TEST_JOBS): most of their time is spent
-# waiting for guests. A test whose file says `# e2e: alone` (it measures CPU
-# time or latency) or `# e2e: as root` runs by itself, after the others.
-jobs_max=${UMLLAB_TEST_JOBS:-2}
+# Tests run three at a time (UMLLAB_TEST_JOBS): most of their time is spent
+# waiting for guests. A test whose file says `# e2e: long` starts first, so
+# that the run does not end waiting for one slow test. A test whose file says
+# `# e2e: alone` (it measures CPU time or latency) or `# e2e: as root` runs by
+# itself, after the others.
+jobs_max=${UMLLAB_TEST_JOBS:-3}
 
 # Run one test; its report goes to $work/NAME/report, its exit code to
 # $work/NAME/rc, and the report to stdout under a lock so that reports of
@@ -94,6 +96,8 @@ for t in "$here"/t_*.sh; do
 	grep -q '^# e2e: large' "$t" && [ -z "${UMLLAB_TEST_LARGE:-}" ] && continue
 	if grep -q -e '^# e2e: alone' -e '^# e2e: as root' -e '^# e2e: large' "$t"; then
 		alone+=("$t")
+	elif grep -q '^# e2e: long' "$t"; then
+		together=("$t" ${together[@]+"${together[@]}"})
 	else
 		together+=("$t")
 	fi

@@ -1,3 +1,4 @@
+# e2e: long
 # Capture: what the switches carry, read back by tshark and tcpdump: a first
 # ping (ARP, then ICMP) with per-cable interfaces, a filter, a capture across
 # a restart and live wiring, a stopped reader that does not slow the lab,

@@ -1,3 +1,4 @@
+# e2e: long
 # umllab check: every kind passing and failing on a routed lab, evidence from
 # the switches against a guest whose ping only prints success, --json,
 # --junit, --watch, spec mistakes; umllab ping's switch evidence.

@@ -1,3 +1,4 @@
+# e2e: long
 # Link conditions on cables, with real UML: every kind (delay, jitter, loss,
 # duplicate, corrupt, reorder, rate, mtu), a planted drop filter naming an
 # instance, a live change, conditions kept across a restart, and mistakes.

@@ -1,3 +1,4 @@
+# e2e: long
 # A Debian image built as an ordinary user (mmdebstrap, no root, no loop
 # device), booted with umllab's init, running ip, ping, tcpdump and iptables.
 # Needs Debian's archive (apt's mirror) and, for the unprivileged user,

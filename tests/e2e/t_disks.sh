@@ -1,3 +1,4 @@
+# e2e: long
 # Extra disks (`disks:`) and XFS/Btrfs images, the seed's way and without
 # root on the host: make sparse files, mkfs.xfs and mkfs.btrfs them, give
 # them to a guest as ubd1 and up, fill them from inside (root in the guest),

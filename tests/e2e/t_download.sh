@@ -1,3 +1,4 @@
+# e2e: long
 # Downloaded images: a real HTTP server on 127.0.0.1 serves a root-filesystem
 # tarball; umllab downloads it (resuming a dropped connection), verifies its
 # SHA-256, caches it, and boots it. A wrong checksum caches nothing; an

@@ -1,3 +1,4 @@
+# e2e: long
 # A shared server (issue 13): a guest flooding its agent channel or its
 # console leaves every file umllab writes bounded; idle or half-closed
 # control connections neither lock out nor freeze the supervisor; a

@@ -1,3 +1,4 @@
+# e2e: long
 # Disks: each instance writes to its own copy-on-write file, which `down` keeps
 # and `down --wipe` removes; an image that changed under a disk is refused with
 # an explanation, never booted.
