@@ -288,10 +288,15 @@ static void supervisor_boot_more(struct supervisor *sup)
 		if (sup->boot_step[i] != 0)
 			continue;
 		sup->boot_step[i] = 1;
-		if (inst->state != INSTANCE_STOPPED || inst->started_ms != 0)
-			continue;	/* started by hand (`umllab start`) meanwhile */
 		bootsched_started(&sup->boot);
-		instance_handle(inst, INSTANCE_EV_START);
+		if (inst->state == INSTANCE_STOPPED && inst->started_ms == 0) {
+			instance_handle(inst, INSTANCE_EV_START);
+		} else if (inst->state == INSTANCE_RUNNING) {
+			/* Started by hand (`umllab start`) and up already: counted,
+			 * without judging the machine by it. */
+			sup->boot_step[i] = 2;
+			bootsched_finished(&sup->boot, false, 0);
+		}	/* else started by hand and booting: counted when it runs */
 	}
 }
 
