@@ -140,7 +140,7 @@ asan:
 FUZZ_CC ?= clang
 FUZZ_BUILD = build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_SMOKE_SECONDS ?= 4
+FUZZ_SMOKE_SECONDS ?= 2
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
