@@ -110,8 +110,11 @@ expect_exit 1 "umlA cannot ping umlB" -- umllab ping umlA umlB -c 2
 expect_exit 0 "umlC still can" -- umllab ping umlC umlB -c 2
 expect_exit 0 "link umlB eth0" -- umllab link umlB eth0
 expect_output "lost [1-9]" "the drops show in the counters"
-expect_exit 0 "drop arp instead" -- umllab link umlB eth0 set in drop arp
+# Both ways and both caches: a request umlB sends would teach umlC its MAC.
+umllab link umlB eth0 clear >/dev/null 2>&1
+expect_exit 0 "drop arp instead, both ways" -- umllab link umlB eth0 set drop arp
 umllab exec umlC -- ip neigh flush dev eth0 >/dev/null 2>&1
+umllab exec umlB -- ip neigh flush dev eth0 >/dev/null 2>&1
 expect_exit 1 "with ARP dropped, umlC's ping fails" -- umllab ping umlC umlB -c 2
 expect_exit 0 "clear umlB" -- umllab link umlB eth0 clear
 
