@@ -20,20 +20,6 @@ struct progress {
 	uint64_t t0;
 };
 
-static uint64_t mem_available_mb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	if (f == NULL)
-		return 0;
-	char line[128];
-	unsigned long long kb = 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb / 1024;
-}
-
 static void on_progress(void *arg, const struct grade_sub *subs, size_t n, size_t done,
     const struct grade_sub *finished)
 {
@@ -164,7 +150,7 @@ static int grade_cmd_run(int argc, char **argv)
 		subs[i].path = xstrdup(argv[first + i]);
 	grade_names_assign(subs, n);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	uint64_t mem = mem_available_mb();
+	uint64_t mem = mem_available_bytes() >> 20;
 	if (jobs == 0)
 		jobs = grade_jobs_default(cores > 0 ? (unsigned)cores : 1, mem);
 	if (jobs > n)

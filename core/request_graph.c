@@ -21,7 +21,9 @@ static void send_link(struct conn *c, const struct supervisor *sup, const struct
 	    sup->lab->switches[f->sw].name, addr, state, live ? "live" : "configured");
 	free(addr);
 	char *cond = linkcond_pair_format(&f->link);
-	if (cond[0] != '\0' && strlen(cond) < GRAPH_COND_MAX)
+	if (strlen(cond) >= GRAPH_COND_MAX)
+		strcpy(cond + GRAPH_COND_MAX - 4, "...");	/* a label, not a record */
+	if (cond[0] != '\0')
 		conn_printf(c, CTL_STDOUT, "cond %s %s %s\n", inst->cfg->name, f->name, cond);
 	free(cond);
 }

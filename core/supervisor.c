@@ -300,21 +300,6 @@ static void supervisor_boot_more(struct supervisor *sup)
 	}
 }
 
-/* MemAvailable of the host, in bytes; 0 when unknown. */
-static uint64_t mem_available(void)
-{
-	FILE *f = fopen("/proc/meminfo", "re");
-	if (f == NULL)
-		return 0;
-	char line[128];
-	unsigned long long kb = 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return (uint64_t)kb << 10;
-}
-
 static void supervisor_on_instance_change(struct instance *inst, void *arg)
 {
 	struct supervisor *sup = arg;
@@ -549,7 +534,7 @@ int supervisor_main(struct lab *lab, const char *lab_dir, int progress_fd)
 		mem = lab->instances[i].mem_bytes > mem ? lab->instances[i].mem_bytes : mem;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	bootsched_init(&sup.boot, (unsigned)lab->n_instances, cores > 0 ? (unsigned)cores : 1,
-	    mem_available(), mem);
+	    mem_available_bytes(), mem);
 	sup.boot_counted = bootsched_room(&sup.boot) < lab->n_instances;
 	if (sup.boot_counted)
 		progress(&sup, 'P', "booting %zu instances, %u at a time to start with (%ld cores; "

@@ -33,8 +33,12 @@ int str_copy(char *dst, size_t size, const char *src);
 /* Fill *sun with a filesystem path; -1 with *cause set when the path is longer than sun_path. */
 int unix_addr_set(struct sockaddr_un *sun, const char *path, char **cause);
 
-/* Milliseconds on the monotonic clock. */
+/* Milliseconds, and nanoseconds, on the monotonic clock. */
 uint64_t clock_ms(void);
+uint64_t clock_ns(void);
+
+/* The host's MemAvailable in bytes (/proc/meminfo); 0 when unknown. */
+uint64_t mem_available_bytes(void);
 
 /* Sleep for ms milliseconds (for short, bounded waits outside event loops). */
 void sleep_ms(unsigned ms);

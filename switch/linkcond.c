@@ -42,25 +42,38 @@ static int parse_number(const char *s, double *v, const char **end)
 	return 0;
 }
 
+struct unit {
+	const char *name;
+	double scale;
+};
+
+/* A number followed by one of units (case-insensitive): 0 with *v scaled,
+ * -1 when either is missing or unknown. */
+static int parse_with_unit(const char *s, const struct unit *units, size_t n, double *v)
+{
+	double x;
+	const char *unit;
+	if (parse_number(s, &x, &unit) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(unit, units[i].name) == 0) {
+			*v = x * units[i].scale;
+			return 0;
+		}
+	return -1;
+}
+
 int linkcond_parse_time(const char *s, uint64_t *ns, char **cause)
 {
-	static const struct {
-		const char *unit;
-		double ns;
-	} units[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 } };
-	double v;
-	const char *unit;
-	if (parse_number(s, &v, &unit) == 0)
-		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (strcmp(unit, units[i].unit) == 0) {
-				double t = v * units[i].ns;
-				if (t > (double)TIME_MAX_NS)
-					return set_cause(cause, "time %s: at most 60s", s);
-				*ns = (uint64_t)(t + 0.5);
-				return 0;
-			}
-	return set_cause(cause, "time %s: expected a number and a unit, such as 50ms, 1.5s or "
-	    "200us", s);
+	static const struct unit units[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 } };
+	double t;
+	if (parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), &t) != 0)
+		return set_cause(cause, "time %s: expected a number and a unit, such as 50ms, 1.5s "
+		    "or 200us", s);
+	if (t > (double)TIME_MAX_NS)
+		return set_cause(cause, "time %s: at most 60s", s);
+	*ns = (uint64_t)(t + 0.5);
+	return 0;
 }
 
 int linkcond_parse_percent(const char *s, uint32_t *ppm, char **cause)
@@ -77,23 +90,16 @@ int linkcond_parse_percent(const char *s, uint32_t *ppm, char **cause)
 
 int linkcond_parse_rate(const char *s, uint64_t *bps, char **cause)
 {
-	static const struct {
-		const char *unit;
-		double bits;
-	} units[] = { { "bit", 1 }, { "kbit", 1e3 }, { "mbit", 1e6 }, { "gbit", 1e9 } };
-	double v;
-	const char *unit;
-	if (parse_number(s, &v, &unit) == 0)
-		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (strcasecmp(unit, units[i].unit) == 0) {
-				double r = v * units[i].bits;
-				if (r < (double)RATE_MIN_BPS || r > (double)RATE_MAX_BPS)
-					return set_cause(cause, "rate %s: expected 1kbit to 100gbit", s);
-				*bps = (uint64_t)(r + 0.5);
-				return 0;
-			}
-	return set_cause(cause, "rate %s: expected bits per second with a unit, such as 1mbit, "
-	    "512kbit or 9600bit", s);
+	static const struct unit units[] = { { "bit", 1 }, { "kbit", 1e3 }, { "mbit", 1e6 },
+		{ "gbit", 1e9 } };
+	double r;
+	if (parse_with_unit(s, units, sizeof(units) / sizeof(units[0]), &r) != 0)
+		return set_cause(cause, "rate %s: expected bits per second with a unit, such as "
+		    "1mbit, 512kbit or 9600bit", s);
+	if (r < (double)RATE_MIN_BPS || r > (double)RATE_MAX_BPS)
+		return set_cause(cause, "rate %s: expected 1kbit to 100gbit", s);
+	*bps = (uint64_t)(r + 0.5);
+	return 0;
 }
 
 static int parse_count(const char *s, uint32_t lo, uint32_t hi, uint32_t *out, const char *what,

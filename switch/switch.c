@@ -802,18 +802,11 @@ static void switch_tap_wake(struct sw *sw)
 
 /* ---- link conditions: the switch thread's side ---- */
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* One reading of the clock per loop turn, and only when a condition asks. */
 static uint64_t switch_now_ns(struct sw *sw)
 {
 	if (sw->now_ns == 0)
-		sw->now_ns = mono_ns();
+		sw->now_ns = clock_ns();
 	return sw->now_ns;
 }
 
@@ -1081,7 +1074,7 @@ static void switch_cond_timer(struct sw *sw)
 	uint64_t expirations;
 	(void)!read(sw->timer_fd, &expirations, sizeof(expirations));
 	sw->timer_at = UINT64_MAX;	/* it fired */
-	uint64_t now_ns = mono_ns();
+	uint64_t now_ns = clock_ns();
 	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next) {
 		if (c->cond[COND_OUT] != NULL && linkcond_queue_due(c->cond[COND_OUT]) <= now_ns)
 			switch_cond_release_out(sw, c, now_ns);
@@ -1145,7 +1138,7 @@ static uint64_t cond_seed(void)
 {
 	uint64_t seed;
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
-		seed = mono_ns();
+		seed = clock_ns();
 	return seed;
 }
 

@@ -376,6 +376,16 @@ static void cable_link(struct fixture *f, const char *name, bool up)
 	assert_int_equal(switch_cable_set_link(f->sw, name, up, NULL), 0);
 }
 
+/* Cables a.eth0 and b.eth0, each with a kernel-like client connected. */
+static void two_cables(struct fixture *f, struct fport *a, struct fport *b)
+{
+	cable_open(f, "a.eth0");
+	cable_open(f, "b.eth0");
+	fport_cable(a, f, "a.eth0", 0);
+	fport_cable(b, f, "b.eth0", 1);
+	wait_ports(f->sw, 2);
+}
+
 /* `umllab link` pulls a cable out: its frames are dropped both ways, also
  * across a reconnect (a restarted kernel), until it is put back. */
 static void link_check(struct fixture *f)
@@ -458,11 +468,7 @@ static void test_cable_replace_close(void **state)
 {
 	struct fixture *f = *state;
 	struct fport a, b, b2;
-	cable_open(f, "a.eth0");
-	cable_open(f, "b.eth0");
-	fport_cable(&a, f, "a.eth0", 0);
-	fport_cable(&b, f, "b.eth0", 1);
-	wait_ports(f->sw, 2);
+	two_cables(f, &a, &b);
 	fport_cable(&b2, f, "b.eth0", 1);
 	expect_closed(b.data);
 	b.data = -1;
@@ -544,6 +550,19 @@ static void test_cable_errors(void **state)
 	assert_int_equal(switch_cable_open(f->sw, "last", path, &cause), 0);
 }
 
+/* A tcpdump expression compiled for Ethernet; an empty program for NULL. */
+static struct bpf_program filter_compile(const char *expr)
+{
+	struct bpf_program prog = { 0 };
+	if (expr != NULL) {
+		pcap_t *p = pcap_open_dead(DLT_EN10MB, SWITCH_TAP_SNAPLEN);
+		assert_non_null(p);
+		assert_int_equal(pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN), 0);
+		pcap_close(p);
+	}
+	return prog;
+}
+
 /* ---- link conditions ---- */
 
 static void cable_conditions(struct fixture *f, const char *name, const char *words,
@@ -558,12 +577,7 @@ static void cable_conditions(struct fixture *f, const char *name, const char *wo
 	char *cause = NULL;
 	if (argc > 0 && linkcond_parse_words(&p, argc, argv, &cause) != 0)
 		fail_msg("%s: %s", words, cause);
-	struct bpf_program prog = { 0 };
-	if (match != NULL) {
-		pcap_t *pc = pcap_open_dead(DLT_EN10MB, SWITCH_TAP_SNAPLEN);
-		assert_int_equal(pcap_compile(pc, &prog, match, 1, PCAP_NETMASK_UNKNOWN), 0);
-		pcap_close(pc);
-	}
+	struct bpf_program prog = filter_compile(match);
 	assert_int_equal(switch_cable_set_conditions(f->sw, name, &p, match ? &prog : NULL,
 	    match ? &prog : NULL, &cause), 0);
 	pcap_freecode(&prog);
@@ -633,11 +647,7 @@ static void test_cond_drop_match(void **state)
 {
 	struct fixture *f = *state;
 	struct fport a, b;
-	cable_open(f, "a.eth0");
-	cable_open(f, "b.eth0");
-	fport_cable(&a, f, "a.eth0", 0);
-	fport_cable(&b, f, "b.eth0", 1);
-	wait_ports(f->sw, 2);
+	two_cables(f, &a, &b);
 	cable_conditions(f, "a.eth0", "out drop x", "ether broadcast");
 	fport_send(&a, mac_bcast, 1);	/* matches: dropped */
 	fport_send(&a, b.mac, 2);	/* does not (flooded: b is not learned yet) */
@@ -664,13 +674,7 @@ static void test_cond_drop_match(void **state)
 static struct switch_tap *tap_open(struct fixture *f, const char *cable, const char *filter,
     unsigned ring)
 {
-	struct bpf_program prog = { 0 };
-	if (filter != NULL) {
-		pcap_t *p = pcap_open_dead(DLT_EN10MB, SWITCH_TAP_SNAPLEN);
-		assert_non_null(p);
-		assert_int_equal(pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN), 0);
-		pcap_close(p);
-	}
+	struct bpf_program prog = filter_compile(filter);
 	struct switch_tap_opts o = { .cable = cable, .filter = prog.bf_insns, .filter_len = prog.bf_len,
 	    .ring_frames = ring };
 	char *cause = NULL;
@@ -759,11 +763,7 @@ static void test_tap_cable(void **state)
 	struct fixture *f = *state;
 	struct fport a, b;
 	struct switch_tap *t = tap_open(f, "b.eth0", NULL, 64);
-	cable_open(f, "a.eth0");
-	cable_open(f, "b.eth0");
-	fport_cable(&a, f, "a.eth0", 0);
-	fport_cable(&b, f, "b.eth0", 1);
-	wait_ports(f->sw, 2);
+	two_cables(f, &a, &b);
 	fport_send(&a, mac_bcast, 1);
 	expect_frame(&b, 1);
 	fport_send(&b, a.mac, 2);
@@ -800,11 +800,7 @@ static void test_tap_slow_reader(void **state)
 {
 	struct fixture *f = *state;
 	struct fport a, b;
-	cable_open(f, "a.eth0");
-	cable_open(f, "b.eth0");
-	fport_cable(&a, f, "a.eth0", 0);
-	fport_cable(&b, f, "b.eth0", 1);
-	wait_ports(f->sw, 2);
+	two_cables(f, &a, &b);
 	struct switch_tap *t = tap_open(f, NULL, NULL, 8);
 	fport_send(&b, mac_bcast, 0);	/* the switch learns b */
 	expect_frame(&a, 0);
