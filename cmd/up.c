@@ -1,12 +1,14 @@
-/* cmd/up.c: `umllab up FILE`: validate, prepare the images and disks, start the supervisor, follow the bring-up. */
+/* cmd/up.c: `umllab up [--foreground] FILE`: validate, prepare the images and disks, start the supervisor, follow the bring-up. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "core/client.h"
 #include "core/labimage.h"
 #include "core/state.h"
+#include "core/supervisor.h"
 #include "core/topology.h"
 
 /* Images are built and downloaded here, on the terminal, before the
@@ -41,18 +43,30 @@ static int up_prepare(struct lab *lab, char **cause)
 
 static int up_run(int argc, char **argv)
 {
-	if (argc != 2)
+	bool foreground = false;
+	const char *file = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--foreground") == 0 || strcmp(argv[i], "-F") == 0)
+			foreground = true;
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return cmd_usage_error(&cmd_up, "unknown option %s", argv[i]);
+		else if (file != NULL)
+			return cmd_usage_error(&cmd_up, "expected one topology file, not also %s", argv[i]);
+		else
+			file = argv[i];
+	}
+	if (file == NULL)
 		return cmd_usage_error(&cmd_up, "expected one topology file");
 	struct lab_diag diag = { 0 };
-	struct lab *lab = lab_load(argv[1], &diag);
+	struct lab *lab = lab_load(file, &diag);
 	for (size_t i = 0; i < diag.n; i++)
 		fprintf(stderr, "%s\n", diag.msgs[i]);
 	lab_diag_free(&diag);
 	if (lab == NULL) {
 		/* A file that cannot be read has said so; one that has mistakes
 		 * has listed them. */
-		if (access(argv[1], R_OK) == 0)
-			fprintf(stderr, "umllab: %s has mistakes; nothing was started\n", argv[1]);
+		if (access(file, R_OK) == 0)
+			fprintf(stderr, "umllab: %s has mistakes; nothing was started\n", file);
 		return EXIT_FAIL;
 	}
 	char *cause = NULL;
@@ -60,7 +74,7 @@ static int up_run(int argc, char **argv)
 		lab_free(lab);
 		return cmd_fail(cause, EXIT_FAIL);
 	}
-	int code = client_up(lab, &cause);
+	int code = foreground ? client_up_foreground(lab, &cause) : client_up(lab, &cause);
 	lab_free(lab);
 	if (code < 0)
 		return cmd_fail(cause, EXIT_FAIL);
@@ -70,7 +84,7 @@ static int up_run(int argc, char **argv)
 
 const struct cmd_entry cmd_up = {
 	.name = "up",
-	.args = "FILE",
+	.args = "[--foreground] FILE",
 	.summary = "bring a lab up: images, switches, instances, network; then supervise it",
 	.help = "Validates FILE, builds or downloads the images its instances run on (cached;\n"
 	    "see `umllab image`), checks that the instances' disks from an earlier `up` still\n"
@@ -79,6 +93,16 @@ const struct cmd_entry cmd_up = {
 	    "its network and run its startup commands. On failure it says what failed on which\n"
 	    "instance, shows the last lines of that instance's console log, and stops\n"
 	    "everything it started.\n"
-	    "Exit status: 0 up, 1 failed (or already up), 2 usage.\n",
+	    "Exit status: 0 up, 1 failed (or already up), 2 usage.\n"
+	    "\n"
+	    "  -F, --foreground  this process is the supervisor: no fork into the background,\n"
+	    "                    no new session. It prints the same progress, stays after the\n"
+	    "                    lab is up, and takes the lab down (as `down` does) on SIGTERM\n"
+	    "                    or SIGINT (Ctrl-C). status, exec, ping and down work on it as\n"
+	    "                    on any lab. For batch jobs (`srun umllab up --foreground\n"
+	    "                    lab.yaml`, see docs/cluster.md) and service managers.\n"
+	    "                    Exit status: 0 the lab was up and `down` or a signal ended it,\n"
+	    "                    1 it failed to come up (or is already up), 2 usage,\n"
+	    "                    3 `down` or a signal ended it before it was up.\n",
 	.run = up_run,
 };

@@ -432,6 +432,22 @@ static void close_fds_except(int keep_a, int keep_b)
 	close_range(hi + 1, ~0U, 0);
 }
 
+/* Stdout and stderr stay as they are (the terminal, or a batch job's
+ * output) in the foreground; the log is the file all the same. */
+static void supervisor_log_open(const char *lab_dir)
+{
+	char *log_path = state_path(lab_dir, STATE_LOG);
+	log_open(log_path, getenv("UMLLAB_DEBUG") != NULL);
+	free(log_path);
+	if (chdir("/") != 0)	/* kernels started from an unreadable directory fail */
+		log_warn("chdir /");
+	char *pid_path = state_path(lab_dir, STATE_PIDFILE);
+	char *pid_text = xasprintf("%d\n", (int)getpid());
+	write_text_file(pid_path, pid_text);
+	free(pid_text);
+	free(pid_path);
+}
+
 static void supervisor_daemon(struct lab *lab, const char *lab_dir, int progress_fd,
     int lock_fd)
 {
@@ -439,6 +455,7 @@ static void supervisor_daemon(struct lab *lab, const char *lab_dir, int progress
 	char *log_path = state_path(lab_dir, STATE_LOG);
 	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	free(log_path);
 	if (null_fd >= 0)
 		dup2(null_fd, 0);
 	if (log_fd >= 0) {
@@ -448,19 +465,11 @@ static void supervisor_daemon(struct lab *lab, const char *lab_dir, int progress
 	}
 	if (null_fd >= 0)
 		close(null_fd);
-	log_open(log_path, getenv("UMLLAB_DEBUG") != NULL);
-	free(log_path);
-	if (chdir("/") != 0)
-		log_warn("chdir /");
-
-	char *pid_path = state_path(lab_dir, STATE_PIDFILE);
-	char *pid_text = xasprintf("%d\n", (int)getpid());
-	write_text_file(pid_path, pid_text);
-	free(pid_text);
-	free(pid_path);
+	supervisor_log_open(lab_dir);
 	log_info("supervisor of lab %s (%s) starting, pid %d", lab->name, lab->path, (int)getpid());
 
-	int code = supervisor_main(lab, lab_dir, progress_fd);
+	struct supervisor_progress report = { .fd = progress_fd };
+	int code = supervisor_main(lab, lab_dir, &report);
 	log_info("supervisor exits with code %d", code);
 	log_close();
 	lab_free(lab);
@@ -527,16 +536,44 @@ static bool up_wait_progress(int fd, const struct lab *lab, const char *lab_dir,
 	}
 }
 
-int client_up(struct lab *lab, char **cause)
+/* What `up` shows of the bring-up, and what it learns: the same for a
+ * supervisor in the background (lines from the pipe) and in the foreground. */
+struct up_view {
+	const struct lab *lab;
+	int result;		/* -1 no end yet, 0 up, 1 failed */
+	char *first_error;	/* kept in the lab's directory if `up` fails */
+	bool foreground;
+};
+
+static void up_view_line(void *arg, char kind, const char *text)
 {
-	char *root = state_root(cause);
-	if (root == NULL)
-		return -1;
-	char *lab_dir = state_lab_dir(root, lab->name, true, cause);
-	free(root);
-	if (lab_dir == NULL)
-		return -1;
-	int rc = -1;
+	struct up_view *v = arg;
+	if (kind == 'O') {
+		v->result = 0;
+		if (v->foreground) {
+			printf("umllab: lab %s is up and runs in the foreground (pid %d): `umllab down "
+			    "%s`, SIGTERM or Ctrl-C takes it down\n", v->lab->name, (int)getpid(),
+			    v->lab->name);
+			fflush(stdout);
+		}
+	} else if (kind == 'F') {
+		v->result = 1;
+	} else if (kind == 'P') {
+		printf("  %s\n", text);
+		fflush(stdout);
+	} else if (kind == 'E') {
+		fprintf(stderr, "umllab: %s\n", text);
+		if (v->first_error == NULL)
+			v->first_error = xstrdup(text);
+	} else if (kind == 'D') {
+		fprintf(stderr, "    | %s\n", text);
+	}
+}
+
+/* Take the lab's lock and clear what a dead supervisor left: the lock's fd
+ * (held by the supervisor for its life), or -1 with *cause. */
+static int up_begin(struct lab *lab, const char *lab_dir, char **cause)
+{
 	int lock_fd = lock_lab(lab_dir, cause);
 	if (lock_fd == -2) {
 		pid_t pid = state_supervisor_pid(lab_dir);
@@ -545,10 +582,10 @@ int client_up(struct lab *lab, char **cause)
 		set_cause(cause, "lab %s is already up (%s); see `umllab status %s`, "
 		    "or stop it with `umllab down %s`", lab->name, who, lab->name, lab->name);
 		free(who);
-		goto out;
+		return -1;
 	}
 	if (lock_fd < 0)
-		goto out;
+		return -1;
 
 	/* Leftovers of a supervisor that died: clear them before starting anew. */
 	if (down_orphans(lab_dir) > 0)
@@ -556,18 +593,52 @@ int client_up(struct lab *lab, char **cause)
 		    lab->name);
 
 	char *failed_path = state_path(lab_dir, STATE_FAILED);
-	unlink(failed_path);	/* a new try; a failure is recorded again below */
+	unlink(failed_path);	/* a new try; a failure is recorded again after */
+	free(failed_path);
 	char *labfile = state_path(lab_dir, STATE_LABFILE);
 	char *text = xasprintf("%s\n", lab->path);
 	write_text_file(labfile, text);
 	free(text);
 	free(labfile);
+	return lock_fd;
+}
+
+/* `status` and the other commands say why a bring-up failed, rather than
+ * call the supervisor that gave up "killed or crashed". */
+static void up_record_failure(const char *lab_dir, const struct up_view *v)
+{
+	char *failed_path = state_path(lab_dir, STATE_FAILED);
+	char *why = xasprintf("%s\n", v->first_error != NULL ? v->first_error :
+	    v->result < 0 ? "its supervisor stopped during bring-up" : "see its supervisor.log");
+	write_text_file(failed_path, why);
+	free(why);
+	free(failed_path);
+}
+
+static char *up_lab_dir(const struct lab *lab, char **cause)
+{
+	char *root = state_root(cause);
+	if (root == NULL)
+		return NULL;
+	char *lab_dir = state_lab_dir(root, lab->name, true, cause);
+	free(root);
+	return lab_dir;
+}
+
+int client_up(struct lab *lab, char **cause)
+{
+	char *lab_dir = up_lab_dir(lab, cause);
+	if (lab_dir == NULL)
+		return -1;
+	int rc = -1;
+	int lock_fd = up_begin(lab, lab_dir, cause);
+	if (lock_fd < 0)
+		goto out;
 
 	int pipe_fds[2];
 	if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
 		set_cause(cause, "cannot create a pipe: %s", strerror(errno));
 		close(lock_fd);
-		free(failed_path);
 		goto out;
 	}
 	fflush(stdout);
@@ -578,7 +649,6 @@ int client_up(struct lab *lab, char **cause)
 		close(pipe_fds[0]);
 		close(pipe_fds[1]);
 		close(lock_fd);
-		free(failed_path);
 		goto out;
 	}
 	if (child == 0) {
@@ -598,12 +668,11 @@ int client_up(struct lab *lab, char **cause)
 	fflush(stdout);
 	FILE *in = fdopen(pipe_fds[0], "r");
 	char line[PROGRESS_LINE_MAX];
-	int result = -1;
+	struct up_view view = { .lab = lab, .result = -1 };
 	/* Unbuffered, so that poll() on the pipe sees every line not yet read. */
 	if (in != NULL)
 		setvbuf(in, NULL, _IONBF, 0);
 	bool frozen = false;
-	char *first_error = NULL;	/* kept in the lab's directory if `up` fails */
 	while (in != NULL) {
 		if (!up_wait_progress(pipe_fds[0], lab, lab_dir, cause)) {
 			frozen = true;
@@ -612,46 +681,30 @@ int client_up(struct lab *lab, char **cause)
 		if (fgets(line, sizeof(line), in) == NULL)
 			break;
 		line[strcspn(line, "\n")] = '\0';
-		if (strcmp(line, "OK") == 0) {
-			result = 0;
-		} else if (strcmp(line, "FAIL") == 0) {
-			result = 1;
-		} else if (line[0] == 'P' && line[1] == ' ') {
-			printf("  %s\n", line + 2);
-			fflush(stdout);
-		} else if (line[0] == 'E' && line[1] == ' ') {
-			fprintf(stderr, "umllab: %s\n", line + 2);
-			if (first_error == NULL)
-				first_error = xstrdup(line + 2);
-		} else if (line[0] == 'D' && line[1] == ' ') {
-			fprintf(stderr, "    | %s\n", line + 2);
-		}
+		if (strcmp(line, "OK") == 0)
+			up_view_line(&view, 'O', "");
+		else if (strcmp(line, "FAIL") == 0)
+			up_view_line(&view, 'F', "");
+		else if (line[0] != '\0' && line[1] == ' ')
+			up_view_line(&view, line[0], line + 2);
 	}
 	if (in != NULL)
 		fclose(in);
 	else
 		close(pipe_fds[0]);
 	if (frozen) {
-		free(first_error);
-		free(failed_path);
+		free(view.first_error);
 		goto out;
 	}
-	if (result < 0)
+	if (view.result < 0)
 		set_cause(cause, "the supervisor of lab %s stopped during bring-up; see %s/%s",
 		    lab->name, lab_dir, STATE_LOG);
-	if (result != 0) {
-		/* `status` and the other commands say why, rather than call the
-		 * supervisor that gave up "killed or crashed". */
-		char *why = xasprintf("%s\n", first_error != NULL ? first_error :
-		    result < 0 ? "its supervisor stopped during bring-up" : "see its supervisor.log");
-		write_text_file(failed_path, why);
-		free(why);
-	}
-	free(first_error);
-	free(failed_path);
-	if (result < 0)
+	if (view.result != 0)
+		up_record_failure(lab_dir, &view);
+	free(view.first_error);
+	if (view.result < 0)
 		goto out;
-	if (result != 0 && wait_unlocked(lab_dir, 10000)) {
+	if (view.result != 0 && wait_unlocked(lab_dir, 10000)) {
 		/* It stopped what it started: nothing of it is left to stop. */
 		int lock = lock_lab(lab_dir, NULL);
 		if (lock >= 0) {
@@ -662,13 +715,56 @@ int client_up(struct lab *lab, char **cause)
 			close(lock);
 		}
 	}
-	if (result == 0)
+	if (view.result == 0)
 		printf("umllab: lab %s is up; try `umllab status`, `umllab ping`, `umllab down`\n",
 		    lab->name);
-	rc = result;
+	rc = view.result;
 out:
 	free(lab_dir);
 	return rc;
+}
+
+int client_up_foreground(struct lab *lab, char **cause)
+{
+	char *lab_dir = up_lab_dir(lab, cause);
+	if (lab_dir == NULL)
+		return -1;
+	int lock_fd = up_begin(lab, lab_dir, cause);
+	if (lock_fd < 0) {
+		free(lab_dir);
+		return -1;
+	}
+	/* What the caller's shell (or a batch system) left open must not stay
+	 * open in every UML kernel for the life of the lab. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	printf("umllab: starting lab %s from %s in the foreground (pid %d)\n", lab->name, lab->path,
+	    (int)getpid());
+	fflush(stdout);
+	supervisor_log_open(lab_dir);
+	log_info("supervisor of lab %s (%s) starting in the foreground, pid %d", lab->name, lab->path,
+	    (int)getpid());
+	struct up_view view = { .lab = lab, .result = -1, .foreground = true };
+	struct supervisor_progress report = { .fd = -1, .line = up_view_line, .arg = &view };
+	int code = supervisor_main(lab, lab_dir, &report);
+	log_info("supervisor exits with code %d", code);
+	log_close();
+	if (view.result != 0) {
+		up_record_failure(lab_dir, &view);
+		/* Whatever a failed bring-up left, while the lock is still ours. */
+		(void)down_orphans(lab_dir);
+	}
+	close(lock_fd);
+	if (code == SUPERVISOR_EXIT_DOWN)
+		printf("umllab: lab %s is down\n", lab->name);
+	else if (code == SUPERVISOR_EXIT_STOPPED)
+		fprintf(stderr, "umllab: lab %s was taken down before it was up\n", lab->name);
+	else
+		fprintf(stderr, "umllab: lab %s failed to come up (see %s/%s)\n", lab->name, lab_dir,
+		    STATE_LOG);
+	fflush(stdout);
+	free(view.first_error);
+	free(lab_dir);
+	return code;
 }
 
 /* ---- down ---- */

@@ -61,6 +61,12 @@ bool client_looks_like_file(const char *arg);
  * exit code: 0 up, 1 failed (after stopping what it started). */
 int client_up(struct lab *lab, char **cause);
 
+/* `up --foreground`: this process becomes the lab's supervisor (no fork,
+ * no setsid), prints the bring-up on stdout and stderr, and returns when
+ * the lab has ended: one of SUPERVISOR_EXIT_* (core/supervisor.h), or -1
+ * with *cause when it could not start (the lab already up, say). */
+int client_up_foreground(struct lab *lab, char **cause);
+
 /* Stop a lab through its supervisor; if that is gone, kill what is left of
  * the lab by the pid files UML wrote and remove its sockets. */
 int client_down(const char *lab_dir, char **cause);

@@ -46,6 +46,14 @@ static void progress(struct supervisor *sup, char kind, const char *fmt, ...)
 	char *text = xvasprintf(fmt, ap);
 	va_end(ap);
 	log_info("%s", text);
+	if (sup->progress_line != NULL) {
+		char *save = NULL;
+		for (char *line = strtok_r(text, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			sup->progress_line(sup->progress_arg, kind, line);
+		free(text);
+		return;
+	}
 	if (sup->progress_fd < 0) {
 		free(text);
 		return;
@@ -68,6 +76,11 @@ static void progress(struct supervisor *sup, char kind, const char *fmt, ...)
 
 static void progress_end(struct supervisor *sup, bool ok)
 {
+	if (sup->progress_line != NULL) {
+		sup->progress_line(sup->progress_arg, ok ? 'O' : 'F', "");
+		sup->progress_line = NULL;	/* the end is said once */
+		return;
+	}
 	if (sup->progress_fd < 0)
 		return;
 	const char *word = ok ? "OK\n" : "FAIL\n";
@@ -269,7 +282,7 @@ void supervisor_stop_all(struct supervisor *sup)
 		progress(sup, 'E', "lab %s was stopped before it was up (by `umllab down` or a signal)",
 		    sup->lab->name);
 		sup->bringing_up = false;
-		sup->exit_code = 1;
+		sup->exit_code = SUPERVISOR_EXIT_STOPPED;
 	}
 	sup->stopping = true;
 	for (size_t i = 0; i < sup->lab->n_instances; i++)
@@ -356,7 +369,7 @@ static void supervisor_on_instance_change(struct instance *inst, void *arg)
 		free(tail);
 		progress(sup, 'E', "stopping lab %s", sup->lab->name);
 		sup->bringing_up = false;
-		sup->exit_code = 1;
+		sup->exit_code = SUPERVISOR_EXIT_FAILED;
 		/* `up` hears FAIL once everything is stopped (supervisor_finish). */
 		supervisor_stop_all(sup);
 	}
@@ -470,13 +483,15 @@ static void supervisor_flush_conns(struct supervisor *sup)
 		ev_run(sup->loop, EVRUN_ONCE);
 }
 
-int supervisor_main(struct lab *lab, const char *lab_dir, int progress_fd)
+int supervisor_main(struct lab *lab, const char *lab_dir, const struct supervisor_progress *report)
 {
 	struct supervisor sup = { 0 };
 	sup.lab = lab;
 	sup.lab_dir = xstrdup(lab_dir);
 	sup.ctl_fd = -1;
-	sup.progress_fd = progress_fd;
+	sup.progress_fd = report->line != NULL ? -1 : report->fd;
+	sup.progress_line = report->line;
+	sup.progress_arg = report->arg;
 	sup.started_ms = clock_ms();
 	sup.loop = ev_default_loop(EVFLAG_AUTO);
 	char *cause = NULL;
@@ -484,7 +499,7 @@ int supervisor_main(struct lab *lab, const char *lab_dir, int progress_fd)
 		progress(&sup, 'E', "cannot initialise libev's default loop");
 		progress_end(&sup, false);
 		free(sup.lab_dir);
-		return 1;
+		return SUPERVISOR_EXIT_FAILED;
 	}
 	/* Processes a UML kernel leaves behind are reparented to us, not to
 	 * init, and reaped by libev's SIGCHLD handling: no zombies. */
@@ -524,7 +539,7 @@ int supervisor_main(struct lab *lab, const char *lab_dir, int progress_fd)
 		unlink(p);
 		free(p);
 		free(sup.lab_dir);
-		return 1;
+		return SUPERVISOR_EXIT_FAILED;
 	}
 
 	sup.bringing_up = true;

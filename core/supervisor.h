@@ -33,6 +33,10 @@ struct supervisor {
 	ev_signal sig_term, sig_int;
 
 	int progress_fd;		/* to the `umllab up` that started us; -1 after */
+	/* `up --foreground`: progress lines go here instead (kind 'P', 'E',
+	 * 'D'), then once 'O' (up) or 'F' (failed); NULL: progress_fd. */
+	void (*progress_line)(void *arg, char kind, const char *text);
+	void *progress_arg;
 	bool bringing_up;
 	struct bootsched boot;		/* how many kernels boot at once during bring-up */
 	bool boot_counted;		/* a bring-up large enough to say booted/booting/waiting */
@@ -42,11 +46,25 @@ struct supervisor {
 	int exit_code;
 };
 
-/* Run the supervisor of lab in this (already daemonized) process: prepare
- * the image, start the switches and instances, report progress on
- * progress_fd (closed once the lab is up or has failed), then serve the
- * control socket until `down`. Returns the process's exit code. */
-int supervisor_main(struct lab *lab, const char *lab_dir, int progress_fd);
+/* Where bring-up progress goes: a pipe to `umllab up` (fd, closed once the
+ * lab is up or has failed), or, for `up --foreground`, a function called
+ * with each line (line != NULL: fd is then unused). */
+struct supervisor_progress {
+	int fd;
+	void (*line)(void *arg, char kind, const char *text);
+	void *arg;
+};
+
+/* How the supervisor's process ends (`up --foreground` exits with it). */
+#define SUPERVISOR_EXIT_DOWN 0		/* the lab was up; `down` or a signal ended it */
+#define SUPERVISOR_EXIT_FAILED 1	/* the lab failed to come up */
+#define SUPERVISOR_EXIT_STOPPED 3	/* `down` or a signal came before it was up */
+
+/* Run the supervisor of lab in this process (daemonized, or the foreground
+ * process of `up --foreground`): prepare the image, start the switches and
+ * instances, report progress, then serve the control socket until `down`
+ * or SIGTERM/SIGINT. Returns one of SUPERVISOR_EXIT_*. */
+int supervisor_main(struct lab *lab, const char *lab_dir, const struct supervisor_progress *p);
 
 /* Progress lines on the pipe to `umllab up`: "P text" (progress), "E text"
  * (an error line), "D text" (detail under an error, such as console lines),
