@@ -49,25 +49,29 @@ $(GUEST_AGENT): image/guest/agent.c image/guest/agent_proto.h
 
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
-	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade
-test_topology_OBJS = core/topology.o core/topology_check.o switch/linkcond.o core/util.o
+	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade \
+	test_vxlan
+test_topology_OBJS = core/topology.o core/topology_check.o switch/linkcond.o switch/vxlan.o core/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/util.o
 test_fdb_OBJS = switch/fdb.o
 test_watchdog_OBJS = watchdog/policy.o
 test_daemon_proto_OBJS = switch/daemon_proto.o core/util.o
-test_switch_OBJS = switch/switch.o switch/fdb.o switch/daemon_proto.o switch/linkcond.o core/util.o
+test_switch_OBJS = switch/switch.o switch/fdb.o switch/daemon_proto.o switch/linkcond.o switch/trunk.o \
+	switch/vxlan.o core/util.o
 test_sha256_OBJS = image/sha256.o
 test_sha256_LIBS = $(CRYPTO_LIBS)
-test_graph_OBJS = core/graph.o core/topology.o core/topology_check.o switch/linkcond.o core/util.o
+test_graph_OBJS = core/graph.o core/topology.o core/topology_check.o switch/linkcond.o switch/vxlan.o core/util.o
 test_log_OBJS = core/log.o core/util.o
 test_pcapng_OBJS = core/pcapng.o core/frame_text.o core/util.o
-test_checks_spec_OBJS = core/checks_spec.o core/topology.o core/topology_check.o switch/linkcond.o core/util.o
+test_checks_spec_OBJS = core/checks_spec.o core/topology.o core/topology_check.o switch/linkcond.o switch/vxlan.o core/util.o
 test_check_report_OBJS = core/check_report.o core/json.o core/util.o
 test_linkcond_OBJS = switch/linkcond.o core/util.o
+test_vxlan_OBJS = switch/vxlan.o switch/trunk.o switch/switch.o switch/fdb.o switch/daemon_proto.o \
+	switch/linkcond.o core/util.o
 test_filter_names_OBJS = core/filter_names.o core/util.o
 test_bootsched_OBJS = core/bootsched.o
 test_grade_OBJS = core/grade.o core/grade_report.o core/grade_lab.o core/json.o core/proc.o core/state.o \
-	core/topology.o core/topology_check.o switch/linkcond.o core/util.o
+	core/topology.o core/topology_check.o switch/linkcond.o switch/vxlan.o core/util.o
 
 UNIT_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 $(BUILD)/tests/%: tests/unit/%.c
@@ -145,9 +149,9 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. -O1 -g -fno-omit-frame-pointer 
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
 FUZZERS = topology mconsole_reply agent_msg control daemon_proto checks_spec
-fuzz_topology_OBJS = core/topology.o core/topology_check.o switch/linkcond.o core/util.o
+fuzz_topology_OBJS = core/topology.o core/topology_check.o switch/linkcond.o switch/vxlan.o core/util.o
 fuzz_topology_LIBS = $(YAML_LIBS)
-fuzz_checks_spec_OBJS = core/checks_spec.o core/topology.o core/topology_check.o switch/linkcond.o core/util.o
+fuzz_checks_spec_OBJS = core/checks_spec.o core/topology.o core/topology_check.o switch/linkcond.o switch/vxlan.o core/util.o
 fuzz_checks_spec_LIBS = $(YAML_LIBS)
 fuzz_mconsole_reply_OBJS = mconsole/codec.o
 fuzz_agent_msg_OBJS = mconsole/agent.o

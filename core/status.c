@@ -89,6 +89,45 @@ static char *addresses_text(const struct lab *lab, const struct instance *in, bo
 	return strbuf_take(&b);
 }
 
+/* Every switch's trunks: text, a table after the switches' (none: nothing);
+ * JSON, a "trunks" list after "switches". */
+static void status_trunks(const struct supervisor *sup, struct strbuf *b, bool json)
+{
+	const struct lab *lab = sup->lab;
+	bool first = true;
+	for (size_t i = 0; i < lab->n_switches; i++) {
+		if (sup->switches[i] == NULL)
+			continue;
+		unsigned n = switch_trunk_count(sup->switches[i]);
+		for (unsigned k = 0; k < n; k++) {
+			struct switch_trunk_info t;
+			switch_trunk_get_info(sup->switches[i], k, &t);
+			if (json) {
+				strbuf_printf(b, "%s{\"name\":", first ? "],\"trunks\":[" : ",");
+				sb_json_string(b, t.name);
+				strbuf_printf(b, ",\"switch\":");
+				sb_json_string(b, lab->switches[i].name);
+				strbuf_printf(b, ",\"remote\":\"%s\",\"listen\":\"%s\",\"vni\":%u,"
+				    "\"frames_in\":%llu,\"frames_out\":%llu,\"dropped_in\":%llu,"
+				    "\"dropped_out\":%llu}", t.remote, t.listen, t.vni,
+				    (unsigned long long)t.frames_in, (unsigned long long)t.frames_out,
+				    (unsigned long long)t.dropped_in, (unsigned long long)t.dropped_out);
+			} else {
+				if (first)
+					strbuf_printf(b, "\n%-16s %-24s %-8s %-10s %-10s %s\n", "TRUNK",
+					    "REMOTE (VXLAN)", "VNI", "IN", "OUT", "DROPS IN/OUT");
+				strbuf_printf(b, "%-16s %-24s %-8u %-10llu %-10llu %llu/%llu\n", t.name,
+				    t.remote, t.vni, (unsigned long long)t.frames_in,
+				    (unsigned long long)t.frames_out, (unsigned long long)t.dropped_in,
+				    (unsigned long long)t.dropped_out);
+			}
+			first = false;
+		}
+	}
+	if (json && first)
+		strbuf_printf(b, "],\"trunks\":[");
+}
+
 char *status_render(const struct supervisor *sup, bool json)
 {
 	const struct lab *lab = sup->lab;
@@ -168,6 +207,7 @@ char *status_render(const struct supervisor *sup, bool json)
 			    switch_ctl_path(sup->switches[i]));
 		}
 	}
+	status_trunks(sup, &b, json);
 	if (json)
 		strbuf_printf(&b, "]}\n");
 	return strbuf_take(&b);

@@ -390,6 +390,27 @@ static const char *kernel_path(void)
 	return k != NULL && k[0] != '\0' ? k : "/usr/bin/linux.uml";
 }
 
+/* The switch's `trunks:`: only on addresses this host has (lab traffic
+ * leaves the host only where the file says, from where the file says). */
+static int supervisor_trunks_start(struct supervisor *sup, size_t i, char **cause)
+{
+	const struct lab_switch *ls = &sup->lab->switches[i];
+	for (size_t k = 0; k < ls->n_trunks; k++) {
+		const struct lab_trunk *t = &ls->trunks[k];
+		char name[LAB_NAME_MAX + 32];
+		snprintf(name, sizeof(name), "%s.trunk%zu", ls->name, k);
+		char *why = NULL;
+		if (switch_trunk_open(sup->switches[i], name, &t->listen, &t->remote, t->vni,
+		    &why) != 0) {
+			set_cause(cause, "%s:%d:%d: %s", sup->lab->path, t->listen_line,
+			    t->listen_column, why);
+			free(why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int supervisor_prepare(struct supervisor *sup, char **cause)
 {
 	struct lab *lab = sup->lab;
@@ -427,6 +448,8 @@ static int supervisor_prepare(struct supervisor *sup, char **cause)
 		sup->switches[i] = switch_start(lab->switches[i].name, ctl, mode, cause);
 		free(ctl);
 		if (sup->switches[i] == NULL)
+			return -1;
+		if (supervisor_trunks_start(sup, i, cause) != 0)
 			return -1;
 	}
 	if (supervisor_captures_start(sup, cause) != 0)

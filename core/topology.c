@@ -555,6 +555,8 @@ void lab_free(struct lab *lab)
 		free(in->disks);
 	}
 	free(lab->instances);
+	for (size_t i = 0; i < lab->n_switches; i++)
+		free(lab->switches[i].trunks);
 	free(lab->switches);
 	for (size_t i = 0; i < lab->n_images; i++) {
 		struct lab_image *im = &lab->images[i];

@@ -1,6 +1,6 @@
 /* core/topology.h: a lab as its YAML file describes it, and the loader that checks it.
  *
- * Leaf module: depends on libyaml, core/util and switch/linkcond (pure) only, so tests/unit/test_topology
+ * Leaf module: depends on libyaml, core/util, switch/linkcond and switch/vxlan (pure) only, so tests/unit/test_topology
  * links it alone. Every mistake in a file is reported (not just the first), each
  * as "FILE:LINE:COLUMN: what is wrong (what was expected)". */
 #ifndef UMLLAB_TOPOLOGY_H
@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "switch/linkcond.h"
+#include "switch/vxlan.h"
 
 #define LAB_NAME_MAX 32		/* names match [A-Za-z0-9_-]{1,32} */
 #define LAB_IFACE_MAX 16	/* eth0 .. eth15 */
@@ -41,10 +42,23 @@ struct lab_capture {
 	int line, column;	/* of the `capture` key */
 };
 
+/* `trunks:` on a switch: a port to a switch of another lab, on this host or
+ * another, carrying its frames over VXLAN (UDP). Named SWITCH.trunkN. */
+#define LAB_TRUNKS_MAX 16	/* switch/switch.h's SWITCH_TRUNKS_MAX */
+struct lab_trunk {
+	struct vxlan_addr remote;	/* `vxlan: IP:PORT`: where frames go, whom they come from */
+	struct vxlan_addr listen;	/* `listen: IP:PORT`: this host's end */
+	uint32_t vni;			/* `vni:` 0 .. 16777215 */
+	int line, column;		/* of the trunk's mapping */
+	int listen_line, listen_column;	/* of its `listen` value */
+};
+
 struct lab_switch {
 	char name[LAB_NAME_MAX + 1];
 	enum lab_switch_mode mode;
 	struct lab_capture capture;
+	struct lab_trunk *trunks;	/* in file order */
+	size_t n_trunks;
 	int line, column;	/* where it is defined, 1-based */
 };
 

@@ -554,6 +554,129 @@ static void check_name(struct checker *c, const struct ynode *key, const struct 
 	str_copy(c->lab->name, sizeof(c->lab->name), default_name);
 }
 
+#define TRUNK_EXAMPLE "{vxlan: 192.0.2.2:4789, vni: 42, listen: 192.0.2.1:4789}"
+
+/* One address of a trunk (`vxlan` or `listen`); false after reporting it. */
+static bool check_trunk_addr(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *owner, struct vxlan_addr *out)
+{
+	const struct ynode *s = want_scalar(c, key, val, owner, "IP:PORT such as 192.0.2.1:4789");
+	if (s == NULL)
+		return false;
+	const char *why = strlen(s->str) != s->len ? "holds a NUL byte" : vxlan_addr_parse(s->str, out);
+	if (why == NULL && (why = vxlan_addr_special(out)) != NULL) {
+		value_error(c, s, key->str, owner, "is %s (expected one host's unicast address, "
+		    "such as 192.0.2.1:4789)", why);
+		return false;
+	}
+	if (why != NULL) {
+		value_error(c, s, key->str, owner, "%s", why);
+		return false;
+	}
+	return true;
+}
+
+/* `vni: N`, 0 to 16777215, decimal. */
+static bool check_vni(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *owner, uint32_t *out)
+{
+	const struct ynode *s = want_scalar(c, key, val, owner, "a number from 0 to 16777215");
+	if (s == NULL)
+		return false;
+	unsigned long v = 0;
+	bool ok = s->len > 0 && s->len <= 8 && strlen(s->str) == s->len;
+	for (size_t i = 0; ok && i < s->len; i++) {
+		if (s->str[i] < '0' || s->str[i] > '9')
+			ok = false;
+		else
+			v = v * 10 + (unsigned long)(s->str[i] - '0');
+	}
+	if (!ok || v > VXLAN_VNI_MAX) {
+		value_error(c, s, "vni", owner, "is not a VXLAN network identifier (expected a "
+		    "number from 0 to 16777215, the same at both ends of the trunk)");
+		return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* `trunks: [{vxlan: REMOTE, vni: N, listen: LOCAL}, ...]` on switch sw. */
+static void check_trunks(struct checker *c, const struct ynode *key, const struct ynode *seq,
+    struct lab_switch *sw, const char *sname)
+{
+	if (seq->type == YNODE_ALIAS || ynode_is_null(seq))
+		return;
+	if (seq->type != YNODE_SEQUENCE) {
+		const struct ynode *p = at(key, seq);
+		topo_error(c->r, p->line, p->column, "`trunks` of switch %s is %s (expected a list "
+		    "such as trunks: [" TRUNK_EXAMPLE "])", sname, kind(seq));
+		return;
+	}
+	sw->trunks = xcalloc(seq->n_kids ? seq->n_kids : 1, sizeof(*sw->trunks));
+	for (size_t k = 0; k < seq->n_kids; k++) {
+		const struct ynode *item = seq->kids[k];
+		char what[96], where[sizeof(what) + 8];
+		snprintf(what, sizeof(what), "trunk %zu of switch %s", k, sname);
+		snprintf(where, sizeof(where), "in %s", what);
+		if (k == LAB_TRUNKS_MAX) {
+			topo_error(c->r, item->line, item->column, "%s is one too many (expected at "
+			    "most %d trunks on one switch)", what, LAB_TRUNKS_MAX);
+			return;
+		}
+		if (!want_mapping(c, item, item, false, what, "a mapping such as " TRUNK_EXAMPLE))
+			continue;
+		struct field f[] = { { .name = "vxlan" }, { .name = "vni" }, { .name = "listen" } };
+		map_fields(c, item, f, 3, where);
+		struct lab_trunk t = { .line = item->line, .column = item->column };
+		bool ok = true;
+		for (int i = 0; i < 3; i++)
+			if (f[i].val == NULL) {
+				topo_error(c->r, item->line, item->column, "%s has no `%s` (expected "
+				    "all of vxlan, vni and listen, such as " TRUNK_EXAMPLE ")", what,
+				    f[i].name);
+				ok = false;
+			}
+		if (f[0].val != NULL && !check_trunk_addr(c, f[0].key, f[0].val, what, &t.remote))
+			ok = false;
+		if (f[1].val != NULL && !check_vni(c, f[1].key, f[1].val, what, &t.vni))
+			ok = false;
+		if (f[2].val != NULL && !check_trunk_addr(c, f[2].key, f[2].val, what, &t.listen))
+			ok = false;
+		if (!ok)
+			continue;
+		const struct ynode *lv = f[2].val;
+		t.listen_line = lv->line;
+		t.listen_column = lv->column;
+		if (t.remote.ss.ss_family != t.listen.ss.ss_family) {
+			value_error(c, lv, "listen", what, "is not of the same family as vxlan `%s` "
+			    "(expected two IPv4 or two IPv6 addresses)", f[0].val->show);
+			continue;
+		}
+		if (vxlan_addr_equal(&t.remote, (const struct sockaddr *)&t.listen.ss, t.listen.len)) {
+			value_error(c, lv, "listen", what, "is also its vxlan address (expected "
+			    "the other end's address in vxlan)");
+			continue;
+		}
+		/* Two trunks of a lab cannot share one socket. */
+		bool taken = false;
+		for (size_t i = 0; i < c->lab->n_switches + 1 && !taken; i++) {
+			const struct lab_switch *o = i < c->lab->n_switches ? &c->lab->switches[i] : sw;
+			for (size_t j = 0; j < o->n_trunks && !taken; j++) {
+				const struct lab_trunk *u = &o->trunks[j];
+				if (!vxlan_addr_equal(&u->listen, (const struct sockaddr *)&t.listen.ss,
+				    t.listen.len))
+					continue;
+				value_error(c, lv, "listen", what, "is already the listen address of "
+				    "trunk %zu of switch %s at line %d (expected another port)", j,
+				    o->name[0] ? o->name : sname, u->listen_line);
+				taken = true;
+			}
+		}
+		if (!taken)
+			sw->trunks[sw->n_trunks++] = t;
+	}
+}
+
 static void check_switches(struct checker *c, const struct ynode *key, const struct ynode *map)
 {
 	if (!want_mapping(c, key, map, true, "`switches`",
@@ -582,10 +705,13 @@ static void check_switches(struct checker *c, const struct ynode *key, const str
 		struct lab_switch sw = { .mode = LAB_SWITCH_LEARNING, .line = name->line,
 		    .column = name->column };
 		if (want_mapping(c, name, val, true, what, "a mapping such as {mode: hub}, or nothing")) {
-			struct field f[] = { { .name = "mode" }, { .name = "capture" } };
+			struct field f[] = { { .name = "mode" }, { .name = "capture" },
+				{ .name = "trunks" } };
 			char where[128];
 			snprintf(where, sizeof(where), "in switch %s", name->show);
-			map_fields(c, val, f, 2, where);
+			map_fields(c, val, f, 3, where);
+			if (f[2].val != NULL)
+				check_trunks(c, f[2].key, f[2].val, &sw, name->show);
 			if (f[1].val != NULL)
 				check_capture(c, f[1].key, f[1].val, what, &sw.capture);
 			if (f[0].val != NULL) {
@@ -601,8 +727,10 @@ static void check_switches(struct checker *c, const struct ynode *key, const str
 			    "at most %d switches in a lab)", name->show, LAB_SWITCHES_MAX);
 			ok = false;
 		}
-		if (!ok)
+		if (!ok) {
+			free(sw.trunks);
 			continue;
+		}
 		str_copy(sw.name, sizeof(sw.name), name->str);
 		c->lab->switches = grow(c->lab->switches, c->lab->n_switches, &c->cap_switches,
 		    sizeof(*c->lab->switches));
@@ -1563,6 +1691,8 @@ static void check_instances(struct checker *c, const struct ynode *root, const s
 	if (!want_mapping(c, key, map, false, "`instances`", expected))
 		return;
 	c->switch_ports = xcalloc(c->lab->n_switches + 1, sizeof(*c->switch_ports));
+	for (size_t i = 0; i < c->lab->n_switches; i++)
+		c->switch_ports[i] = (unsigned)c->lab->switches[i].n_trunks;	/* a trunk is a port */
 	size_t seen = 0;
 	for (size_t k = 0; k + 1 < map->n_kids; k += 2) {
 		const struct ynode *name = map->kids[k];

@@ -46,7 +46,15 @@
  * error reply: a connection beyond SWITCH_MAX_PORTS, a bad request, or one
  * not complete within SWITCH_HANDSHAKE_MS is closed, and the client gives up
  * on that interface (UML logs "daemon_open : control setup request failed,
- * err = -32" and the guest has no such ethN). */
+ * err = -32" and the guest has no such ethN).
+ *
+ * Trunks (switch/trunk.c): a port whose data socket is UDP, bound to the
+ * trunk's listen address. Received datagrams are checked (the remote, the
+ * VNI: trunk_accept) and their frames, past the VXLAN header, go through the
+ * same forwarding as any port's. Frames for a trunk are sent with two iovecs,
+ * the trunk's header and the frame, to its remote: still no copy. A trunk
+ * has no backlog: a UDP socket that does not take a frame drops it (counted),
+ * as a network would. */
 #include "switch/switch.h"
 
 #include <errno.h>
@@ -72,6 +80,11 @@
 #include "switch/daemon_proto.h"
 #include "switch/fdb.h"
 #include "switch/linkcond.h"
+#include "switch/trunk.h"
+#include "switch/vxlan.h"
+
+_Static_assert(sizeof(((struct switch_trunk_info *)0)->listen) == VXLAN_ADDR_TEXT_MAX,
+    "switch.h's address text holds vxlan_addr_format's");
 
 #define SWITCH_BATCH 64			/* frames per recvmmsg */
 #define SWITCH_FRAME_MIN 14		/* an Ethernet header */
@@ -135,6 +148,7 @@ enum switch_call_op {
 	SWITCH_CALL_TAP_REMOVE,
 	SWITCH_CALL_CABLE_COND_SET,
 	SWITCH_CALL_CABLE_COND_GET,
+	SWITCH_CALL_TRUNK_ADD,
 };
 
 enum { COND_IN, COND_OUT };
@@ -172,6 +186,7 @@ struct switch_call {
 	enum switch_call_op op;
 	struct switch_cable *cable;	/* CABLE_ADD */
 	struct switch_tap *tap;		/* TAP_ADD, TAP_REMOVE */
+	struct trunk *trunk;		/* TRUNK_ADD */
 	const char *name;		/* CABLE_CLOSE, CABLE_LINK, CABLE_COND_* */
 	bool up;			/* CABLE_LINK */
 	struct linkcond_pair *cond;	/* CABLE_COND_SET (in), CABLE_COND_GET (out) */
@@ -216,6 +231,8 @@ struct switch_port {
 	struct linkcond_queue *cond_to;		/* frames the switch sends it */
 	struct linkcond_queue *cond_from;	/* frames it sends */
 	const char *label;	/* what taps record: the cable's name, or SWITCH.portN */
+	struct trunk *trunk;	/* a trunk's port: data_fd is its UDP socket (the trunk's) */
+	struct iovec (*tiov)[2];	/* a trunk's: per queued frame, its header and the frame */
 };
 
 struct sw {
@@ -259,6 +276,11 @@ struct sw {
 	struct switch_port *dirty[SWITCH_MAX_PORTS];	/* ports with queued frames */
 	unsigned ndirty;
 	struct switch_port *graveyard;
+	/* Set by the owner's thread once the switch thread has plugged it in;
+	 * never removed before switch_stop, so any thread may read them. */
+	struct trunk *trunks[SWITCH_TRUNKS_MAX];
+	_Atomic unsigned ntrunks;
+	struct sockaddr_storage rx_from[SWITCH_BATCH];	/* a trunk's senders */
 	uint64_t accept_resume;	/* nonzero: listening paused until then (ms) */
 	unsigned nbacklog;	/* ports with frames in their backlog */
 	struct mmsghdr rx[SWITCH_BATCH];
@@ -338,7 +360,10 @@ static void switch_port_unplug(struct sw *sw, struct switch_port *port)
 		switch_ports_set(sw, sw->nactive);
 		if (sw->fdb != NULL)
 			fdb_forget_port(sw->fdb, port->slot);
-		switch_fd_close(sw, port->data_fd);
+		if (port->trunk != NULL)	/* its socket is the trunk's, closed with it */
+			epoll_ctl(sw->epoll_fd, EPOLL_CTL_DEL, port->data_fd, NULL);
+		else
+			switch_fd_close(sw, port->data_fd);
 		port->data_fd = -1;
 	} else {
 		sw->npending--;
@@ -358,6 +383,7 @@ static void switch_bury(struct sw *sw)
 		struct switch_port *port = sw->graveyard;
 		sw->graveyard = port->next_dead;
 		free(port->bl);
+		free(port->tiov);
 		free(port);
 	}
 }
@@ -838,6 +864,13 @@ static inline void switch_enqueue(struct sw *sw, struct switch_port *src, struct
 	}
 	if (dst->txn == 0)
 		sw->dirty[sw->ndirty++] = dst;
+	if (dst->trunk != NULL) {
+		/* The trunk's header, then the frame (msg_name is its remote). */
+		unsigned q = dst->txn++;
+		dst->tiov[q][1] = sw->tx_iov[i];
+		dst->tx[q].msg_hdr.msg_iov = dst->tiov[q];
+		return;
+	}
 	dst->tx[dst->txn++].msg_hdr.msg_iov = &sw->tx_iov[i];
 }
 
@@ -863,6 +896,15 @@ static void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
 		int r = sendmmsg(p->data_fd, p->tx, k, MSG_DONTWAIT | MSG_NOSIGNAL);
 		unsigned sent = r > 0 ? (unsigned)r : 0;
 		out += sent;
+		if (p->trunk != NULL) {
+			/* No backlog: a UDP socket that does not take a frame drops it. */
+			switch_stat_add(&p->trunk->frames_out, sent);
+			if (sent < k) {
+				switch_stat_add(&p->trunk->dropped_out, k - sent);
+				dropped += k - sent;
+			}
+			continue;
+		}
 		if (sent == k)
 			continue;
 		bool full = r > 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
@@ -909,15 +951,30 @@ static inline void switch_dispatch(struct sw *sw, struct switch_port *src, unsig
 	}
 }
 
+/* A trunk's datagrams come with their sender's address, to check it. */
+static void switch_rx_names(struct sw *sw, bool on)
+{
+	for (unsigned i = 0; i < SWITCH_BATCH; i++) {
+		sw->rx[i].msg_hdr.msg_name = on ? &sw->rx_from[i] : NULL;
+		sw->rx[i].msg_hdr.msg_namelen = on ? sizeof(sw->rx_from[i]) : 0;
+	}
+}
+
 static void switch_forward(struct sw *sw, struct switch_port *src)
 {
+	struct trunk *trunk = src->trunk;
+	if (trunk != NULL)
+		switch_rx_names(sw, true);
 	int n = recvmmsg(src->data_fd, sw->rx, SWITCH_BATCH, MSG_DONTWAIT, NULL);
-	if (n <= 0)
+	if (n <= 0) {
+		if (trunk != NULL)
+			switch_rx_names(sw, false);
 		return;	/* EAGAIN, or a pending socket error now consumed */
+	}
 
 	uint64_t now = clock_ms();
 	const unsigned char *last_src = NULL;
-	uint64_t bad = 0;
+	uint64_t bad = 0, trunk_bad = 0;
 	bool eof = false;
 	bool cable_taps = sw->ntaps != 0 && src->cable != NULL && src->cable->taps != NULL;
 	struct linkcond_queue *cond = src->cond_from;
@@ -931,13 +988,26 @@ static void switch_forward(struct sw *sw, struct switch_port *src)
 			n = (int)i;
 			break;
 		}
+		size_t off = 0;
+		if (trunk != NULL) {
+			/* Another sender, another VNI, or no VXLAN header: not ours. */
+			if (!trunk_accept(trunk, (const struct sockaddr *)&sw->rx_from[i],
+			    sw->rx[i].msg_hdr.msg_namelen, sw->buf[i], len)) {
+				bad++;
+				trunk_bad++;
+				continue;
+			}
+			off = VXLAN_HDR_LEN;
+			len -= off;
+		}
 		if (len < SWITCH_FRAME_MIN || len > SWITCH_FRAME_MAX ||
 		    (sw->rx[i].msg_hdr.msg_flags & MSG_TRUNC)) {
 			bad++;
+			trunk_bad += trunk != NULL;
 			continue;
 		}
-		const unsigned char *frame = sw->buf[i];
-		sw->tx_iov[i].iov_base = sw->buf[i];
+		const unsigned char *frame = sw->buf[i] + off;
+		sw->tx_iov[i].iov_base = sw->buf[i] + off;
 		sw->tx_iov[i].iov_len = len;
 		if (src->link_down) {
 			bad++;	/* its cable is out: nothing it sends goes anywhere */
@@ -952,9 +1022,16 @@ static void switch_forward(struct sw *sw, struct switch_port *src)
 		}
 		switch_dispatch(sw, src, i, now, &last_src);
 	}
+	if (trunk != NULL)
+		switch_rx_names(sw, false);
 	switch_flush(sw, src, now);
 	switch_stat_add(&sw->st_in, (unsigned)n);
 	switch_stat_dropped(sw, bad);
+	if (trunk != NULL) {
+		switch_stat_add(&trunk->frames_in, (unsigned)n - trunk_bad);
+		if (trunk_bad)
+			switch_stat_add(&trunk->dropped_in, trunk_bad);
+	}
 	if (eof)
 		switch_port_unplug(sw, src);
 }
@@ -1269,6 +1346,47 @@ static void switch_tap_unlink(struct sw *sw, struct switch_tap *t)
 			sw->touched[i] = sw->touched[--sw->ntouched];
 }
 
+/* Plug a trunk in as a port: from now on it is read and flooded to. */
+static int switch_trunk_plug(struct sw *sw, struct trunk *t, char **cause)
+{
+	if (sw->ncables + sw->nslots - switch_cable_ports(sw) >= SWITCH_MAX_PORTS)
+		return set_cause(cause, "switch %s is full: it has %u ports, the most one switch "
+		    "takes; trunk %s needs one more", sw->name, (unsigned)SWITCH_MAX_PORTS, t->name);
+	struct switch_port *port = xcalloc(1, sizeof(*port));
+	port->ev_data.kind = SWITCH_EV_DATA;
+	port->ev_data.port = port;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &port->ev_data };
+	if (epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, t->fd, &ev) != 0) {
+		free(port);
+		return set_cause(cause, "switch %s: cannot watch trunk %s: %s", sw->name, t->name,
+		    strerror(errno));
+	}
+	int slot = 0;	/* the check above leaves one free */
+	while (sw->slots[slot] != NULL)
+		slot++;
+	port->slot = slot;
+	sw->slots[slot] = port;
+	sw->nslots++;
+	port->ctl_fd = -1;
+	port->data_fd = t->fd;
+	port->ev_mask = EPOLLIN;
+	port->trunk = t;
+	port->label = switch_label(sw, t->name);
+	port->tiov = xcalloc(SWITCH_BATCH, sizeof(*port->tiov));
+	for (unsigned j = 0; j < SWITCH_BATCH; j++) {
+		port->tiov[j][0].iov_base = t->hdr;
+		port->tiov[j][0].iov_len = sizeof(t->hdr);
+		port->tx[j].msg_hdr.msg_name = &t->remote.ss;
+		port->tx[j].msg_hdr.msg_namelen = t->remote.len;
+		port->tx[j].msg_hdr.msg_iovlen = 2;
+	}
+	port->plugged = true;
+	port->active_idx = sw->nactive;
+	sw->active[sw->nactive++] = port;
+	switch_ports_set(sw, sw->nactive);
+	return 0;
+}
+
 static void switch_call_run(struct sw *sw, struct switch_call *call)
 {
 	struct switch_cable *cable;
@@ -1346,6 +1464,9 @@ static void switch_call_run(struct sw *sw, struct switch_call *call)
 	case SWITCH_CALL_TAP_REMOVE:
 		switch_tap_unlink(sw, call->tap);
 		call->rc = 0;
+		return;
+	case SWITCH_CALL_TRUNK_ADD:
+		call->rc = switch_trunk_plug(sw, call->trunk, &call->cause);
 		return;
 	case SWITCH_CALL_CABLE_COND_SET:
 	case SWITCH_CALL_CABLE_COND_GET:
@@ -1600,6 +1721,58 @@ int switch_cable_get_conditions(struct sw *sw, const char *name, struct linkcond
 	struct switch_call call = { .op = SWITCH_CALL_CABLE_COND_GET, .name = name, .cond = c,
 		.stats = stats };
 	return switch_call(sw, &call, cause);
+}
+
+/* ---- trunks: the owner's side ---- */
+
+int switch_trunk_open(struct sw *sw, const char *name, const struct vxlan_addr *listen,
+    const struct vxlan_addr *remote, uint32_t vni, char **cause)
+{
+	unsigned n = atomic_load_explicit(&sw->ntrunks, memory_order_relaxed);
+	if (n == SWITCH_TRUNKS_MAX)
+		return set_cause(cause, "switch %s already has %d trunks, the most one switch "
+		    "takes; trunk %s is one too many", sw->name, SWITCH_TRUNKS_MAX, name);
+	if (vni > VXLAN_VNI_MAX)
+		return set_cause(cause, "trunk %s: VNI %u is not from 0 to %u", name, vni,
+		    VXLAN_VNI_MAX);
+	/* Checked here, not left to bind(): a trunk must never listen on an
+	 * address the host lacks, nor on the wildcard, whatever the kernel
+	 * would allow (a nonlocal bind, say). */
+	char *why = NULL;
+	if (trunk_addr_is_local(listen, &why) != 0) {
+		set_cause(cause, "trunk %s: listen address %s", name, why);
+		free(why);
+		return -1;
+	}
+	struct trunk *t = trunk_open(name, listen, remote, vni, cause);
+	if (t == NULL)
+		return -1;
+	struct switch_call call = { .op = SWITCH_CALL_TRUNK_ADD, .trunk = t };
+	if (switch_call(sw, &call, cause) != 0) {
+		trunk_free(t);
+		return -1;
+	}
+	sw->trunks[n] = t;
+	atomic_store_explicit(&sw->ntrunks, n + 1, memory_order_release);
+	return 0;
+}
+
+unsigned switch_trunk_count(struct sw *sw)
+{
+	return atomic_load_explicit(&sw->ntrunks, memory_order_acquire);
+}
+
+void switch_trunk_get_info(struct sw *sw, unsigned i, struct switch_trunk_info *info)
+{
+	const struct trunk *t = sw->trunks[i];
+	info->name = t->name;
+	vxlan_addr_format(&t->listen, info->listen);
+	vxlan_addr_format(&t->remote, info->remote);
+	info->vni = t->vni;
+	info->frames_in = atomic_load_explicit(&t->frames_in, memory_order_relaxed);
+	info->frames_out = atomic_load_explicit(&t->frames_out, memory_order_relaxed);
+	info->dropped_in = atomic_load_explicit(&t->dropped_in, memory_order_relaxed);
+	info->dropped_out = atomic_load_explicit(&t->dropped_out, memory_order_relaxed);
 }
 
 /* ---- the loop ---- */
@@ -1898,6 +2071,8 @@ void switch_stop(struct sw *sw)
 		if (sw->slots[i] != NULL)
 			switch_port_unplug(sw, sw->slots[i]);
 	switch_bury(sw);
+	for (unsigned i = 0; i < switch_trunk_count(sw); i++)
+		trunk_free(sw->trunks[i]);
 	switch_free(sw);
 }
 

@@ -130,6 +130,42 @@ void switch_tap_counts(const struct switch_tap *tap, uint64_t *captured, uint64_
 
 void switch_tap_close(struct sw *sw, struct switch_tap *tap);
 
+/* ---- trunks: ports to switches of other labs, over VXLAN (switch/vxlan.h) ----
+ *
+ * A trunk is one port of the switch: a UDP socket bound to `listen`. Frames
+ * the switch sends it go to `remote` in VXLAN packets of its VNI; datagrams
+ * that come from `remote` with that VNI are switched like frames from any
+ * port (learned on the trunk, never sent back out of it). Anything else that
+ * arrives is counted and dropped. Sends never block: a frame the socket does
+ * not take is counted and dropped. Whole-switch taps see frames from a trunk
+ * as coming in on port NAME. */
+
+struct vxlan_addr;
+
+#define SWITCH_TRUNKS_MAX 16	/* trunks on one switch */
+
+struct switch_trunk_info {
+	const char *name;		/* as opened; valid until the switch stops */
+	char listen[64], remote[64];	/* "IP:PORT", "[IPV6]:PORT" */
+	uint32_t vni;
+	uint64_t frames_in;		/* frames from the remote, switched */
+	uint64_t frames_out;		/* frames sent to the remote */
+	uint64_t dropped_in;		/* datagrams refused (other sender or VNI, bad header or size) */
+	uint64_t dropped_out;		/* frames the socket did not take */
+};
+
+/* Open trunk name (e.g. "S1.trunk0"): bind listen and plug it in as a port.
+ * Called like switch_cable_open, from the thread that owns the lab. -1 with
+ * *cause when listen is not an address of this host (getifaddrs; checked
+ * before binding), cannot be bound (in use), the switch has
+ * SWITCH_TRUNKS_MAX trunks or is full. */
+int switch_trunk_open(struct sw *sw, const char *name, const struct vxlan_addr *listen,
+    const struct vxlan_addr *remote, uint32_t vni, char **cause);
+
+/* Trunks opened so far, and one's counters (0 <= i < count); any thread. */
+unsigned switch_trunk_count(struct sw *sw);
+void switch_trunk_get_info(struct sw *sw, unsigned i, struct switch_trunk_info *info);
+
 /* Counters, safe to call from any thread while the switch runs. */
 void switch_get_info(struct sw *sw, struct switch_info *info);
 

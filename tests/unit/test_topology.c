@@ -24,6 +24,10 @@
 /* the list of routes starts at line 5, column 13, its first item at column 14 */
 #define ROUTES_AT SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}\n    routes: "
 
+/* the first trunk of S1 starts at line 3, column 14 */
+#define TRUNK_AT "switches:\n  S1:\n    trunks: ["
+#define TRUNK_END "instances: {a: {interfaces: {eth0: {switch: S1}}}}\n"
+
 struct bad_case {
 	const char *name;	/* what mistake it is */
 	const char *yaml;
@@ -96,7 +100,46 @@ static const struct bad_case bad_cases[] = {
 	    "unknown key `filtre` in the capture of switch S1 (expected one of: filter, max_size, files; "
 	    "did you mean `filter`?)", 0, NULL },
 	{ "unknown switch key", "switches: {S1: {type: hub}}\ninstances: {a: }\n", 1, 17,
-	    "unknown key `type` in switch S1 (expected one of: mode, capture)", 0, NULL },
+	    "unknown key `type` in switch S1 (expected one of: mode, capture, trunks)", 0, NULL },
+	/* `trunks:` on a switch (TRUNK_AT: the trunk's mapping is at line 3, column 5) */
+	{ "trunks not a list", "switches:\n  S1:\n    trunks: {vxlan: 10.0.0.1:1}\ninstances: {a: }\n", 3, 13,
+	    "`trunks` of switch S1 is a mapping (expected a list such as trunks: [{vxlan:", 0, NULL },
+	{ "trunk not a mapping", TRUNK_AT "10.0.0.1:4789]\n" TRUNK_END, 3, 14,
+	    "trunk 0 of switch S1 is a single value `10.0.0.1:4789` (expected a mapping", 0, NULL },
+	{ "trunk without vni", TRUNK_AT "{vxlan: 127.0.0.1:4790, listen: 127.0.0.1:4789}]\n" TRUNK_END, 3, 14,
+	    "trunk 0 of switch S1 has no `vni` (expected all of vxlan, vni and listen", 0, NULL },
+	{ "trunk without anything", TRUNK_AT "{}]\n" TRUNK_END, 3, 14, "has no `vxlan`", 3, NULL },
+	{ "trunk with an unknown key", TRUNK_AT "{vxlan: 127.0.0.1:4790, vni: 1, listen: 127.0.0.1:4789, "
+	    "ttl: 3}]\n" TRUNK_END, 3, 70, "unknown key `ttl` in trunk 0 of switch S1 (expected one of: "
+	    "vxlan, vni, listen)", 0, NULL },
+	{ "trunk: address without port", TRUNK_AT "{vxlan: 127.0.0.1, vni: 1, listen: 127.0.0.1:4789}]\n"
+	    TRUNK_END, 3, 22, "vxlan `127.0.0.1` of trunk 0 of switch S1 has no port", 0, NULL },
+	{ "trunk: not an address", TRUNK_AT "{vxlan: 127.0.0.1:4790, vni: 1, listen: \"my.host:4789\"}]\n"
+	    TRUNK_END, 3, 54, "listen `my.host:4789` of trunk 0 of switch S1 is not a valid IPv4 address", 0, NULL },
+	{ "trunk: port 0", TRUNK_AT "{vxlan: 127.0.0.1:0, vni: 1, listen: 127.0.0.1:4789}]\n" TRUNK_END, 3, 22,
+	    "not a number from 1 to 65535", 0, NULL },
+	{ "trunk: port too big", TRUNK_AT "{vxlan: 127.0.0.1:4790, vni: 1, listen: 127.0.0.1:70000}]\n"
+	    TRUNK_END, 3, 54, "listen `127.0.0.1:70000` of trunk 0 of switch S1 has a port that is not a number "
+	    "from 1 to 65535", 0, NULL },
+	{ "trunk: vni too big", TRUNK_AT "{vxlan: 127.0.0.1:4790, vni: 16777216, listen: 127.0.0.1:4789}]\n"
+	    TRUNK_END, 3, 43, "vni `16777216` of trunk 0 of switch S1 is not a VXLAN network identifier "
+	    "(expected a number from 0 to 16777215", 0, NULL },
+	{ "trunk: vni negative", TRUNK_AT "{vxlan: 127.0.0.1:4790, vni: -1, listen: 127.0.0.1:4789}]\n"
+	    TRUNK_END, 3, 43, "vni `-1`", 0, NULL },
+	{ "trunk: vni a word", TRUNK_AT "{vxlan: 127.0.0.1:4790, vni: blue, listen: 127.0.0.1:4789}]\n"
+	    TRUNK_END, 3, 43, "vni `blue`", 0, NULL },
+	{ "trunk: wildcard listen", TRUNK_AT "{vxlan: 127.0.0.1:4790, vni: 1, listen: 0.0.0.0:4789}]\n"
+	    TRUNK_END, 3, 54, "is the wildcard address 0.0.0.0", 0, NULL },
+	{ "trunk: multicast remote", TRUNK_AT "{vxlan: 239.1.1.1:4789, vni: 1, listen: 127.0.0.1:4789}]\n"
+	    TRUNK_END, 3, 22, "is a multicast address", 0, NULL },
+	{ "trunk: families differ", TRUNK_AT "{vxlan: \"[::1]:4790\", vni: 1, listen: 127.0.0.1:4789}]\n"
+	    TRUNK_END, 3, 52, "is not of the same family as vxlan `[::1]:4790`", 0, NULL },
+	{ "trunk: listen is vxlan", TRUNK_AT "{vxlan: 127.0.0.1:4789, vni: 1, listen: 127.0.0.1:4789}]\n"
+	    TRUNK_END, 3, 54, "is also its vxlan address", 0, NULL },
+	{ "trunks: one listen twice", "switches:\n  S1:\n    trunks: [{vxlan: 127.0.0.1:1, vni: 1, listen: "
+	    "127.0.0.1:4789}]\n  S2:\n    trunks: [{vxlan: 127.0.0.1:2, vni: 1, listen: 127.0.0.1:4789}]\n"
+	    TRUNK_END, 5, 51, "listen `127.0.0.1:4789` of trunk 0 of switch S2 is already the listen address of "
+	    "trunk 0 of switch S1 at line 3", 0, NULL },
 	{ "unknown route key", VIA_AT "10.0.0.254, dev: eth0}]\n", 5, 45,
 	    "unknown key `dev` in route 1 of a (expected one of: to, via)", 0, NULL },
 	/* wrong types */
@@ -397,6 +440,58 @@ static void test_capture(void **state)
 	assert_string_equal(lab->instances[0].ifaces[0].capture.filter, "arp");
 	assert_false(lab->instances[0].ifaces[1].capture.on);
 	lab_free(lab);
+}
+
+static void test_trunks(void **state)
+{
+	(void)state;
+	struct lab *lab = load_ok("switches:\n  S1:\n    mode: hub\n    trunks:\n"
+	    "      - {vxlan: 192.0.2.2:4789, vni: 42, listen: 192.0.2.1:4789}\n"
+	    "      - vxlan: \"[fd00::2]:8472\"\n        vni: 0\n        listen: \"[fd00::1]:8472\"\n"
+	    "  S2: {trunks: [{vxlan: 127.0.0.1:1, vni: 16777215, listen: 127.0.0.1:2}]}\n"
+	    "  S3: {trunks: []}\n"
+	    "instances: {a: {interfaces: {eth0: {switch: S1}}}}\n", "t.yaml");
+	const struct lab_switch *s1 = &lab->switches[0];
+	assert_int_equal(s1->mode, LAB_SWITCH_HUB);
+	assert_int_equal(s1->n_trunks, 2);
+	char buf[VXLAN_ADDR_TEXT_MAX];
+	vxlan_addr_format(&s1->trunks[0].remote, buf);
+	assert_string_equal(buf, "192.0.2.2:4789");
+	vxlan_addr_format(&s1->trunks[0].listen, buf);
+	assert_string_equal(buf, "192.0.2.1:4789");
+	assert_int_equal(s1->trunks[0].vni, 42);
+	assert_int_equal(s1->trunks[0].line, 5);
+	assert_int_equal(s1->trunks[0].column, 9);
+	assert_int_equal(s1->trunks[0].listen_line, 5);
+	assert_int_equal(s1->trunks[0].listen_column, 50);
+	vxlan_addr_format(&s1->trunks[1].remote, buf);
+	assert_string_equal(buf, "[fd00::2]:8472");
+	assert_int_equal(s1->trunks[1].vni, 0);
+	assert_int_equal(s1->trunks[1].listen_line, 8);
+	assert_int_equal(lab->switches[1].n_trunks, 1);
+	assert_int_equal(lab->switches[1].trunks[0].vni, VXLAN_VNI_MAX);
+	assert_int_equal(lab->switches[2].n_trunks, 0);
+	lab_free(lab);
+
+	/* At most LAB_TRUNKS_MAX on one switch. */
+	char y[4096];
+	size_t n = (size_t)sprintf(y, "switches:\n  S1:\n    trunks:\n");
+	for (int i = 0; i <= LAB_TRUNKS_MAX; i++)
+		n += (size_t)sprintf(y + n, "      - {vxlan: 127.0.0.1:9, vni: 1, listen: 127.0.0.1:%d}\n",
+		    1000 + i);
+	sprintf(y + n, "instances: {a: }\n");
+	expect_one_error(y, "t.yaml:20:9: ", "trunk 16 of switch S1 is one too many (expected at most 16");
+
+	/* A trunk is a port: 255 interfaces and a trunk fill a switch. */
+	char *g = gen_lab(1, LAB_SWITCH_PORTS_MAX, true);
+	const char *from = strstr(g, "  S0: {}");
+	assert_non_null(from);
+	char *t;
+	assert_true(asprintf(&t, "switches:\n  S0: {trunks: [{vxlan: 127.0.0.1:9, vni: 1, listen: "
+	    "127.0.0.1:8}]}\n%s", from + strlen("  S0: {}\n")) > 0);
+	expect_one_error(t, "t.yaml:259:", "switch S0 is full");
+	free(t);
+	free(g);
 }
 
 static void test_limits(void **state)
@@ -983,6 +1078,7 @@ int main(void)
 		cmocka_unit_test(test_startup_too_long),
 		cmocka_unit_test(test_fig1),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_trunks),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_routed),
 		cmocka_unit_test(test_values),
