@@ -1,4 +1,4 @@
-/* cmd/switch.c: `umllab switch PATH [--hub] [--cable NAME=SOCKET]... [--capture FILE]`: one umllab switch in the foreground. */
+/* cmd/switch.c: `umllab switch PATH [--hub] [--cable NAME=SOCKET]... [--trunk VNI,LISTEN,REMOTE]... [--capture FILE]`: one umllab switch in the foreground. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +11,15 @@
 #include "core/capture.h"
 #include "core/util.h"
 #include "switch/switch.h"
+#include "switch/vxlan.h"
 
 struct switch_serve_opts {
 	const char *path;
 	enum switch_mode mode;
 	const char **cables;		/* NAME=SOCKET */
 	size_t ncables;
+	const char **trunks;		/* VNI,LISTEN,REMOTE */
+	size_t ntrunks;
 	const char *capture;		/* record every frame into this pcapng file */
 	const char *capture_filter;
 };
@@ -32,6 +35,48 @@ static void switch_capture_on_end(void *arg, const char *why)
 {
 	fprintf(stderr, "umllab: the capture stopped: %s\n", why);
 	ev_break(arg, EVBREAK_ALL);
+}
+
+/* `--trunk VNI,LISTEN,REMOTE`: trunk number i of sw (switch.trunkI). */
+static int switch_trunk_add(struct sw *sw, const char *arg, size_t i, char **cause)
+{
+	char *vni_text = xstrdup(arg);
+	char *listen_text = strchr(vni_text, ',');
+	char *remote_text = listen_text != NULL ? strchr(listen_text + 1, ',') : NULL;
+	int rc = -1;
+	if (remote_text == NULL) {
+		set_cause(cause, "--trunk %s: expected VNI,LISTEN,REMOTE such as "
+		    "--trunk 42,127.0.0.1:4789,127.0.0.1:4790", arg);
+		goto out;
+	}
+	*listen_text++ = '\0';
+	*remote_text++ = '\0';
+	char *end;
+	unsigned long vni = strtoul(vni_text, &end, 10);
+	struct vxlan_addr listen, remote;
+	const char *why;
+	if (*vni_text < '0' || *vni_text > '9' || *end != '\0' || vni > VXLAN_VNI_MAX) {
+		set_cause(cause, "--trunk %s: the VNI `%s` is not a number from 0 to 16777215", arg,
+		    vni_text);
+		goto out;
+	}
+	if ((why = vxlan_addr_parse(listen_text, &listen)) != NULL) {
+		set_cause(cause, "--trunk %s: LISTEN `%s` %s", arg, listen_text, why);
+		goto out;
+	}
+	if ((why = vxlan_addr_parse(remote_text, &remote)) != NULL) {
+		set_cause(cause, "--trunk %s: REMOTE `%s` %s", arg, remote_text, why);
+		goto out;
+	}
+	char name[48];
+	snprintf(name, sizeof(name), "switch.trunk%zu", i);
+	rc = switch_trunk_open(sw, name, &listen, &remote, (uint32_t)vni, cause);
+	if (rc == 0)
+		fprintf(stderr, "umllab: trunk %s on %s, to %s, VNI %lu\n", name, listen_text,
+		    remote_text, vni);
+out:
+	free(vni_text);
+	return rc;
 }
 
 /* Run until a signal. */
@@ -60,6 +105,12 @@ static int switch_serve(const struct switch_serve_opts *o)
 			    "vecN:transport=bess,dst=%s)\n", name, sock, sock);
 		free(name);
 		if (rc != 0) {
+			switch_stop(sw);
+			return cmd_fail(cause, EXIT_FAIL);
+		}
+	}
+	for (size_t i = 0; i < o->ntrunks; i++) {
+		if (switch_trunk_add(sw, o->trunks[i], i, &cause) != 0) {
 			switch_stop(sw);
 			return cmd_fail(cause, EXIT_FAIL);
 		}
@@ -99,7 +150,8 @@ static int switch_run(int argc, char **argv)
 	const char *path = NULL;
 	enum switch_mode mode = SWITCH_MODE_LEARNING;
 	const char **cables = xcalloc((size_t)argc, sizeof(*cables));
-	size_t ncables = 0;
+	const char **trunks = xcalloc((size_t)argc, sizeof(*trunks));
+	size_t ncables = 0, ntrunks = 0;
 	const char *capture = NULL, *filter = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--hub") == 0) {
@@ -112,45 +164,58 @@ static int switch_run(int argc, char **argv)
 			if (i + 1 == argc || strchr(argv[i + 1], '=') == NULL ||
 			    argv[i + 1][0] == '=') {
 				free(cables);
+				free(trunks);
 				return cmd_usage_error(&cmd_switch, "--cable needs NAME=SOCKET, such as "
 				    "--cable a=/tmp/lab/a.sock");
 			}
 			cables[ncables++] = argv[++i];
+		} else if (strcmp(argv[i], "--trunk") == 0 && i + 1 < argc) {
+			trunks[ntrunks++] = argv[++i];
 		} else if (argv[i][0] == '-') {
 			free(cables);
+			free(trunks);
 			return cmd_usage_error(&cmd_switch, "unknown option %s", argv[i]);
 		} else if (path == NULL) {
 			path = argv[i];
 		} else {
 			free(cables);
+			free(trunks);
 			return cmd_usage_error(&cmd_switch, "expected one control socket path");
 		}
 	}
 	if (path == NULL) {
 		free(cables);
+		free(trunks);
 		return cmd_usage_error(&cmd_switch, "expected a control socket path");
 	}
 	if (filter != NULL && capture == NULL) {
 		free(cables);
+		free(trunks);
 		return cmd_usage_error(&cmd_switch, "-f filters a capture: give --capture FILE too");
 	}
 	struct switch_serve_opts o = { .path = path, .mode = mode, .cables = cables,
-	    .ncables = ncables, .capture = capture, .capture_filter = filter };
+	    .ncables = ncables, .trunks = trunks, .ntrunks = ntrunks, .capture = capture,
+	    .capture_filter = filter };
 	int rc = switch_serve(&o);
 	free(cables);
+	free(trunks);
 	return rc;
 }
 
 const struct cmd_entry cmd_switch = {
 	.name = "switch",
-	.args = "PATH [--hub] [--cable NAME=SOCKET]... [--capture FILE [-f FILTER]]",
+	.args = "PATH [--hub] [--cable NAME=SOCKET]... [--trunk VNI,LISTEN,REMOTE]... "
+	    "[--capture FILE [-f FILTER]]",
 	.summary = "run one switch in the foreground on control socket PATH (like uml_switch)",
 	.help = "Any UML kernel plugs in with `ethN=daemon,MAC,unix,PATH` (the uml_switch\n"
 	    "protocol; its data socket has an abstract name that any local user can send\n"
 	    "frames to). Each --cable makes a private port instead: a socket at SOCKET that\n"
 	    "one kernel plugs into with `vecN:transport=bess,dst=SOCKET`, as umllab's own\n"
 	    "instances do; put it in a directory only you can enter. Learning switch by\n"
-	    "default; --hub sends every frame to every other port. --capture FILE records\n"
+	    "default; --hub sends every frame to every other port. --trunk joins it to\n"
+	    "another switch over VXLAN (a lab's `trunks:`, a kernel vxlan device): UDP on\n"
+	    "LISTEN (IP:PORT, an address of this host) to and from REMOTE only, with that\n"
+	    "VNI; see docs/topology.md. --capture FILE records\n"
 	    "every frame it receives into a pcapng file (-f: only those a tcpdump\n"
 	    "expression accepts); the switch never waits for the disk. Ctrl-C stops it.\n",
 	.run = switch_run,

@@ -100,21 +100,24 @@ static uint16_t addr_port(const struct vxlan_addr *a)
 	return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
 }
 
-void vxlan_addr_host(const struct vxlan_addr *a, char buf[VXLAN_ADDR_TEXT_MAX])
+static void host_text(const struct vxlan_addr *a, char *buf, socklen_t size)
 {
 	buf[0] = '\0';
 	if (a->ss.ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, buf,
-		    VXLAN_ADDR_TEXT_MAX);
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, buf, size);
 	else if (a->ss.ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, buf,
-		    VXLAN_ADDR_TEXT_MAX);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, buf, size);
+}
+
+void vxlan_addr_host(const struct vxlan_addr *a, char buf[VXLAN_ADDR_TEXT_MAX])
+{
+	host_text(a, buf, VXLAN_ADDR_TEXT_MAX);
 }
 
 void vxlan_addr_format(const struct vxlan_addr *a, char buf[VXLAN_ADDR_TEXT_MAX])
 {
-	char host[VXLAN_ADDR_TEXT_MAX];
-	vxlan_addr_host(a, host);
+	char host[INET6_ADDRSTRLEN];	/* "[" host "]:65535" fits in VXLAN_ADDR_TEXT_MAX */
+	host_text(a, host, sizeof(host));
 	if (host[0] == '\0')
 		snprintf(buf, VXLAN_ADDR_TEXT_MAX, "-");
 	else if (a->ss.ss_family == AF_INET6)

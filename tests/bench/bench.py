@@ -537,6 +537,117 @@ class Bench:
             self.row(f"switch round trip: {k}, 64 B ping-pong, us (one CPU)", f"{median(p50):.1f}",
                      spread(p50, "{:.1f}"), note)
 
+    # ---- trunks ----
+
+    def free_udp_ports(self, n):
+        """n UDP ports free now on 127.0.0.1 (held together so they differ)."""
+        socks = []
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        ports = [s.getsockname()[1] for s in socks]
+        for s in socks:
+            s.close()
+        return ports
+
+    def with_switches(self, argvs, fn):
+        """Start `umllab switch` processes (argv, control path), wait for
+        their sockets, run fn(pids), stop them."""
+        procs = []
+        try:
+            for argv, ctl in argvs:
+                if os.path.exists(ctl):
+                    os.unlink(ctl)
+                procs.append((self.start(argv), ctl))
+            deadline = time.monotonic() + 5
+            for p, ctl in procs:
+                while not os.path.exists(ctl):
+                    if p.poll() is not None or time.monotonic() > deadline:
+                        raise BenchError(f"{' '.join(p.args)}: no control socket at {ctl}")
+                    time.sleep(0.02)
+            return fn([p.pid for p, _ in procs])
+        finally:
+            for p, _ in procs:
+                self.stop(p)
+
+    def bench_trunk(self):
+        """Frames/s and round trip between cables of two switches joined by a
+        VXLAN trunk over 127.0.0.1, against the same cables on one switch, in
+        alternate runs. swprobe pairs port 2k with 2k+1: the even cables are on
+        one switch, the odd ones on the other, so every frame crosses the trunk."""
+        runs = 1 if self.quick else 3
+        secs = 1.0 if self.quick else 1.2
+        rtt_runs = 2 if self.quick else 4
+        cables = os.path.join(self.work, "trunk-cables")
+        os.makedirs(cables, mode=0o700, exist_ok=True)
+        ctl = [os.path.join(self.work, f"trunk{i}.ctl") for i in range(2)]
+
+        def one_switch():
+            args = [a for i in range(4) for a in ("--cable", f"p{i}={cables}/p{i}")]
+            return [([self.umllab, "switch", ctl[0], *args], ctl[0])]
+
+        def trunked():
+            pa, pb = self.free_udp_ports(2)
+            sides = []
+            for k, (mine, other) in enumerate(((pa, pb), (pb, pa))):
+                args = [a for i in range(k, 4, 2) for a in ("--cable", f"p{i}={cables}/p{i}")]
+                sides.append(([self.umllab, "switch", ctl[k], *args, "--trunk",
+                               f"42,127.0.0.1:{mine},127.0.0.1:{other}"], ctl[k]))
+            return sides
+
+        kinds = [("one switch, cables", one_switch), ("two switches trunked over VXLAN, cables", trunked)]
+        sizes = [64, 1514]
+        load = {(k, z): [] for k, _ in kinds for z in sizes}
+        rtt = {k: [] for k, _ in kinds}
+        total = runs * len(kinds) * len(sizes) + rtt_runs * len(kinds)
+        done = 0
+        for _ in range(runs):
+            for k, make in kinds:
+                for z in sizes:
+                    done += 1
+                    log(f"trunk {done}/{total}: {k}, {z}-byte frames")
+                    self.wait_quiet()
+                    load[(k, z)].append(self.with_switches(make(), lambda pids: self.probe(
+                        [self.swprobe, "load", "--pairs", "2", "--size", str(z), "--window",
+                         str(self.a.window), "--bess", cables, "--secs", str(secs), "--warm", "0.2",
+                         "--pid", str(pids[0]), ctl[0]], timeout=30)))
+        for _ in range(rtt_runs):
+            for k, make in kinds:
+                done += 1
+                log(f"trunk {done}/{total}: {k}, round trip")
+                self.wait_quiet()
+                rtt[k].append(self.with_switches(make(), lambda pids: self.probe(
+                    [self.swprobe, "rtt", "--count", "3000", "--size", "64", "--bess", cables,
+                     "--pid", str(pids[0]), ctl[0]], timeout=60)))
+        self.results["trunk_load"] = {f"{k}|{z}": v for (k, z), v in load.items()}
+        self.results["trunk_rtt"] = rtt
+        base = kinds[0][0]
+        for z in sizes:
+            for k, _ in kinds:
+                xs = load[(k, z)]
+                fps = [x["fps"] / 1000 for x in xs]
+                loss = [x["loss"] * 100 for x in xs]
+                note = f"loss {median(loss):.2f} % (max {max(loss):.2f})"
+                if k != base:
+                    r = median(fps) / median([x["fps"] / 1000 for x in load[(base, z)]])
+                    note += f"; **{r:.2f}x** one switch's rate (two switch threads, UDP both ways)"
+                others = max(x["others"] for x in xs)
+                if others >= QUIET_CORES:
+                    note += f"; disturbed: others used up to {others:.2f} cores"
+                self.row(f"trunk: {k}, {z} B frames, k frames/s", f"{median(fps):.0f}",
+                         spread(fps, "{:.0f}"), note)
+        for k, _ in kinds:
+            p50 = [x["p50_us"] for x in rtt[k]]
+            note = f"p99 {median([x['p99_us'] for x in rtt[k]]):.1f} us"
+            if k != base:
+                note += f"; {median(p50) / median([x['p50_us'] for x in rtt[base]]):.2f}x one switch's"
+            others = max(x["others"] for x in rtt[k])
+            if others >= QUIET_CORES:
+                note += f"; disturbed: others used up to {others:.2f} cores"
+            self.row(f"trunk round trip: {k}, 64 B ping-pong, us", f"{median(p50):.1f}",
+                     spread(p50, "{:.1f}"), note)
+
     # ---- labs ----
 
     def make_lab(self, n):
@@ -1078,7 +1189,8 @@ e
     def main(self):
         v = self.versions()
         log(f"{v['cores']} cores; umllab {v['umllab']}; work in {self.work}")
-        sections = self.a.only.split(",") if self.a.only else ["switch", "bringup", "fig1", "conditions", "grade"]
+        sections = (self.a.only.split(",") if self.a.only else
+                    ["switch", "bringup", "fig1", "conditions", "grade", "trunk"])
         t0 = time.monotonic()
         failure = None
         try:
@@ -1092,6 +1204,8 @@ e
                 self.bench_conditions()
             if "grade" in sections:
                 self.bench_grade()
+            if "trunk" in sections:
+                self.bench_trunk()
         except BenchError as e:
             failure = e  # the table still shows what was measured
             self.row("FAILED", "-", "-", str(e).replace("|", "/").replace("\n", " ")[:300])
@@ -1118,7 +1232,7 @@ def main():
     ap.add_argument("--repo", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--quick", action="store_true", help="fewer and shorter runs, to try the suite out")
-    ap.add_argument("--only", default="", help="comma-separated sections: switch, fig1, bringup, grade")
+    ap.add_argument("--only", default="", help="comma-separated sections: switch, fig1, bringup, conditions, grade, trunk")
     ap.add_argument("--window", type=int, default=32, help="frames in flight per stream in the switch load")
     ap.add_argument("--rev", default="", help="umllab's revision, for the table")
     ap.add_argument("--plot-label", default="this run", help="this run's name in the plot")

@@ -257,7 +257,7 @@ static int pair_setup(void **state)
 	}
 	for (int i = 0; i < 2; i++) {
 		struct vxlan_addr listen = loopback(p->port[i]), remote = loopback(p->port[1 - i]);
-		char name[16];
+		char name[32];
 		snprintf(name, sizeof(name), "S%d.trunk0", i + 1);
 		if (switch_trunk_open(p->sw[i], name, &listen, &remote, 4242, &cause) != 0)
 			fail_msg("%s: %s", name, cause);
