@@ -72,9 +72,9 @@ python3 -c "import json,sys; t=json.load(open('$T/last'))['trunks'][0]; sys.exit
 lab_file vxc umlC 10.0.0.3 127.0.0.1:$pa 127.0.0.1:$pb
 expect_exit 1 "a trunk on a port in use is refused" -- umllab up "$T/vxc.yaml"
 expect_output "vxc.yaml:5:[0-9]+: .*127.0.0.1:$pa is in use" "the error names the file position and the address"
-lab_file vxd umlD 10.0.0.4 192.0.2.77:$pa 127.0.0.1:$pb
+lab_file vxd umlD 10.0.0.4 203.0.113.77:$pa 127.0.0.1:$pb
 expect_exit 1 "a trunk on an address the host lacks is refused" -- umllab up "$T/vxd.yaml"
-expect_output "vxd.yaml:5:[0-9]+: .*192.0.2.77 is not an address of this host" \
+expect_output "vxd.yaml:5:[0-9]+: .*203.0.113.77 is not an address of this host" \
 	"the error names the position and the address"
 expect_exit 0 "down vxa" -- timeout 30 "${asu[@]}" "$UMLLAB" down vxa
 expect_exit 0 "down vxb" -- timeout 30 "${asu[@]}" "$UMLLAB" down vxb

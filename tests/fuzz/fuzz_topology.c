@@ -22,6 +22,16 @@ static void check_lab(const struct lab *lab)
 		FUZZ_CHECK(lab_name_valid(sw->name));
 		FUZZ_CHECK(lab_switch_find(lab, sw->name) == sw);	/* names are unique */
 		FUZZ_CHECK(sw->mode == LAB_SWITCH_LEARNING || sw->mode == LAB_SWITCH_HUB);
+		FUZZ_CHECK(sw->n_trunks <= LAB_TRUNKS_MAX && (sw->n_trunks == 0 || sw->trunks != NULL));
+		for (size_t k = 0; k < sw->n_trunks; k++) {
+			/* What switch_trunk_open gets without another check. */
+			const struct lab_trunk *t = &sw->trunks[k];
+			FUZZ_CHECK(t->vni <= VXLAN_VNI_MAX);
+			FUZZ_CHECK(t->listen.len != 0 && t->listen.ss.ss_family == t->remote.ss.ss_family);
+			FUZZ_CHECK(vxlan_addr_special(&t->listen) == NULL);
+			FUZZ_CHECK(vxlan_addr_special(&t->remote) == NULL);
+			FUZZ_CHECK(t->listen_line > 0);
+		}
 	}
 	for (size_t i = 0; i < lab->n_images; i++) {
 		const struct lab_image *im = &lab->images[i];

@@ -187,10 +187,10 @@ static void test_addr_is_local(void **state)
 	char *cause = NULL;
 	assert_null(vxlan_addr_parse("127.0.0.1:4789", &a));
 	assert_int_equal(trunk_addr_is_local(&a, &cause), 0);
-	/* TEST-NET-1: documentation only, never a host's. */
-	assert_null(vxlan_addr_parse("192.0.2.77:4789", &a));
+	/* TEST-NET-3: for documentation; no host should have it */
+	assert_null(vxlan_addr_parse("203.0.113.77:4789", &a));
 	assert_int_equal(trunk_addr_is_local(&a, &cause), -1);
-	assert_non_null(strstr(cause, "192.0.2.77 is not an address of this host"));
+	assert_non_null(strstr(cause, "203.0.113.77 is not an address of this host"));
 	assert_non_null(strstr(cause, "127.0.0.1 (lo)"));
 	free(cause);
 }
@@ -431,9 +431,9 @@ static void test_trunk_refused(void **state)
 	assert_non_null(strstr(cause, "S2.trunk1"));
 	/* An address the host lacks, and the wildcard. */
 	struct vxlan_addr away;
-	assert_null(vxlan_addr_parse("192.0.2.77:4789", &away));
+	assert_null(vxlan_addr_parse("203.0.113.77:4789", &away));
 	assert_int_equal(switch_trunk_open(p->sw[1], "S2.trunk1", &away, &remote, 1, &cause), -1);
-	assert_non_null(strstr(cause, "192.0.2.77 is not an address of this host"));
+	assert_non_null(strstr(cause, "203.0.113.77 is not an address of this host"));
 	assert_null(vxlan_addr_parse("0.0.0.0:4789", &away));
 	assert_int_equal(switch_trunk_open(p->sw[1], "S2.trunk1", &away, &remote, 1, &cause), -1);
 	/* A VNI out of range; mixed families. */
