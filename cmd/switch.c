@@ -95,6 +95,14 @@ static int switch_serve(const struct switch_serve_opts *o)
 	struct sw *sw = switch_start("switch", o->path, o->mode, &cause);
 	if (sw == NULL)
 		return cmd_fail(cause, EXIT_FAIL);
+	/* Trunks before cables: a cable's socket file tells a script that
+	 * everything is ready (the bench waits for it). */
+	for (size_t i = 0; i < o->ntrunks; i++) {
+		if (switch_trunk_add(sw, o->trunks[i], i, &cause) != 0) {
+			switch_stop(sw);
+			return cmd_fail(cause, EXIT_FAIL);
+		}
+	}
 	for (size_t i = 0; i < o->ncables; i++) {
 		char *name = xstrdup(o->cables[i]);
 		char *sock = strchr(name, '=');
@@ -105,12 +113,6 @@ static int switch_serve(const struct switch_serve_opts *o)
 			    "vecN:transport=bess,dst=%s)\n", name, sock, sock);
 		free(name);
 		if (rc != 0) {
-			switch_stop(sw);
-			return cmd_fail(cause, EXIT_FAIL);
-		}
-	}
-	for (size_t i = 0; i < o->ntrunks; i++) {
-		if (switch_trunk_add(sw, o->trunks[i], i, &cause) != 0) {
 			switch_stop(sw);
 			return cmd_fail(cause, EXIT_FAIL);
 		}

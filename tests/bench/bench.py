@@ -551,21 +551,26 @@ class Bench:
             s.close()
         return ports
 
-    def with_switches(self, argvs, fn):
-        """Start `umllab switch` processes (argv, control path), wait for
-        their sockets, run fn(pids), stop them."""
+    def with_switches(self, argvs, fn, pin=None):
+        """Start `umllab switch` processes (argv, control path), on CPU pin if
+        given, wait for their cables' sockets (made last, after the trunks),
+        run fn(pids), stop them."""
         procs = []
         try:
             for argv, ctl in argvs:
-                if os.path.exists(ctl):
-                    os.unlink(ctl)
-                procs.append((self.start(argv), ctl))
+                paths = [ctl] + [a.split("=", 1)[1] for a in argv if "=" in a and a.startswith("p")]
+                for path in paths:
+                    if os.path.exists(path):
+                        os.unlink(path)
+                procs.append((self.start((["taskset", "-c", str(pin)] if pin is not None else []) + argv),
+                              paths))
             deadline = time.monotonic() + 5
-            for p, ctl in procs:
-                while not os.path.exists(ctl):
-                    if p.poll() is not None or time.monotonic() > deadline:
-                        raise BenchError(f"{' '.join(p.args)}: no control socket at {ctl}")
-                    time.sleep(0.02)
+            for p, paths in procs:
+                for path in paths:
+                    while not os.path.exists(path):
+                        if p.poll() is not None or time.monotonic() > deadline:
+                            raise BenchError(f"{' '.join(p.args)}: no socket at {path}")
+                        time.sleep(0.02)
             return fn([p.pid for p, _ in procs])
         finally:
             for p, _ in procs:
@@ -579,6 +584,7 @@ class Bench:
         runs = 1 if self.quick else 3
         secs = 1.0 if self.quick else 1.2
         rtt_runs = 2 if self.quick else 4
+        pin = self.ncpu - 1
         cables = os.path.join(self.work, "trunk-cables")
         os.makedirs(cables, mode=0o700, exist_ok=True)
         ctl = [os.path.join(self.work, f"trunk{i}.ctl") for i in range(2)]
@@ -617,9 +623,10 @@ class Bench:
                 done += 1
                 log(f"trunk {done}/{total}: {k}, round trip")
                 self.wait_quiet()
+                # As in the switch section: switches and generator on one CPU.
                 rtt[k].append(self.with_switches(make(), lambda pids: self.probe(
-                    [self.swprobe, "rtt", "--count", "3000", "--size", "64", "--bess", cables,
-                     "--pid", str(pids[0]), ctl[0]], timeout=60)))
+                    ["taskset", "-c", str(pin), self.swprobe, "rtt", "--count", "3000", "--size", "64",
+                     "--bess", cables, "--pid", str(pids[0]), ctl[0]], timeout=60), pin=pin))
         self.results["trunk_load"] = {f"{k}|{z}": v for (k, z), v in load.items()}
         self.results["trunk_rtt"] = rtt
         base = kinds[0][0]
@@ -645,7 +652,7 @@ class Bench:
             others = max(x["others"] for x in rtt[k])
             if others >= QUIET_CORES:
                 note += f"; disturbed: others used up to {others:.2f} cores"
-            self.row(f"trunk round trip: {k}, 64 B ping-pong, us", f"{median(p50):.1f}",
+            self.row(f"trunk round trip: {k}, 64 B ping-pong, us (one CPU)", f"{median(p50):.1f}",
                      spread(p50, "{:.1f}"), note)
 
     # ---- labs ----
