@@ -50,7 +50,7 @@ $(GUEST_AGENT): image/guest/agent.c image/guest/agent_proto.h
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
 	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade \
-	test_vxlan
+	test_vxlan test_slurm
 test_topology_OBJS = core/topology.o core/topology_check.o switch/linkcond.o switch/vxlan.o core/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/util.o
 test_fdb_OBJS = switch/fdb.o
@@ -70,6 +70,7 @@ test_vxlan_OBJS = switch/vxlan.o switch/trunk.o switch/switch.o switch/fdb.o swi
 	switch/linkcond.o core/util.o
 test_filter_names_OBJS = core/filter_names.o core/util.o
 test_bootsched_OBJS = core/bootsched.o
+test_slurm_OBJS = core/slurm.o core/subproc.o core/util.o
 test_grade_OBJS = core/grade.o core/grade_report.o core/grade_lab.o core/json.o core/proc.o core/state.o \
 	core/topology.o core/topology_check.o switch/linkcond.o switch/vxlan.o core/util.o
 

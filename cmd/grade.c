@@ -1,7 +1,8 @@
-/* cmd/grade.c: `umllab grade --spec FILE [-o DIR] [--jobs N] SUBMISSION...`: grade a class. */
+/* cmd/grade.c: `umllab grade --spec FILE [-o DIR] [--jobs N] [--slurm ...] SUBMISSION...`: grade a class. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "cmd/cmd.h"
 #include "core/grade.h"
+#include "core/grade_slurm.h"
 #include "core/util.h"
 
 #define GRADE_DEFAULT_OUT "grades"
@@ -77,47 +79,169 @@ static char *out_dir_prepare(const char *dir, char **cause)
 	return xstrdup(real);
 }
 
-static int grade_cmd_run(int argc, char **argv)
+/* How a grade runs: here, or as a Slurm job array (submitted from here, a
+ * task on a node, the summary job). */
+enum grade_mode { GRADE_LOCAL, GRADE_SLURM, GRADE_ONE, GRADE_COLLECT };
+
+struct grade_args {
+	const char *spec, *out, *partition;
+	unsigned jobs;
+	enum grade_mode mode;
+	bool wait;
+	long number;		/* --one INDEX, --collect JOB */
+	int first;		/* argv index of the first submission */
+};
+
+static int parse_number(const char *opt, const char *v, long min, long max, long *out)
 {
-	const char *spec_arg = NULL, *out_arg = GRADE_DEFAULT_OUT;
-	unsigned jobs = 0;
-	int first = argc;
+	char *end;
+	errno = 0;
+	long x = strtol(v, &end, 10);
+	if (v[0] == '\0' || *end != '\0' || errno != 0 || x < min || x > max)
+		return cmd_usage_error(&cmd_grade, "%s: expected a number from %ld to %ld, not '%s'", opt,
+		    min, max, v);
+	*out = x;
+	return 0;
+}
+
+static int grade_parse(int argc, char **argv, struct grade_args *a)
+{
+	*a = (struct grade_args){ .out = GRADE_DEFAULT_OUT, .first = argc };
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			first = i + 1;
+		const char *o = argv[i];
+		if (strcmp(o, "--") == 0) {
+			a->first = i + 1;
 			break;
 		}
-		if (a[0] != '-') {
-			first = i;
+		if (o[0] != '-') {
+			a->first = i;
 			break;
 		}
-		if (strcmp(a, "--spec") == 0 || strcmp(a, "-s") == 0 || strcmp(a, "-o") == 0 ||
-		    strcmp(a, "--out") == 0 || strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) {
-			if (i + 1 >= argc)
-				return cmd_usage_error(&cmd_grade, "%s needs a value", a);
-			const char *v = argv[++i];
-			if (a[1] == 's' || strcmp(a, "--spec") == 0) {
-				spec_arg = v;
-			} else if (a[1] == 'o' || strcmp(a, "--out") == 0) {
-				out_arg = v;
-			} else {
-				char *end;
-				errno = 0;
-				long x = strtol(v, &end, 10);
-				if (v[0] == '\0' || *end != '\0' || errno != 0 || x < 1 || x > 256)
-					return cmd_usage_error(&cmd_grade, "--jobs: expected a number from 1 "
-					    "to 256, not '%s'", v);
-				jobs = (unsigned)x;
-			}
+		if (strcmp(o, "--slurm") == 0) {
+			a->mode = a->mode == GRADE_LOCAL ? GRADE_SLURM : a->mode;
+			continue;
+		}
+		if (strcmp(o, "--wait") == 0) {
+			a->wait = true;
+			continue;
+		}
+		bool known = strcmp(o, "--spec") == 0 || strcmp(o, "-s") == 0 || strcmp(o, "-o") == 0 ||
+		    strcmp(o, "--out") == 0 || strcmp(o, "--jobs") == 0 || strcmp(o, "-j") == 0 ||
+		    strcmp(o, "--partition") == 0 || strcmp(o, "-p") == 0 || strcmp(o, "--one") == 0 ||
+		    strcmp(o, "--collect") == 0;
+		if (!known)
+			return cmd_usage_error(&cmd_grade, "unknown option %s", o);
+		if (i + 1 >= argc)
+			return cmd_usage_error(&cmd_grade, "%s needs a value", o);
+		const char *v = argv[++i];
+		long x;
+		if (strcmp(o, "--spec") == 0 || strcmp(o, "-s") == 0) {
+			a->spec = v;
+		} else if (strcmp(o, "-o") == 0 || strcmp(o, "--out") == 0) {
+			a->out = v;
+		} else if (strcmp(o, "--partition") == 0 || strcmp(o, "-p") == 0) {
+			a->partition = v;
+		} else if (strcmp(o, "--one") == 0 || strcmp(o, "--collect") == 0) {
+			if (parse_number(o, v, o[2] == 'o' ? 0 : 1, 1000000000L, &x) != 0)
+				return EXIT_USAGE;
+			a->mode = o[2] == 'o' ? GRADE_ONE : GRADE_COLLECT;
+			a->number = x;
 		} else {
-			return cmd_usage_error(&cmd_grade, "unknown option %s", a);
+			if (parse_number(o, v, 1, 256, &x) != 0)
+				return EXIT_USAGE;
+			a->jobs = (unsigned)x;
 		}
 	}
-	if (spec_arg == NULL)
+	if (a->spec == NULL)
 		return cmd_usage_error(&cmd_grade, "--spec FILE is required (the checks to grade by)");
-	if (first >= argc)
+	if (a->first >= argc)
 		return cmd_usage_error(&cmd_grade, "expected at least one submission");
+	if (a->mode != GRADE_SLURM && (a->wait || a->partition != NULL))
+		return cmd_usage_error(&cmd_grade, "%s goes with --slurm", a->wait ? "--wait" : "--partition");
+	if (a->mode == GRADE_ONE && a->number >= argc - a->first)
+		return cmd_usage_error(&cmd_grade, "--one %ld: there are only %d submissions", a->number,
+		    argc - a->first);
+	return 0;
+}
+
+/* A path the nodes of a cluster can use: absolute. */
+static char *path_absolute(const char *path)
+{
+	char real[PATH_MAX];
+	if (realpath(path, real) != NULL)
+		return xstrdup(real);
+	char cwd[PATH_MAX];
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return xstrdup(path);
+	return xasprintf("%s/%s", cwd, path);
+}
+
+static void print_end(const struct grade_sub *subs, size_t n, const struct progress *p,
+    const char *out)
+{
+	size_t checked = 0;
+	for (size_t i = 0; i < n; i++)
+		checked += subs[i].outcome == GRADE_CHECKED;
+	printf("umllab grade: %zu of %zu submission%s checked, %zu got 0 without a verdict (%.0f s); "
+	    "summary: %s/summary.csv, %s/summary.json\n", checked, n, n == 1 ? "" : "s", n - checked,
+	    (double)(clock_ms() - p->t0) / 1000.0, out, out);
+	fflush(stdout);
+}
+
+static int grade_slurm_run_wait(const struct grade_slurm *g, long job, struct progress *p,
+    char **cause);
+
+/* --slurm: submit the array (and the summary job, or wait for the tasks). */
+static int grade_slurm_run(const struct grade_args *a, const struct grade_slurm *g,
+    struct progress *p, char **cause)
+{
+	long job, summary;
+	/* From the moment a job may exist, Ctrl-C must cancel it, not leave it
+	 * running: grade_slurm_wait takes the signals that come meanwhile. */
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	int rc = grade_slurm_submit(g, !a->wait, &job, &summary, cause);
+	if (rc == 0 && a->wait)
+		rc = grade_slurm_run_wait(g, job, p, cause);
+	else if (rc == 0)
+		printf("umllab grade: %zu submission%s as Slurm job %ld (one task per submission); job %ld "
+		    "writes %s/summary.csv and summary.json once every task has ended; follow them with "
+		    "`squeue -j %ld,%ld`\n", g->n, g->n == 1 ? "" : "s", job, summary, g->out_dir, job,
+		    summary);
+	fflush(stdout);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static int grade_slurm_run_wait(const struct grade_slurm *g, long job, struct progress *p,
+    char **cause)
+{
+	printf("umllab grade: %zu submission%s, %zu check%s worth %ld point%s, as Slurm job %ld "
+	    "(one task per submission%s%s); reports in %s\n", g->n, g->n == 1 ? "" : "s",
+	    g->spec_loaded->n, g->spec_loaded->n == 1 ? "" : "s", g->spec_loaded->max_points,
+	    g->spec_loaded->max_points == 1 ? "" : "s", job, g->partition != NULL ? ", partition " : "",
+	    g->partition != NULL ? g->partition : "", g->out_dir);
+	fflush(stdout);
+	struct grade_slurm w = *g;
+	w.progress = on_progress;
+	w.arg = p;
+	int rc = grade_slurm_wait(&w, job, cause);
+	if (p->line_shown)
+		printf("\r\033[K");
+	print_end(g->subs, g->n, p, g->out_dir);
+	return rc;
+}
+
+static int grade_cmd_run(int argc, char **argv)
+{
+	struct grade_args a;
+	int bad = grade_parse(argc, argv, &a);
+	if (bad != 0)
+		return bad;
 
 	char *cause = NULL;
 	char self[PATH_MAX];
@@ -128,8 +252,8 @@ static int grade_cmd_run(int argc, char **argv)
 	self[len] = '\0';
 
 	char spec_path[PATH_MAX];
-	if (realpath(spec_arg, spec_path) == NULL)
-		return cmd_fail(xasprintf("%s: cannot read the check spec: %s", spec_arg, strerror(errno)),
+	if (realpath(a.spec, spec_path) == NULL)
+		return cmd_fail(xasprintf("%s: cannot read the check spec: %s", a.spec, strerror(errno)),
 		    EXIT_USAGE);
 	struct grade_spec spec;
 	if (grade_spec_load(spec_path, &spec, &cause) < 0) {
@@ -138,43 +262,64 @@ static int grade_cmd_run(int argc, char **argv)
 		free(cause);
 		return EXIT_USAGE;
 	}
-	char *out = out_dir_prepare(out_arg, &cause);
+	char *out = out_dir_prepare(a.out, &cause);
 	if (out == NULL) {
 		grade_spec_free(&spec);
 		return cmd_fail(cause, EXIT_USAGE);
 	}
 
-	size_t n = (size_t)(argc - first);
+	size_t n = (size_t)(argc - a.first);
 	struct grade_sub *subs = xcalloc(n, sizeof(*subs));
 	for (size_t i = 0; i < n; i++)
-		subs[i].path = xstrdup(argv[first + i]);
+		subs[i].path = a.mode == GRADE_LOCAL ? xstrdup(argv[a.first + i]) :
+		    path_absolute(argv[a.first + i]);
 	grade_names_assign(subs, n);
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	uint64_t mem = mem_available_bytes() >> 20;
-	if (jobs == 0)
-		jobs = grade_jobs_default(cores > 0 ? (unsigned)cores : 1, mem);
-	if (jobs > n)
-		jobs = (unsigned)n;
-
 	struct progress p = { .tty = isatty(1) != 0, .t0 = clock_ms() };
-	printf("umllab grade: %zu submission%s, %zu check%s worth %ld point%s, %u at a time; "
-	    "reports in %s\n", n, n == 1 ? "" : "s", spec.n, spec.n == 1 ? "" : "s", spec.max_points,
-	    spec.max_points == 1 ? "" : "s", jobs, out);
-	fflush(stdout);
-	struct grade_options o = {
-		.self = self, .spec = spec_path, .out_dir = out, .jobs = jobs, .vet = grade_lab_confined,
-		.progress = on_progress, .arg = &p,
-	};
-	int rc = grade_run(&o, &spec, subs, n, &cause);
-	if (p.line_shown)
-		printf("\r\033[K");
-	size_t checked = 0;
-	for (size_t i = 0; i < n; i++)
-		checked += subs[i].outcome == GRADE_CHECKED;
-	printf("umllab grade: %zu of %zu submission%s checked, %zu got 0 without a verdict (%.0f s); "
-	    "summary: %s/summary.csv, %s/summary.json\n", checked, n, n == 1 ? "" : "s", n - checked,
-	    (double)(clock_ms() - p.t0) / 1000.0, out, out);
-	fflush(stdout);
+	struct grade_slurm g = { .self = self, .spec = spec_path, .out_dir = out,
+		.partition = a.partition, .subs = subs, .n = n, .spec_loaded = &spec };
+	int rc;
+	if (a.mode == GRADE_SLURM) {
+		rc = grade_slurm_run(&a, &g, &p, &cause);
+	} else if (a.mode == GRADE_COLLECT) {
+		rc = grade_slurm_collect(&g, a.number, &cause);
+		print_end(subs, n, &p, out);
+	} else {
+		/* Here, or one submission of the class in a Slurm task. */
+		struct grade_sub *todo = a.mode == GRADE_ONE ? &subs[a.number] : subs;
+		size_t n_todo = a.mode == GRADE_ONE ? 1 : n;
+		unsigned jobs = a.jobs;
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		uint64_t mem = mem_available_bytes() >> 20;
+		if (jobs == 0)
+			jobs = grade_jobs_default(cores > 0 ? (unsigned)cores : 1, mem);
+		if (jobs > n_todo)
+			jobs = (unsigned)n_todo;
+		printf("umllab grade: %zu submission%s, %zu check%s worth %ld point%s, %u at a time; "
+		    "reports in %s\n", n_todo, n_todo == 1 ? "" : "s", spec.n, spec.n == 1 ? "" : "s",
+		    spec.max_points, spec.max_points == 1 ? "" : "s", jobs, out);
+		fflush(stdout);
+		struct grade_options o = {
+			.self = self, .spec = spec_path, .out_dir = out, .jobs = jobs,
+			.no_summary = a.mode == GRADE_ONE, .vet = grade_lab_confined,
+			.progress = on_progress, .arg = &p,
+		};
+		rc = grade_run(&o, &spec, todo, n_todo, &cause);
+		if (p.line_shown)
+			printf("\r\033[K");
+		/* A task's record, also of an interrupted grade: the summary shows it. */
+		char *why = NULL;
+		if (a.mode == GRADE_ONE && grade_slurm_records_write(out, todo, 1, &spec, &why) != 0) {
+			if (cause == NULL)
+				cause = why;
+			else
+				free(why);
+			rc = -1;
+		}
+		if (a.mode == GRADE_ONE)
+			fflush(stdout);
+		else
+			print_end(subs, n, &p, out);
+	}
 	for (size_t i = 0; i < n; i++)
 		grade_sub_clear(&subs[i]);
 	free(subs);
@@ -187,7 +332,7 @@ static int grade_cmd_run(int argc, char **argv)
 
 const struct cmd_entry cmd_grade = {
 	.name = "grade",
-	.args = "--spec FILE [-o DIR] [--jobs N] SUBMISSION...",
+	.args = "--spec FILE [-o DIR] [--jobs N | --slurm [--partition P] [--wait]] SUBMISSION...",
 	.summary = "grade a class: bring each submission up, check it against a spec, take it down",
 	.help = "A SUBMISSION is a lab file (with its startup commands and share directory\n"
 	    "beside it) or a directory holding one: lab.yaml or lab.yml, else its only\n"
@@ -209,11 +354,33 @@ const struct cmd_entry cmd_grade = {
 	    "  -j, --jobs N     submissions graded at once; default: two per core, at most\n"
 	    "                   one per 512 MiB of available memory (MemAvailable), at least 1\n"
 	    "\n"
+	    "  --slurm          grade on a Slurm cluster instead: one job array, a task per\n"
+	    "                   submission (`umllab grade --one INDEX ...` on a node, state\n"
+	    "                   under the node's $TMPDIR), submitted with sbatch from here.\n"
+	    "                   DIR, the spec, the submissions and this program must be at the\n"
+	    "                   same paths on the nodes (a shared file system). Reports are\n"
+	    "                   the same as a local grade's; DIR/.slurm holds the batch\n"
+	    "                   scripts, each task's output and result. A task that fails, is\n"
+	    "                   cancelled or runs out of time gives its submission 0 with\n"
+	    "                   Slurm's word for it. sbatch's own variables apply\n"
+	    "                   (SBATCH_TIMELIMIT, SBATCH_MEM_PER_NODE, SBATCH_ACCOUNT...).\n"
+	    "  -p, --partition P  the Slurm partition (default: the cluster's)\n"
+	    "  --wait           stay until every task has ended, show each result, write the\n"
+	    "                   summary (Ctrl-C cancels the job); without it, grade returns\n"
+	    "                   once submitted and a last job, run after every task, writes\n"
+	    "                   the summary (`umllab grade --collect JOB ...`)\n"
+	    "  --one I          (what the batch script runs) grade submission I (from 0) of the\n"
+	    "                   list alone: its reports, and its result in DIR/.slurm; no summary\n"
+	    "  --collect JOB    (what the summary job runs) the summary from DIR/.slurm once\n"
+	    "                   the tasks of job JOB have ended\n"
+	    "\n"
 	    "Progress: a line per finished submission (\"[12/30] alice: 8/10 points...\"); on a\n"
 	    "terminal also a line showing what runs now. Ctrl-C (or SIGTERM) stops what\n"
 	    "runs, takes every lab down and writes the summary of what was graded.\n"
 	    "Exit status: 0 when every submission was graded (whatever its points), 2 when\n"
 	    "grading itself failed: usage, a spec with mistakes, an output directory that\n"
-	    "cannot be written, or grading interrupted.\n",
+	    "cannot be written, or grading interrupted; with --slurm also when sbatch refused\n"
+	    "the job or squeue could not be asked (the message names the command and what it\n"
+	    "said). --slurm without --wait exits 0 once the jobs are submitted.\n",
 	.run = grade_cmd_run,
 };

@@ -640,11 +640,13 @@ int grade_run(const struct grade_options *o, const struct grade_spec *spec,
 		grade_sub_fail(&subs[i], "interrupted", "grading was interrupted before this submission "
 		    "started", spec);
 	}
-	char *csv = grade_summary_csv(subs, n), *json = grade_summary_json(subs, n, spec);
-	out_write(&r, "summary.csv", csv, strlen(csv));
-	out_write(&r, "summary.json", json, strlen(json));
-	free(csv);
-	free(json);
+	if (!o->no_summary) {
+		char *csv = grade_summary_csv(subs, n), *json = grade_summary_json(subs, n, spec);
+		out_write(&r, "summary.csv", csv, strlen(csv));
+		out_write(&r, "summary.json", json, strlen(json));
+		free(csv);
+		free(json);
+	}
 	tree_remove(r.tmp);
 	for (size_t i = 0; i < n; i++) {
 		free(r.jobs[i].dir);

@@ -49,7 +49,7 @@ struct grade_sub {
 	char *labfile;		/* the lab file found there (NULL: none) */
 	char *name;		/* unique among the class: report file names */
 	enum grade_outcome outcome;
-	const char *stage;	/* GRADE_FAILED: where (submission, validate, up, check) */
+	const char *stage;	/* GRADE_FAILED: where (submission, validate, up, check, interrupted, slurm) */
 	char *reason;		/* GRADE_FAILED: why; else a note or NULL */
 	char *log;		/* what the steps printed, for the text report */
 	long points, max_points;
@@ -78,6 +78,11 @@ void grade_names_assign(struct grade_sub *subs, size_t n);
 /* Fill s from what `umllab check --json` printed; -1 with *cause when it is
  * not such a report. s->outcome becomes GRADE_CHECKED. */
 int grade_sub_take_check_json(struct grade_sub *s, const char *text, size_t len, char **cause);
+
+/* Fill s back from a summary.json of that one submission (what
+ * grade_summary_json() wrote for it): what the class summary needs, the
+ * failed checks only. -1 with *cause when text is not such a summary. */
+int grade_sub_take_summary_json(struct grade_sub *s, const char *text, size_t len, char **cause);
 
 /* s gets 0 of the spec's points, with the stage and reason (copied). */
 void grade_sub_fail(struct grade_sub *s, const char *stage, const char *reason,
@@ -110,6 +115,7 @@ struct grade_options {
 	const char *out_dir;	/* reports go here; it exists and is writable */
 	const char *tmp_dir;	/* state directories go below it */
 	unsigned jobs;
+	bool no_summary;	/* a Slurm task grades one submission: no class summary */
 	/* Run on each lab file once it validated (grade_lab_confined); NULL: none. */
 	int (*vet)(const char *labfile, char **cause);
 	/* Called as submissions start and finish (done counts the finished ones). */

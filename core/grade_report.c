@@ -130,6 +130,64 @@ int grade_sub_take_check_json(struct grade_sub *s, const char *text, size_t len,
 	return 0;
 }
 
+/* The stages a summary names; a record's status string is mapped back onto
+ * these, since grade_sub.stage points at constant strings. */
+static const char *const known_stages[] = { "submission", "validate", "up", "check",
+	"interrupted", "slurm" };
+
+int grade_sub_take_summary_json(struct grade_sub *s, const char *text, size_t len, char **cause)
+{
+	char *why = NULL;
+	struct json *j = json_parse(text, len, &why);
+	if (j == NULL) {
+		set_cause(cause, "not JSON (%s)", why);
+		free(why);
+		return -1;
+	}
+	const struct json *list = json_get(j, "submissions");
+	const struct json *e = list != NULL && list->type == JSON_ARRAY && list->n_kids == 1 ?
+	    list->kids[0] : NULL;
+	const char *status = json_get_str(e, "status", NULL);
+	if (e == NULL || status == NULL || json_get(e, "points") == NULL) {
+		json_free(j);
+		return set_cause(cause, "not a grade summary of one submission");
+	}
+	checks_free(s);
+	s->outcome = strcmp(status, "checked") == 0 ? GRADE_CHECKED : GRADE_FAILED;
+	s->stage = NULL;
+	for (size_t i = 0; i < sizeof(known_stages) / sizeof(known_stages[0]); i++)
+		if (strcmp(status, known_stages[i]) == 0)
+			s->stage = known_stages[i];
+	const char *lab_file = json_get_str(e, "lab_file", "");
+	free(s->labfile);
+	s->labfile = lab_file[0] != '\0' ? xstrdup(lab_file) : NULL;
+	const char *reason = json_get_str(e, "reason", "");
+	free(s->reason);
+	s->reason = reason[0] != '\0' ? xstrdup(reason) : NULL;
+	s->points = num_field(e, "points");
+	s->max_points = num_field(e, "max_points");
+	s->passed = (size_t)num_field(e, "passed");
+	s->total = (size_t)num_field(e, "total");
+	s->seconds = json_get_num(e, "seconds", 0);
+	/* The summary lists the failed checks only, and that is all it shows. */
+	const struct json *failed = json_get(e, "failed");
+	size_t nf = failed != NULL && failed->type == JSON_ARRAY ? failed->n_kids : 0;
+	s->checks = xcalloc(nf + 1, sizeof(*s->checks));
+	for (size_t i = 0; i < nf; i++) {
+		const struct json *c = failed->kids[i];
+		struct grade_check *g = &s->checks[s->n_checks++];
+		g->name = xstrdup(json_get_str(c, "name", "?"));
+		g->kind = xstrdup(json_get_str(c, "kind", ""));
+		g->expected = xstrdup(json_get_str(c, "expected", ""));
+		g->seen = xstrdup(json_get_str(c, "seen", ""));
+		g->passed = false;
+		g->points = num_field(c, "points");
+		g->max_points = num_field(c, "max_points");
+	}
+	json_free(j);
+	return 0;
+}
+
 void grade_sub_fail(struct grade_sub *s, const char *stage, const char *reason,
     const struct grade_spec *spec)
 {
@@ -191,6 +249,8 @@ static const char *stage_words(const char *stage)
 		return "no verdict from check";
 	if (strcmp(stage, "interrupted") == 0)
 		return "not graded, grading was interrupted";
+	if (strcmp(stage, "slurm") == 0)
+		return "not graded, its Slurm task failed";
 	return stage;
 }
 

@@ -1006,6 +1006,47 @@ class Bench:
             note += f"; target < {TARGET_GRADE30_S:.0f} s: " + (
                 "met" if dt < TARGET_GRADE30_S else f"missed by {dt - TARGET_GRADE30_S:.1f} s")
         self.row(f"grade: {n} figure-1 submissions (2 instances each), whole class, s", f"{dt:.1f}", "1 run", note)
+        if os.environ.get("SLURM_CONF"):
+            self.bench_grade_slurm(subs, spec, root, n, dt, jobs)
+
+    def bench_grade_slurm(self, subs, spec, root, n, local_s, jobs):
+        """The same class through Slurm on this one node (run.sh started a
+        single-node cluster): `umllab grade --slurm --wait`, a task per
+        submission; the summary must be the local grade's."""
+        tmp = os.path.join(root, "tmp-slurm")
+        out = os.path.join(root, "out-slurm")
+        os.makedirs(tmp, exist_ok=True)
+        env = self.env()
+        env["TMPDIR"] = tmp
+        env["SLURM_CONF"] = os.environ["SLURM_CONF"]
+        log(f"grade: the same {n} submissions through Slurm (one node)")
+        self.wait_quiet()
+        load0 = open("/proc/loadavg").read().split()[0]
+        t0 = time.monotonic()
+        try:
+            r = subprocess.run([self.umllab, "grade", "--slurm", "--wait", "--spec", spec, "-o", out] + subs,
+                               env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
+        except subprocess.TimeoutExpired:
+            raise BenchError("umllab grade --slurm: not done within 900 s")
+        dt = time.monotonic() - t0
+        load1 = open("/proc/loadavg").read().split()[0]
+        if r.returncode != 0:
+            raise BenchError(f"umllab grade --slurm: exit {r.returncode}: {(r.stdout + r.stderr).strip()[-800:]}")
+        same = (open(os.path.join(out, "summary.csv")).read() ==
+                open(os.path.join(root, "out", "summary.csv")).read())
+        if not same:
+            raise BenchError("umllab grade --slurm: its summary.csv differs from the local grade's")
+        time.sleep(1)  # the last task's clean-up, after it reported
+        left = subprocess.run(["pgrep", "-f", f"uml_dir={tmp}/"], capture_output=True, text=True).stdout.split()
+        if left or os.listdir(tmp):
+            raise BenchError(f"umllab grade --slurm left something behind: processes {left}, files {os.listdir(tmp)}")
+        per = [float(x) for x in re.findall(r'"seconds": ([0-9.]+)', open(os.path.join(out, "summary.json")).read())]
+        self.results["grade_slurm"] = {"submissions": n, "seconds": dt, "per_submission_s": per,
+                                       "local_seconds": local_s, "loadavg": [load0, load1]}
+        self.row(f"grade --slurm --wait: the same {n} submissions, one node, whole class, s", f"{dt:.1f}", "1 run",
+                 f"a task per submission, the node declares 2 CPUs per core ({jobs} tasks at once, as the local "
+                 f"grade's --jobs); {dt / local_s:.2f}x the local grade's {local_s:.1f} s; summary.csv identical; "
+                 f"each submission median {median(per):.1f} s; load average {load0} -> {load1}")
 
     # ---- link conditions ----
 

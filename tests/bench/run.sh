@@ -30,15 +30,32 @@ if [ "$(id -u)" = 0 ]; then
 	runas=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
 fi
 
+# The grade section also grades through Slurm when a single-node cluster can
+# be started here (root, slurm-wlm and munge installed; UMLLAB_BENCH_SLURM=0
+# skips it): the node says it has two CPUs per core, so Slurm runs as many
+# tasks at once as a local grade runs submissions (--jobs' default).
+slurm_env=()
+if [ "$(id -u)" = 0 ] && [ "${UMLLAB_BENCH_SLURM:-1}" != 0 ] && command -v slurmctld >/dev/null &&
+	command -v munged >/dev/null; then
+	. "$repo/tests/e2e/slurm.sh"
+	if UMLLAB_SLURM_CPUS=$(($(nproc) * 2)) slurm_start "$work/slurm-logs" >"$work/slurm-start.log" 2>&1; then
+		slurm_env=(SLURM_CONF="$SLURM_CONF")
+	else
+		echo "bench: no Slurm cluster, the grade section grades locally only: $(tail -3 "$work/slurm-start.log")"
+	fi
+fi
+
 # Read here: git may refuse the tree to another user.
 rev=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
 
 # The whole suite is bounded in time; on expiry timeout stops it, and the
 # reaping below stops what it started.
 timeout -k 10 900 env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME="$work" \
-	LANG=C.UTF-8 "${runas[@]}" python3 "$here/bench.py" --umllab "$UMLLAB" --swprobe "$SWPROBE" \
+	LANG=C.UTF-8 ${slurm_env[@]+"${slurm_env[@]}"} "${runas[@]}" python3 "$here/bench.py" --umllab "$UMLLAB" --swprobe "$SWPROBE" \
 	--repo "$repo" --work "$work" --rev "$rev" "$@"
 rc=$?
+
+[ ${#slurm_env[@]} -gt 0 ] && slurm_stop
 
 # Stop by pid whatever is left: labs (supervisors, kernels) and switches.
 bash "$repo/tests/e2e/reap.sh" "$work/state" || rc=1

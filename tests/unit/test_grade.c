@@ -185,6 +185,48 @@ static void test_fail_and_summaries(void **state)
 	grade_sub_clear(&subs[1]);
 }
 
+/* A Slurm task's record (the summary.json of its one submission) read back
+ * gives the same summary lines as the submission it was written from. */
+static void test_summary_record_round_trip(void **state)
+{
+	(void)state;
+	struct grade_spec spec = test_spec();
+	struct grade_sub subs[2] = { { .path = xstrdup("a/alice"), .name = xstrdup("alice") },
+		{ .path = xstrdup("b/bob.yaml"), .name = xstrdup("bob") } };
+	char *cause = NULL;
+	assert_int_equal(grade_sub_take_check_json(&subs[0], contract_json, strlen(contract_json), &cause), 0);
+	subs[0].labfile = xstrdup("a/alice/lab.yaml");
+	subs[0].seconds = 12.5;
+	grade_sub_fail(&subs[1], "up", "umllab up (exit 1): \"x\"\nboot failed", &spec);
+	char *csv = grade_summary_csv(subs, 2), *js = grade_summary_json(subs, 2, &spec);
+	struct grade_sub back[2] = { { .path = xstrdup("a/alice"), .name = xstrdup("alice") },
+		{ .path = xstrdup("b/bob.yaml"), .name = xstrdup("bob") } };
+	for (int i = 0; i < 2; i++) {
+		char *rec = grade_summary_json(&subs[i], 1, &spec);
+		assert_int_equal(grade_sub_take_summary_json(&back[i], rec, strlen(rec), &cause), 0);
+		free(rec);
+	}
+	assert_int_equal(back[0].outcome, GRADE_CHECKED);
+	assert_int_equal(back[1].outcome, GRADE_FAILED);
+	assert_string_equal(back[1].stage, "up");
+	char *csv2 = grade_summary_csv(back, 2), *js2 = grade_summary_json(back, 2, &spec);
+	assert_string_equal(csv2, csv);
+	assert_string_equal(js2, js);
+	/* Not a record of one submission: refused. */
+	assert_int_equal(grade_sub_take_summary_json(&back[0], js, strlen(js), &cause), -1);
+	assert_non_null(strstr(cause, "one submission"));
+	assert_int_equal(grade_sub_take_summary_json(&back[0], "{", 1, &cause), -1);
+	free(cause);
+	free(csv);
+	free(js);
+	free(csv2);
+	free(js2);
+	for (int i = 0; i < 2; i++) {
+		grade_sub_clear(&subs[i]);
+		grade_sub_clear(&back[i]);
+	}
+}
+
 static void test_jobs_default(void **state)
 {
 	(void)state;
@@ -491,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_take_check_json),
 		cmocka_unit_test(test_fail_and_summaries),
+		cmocka_unit_test(test_summary_record_round_trip),
 		cmocka_unit_test(test_jobs_default),
 		cmocka_unit_test(test_find_labfile),
 		cmocka_unit_test(test_lab_confined),
