@@ -104,5 +104,9 @@ expect_exit 0 "up vxk as nobody inside the namespace" -- \
 expect_exit 0 "umlK pings the kernel's vx0 across the trunk" -- umllab ping --lab vxk umlK 10.0.7.9 -c 3
 expect_output "3 packets received" "every echo came back from the kernel"
 expect_exit 0 "the kernel's namespace pings umlK back" -- ip netns exec "$ns_k" busybox ping -c 2 -W 2 10.0.7.1
+# Full-size frames (1514 bytes): 1550-byte datagrams on a 1500-byte veth,
+# fragmented by the sender's IP and put together again before the socket.
+expect_exit 0 "1500-byte packets cross the trunk both ways" -- \
+	umllab exec --lab vxk umlK -- ping -c 2 -s 1472 10.0.7.9
 expect_exit 0 "down vxk" -- timeout 30 "${asu[@]}" "$UMLLAB" down vxk
 finish
