@@ -370,10 +370,23 @@ static void test_trunk_pair(void **state)
 	wait_trunk(p, 1, 1, 0);
 
 	/* Learning across: S2 learned a on its trunk, so c's answer to a goes
-	 * over the trunk, and S1 sends it to a alone. */
+	 * over the trunk, and S1 sends it to a alone. A whole-switch tap on S1
+	 * sees it come in on the trunk's port. */
+	char *cause = NULL;
+	struct switch_tap_opts to = { .ring_frames = 16 };
+	struct switch_tap *tap = switch_tap_open(p->sw[0], &to, &cause);
+	assert_non_null(tap);
 	send_frame(p, 2, p->mac[0], 2);
 	assert_int_equal(recv_tag(p, 0, WAIT_MS), 2);
 	assert_int_equal(recv_tag(p, 1, QUIET_MS), -1);
+	struct switch_tap_frame tf;
+	assert_true(switch_tap_next(tap, &tf));
+	assert_string_equal(tf.port, "S1.trunk0");
+	assert_int_equal(tf.dir, SWITCH_TAP_IN);
+	assert_int_equal(tf.len, 60);	/* the frame, without the VXLAN header */
+	assert_memory_equal(tf.data + 6, p->mac[2], 6);
+	assert_false(switch_tap_next(tap, &tf));
+	switch_tap_close(p->sw[0], tap);
 	wait_trunk(p, 1, 1, 1);
 	wait_trunk(p, 0, 1, 1);
 
