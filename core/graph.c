@@ -291,6 +291,34 @@ static void render_edge(struct strbuf *b, const struct gpic *p, const struct ged
 	free(inst);
 }
 
+/* A trunk: a node for the far end (another lab, another host), joined to its switch. */
+static void render_trunk(struct strbuf *b, const struct lab_switch *sw, size_t k)
+{
+	const struct lab_trunk *t = &sw->trunks[k];
+	char remote[VXLAN_ADDR_TEXT_MAX], listen[VXLAN_ADDR_TEXT_MAX];
+	vxlan_addr_format(&t->remote, remote);
+	vxlan_addr_format(&t->listen, listen);
+	char *id = xasprintf("trunk/%s.trunk%zu", sw->name, k);
+	char *swid = xasprintf("switch/%s", sw->name);
+	char *label = xasprintf("%s.trunk%zu\nVXLAN %u\nto %s", sw->name, k, t->vni, remote);
+	char *elabel = xasprintf("listen %s", listen);
+	strbuf_printf(b, "\t");
+	dot_quoted(b, id);
+	strbuf_printf(b, " [");
+	dot_attr(b, "label", label);
+	strbuf_printf(b, ", shape=cds, style=filled, fillcolor=\"#d9d2e9\"];\n\t");
+	dot_quoted(b, swid);
+	strbuf_printf(b, " -- ");
+	dot_quoted(b, id);
+	strbuf_printf(b, " [");
+	dot_attr(b, "label", elabel);
+	strbuf_printf(b, ", style=dashed, color=\"#674ea7\"];\n");
+	free(elabel);
+	free(label);
+	free(swid);
+	free(id);
+}
+
 char *graph_render(const struct lab *lab, const struct graph_live *live)
 {
 	struct gpic p = { .lab = lab, .live = live };
@@ -319,6 +347,14 @@ char *graph_render(const struct lab *lab, const struct graph_live *live)
 	strbuf_printf(&b, "\n\t// links: interface and address\n");
 	for (size_t k = 0; k < p.n_edges; k++)
 		render_edge(&b, &p, &p.edges[k]);
+	bool trunks = false;	/* a lab without trunks draws as it always did */
+	for (size_t i = 0; i < lab->n_switches; i++)
+		for (size_t k = 0; k < lab->switches[i].n_trunks; k++) {
+			if (!trunks)
+				strbuf_printf(&b, "\n\t// trunks: VXLAN to other labs\n");
+			trunks = true;
+			render_trunk(&b, &lab->switches[i], k);
+		}
 	strbuf_printf(&b, "}\n");
 	free(p.edges);
 	free(p.sw_names);
@@ -425,6 +461,21 @@ static const char *snapshot_line(char *line, struct lab *lab, struct graph_live 
 		memset(sw, 0, sizeof(*sw));
 		(void)str_copy(sw->name, sizeof(sw->name), w[1]);
 		sw->mode = hub ? LAB_SWITCH_HUB : LAB_SWITCH_LEARNING;
+	} else if (strcmp(w[0], "trunk") == 0 && n == 5) {
+		ssize_t si = find_switch(lab, w[1]);
+		if (si < 0)
+			return "a trunk of a switch not listed before it";
+		struct lab_switch *sw = &lab->switches[si];
+		struct lab_trunk t = { 0 };
+		char *end;
+		unsigned long vni = strtoul(w[2], &end, 10);
+		if (w[2][0] < '0' || w[2][0] > '9' || *end != '\0' || vni > VXLAN_VNI_MAX ||
+		    vxlan_addr_parse(w[3], &t.listen) != NULL ||
+		    vxlan_addr_parse(w[4], &t.remote) != NULL || sw->n_trunks == LAB_TRUNKS_MAX)
+			return "a bad trunk";
+		t.vni = (uint32_t)vni;
+		sw->trunks = xreallocarray(sw->trunks, sw->n_trunks + 1, sizeof(*sw->trunks));
+		sw->trunks[sw->n_trunks++] = t;
 	} else if (strcmp(w[0], "instance") == 0 && n == 4) {
 		bool router = strcmp(w[3], "router") == 0;
 		size_t sl = strlen(w[2]);

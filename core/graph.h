@@ -68,6 +68,7 @@ char *graph_render(const struct lab *lab, const struct graph_live *live);
  *   umllab-graph 1
  *   lab NAME
  *   switch NAME switch|hub
+ *   trunk SWITCH VNI LISTEN REMOTE (after its switch; addresses as IP:PORT or [IPV6]:PORT)
  *   instance NAME STATE host|router
  *   link INSTANCE IFACE SWITCH ADDR/PREFIX|- up|down|unplugged configured|live
  * Configured links (as in the lab file) become the lab's interfaces; live

@@ -36,9 +36,18 @@ void request_graph_live(struct conn *c, int argc, char **argv)
 	const struct lab *lab = sup->lab;
 	conn_printf(c, CTL_STDOUT, "%s\nlab %s\nfile %s\n", GRAPH_SNAPSHOT_MAGIC, lab->name,
 	    lab->path);
-	for (size_t i = 0; i < lab->n_switches; i++)
-		conn_printf(c, CTL_STDOUT, "switch %s %s\n", lab->switches[i].name,
-		    lab->switches[i].mode == LAB_SWITCH_HUB ? "hub" : "switch");
+	for (size_t i = 0; i < lab->n_switches; i++) {
+		const struct lab_switch *sw = &lab->switches[i];
+		conn_printf(c, CTL_STDOUT, "switch %s %s\n", sw->name,
+		    sw->mode == LAB_SWITCH_HUB ? "hub" : "switch");
+		for (size_t k = 0; k < sw->n_trunks; k++) {
+			char listen[VXLAN_ADDR_TEXT_MAX], remote[VXLAN_ADDR_TEXT_MAX];
+			vxlan_addr_format(&sw->trunks[k].listen, listen);
+			vxlan_addr_format(&sw->trunks[k].remote, remote);
+			conn_printf(c, CTL_STDOUT, "trunk %s %u %s %s\n", sw->name,
+			    sw->trunks[k].vni, listen, remote);
+		}
+	}
 	for (size_t i = 0; i < lab->n_instances; i++) {
 		const struct instance *inst = &sup->instances[i];
 		conn_printf(c, CTL_STDOUT, "instance %s %s %s\n", inst->cfg->name,

@@ -59,6 +59,8 @@ t = json.load(open(sys.argv[1]))["trunks"]
 assert len(t) == 1 and t[0]["name"] == "S1.trunk0" and t[0]["vni"] == 4242, t
 assert t[0]["remote"] == "127.0.0.1:" + sys.argv[2] and t[0]["frames_in"] > 0 and t[0]["frames_out"] > 0, t
 EOF
+expect_exit 0 "graph of the running lab" -- umllab graph --lab vxa
+expect_output "\"switch/S1\" -- \"trunk/S1.trunk0\" \\[label=\"listen 127.0.0.1:$pa\"" "the graph draws the trunk"
 # A sender that is not the remote is refused and counted.
 python3 -c "
 import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

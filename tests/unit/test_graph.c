@@ -123,6 +123,7 @@ static void test_snapshot_roundtrip(void **state)
 	    "file /home/student/my labs/fig1.yaml\n"
 	    "switch S1 switch\n"
 	    "switch S2 hub\n"
+	    "trunk S2 42 127.0.0.1:4789 [::1]:4790\n"
 	    "instance umlA running host\n"
 	    "instance umlB stopped host\n"
 	    "link umlA eth0 S1 10.0.0.1/24 up configured\n"
@@ -148,6 +149,11 @@ static void test_snapshot_roundtrip(void **state)
 	assert_non_null(strstr(dot, "eth0\\n10.0.0.2/24\\n(down)\""));
 	assert_non_null(strstr(dot, "eth1\\n10.0.1.1/24\\n(plugged live)\""));
 	assert_null(strstr(dot, "/home/student"));	/* no paths in the picture */
+	assert_int_equal(lab->switches[1].n_trunks, 1);
+	assert_int_equal(lab->switches[1].trunks[0].vni, 42);
+	assert_non_null(strstr(dot, "\"trunk/S2.trunk0\" [label=\"S2.trunk0\\nVXLAN 42\\nto [::1]:4790\", "
+	    "shape=cds"));
+	assert_non_null(strstr(dot, "\"switch/S2\" -- \"trunk/S2.trunk0\" [label=\"listen 127.0.0.1:4789\""));
 	free(dot);
 	lab_free(lab);
 	graph_live_free(&live);
@@ -207,6 +213,13 @@ static void test_snapshot_bad(void **state)
 		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\ninstance a running host\nlink a eth0 S1 - up "
 		    "configured and more words\n", "line 4" },
 		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\n\ninstance a running host\n", "line 3: empty line" },
+		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\ntrunk S1 1 127.0.0.1:1 127.0.0.1:2\n", "line 3: a trunk of a switch" },
+		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\nswitch S1 hub\ntrunk S1 16777216 127.0.0.1:1 127.0.0.1:2\n",
+		    "line 4: a bad trunk" },
+		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\nswitch S1 hub\ntrunk S1 1 127.0.0.1 127.0.0.1:2\n",
+		    "line 4: a bad trunk" },
+		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\nswitch S1 hub\ntrunk S1 -1 127.0.0.1:1 127.0.0.1:2\n",
+		    "line 4: a bad trunk" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct lab *lab = (struct lab *)1;
