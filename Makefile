@@ -40,12 +40,13 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The guest files are embedded in the binary (image/guest_files.c uses .incbin).
-$(BUILD)/image/guest_files.o: $(GUEST_AGENT) image/guest/rcS image/guest/inittab
+$(BUILD)/image/guest_files.o: $(GUEST_AGENT) image/guest/inittab
 $(BUILD)/image/guest_files.o: ALL_CFLAGS += -DGUEST_AGENT_PATH='"$(GUEST_AGENT)"'
 
-$(GUEST_AGENT): image/guest/agent.c image/guest/agent_proto.h
+GUEST_AGENT_SRCS = image/guest/agent.c image/guest/boot.c
+$(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h
 	@mkdir -p $(@D)
-	$(GUEST_CC) -std=c11 -D_GNU_SOURCE $(WARN) -I. -Os -static -s -o $@ image/guest/agent.c
+	$(GUEST_CC) -std=c11 -D_GNU_SOURCE $(WARN) -I. -Os -static -s -o $@ $(GUEST_AGENT_SRCS)
 
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \

@@ -122,7 +122,6 @@ static void *busybox_inputs(const struct image_request *req, uint64_t *key, char
 	h = image_hash_input(h, BUSYBOX_FORMAT, strlen(BUSYBOX_FORMAT));
 	h = image_hash_input(h, BUSYBOX_IMAGE_SIZE, strlen(BUSYBOX_IMAGE_SIZE));
 	h = image_hash_input(h, st->data, st->len);
-	h = image_hash_input(h, guest_rcs_start, GUEST_FILE_SIZE(guest_rcs));
 	h = image_hash_input(h, guest_inittab_start, GUEST_FILE_SIZE(guest_inittab));
 	h = image_hash_input(h, guest_agent_start, GUEST_FILE_SIZE(guest_agent));
 	*key = h;
@@ -234,8 +233,6 @@ static int stage_tree(struct stage *sg, const struct busybox_state *st, char **c
 			return -1;
 	if (stage_file(sg, "bin/busybox", st->data, st->len, 0755, cause) < 0 ||
 	    stage_file(sg, "sbin/umllab-agent", guest_agent_start, GUEST_FILE_SIZE(guest_agent),
-		0755, cause) < 0 ||
-	    stage_file(sg, "etc/init.d/rcS", guest_rcs_start, GUEST_FILE_SIZE(guest_rcs),
 		0755, cause) < 0 ||
 	    stage_file(sg, "etc/inittab", guest_inittab_start, GUEST_FILE_SIZE(guest_inittab),
 		0644, cause) < 0 ||

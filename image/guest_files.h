@@ -10,7 +10,6 @@
 	extern const unsigned char name##_end[] __attribute__((visibility("hidden")))
 
 GUEST_FILE_DECLARE(guest_agent);	/* build/guest/umllab-agent */
-GUEST_FILE_DECLARE(guest_rcs);		/* image/guest/rcS */
 GUEST_FILE_DECLARE(guest_inittab);	/* image/guest/inittab */
 
 #define GUEST_FILE_SIZE(name) ((size_t)(name##_end - name##_start))

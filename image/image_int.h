@@ -54,11 +54,11 @@ struct image_layer;
  * and hash it into *key. */
 struct image_layer *image_layer_load(uint64_t *key, char **cause);
 /* Put the layer into an ext2/3/4 image file: /usr/lib/umllab/{init,busybox,
- * agent,rcS,bin/...} and /etc/inittab, all owned by root. */
+ * agent,bin/...} and /etc/inittab, all owned by root. */
 int image_layer_apply(const struct image_layer *layer, const char *image_path,
     const char *work_dir, char **cause);
 void image_layer_free(struct image_layer *layer);
-/* Write the layer's files (busybox, agent, rcS, inittab) into dir. */
+/* Write the layer's files (busybox, agent, inittab) into dir. */
 int image_layer_stage(const struct image_layer *layer, const char *dir, char **cause);
 /* The version of the UML kernel modules the host has (/usr/lib/uml/modules/
  * VERSION), which images made from a tarball carry; NULL without them. */

@@ -1,6 +1,6 @@
 /* image/initrd.c: a small initramfs that puts umllab's guest layer into a root file system at boot.
  *
- * umllab writes its layer (init, agent, rcS, inittab) into ext images with
+ * umllab writes its layer (init, agent, inittab) into ext images with
  * debugfs, without root. Nothing does that for XFS or Btrfs without
  * mounting them, which needs root on the host. Root in the guest is enough:
  * the kernel boots this initramfs (initrd=), whose /init mounts the real
@@ -31,7 +31,8 @@ static const char initrd_init[] =
     "fi\n"
     "L=/newroot" IMAGE_LAYER_DIR "\n"
     "$b mkdir -p $L/bin /newroot/etc /newroot/dev /newroot/proc /newroot/sys /newroot/tmp /newroot/run\n"
-    "for f in busybox agent rcS; do $b rm -f $L/$f; $b cp /layer/$f $L/$f; done\n"
+    "$b rm -f $L/rcS\n"
+    "for f in busybox agent; do $b rm -f $L/$f; $b cp /layer/$f $L/$f; done\n"
     "$b ln -sfn " IMAGE_LAYER_DIR "/busybox $L/init\n"
     "$b rm -f /newroot/etc/inittab\n"
     "$b cp /layer/inittab /newroot/etc/inittab\n"
@@ -102,7 +103,7 @@ int image_initrd_build(const struct image_layer *layer, const char *work_dir, co
 	    cpio_add(&c, "bin/busybox", S_IFLNK | 0777, "/layer/busybox", strlen("/layer/busybox")) < 0)
 		goto write_error;
 	static const struct { const char *name; unsigned mode; } files[] = {
-		{ "busybox", 0755 }, { "agent", 0755 }, { "rcS", 0755 }, { "inittab", 0644 },
+		{ "busybox", 0755 }, { "agent", 0755 }, { "inittab", 0644 },
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char *src = xasprintf("%s/%s", stage, files[i].name);

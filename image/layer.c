@@ -20,14 +20,14 @@
 #include <sys/stat.h>
 
 /* Bump when the layer's layout changes, so images carrying it are rebuilt. */
-#define LAYER_FORMAT "umllab guest layer 1"
+#define LAYER_FORMAT "umllab guest layer 2"
 #define LAYER_DIR IMAGE_LAYER_DIR
 
 static const char layer_inittab[] =
 	"# /etc/inittab: written by umllab's guest layer. busybox init (" LAYER_DIR "/init)\n"
-	"# runs umllab's boot script, its exec agent and a root shell on the console\n"
+	"# runs umllab's boot setup, its exec agent and a root shell on the console\n"
 	"# (`umllab console`); the image's own init is not used.\n"
-	"::sysinit:" LAYER_DIR "/busybox sh " LAYER_DIR "/rcS\n"
+	"::sysinit:" LAYER_DIR "/agent --boot\n"
 	"::respawn:" LAYER_DIR "/agent\n"
 	"::respawn:" LAYER_DIR "/busybox cttyhack " LAYER_DIR "/busybox sh -l\n"
 	"::ctrlaltdel:" LAYER_DIR "/busybox poweroff\n"
@@ -113,7 +113,6 @@ struct image_layer *image_layer_load(uint64_t *key, char **cause)
 	h = image_hash_input(h, LAYER_FORMAT, strlen(LAYER_FORMAT));
 	h = image_hash_input(h, layer_inittab, strlen(layer_inittab));
 	h = image_hash_input(h, layer->busybox, layer->busybox_len);
-	h = image_hash_input(h, guest_rcs_start, GUEST_FILE_SIZE(guest_rcs));
 	h = image_hash_input(h, guest_agent_start, GUEST_FILE_SIZE(guest_agent));
 	*key = layer_find_modules(layer, h);
 	return layer;
@@ -162,7 +161,6 @@ static int layer_stage(const struct image_layer *layer, const char *dir, char **
 	} files[] = {
 		{ "busybox", layer->busybox, layer->busybox_len, 0755 },
 		{ "agent", guest_agent_start, GUEST_FILE_SIZE(guest_agent), 0755 },
-		{ "rcS", guest_rcs_start, GUEST_FILE_SIZE(guest_rcs), 0755 },
 		{ "inittab", layer_inittab, strlen(layer_inittab), 0644 },
 	};
 	if (image_mkdir_p(dir, 0700, cause) < 0)
@@ -189,7 +187,7 @@ static int layer_verify(const char *debugfs, const char *image_path, char **caus
 	char *argv[] = { (char *)debugfs, "-R", "ls -p " LAYER_DIR, (char *)image_path, NULL };
 	if (image_run(argv, &out, cause) < 0)
 		return -1;
-	static const char *const want[] = { "/init/", "/busybox/", "/agent/", "/rcS/", "/bin/" };
+	static const char *const want[] = { "/init/", "/busybox/", "/agent/", "/bin/" };
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		if (strstr(out, want[i]) == NULL) {
 			set_cause(cause, "could not write umllab's guest layer into %s (%.*s is missing "
@@ -225,12 +223,12 @@ int image_layer_apply(const struct image_layer *layer, const char *image_path,
 
 	for (size_t i = 0; i < sizeof(layer_dirs) / sizeof(layer_dirs[0]); i++)
 		script_add(&s, "mkdir %s", layer_dirs[i].path);	/* fails harmlessly when there */
+	/* A second layer replaces the first; rcS is the boot script of layer 1. */
 	static const char *const files[] = { "busybox", "agent", "rcS", "init" };
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		script_add(&s, "rm " LAYER_DIR "/%s", files[i]);	/* a second layer replaces the first */
+		script_add(&s, "rm " LAYER_DIR "/%s", files[i]);
 	script_add(&s, "write %s/busybox " LAYER_DIR "/busybox", stage);
 	script_add(&s, "write %s/agent " LAYER_DIR "/agent", stage);
-	script_add(&s, "write %s/rcS " LAYER_DIR "/rcS", stage);
 	script_add(&s, "symlink " LAYER_DIR "/init " LAYER_DIR "/busybox");
 	script_add(&s, "rm /etc/inittab");
 	script_add(&s, "write %s/inittab /etc/inittab", stage);
@@ -238,7 +236,6 @@ int image_layer_apply(const struct image_layer *layer, const char *image_path,
 		script_own(&s, layer_dirs[i].path, layer_dirs[i].mode);
 	script_own(&s, LAYER_DIR "/busybox", "0100755");
 	script_own(&s, LAYER_DIR "/agent", "0100755");
-	script_own(&s, LAYER_DIR "/rcS", "0100755");
 	script_own(&s, LAYER_DIR "/init", NULL);
 	script_own(&s, "/etc/inittab", "0100644");
 	size_t n = 0;

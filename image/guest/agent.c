@@ -7,6 +7,7 @@
  * init respawns it, and a respawned agent starts at the end of the kernel log
  * so old requests are not run twice. */
 #include "image/guest/agent_proto.h"
+#include "image/guest/boot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -499,8 +500,10 @@ static int open_retry(const char *path, int flags)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--boot") == 0)
+		return guest_boot();
 	/* fds 0-2 must be open, or a pipe could land on them. */
 	int fd;
 	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)

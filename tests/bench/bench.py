@@ -29,9 +29,9 @@ import sys
 import time
 
 # The targets of docs/performance.md (issue 5).
-TARGET_FIG1_S = 2.0
+TARGET_FIG1_S = 1.0  # issue 15 (issue 5 asked for 2.0)
 TARGET_CAPTURED = 0.80  # a fully captured switch forwards this share of its uncaptured rate (64 B)
-TARGET_N20_S = 8.0
+TARGET_N20_S = 8.0  # issue 5 (issue 15 asks for 10.0)
 TARGET_SWITCH_RATIO = 2.0
 TARGET_SUPERVISOR_CPU = 0.01
 TARGET_SUPERVISOR_MB = 16.0
@@ -39,6 +39,10 @@ TARGET_GRADE30_S = 90.0  # umllab grade over 30 figure-1-sized submissions (issu
 GRADE_SUBMISSIONS = 30
 
 LAB_SIZES = [5, 10, 20]
+# Large labs (issue 15): up and every instance answering, within this.
+TARGET_LARGE_S = 60.0
+TARGET_INSTANCE_MB = 16.0  # host memory per idle instance (issue 15)
+FIRST_TOUCH_MB = 1024
 
 # The machine may be shared: a run starts only once the rest of it uses less
 # than QUIET_CORES (waiting at most QUIET_BUDGET_S over the whole suite), and a
@@ -367,8 +371,31 @@ class Bench:
             "loadavg_start": open("/proc/loadavg").read().split()[:3],
         }
         v["linux.uml"] = v["linux.uml"][0]
+        v.update(self.first_touch())
         self.results["machine"] = v
         return v
+
+    def first_touch(self):
+        """How fast this machine gives out memory touched for the first time,
+        and the same memory touched again: on some virtual machines fresh
+        memory costs ten times more (issue 15), and every booting guest
+        touches fresh memory. Measured as the issue did: dd into /dev/shm."""
+        path = f"/dev/shm/umllab-bench-touch.{os.getpid()}"
+        speeds = []
+        try:
+            for conv in ([], ["conv=notrunc"]):
+                t0 = time.monotonic()
+                subprocess.run(["dd", "if=/dev/zero", f"of={path}", "bs=1M", f"count={FIRST_TOUCH_MB}", *conv],
+                               capture_output=True, check=True, timeout=300)
+                speeds.append(FIRST_TOUCH_MB / (time.monotonic() - t0))
+        except (OSError, subprocess.SubprocessError):
+            speeds = [float("nan"), float("nan")]
+        finally:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        return {"first_touch_mb_s": round(speeds[0]), "retouch_mb_s": round(speeds[1])}
 
     # ---- switches ----
 
@@ -666,11 +693,11 @@ class Bench:
                 f.write(f"  h{i}:\n    interfaces:\n      eth0: {{switch: S1, ip: 10.0.{i // 250}.{i % 250 + 1}/16}}\n")
         return path
 
-    def lab_up(self, labfile, name, cache=None):
+    def lab_up(self, labfile, name, cache=None, timeout=180):
         """umllab up, then wait until every instance answers a ping from the
         first one. Returns (seconds until up returned, until all answered)."""
         t0 = time.monotonic()
-        self.run([self.umllab, "up", labfile], timeout=180, cache=cache)
+        self.run([self.umllab, "up", labfile], timeout=timeout, cache=cache)
         t_up = time.monotonic() - t0
         st = json.loads(self.run([self.umllab, "status", name, "--json"], timeout=30).stdout)
         insts = st["instances"]
@@ -678,7 +705,7 @@ class Bench:
         ips = [i["interfaces"][0]["ip"].split("/")[0] for i in insts[1:]]
         script = " ".join(f"{{ ping -c 1 -W 1 {ip} >/dev/null 2>&1 || echo no answer from {ip}; }} &"
                           for ip in ips) + " wait"
-        deadline = t0 + 120
+        deadline = t0 + max(120, timeout)
         while True:
             r = self.run([self.umllab, "exec", "--lab", name, first, "--", "sh", "-c", script], timeout=60,
                          check=False)
@@ -747,7 +774,48 @@ class Bench:
                 f.write(f"{n} {median(d['cached']):.3f} {min(d['cached']):.3f} {max(d['cached']):.3f} "
                         f"{median(d['cold']):.3f} {min(d['cold']):.3f} {max(d['cold']):.3f}\n")
 
-    def footprint(self, name, st):
+    def make_routed_lab(self, switches, per_switch):
+        """switches x per_switch instances: r1 routes between all the
+        switches (one interface on each), the others sit on one each with a
+        default route through r1."""
+        n = switches * per_switch
+        path = os.path.join(self.labdir, f"bench{n}x{switches}.yaml")
+        with open(path, "w") as f:
+            f.write(f"# {n} instances on {switches} switches (tests/bench/bench.py)\nname: bench{n}x{switches}\n")
+            f.write("switches:\n" + "".join(f"  S{k}: {{mode: switch}}\n" for k in range(1, switches + 1)))
+            f.write("instances:\n  r1:\n    forward: true\n    interfaces:\n")
+            for k in range(1, switches + 1):
+                f.write(f"      eth{k - 1}: {{switch: S{k}, ip: 10.{k}.0.1/24}}\n")
+            for k in range(1, switches + 1):
+                for i in range(2 if k == 1 else 1, per_switch + 1):
+                    f.write(f"  h{k}x{i}:\n    interfaces:\n      eth0: {{switch: S{k}, ip: 10.{k}.0.{i + 1}/24}}\n"
+                            f"    routes: [{{to: default, via: 10.{k}.0.1}}]\n")
+        return path
+
+    def bench_large(self):
+        """Issue 15: 40 and 100 instances on one switch, 100 on ten switches
+        (r1 routes between them), each up and every instance answering a
+        ping from the first, once; the footprint of the idle 100."""
+        labs = [("bench40", 40, self.make_lab(40)), ("bench100", 100, self.make_lab(100)),
+                ("bench100x10", 100, self.make_routed_lab(10, 10))]
+        if self.quick:
+            labs = labs[:1]
+        data = {}
+        for name, n, path in labs:
+            log(f"large labs: {name} ({n} instances)")
+            self.wait_quiet()
+            t_up, t_ping, st = self.lab_up(path, name, timeout=TARGET_LARGE_S * 5)
+            data[name] = {"n": n, "up": t_up, "all_answered": t_ping}
+            where = "on ten switches, routed by one of them" if name.endswith("x10") else "on one switch"
+            self.row(f"large labs: {n} instances {where}, image cached: up to every ping answered, s",
+                     f"{t_ping:.1f}", "1 run", f"`up` returned after {t_up:.1f} s; target < {TARGET_LARGE_S:.0f} s: "
+                     + ("met" if t_ping < TARGET_LARGE_S else f"missed by {t_ping - TARGET_LARGE_S:.1f} s"))
+            if name == "bench100":
+                self.footprint(name, st, target_mb=TARGET_INSTANCE_MB)
+            self.lab_down(name)
+        self.results["large"] = data
+
+    def footprint(self, name, st, target_mb=None):
         """With the biggest lab up and idle: memory per instance, the
         supervisor's memory and CPU, copy-on-write files."""
         log(f"footprint: {name} idle")
@@ -782,9 +850,11 @@ class Bench:
             "instances": n, "supervisor_cpu": sup_cpu, "supervisor_rss_mb": sup_rss / 1024,
             "supervisor_pss_mb": sup_pss / 1024, "instance_pss_mb": pss, "instance_rss_mb": rss,
             "guests_cpu": guests_cpu, "cow_kb": cow, "window_s": dt}
-        self.row(f"footprint: host memory per running instance (PSS of its address spaces), MB",
-                 f"{median(pss):.1f}", spread(pss, "{:.1f}"),
-                 f"RSS {median(rss):.1f} MB; mem=64M guests, {n} up, idle")
+        note = f"RSS {median(rss):.1f} MB; mem=64M guests, {n} up, idle"
+        if target_mb:
+            note += f"; target < {target_mb:.0f} MB: " + ("met" if median(pss) < target_mb else "missed")
+        self.row(f"footprint: host memory per running instance, {n} up (PSS of its address spaces), MB",
+                 f"{median(pss):.1f}", spread(pss, "{:.1f}"), note)
         self.row(f"footprint: supervisor CPU, idle, {n} instances, %", f"{sup_cpu * 100:.2f}", f"{dt:.0f} s window",
                  f"target < {TARGET_SUPERVISOR_CPU * 100:.0f} %: " + (
                      "met" if sup_cpu < TARGET_SUPERVISOR_CPU else "missed") +
@@ -1181,6 +1251,9 @@ class Bench:
             f"Before each run the rest of the machine used {median(self.quiet):.2f} cores (median; "
             f"max {max(self.quiet, default=0):.2f}); the suite waited {self.waited:.0f} s for it to quiet "
             f"down (runs start below {QUIET_CORES} cores when possible).",
+            f"Memory: {m['first_touch_mb_s']} MB/s touched for the first time, {m['retouch_mb_s']} MB/s touched "
+            f"again (dd of {FIRST_TOUCH_MB} MB into /dev/shm, at the start; boots touch fresh memory, so compare "
+            "bring-up figures between machines with this).",
             f"Versions: umllab {m['umllab']}, linux.uml {m['linux.uml']} (user-mode-linux {m['user-mode-linux']}), "
             f"uml-utilities {m['uml-utilities']}, vde2 {m['vde2']}, busybox-static {m['busybox-static']}, "
             f"gcc {m['gcc']}, {m['gnuplot']}, python {m['python']}.",
@@ -1238,7 +1311,7 @@ e
         v = self.versions()
         log(f"{v['cores']} cores; umllab {v['umllab']}; work in {self.work}")
         sections = (self.a.only.split(",") if self.a.only else
-                    ["switch", "bringup", "fig1", "conditions", "grade", "trunk"])
+                    ["switch", "bringup", "large", "fig1", "conditions", "grade", "trunk"])
         t0 = time.monotonic()
         failure = None
         try:
@@ -1248,6 +1321,8 @@ e
                 self.bench_fig1()
             if "bringup" in sections:
                 self.bench_bringup()
+            if "large" in sections:
+                self.bench_large()
             if "conditions" in sections:
                 self.bench_conditions()
             if "grade" in sections:
@@ -1280,7 +1355,8 @@ def main():
     ap.add_argument("--repo", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--quick", action="store_true", help="fewer and shorter runs, to try the suite out")
-    ap.add_argument("--only", default="", help="comma-separated sections: switch, fig1, bringup, conditions, grade, trunk")
+    ap.add_argument("--only", default="",
+                    help="comma-separated sections: switch, fig1, bringup, large, conditions, grade, trunk")
     ap.add_argument("--window", type=int, default=32, help="frames in flight per stream in the switch load")
     ap.add_argument("--rev", default="", help="umllab's revision, for the table")
     ap.add_argument("--plot-label", default="this run", help="this run's name in the plot")
