@@ -43,6 +43,7 @@ LAB_SIZES = [5, 10, 20]
 TARGET_LARGE_S = 60.0
 TARGET_INSTANCE_MB = 16.0  # host memory per idle instance (issue 15)
 FIRST_TOUCH_MB = 1024
+PING_JOBS = 16  # `umllab exec ... ping` at once while checking that a lab answers
 
 # The machine may be shared: a run starts only once the rest of it uses less
 # than QUIET_CORES (waiting at most QUIET_BUDGET_S over the whole suite), and a
@@ -694,25 +695,43 @@ class Bench:
         return path
 
     def lab_up(self, labfile, name, cache=None, timeout=180):
-        """umllab up, then wait until every instance answers a ping from the
-        first one. Returns (seconds until up returned, until all answered)."""
+        """umllab up, then wait until every instance has answered a ping
+        from the one before it in file order (a ring: every instance sends
+        and answers). Returns (seconds until up returned, until all
+        answered, status)."""
         t0 = time.monotonic()
         self.run([self.umllab, "up", labfile], timeout=timeout, cache=cache)
         t_up = time.monotonic() - t0
         st = json.loads(self.run([self.umllab, "status", name, "--json"], timeout=30).stdout)
         insts = st["instances"]
-        first = insts[0]["name"]
-        ips = [i["interfaces"][0]["ip"].split("/")[0] for i in insts[1:]]
-        script = " ".join(f"{{ ping -c 1 -W 1 {ip} >/dev/null 2>&1 || echo no answer from {ip}; }} &"
-                          for ip in ips) + " wait"
+        ring = [(insts[i]["name"], insts[(i + 1) % len(insts)]["interfaces"][0]["ip"].split("/")[0])
+                for i in range(len(insts))]
         deadline = t0 + max(120, timeout)
-        while True:
-            r = self.run([self.umllab, "exec", "--lab", name, first, "--", "sh", "-c", script], timeout=60,
-                         check=False)
-            if r.returncode == 0 and not r.stdout.strip():
-                break
-            if time.monotonic() > deadline:
-                raise BenchError(f"lab {name}: not every instance answered a ping: {r.stdout.strip()[-300:]}")
+        # One `umllab exec` per pair, PING_JOBS at once: a guest forks one
+        # ping, where one guest pinging all the others forked a hundred
+        # and the sweep measured that guest's forks, not the lab.
+        while ring:
+            failed, pending, running = [], list(ring), []
+            while pending or running:
+                while pending and len(running) < PING_JOBS:
+                    src, dst = pending.pop(0)
+                    argv = [self.umllab, "exec", "--lab", name, src, "--", "ping", "-c", "1", "-W", "1", dst]
+                    running.append((src, dst, subprocess.Popen(argv, env=self.env(cache), stdin=subprocess.DEVNULL,
+                                                               stdout=subprocess.DEVNULL,
+                                                               stderr=subprocess.DEVNULL)))
+                src, dst, p = running.pop(0)
+                try:
+                    rc = p.wait(60)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+                    rc = -1
+                if rc != 0:
+                    failed.append((src, dst))
+            ring = failed
+            if ring and time.monotonic() > deadline:
+                raise BenchError(f"lab {name}: no answer to " +
+                                 ", ".join(f"{a} -> {b}" for a, b in ring[:10]))
         return t_up, time.monotonic() - t0, st
 
     def lab_down(self, name):
@@ -856,8 +875,9 @@ class Bench:
         self.row(f"footprint: host memory per running instance, {n} up (PSS of its address spaces), MB",
                  f"{median(pss):.1f}", spread(pss, "{:.1f}"), note)
         self.row(f"footprint: supervisor CPU, idle, {n} instances, %", f"{sup_cpu * 100:.2f}", f"{dt:.0f} s window",
-                 f"target < {TARGET_SUPERVISOR_CPU * 100:.0f} %: " + (
-                     "met" if sup_cpu < TARGET_SUPERVISOR_CPU else "missed") +
+                 (f"target < {TARGET_SUPERVISOR_CPU * 100:.0f} % with 20: " + (
+                     "met" if sup_cpu < TARGET_SUPERVISOR_CPU else "missed") if n <= 20 else
+                  "the watchdog probes each kernel twice a second") +
                  f"; all {n} idle kernels together: {guests_cpu * 100:.1f} % of one core")
         self.row(f"footprint: supervisor memory, {n} instances (RSS), MB", f"{sup_rss / 1024:.1f}", "-",
                  f"PSS {sup_pss / 1024:.1f} MB; target < {TARGET_SUPERVISOR_MB:.0f} MB: " + (

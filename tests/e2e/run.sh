@@ -92,9 +92,7 @@ together=() alone=()
 for t in "$here"/t_*.sh; do
 	name=$(basename "$t" .sh)
 	[ -n "$only" ] && [[ "$name" != *"$only"* ]] && continue
-	# `# e2e: large`: too slow for every run (make large sets UMLLAB_TEST_LARGE).
-	grep -q '^# e2e: large' "$t" && [ -z "${UMLLAB_TEST_LARGE:-}" ] && continue
-	if grep -q -e '^# e2e: alone' -e '^# e2e: as root' -e '^# e2e: large' "$t"; then
+	if grep -q -e '^# e2e: alone' -e '^# e2e: as root' "$t"; then
 		alone+=("$t")
 	elif grep -q '^# e2e: long' "$t"; then
 		together=("$t" ${together[@]+"${together[@]}"})
