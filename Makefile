@@ -71,7 +71,8 @@ test_vxlan_OBJS = switch/vxlan.o switch/trunk.o switch/switch.o switch/fdb.o swi
 	switch/linkcond.o core/util.o
 test_filter_names_OBJS = core/filter_names.o core/util.o
 test_bootsched_OBJS = core/bootsched.o
-test_slurm_OBJS = core/slurm.o core/subproc.o core/util.o
+test_slurm_OBJS = core/slurm.o core/subproc.o core/lab_split.o core/topology.o core/topology_check.o \
+	switch/linkcond.o switch/vxlan.o core/util.o
 test_grade_OBJS = core/grade.o core/grade_report.o core/grade_lab.o core/json.o core/proc.o core/state.o \
 	core/topology.o core/topology_check.o switch/linkcond.o switch/vxlan.o core/util.o
 

@@ -1,4 +1,6 @@
 /* cmd/up.c: `umllab up [--foreground] FILE`: validate, prepare the images and disks, start the supervisor, follow the bring-up. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,8 @@
 #include "core/state.h"
 #include "core/supervisor.h"
 #include "core/topology.h"
+#include "core/up_slurm.h"
+#include "core/util.h"
 
 /* Images are built and downloaded here, on the terminal, before the
  * supervisor exists: the supervisor only finds them in the cache. Disks
@@ -43,11 +47,15 @@ static int up_prepare(struct lab *lab, char **cause)
 
 static int up_run(int argc, char **argv)
 {
-	bool foreground = false;
+	bool foreground = false, slurm = false, slurm_part = false;
 	const char *file = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--foreground") == 0 || strcmp(argv[i], "-F") == 0)
 			foreground = true;
+		else if (strcmp(argv[i], "--slurm") == 0)
+			slurm = true;
+		else if (strcmp(argv[i], "--slurm-part") == 0)
+			slurm_part = foreground = true;
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return cmd_usage_error(&cmd_up, "unknown option %s", argv[i]);
 		else if (file != NULL)
@@ -70,6 +78,24 @@ static int up_run(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	char *cause = NULL;
+	if (slurm) {
+		/* The file is valid: now one part per task, each on its node. */
+		char self[PATH_MAX], path[PATH_MAX];
+		ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		lab_free(lab);
+		if (len <= 0 || (size_t)len >= sizeof(self) - 1)
+			return cmd_fail(xasprintf("cannot find this program (/proc/self/exe): %s",
+			    strerror(errno)), EXIT_FAIL);
+		self[len] = '\0';
+		if (realpath(file, path) == NULL)
+			return cmd_fail(xasprintf("%s: %s", file, strerror(errno)), EXIT_FAIL);
+		up_slurm_exec(self, path, &cause);
+		return cmd_fail(cause, EXIT_FAIL);
+	}
+	if (slurm_part && up_slurm_part(lab, &cause) < 0) {
+		lab_free(lab);
+		return cmd_fail(cause, EXIT_FAIL);
+	}
 	if (up_prepare(lab, &cause) < 0) {
 		lab_free(lab);
 		return cmd_fail(cause, EXIT_FAIL);
@@ -84,7 +110,7 @@ static int up_run(int argc, char **argv)
 
 const struct cmd_entry cmd_up = {
 	.name = "up",
-	.args = "[--foreground] FILE",
+	.args = "[--foreground | --slurm] FILE",
 	.summary = "bring a lab up: images, switches, instances, network; then supervise it",
 	.help = "Validates FILE, builds or downloads the images its instances run on (cached;\n"
 	    "see `umllab image`), checks that the instances' disks from an earlier `up` still\n"
@@ -103,6 +129,14 @@ const struct cmd_entry cmd_up = {
 	    "                    lab.yaml`, see docs/cluster.md) and service managers.\n"
 	    "                    Exit status: 0 the lab was up and `down` or a signal ended it,\n"
 	    "                    1 it failed to come up (or is already up), 2 usage,\n"
-	    "                    3 `down` or a signal ended it before it was up.\n",
+	    "                    3 `down` or a signal ended it before it was up.\n"
+	    "  --slurm           inside a Slurm allocation (`salloc -N2 umllab up --slurm FILE`):\n"
+	    "                    one part of the lab per task of the allocation (else per node),\n"
+	    "                    each `up --foreground` on its node, started with srun; the\n"
+	    "                    instances spread evenly in file order, every switch in every\n"
+	    "                    part, joined to part 0's by VXLAN trunks between the nodes'\n"
+	    "                    addresses (UDP ports from 30000, a block per job;\n"
+	    "                    UMLLAB_TRUNK_PORT sets the first). Part K is the lab NAME-pK\n"
+	    "                    on its node: `umllab status NAME-pK` there. Exit status: srun's.\n",
 	.run = up_run,
 };

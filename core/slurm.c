@@ -164,3 +164,110 @@ int slurm_tasks(long job, struct slurm_task **tasks, size_t *n, char **cause)
 	free(ignored);
 	return 0;
 }
+
+int slurm_parse_tasks_per_node(const char *text, unsigned **counts, size_t *n)
+{
+	*counts = NULL;
+	*n = 0;
+	const char *p = text;
+	while (*p != '\0') {
+		char *end;
+		unsigned long c = strtoul(p, &end, 10), times = 1;
+		if (end == p || c == 0 || c > 100000)
+			goto bad;
+		p = end;
+		if (strncmp(p, "(x", 2) == 0) {
+			times = strtoul(p + 2, &end, 10);
+			if (end == p + 2 || *end != ')' || times == 0 || times > 100000)
+				goto bad;
+			p = end + 1;
+		}
+		for (unsigned long i = 0; i < times; i++) {
+			*counts = xreallocarray(*counts, *n + 1, sizeof(**counts));
+			(*counts)[(*n)++] = (unsigned)c;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			goto bad;
+	}
+	if (*n > 0)
+		return 0;
+bad:
+	free(*counts);
+	*counts = NULL;
+	*n = 0;
+	return -1;
+}
+
+static const char *env_first(const char *a, const char *b)
+{
+	const char *v = getenv(a);
+	return v != NULL && v[0] != '\0' ? v : getenv(b);
+}
+
+int slurm_step_hosts(unsigned *procid, unsigned *ntasks, char ***hosts, char **cause)
+{
+	*hosts = NULL;
+	*ntasks = 0;
+	const char *rank = getenv("SLURM_PROCID");
+	const char *nodelist = env_first("SLURM_STEP_NODELIST", "SLURM_JOB_NODELIST");
+	const char *per_node = env_first("SLURM_STEP_TASKS_PER_NODE", "SLURM_TASKS_PER_NODE");
+	if (rank == NULL || nodelist == NULL || per_node == NULL)
+		return set_cause(cause, "this is not a task started by srun (SLURM_PROCID, "
+		    "SLURM_STEP_NODELIST or SLURM_STEP_TASKS_PER_NODE is not set)");
+	unsigned *counts;
+	size_t n_nodes;
+	if (slurm_parse_tasks_per_node(per_node, &counts, &n_nodes) != 0)
+		return set_cause(cause, "cannot read SLURM_STEP_TASKS_PER_NODE '%s'", per_node);
+	char *args[] = { "scontrol", "show", "hostnames", (char *)nodelist, NULL };
+	struct subproc_result r;
+	if (subproc_run(args, SLURM_CMD_TIMEOUT_S, &r, cause) != 0) {
+		free(counts);
+		return -1;
+	}
+	int rc = 0;
+	if (!subproc_ok(&r)) {
+		char *why = subproc_failure(args, &r);
+		rc = set_cause(cause, "%s", why);
+		free(why);
+	}
+	/* One name per line, in the order of the node list. */
+	char **names = NULL;
+	size_t n_names = 0;
+	for (char *save = NULL, *line = rc == 0 ? strtok_r(r.out, "\n", &save) : NULL; line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		names = xreallocarray(names, n_names + 1, sizeof(*names));
+		names[n_names++] = xstrdup(line);
+	}
+	subproc_result_free(&r);
+	if (rc == 0 && n_names != n_nodes)
+		rc = set_cause(cause, "the step's node list %s names %zu nodes, its tasks per node "
+		    "(%s) %zu", nodelist, n_names, per_node, n_nodes);
+	if (rc == 0) {
+		/* Block distribution: the first node's tasks first. */
+		for (size_t i = 0; i < n_nodes; i++) {
+			for (unsigned k = 0; k < counts[i]; k++) {
+				*hosts = xreallocarray(*hosts, *ntasks + 1, sizeof(**hosts));
+				(*hosts)[(*ntasks)++] = xstrdup(names[i]);
+			}
+		}
+		char *end;
+		unsigned long id = strtoul(rank, &end, 10);
+		if (*end != '\0' || id >= *ntasks)
+			rc = set_cause(cause, "SLURM_PROCID '%s' is not a task of %u", rank, *ntasks);
+		*procid = (unsigned)id;
+	}
+	for (size_t i = 0; i < n_names; i++)
+		free(names[i]);
+	free(names);
+	free(counts);
+	if (rc != 0) {
+		for (unsigned i = 0; i < *ntasks; i++)
+			free((*hosts)[i]);
+		free(*hosts);
+		*hosts = NULL;
+		*ntasks = 0;
+	}
+	return rc;
+}

@@ -46,4 +46,15 @@ long slurm_parse_jobid(const char *text);
  * Lines of other jobs, steps ("123_4.batch") and ranges are skipped. */
 void slurm_parse_tasks(long job, const char *text, struct slurm_task **tasks, size_t *n);
 
+/* Parse SLURM_STEP_TASKS_PER_NODE's "2(x3),1" into counts per node
+ * (2, 2, 2, 1): *counts (free it) and *n; -1 when it is not of that form. */
+int slurm_parse_tasks_per_node(const char *text, unsigned **counts, size_t *n);
+
+/* The host name of every task of this job step, from srun's environment
+ * (SLURM_STEP_NODELIST expanded by `scontrol show hostnames`,
+ * SLURM_STEP_TASKS_PER_NODE, block distribution), and this task's rank
+ * (SLURM_PROCID). *hosts has *ntasks names (free each and it). -1 with
+ * *cause when not run by srun, or scontrol fails. */
+int slurm_step_hosts(unsigned *procid, unsigned *ntasks, char ***hosts, char **cause);
+
 #endif

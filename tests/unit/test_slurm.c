@@ -1,15 +1,19 @@
-/* tests/unit/test_slurm.c: reading Slurm's answers (job ids, task states)
- * and running a program as a subprocess (its output, status, time limit). */
+/* tests/unit/test_slurm.c: reading Slurm's answers (job ids, task states,
+ * tasks per node), running a program as a subprocess (its output, status,
+ * time limit), and a lab cut into parts joined by trunks (lab_split). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
+#include "core/lab_split.h"
 #include "core/slurm.h"
 #include "core/subproc.h"
 #include "core/util.h"
@@ -91,12 +95,118 @@ static void test_subproc(void **state)
 	free(cause);
 }
 
+static void test_tasks_per_node(void **state)
+{
+	(void)state;
+	unsigned *c;
+	size_t n;
+	assert_int_equal(slurm_parse_tasks_per_node("2(x3),1", &c, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(c[0], 2);
+	assert_int_equal(c[2], 2);
+	assert_int_equal(c[3], 1);
+	free(c);
+	assert_int_equal(slurm_parse_tasks_per_node("2", &c, &n), 0);
+	assert_int_equal(n, 1);
+	free(c);
+	assert_int_equal(slurm_parse_tasks_per_node("2(x", &c, &n), -1);
+	assert_int_equal(slurm_parse_tasks_per_node("", &c, &n), -1);
+	assert_int_equal(slurm_parse_tasks_per_node("0", &c, &n), -1);
+	assert_null(c);
+}
+
+static const char split_lab[] =
+    "name: x\n"
+    "switches: {S1: {}, S2: {}}\n"
+    "instances:\n"
+    "  a: {interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}}\n"
+    "  b: {interfaces: {eth0: {switch: S1, ip: 10.0.0.2/24}, eth1: {switch: S2, ip: 10.1.0.2/24}}}\n"
+    "  c: {interfaces: {eth0: {switch: S2, ip: 10.1.0.3/24}}}\n";
+
+static unsigned port_of(const struct vxlan_addr *a)
+{
+	return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
+}
+
+static void test_lab_split(void **state)
+{
+	(void)state;
+	assert_int_equal(lab_split_part_of(0, 3, 2), 0);
+	assert_int_equal(lab_split_part_of(1, 3, 2), 0);
+	assert_int_equal(lab_split_part_of(2, 3, 2), 1);
+	assert_int_equal(lab_split_part_of(4, 5, 5), 4);
+	struct vxlan_addr hosts[3];
+	assert_null(vxlan_addr_parse("192.0.2.1:1", &hosts[0]));
+	assert_null(vxlan_addr_parse("192.0.2.2:1", &hosts[1]));
+	assert_null(vxlan_addr_parse("192.0.2.3:1", &hosts[2]));
+	struct lab_diag diag = { 0 };
+	char *cause = NULL;
+
+	/* Part 0 of 2: a and b, a trunk per switch to part 1. */
+	struct lab *lab = lab_load_string(split_lab, strlen(split_lab), "x.yaml", &diag);
+	assert_non_null(lab);
+	uint8_t mac_c[6];
+	memcpy(mac_c, lab->instances[2].ifaces[0].mac, 6);
+	struct lab_split s = { .parts = 2, .part = 0, .hosts = hosts, .base_port = 40000, .base_vni = 100 };
+	assert_int_equal(lab_split_ports(2, 2), 8);
+	assert_int_equal(lab_split_apply(lab, &s, &cause), 0);
+	assert_string_equal(lab->name, "x-p0");
+	assert_int_equal(lab->n_instances, 2);
+	assert_string_equal(lab->instances[1].name, "b");
+	assert_int_equal(lab->switches[1].n_trunks, 1);
+	const struct lab_trunk *t = &lab->switches[1].trunks[0];
+	assert_int_equal(t->vni, 101);
+	assert_int_equal(port_of(&t->listen), 40000 + (0 * 2 + 1) * 2 + 1);
+	assert_int_equal(port_of(&t->remote), 40000 + (1 * 2 + 1) * 2 + 0);
+	assert_true(vxlan_addr_same_host(&t->listen, &hosts[0]));
+	assert_true(vxlan_addr_same_host(&t->remote, &hosts[1]));
+	lab_free(lab);
+
+	/* Part 1 of 2: c, its MAC the whole lab's; its ends are part 0's ends reversed. */
+	lab = lab_load_string(split_lab, strlen(split_lab), "x.yaml", &diag);
+	s.part = 1;
+	assert_int_equal(lab_split_apply(lab, &s, &cause), 0);
+	assert_int_equal(lab->n_instances, 1);
+	assert_string_equal(lab->instances[0].name, "c");
+	assert_memory_equal(lab->instances[0].ifaces[0].mac, mac_c, 6);
+	t = &lab->switches[1].trunks[0];
+	assert_int_equal(port_of(&t->listen), 40000 + (1 * 2 + 1) * 2 + 0);
+	assert_int_equal(port_of(&t->remote), 40000 + (0 * 2 + 1) * 2 + 1);
+	lab_free(lab);
+
+	/* Part 0 of 3: two trunks per switch (a star); parts 1 and 2 one each. */
+	lab = lab_load_string(split_lab, strlen(split_lab), "x.yaml", &diag);
+	struct lab_split s3 = { .parts = 3, .part = 0, .hosts = hosts, .base_port = 40000 };
+	assert_int_equal(lab_split_apply(lab, &s3, &cause), 0);
+	assert_int_equal(lab->n_instances, 1);
+	assert_int_equal(lab->switches[0].n_trunks, 2);
+	assert_true(vxlan_addr_same_host(&lab->switches[0].trunks[1].remote, &hosts[2]));
+	lab_free(lab);
+
+	/* More parts than instances, ports past 65535: refused, the lab unchanged. */
+	lab = lab_load_string(split_lab, strlen(split_lab), "x.yaml", &diag);
+	struct vxlan_addr four[4] = { hosts[0], hosts[1], hosts[2], hosts[2] };
+	struct lab_split s4 = { .parts = 4, .part = 1, .hosts = four, .base_port = 40000 };
+	assert_int_equal(lab_split_apply(lab, &s4, &cause), -1);
+	assert_non_null(strstr(cause, "too few for 4 parts"));
+	s.base_port = 65530;
+	assert_int_equal(lab_split_apply(lab, &s, &cause), -1);
+	assert_non_null(strstr(cause, "past 1024..65535"));
+	assert_int_equal(lab->n_instances, 3);
+	assert_string_equal(lab->name, "x");
+	lab_free(lab);
+	free(cause);
+	lab_diag_free(&diag);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_jobid),
 		cmocka_unit_test(test_parse_tasks),
 		cmocka_unit_test(test_subproc),
+		cmocka_unit_test(test_tasks_per_node),
+		cmocka_unit_test(test_lab_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

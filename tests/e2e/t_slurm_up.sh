@@ -1,0 +1,51 @@
+# e2e: as root (it runs a single-node Slurm cluster; umllab and the job run as nobody)
+# up --slurm: figure 1 over two tasks of one allocation (here both on the one
+# node), one instance each, their switches trunked over loopback: each part
+# is a lab on its node, umlA pings umlB across the trunk, and cancelling the
+# job takes both parts down cleanly, leaving nothing.
+. "$REPO/tests/e2e/lib.sh"
+if [ "$(id -u)" != 0 ]; then
+	echo "skipped: running Slurm's daemons needs root (CI runs as root)"
+	exit 0
+fi
+for c in munged slurmctld slurmd salloc srun; do
+	command -v "$c" >/dev/null || { echo "FAILED: $c is missing: run tests/deps.sh"; exit 1; }
+done
+. "$REPO/tests/e2e/slurm.sh"
+as_nobody() { slurm_as nobody "$@"; }
+umllab() { as_nobody "$UMLLAB" "$@"; }
+slurm_start "$T/slurm-logs" && ok "a single-node Slurm cluster is up" || { fail "no Slurm cluster"; finish; }
+
+expect_exit 1 "up --slurm outside an allocation is refused" -- umllab up --slurm "$REPO/labs/fig1.yaml"
+expect_output "not in one \(SLURM_JOB_ID is not set\): .salloc -N2 umllab up --slurm" "it says how to run it"
+
+# (setpriv itself, not a shell function: $! must be salloc's pid.)
+setpriv --reuid=nobody --regid=nogroup --clear-groups env SLURM_CONF="$SLURM_CONF" \
+	salloc -N1 -n2 "$UMLLAB" up --slurm "$REPO/labs/fig1.yaml" >"$T/up.out" 2>&1 &
+sp=$!
+for _ in $(seq 600); do
+	[ "$(grep -c 'is up and runs in the foreground' "$T/up.out")" = 2 ] && break
+	alive "$sp" || break
+	sleep 0.1
+done
+[ "$(grep -c 'is up and runs in the foreground' "$T/up.out")" = 2 ] && ok "both parts are up" \
+	|| fail "parts not up: $(cat "$T/up.out")"
+grep -q "^0: umllab: part 0 of 2 of lab fig1 on .* as lab fig1-p0: umlA;" "$T/up.out" \
+	&& grep -q "^1: umllab: part 1 of 2 of lab fig1 on .* as lab fig1-p1: umlB;" "$T/up.out" \
+	&& ok "one instance per part, each part says so" || fail "parts: $(grep 'part' "$T/up.out")"
+expect_exit 0 "status of part 1" -- umllab status fig1-p1
+expect_output "S1.trunk0 +127.0.0.1:[0-9]+" "part 1's switch has a trunk to part 0"
+expect_exit 0 "umlA (part 0) pings umlB (part 1) across the trunk" -- umllab ping --lab fig1-p0 umlA 10.0.0.2 -c 2
+expect_output "echo replies \(from S1.trunk0\)" "the replies came in on the trunk"
+
+job=$(timeout 5 squeue -h -u nobody -o %i | head -1)
+[ -n "$job" ] && as_nobody scancel "$job"
+for _ in $(seq 300); do alive "$sp" || break; sleep 0.1; done
+alive "$sp" && { fail "salloc still runs 30 s after scancel"; kill -KILL "$sp"; }
+wait "$sp"
+grep -q "^0: umllab: lab fig1-p0 is down" "$T/up.out" && grep -q "^1: umllab: lab fig1-p1 is down" "$T/up.out" \
+	&& ok "scancel took both parts down cleanly" || fail "after scancel: $(tail -8 "$T/up.out")"
+sleep 0.3
+left=$(pgrep -f -- "uml_dir=$UMLLAB_STATE_DIR/"; pgrep -u nobody -f -- "up --slurm-part")
+[ -z "$left" ] && ok "nothing of the lab is left running" || fail "left running: $left"
+finish
