@@ -27,11 +27,17 @@ static char *capture_known_targets(const struct supervisor *sup)
 	strbuf_printf(&b, "%sswitches ", b.len ? "; " : "");
 	for (size_t i = 0; i < sup->lab->n_switches; i++)
 		strbuf_printf(&b, "%s%s", i ? ", " : "", sup->lab->switches[i].name);
+	const char *sep = "; trunks ";
+	for (size_t i = 0; i < sup->lab->n_switches; i++)
+		for (size_t k = 0; k < sup->lab->switches[i].n_trunks; k++) {
+			strbuf_printf(&b, "%s%s.trunk%zu", sep, sup->lab->switches[i].name, k);
+			sep = ", ";
+		}
 	return strbuf_take(&b);
 }
 
-/* A switch name, or INSTANCE.IFACE (a cable); 0 with *t filled, else -1
- * after telling the client. */
+/* A switch name, INSTANCE.IFACE (a cable) or SWITCH.trunkN (a trunk); 0 with
+ * *t filled, else -1 after telling the client. */
 static int capture_target(struct conn *c, const char *name, struct capture_target *t)
 {
 	struct supervisor *sup = c->sup;
@@ -42,6 +48,20 @@ static int capture_target(struct conn *c, const char *name, struct capture_targe
 		return 0;
 	}
 	const char *dot = strchr(name, '.');
+	if (dot != NULL && strncmp(dot + 1, "trunk", 5) == 0) {
+		/* Switch names hold no dot; interfaces are ethN: no clash. */
+		char *sname = xstrndup(name, (size_t)(dot - name));
+		const struct lab_switch *s = lab_switch_find(sup->lab, sname);
+		free(sname);
+		char *end;
+		unsigned long k = strtoul(dot + 6, &end, 10);
+		if (s != NULL && dot[6] >= '0' && dot[6] <= '9' && *end == '\0' && k < s->n_trunks) {
+			size_t i = (size_t)(s - sup->lab->switches);
+			*t = (struct capture_target){ .sw = sup->switches[i], .switch_name = s->name,
+			    .cable = name };
+			return 0;
+		}
+	}
 	if (dot != NULL) {
 		char *iname = xstrndup(name, (size_t)(dot - name));
 		struct instance *inst = supervisor_instance(sup, iname);
@@ -56,7 +76,7 @@ static int capture_target(struct conn *c, const char *name, struct capture_targe
 	}
 	char *known = capture_known_targets(sup);
 	conn_printf(c, CTL_STDERR, "umllab: lab %s has no switch or cable %s (expected a switch, "
-	    "or a cable as INSTANCE.IFACE; the lab has cables %s)\n", sup->lab->name, name, known);
+	    "a cable as INSTANCE.IFACE, or a trunk as SWITCH.trunkN; the lab has cables %s)\n", sup->lab->name, name, known);
 	free(known);
 	return -1;
 }

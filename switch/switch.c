@@ -179,7 +179,8 @@ struct switch_tap {
 	bool touched;			/* switch thread: filled this turn */
 	struct switch_tap *next;	/* sw->taps */
 	struct switch_tap *next_on_cable;
-	struct switch_cable *on;	/* the cable it is linked to now, or NULL */
+	struct switch_tap **on;		/* the list it is linked into now (a cable's or a
+					 * trunk port's taps), or NULL */
 };
 
 struct switch_call {
@@ -232,6 +233,8 @@ struct switch_port {
 	struct linkcond_queue *cond_from;	/* frames it sends */
 	const char *label;	/* what taps record: the cable's name, or SWITCH.portN */
 	struct trunk *trunk;	/* a trunk's port: data_fd is its UDP socket (the trunk's) */
+	struct switch_tap **taps;	/* the taps on it by name: its cable's, or trunk_taps */
+	struct switch_tap *trunk_taps;
 	struct iovec (*tiov)[2];	/* a trunk's: per queued frame, its header and the frame */
 };
 
@@ -331,6 +334,7 @@ static void switch_ports_set(struct sw *sw, unsigned n)
 
 static void switch_backlog_release(struct sw *sw, struct switch_port *port);
 static void switch_unwait(struct sw *sw, struct switch_port *port);
+static void switch_taps_detach(struct switch_tap **list);
 
 /* Take fd out of the epoll set before closing it. close() alone removes
  * it only when no other descriptor shares the open file: a child the
@@ -360,9 +364,10 @@ static void switch_port_unplug(struct sw *sw, struct switch_port *port)
 		switch_ports_set(sw, sw->nactive);
 		if (sw->fdb != NULL)
 			fdb_forget_port(sw->fdb, port->slot);
-		if (port->trunk != NULL)	/* its socket is the trunk's, closed with it */
+		if (port->trunk != NULL) {	/* its socket is the trunk's, closed with it */
 			epoll_ctl(sw->epoll_fd, EPOLL_CTL_DEL, port->data_fd, NULL);
-		else
+			switch_taps_detach(&port->trunk_taps);
+		} else
 			switch_fd_close(sw, port->data_fd);
 		port->data_fd = -1;
 	} else {
@@ -792,11 +797,12 @@ static void switch_tap_push(struct sw *sw, struct switch_tap *t, const char *por
 	}
 }
 
-/* A frame src's kernel sent, as it sent it (before its cable's conditions). */
+/* A frame src's kernel sent, as it sent it (before its cable's conditions);
+ * or a trunk's frame as it came, past its header. */
 static void switch_tap_cable_in(struct sw *sw, const struct switch_port *src,
     const unsigned char *frame, size_t len)
 {
-	for (struct switch_tap *t = src->cable->taps; t != NULL; t = t->next_on_cable)
+	for (struct switch_tap *t = *src->taps; t != NULL; t = t->next_on_cable)
 		switch_tap_push(sw, t, src->label, SWITCH_TAP_IN, frame, len);
 }
 
@@ -850,8 +856,8 @@ static inline void switch_enqueue(struct sw *sw, struct switch_port *src, struct
 		    switch_now_ns(sw)) != LINKCOND_PASS)
 			return;
 	}
-	if (sw->ntaps != 0 && dst->cable != NULL && dst->cable->taps != NULL)
-		for (struct switch_tap *t = dst->cable->taps; t != NULL; t = t->next_on_cable)
+	if (sw->ntaps != 0 && dst->taps != NULL && *dst->taps != NULL)
+		for (struct switch_tap *t = *dst->taps; t != NULL; t = t->next_on_cable)
 			switch_tap_push(sw, t, dst->label, SWITCH_TAP_OUT, sw->tx_iov[i].iov_base,
 			    sw->tx_iov[i].iov_len);
 	if (dst->bl_count > 0) {
@@ -976,7 +982,7 @@ static void switch_forward(struct sw *sw, struct switch_port *src)
 	const unsigned char *last_src = NULL;
 	uint64_t bad = 0, trunk_bad = 0;
 	bool eof = false;
-	bool cable_taps = sw->ntaps != 0 && src->cable != NULL && src->cable->taps != NULL;
+	bool cable_taps = sw->ntaps != 0 && src->taps != NULL && *src->taps != NULL;
 	struct linkcond_queue *cond = src->cond_from;
 	if (sw->ntaps != 0)
 		sw->tap_ts = realtime_ns();
@@ -1273,6 +1279,7 @@ static void switch_cable_accept(struct sw *sw, struct switch_cable *cable)
 		port->ev_mask = EPOLLIN | EPOLLRDHUP;
 		port->cable = cable;
 		port->label = cable->label;
+		port->taps = &cable->taps;
 		port->link_down = cable->link_down;
 		port->plugged = true;
 		cable->port = port;
@@ -1291,18 +1298,23 @@ static struct switch_cable *switch_cable_find(struct sw *sw, const char *name)
 	return NULL;
 }
 
+/* Its taps stay open and wait for a port of that name to come back. */
+static void switch_taps_detach(struct switch_tap **list)
+{
+	while (*list != NULL) {
+		struct switch_tap *t = *list;
+		*list = t->next_on_cable;
+		t->next_on_cable = NULL;
+		t->on = NULL;
+	}
+}
+
 /* Remove the socket file only while it is still the one we made. */
 static void switch_cable_free(struct sw *sw, struct switch_cable *cable)
 {
 	if (cable->port != NULL)
 		switch_port_unplug(sw, cable->port);
-	/* Its taps stay open and wait for a cable of that name to come back. */
-	while (cable->taps != NULL) {
-		struct switch_tap *t = cable->taps;
-		cable->taps = t->next_on_cable;
-		t->next_on_cable = NULL;
-		t->on = NULL;
-	}
+	switch_taps_detach(&cable->taps);
 	if (cable->listen_fd >= 0) {
 		switch_fd_close(sw, cable->listen_fd);
 		struct stat st;
@@ -1317,18 +1329,27 @@ static void switch_cable_free(struct sw *sw, struct switch_cable *cable)
 	free(cable);
 }
 
-static void switch_tap_link(struct switch_tap *t, struct switch_cable *cable)
+static void switch_tap_link(struct switch_tap *t, struct switch_tap **list)
 {
-	t->on = cable;
-	t->next_on_cable = cable->taps;
-	cable->taps = t;
+	t->on = list;
+	t->next_on_cable = *list;
+	*list = t;
+}
+
+/* The trunk port called name, or NULL. */
+static struct switch_port *switch_trunk_port(struct sw *sw, const char *name)
+{
+	for (unsigned i = 0; i < sw->nactive; i++)
+		if (sw->active[i]->trunk != NULL && strcmp(sw->active[i]->trunk->name, name) == 0)
+			return sw->active[i];
+	return NULL;
 }
 
 /* Take a tap out of the switch (and its cable); the caller frees it. */
 static void switch_tap_unlink(struct sw *sw, struct switch_tap *t)
 {
 	if (t->on != NULL) {
-		for (struct switch_tap **pp = &t->on->taps; *pp != NULL; pp = &(*pp)->next_on_cable)
+		for (struct switch_tap **pp = t->on; *pp != NULL; pp = &(*pp)->next_on_cable)
 			if (*pp == t) {
 				*pp = t->next_on_cable;
 				break;
@@ -1371,7 +1392,11 @@ static int switch_trunk_plug(struct sw *sw, struct trunk *t, char **cause)
 	port->data_fd = t->fd;
 	port->ev_mask = EPOLLIN;
 	port->trunk = t;
+	port->taps = &port->trunk_taps;
 	port->label = switch_label(sw, t->name);
+	for (struct switch_tap *tap = sw->taps; tap != NULL; tap = tap->next)
+		if (tap->cable != NULL && tap->on == NULL && strcmp(tap->cable, t->name) == 0)
+			switch_tap_link(tap, port->taps);
 	port->tiov = xcalloc(SWITCH_BATCH, sizeof(*port->tiov));
 	for (unsigned j = 0; j < SWITCH_BATCH; j++) {
 		port->tiov[j][0].iov_base = t->hdr;
@@ -1418,7 +1443,7 @@ static void switch_call_run(struct sw *sw, struct switch_call *call)
 		sw->ncables++;
 		for (struct switch_tap *t = sw->taps; t != NULL; t = t->next)
 			if (t->cable != NULL && strcmp(t->cable, cable->name) == 0)
-				switch_tap_link(t, cable);
+				switch_tap_link(t, &cable->taps);
 		call->rc = 0;
 		return;
 	case SWITCH_CALL_CABLE_CLOSE:
@@ -1456,8 +1481,12 @@ static void switch_call_run(struct sw *sw, struct switch_call *call)
 		sw->ntaps++;
 		if (call->tap->cable != NULL) {
 			cable = switch_cable_find(sw, call->tap->cable);
+			struct switch_port *tp = cable == NULL ?
+			    switch_trunk_port(sw, call->tap->cable) : NULL;
 			if (cable != NULL)
-				switch_tap_link(call->tap, cable);
+				switch_tap_link(call->tap, &cable->taps);
+			else if (tp != NULL)
+				switch_tap_link(call->tap, tp->taps);
 		}
 		call->rc = 0;
 		return;

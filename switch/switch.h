@@ -95,7 +95,9 @@ enum switch_tap_dir {
 
 struct switch_tap_opts {
 	const char *cable;	/* a cable's frames both ways, by name (it need not exist
-				 * yet: it applies whenever a cable of that name is open);
+				 * yet: it applies whenever a cable of that name is open),
+				 * or a trunk's (its name, such as S1.trunk0; frames
+				 * without their VXLAN header);
 				 * NULL: every frame the switch receives, once */
 	const struct bpf_insn *filter;	/* keep only frames it accepts (libpcap's bpf_filter) */
 	unsigned filter_len;		/* instructions; 0: every frame */

@@ -48,7 +48,16 @@ wait "$up_b" && ok "up vxb" || { fail "up vxb"; sed 's/^/      /' "$T/up-b"; }
 expect_exit 0 "umlA pings umlB of the other lab across the trunk" -- \
 	umllab ping --lab vxa umlA 10.0.0.2 -c 3
 expect_output "3 packets received" "every echo came back"
+# A capture of the trunk by name: its frames both ways, as the guests sent them.
+"${asu[@]}" "$UMLLAB" capture vxa S1.trunk0 -f icmp -c 4 -w "$T/trunk.pcapng" >"$T/capture" 2>&1 &
+cap=$!
+sleep 0.5
 expect_exit 0 "umlB pings umlA back" -- umllab ping --lab vxb umlB 10.0.0.1 -c 2
+timeout 10 tail --pid="$cap" -f /dev/null
+if alive "$cap"; then kill "$cap"; fail "the capture of S1.trunk0 did not end after 4 frames"; fi
+tcpdump -nr "$T/trunk.pcapng" >"$T/last" 2>&1
+expect_output "10.0.0.2 > 10.0.0.1: ICMP echo request" "the trunk's capture has the requests that came in"
+expect_output "10.0.0.1 > 10.0.0.2: ICMP echo reply" "and the replies that went out"
 expect_exit 0 "status shows the trunk" -- umllab status vxa
 expect_output "^S1.trunk0 +127.0.0.1:$pb +4242 +[1-9][0-9]* +[1-9][0-9]* +0/0" \
 	"status: the trunk's remote, VNI, frames both ways and no drops"

@@ -406,6 +406,58 @@ static void test_trunk_pair(void **state)
 	assert_int_equal(t.dropped_out, 0);
 }
 
+/* A tap on a trunk by name sees its frames both ways, without the header;
+ * one opened before its trunk applies once the trunk is open. */
+static void test_trunk_tap(void **state)
+{
+	struct pair *p = *state;
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	char *cause = NULL;
+	struct switch_tap_opts to = { .cable = "S1.trunk0", .ring_frames = 16 };
+	struct switch_tap *tap = switch_tap_open(p->sw[0], &to, &cause);
+	assert_non_null(tap);
+	struct switch_tap_opts later = { .cable = "S2.trunk1", .ring_frames = 16 };
+	struct switch_tap *tap2 = switch_tap_open(p->sw[1], &later, &cause);
+	assert_non_null(tap2);
+
+	send_frame(p, 0, bcast, 7);	/* out of S1's trunk */
+	assert_int_equal(recv_tag(p, 2, WAIT_MS), 7);
+	send_frame(p, 2, p->mac[0], 8);	/* into S1's trunk */
+	assert_int_equal(recv_tag(p, 0, WAIT_MS), 8);
+	send_frame(p, 1, p->mac[0], 9);	/* b to a: not on the trunk */
+	assert_int_equal(recv_tag(p, 0, WAIT_MS), 9);
+	struct switch_tap_frame tf;
+	uint32_t tag;
+	assert_true(switch_tap_next(tap, &tf));
+	assert_string_equal(tf.port, "S1.trunk0");
+	assert_int_equal(tf.dir, SWITCH_TAP_OUT);
+	assert_int_equal(tf.len, 60);
+	memcpy(&tag, tf.data + 14, 4);
+	assert_int_equal(tag, 7);
+	assert_true(switch_tap_next(tap, &tf));
+	assert_int_equal(tf.dir, SWITCH_TAP_IN);
+	assert_int_equal(tf.len, 60);
+	memcpy(&tag, tf.data + 14, 4);
+	assert_int_equal(tag, 8);
+	assert_false(switch_tap_next(tap, &tf));
+	switch_tap_close(p->sw[0], tap);
+
+	/* S2.trunk1 opens now (to nowhere that answers): the waiting tap sees
+	 * the next broadcast go out of it. */
+	struct vxlan_addr listen = loopback(free_port()), remote = loopback(free_port());
+	assert_int_equal(switch_trunk_open(p->sw[1], "S2.trunk1", &listen, &remote, 5, &cause), 0);
+	assert_false(switch_tap_next(tap2, &tf));
+	send_frame(p, 2, bcast, 10);
+	assert_int_equal(recv_tag(p, 0, WAIT_MS), 10);	/* also over trunk0 */
+	for (int k = 0; k < WAIT_MS / 10 && !switch_tap_next(tap2, &tf); k++)
+		sleep_ms(10);
+	assert_string_equal(tf.port, "S2.trunk1");
+	assert_int_equal(tf.dir, SWITCH_TAP_OUT);
+	memcpy(&tag, tf.data + 14, 4);
+	assert_int_equal(tag, 10);
+	switch_tap_close(p->sw[1], tap2);
+}
+
 /* Datagrams from anyone but the remote, or of another VNI, are counted and dropped. */
 static void test_trunk_strangers(void **state)
 {
@@ -470,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_trunk_accept),
 		cmocka_unit_test(test_addr_is_local),
 		cmocka_unit_test_setup_teardown(test_trunk_pair, pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_trunk_tap, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_trunk_strangers, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_trunk_refused, pair_setup, pair_teardown),
 	};
