@@ -158,6 +158,9 @@ static int grade_parse(int argc, char **argv, struct grade_args *a)
 		return cmd_usage_error(&cmd_grade, "expected at least one submission");
 	if (a->mode != GRADE_SLURM && (a->wait || a->partition != NULL))
 		return cmd_usage_error(&cmd_grade, "%s goes with --slurm", a->wait ? "--wait" : "--partition");
+	if (a->mode == GRADE_SLURM && a->jobs > 0)
+		return cmd_usage_error(&cmd_grade, "--jobs goes with a local grade: with --slurm, Slurm "
+		    "runs as many tasks at once as it has room for");
 	if (a->mode == GRADE_ONE && a->number >= argc - a->first)
 		return cmd_usage_error(&cmd_grade, "--one %ld: there are only %d submissions", a->number,
 		    argc - a->first);

@@ -127,6 +127,7 @@ grep -q "was cancelled; the summary lists what was graded" "$T/term.out" && ok "
 
 # Usage errors stop grade before anything is submitted.
 expect_exit 2 "--wait without --slurm is a usage error" -- umllab grade --wait --spec "$T/spec.yaml" "$subs/alice"
+expect_exit 2 "--jobs with --slurm is a usage error" -- umllab grade --slurm --jobs 2 --spec "$T/spec.yaml" "$subs/alice"
 expect_exit 2 "no sbatch: exit 2" -- \
 	as_nobody env PATH=/nonexistent "$UMLLAB" grade --slurm --spec "$T/spec.yaml" -o "$T/out-nosbatch" "$subs/alice"
 expect_output "cannot run sbatch: No such file or directory" "the error names sbatch"
