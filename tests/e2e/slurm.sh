@@ -20,7 +20,9 @@
 # the machine has (the bench gives two per core, as many tasks at once as a
 # local grade runs) is taken as configured (SlurmdParameters=config_overrides).
 #
-# Nothing is installed system-wide or read from /etc/slurm: the daemons are
+# Everything talks over 127.0.0.1 (SlurmctldHost=NAME(127.0.0.1), NodeAddr),
+# whether or not the host's name resolves. Nothing is installed system-wide
+# or read from /etc/slurm: the daemons are
 # given DIR/slurm.conf with -f, munged its own key and socket (slurm finds
 # the socket through AuthInfo=socket=...). Facts learned making this work:
 # docs/dev/NOTES.md, "Slurm".
@@ -45,7 +47,7 @@ slurm_start() {
 	mem=$(awk '/^MemTotal:/ { print int($2 / 1024 * 0.9) }' /proc/meminfo)
 	cat >"$dir/slurm.conf" <<EOF
 ClusterName=umllabtest
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -76,7 +78,7 @@ MinJobAge=600
 SlurmctldTimeout=30
 SlurmdTimeout=30
 SlurmdParameters=config_overrides
-NodeName=$host CPUs=${UMLLAB_SLURM_CPUS:-$(nproc)} RealMemory=$mem State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=${UMLLAB_SLURM_CPUS:-$(nproc)} RealMemory=$mem State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 	chmod 644 "$dir/slurm.conf"
