@@ -47,8 +47,9 @@ int grade_slurm_records_write(const char *out_dir, const struct grade_sub *subs,
  * records come in; SIGINT, SIGTERM or SIGHUP cancel the job (scancel) and
  * the wait goes on until its tasks have ended. Then fill every submission
  * (0 with the reason for those without a record) and write summary.csv and
- * summary.json. -1 with *cause when Slurm could not be asked, or when the
- * wait was interrupted (the summary is written all the same). */
+ * summary.json. -1 with *cause when the wait was interrupted (the summary
+ * is written all the same), or when squeue kept failing for a minute (then
+ * no summary: the tasks may still run; the cause says how to collect it). */
 int grade_slurm_wait(const struct grade_slurm *g, long job, char **cause);
 
 /* What the summary job does: the same as the end of grade_slurm_wait. */
