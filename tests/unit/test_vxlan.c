@@ -198,12 +198,26 @@ static void test_addr_is_local(void **state)
 /* ---- two switches joined by a trunk ---- */
 
 struct pair {
+	bool v6;		/* the trunk over [::1] */
+	bool no_v6;		/* ... which this host lacks: the test is skipped */
 	char dir[64];
 	struct sw *sw[2];
 	int port[2];		/* UDP ports of the trunk's two ends */
 	int c[3];		/* cables' kernels: c[0], c[1] on sw[0]; c[2] on sw[1] */
 	uint8_t mac[3][6];
 };
+
+/* A UDP port that is free now on [::1]. */
+static int free_port6(void)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	socklen_t len = sizeof(a);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin6_port);
+}
 
 /* A UDP port that is free now on 127.0.0.1. */
 static int free_port(void)
@@ -240,9 +254,17 @@ static int cable(struct pair *p, int swi, const char *name)
 	return fd;
 }
 
-static int pair_setup(void **state)
+static int pair_setup_any(void **state, bool v6)
 {
 	struct pair *p = xcalloc(1, sizeof(*p));
+	p->v6 = v6;
+	if (v6) {
+		struct vxlan_addr a;
+		char *why = NULL;
+		assert_null(vxlan_addr_parse("[::1]:4789", &a));
+		p->no_v6 = trunk_addr_is_local(&a, &why) != 0;
+		free(why);
+	}
 	strcpy(p->dir, "/tmp/umllab-vxtest-XXXXXX");
 	if (mkdtemp(p->dir) == NULL)
 		return -1;
@@ -253,10 +275,17 @@ static int pair_setup(void **state)
 		snprintf(name, sizeof(name), "S%d", i + 1);
 		p->sw[i] = switch_start(name, ctl, SWITCH_MODE_LEARNING, &cause);
 		assert_non_null(p->sw[i]);
-		p->port[i] = free_port();
+		p->port[i] = p->no_v6 ? 0 : v6 ? free_port6() : free_port();
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2 && !p->no_v6; i++) {
 		struct vxlan_addr listen = loopback(p->port[i]), remote = loopback(p->port[1 - i]);
+		if (v6) {
+			char text[32];
+			snprintf(text, sizeof(text), "[::1]:%d", p->port[i]);
+			assert_null(vxlan_addr_parse(text, &listen));
+			snprintf(text, sizeof(text), "[::1]:%d", p->port[1 - i]);
+			assert_null(vxlan_addr_parse(text, &remote));
+		}
 		char name[32];
 		snprintf(name, sizeof(name), "S%d.trunk0", i + 1);
 		if (switch_trunk_open(p->sw[i], name, &listen, &remote, 4242, &cause) != 0)
@@ -281,6 +310,16 @@ static int pair_setup(void **state)
 	}
 	*state = p;
 	return 0;
+}
+
+static int pair_setup(void **state)
+{
+	return pair_setup_any(state, false);
+}
+
+static int pair_setup_v6(void **state)
+{
+	return pair_setup_any(state, true);
 }
 
 static int pair_teardown(void **state)
@@ -458,6 +497,28 @@ static void test_trunk_tap(void **state)
 	switch_tap_close(p->sw[1], tap2);
 }
 
+/* The same over IPv6, where the host has ::1. */
+static void test_trunk_v6(void **state)
+{
+	struct pair *p = *state;
+	if (p->no_v6)
+		skip();
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct switch_trunk_info t;
+	trunk_info(p, 0, &t);
+	char want[32];
+	snprintf(want, sizeof(want), "[::1]:%d", p->port[1]);
+	assert_string_equal(t.remote, want);
+	send_frame(p, 0, bcast, 11);
+	assert_int_equal(recv_tag(p, 2, WAIT_MS), 11);
+	assert_int_equal(recv_tag(p, 1, WAIT_MS), 11);
+	send_frame(p, 2, p->mac[0], 12);
+	assert_int_equal(recv_tag(p, 0, WAIT_MS), 12);
+	assert_int_equal(recv_tag(p, 1, QUIET_MS), -1);
+	wait_trunk(p, 0, 1, 1);
+	wait_trunk(p, 1, 1, 1);
+}
+
 /* Datagrams from anyone but the remote, or of another VNI, are counted and dropped. */
 static void test_trunk_strangers(void **state)
 {
@@ -523,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_addr_is_local),
 		cmocka_unit_test_setup_teardown(test_trunk_pair, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_trunk_tap, pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_trunk_v6, pair_setup_v6, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_trunk_strangers, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_trunk_refused, pair_setup, pair_teardown),
 	};
