@@ -73,7 +73,7 @@ static void boot_mounts(void)
 	boot_mount("tmpfs", "/tmp", "tmpfs", nosuid_nodev, "mode=1777");
 	boot_mount("tmpfs", "/run", "tmpfs", nosuid_nodev, "mode=0755");
 	mkdir("/dev/pts", 0755);
-	mkdir("/dev/shm", 01777);
+	mkdir("/dev/shm", 0755);
 	boot_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 	    "gid=5,mode=620,ptmxmode=666");
 }
