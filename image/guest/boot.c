@@ -230,6 +230,15 @@ struct nl_req {
 	char attrs[64];
 };
 
+/* A new object (address, route): refused if it is there already. */
+static void nl_new(struct nl_req *req, unsigned short type, size_t payload)
+{
+	memset(req, 0, sizeof(*req));
+	req->h.nlmsg_len = NLMSG_LENGTH(payload);
+	req->h.nlmsg_type = type;
+	req->h.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+}
+
 static void nl_attr(struct nl_req *req, unsigned short type, const void *data, size_t len)
 {
 	struct rtattr *rta = (struct rtattr *)((char *)req + NLMSG_ALIGN(req->h.nlmsg_len));
@@ -278,10 +287,8 @@ static void boot_addr(int nl, const char *dev, const char *cidr)
 		boot_fail("ip addr add %s dev %s: no such device", cidr, dev);
 		return;
 	}
-	struct nl_req req = { 0 };
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.m.a));
-	req.h.nlmsg_type = RTM_NEWADDR;
-	req.h.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	struct nl_req req;
+	nl_new(&req, RTM_NEWADDR, sizeof(req.m.a));
 	req.m.a = (struct ifaddrmsg){ .ifa_family = AF_INET, .ifa_prefixlen = (unsigned char)prefix,
 		.ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = index };
 	nl_attr(&req, IFA_LOCAL, &addr, sizeof(addr));
@@ -300,10 +307,8 @@ static void boot_route(int nl, const char *dest, const char *via)
 		boot_fail("bad umllab.route entry '%s@%s' (expected DEST@GATEWAY)", dest, via);
 		return;
 	}
-	struct nl_req req = { 0 };
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.m.r));
-	req.h.nlmsg_type = RTM_NEWROUTE;
-	req.h.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	struct nl_req req;
+	nl_new(&req, RTM_NEWROUTE, sizeof(req.m.r));
 	req.m.r = (struct rtmsg){ .rtm_family = AF_INET, .rtm_dst_len = (unsigned char)prefix,
 		.rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_BOOT,
 		.rtm_scope = RT_SCOPE_UNIVERSE, .rtm_type = RTN_UNICAST };
