@@ -50,7 +50,7 @@ rev=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
 
 # The whole suite is bounded in time; on expiry timeout stops it, and the
 # reaping below stops what it started.
-timeout -k 10 900 env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME="$work" \
+timeout -k 10 1800 env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME="$work" \
 	LANG=C.UTF-8 ${slurm_env[@]+"${slurm_env[@]}"} "${runas[@]}" python3 "$here/bench.py" --umllab "$UMLLAB" --swprobe "$SWPROBE" \
 	--repo "$repo" --work "$work" --rev "$rev" "$@"
 rc=$?
