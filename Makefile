@@ -43,15 +43,15 @@ $(BUILD)/%.o: %.c
 $(BUILD)/image/guest_files.o: $(GUEST_AGENT) image/guest/inittab
 $(BUILD)/image/guest_files.o: ALL_CFLAGS += -DGUEST_AGENT_PATH='"$(GUEST_AGENT)"'
 
-GUEST_AGENT_SRCS = image/guest/agent.c image/guest/boot.c
-$(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h
+GUEST_AGENT_SRCS = image/guest/agent.c image/guest/boot.c image/guest/boot_params.c
+$(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h image/guest/boot_params.h
 	@mkdir -p $(@D)
 	$(GUEST_CC) -std=c11 -D_GNU_SOURCE $(WARN) -I. -Os -static -s -o $@ $(GUEST_AGENT_SRCS)
 
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
 	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade \
-	test_vxlan test_slurm
+	test_vxlan test_slurm test_boot_params
 test_topology_OBJS = core/topology.o core/topology_check.o switch/linkcond.o switch/vxlan.o core/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/util.o
 test_fdb_OBJS = switch/fdb.o
@@ -71,6 +71,7 @@ test_vxlan_OBJS = switch/vxlan.o switch/trunk.o switch/switch.o switch/fdb.o swi
 	switch/linkcond.o core/util.o
 test_filter_names_OBJS = core/filter_names.o core/util.o
 test_bootsched_OBJS = core/bootsched.o
+test_boot_params_OBJS = image/guest/boot_params.o
 test_slurm_OBJS = core/slurm.o core/subproc.o core/lab_split.o core/topology.o core/topology_check.o \
 	switch/linkcond.o switch/vxlan.o core/util.o
 test_grade_OBJS = core/grade.o core/grade_report.o core/grade_lab.o core/json.o core/proc.o core/state.o \

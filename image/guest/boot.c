@@ -14,6 +14,7 @@
  * every step is a system call (netlink for addresses and routes). */
 #include "image/guest/boot.h"
 #include "image/guest/agent_proto.h"
+#include "image/guest/boot_params.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -23,7 +24,6 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,30 +90,6 @@ static void boot_modprobe(void)
 		boot_fail("kernel.modprobe=%s: %s", fallback, strerror(errno));
 	if (fd >= 0)
 		close(fd);
-}
-
-struct boot_params {
-	char *name, *ips, *routes, *forward, *share;
-};
-
-/* Points into cmdline, which it cuts into words. */
-static void boot_params_read(char *cmdline, struct boot_params *p)
-{
-	static const struct { const char *key; size_t off; } keys[] = {
-		{ "umllab.name=", offsetof(struct boot_params, name) },
-		{ "umllab.ip=", offsetof(struct boot_params, ips) },
-		{ "umllab.route=", offsetof(struct boot_params, routes) },
-		{ "umllab.forward=", offsetof(struct boot_params, forward) },
-		{ "umllab.share=", offsetof(struct boot_params, share) },
-	};
-	char *save = NULL;
-	for (char *w = strtok_r(cmdline, " \n", &save); w != NULL; w = strtok_r(NULL, " \n", &save)) {
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-			size_t len = strlen(keys[i].key);
-			if (strncmp(w, keys[i].key, len) == 0)
-				*(char **)((char *)p + keys[i].off) = w + len;
-		}
-	}
 }
 
 /* Reads the first line of a small file into buf; false when there is none. */
@@ -201,26 +177,6 @@ static void boot_links(int sock)
 			boot_fail("ip link set %s up: %s", names[i], strerror(errno));
 }
 
-/* "A.B.C.D/N" (or "A.B.C.D", a host); false when it is neither. */
-static int parse_cidr(const char *text, struct in_addr *addr, unsigned *prefix)
-{
-	char buf[INET_ADDRSTRLEN + 4];
-	if (strlen(text) >= sizeof(buf))
-		return 0;
-	strcpy(buf, text);
-	*prefix = 32;
-	char *slash = strchr(buf, '/');
-	if (slash != NULL) {
-		char *end;
-		unsigned long p = strtoul(slash + 1, &end, 10);
-		if (slash[1] == '\0' || *end != '\0' || p > 32)
-			return 0;
-		*prefix = (unsigned)p;
-		*slash = '\0';
-	}
-	return inet_pton(AF_INET, buf, addr) == 1;
-}
-
 struct nl_req {
 	struct nlmsghdr h;
 	union {
@@ -279,7 +235,7 @@ static void boot_addr(int nl, const char *dev, const char *cidr)
 	struct in_addr addr;
 	unsigned prefix;
 	unsigned index = if_nametoindex(dev);
-	if (!parse_cidr(cidr, &addr, &prefix)) {
+	if (!boot_cidr_parse(cidr, &addr, &prefix)) {
 		boot_fail("bad umllab.ip address '%s' for %s (expected ADDR/PREFIX)", cidr, dev);
 		return;
 	}
@@ -302,7 +258,7 @@ static void boot_route(int nl, const char *dest, const char *via)
 {
 	struct in_addr to = { 0 }, gw;
 	unsigned prefix = 0;
-	if ((strcmp(dest, "default") != 0 && !parse_cidr(dest, &to, &prefix)) ||
+	if ((strcmp(dest, "default") != 0 && !boot_cidr_parse(dest, &to, &prefix)) ||
 	    inet_pton(AF_INET, via, &gw) != 1) {
 		boot_fail("bad umllab.route entry '%s@%s' (expected DEST@GATEWAY)", dest, via);
 		return;
@@ -324,16 +280,13 @@ static void boot_route(int nl, const char *dest, const char *via)
 static void for_each_pair(char *list, char sep, int nl, void (*fn)(int, const char *, const char *),
     const char *what, const char *expected)
 {
-	char *save = NULL;
-	for (char *item = strtok_r(list, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
-		/* Addresses are DEV:ADDR (the first ':'), routes DEST@GW (the last '@'). */
-		char *cut = sep == ':' ? strchr(item, sep) : strrchr(item, sep);
-		if (cut == NULL || cut == item || cut[1] == '\0') {
-			boot_fail("bad %s entry '%s' (expected %s)", what, item, expected);
-			continue;
-		}
-		*cut = '\0';
-		fn(nl, item, cut + 1);
+	char *left, *right;
+	bool bad;
+	while (boot_pair_next(&list, sep, &left, &right, &bad)) {
+		if (bad)
+			boot_fail("bad %s entry '%s' (expected %s)", what, left, expected);
+		else
+			fn(nl, left, right);
 	}
 }
 
