@@ -21,11 +21,22 @@ echo "      up took $(($(date +%s) - t0)) s"
 expect_output "at a time to start with" "up says it boots a few at a time"
 expect_output "\[$n/$n up, 0 booting, 0 waiting\]" "up counts booted, booting and waiting"
 expect_output "lab large is up: $n instances" "every instance came up"
-script=""
-for i in $(seq 2 $n); do
-	script="$script { ping -c 1 -W 2 10.0.0.$i >/dev/null 2>&1 || echo no answer from 10.0.0.$i; } &"
+# h1 pings all the others at once, and those that did not answer once more,
+# up to three rounds: 39 pings at once from one guest, on a machine busy
+# with other tests, can lose one to a full ARP queue or a starved guest.
+targets=$(seq 2 $n)
+for round in 1 2 3; do
+	script=""
+	for i in $targets; do
+		script="$script { ping -c 1 -W 2 10.0.0.$i >/dev/null 2>&1 || echo 10.0.0.$i; } &"
+	done
+	umllab exec h1 -- sh -c "$script wait" >"$T/missing" 2>&1
+	targets=$(sed -n 's/^10\.0\.0\.\([0-9]*\)$/\1/p' "$T/missing")
+	[ -s "$T/missing" ] || break
+	[ -n "$targets" ] || break	# not a list of addresses: an error, which fails below
+	echo "      round $round: no answer from $(tr '\n' ' ' <"$T/missing")"
 done
-expect_exit 0 "h1 pings the $((n - 1)) others" -- umllab exec h1 -- sh -c "$script wait"
-if [ -s "$T/last" ]; then fail "some did not answer: $(cat "$T/last")"; else ok "all $((n - 1)) answered"; fi
+[ ! -s "$T/missing" ] && ok "all $((n - 1)) answered a ping from h1" \
+	|| fail "some never answered: $(tr '\n' ' ' <"$T/missing")"
 expect_exit 0 "down" -- umllab down large
 finish
