@@ -46,6 +46,14 @@ int cmd_fail(char *cause, int code);
  * or NULL. */
 const char *cmd_take_lab(int *argc, char **argv);
 
+struct slurm_lab;
+/* Whether lab names a lab that `up --slurm` runs over a Slurm job
+ * (core/slurm_lab.h): 1 with *l, 0 (go on locally), -1 with *code set
+ * (Slurm could not say; the message is printed). */
+int cmd_slurm_lab(const char *lab, struct slurm_lab *l, int *code);
+/* Run `umllab ARGS` on part `part` of it (-1: every part) and free *l. */
+int cmd_slurm_run(struct slurm_lab *l, int part, char *const args[], int fail_code);
+
 /* Send req (reqc words) to the lab (NULL: the only running one) and relay
  * the answer; returns its exit code, or fail_code after printing why. */
 int cmd_request(const char *lab, int reqc, char **req, int fail_code);

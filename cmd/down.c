@@ -7,6 +7,7 @@
 
 #include "cmd/cmd.h"
 #include "core/client.h"
+#include "core/slurm_lab.h"
 #include "core/labimage.h"
 #include "core/state.h"
 
@@ -25,6 +26,21 @@ static int down_run(int argc, char **argv)
 			return cmd_usage_error(&cmd_down, "expected at most one lab");
 	}
 	char *cause = NULL;
+	struct slurm_lab sl;
+	int failed;
+	switch (cmd_slurm_lab(lab, &sl, &failed)) {
+	case -1:
+		return failed;
+	case 1: {
+		/* Each part goes down on its node; its up --foreground then ends,
+		 * and with the last of them up --slurm's step. */
+		int code = cmd_slurm_run(&sl, -1, (char *[]){ "down", wipe ? "--wipe" : NULL, NULL },
+		    EXIT_FAIL);
+		if (code == EXIT_OK)
+			slurm_lab_forget(lab);
+		return code;
+	}
+	}
 	char *dir = client_find_lab(lab, false, &cause);
 	if (dir == NULL)
 		return cmd_fail(cause, EXIT_USAGE);

@@ -5,6 +5,7 @@
 
 #include "cmd/cmd.h"
 #include "core/client.h"
+#include "core/slurm_lab.h"
 #include "core/util.h"
 
 /* Quote one argument for /bin/sh: 'it'\''s' style. */
@@ -48,6 +49,31 @@ static int exec_run(int argc, char **argv)
 		i++;
 	if (i >= argc)
 		return cmd_usage_error(&cmd_exec, "expected a command after the instance");
+	struct slurm_lab sl;
+	int failed;
+	switch (cmd_slurm_lab(lab, &sl, &failed)) {
+	case -1:
+		return failed;
+	case 1: {
+		char *cause = NULL;
+		int part = slurm_lab_part_of(&sl, instance, NULL, &cause);
+		if (part < 0) {
+			slurm_lab_free(&sl);
+			return cmd_fail(cause, UMLLAB_EXIT_EXEC_FAILED);
+		}
+		/* exec INSTANCE -- ARGS... as given, on the instance's part. */
+		char **args = xcalloc((size_t)(argc - i) + 4, sizeof(*args));
+		size_t n = 0;
+		args[n++] = "exec";
+		args[n++] = (char *)instance;
+		args[n++] = "--";
+		for (int k = i; k < argc; k++)
+			args[n++] = argv[k];
+		int code = cmd_slurm_run(&sl, part, args, UMLLAB_EXIT_EXEC_FAILED);
+		free(args);
+		return code;
+	}
+	}
 	char *cmd = xstrdup("");
 	for (; i < argc; i++) {
 		char *q = shell_quote(argv[i]);

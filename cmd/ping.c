@@ -1,10 +1,13 @@
 /* cmd/ping.c: `umllab ping A B [-c N]`: reachability, tested from inside instance A. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 #include "core/client.h"
+#include "core/slurm_lab.h"
+#include "core/util.h"
 
 static int ping_run(int argc, char **argv)
 {
@@ -34,6 +37,29 @@ static int ping_run(int argc, char **argv)
 	if (npos != 2)
 		return cmd_usage_error(&cmd_ping, "expected a source instance and a target");
 	char *cause = NULL;
+	struct slurm_lab sl;
+	int failed;
+	switch (cmd_slurm_lab(lab, &sl, &failed)) {
+	case -1:
+		return failed;
+	case 1: {
+		/* The target may run in another part: ping its address. */
+		char addr[INET_ADDRSTRLEN];
+		int part = slurm_lab_part_of(&sl, pos[0], NULL, &cause);
+		const char *target = pos[1];
+		if (part >= 0 && slurm_lab_part_of(&sl, pos[1], addr, NULL) >= 0) {
+			if (addr[0] == '\0')
+				cause = xasprintf("instance %s has no address to ping", pos[1]);
+			target = addr;
+		}
+		if (part < 0 || cause != NULL) {
+			slurm_lab_free(&sl);
+			return cmd_fail(cause, EXIT_USAGE);
+		}
+		return cmd_slurm_run(&sl, part, (char *[]){ "ping", "-c", (char *)count, (char *)pos[0],
+		    (char *)target, NULL }, EXIT_USAGE);
+	}
+	}
 	char *dir = client_find_lab(lab, true, &cause);
 	if (dir == NULL)
 		return cmd_fail(cause, EXIT_USAGE);

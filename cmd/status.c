@@ -5,6 +5,7 @@
 
 #include "cmd/cmd.h"
 #include "core/client.h"
+#include "core/slurm_lab.h"
 #include "core/state.h"
 #include "core/util.h"
 
@@ -34,6 +35,21 @@ static int status_run(int argc, char **argv)
 			return cmd_usage_error(&cmd_status, "expected at most one lab");
 	}
 	char *cause = NULL;
+	struct slurm_lab sl;
+	int failed;
+	switch (cmd_slurm_lab(lab, &sl, &failed)) {
+	case -1:
+		return failed;
+	case 1:
+		if (json) {
+			fprintf(stderr, "umllab: lab %s runs as %u parts over Slurm job %ld: `umllab status` "
+			    "shows them all as text; for JSON, ask each part on its node (`srun --jobid=%ld "
+			    "--overlap umllab status --json %s-pK`)\n", lab, sl.parts, sl.job, sl.job, lab);
+			slurm_lab_free(&sl);
+			return EXIT_USAGE;
+		}
+		return cmd_slurm_run(&sl, -1, (char *[]){ "status", NULL }, EXIT_USAGE);
+	}
 	if (lab != NULL) {
 		/* A lab whose `up` failed: why, with the failure's code. */
 		char *known = client_find_lab(lab, false, NULL);

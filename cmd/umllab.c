@@ -6,6 +6,7 @@
 
 #include "cmd/cmd.h"
 #include "core/client.h"
+#include "core/slurm_lab.h"
 
 #define UMLLAB_VERSION "0.1.0"
 
@@ -83,6 +84,23 @@ const char *cmd_take_lab(int *argc, char **argv)
 	return lab;
 }
 
+int cmd_slurm_lab(const char *lab, struct slurm_lab *l, int *code)
+{
+	char *cause = NULL;
+	int found = slurm_lab_find(lab, l, &cause);
+	if (found < 0)
+		*code = cmd_fail(cause, EXIT_FAIL);
+	return found;
+}
+
+int cmd_slurm_run(struct slurm_lab *l, int part, char *const args[], int fail_code)
+{
+	char *cause = NULL;
+	int code = slurm_lab_run(l, part, args, &cause);
+	slurm_lab_free(l);
+	return code < 0 ? cmd_fail(cause, fail_code) : code;
+}
+
 int cmd_request(const char *lab, int reqc, char **req, int fail_code)
 {
 	char *cause = NULL;
@@ -139,6 +157,13 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("umllab %s\n", UMLLAB_VERSION);
 		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--slurm-task") == 0) {
+		/* One task of a step that reaches every part of a lab over Slurm. */
+		char *cause = NULL;
+		int rc = slurm_lab_task_argv(argc, argv, &argc, &argv, &cause);
+		if (rc != 0)
+			return rc < 0 ? cmd_fail(cause, EXIT_USAGE) : EXIT_OK;
 	}
 	const struct cmd_entry *cmd = command_find(argv[1]);
 	if (cmd == NULL)

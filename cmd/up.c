@@ -82,14 +82,20 @@ static int up_run(int argc, char **argv)
 		/* The file is valid: now one part per task, each on its node. */
 		char self[PATH_MAX], path[PATH_MAX];
 		ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		char *name = xstrdup(lab->name);
 		lab_free(lab);
-		if (len <= 0 || (size_t)len >= sizeof(self) - 1)
+		if (len <= 0 || (size_t)len >= sizeof(self) - 1) {
+			free(name);
 			return cmd_fail(xasprintf("cannot find this program (/proc/self/exe): %s",
 			    strerror(errno)), EXIT_FAIL);
+		}
 		self[len] = '\0';
-		if (realpath(file, path) == NULL)
+		if (realpath(file, path) == NULL) {
+			free(name);
 			return cmd_fail(xasprintf("%s: %s", file, strerror(errno)), EXIT_FAIL);
-		up_slurm_exec(self, path, &cause);
+		}
+		up_slurm_exec(self, path, name, &cause);
+		free(name);
 		return cmd_fail(cause, EXIT_FAIL);
 	}
 	if (slurm_part && up_slurm_part(lab, &cause) < 0) {

@@ -12,6 +12,7 @@
 
 #include "core/lab_split.h"
 #include "core/slurm.h"
+#include "core/slurm_lab.h"
 #include "core/util.h"
 
 /* Trunk ports: a block per job (from its id), so that two jobs' parts on
@@ -19,7 +20,7 @@
 #define TRUNK_PORT_FIRST 30000
 #define TRUNK_PORT_SPAN 30000
 
-int up_slurm_exec(const char *self, const char *file, char **cause)
+int up_slurm_exec(const char *self, const char *file, const char *name, char **cause)
 {
 	const char *job = getenv("SLURM_JOB_ID");
 	if (job == NULL || job[0] == '\0')
@@ -32,6 +33,8 @@ int up_slurm_exec(const char *self, const char *file, char **cause)
 	if (n == NULL || atoi(n) < 1)
 		return set_cause(cause, "the allocation says neither how many tasks (SLURM_NTASKS) nor "
 		    "how many nodes (SLURM_NNODES) it has");
+	if (slurm_lab_save(name, strtol(job, NULL, 10), (unsigned)atoi(n), file, cause) < 0)
+		return -1;
 	char *ntasks = xasprintf("--ntasks=%s", n);
 	/* Block distribution is what slurm_step_hosts() assumes; --label tells
 	 * the parts' lines apart. */

@@ -8,9 +8,10 @@
 #include "core/topology.h"
 
 /* Replace this process with `srun --ntasks=N ... umllab up --slurm-part
- * FILE` (N: the allocation's tasks, else its nodes). Returns only on
- * failure: -1 with *cause (not in an allocation, srun missing). */
-int up_slurm_exec(const char *self, const char *file, char **cause);
+ * FILE` (N: the allocation's tasks, else its nodes), after noting that
+ * lab `name` runs there (core/slurm_lab.h: `status`, `exec`, `ping` and
+ * `down` of the whole lab from here). Returns only on failure: -1 with *cause (not in an allocation, srun missing). */
+int up_slurm_exec(const char *self, const char *file, const char *name, char **cause);
 
 /* In an srun task: make lab the part this task runs (a one-task step runs
  * the whole lab), saying so on stdout. -1 with *cause. */

@@ -1,8 +1,9 @@
 # e2e: as root (it runs a single-node Slurm cluster; umllab and the job run as nobody)
 # up --slurm: figure 1 over two tasks of one allocation (here both on the one
 # node), one instance each, their switches trunked over loopback: each part
-# is a lab on its node, umlA pings umlB across the trunk, and cancelling the
-# job takes both parts down cleanly, leaving nothing.
+# is a lab on its node, umlA pings umlB across the trunk; `status`, `ping`,
+# `exec` and `down` of the whole lab reach the parts through srun, and down
+# ends the job, leaving nothing.
 . "$REPO/tests/e2e/lib.sh"
 if [ "$(id -u)" != 0 ]; then
 	echo "skipped: running Slurm's daemons needs root (CI runs as root)"
@@ -38,13 +39,33 @@ expect_output "S1.trunk0 +127.0.0.1:[0-9]+" "part 1's switch has a trunk to part
 expect_exit 0 "umlA (part 0) pings umlB (part 1) across the trunk" -- umllab ping --lab fig1-p0 umlA 10.0.0.2 -c 2
 expect_output "echo replies \(from S1.trunk0\)" "the replies came in on the trunk"
 
-job=$(timeout 5 squeue -h -u nobody -o %i | head -1)
-[ -n "$job" ] && as_nobody scancel "$job"
+# The whole lab by its own name, from where it was started: srun reaches the parts.
+expect_exit 0 "status of the whole lab" -- umllab status fig1
+expect_output "^0: .*umlA +running" "status shows part 0's umlA"
+expect_output "^1: .*umlB +running" "status shows part 1's umlB"
+expect_exit 2 "status --json of the whole lab is refused" -- umllab status --json fig1
+expect_output "for JSON, ask each part" "it says how to get JSON"
+expect_exit 0 "ping umlA umlB by name, across the parts" -- umllab ping --lab fig1 umlA umlB -c 2
+expect_output "switches: S1: 2 echo requests \(from umlA\), 2 echo replies \(from S1.trunk0\)" \
+	"the switches saw the ping cross the trunk"
+expect_exit 0 "exec on umlB, in part 1" -- umllab exec --lab fig1 umlB -- hostname
+expect_output "^umlB$" "exec ran on umlB"
+expect_exit 255 "exec on an instance the lab does not have (as for any lab)" -- umllab exec --lab fig1 umlZ -- true
+expect_output "lab fig1 has no instance umlZ" "it says so"
+
+expect_exit 0 "down of the whole lab" -- umllab down fig1
 for _ in $(seq 300); do alive "$sp" || break; sleep 0.1; done
-alive "$sp" && { fail "salloc still runs 30 s after scancel"; kill -KILL "$sp"; }
+if alive "$sp"; then
+	fail "salloc still runs 30 s after down"
+	job=$(timeout 5 squeue -h -u nobody -o %i | head -1)
+	[ -n "$job" ] && as_nobody scancel "$job"
+	sleep 2
+	kill -KILL "$sp" 2>/dev/null
+fi
 wait "$sp"
 grep -q "^0: umllab: lab fig1-p0 is down" "$T/up.out" && grep -q "^1: umllab: lab fig1-p1 is down" "$T/up.out" \
-	&& ok "scancel took both parts down cleanly" || fail "after scancel: $(tail -8 "$T/up.out")"
+	&& ok "down took both parts down cleanly" || fail "after down: $(tail -8 "$T/up.out")"
+expect_exit 2 "the lab is gone with its job" -- umllab status fig1
 sleep 0.3
 left=$(pgrep -f -- "uml_dir=$UMLLAB_STATE_DIR/"; pgrep -u nobody -f -- "up --slurm-part")
 [ -z "$left" ] && ok "nothing of the lab is left running" || fail "left running: $left"
