@@ -8,9 +8,21 @@
 
 #include "core/util.h"
 
-unsigned lab_split_part_of(size_t index, size_t n, unsigned parts)
+unsigned lab_split_part_of(const struct lab *lab, size_t index, unsigned parts)
 {
-	return n == 0 ? 0 : (unsigned)(index * parts / n);
+	const struct lab_instance *in = &lab->instances[index];
+	if (in->host >= 0)
+		return (unsigned)in->host;
+	/* Among the instances without `host:`, contiguous blocks. */
+	size_t k = 0, m = 0;
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		if (lab->instances[i].host >= 0)
+			continue;
+		if (i < index)
+			k++;
+		m++;
+	}
+	return (unsigned)(k * parts / m);
 }
 
 unsigned lab_split_ports(size_t n_switches, unsigned parts)
@@ -52,6 +64,25 @@ int lab_split_apply(struct lab *lab, const struct lab_split *s, char **cause)
 		return set_cause(cause, "lab %s has %zu instance%s, too few for %u parts (one per task "
 		    "of the allocation): ask for fewer tasks", lab->name, lab->n_instances,
 		    lab->n_instances == 1 ? "" : "s", s->parts);
+	unsigned *count = xcalloc(s->parts, sizeof(*count));
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		const struct lab_instance *in = &lab->instances[i];
+		if (in->host >= (int)s->parts) {
+			free(count);
+			return set_cause(cause, "instance %s has host: %d, but the allocation has %u tasks "
+			    "(parts 0 to %u): ask for more tasks, or change its host:", in->name, in->host,
+			    s->parts, s->parts - 1);
+		}
+		count[lab_split_part_of(lab, i, s->parts)]++;
+	}
+	for (unsigned p = 0; p < s->parts; p++) {
+		if (count[p] == 0) {
+			free(count);
+			return set_cause(cause, "part %u of %u would run no instance (the instances' host: "
+			    "leave it empty): ask for fewer tasks, or place an instance there", p, s->parts);
+		}
+	}
+	free(count);
 	unsigned last = s->base_port + lab_split_ports(lab->n_switches, s->parts);
 	if (s->base_port < 1024 || last > 65536)
 		return set_cause(cause, "the trunks of %u parts and %zu switches need UDP ports %u to %u, "
@@ -73,12 +104,17 @@ int lab_split_apply(struct lab *lab, const struct lab_split *s, char **cause)
 	struct lab *rest = xcalloc(1, sizeof(*rest));
 	rest->instances = xcalloc(lab->n_instances, sizeof(*rest->instances));
 	size_t kept = 0, n = lab->n_instances;
+	/* Decided before the array changes under it. */
+	unsigned *part_of = xcalloc(n, sizeof(*part_of));
+	for (size_t i = 0; i < n; i++)
+		part_of[i] = lab_split_part_of(lab, i, s->parts);
 	for (size_t i = 0; i < n; i++) {
-		if (lab_split_part_of(i, n, s->parts) == s->part)
+		if (part_of[i] == s->part)
 			lab->instances[kept++] = lab->instances[i];
 		else
 			rest->instances[rest->n_instances++] = lab->instances[i];
 	}
+	free(part_of);
 	lab->n_instances = kept;
 	lab_free(rest);
 

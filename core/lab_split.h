@@ -20,9 +20,10 @@ struct lab_split {
 	uint32_t base_vni;		/* switch s uses base_vni + s */
 };
 
-/* The part instance `index` of n goes to: contiguous blocks in file order,
- * as even as they divide (5 over 2 parts: 3 and 2). */
-unsigned lab_split_part_of(size_t index, size_t n, unsigned parts);
+/* The part instance `index` of lab goes to: its `host:`, else contiguous
+ * blocks in file order of the instances without one, as even as they
+ * divide (5 over 2 parts: 3 and 2). lab_split_apply() checks the hosts. */
+unsigned lab_split_part_of(const struct lab *lab, size_t index, unsigned parts);
 
 /* How many UDP ports from base_port the parts of a lab of n_switches use. */
 unsigned lab_split_ports(size_t n_switches, unsigned parts);

@@ -120,7 +120,7 @@ int slurm_lab_part_of(const struct slurm_lab *l, const char *instance, char *add
 		const struct lab_instance *in = &lab->instances[i];
 		if (strcmp(in->name, instance) != 0)
 			continue;
-		part = (int)lab_split_part_of(i, lab->n_instances, l->parts);
+		part = (int)lab_split_part_of(lab, i, l->parts);
 		if (addr != NULL) {
 			addr[0] = '\0';
 			for (size_t k = 0; k < in->n_ifaces && addr[0] == '\0'; k++)

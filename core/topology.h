@@ -133,6 +133,8 @@ struct lab_disk {
 };
 #define LAB_DISKS_MAX 15		/* UML has ubd0..ubd15; ubd0 is the root */
 
+#define LAB_HOST_MAX 1023	/* `host:` of an instance, at most */
+
 struct lab_instance {
 	char name[LAB_NAME_MAX + 1];
 	uint64_t mem_bytes;		/* `mem:`, default LAB_MEM_DEFAULT */
@@ -149,6 +151,7 @@ struct lab_instance {
 	bool unsafe_shared_root;	/* `unsafe_shared_root: true`: one writable disk per image */
 	struct lab_disk *disks;		/* `disks:`, in order: ubd1, ubd2, ... */
 	size_t n_disks;
+	int host;			/* `host: N`: the part of `up --slurm` it runs in; -1: any */
 	int line, column;
 };
 

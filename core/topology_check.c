@@ -576,6 +576,29 @@ static bool check_trunk_addr(struct checker *c, const struct ynode *key, const s
 	return true;
 }
 
+/* `host: N` on an instance: the part of `up --slurm` (0 to LAB_HOST_MAX) it runs in. */
+static void check_host(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *owner, int *out)
+{
+	const struct ynode *s = want_scalar(c, key, val, owner, "a part number such as 0 or 1");
+	if (s == NULL)
+		return;
+	long v = 0;
+	bool ok = s->len > 0 && s->len <= 4 && strlen(s->str) == s->len;
+	for (size_t i = 0; ok && i < s->len; i++) {
+		if (s->str[i] < '0' || s->str[i] > '9')
+			ok = false;
+		else
+			v = v * 10 + (s->str[i] - '0');
+	}
+	if (!ok || v > LAB_HOST_MAX)
+		value_error(c, s, "host", owner, "is not a part number (expected 0 to 1023: the "
+		    "task of `umllab up --slurm` that runs this instance, in the order of the allocation's "
+		    "tasks)");
+	else
+		*out = (int)v;
+}
+
 /* `vni: N`, 0 to 16777215, decimal. */
 static bool check_vni(struct checker *c, const struct ynode *key, const struct ynode *val,
     const char *owner, uint32_t *out)
@@ -1601,17 +1624,17 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 	char what[96];
 	snprintf(what, sizeof(what), "instance %s", iname);
 	struct lab_instance in = { .mem_bytes = LAB_MEM_DEFAULT, .line = name->line,
-	    .column = name->column, .image = c->default_image };
+	    .column = name->column, .image = c->default_image, .host = -1 };
 	bool own_share = false;
 	if (want_mapping(c, name, val, true, what,
 	    "a mapping such as {interfaces: {eth0: {switch: S1}}}, or nothing")) {
 		struct field f[] = { { .name = "mem" }, { .name = "interfaces" }, { .name = "routes" },
 		    { .name = "forward" }, { .name = "startup" }, { .name = "restart" },
 		    { .name = "image" }, { .name = "share" }, { .name = "unsafe_shared_root" },
-		    { .name = "disks" } };
+		    { .name = "disks" }, { .name = "host" } };
 		char where[128];
 		snprintf(where, sizeof(where), "in instance %s", iname);
-		map_fields(c, val, f, 10, where);
+		map_fields(c, val, f, 11, where);
 		if (f[0].val != NULL) {
 			const struct ynode *s = want_scalar(c, f[0].key, f[0].val, what, "a size such as 64M");
 			int rc = s != NULL ? mem_parse(s, &in.mem_bytes) : 0;
@@ -1657,6 +1680,8 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 			want_bool(c, f[8].key, f[8].val, what, &in.unsafe_shared_root);
 		if (f[9].val != NULL)
 			check_disks(c, f[9].key, f[9].val, &in, what);
+		if (f[10].val != NULL)
+			check_host(c, f[10].key, f[10].val, what, &in.host);
 	}
 	/* Without a `share:` of its own, an instance sees the lab's. */
 	if (!own_share && c->lab->share.dir != NULL) {

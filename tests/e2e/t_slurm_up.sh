@@ -1,6 +1,7 @@
 # e2e: as root (it runs a single-node Slurm cluster; umllab and the job run as nobody)
 # up --slurm: figure 1 over two tasks of one allocation (here both on the one
-# node), one instance each, their switches trunked over loopback: each part
+# node), one instance each, placed by `host:` the other way round from file
+# order (umlA in part 1, umlB in part 0), their switches trunked over loopback: each part
 # is a lab on its node, umlA pings umlB across the trunk; `status`, `ping`,
 # `exec` and `down` of the whole lab reach the parts through srun, and down
 # ends the job, leaving nothing.
@@ -15,14 +16,18 @@ done
 . "$REPO/tests/e2e/slurm.sh"
 as_nobody() { slurm_as nobody "$@"; }
 umllab() { as_nobody "$UMLLAB" "$@"; }
+lab="$T/fig1.yaml"
+sed -e 's/^  umlA:$/  umlA:\n    host: 1/' -e 's/^  umlB:$/  umlB:\n    host: 0/' "$REPO/labs/fig1.yaml" >"$lab"
+chmod 644 "$lab"
+grep -q "host: 1" "$lab" || { fail "could not write the lab with host:"; finish; }
 slurm_start "$T/slurm-logs" && ok "a single-node Slurm cluster is up" || { fail "no Slurm cluster"; finish; }
 
-expect_exit 1 "up --slurm outside an allocation is refused" -- umllab up --slurm "$REPO/labs/fig1.yaml"
+expect_exit 1 "up --slurm outside an allocation is refused" -- umllab up --slurm "$lab"
 expect_output "not in one \(SLURM_JOB_ID is not set\): .salloc -N2 umllab up --slurm" "it says how to run it"
 
 # (setpriv itself, not a shell function: $! must be salloc's pid.)
 setpriv --reuid=nobody --regid=nogroup --clear-groups env SLURM_CONF="$SLURM_CONF" \
-	salloc -N1 -n2 "$UMLLAB" up --slurm "$REPO/labs/fig1.yaml" >"$T/up.out" 2>&1 &
+	salloc -N1 -n2 "$UMLLAB" up --slurm "$lab" >"$T/up.out" 2>&1 &
 sp=$!
 for _ in $(seq 600); do
 	[ "$(grep -c 'is up and runs in the foreground' "$T/up.out")" = 2 ] && break
@@ -31,24 +36,24 @@ for _ in $(seq 600); do
 done
 [ "$(grep -c 'is up and runs in the foreground' "$T/up.out")" = 2 ] && ok "both parts are up" \
 	|| fail "parts not up: $(cat "$T/up.out")"
-grep -q "^0: umllab: part 0 of 2 of lab fig1 on .* as lab fig1-p0: umlA;" "$T/up.out" \
-	&& grep -q "^1: umllab: part 1 of 2 of lab fig1 on .* as lab fig1-p1: umlB;" "$T/up.out" \
-	&& ok "one instance per part, each part says so" || fail "parts: $(grep 'part' "$T/up.out")"
+grep -q "^0: umllab: part 0 of 2 of lab fig1 on .* as lab fig1-p0: umlB;" "$T/up.out" \
+	&& grep -q "^1: umllab: part 1 of 2 of lab fig1 on .* as lab fig1-p1: umlA;" "$T/up.out" \
+	&& ok "one instance per part, where host: puts it, each part says so" || fail "parts: $(grep 'part' "$T/up.out")"
 expect_exit 0 "status of part 1" -- umllab status fig1-p1
 expect_output "S1.trunk0 +127.0.0.1:[0-9]+" "part 1's switch has a trunk to part 0"
-expect_exit 0 "umlA (part 0) pings umlB (part 1) across the trunk" -- umllab ping --lab fig1-p0 umlA 10.0.0.2 -c 2
+expect_exit 0 "umlA (part 1) pings umlB (part 0) across the trunk" -- umllab ping --lab fig1-p1 umlA 10.0.0.2 -c 2
 expect_output "echo replies \(from S1.trunk0\)" "the replies came in on the trunk"
 
 # The whole lab by its own name, from where it was started: srun reaches the parts.
 expect_exit 0 "status of the whole lab" -- umllab status fig1
-expect_output "^0: .*umlA +running" "status shows part 0's umlA"
-expect_output "^1: .*umlB +running" "status shows part 1's umlB"
+expect_output "^0: .*umlB +running" "status shows part 0's umlB"
+expect_output "^1: .*umlA +running" "status shows part 1's umlA"
 expect_exit 2 "status --json of the whole lab is refused" -- umllab status --json fig1
 expect_output "for JSON, ask each part" "it says how to get JSON"
 expect_exit 0 "ping umlA umlB by name, across the parts" -- umllab ping --lab fig1 umlA umlB -c 2
 expect_output "switches: S1: 2 echo requests \(from umlA\), 2 echo replies \(from S1.trunk0\)" \
 	"the switches saw the ping cross the trunk"
-expect_exit 0 "exec on umlB, in part 1" -- umllab exec --lab fig1 umlB -- hostname
+expect_exit 0 "exec on umlB, in part 0" -- umllab exec --lab fig1 umlB -- hostname
 expect_output "^umlB$" "exec ran on umlB"
 expect_exit 255 "exec on an instance the lab does not have (as for any lab)" -- umllab exec --lab fig1 umlZ -- true
 expect_output "lab fig1 has no instance umlZ" "it says so"

@@ -131,10 +131,6 @@ static unsigned port_of(const struct vxlan_addr *a)
 static void test_lab_split(void **state)
 {
 	(void)state;
-	assert_int_equal(lab_split_part_of(0, 3, 2), 0);
-	assert_int_equal(lab_split_part_of(1, 3, 2), 0);
-	assert_int_equal(lab_split_part_of(2, 3, 2), 1);
-	assert_int_equal(lab_split_part_of(4, 5, 5), 4);
 	struct vxlan_addr hosts[3];
 	assert_null(vxlan_addr_parse("192.0.2.1:1", &hosts[0]));
 	assert_null(vxlan_addr_parse("192.0.2.2:1", &hosts[1]));
@@ -145,6 +141,10 @@ static void test_lab_split(void **state)
 	/* Part 0 of 2: a and b, a trunk per switch to part 1. */
 	struct lab *lab = lab_load_string(split_lab, strlen(split_lab), "x.yaml", &diag);
 	assert_non_null(lab);
+	assert_int_equal(lab_split_part_of(lab, 0, 2), 0);
+	assert_int_equal(lab_split_part_of(lab, 1, 2), 0);
+	assert_int_equal(lab_split_part_of(lab, 2, 2), 1);
+	assert_int_equal(lab_split_part_of(lab, 2, 3), 2);
 	uint8_t mac_c[6];
 	memcpy(mac_c, lab->instances[2].ifaces[0].mac, 6);
 	struct lab_split s = { .parts = 2, .part = 0, .hosts = hosts, .base_port = 40000, .base_vni = 100 };
@@ -199,6 +199,62 @@ static void test_lab_split(void **state)
 	lab_diag_free(&diag);
 }
 
+/* `host:` places an instance by hand; the others fill the parts in blocks. */
+static const char host_lab[] =
+    "switches: {S1: {}}\n"
+    "instances:\n"
+    "  a: {host: 1, interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}}\n"
+    "  b: {interfaces: {eth0: {switch: S1, ip: 10.0.0.2/24}}}\n"
+    "  c: {interfaces: {eth0: {switch: S1, ip: 10.0.0.3/24}}}\n"
+    "  d: {host: 0, interfaces: {eth0: {switch: S1, ip: 10.0.0.4/24}}}\n";
+
+static void test_lab_split_host(void **state)
+{
+	(void)state;
+	struct vxlan_addr hosts[3];
+	assert_null(vxlan_addr_parse("192.0.2.1:1", &hosts[0]));
+	assert_null(vxlan_addr_parse("192.0.2.2:1", &hosts[1]));
+	assert_null(vxlan_addr_parse("192.0.2.3:1", &hosts[2]));
+	struct lab_diag diag = { 0 };
+	char *cause = NULL;
+	struct lab *lab = lab_load_string(host_lab, strlen(host_lab), "h.yaml", &diag);
+	assert_non_null(lab);
+	assert_int_equal(lab->instances[0].host, 1);
+	assert_int_equal(lab->instances[1].host, -1);
+	/* a and d where they ask; b and c, the unplaced ones, one block each. */
+	assert_int_equal(lab_split_part_of(lab, 0, 2), 1);
+	assert_int_equal(lab_split_part_of(lab, 1, 2), 0);
+	assert_int_equal(lab_split_part_of(lab, 2, 2), 1);
+	assert_int_equal(lab_split_part_of(lab, 3, 2), 0);
+	struct lab_split s = { .parts = 2, .part = 1, .hosts = hosts, .base_port = 40000 };
+	assert_int_equal(lab_split_apply(lab, &s, &cause), 0);
+	assert_int_equal(lab->n_instances, 2);
+	assert_string_equal(lab->instances[0].name, "a");
+	assert_string_equal(lab->instances[1].name, "c");
+	lab_free(lab);
+
+	/* A host past the allocation's tasks, and a part left empty: refused. */
+	lab = lab_load_string(host_lab, strlen(host_lab), "h.yaml", &diag);
+	lab->instances[1].host = 5;
+	assert_int_equal(lab_split_apply(lab, &s, &cause), -1);
+	assert_non_null(strstr(cause, "instance b has host: 5, but the allocation has 2 tasks"));
+	for (size_t i = 0; i < lab->n_instances; i++)
+		lab->instances[i].host = 0;
+	assert_int_equal(lab_split_apply(lab, &s, &cause), -1);
+	assert_non_null(strstr(cause, "part 1 of 2 would run no instance"));
+	assert_int_equal(lab->n_instances, 4);
+	lab_free(lab);
+
+	/* The file says what a host: must be, where. */
+	static const char bad[] = "switches: {S1: {}}\ninstances:\n  a: {host: two}\n";
+	assert_null(lab_load_string(bad, strlen(bad), "b.yaml", &diag));
+	assert_true(diag.n >= 1);
+	assert_non_null(strstr(diag.msgs[0], "b.yaml:3:"));
+	assert_non_null(strstr(diag.msgs[0], "is not a part number"));
+	free(cause);
+	lab_diag_free(&diag);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_subproc),
 		cmocka_unit_test(test_tasks_per_node),
 		cmocka_unit_test(test_lab_split),
+		cmocka_unit_test(test_lab_split_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,7 +60,7 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown top-level key", SW "instances: {a: }\nswitchs: {}\n", 3, 1,
 	    "unknown key `switchs` at the top level (expected one of: name, switches, instances, images, image, share, checks; did you mean `switches`?)", 0, NULL },
 	{ "unknown instance key", SW "instances:\n  a:\n    interface: {}\n", 4, 5,
-	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart, image, share, unsafe_shared_root, disks; did you mean `interfaces`?)", 0, NULL },
+	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart, image, share, unsafe_shared_root, disks, host; did you mean `interfaces`?)", 0, NULL },
 	/* `disks:` */
 	{ "disks: not a list", SW "instances:\n  a:\n    disks: data.img\n", 4, 12,
 	    "`disks` of instance a is a single value", 0, NULL },
