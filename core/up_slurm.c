@@ -37,9 +37,10 @@ int up_slurm_exec(const char *self, const char *file, const char *name, char **c
 		return -1;
 	char *ntasks = xasprintf("--ntasks=%s", n);
 	/* Block distribution is what slurm_step_hosts() assumes; --label tells
-	 * the parts' lines apart. */
-	char *argv[] = { "srun", ntasks, "--distribution=block", "--label", (char *)self, "up",
-		"--slurm-part", (char *)file, NULL };
+	 * the parts' lines apart; a part that fails to come up ends the others
+	 * (SIGTERM: each takes its part down), not half a lab left running. */
+	char *argv[] = { "srun", ntasks, "--distribution=block", "--label", "--kill-on-bad-exit=1",
+		(char *)self, "up", "--slurm-part", (char *)file, NULL };
 	fflush(NULL);
 	execvp("srun", argv);
 	set_cause(cause, "cannot run srun: %s%s", strerror(errno),

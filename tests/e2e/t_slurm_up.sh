@@ -72,6 +72,24 @@ grep -q "^0: umllab: lab fig1-p0 is down" "$T/up.out" && grep -q "^1: umllab: la
 	&& ok "down took both parts down cleanly" || fail "after down: $(tail -8 "$T/up.out")"
 expect_exit 2 "the lab is gone with its job" -- umllab status fig1
 sleep 0.3
+# A part that fails to come up ends the other (srun --kill-on-bad-exit): part
+# 1's kernel fails to start here (a wrapper that fails in task 1 only).
+printf '%s\n' '#!/bin/sh' \
+	'[ "$SLURM_PROCID" = 1 ] && { echo "kernel refused in task 1 (t_slurm_up)"; exit 1; }' \
+	'exec /usr/bin/linux.uml "$@"' >"$T/kernel"
+chmod 755 "$T/kernel"
+setpriv --reuid=nobody --regid=nogroup --clear-groups env SLURM_CONF="$SLURM_CONF" UMLLAB_KERNEL="$T/kernel" \
+	salloc -N1 -n2 "$UMLLAB" up --slurm "$lab" >"$T/up2.out" 2>&1 &
+sp=$!
+for _ in $(seq 600); do alive "$sp" || break; sleep 0.1; done
+alive "$sp" && { fail "salloc still runs 60 s after a part failed"; kill -KILL "$sp"; }
+wait "$sp"
+grep -q "^1: .*umlA: .*exited with status 1" "$T/up2.out" && ok "part 1 says its kernel failed" \
+	|| fail "part 1's failure: $(grep '^1:' "$T/up2.out" | tail -5)"
+grep -Eq "^0: umllab: lab fig1-p0 (is down|was taken down before it was up)" "$T/up2.out" \
+	&& ok "and part 0 was taken down with it" \
+	|| fail "part 0 after part 1 failed: $(grep '^0:' "$T/up2.out" | tail -5)"
+
 left=$(pgrep -f -- "uml_dir=$UMLLAB_STATE_DIR/"; pgrep -u nobody -f -- "up --slurm-part")
 [ -z "$left" ] && ok "nothing of the lab is left running" || fail "left running: $left"
 finish
