@@ -81,7 +81,12 @@ expect_exit 0 "the lab still pings" -- umllab ping umlA umlB -c 1
 as_b mkdir -m 0700 "$squatted"
 mkfifo -m 644 "$T/fifo"
 exec 9<>"$T/fifo"	# the squatter holds its names until this closes
-as_b python3 "$intruder" squat "$sup" 2000 <"$T/fifo" >"$T/squat" 2>&1 &
+# Not through as_b (a function: $! would be a subshell, and a kill would miss
+# python), and without fd 9 (python would hold the fifo's write end itself
+# and never see it close): left running by every run before this.
+setpriv --reuid="$peer" --regid="$(id -g "$peer")" --clear-groups env -u UMLLAB_STATE_DIR \
+	-u XDG_CACHE_HOME HOME="$T/b" python3 "$intruder" squat "$sup" 2000 <"$T/fifo" 9>&- \
+	>"$T/squat" 2>&1 &
 squatter=$!
 for _ in $(seq 50); do grep -q holding "$T/squat" 2>/dev/null && break; sleep 0.1; done
 grep -q "holding 2000" "$T/squat" && ok "the other user holds 2000 abstract names" ||
@@ -99,8 +104,9 @@ expect_exit 0 "a second lab comes up with /tmp/umllab-UID taken" -- \
 	fail "no ~/.umllab-run/second/control"
 expect_exit 0 "and it answers" -- as_a env -u UMLLAB_STATE_DIR "$UMLLAB" ping umlA umlB -c 1
 expect_exit 0 "and goes down" -- as_a env -u UMLLAB_STATE_DIR "$UMLLAB" down second
-exec 9>&-
-kill "$squatter" 2>/dev/null
+exec 9>&-	# the squatter sees its stdin end and lets go
+for _ in $(seq 50); do alive "$squatter" || break; sleep 0.1; done
+alive "$squatter" && { fail "the squatter did not end when its stdin closed"; kill "$squatter"; }
 wait "$squatter" 2>/dev/null
 squatter=
 rm -rf "$squatted"
