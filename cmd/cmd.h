@@ -47,12 +47,12 @@ int cmd_fail(char *cause, int code);
 const char *cmd_take_lab(int *argc, char **argv);
 
 struct slurm_lab;
-/* Whether lab names a lab that `up --slurm` runs over a Slurm job
- * (core/slurm_lab.h): 1 with *l, 0 (go on locally), -1 with *code set
- * (Slurm could not say; the message is printed). */
-int cmd_slurm_lab(const char *lab, struct slurm_lab *l, int *code);
-/* Run `umllab ARGS` on part `part` of it (-1: every part) and free *l. */
-int cmd_slurm_run(struct slurm_lab *l, int part, char *const args[], int fail_code);
+#define CMD_LOCAL (-1)	/* cmd_slurm: not a lab over Slurm, go on here */
+/* When lab names a lab that `up --slurm` runs over a Slurm job
+ * (core/slurm_lab.h), run(l, arg) and its exit code; else CMD_LOCAL. */
+int cmd_slurm(const char *lab, int (*run)(const struct slurm_lab *l, void *arg), void *arg);
+/* Run `umllab ARGS` on part `part` of it (-1: every part): its exit code. */
+int cmd_slurm_run(const struct slurm_lab *l, int part, char *const args[], int fail_code);
 
 /* Send req (reqc words) to the lab (NULL: the only running one) and relay
  * the answer; returns its exit code, or fail_code after printing why. */

@@ -11,6 +11,17 @@
 #include "core/labimage.h"
 #include "core/state.h"
 
+/* A lab over Slurm: each part goes down on its node; its up --foreground
+ * then ends, and with the last of them up --slurm's step. */
+static int down_slurm(const struct slurm_lab *l, void *arg)
+{
+	int code = cmd_slurm_run(l, -1, (char *[]){ "down", *(const bool *)arg ? "--wipe" : NULL,
+	    NULL }, EXIT_FAIL);
+	if (code == EXIT_OK)
+		slurm_lab_forget(l->name);
+	return code;
+}
+
 static int down_run(int argc, char **argv)
 {
 	bool wipe = false;
@@ -26,21 +37,9 @@ static int down_run(int argc, char **argv)
 			return cmd_usage_error(&cmd_down, "expected at most one lab");
 	}
 	char *cause = NULL;
-	struct slurm_lab sl;
-	int failed;
-	switch (cmd_slurm_lab(lab, &sl, &failed)) {
-	case -1:
-		return failed;
-	case 1: {
-		/* Each part goes down on its node; its up --foreground then ends,
-		 * and with the last of them up --slurm's step. */
-		int code = cmd_slurm_run(&sl, -1, (char *[]){ "down", wipe ? "--wipe" : NULL, NULL },
-		    EXIT_FAIL);
-		if (code == EXIT_OK)
-			slurm_lab_forget(lab);
-		return code;
-	}
-	}
+	int over_slurm = cmd_slurm(lab, down_slurm, &wipe);
+	if (over_slurm != CMD_LOCAL)
+		return over_slurm;
 	char *dir = client_find_lab(lab, false, &cause);
 	if (dir == NULL)
 		return cmd_fail(cause, EXIT_USAGE);

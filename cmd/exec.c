@@ -32,6 +32,17 @@ static char *shell_quote(const char *arg)
 	return q;
 }
 
+/* A lab over Slurm: args ("exec", INSTANCE, "--", ...) on INSTANCE's part. */
+static int exec_slurm(const struct slurm_lab *l, void *arg)
+{
+	char **args = arg;
+	char *cause = NULL;
+	int part = slurm_lab_part_of(l, args[1], NULL, &cause);
+	if (part < 0)
+		return cmd_fail(cause, UMLLAB_EXIT_EXEC_FAILED);
+	return cmd_slurm_run(l, part, args, UMLLAB_EXIT_EXEC_FAILED);
+}
+
 static int exec_run(int argc, char **argv)
 {
 	const char *lab = NULL;
@@ -49,31 +60,18 @@ static int exec_run(int argc, char **argv)
 		i++;
 	if (i >= argc)
 		return cmd_usage_error(&cmd_exec, "expected a command after the instance");
-	struct slurm_lab sl;
-	int failed;
-	switch (cmd_slurm_lab(lab, &sl, &failed)) {
-	case -1:
-		return failed;
-	case 1: {
-		char *cause = NULL;
-		int part = slurm_lab_part_of(&sl, instance, NULL, &cause);
-		if (part < 0) {
-			slurm_lab_free(&sl);
-			return cmd_fail(cause, UMLLAB_EXIT_EXEC_FAILED);
-		}
-		/* exec INSTANCE -- ARGS... as given, on the instance's part. */
-		char **args = xcalloc((size_t)(argc - i) + 4, sizeof(*args));
-		size_t n = 0;
-		args[n++] = "exec";
-		args[n++] = (char *)instance;
-		args[n++] = "--";
-		for (int k = i; k < argc; k++)
-			args[n++] = argv[k];
-		int code = cmd_slurm_run(&sl, part, args, UMLLAB_EXIT_EXEC_FAILED);
-		free(args);
-		return code;
-	}
-	}
+	/* exec INSTANCE -- ARGS... as given, on the instance's part. */
+	char **args = xcalloc((size_t)(argc - i) + 4, sizeof(*args));
+	size_t n = 0;
+	args[n++] = "exec";
+	args[n++] = (char *)instance;
+	args[n++] = "--";
+	for (int k = i; k < argc; k++)
+		args[n++] = argv[k];
+	int over_slurm = cmd_slurm(lab, exec_slurm, args);
+	free(args);
+	if (over_slurm != CMD_LOCAL)
+		return over_slurm;
 	char *cmd = xstrdup("");
 	for (; i < argc; i++) {
 		char *q = shell_quote(argv[i]);

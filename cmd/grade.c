@@ -192,35 +192,6 @@ static void print_end(const struct grade_sub *subs, size_t n, const struct progr
 }
 
 static int grade_slurm_run_wait(const struct grade_slurm *g, long job, struct progress *p,
-    char **cause);
-
-/* --slurm: submit the array (and the summary job, or wait for the tasks). */
-static int grade_slurm_run(const struct grade_args *a, const struct grade_slurm *g,
-    struct progress *p, char **cause)
-{
-	long job, summary;
-	/* From the moment a job may exist, Ctrl-C must cancel it, not leave it
-	 * running: grade_slurm_wait takes the signals that come meanwhile. */
-	sigset_t set, old;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	int rc = grade_slurm_submit(g, !a->wait, &job, &summary, cause);
-	if (rc == 0 && a->wait)
-		rc = grade_slurm_run_wait(g, job, p, cause);
-	else if (rc == 0)
-		printf("umllab grade: %zu submission%s as Slurm job %ld (one task per submission); job %ld "
-		    "writes %s/summary.csv and summary.json once every task has ended; follow them with "
-		    "`squeue -j %ld,%ld`\n", g->n, g->n == 1 ? "" : "s", job, summary, g->out_dir, job,
-		    summary);
-	fflush(stdout);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return rc;
-}
-
-static int grade_slurm_run_wait(const struct grade_slurm *g, long job, struct progress *p,
     char **cause)
 {
 	printf("umllab grade: %zu submission%s, %zu check%s worth %ld point%s, as Slurm job %ld "
@@ -239,6 +210,30 @@ static int grade_slurm_run_wait(const struct grade_slurm *g, long job, struct pr
 	return rc;
 }
 
+/* --slurm: submit the array (and the summary job, or wait for the tasks). */
+static int grade_slurm_run(const struct grade_args *a, const struct grade_slurm *g,
+    struct progress *p, char **cause)
+{
+	long job, summary;
+	/* From the moment a job may exist, Ctrl-C must cancel it, not leave it
+	 * running: grade_slurm_wait takes the signals that come meanwhile. */
+	sigset_t set, old;
+	grade_stop_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	int rc = grade_slurm_submit(g, !a->wait, &job, &summary, cause);
+	if (rc == 0 && a->wait)
+		rc = grade_slurm_run_wait(g, job, p, cause);
+	else if (rc == 0)
+		printf("umllab grade: %zu submission%s as Slurm job %ld (one task per submission); job %ld "
+		    "writes %s/summary.csv and summary.json once every task has ended; follow them with "
+		    "`squeue -j %ld,%ld`\n", g->n, g->n == 1 ? "" : "s", job, summary, g->out_dir, job,
+		    summary);
+	fflush(stdout);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+
 static int grade_cmd_run(int argc, char **argv)
 {
 	struct grade_args a;
@@ -247,13 +242,6 @@ static int grade_cmd_run(int argc, char **argv)
 		return bad;
 
 	char *cause = NULL;
-	char self[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (len <= 0 || (size_t)len >= sizeof(self) - 1)
-		return cmd_fail(xasprintf("cannot find this program (/proc/self/exe): %s",
-		    strerror(errno)), EXIT_USAGE);
-	self[len] = '\0';
-
 	char spec_path[PATH_MAX];
 	if (realpath(a.spec, spec_path) == NULL)
 		return cmd_fail(xasprintf("%s: cannot read the check spec: %s", a.spec, strerror(errno)),
@@ -266,7 +254,9 @@ static int grade_cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	char *out = out_dir_prepare(a.out, &cause);
-	if (out == NULL) {
+	char *self = out != NULL ? self_exe(&cause) : NULL;
+	if (self == NULL) {
+		free(out);
 		grade_spec_free(&spec);
 		return cmd_fail(cause, EXIT_USAGE);
 	}
@@ -327,6 +317,7 @@ static int grade_cmd_run(int argc, char **argv)
 		grade_sub_clear(&subs[i]);
 	free(subs);
 	free(out);
+	free(self);
 	grade_spec_free(&spec);
 	if (rc < 0)
 		return cmd_fail(cause, EXIT_USAGE);

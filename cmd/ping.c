@@ -9,6 +9,23 @@
 #include "core/slurm_lab.h"
 #include "core/util.h"
 
+/* A lab over Slurm: args ("ping", "-c", N, FROM, TO) on FROM's part; a TO
+ * that names an instance (which may run in another part) by its address. */
+static int ping_slurm(const struct slurm_lab *l, void *arg)
+{
+	char **args = arg;
+	char addr[INET_ADDRSTRLEN], *cause = NULL;
+	int part = slurm_lab_part_of(l, args[3], NULL, &cause);
+	if (part < 0)
+		return cmd_fail(cause, EXIT_USAGE);
+	if (slurm_lab_part_of(l, args[4], addr, NULL) >= 0) {
+		if (addr[0] == '\0')
+			return cmd_fail(xasprintf("instance %s has no address to ping", args[4]), EXIT_USAGE);
+		args[4] = addr;
+	}
+	return cmd_slurm_run(l, part, args, EXIT_USAGE);
+}
+
 static int ping_run(int argc, char **argv)
 {
 	const char *lab = NULL, *count = "3";
@@ -37,29 +54,10 @@ static int ping_run(int argc, char **argv)
 	if (npos != 2)
 		return cmd_usage_error(&cmd_ping, "expected a source instance and a target");
 	char *cause = NULL;
-	struct slurm_lab sl;
-	int failed;
-	switch (cmd_slurm_lab(lab, &sl, &failed)) {
-	case -1:
-		return failed;
-	case 1: {
-		/* The target may run in another part: ping its address. */
-		char addr[INET_ADDRSTRLEN];
-		int part = slurm_lab_part_of(&sl, pos[0], NULL, &cause);
-		const char *target = pos[1];
-		if (part >= 0 && slurm_lab_part_of(&sl, pos[1], addr, NULL) >= 0) {
-			if (addr[0] == '\0')
-				cause = xasprintf("instance %s has no address to ping", pos[1]);
-			target = addr;
-		}
-		if (part < 0 || cause != NULL) {
-			slurm_lab_free(&sl);
-			return cmd_fail(cause, EXIT_USAGE);
-		}
-		return cmd_slurm_run(&sl, part, (char *[]){ "ping", "-c", (char *)count, (char *)pos[0],
-		    (char *)target, NULL }, EXIT_USAGE);
-	}
-	}
+	char *args[] = { "ping", "-c", (char *)count, (char *)pos[0], (char *)pos[1], NULL };
+	int over_slurm = cmd_slurm(lab, ping_slurm, args);
+	if (over_slurm != CMD_LOCAL)
+		return over_slurm;
 	char *dir = client_find_lab(lab, true, &cause);
 	if (dir == NULL)
 		return cmd_fail(cause, EXIT_USAGE);

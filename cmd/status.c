@@ -20,6 +20,19 @@ static int status_one(const char *dir, bool json)
 	return code;
 }
 
+/* A lab over Slurm: every part's status, its lines labelled by part. */
+static int status_slurm(const struct slurm_lab *l, void *arg)
+{
+	if (*(const bool *)arg) {
+		fprintf(stderr, "umllab: lab %s runs as %u parts over Slurm job %ld: `umllab status` "
+		    "shows them all as text; for JSON, ask each part on its node (`srun --jobid=%ld "
+		    "--overlap umllab status --json %s-pK`)\n", l->name, l->parts, l->job, l->job,
+		    l->name);
+		return EXIT_USAGE;
+	}
+	return cmd_slurm_run(l, -1, (char *[]){ "status", NULL }, EXIT_USAGE);
+}
+
 static int status_run(int argc, char **argv)
 {
 	bool json = false;
@@ -35,21 +48,9 @@ static int status_run(int argc, char **argv)
 			return cmd_usage_error(&cmd_status, "expected at most one lab");
 	}
 	char *cause = NULL;
-	struct slurm_lab sl;
-	int failed;
-	switch (cmd_slurm_lab(lab, &sl, &failed)) {
-	case -1:
-		return failed;
-	case 1:
-		if (json) {
-			fprintf(stderr, "umllab: lab %s runs as %u parts over Slurm job %ld: `umllab status` "
-			    "shows them all as text; for JSON, ask each part on its node (`srun --jobid=%ld "
-			    "--overlap umllab status --json %s-pK`)\n", lab, sl.parts, sl.job, sl.job, lab);
-			slurm_lab_free(&sl);
-			return EXIT_USAGE;
-		}
-		return cmd_slurm_run(&sl, -1, (char *[]){ "status", NULL }, EXIT_USAGE);
-	}
+	int over_slurm = cmd_slurm(lab, status_slurm, &json);
+	if (over_slurm != CMD_LOCAL)
+		return over_slurm;
 	if (lab != NULL) {
 		/* A lab whose `up` failed: why, with the failure's code. */
 		char *known = client_find_lab(lab, false, NULL);

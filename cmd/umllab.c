@@ -84,20 +84,22 @@ const char *cmd_take_lab(int *argc, char **argv)
 	return lab;
 }
 
-int cmd_slurm_lab(const char *lab, struct slurm_lab *l, int *code)
+int cmd_slurm(const char *lab, int (*run)(const struct slurm_lab *l, void *arg), void *arg)
 {
+	struct slurm_lab l;
 	char *cause = NULL;
-	int found = slurm_lab_find(lab, l, &cause);
-	if (found < 0)
-		*code = cmd_fail(cause, EXIT_FAIL);
-	return found;
+	int found = slurm_lab_find(lab, &l, &cause);
+	if (found <= 0)
+		return found < 0 ? cmd_fail(cause, EXIT_FAIL) : CMD_LOCAL;
+	int code = run(&l, arg);
+	slurm_lab_free(&l);
+	return code;
 }
 
-int cmd_slurm_run(struct slurm_lab *l, int part, char *const args[], int fail_code)
+int cmd_slurm_run(const struct slurm_lab *l, int part, char *const args[], int fail_code)
 {
 	char *cause = NULL;
 	int code = slurm_lab_run(l, part, args, &cause);
-	slurm_lab_free(l);
 	return code < 0 ? cmd_fail(cause, fail_code) : code;
 }
 

@@ -80,22 +80,14 @@ static int up_run(int argc, char **argv)
 	char *cause = NULL;
 	if (slurm) {
 		/* The file is valid: now one part per task, each on its node. */
-		char self[PATH_MAX], path[PATH_MAX];
-		ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		char *name = xstrdup(lab->name);
+		char path[PATH_MAX];
+		char *self = self_exe(&cause);
+		if (self != NULL && realpath(file, path) == NULL)
+			set_cause(&cause, "%s: %s", file, strerror(errno));
+		else if (self != NULL)
+			up_slurm_exec(self, path, lab->name, &cause);	/* returns only on failure */
+		free(self);
 		lab_free(lab);
-		if (len <= 0 || (size_t)len >= sizeof(self) - 1) {
-			free(name);
-			return cmd_fail(xasprintf("cannot find this program (/proc/self/exe): %s",
-			    strerror(errno)), EXIT_FAIL);
-		}
-		self[len] = '\0';
-		if (realpath(file, path) == NULL) {
-			free(name);
-			return cmd_fail(xasprintf("%s: %s", file, strerror(errno)), EXIT_FAIL);
-		}
-		up_slurm_exec(self, path, name, &cause);
-		free(name);
 		return cmd_fail(cause, EXIT_FAIL);
 	}
 	if (slurm_part && up_slurm_part(lab, &cause) < 0) {
@@ -138,11 +130,14 @@ const struct cmd_entry cmd_up = {
 	    "                    3 `down` or a signal ended it before it was up.\n"
 	    "  --slurm           inside a Slurm allocation (`salloc -N2 umllab up --slurm FILE`):\n"
 	    "                    one part of the lab per task of the allocation (else per node),\n"
-	    "                    each `up --foreground` on its node, started with srun; the\n"
-	    "                    instances spread evenly in file order, every switch in every\n"
-	    "                    part, joined to part 0's by VXLAN trunks between the nodes'\n"
-	    "                    addresses (UDP ports from 30000, a block per job;\n"
-	    "                    UMLLAB_TRUNK_PORT sets the first). Part K is the lab NAME-pK\n"
-	    "                    on its node: `umllab status NAME-pK` there. Exit status: srun's.\n",
+	    "                    each `up --foreground` on its node, started with srun; each\n"
+	    "                    instance in the part its `host:` names, the others spread\n"
+	    "                    evenly in file order; every switch in every part, joined to\n"
+	    "                    part 0's by VXLAN trunks between the nodes' addresses (UDP\n"
+	    "                    ports from 30000, a block per job; UMLLAB_TRUNK_PORT sets the\n"
+	    "                    first). A part that fails to come up ends the others. Part K\n"
+	    "                    is the lab NAME-pK on its node; from here `umllab status`,\n"
+	    "                    `exec`, `ping` and `down` of NAME reach every part through\n"
+	    "                    srun. Exit status: srun's.\n",
 	.run = up_run,
 };

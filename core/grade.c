@@ -587,16 +587,21 @@ static int make_tmp(struct runner *r)
 	return 0;
 }
 
+void grade_stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
 int grade_run(const struct grade_options *o, const struct grade_spec *spec,
     struct grade_sub *subs, size_t n, char **cause)
 {
 	struct runner r = { .o = o, .spec = spec, .subs = subs, .n = n };
 	sigset_t set;
-	sigemptyset(&set);
+	grade_stop_signals(&set);
 	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &r.orig_mask);
 	/* A reader of our progress that goes away (`grade ... | head`) must not
 	 * kill grade before it has taken every lab down. */

@@ -11,6 +11,7 @@
 #ifndef UMLLAB_GRADE_H
 #define UMLLAB_GRADE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -106,6 +107,11 @@ char *grade_summary_json(const struct grade_sub *subs, size_t n, const struct gr
  * time), at most one per GRADE_JOB_MEM_MB of available memory, at least 1. */
 #define GRADE_JOB_MEM_MB 512
 unsigned grade_jobs_default(unsigned cores, uint64_t mem_available_mb);
+
+/* The signals that stop a grade (SIGINT, SIGTERM, SIGHUP) in *set: blocked
+ * while it runs and taken with sigtimedwait(), so that whatever runs is
+ * taken down (or cancelled) and the summary still written. */
+void grade_stop_signals(sigset_t *set);
 
 /* ---- the runner ---- */
 

@@ -330,10 +330,7 @@ int grade_slurm_collect(const struct grade_slurm *g, long job, char **cause)
 int grade_slurm_wait(const struct grade_slurm *g, long job, char **cause)
 {
 	sigset_t set, old;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	grade_stop_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	size_t done = 0;
 	int failures = 0;

@@ -47,7 +47,7 @@ int slurm_lab_save(const char *name, long job, unsigned parts, const char *file,
 void slurm_lab_free(struct slurm_lab *l)
 {
 	free(l->name);
-	free(l->file);
+	lab_free(l->lab);
 	*l = (struct slurm_lab){ 0 };
 }
 
@@ -104,17 +104,19 @@ int slurm_lab_find(const char *name, struct slurm_lab *l, char **cause)
 			slurm_lab_forget(name);
 		return active;
 	}
-	*l = (struct slurm_lab){ .name = xstrdup(name), .job = job, .parts = parts, .file = xstrdup(file) };
+	struct lab_diag diag = { 0 };
+	struct lab *lab = lab_load(file, &diag);
+	lab_diag_free(&diag);
+	if (lab == NULL)
+		return set_cause(cause, "lab %s runs over Slurm job %ld, but its file %s can no longer "
+		    "be read: put it back, or end the job (`scancel %ld`)", name, job, file, job);
+	*l = (struct slurm_lab){ .name = xstrdup(name), .job = job, .parts = parts, .lab = lab };
 	return 1;
 }
 
 int slurm_lab_part_of(const struct slurm_lab *l, const char *instance, char *addr, char **cause)
 {
-	struct lab_diag diag = { 0 };
-	struct lab *lab = lab_load(l->file, &diag);
-	lab_diag_free(&diag);
-	if (lab == NULL)
-		return set_cause(cause, "cannot read lab %s's file %s again", l->name, l->file);
+	const struct lab *lab = l->lab;
 	int part = -1;
 	for (size_t i = 0; i < lab->n_instances && part < 0; i++) {
 		const struct lab_instance *in = &lab->instances[i];
@@ -130,17 +132,14 @@ int slurm_lab_part_of(const struct slurm_lab *l, const char *instance, char *add
 	}
 	if (part < 0)
 		set_cause(cause, "lab %s has no instance %s", l->name, instance);
-	lab_free(lab);
 	return part;
 }
 
 int slurm_lab_run(const struct slurm_lab *l, int part, char *const args[], char **cause)
 {
-	char self[4096];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (len <= 0)
-		return set_cause(cause, "cannot find this program (/proc/self/exe): %s", strerror(errno));
-	self[len] = '\0';
+	char *self = self_exe(cause);
+	if (self == NULL)
+		return -1;
 	size_t nargs = 0;
 	while (args[nargs] != NULL)
 		nargs++;
@@ -169,6 +168,7 @@ int slurm_lab_run(const struct slurm_lab *l, int part, char *const args[], char 
 	pid_t pid = fork();
 	if (pid < 0) {
 		free(argv);
+		free(self);
 		return set_cause(cause, "cannot fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
@@ -177,6 +177,7 @@ int slurm_lab_run(const struct slurm_lab *l, int part, char *const args[], char 
 		_exit(127);
 	}
 	free(argv);
+	free(self);
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

@@ -7,11 +7,13 @@
 
 #include <stdbool.h>
 
+struct lab;
+
 struct slurm_lab {
-	char *name;	/* the whole lab's name */
-	long job;	/* the Slurm job its parts run in */
-	unsigned parts;	/* one per task of the step */
-	char *file;	/* the lab file (absolute) */
+	char *name;		/* the whole lab's name */
+	long job;		/* the Slurm job its parts run in */
+	unsigned parts;		/* one per task of the step */
+	struct lab *lab;	/* its file, read again: which part runs which instance */
 };
 
 /* Note, before `up --slurm` hands over to srun, that lab NAME runs as
@@ -20,7 +22,7 @@ int slurm_lab_save(const char *name, long job, unsigned parts, const char *file,
 
 /* 1 with *l (free it) when NAME is a lab over Slurm whose job still runs;
  * 0 when it is not (a note whose job has ended is removed); -1 with *cause
- * when Slurm cannot say. */
+ * when Slurm cannot say, or the lab's file can no longer be read. */
 int slurm_lab_find(const char *name, struct slurm_lab *l, char **cause);
 
 void slurm_lab_forget(const char *name);
@@ -28,7 +30,8 @@ void slurm_lab_free(struct slurm_lab *l);
 
 /* The part that runs instance `instance`, or -1 (*cause) when the lab has
  * no such instance. With addr (INET_ADDRSTRLEN bytes): its first address,
- * "" when it has none. */
+ * "" when it has none. (From the file as it is now: a file edited since
+ * `up --slurm` may place instances elsewhere than the parts do.) */
 int slurm_lab_part_of(const struct slurm_lab *l, const char *instance, char *addr, char **cause);
 
 /* Run `umllab ARGS...` on part `part` (or on every part: -1, each line

@@ -2,6 +2,7 @@
 #include "core/util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,4 +190,17 @@ int write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+char *self_exe(char **cause)
+{
+	char path[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (len <= 0 || (size_t)len >= sizeof(path) - 1) {
+		set_cause(cause, "cannot find this program (/proc/self/exe): %s",
+		    len < 0 ? strerror(errno) : "its path is too long");
+		return NULL;
+	}
+	path[len] = '\0';
+	return xstrdup(path);
 }

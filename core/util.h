@@ -40,6 +40,9 @@ uint64_t clock_ns(void);
 /* The host's MemAvailable in bytes (/proc/meminfo); 0 when unknown. */
 uint64_t mem_available_bytes(void);
 
+/* This program's path (/proc/self/exe), or NULL with *cause. */
+char *self_exe(char **cause);
+
 /* Sleep for ms milliseconds (for short, bounded waits outside event loops). */
 void sleep_ms(unsigned ms);
 
