@@ -30,6 +30,20 @@ slurm_pids=()
 slurm_dir=""
 slurm_logs=""
 
+# The start of a test that runs the cluster: it needs root (for the daemons;
+# the test skips, and passes, without it) and Slurm's programs, the daemons'
+# and those given.
+slurm_test_begin() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "skipped: running Slurm's daemons needs root (CI runs as root)"
+		exit 0
+	fi
+	local c
+	for c in munged slurmctld slurmd "$@"; do
+		command -v "$c" >/dev/null || { echo "FAILED: $c is missing: run tests/deps.sh"; exit 1; }
+	done
+}
+
 slurm_start() {
 	local dir host mem
 	slurm_logs=$1

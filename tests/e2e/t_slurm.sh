@@ -4,14 +4,8 @@
 # of the same set; without --wait, the summary job writes it, and a task
 # cancelled before it reported gives its submission 0 with the reason.
 . "$REPO/tests/e2e/lib.sh"
-if [ "$(id -u)" != 0 ]; then
-	echo "skipped: running Slurm's daemons needs root (CI runs as root)"
-	exit 0
-fi
-for c in munged slurmctld slurmd sbatch squeue; do
-	command -v "$c" >/dev/null || { echo "FAILED: $c is missing: run tests/deps.sh"; exit 1; }
-done
 . "$REPO/tests/e2e/slurm.sh"
+slurm_test_begin sbatch squeue
 
 # Everything of umllab runs as nobody, in this test's directory.
 export TMPDIR=$T/tmp

@@ -6,14 +6,8 @@
 # `exec` and `down` of the whole lab reach the parts through srun, and down
 # ends the job, leaving nothing.
 . "$REPO/tests/e2e/lib.sh"
-if [ "$(id -u)" != 0 ]; then
-	echo "skipped: running Slurm's daemons needs root (CI runs as root)"
-	exit 0
-fi
-for c in munged slurmctld slurmd salloc srun; do
-	command -v "$c" >/dev/null || { echo "FAILED: $c is missing: run tests/deps.sh"; exit 1; }
-done
 . "$REPO/tests/e2e/slurm.sh"
+slurm_test_begin salloc srun
 as_nobody() { slurm_as nobody "$@"; }
 umllab() { as_nobody "$UMLLAB" "$@"; }
 lab="$T/fig1.yaml"
