@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/frame_text.h"
-#include "core/pcapng.h"
-#include "core/state.h"
-#include "core/util.h"
+#include "core/client/client.h"
+#include "core/capture/frame_text.h"
+#include "core/capture/pcapng.h"
+#include "core/base/state.h"
+#include "core/base/util.h"
 
 #define CAPTURE_ARGS_MAX 16
 

@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/check_report.h"
-#include "core/checks_spec.h"
-#include "core/client.h"
-#include "core/util.h"
+#include "core/checks/check_report.h"
+#include "core/checks/checks_spec.h"
+#include "core/client/client.h"
+#include "core/base/util.h"
 
 #define CHECK_ANSWER_MAX (8u << 20)
 #define WATCH_INTERVAL_MS 2000

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "core/control.h"
+#include "core/base/control.h"
 
 /* Exit codes every command shares. */
 #define EXIT_OK UMLLAB_EXIT_OK
@@ -49,7 +49,7 @@ const char *cmd_take_lab(int *argc, char **argv);
 struct slurm_lab;
 #define CMD_LOCAL (-1)	/* cmd_slurm: not a lab over Slurm, go on here */
 /* When lab names a lab that `up --slurm` runs over a Slurm job
- * (core/slurm_lab.h), run(l, arg) and its exit code; else CMD_LOCAL. */
+ * (core/cluster/slurm_lab.h), run(l, arg) and its exit code; else CMD_LOCAL. */
 int cmd_slurm(const char *lab, int (*run)(const struct slurm_lab *l, void *arg), void *arg);
 /* Run `umllab ARGS` on part `part` of it (-1: every part): its exit code. */
 int cmd_slurm_run(const struct slurm_lab *l, int part, char *const args[], int fail_code);

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/confine.h"
-#include "core/util.h"
+#include "core/confine/confine.h"
+#include "core/base/util.h"
 
 /* name looked up in $PATH like execvp() would, or NULL. */
 static char *confine_find_on_path(const char *name)

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/control.h"
-#include "core/util.h"
+#include "core/client/client.h"
+#include "core/base/control.h"
+#include "core/base/util.h"
 
 #define DETACH_KEY 0x1d	/* Ctrl-] as in telnet */
 

@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/slurm_lab.h"
-#include "core/labimage.h"
-#include "core/state.h"
+#include "core/client/client.h"
+#include "core/cluster/slurm_lab.h"
+#include "core/client/labimage.h"
+#include "core/base/state.h"
 
 /* A lab over Slurm: each part goes down on its node; its up --foreground
  * then ends, and with the last of them up --slurm's step. */

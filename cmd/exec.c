@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/slurm_lab.h"
-#include "core/util.h"
+#include "core/client/client.h"
+#include "core/cluster/slurm_lab.h"
+#include "core/base/util.h"
 
 /* Quote one argument for /bin/sh: 'it'\''s' style. */
 static char *shell_quote(const char *arg)

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/grade.h"
-#include "core/grade_slurm.h"
-#include "core/util.h"
+#include "core/grade/grade.h"
+#include "core/grade/grade_slurm.h"
+#include "core/base/util.h"
 
 #define GRADE_DEFAULT_OUT "grades"
 

@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/control.h"
-#include "core/graph.h"
-#include "core/state.h"
-#include "core/util.h"
+#include "core/client/client.h"
+#include "core/base/control.h"
+#include "core/lab/graph.h"
+#include "core/base/state.h"
+#include "core/base/util.h"
 
 #define GRAPH_REPORT_MAX (1U << 20)
 

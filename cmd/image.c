@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/labimage.h"
-#include "core/state.h"
-#include "core/topology.h"
-#include "core/util.h"
+#include "core/client/labimage.h"
+#include "core/base/state.h"
+#include "core/lab/topology.h"
+#include "core/base/util.h"
 #include "image/image.h"
 
 /* ---- progress on the terminal (also used by `up`) ---- */

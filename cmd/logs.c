@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/state.h"
-#include "core/util.h"
+#include "core/client/client.h"
+#include "core/base/state.h"
+#include "core/base/util.h"
 
 /* Copy fd to stdout from where it is to its end. */
 static int copy_to_stdout(int fd)

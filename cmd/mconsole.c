@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/util.h"
+#include "core/base/util.h"
 
 /* No command given: read commands line by line, like uml_mconsole, each
  * sent through the supervisor. Exits with the last command's status. */

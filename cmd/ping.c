@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/slurm_lab.h"
-#include "core/util.h"
+#include "core/client/client.h"
+#include "core/cluster/slurm_lab.h"
+#include "core/base/util.h"
 
 /* A lab over Slurm: args ("ping", "-c", N, FROM, TO) on FROM's part; a TO
  * that names an instance (which may run in another part) by its address. */

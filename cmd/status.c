@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/slurm_lab.h"
-#include "core/state.h"
-#include "core/util.h"
+#include "core/client/client.h"
+#include "core/cluster/slurm_lab.h"
+#include "core/base/state.h"
+#include "core/base/util.h"
 
 static int status_one(const char *dir, bool json)
 {

@@ -8,8 +8,8 @@
 #include <ev.h>
 
 #include "cmd/cmd.h"
-#include "core/capture.h"
-#include "core/util.h"
+#include "core/capture/capture.h"
+#include "core/base/util.h"
 #include "switch/switch.h"
 #include "switch/vxlan.h"
 

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/slurm_lab.h"
+#include "core/client/client.h"
+#include "core/cluster/slurm_lab.h"
 
 #define UMLLAB_VERSION "0.1.0"
 

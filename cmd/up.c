@@ -7,13 +7,13 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/labimage.h"
-#include "core/state.h"
-#include "core/supervisor.h"
-#include "core/topology.h"
-#include "core/up_slurm.h"
-#include "core/util.h"
+#include "core/client/client.h"
+#include "core/client/labimage.h"
+#include "core/base/state.h"
+#include "core/supervisor/supervisor.h"
+#include "core/lab/topology.h"
+#include "core/cluster/up_slurm.h"
+#include "core/base/util.h"
 
 /* Images are built and downloaded here, on the terminal, before the
  * supervisor exists: the supervisor only finds them in the cache. Disks

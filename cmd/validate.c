@@ -2,8 +2,8 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
-#include "core/checks_spec.h"
-#include "core/topology.h"
+#include "core/checks/checks_spec.h"
+#include "core/lab/topology.h"
 
 static int validate_run(int argc, char **argv)
 {
@@ -16,7 +16,7 @@ static int validate_run(int argc, char **argv)
 	lab_diag_free(&diag);
 	if (lab == NULL)
 		return EXIT_FAIL;
-	/* Its `checks:` too (core/checks_spec.c reads them; `umllab check` runs them). */
+	/* Its `checks:` too (core/checks/checks_spec.c reads them; `umllab check` runs them). */
 	struct check_list *checks = checks_load(argv[1], true, &diag);
 	for (size_t i = 0; i < diag.n; i++)
 		fprintf(stderr, "%s\n", diag.msgs[i]);

@@ -6,7 +6,7 @@
  * which is whoever ran umllab). */
 #include "image/image_int.h"
 
-#include "core/util.h"
+#include "core/base/util.h"
 #include "image/guest_files.h"
 
 #include <elf.h>

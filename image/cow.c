@@ -10,7 +10,7 @@
  * says what happened instead of letting the kernel fail to mount its root. */
 #include "image/image.h"
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 #include <endian.h>
 #include <errno.h>

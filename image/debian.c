@@ -8,7 +8,7 @@
  * without them, fakechroot mode works if fakechroot and fakeroot are there. */
 #include "image/image_int.h"
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 #include <errno.h>
 #include <pwd.h>

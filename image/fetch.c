@@ -7,7 +7,7 @@
  * the partial file, so nothing unverified stays in the cache. */
 #include "image/image_int.h"
 
-#include "core/util.h"
+#include "core/base/util.h"
 #include "image/sha256.h"
 
 #include <curl/curl.h>

@@ -1,7 +1,7 @@
 /* image/files.c: the file and directory helpers an image build needs (read, create, mkdir -p, rm -r). */
 #include "image/image_int.h"
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

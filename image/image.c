@@ -10,7 +10,7 @@
  * COW files point at them still start. */
 #include "image/image.h"
 
-#include "core/util.h"
+#include "core/base/util.h"
 #include "image/image_int.h"
 
 #include <dirent.h>

@@ -8,7 +8,7 @@
  * image instead of changing the one under existing copy-on-write disks. */
 #include "image/image_int.h"
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
  * and switches to it. The image itself is never written. */
 #include "image/image_int.h"
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

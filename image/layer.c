@@ -10,7 +10,7 @@
  * and no loop device: debugfs edits the image file directly. */
 #include "image/image_int.h"
 
-#include "core/util.h"
+#include "core/base/util.h"
 #include "image/guest_files.h"
 
 #include <dirent.h>

@@ -8,7 +8,7 @@
  * they are, with an initramfs that adds the layer at boot (rootfs_from_other). */
 #include "image/image_int.h"
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

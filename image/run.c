@@ -1,7 +1,7 @@
 /* image/run.c: finding and running the external tools an image build needs (fork/execv, no shell). */
 #include "image/image_int.h"
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

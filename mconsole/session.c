@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "core/util.h"
+#include "core/base/util.h"
 #include "mconsole/mconsole.h"
 
 /* The longest whole reply kept; the kernel's longest (help) is under 1 KB. */

@@ -1,6 +1,6 @@
 /* mconsole/socket.c: datagram sockets to talk to a UML kernel's mconsole and receive its notifications. */
 #include "mconsole/mconsole.h"
-#include "core/util.h"
+#include "core/base/util.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 _Static_assert(sizeof(struct sockaddr_un) == 110, "the wire format carries a 110-byte sockaddr_un");
 _Static_assert(sizeof(struct daemon_request) == 124, "UML writes a 124-byte request");

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 #define ETH_HLEN 14
 #define NS_PER_S 1000000000ull

@@ -76,7 +76,7 @@
 
 #include <pcap/bpf.h>
 
-#include "core/util.h"
+#include "core/base/util.h"
 #include "switch/daemon_proto.h"
 #include "switch/fdb.h"
 #include "switch/linkcond.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 struct trunk *trunk_open(const char *name, const struct vxlan_addr *listen,
     const struct vxlan_addr *remote, uint32_t vni, char **cause)

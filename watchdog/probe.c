@@ -4,7 +4,7 @@
 #include <ev.h>
 #include <stdlib.h>
 
-#include "core/util.h"
+#include "core/base/util.h"
 #include "mconsole/session.h"
 
 struct watchdog_probe {

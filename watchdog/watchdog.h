@@ -2,14 +2,14 @@
  *
  * The policy and the rate limit are pure functions of their inputs (tests
  * pass the clock in); the liveness probe asks a kernel's mconsole on a
- * libev loop. The instance state machine (core/instance.c) calls both. */
+ * libev loop. The instance state machine (core/supervisor/instance.c) calls both. */
 #ifndef UMLLAB_WATCHDOG_H
 #define UMLLAB_WATCHDOG_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/topology.h"
+#include "core/lab/topology.h"
 
 /* How an instance's kernel ended. */
 enum watchdog_fault {

@@ -16,7 +16,7 @@ ticks() { awk '{ print $14 + $15 }' "/proc/$sup/stat"; }
 ticks_over() { local a b; a=$(ticks); sleep "$1"; b=$(ticks); echo $((b - a)); }
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
-# The control protocol, spoken by hand (core/control.h: version 2,
+# The control protocol, spoken by hand (core/base/control.h: version 2,
 # {u16 version, u16 type, u32 len} + payload; 1 request, 2 stdout, 4 exit).
 cat >"$T/ctl.py" <<'EOF'
 import os, socket, struct, sys, time

@@ -1,6 +1,6 @@
 # e2e: long
 # 40 instances on one switch come up on a small machine (issue 15): boots
-# run a few at a time (core/bootsched.c), `up` says how far it is, and every
+# run a few at a time (core/supervisor/bootsched.c), `up` says how far it is, and every
 # instance answers a ping from the first. About 10 s here; `make large` runs
 # it with 100 instances (UMLLAB_TEST_LARGE_N).
 . "$REPO/tests/e2e/lib.sh"

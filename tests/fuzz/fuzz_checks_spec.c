@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_checks_spec.c: libFuzzer harness for the checks loader (checks_load_string), as a spec and as a topology. */
 #include <string.h>
 
-#include "core/checks_spec.h"
+#include "core/checks/checks_spec.h"
 #include "tests/fuzz/fuzz.h"
 
 #define FUZZ_FILE "fuzz.yaml"

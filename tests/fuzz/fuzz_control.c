@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/control.h"
+#include "core/base/control.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MSGS_MAX 1024

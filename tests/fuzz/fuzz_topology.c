@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "core/topology.h"
+#include "core/lab/topology.h"
 #include "tests/fuzz/fuzz.h"
 
 #define FUZZ_FILE "fuzz.yaml"

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/bootsched.h"
+#include "core/supervisor/bootsched.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)

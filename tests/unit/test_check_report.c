@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "core/check_report.h"
-#include "core/json.h"
+#include "core/checks/check_report.h"
+#include "core/base/json.h"
 
 static const struct check_result results[] = {
 	{ .name = "A reaches B", .kind = "reach", .passed = true, .max_points = 2,

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "core/checks_spec.h"
+#include "core/checks/checks_spec.h"
 
 static const char good[] =
     "checks:\n"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/filter_names.h"
+#include "core/lab/filter_names.h"
 
 /* umlA has two interfaces, umlB one. */
 static size_t lookup(void *arg, const char *name, uint8_t macs[FILTER_NAME_MACS_MAX][6])

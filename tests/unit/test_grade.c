@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/grade.h"
-#include "core/json.h"
-#include "core/util.h"
+#include "core/grade/grade.h"
+#include "core/base/json.h"
+#include "core/base/util.h"
 
 static const char contract_json[] =
     "{\"lab\": \"fig1\", \"passed\": 1, \"total\": 2, \"points\": 2, \"max_points\": 5,\n"

@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/graph.h"
-#include "core/topology.h"
+#include "core/lab/graph.h"
+#include "core/lab/topology.h"
 
 static char *read_file(const char *path)
 {

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "core/util.h"
+#include "core/base/util.h"
 #include "image/guest/agent_proto.h"
 #include "mconsole/mconsole.h"
 

@@ -9,8 +9,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/frame_text.h"
-#include "core/pcapng.h"
+#include "core/capture/frame_text.h"
+#include "core/capture/pcapng.h"
 
 static uint32_t get32(const char *p)
 {

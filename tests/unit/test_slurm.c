@@ -13,10 +13,10 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "core/lab_split.h"
-#include "core/slurm.h"
-#include "core/subproc.h"
-#include "core/util.h"
+#include "core/lab/lab_split.h"
+#include "core/cluster/slurm.h"
+#include "core/base/subproc.h"
+#include "core/base/util.h"
 
 static void test_parse_jobid(void **state)
 {

@@ -20,7 +20,7 @@
 
 #include <pcap/pcap.h>
 
-#include "core/util.h"
+#include "core/base/util.h"
 #include "switch/daemon_proto.h"
 #include "switch/switch.h"
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/topology.h"
+#include "core/lab/topology.h"
 
 #define SW "switches: {S1: {}}\n"
 /* the value of `ip:` of eth0 of instance a starts at line 4, column 41 */

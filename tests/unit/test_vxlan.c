@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/util.h"
+#include "core/base/util.h"
 #include "switch/switch.h"
 #include "switch/trunk.h"
 #include "switch/vxlan.h"

@@ -1,0 +1,92 @@
+/* core/base/proc.c: /proc scans for the processes of one UML kernel. */
+#include "core/base/proc.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/base/util.h"
+
+bool proc_alive(pid_t pid)
+{
+	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
+		return false;
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *end = strrchr(buf, ')');	/* the name may hold spaces */
+	return end == NULL || end[1] != ' ' || end[2] != 'Z';
+}
+
+/* True when the NUL-separated command line holds both arguments exactly. */
+static bool cmdline_matches(pid_t pid, const char *want_dir, const char *want_umid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	char buf[16384];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	bool dir = false, umid = want_umid == NULL;
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1) {
+		dir |= strcmp(buf + i, want_dir) == 0;
+		umid |= want_umid != NULL && strcmp(buf + i, want_umid) == 0;
+	}
+	return dir && umid;
+}
+
+static int proc_scan(const char *uml_dir, const char *umid, int sig)
+{
+	char *want_dir = xasprintf("uml_dir=%s", uml_dir);
+	char *want_umid = umid != NULL ? xasprintf("umid=%s", umid) : NULL;
+	uid_t me = getuid();
+	int found = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid_t pid = (pid_t)atoi(de->d_name);
+		struct stat st;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+		if (stat(path, &st) != 0 || st.st_uid != me || !cmdline_matches(pid, want_dir, want_umid))
+			continue;
+		if (sig == 0 ? proc_alive(pid) : kill(pid, sig) == 0)
+			found++;
+	}
+	if (d != NULL)
+		closedir(d);
+	free(want_dir);
+	free(want_umid);
+	return found;
+}
+
+int proc_signal_uml(const char *uml_dir, const char *umid, int sig)
+{
+	return sig == 0 ? 0 : proc_scan(uml_dir, umid, sig);
+}
+
+int proc_count_uml(const char *uml_dir, const char *umid)
+{
+	return proc_scan(uml_dir, umid, 0);
+}

@@ -1,0 +1,285 @@
+/* core/client/labimage.c: a lab's images (through image/) and its instances' disks: made, checked before every up, wiped on request. */
+#include "core/client/labimage.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/base/util.h"
+
+#define SHARED_PREFIX "shared-"
+#define SHARED_SUFFIX ".img"
+#define ORIGIN_SUFFIX ".origin"		/* next to a shared disk: the image it was copied from */
+
+static const char *const kind_names[] = {
+	[LAB_IMAGE_BUSYBOX] = "busybox", [LAB_IMAGE_DEBIAN] = "debian",
+	[LAB_IMAGE_URL] = "url", [LAB_IMAGE_FILE] = "file",
+};
+
+int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char **cause)
+{
+	char *cache = image_cache_dir(cause);
+	if (cache == NULL)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < lab->n_images && rc == 0; i++) {
+		struct lab_image *im = &lab->images[i];
+		/* `all`: every image the file defines; the built-in one only when used. */
+		if (im->backing != NULL || (!im->used && (!opts->all || i == 0)) || im->name[0] == '\0')
+			continue;
+		struct image_request req = {
+			.kind = kind_names[im->kind], .name = im->name, .cache_dir = cache,
+			.release = im->release, .packages = im->packages, .n_packages = im->n_packages,
+			.mirror = im->mirror, .url = im->url, .sha256 = im->sha256, .path = im->file,
+			.offline = opts->offline, .progress = opts->progress, .progress_arg = opts->arg,
+			.meter = opts->meter,
+		};
+		char *why = NULL;
+		if (image_prepare(&req, &im->backing, &why) < 0) {
+			if (i == 0)
+				set_cause(cause, "%s", why);
+			else
+				set_cause(cause, "image %s (line %d of %s): %s", im->name, im->line, lab->path, why);
+			free(why);
+			rc = -1;
+		}
+	}
+	free(cache);
+	return rc;
+}
+
+char *lab_disk_path(const char *disk_dir, const struct lab *lab, const struct lab_instance *in)
+{
+	if (in->unsafe_shared_root)
+		return xasprintf("%s/" SHARED_PREFIX "%s" SHARED_SUFFIX, disk_dir, lab->images[in->image].name);
+	return xasprintf("%s/%s.cow", disk_dir, in->name);
+}
+
+char *lab_disk_extra_path(const char *disk_dir, const struct lab_instance *in, size_t i)
+{
+	if (in->disks[i].file != NULL)
+		return xstrdup(in->disks[i].file);
+	return xasprintf("%s/%s.ubd%zu.img", disk_dir, in->name, i + 1);
+}
+
+/* A fresh extra disk: a sparse file of its size, made once (what the guest
+ * wrote stays until `down --wipe`). */
+static int fresh_disk_prepare(const char *path, uint64_t size, char **cause)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : set_cause(cause, "cannot create the disk %s: %s", path,
+		    strerror(errno));
+	if (ftruncate(fd, (off_t)size) < 0) {
+		set_cause(cause, "cannot make the disk %s %" PRIu64 " bytes long: %s", path, size,
+		    strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* What the shared disk was copied from: "PATH\nMTIME SIZE\n". */
+static char *origin_text(const char *backing, char **cause)
+{
+	struct stat st;
+	if (stat(backing, &st) < 0) {
+		set_cause(cause, "cannot use the image %s: %s", backing, strerror(errno));
+		return NULL;
+	}
+	return xasprintf("%s\n%" PRIu64 " %" PRIu64 "\n", backing, (uint64_t)st.st_mtime,
+	    (uint64_t)st.st_size);
+}
+
+static int write_file(const char *path, const char *text, char **cause)
+{
+	FILE *f = fopen(path, "we");
+	if (f == NULL)
+		return set_cause(cause, "cannot create %s: %s", path, strerror(errno));
+	fputs(text, f);
+	if (fclose(f) != 0)
+		return set_cause(cause, "cannot write %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* The shared disk of an image: made (a sparse copy) when missing, else it must
+ * come from the image as it is now. */
+static int shared_disk_prepare(const struct lab_image *im, const char *disk, char **cause)
+{
+	char *origin_path = xasprintf("%s" ORIGIN_SUFFIX, disk);
+	char *want = origin_text(im->backing, cause);
+	int rc = -1;
+	if (want == NULL)
+		goto out;
+	struct stat st;
+	if (stat(disk, &st) == 0) {
+		FILE *f = fopen(origin_path, "re");
+		char have[8192] = "";
+		size_t n = f != NULL ? fread(have, 1, sizeof(have) - 1, f) : 0;
+		if (f != NULL)
+			fclose(f);
+		have[n] = '\0';
+		if (strcmp(have, want) != 0) {
+			set_cause(cause, "the shared disk %s was copied from another image than the one image "
+			    "%s is now (%s)", disk, im->name, im->backing);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	char *part = xasprintf("%s.part", disk);
+	unlink(part);
+	if (image_copy(im->backing, part, cause) < 0 ||
+	    write_file(origin_path, want, cause) < 0 || rename(part, disk) < 0) {
+		if (cause != NULL && *cause == NULL)
+			set_cause(cause, "cannot make %s: %s", disk, strerror(errno));
+		unlink(part);
+		free(part);
+		goto out;
+	}
+	free(part);
+	rc = 0;
+out:
+	free(want);
+	free(origin_path);
+	return rc;
+}
+
+int lab_disks_prepare(const struct lab *lab, const char *disk_dir, char **cause)
+{
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		const struct lab_instance *in = &lab->instances[i];
+		const struct lab_image *im = &lab->images[in->image];
+		if (im->backing == NULL)
+			return set_cause(cause, "image %s of instance %s is not prepared", im->name, in->name);
+		char *disk = lab_disk_path(disk_dir, lab, in);
+		char *why = NULL;
+		int rc = in->unsafe_shared_root ? shared_disk_prepare(im, disk, &why) :
+		    image_cow_check(disk, im->backing, &why);
+		free(disk);
+		for (size_t k = 0; rc >= 0 && k < in->n_disks; k++) {
+			if (in->disks[k].file != NULL)
+				continue;
+			char *extra = lab_disk_extra_path(disk_dir, in, k);
+			int made = fresh_disk_prepare(extra, in->disks[k].size_bytes, cause);
+			free(extra);
+			if (made < 0)
+				return -1;
+		}
+		if (rc < 0) {
+			set_cause(cause, "instance %s cannot start on what it wrote before: %s. To start it "
+			    "afresh on image %s, discard its disk with `umllab down --wipe %s`; to keep "
+			    "what it wrote, put the lab's image back as it was", in->name, why, im->name,
+			    lab->name);
+			free(why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool is_disk_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n > 4 && strcmp(name + n - 4, ".cow") == 0)
+		return true;
+	if (n > 4 && strcmp(name + n - 4, ".img") == 0 && strstr(name, ".ubd") != NULL)
+		return true;	/* a fresh extra disk, NAME.ubdN.img */
+	if (strncmp(name, SHARED_PREFIX, strlen(SHARED_PREFIX)) != 0)
+		return false;
+	const char *tails[] = { SHARED_SUFFIX, SHARED_SUFFIX ORIGIN_SUFFIX, SHARED_SUFFIX ".part" };
+	for (size_t i = 0; i < 3; i++) {
+		size_t t = strlen(tails[i]);
+		if (n > t && strcmp(name + n - t, tails[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+int lab_disks_wipe(const char *lab_dir, char **cause)
+{
+	DIR *d = opendir(lab_dir);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return set_cause(cause, "cannot read %s: %s", lab_dir, strerror(errno));
+	}
+	int removed = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (!is_disk_name(de->d_name))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0) {
+			set_cause(cause, "cannot remove %s/%s: %s", lab_dir, de->d_name, strerror(errno));
+			closedir(d);
+			return -1;
+		}
+		removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+/* One disk file moved: renamed, or copied (sparse) across file systems. */
+static int disk_move(const char *from, const char *to, char **cause)
+{
+	if (rename(from, to) == 0)
+		return 0;
+	if (errno != EXDEV)
+		return set_cause(cause, "cannot move %s to %s: %s", from, to, strerror(errno));
+	char *part = xasprintf("%s.part", to);
+	unlink(part);
+	int rc = image_copy(from, part, cause);
+	if (rc == 0 && rename(part, to) < 0)
+		rc = set_cause(cause, "cannot move %s to %s: %s", part, to, strerror(errno));
+	if (rc == 0)
+		unlink(from);
+	else
+		unlink(part);
+	free(part);
+	return rc;
+}
+
+int lab_disks_migrate(const char *old_dir, const char *disk_dir, char **cause)
+{
+	if (strcmp(old_dir, disk_dir) == 0)
+		return 0;
+	DIR *d = opendir(old_dir);
+	if (d == NULL)
+		return errno == ENOENT ? 0 : set_cause(cause, "cannot read %s: %s", old_dir, strerror(errno));
+	int moved = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (!is_disk_name(de->d_name) || (n > 5 && strcmp(de->d_name + n - 5, ".part") == 0))
+			continue;
+		char *from = xasprintf("%s/%s", old_dir, de->d_name);
+		char *to = xasprintf("%s/%s", disk_dir, de->d_name);
+		struct stat st;
+		int rc = 0;
+		if (lstat(to, &st) == 0)
+			rc = set_cause(cause, "%s is in the way of %s, which umllab moves there (disks now "
+			    "live apart from the runtime files): keep one of the two and remove the other",
+			    to, from);
+		else
+			rc = disk_move(from, to, cause);
+		free(from);
+		free(to);
+		if (rc < 0) {
+			closedir(d);
+			return -1;
+		}
+		moved++;
+	}
+	closedir(d);
+	return moved;
+}

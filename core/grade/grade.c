@@ -1,0 +1,673 @@
+/* core/grade/grade.c: the grading runner: each submission is validate, up, check,
+ * down, run as subprocesses of this program, several submissions at once.
+ *
+ * One process, no threads: every step is a child in a process group of its
+ * own (Ctrl-C reaches grade only, which then stops the steps and takes every
+ * lab down itself). Signals are blocked and taken with sigtimedwait(), which
+ * also gives the steps' time limits. */
+#define _XOPEN_SOURCE 700
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/grade/grade.h"
+#include "core/base/proc.h"
+#include "core/base/state.h"
+#include "core/base/util.h"
+
+enum step { STEP_VALIDATE, STEP_UP, STEP_CHECK, STEP_DOWN, STEP_DONE };
+
+/* Time limits: up may wait for another umllab building the shared image. */
+static const struct {
+	const char *name;
+	unsigned limit_s;
+} steps[] = {
+	[STEP_VALIDATE] = { "validate", 60 },
+	[STEP_UP] = { "up", 600 },
+	[STEP_CHECK] = { "check", 300 },
+	[STEP_DOWN] = { "down", 120 },
+};
+
+/* How much of a step's output goes into the report. */
+#define GRADE_LOG_MAX 16384
+
+struct job {
+	struct grade_sub *sub;
+	char *dir;		/* TMP/N: the step outputs and state/ */
+	char *state;		/* TMP/N/state: UMLLAB_STATE_DIR of this submission */
+	enum step step;
+	pid_t pid;		/* the running step, or 0 */
+	uint64_t t0, deadline;
+	const char *killed;	/* why we stopped the step, or NULL */
+	char killed_buf[64];
+	bool started;
+	bool came_up;		/* up succeeded: down must too */
+};
+
+/* j->killed when the step was stopped because grading was interrupted. */
+static const char stopped_by_interrupt[] = "stopped: grading was interrupted";
+
+struct runner {
+	const struct grade_options *o;
+	const struct grade_spec *spec;
+	struct grade_sub *subs;
+	struct job *jobs;
+	size_t n, next, running, done;
+	int interrupted;	/* signals received */
+	sigset_t orig_mask;
+	char *tmp;
+	char *cause;		/* grading itself failed */
+};
+
+char *grade_find_labfile(const char *path, char **cause)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		set_cause(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode))
+		return xstrdup(path);
+	if (!S_ISDIR(st.st_mode)) {
+		set_cause(cause, "%s: neither a lab file nor a directory", path);
+		return NULL;
+	}
+	for (int i = 0; i < 2; i++) {
+		char *p = xasprintf("%s/lab.%s", path, i == 0 ? "yaml" : "yml");
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			return p;
+		free(p);
+	}
+	DIR *d = opendir(path);
+	if (d == NULL) {
+		set_cause(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char **found = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.' || !((len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0) ||
+		    (len > 4 && strcmp(e->d_name + len - 4, ".yml") == 0)))
+			continue;
+		char *p = xasprintf("%s/%s", path, e->d_name);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			found = xreallocarray(found, n + 1, sizeof(*found));
+			found[n++] = p;
+		} else {
+			free(p);
+		}
+	}
+	closedir(d);
+	char *lab = NULL;
+	if (n == 1) {
+		lab = found[0];
+	} else if (n == 0) {
+		set_cause(cause, "%s: no lab file in this directory (expected lab.yaml, or one *.yaml "
+		    "or *.yml file)", path);
+	} else {
+		struct strbuf b = { 0 };
+		for (size_t i = 0; i < n; i++)
+			strbuf_printf(&b, "%s%s", i > 0 ? ", " : "", strrchr(found[i], '/') + 1);
+		set_cause(cause, "%s: %zu YAML files and no lab.yaml (%s); expected one lab file", path,
+		    n, b.s);
+		free(strbuf_take(&b));
+	}
+	for (size_t i = 0; i < n; i++)
+		if (found[i] != lab)
+			free(found[i]);
+	free(found);
+	return lab;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void tree_remove(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The whole of a small file, or "" (never NULL). */
+static char *file_read(const char *path, size_t *len)
+{
+	struct strbuf b = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		char buf[8192];
+		ssize_t r;
+		while ((r = read(fd, buf, sizeof(buf))) > 0)
+			strbuf_append(&b, buf, (size_t)r);
+		close(fd);
+	}
+	if (len != NULL)
+		*len = b.len;
+	return b.s != NULL ? strbuf_take(&b) : xstrdup("");
+}
+
+/* Write a report into the output directory, atomically (tmp + rename). */
+static int out_write(struct runner *r, const char *name, const char *text, size_t len)
+{
+	char *tmp = xasprintf("%s/.%s.tmp", r->o->out_dir, name);
+	char *path = xasprintf("%s/%s", r->o->out_dir, name);
+	int rc = 0;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write_all(fd, text, len) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+		if (r->cause == NULL)
+			set_cause(&r->cause, "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			unlink(tmp);
+		rc = -1;
+	}
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+static char *step_file(const struct job *j, enum step s, const char *ext)
+{
+	return xasprintf("%s/%s.%s", j->dir, steps[s].name, ext);
+}
+
+static void step_start(struct runner *r, struct job *j, enum step s)
+{
+	const char *self = r->o->self;
+	char *argv[8] = { (char *)self, (char *)steps[s].name, NULL };
+	switch (s) {
+	case STEP_VALIDATE:
+	case STEP_UP:
+		argv[2] = j->sub->labfile;
+		break;
+	case STEP_CHECK:
+		argv[2] = "--spec";
+		argv[3] = (char *)r->o->spec;
+		argv[4] = "--json";
+		break;
+	case STEP_DOWN:
+		argv[2] = "--wipe";
+		break;
+	case STEP_DONE:
+		return;
+	}
+	char *out = step_file(j, s, "out"), *err = step_file(j, s, "err");
+	j->step = s;
+	j->sub->running = steps[s].name;
+	j->killed = NULL;
+	j->deadline = clock_ms() + steps[s].limit_s * 1000ULL;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		signal(SIGPIPE, SIG_DFL);	/* grade ignores it; the steps get the usual */
+		sigprocmask(SIG_SETMASK, &r->orig_mask, NULL);
+		int in = open("/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(127);
+		setenv("UMLLAB_STATE_DIR", j->state, 1);
+		execv(self, argv);
+		dprintf(2, "umllab grade: cannot run %s: %s\n", self, strerror(errno));
+		_exit(127);
+	}
+	free(out);
+	free(err);
+	if (pid < 0) {
+		/* Treated as a step that failed at once. */
+		j->pid = -1;
+		return;
+	}
+	setpgid(pid, pid);	/* also here: no race with a kill before the child's own */
+	j->pid = pid;
+}
+
+/* Append what a step printed to the submission's log (bounded). */
+static void log_step(struct runner *r, struct job *j, enum step s, const char *out, const char *err,
+    const char *status)
+{
+	struct strbuf b = { 0 };
+	if (j->sub->log != NULL)
+		strbuf_printf(&b, "%s", j->sub->log);
+	strbuf_printf(&b, "$ umllab %s", steps[s].name);
+	if (s == STEP_UP || s == STEP_VALIDATE)
+		strbuf_printf(&b, " %s", j->sub->labfile);
+	else if (s == STEP_CHECK)
+		strbuf_printf(&b, " --spec %s --json", r->o->spec);
+	else if (s == STEP_DOWN)
+		strbuf_printf(&b, " --wipe");
+	strbuf_printf(&b, "  (%s)\n", status);
+	if (s != STEP_CHECK)	/* check's JSON is a file of its own */
+		strbuf_printf(&b, "%s", out);
+	strbuf_printf(&b, "%s", err);
+	if (b.len > 0 && b.s[b.len - 1] != '\n')
+		strbuf_printf(&b, "\n");
+	free(j->sub->log);
+	j->sub->log = strbuf_take(&b);
+	size_t len = strlen(j->sub->log);
+	if (len > GRADE_LOG_MAX) {
+		char *cut = xasprintf("...\n%s", j->sub->log + len - GRADE_LOG_MAX);
+		free(j->sub->log);
+		j->sub->log = cut;
+	}
+}
+
+/* The last few lines of what a failed step said: its reason. */
+static char *tail_lines(const char *text, int lines)
+{
+	size_t len = strlen(text);
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	size_t start = len;
+	for (int seen = 0; start > 0; start--) {
+		if (text[start - 1] == '\n' && ++seen == lines)
+			break;
+	}
+	return xstrndup(text + start, len - start);
+}
+
+/* Stop by pid whatever a submission left running (after `down`): its
+ * supervisors and every process of its kernels. Returns how many. */
+static int reap_state(const char *state)
+{
+	int killed = 0;
+	DIR *d = opendir(state);
+	if (d == NULL)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *lab_dir = xasprintf("%s/%s", state, e->d_name);
+		pid_t sup = state_supervisor_pid(lab_dir);
+		if (sup > 0 && proc_alive(sup)) {
+			char *cmdline_path = xasprintf("/proc/%d/cmdline", (int)sup);
+			char *cmd = file_read(cmdline_path, NULL);
+			if (strstr(cmd, "umllab") != NULL) {	/* not a reused pid */
+				kill(sup, SIGKILL);
+				killed++;
+			}
+			free(cmd);
+			free(cmdline_path);
+		}
+		char *uml_dir = state_path(lab_dir, STATE_UML_DIR);
+		uint64_t until = clock_ms() + 5000;
+		int n;
+		while ((n = proc_signal_uml(uml_dir, NULL, SIGKILL)) > 0 && clock_ms() < until) {
+			killed += n;
+			sleep_ms(50);
+		}
+		free(uml_dir);
+		free(lab_dir);
+	}
+	closedir(d);
+	return killed;
+}
+
+static void job_finish(struct runner *r, struct job *j)
+{
+	struct grade_sub *s = j->sub;
+	j->step = STEP_DONE;
+	s->running = NULL;
+	s->seconds = (double)(clock_ms() - j->t0) / 1000.0;
+	int left = reap_state(j->state);
+	if (left > 0) {
+		char *note = xasprintf("%s%sdown left %d process%s running; grade killed %s", s->reason != NULL ?
+		    s->reason : "", s->reason != NULL ? "; " : "", left, left == 1 ? "" : "es",
+		    left == 1 ? "it" : "them");
+		free(s->reason);
+		s->reason = note;
+	}
+	char *text = grade_report_text(s, r->spec);
+	char *name = xasprintf("%s.txt", s->name);
+	out_write(r, name, text, strlen(text));
+	free(name);
+	free(text);
+	if (s->outcome == GRADE_CHECKED) {
+		char *path = step_file(j, STEP_CHECK, "out");
+		size_t len;
+		char *json = file_read(path, &len);
+		name = xasprintf("%s.check.json", s->name);
+		out_write(r, name, json, len);
+		free(name);
+		free(json);
+		free(path);
+	}
+	tree_remove(j->dir);
+	r->done++;
+	if (r->o->progress != NULL)
+		r->o->progress(r->o->arg, r->subs, r->n, r->done, s);
+}
+
+static void spec_mistake_check(struct runner *r, const char *err)
+{
+	/* check found mistakes in the spec itself (FILE:LINE:COL): every other
+	 * submission would fail the same way, so grading stops. */
+	size_t n = strlen(r->o->spec);
+	for (const char *p = err; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p != NULL ? p + 1 : NULL) {
+		const char *line = strncmp(p, "umllab: ", 8) == 0 ? p + 8 : p;
+		if (strncmp(line, r->o->spec, n) == 0 && line[n] == ':' && line[n + 1] >= '0' &&
+		    line[n + 1] <= '9') {
+			if (r->cause == NULL)
+				r->cause = xasprintf("`umllab check` found mistakes in the spec:\n%s", err);
+			r->interrupted = r->interrupted > 0 ? r->interrupted : 1;
+			return;
+		}
+	}
+}
+
+/* A step ended (status from waitpid, or -1: it could not be started). */
+static void job_step_done(struct runner *r, struct job *j, int status)
+{
+	struct grade_sub *s = j->sub;
+	enum step st = j->step;
+	char *out_path = step_file(j, st, "out"), *err_path = step_file(j, st, "err");
+	size_t out_len;
+	char *out = file_read(out_path, &out_len), *err = file_read(err_path, NULL);
+	char how[96];
+	int code = -1;
+	if (status == -1)
+		snprintf(how, sizeof(how), "could not be started");
+	else if (WIFEXITED(status))
+		snprintf(how, sizeof(how), "exit %d", code = WEXITSTATUS(status));
+	else
+		snprintf(how, sizeof(how), "killed by signal %d", WTERMSIG(status));
+	if (j->killed != NULL) {
+		size_t l = strlen(how);
+		snprintf(how + l, sizeof(how) - l, ", %s", j->killed);
+	}
+	log_step(r, j, st, out, err, how);
+	j->pid = 0;
+	bool stopped = j->killed == stopped_by_interrupt;
+	enum step next = STEP_DONE;
+	char *why = NULL;
+	switch (st) {
+	case STEP_VALIDATE:
+		if (code == 0 && j->killed == NULL) {
+			next = STEP_UP;
+			char *bad = NULL;
+			if (r->o->vet != NULL && r->o->vet(s->labfile, &bad) < 0) {
+				grade_sub_fail(s, "validate", bad, r->spec);
+				next = STEP_DONE;
+			}
+			free(bad);
+		} else {
+			why = err[0] != '\0' && !stopped ? xstrdup(err) : xasprintf("umllab validate: %s", how);
+			grade_sub_fail(s, stopped ? "interrupted" : "validate", why, r->spec);
+		}
+		break;
+	case STEP_UP:
+		if (code == 0 && j->killed == NULL) {
+			j->came_up = true;
+			next = STEP_CHECK;
+		} else {
+			char *t = tail_lines(err[0] != '\0' ? err : out, 3);
+			why = xasprintf("umllab up (%s): %s", how, t);
+			free(t);
+			grade_sub_fail(s, stopped ? "interrupted" : "up", why, r->spec);
+			next = STEP_DOWN;
+		}
+		break;
+	case STEP_CHECK:
+		next = STEP_DOWN;
+		if ((code == 0 || code == 1) && j->killed == NULL) {
+			char *bad = NULL;
+			if (grade_sub_take_check_json(s, out, out_len, &bad) < 0) {
+				why = xasprintf("umllab check (%s): %s", how, bad);
+				grade_sub_fail(s, "check", why, r->spec);
+			}
+			free(bad);
+		} else {
+			char *t = tail_lines(err, 5);
+			why = xasprintf("umllab check (%s): %s", how, t);
+			free(t);
+			grade_sub_fail(s, stopped ? "interrupted" : "check", why, r->spec);
+			if (code == 2)
+				spec_mistake_check(r, err);
+		}
+		break;
+	case STEP_DOWN:
+		/* After a failed up, down may rightly find no lab. */
+		if (code != 0 && j->came_up) {
+			char *t = tail_lines(err, 2);
+			char *note = xasprintf("%s%sumllab down (%s): %s", s->reason != NULL ? s->reason : "",
+			    s->reason != NULL ? "; " : "", how, t);
+			free(t);
+			free(s->reason);
+			s->reason = note;
+		}
+		break;
+	case STEP_DONE:
+		break;
+	}
+	free(why);
+	free(out);
+	free(err);
+	free(out_path);
+	free(err_path);
+	if (next != STEP_DONE && r->interrupted && next != STEP_DOWN) {
+		grade_sub_fail(s, "interrupted", "grading was interrupted", r->spec);
+		next = STEP_DOWN;
+	}
+	if (next == STEP_DONE) {
+		r->running--;
+		job_finish(r, j);
+		return;
+	}
+	step_start(r, j, next);
+	if (j->pid < 0)
+		job_step_done(r, j, -1);
+	else if (r->o->progress != NULL)
+		r->o->progress(r->o->arg, r->subs, r->n, r->done, NULL);
+}
+
+static void job_start(struct runner *r, struct job *j)
+{
+	struct grade_sub *s = j->sub;
+	size_t idx = (size_t)(j - r->jobs);
+	j->t0 = clock_ms();
+	j->started = true;
+	r->running++;
+	j->dir = xasprintf("%s/%zu", r->tmp, idx + 1);
+	j->state = xasprintf("%s/state", j->dir);
+	if (mkdir(j->dir, 0700) < 0 || mkdir(j->state, 0700) < 0) {
+		char *why = xasprintf("cannot create %s: %s", j->state, strerror(errno));
+		grade_sub_fail(s, "submission", why, r->spec);
+		free(why);
+		if (r->cause == NULL)
+			r->cause = xasprintf("cannot create %s: %s", j->state, strerror(errno));
+		r->running--;
+		job_finish(r, j);
+		return;
+	}
+	char *why = NULL;
+	s->labfile = grade_find_labfile(s->path, &why);
+	if (s->labfile == NULL) {
+		grade_sub_fail(s, "submission", why, r->spec);
+		free(why);
+		r->running--;
+		job_finish(r, j);
+		return;
+	}
+	step_start(r, j, STEP_VALIDATE);
+	if (j->pid < 0)
+		job_step_done(r, j, -1);
+	else if (r->o->progress != NULL)
+		r->o->progress(r->o->arg, r->subs, r->n, r->done, NULL);
+}
+
+static struct job *job_by_pid(struct runner *r, pid_t pid)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->jobs[i].pid == pid)
+			return &r->jobs[i];
+	return NULL;
+}
+
+/* Ctrl-C, SIGTERM, SIGHUP: stop the steps that bring labs up or check them;
+ * `down` then runs for each. A second signal kills `down` too (the labs'
+ * processes are then killed by pid). */
+static void on_interrupt(struct runner *r, int sig)
+{
+	r->interrupted++;
+	if (r->cause == NULL)
+		r->cause = xasprintf("grading was interrupted (signal %d): every lab was taken down; "
+		    "the summary lists what was graded", sig);
+	for (size_t i = 0; i < r->n; i++) {
+		struct job *j = &r->jobs[i];
+		if (j->pid <= 0)
+			continue;
+		if (j->step != STEP_DOWN || r->interrupted > 1) {
+			kill(-j->pid, r->interrupted > 1 ? SIGKILL : SIGTERM);
+			j->killed = stopped_by_interrupt;
+		}
+	}
+}
+
+static void check_deadlines(struct runner *r)
+{
+	uint64_t now = clock_ms();
+	for (size_t i = 0; i < r->n; i++) {
+		struct job *j = &r->jobs[i];
+		if (j->pid > 0 && now > j->deadline && j->killed == NULL) {
+			kill(-j->pid, SIGKILL);
+			snprintf(j->killed_buf, sizeof(j->killed_buf), "not done within %u s",
+			    steps[j->step].limit_s);
+			j->killed = j->killed_buf;
+		}
+	}
+}
+
+static uint64_t next_deadline(const struct runner *r)
+{
+	uint64_t d = clock_ms() + 1000;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->jobs[i].pid > 0 && r->jobs[i].killed == NULL && r->jobs[i].deadline < d)
+			d = r->jobs[i].deadline;
+	return d;
+}
+
+static int make_tmp(struct runner *r)
+{
+	const char *base = getenv("TMPDIR");
+	if (base == NULL || base[0] != '/')
+		base = "/tmp";
+	char *t = xasprintf("%s/umllab-grade.XXXXXX", base);
+	if (mkdtemp(t) == NULL) {
+		set_cause(&r->cause, "cannot create a work directory in %s: %s (set TMPDIR to a "
+		    "writable directory)", base, strerror(errno));
+		free(t);
+		return -1;
+	}
+	char real[PATH_MAX];
+	if (realpath(t, real) == NULL) {
+		set_cause(&r->cause, "%s: %s", t, strerror(errno));
+		rmdir(t);
+		free(t);
+		return -1;
+	}
+	free(t);
+	r->tmp = xstrdup(real);
+	return 0;
+}
+
+void grade_stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+int grade_run(const struct grade_options *o, const struct grade_spec *spec,
+    struct grade_sub *subs, size_t n, char **cause)
+{
+	struct runner r = { .o = o, .spec = spec, .subs = subs, .n = n };
+	sigset_t set;
+	grade_stop_signals(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &r.orig_mask);
+	/* A reader of our progress that goes away (`grade ... | head`) must not
+	 * kill grade before it has taken every lab down. */
+	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
+	if (make_tmp(&r) < 0) {
+		sigprocmask(SIG_SETMASK, &r.orig_mask, NULL);
+		signal(SIGPIPE, old_pipe);
+		*cause = r.cause;
+		return -1;
+	}
+	r.jobs = xcalloc(n + 1, sizeof(*r.jobs));
+	for (size_t i = 0; i < n; i++) {
+		r.jobs[i].sub = &subs[i];
+		subs[i].outcome = GRADE_PENDING;
+	}
+	unsigned jobs = o->jobs > 0 ? o->jobs : 1;
+	for (;;) {
+		int status;
+		pid_t pid;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			struct job *j = job_by_pid(&r, pid);
+			if (j != NULL)
+				job_step_done(&r, j, status);
+		}
+		while (!r.interrupted && r.running < jobs && r.next < n)
+			job_start(&r, &r.jobs[r.next++]);
+		if (r.running == 0 && (r.next == n || r.interrupted))
+			break;
+		uint64_t now = clock_ms(), until = next_deadline(&r);
+		uint64_t wait = until > now ? until - now : 0;
+		struct timespec ts = { .tv_sec = (time_t)(wait / 1000), .tv_nsec = (long)(wait % 1000) * 1000000L };
+		int sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+			on_interrupt(&r, sig);
+		else if (sig < 0 && o->progress != NULL)	/* a quiet second: a terminal's clock ticks */
+			o->progress(o->arg, subs, n, r.done, NULL);
+		check_deadlines(&r);
+	}
+	/* Never started: 0 with the reason. */
+	for (size_t i = r.next; i < n; i++) {
+		grade_sub_fail(&subs[i], "interrupted", "grading was interrupted before this submission "
+		    "started", spec);
+	}
+	if (!o->no_summary) {
+		char *csv = grade_summary_csv(subs, n), *json = grade_summary_json(subs, n, spec);
+		out_write(&r, "summary.csv", csv, strlen(csv));
+		out_write(&r, "summary.json", json, strlen(json));
+		free(csv);
+		free(json);
+	}
+	tree_remove(r.tmp);
+	for (size_t i = 0; i < n; i++) {
+		free(r.jobs[i].dir);
+		free(r.jobs[i].state);
+	}
+	free(r.jobs);
+	free(r.tmp);
+	/* A signal that came while we were busy is not left pending for later. */
+	struct timespec zero = { 0 };
+	while (sigtimedwait(&set, NULL, &zero) > 0)
+		;
+	sigprocmask(SIG_SETMASK, &r.orig_mask, NULL);
+	signal(SIGPIPE, old_pipe);
+	if (r.cause != NULL) {
+		*cause = r.cause;
+		return -1;
+	}
+	return 0;
+}

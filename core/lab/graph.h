@@ -1,0 +1,85 @@
+/* core/lab/graph.h: a lab's topology as a Graphviz DOT picture, optionally with its live link state.
+ *
+ * Leaf module: depends on core/topology and core/util only, so
+ * tests/unit/test_graph links it alone. The renderer is a pure function of
+ * the lab and of what the running lab reports about it; the command
+ * (cmd/graph.c) does the I/O. A running lab's supervisor describes itself
+ * in a small line format (the `graph-live` request, core/requests/graph.c),
+ * which graph_snapshot_parse() turns back into a lab and its live state. */
+#ifndef UMLLAB_GRAPH_H
+#define UMLLAB_GRAPH_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/lab/topology.h"
+
+enum graph_link_state {
+	GRAPH_LINK_UP,		/* the instance runs and its interface is plugged in */
+	GRAPH_LINK_DOWN,	/* the instance does not run, or its cable is out (`umllab link`) */
+	GRAPH_LINK_UNPLUGGED,	/* the card was taken out (`umllab unplug`) */
+};
+
+/* The live state of one interface (instance, iface). An entry naming an
+ * interface the lab has gives that interface's state; any other entry is an
+ * interface plugged in live, drawn from its own sw and address. For a
+ * configured interface, a non-empty sw different from the lab's means it
+ * was plugged live into another switch. */
+#define GRAPH_COND_MAX 200
+
+struct graph_link {
+	char instance[LAB_NAME_MAX + 1];
+	char iface[8];			/* "eth1" */
+	enum graph_link_state state;
+	bool live_plugged;		/* plugged in while the lab ran (`umllab plug`) */
+	char sw[LAB_NAME_MAX + 1];	/* its switch; "" means as in the lab */
+	bool has_addr;
+	struct in_addr addr;		/* network byte order */
+	unsigned prefix;
+	char cond[GRAPH_COND_MAX];	/* its link conditions as text ("delay 50ms"); "" none */
+};
+
+/* The state of one instance as the supervisor names it ("running", "stopped", ...). */
+struct graph_instance {
+	char name[LAB_NAME_MAX + 1];
+	char state[16];
+};
+
+/* What a running lab reports; every array may be empty. */
+struct graph_live {
+	struct graph_link *links;
+	size_t n_links;
+	struct graph_instance *instances;
+	size_t n_instances;
+};
+
+/* The DOT text of lab (malloc'd). live is NULL for a lab as its file
+ * describes it; otherwise links are drawn up, down or plugged live, and
+ * instances that do not run are greyed with their state. The output
+ * depends only on the arguments (no paths, no time), so it can be
+ * compared with a golden file. */
+char *graph_render(const struct lab *lab, const struct graph_live *live);
+
+/* The version line that starts a `graph-live` answer. */
+#define GRAPH_SNAPSHOT_MAGIC "umllab-graph 1"
+
+/* Parse a `graph-live` answer:
+ *   umllab-graph 1
+ *   lab NAME
+ *   switch NAME switch|hub
+ *   trunk SWITCH VNI LISTEN REMOTE (after its switch; addresses as IP:PORT or [IPV6]:PORT)
+ *   instance NAME STATE host|router
+ *   link INSTANCE IFACE SWITCH ADDR/PREFIX|- up|down|unplugged configured|live
+ * Configured links (as in the lab file) become the lab's interfaces; live
+ * ones (plugged while the lab ran) only live links.
+ *   cond INSTANCE IFACE TEXT (after its link: the conditions on its cable)
+ * Every line is checked (names, references, addresses); a bad one fails the
+ * whole answer with *cause naming its line. On success *lab is malloc'd
+ * (lab_free) and *live filled (graph_live_free). */
+int graph_snapshot_parse(const char *text, size_t len, struct lab **lab, struct graph_live *live,
+    char **cause);
+
+void graph_live_free(struct graph_live *live);
+
+#endif

@@ -1,0 +1,157 @@
+/* core/requests/capture.c: `capture`: stream a live capture of switches and cables to a client. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/capture/capture.h"
+#include "core/supervisor/instance.h"
+#include "core/supervisor/lab_filter.h"
+#include "core/base/log.h"
+#include "core/requests/request.h"
+#include "core/base/state.h"
+#include "core/supervisor/supervisor.h"
+#include "core/base/util.h"
+
+#define CAPTURE_TARGETS_MAX 16
+
+/* The lab's cables and switches, for an error message. */
+static char *capture_known_targets(const struct supervisor *sup)
+{
+	struct strbuf b = { 0 };
+	for (size_t i = 0; i < sup->lab->n_instances; i++) {
+		const struct instance *in = &sup->instances[i];
+		for (size_t k = 0; k < in->n_ifaces; k++)
+			strbuf_printf(&b, "%s%s.%s", b.len ? ", " : "", in->cfg->name,
+			    in->ifaces[k].cfg.name);
+	}
+	strbuf_printf(&b, "%sswitches ", b.len ? "; " : "");
+	for (size_t i = 0; i < sup->lab->n_switches; i++)
+		strbuf_printf(&b, "%s%s", i ? ", " : "", sup->lab->switches[i].name);
+	const char *sep = "; trunks ";
+	for (size_t i = 0; i < sup->lab->n_switches; i++)
+		for (size_t k = 0; k < sup->lab->switches[i].n_trunks; k++) {
+			strbuf_printf(&b, "%s%s.trunk%zu", sep, sup->lab->switches[i].name, k);
+			sep = ", ";
+		}
+	return strbuf_take(&b);
+}
+
+/* A switch name, INSTANCE.IFACE (a cable) or SWITCH.trunkN (a trunk); 0 with
+ * *t filled, else -1 after telling the client. */
+static int capture_target(struct conn *c, const char *name, struct capture_target *t)
+{
+	struct supervisor *sup = c->sup;
+	const struct lab_switch *ls = lab_switch_find(sup->lab, name);
+	if (ls != NULL) {
+		size_t i = (size_t)(ls - sup->lab->switches);
+		*t = (struct capture_target){ .sw = sup->switches[i], .switch_name = ls->name };
+		return 0;
+	}
+	const char *dot = strchr(name, '.');
+	if (dot != NULL && strncmp(dot + 1, "trunk", 5) == 0) {
+		/* Switch names hold no dot; interfaces are ethN: no clash. */
+		char *sname = xstrndup(name, (size_t)(dot - name));
+		const struct lab_switch *s = lab_switch_find(sup->lab, sname);
+		free(sname);
+		char *end;
+		unsigned long k = strtoul(dot + 6, &end, 10);
+		if (s != NULL && dot[6] >= '0' && dot[6] <= '9' && *end == '\0' && k < s->n_trunks) {
+			size_t i = (size_t)(s - sup->lab->switches);
+			*t = (struct capture_target){ .sw = sup->switches[i], .switch_name = s->name,
+			    .cable = name };
+			return 0;
+		}
+	}
+	if (dot != NULL) {
+		char *iname = xstrndup(name, (size_t)(dot - name));
+		struct instance *inst = supervisor_instance(sup, iname);
+		free(iname);
+		struct instance_iface *li = inst != NULL ? instance_iface_find(inst, dot + 1) : NULL;
+		if (li != NULL) {
+			const struct lab_switch *s = &sup->lab->switches[li->cfg.sw];
+			*t = (struct capture_target){ .sw = sup->switches[li->cfg.sw],
+			    .switch_name = s->name, .cable = name };
+			return 0;
+		}
+	}
+	char *known = capture_known_targets(sup);
+	conn_printf(c, CTL_STDERR, "umllab: lab %s has no switch or cable %s (expected a switch, "
+	    "a cable as INSTANCE.IFACE, or a trunk as SWITCH.trunkN; the lab has cables %s)\n", sup->lab->name, name, known);
+	free(known);
+	return -1;
+}
+
+/* Tell the client what was caught and what was not, and end its request. */
+static void capture_finish(struct conn *c, const char *why)
+{
+	struct capture *cap = c->req;
+	char *reason = xstrdup(why);	/* it may belong to the capture */
+	c->req = NULL;
+	uint64_t got, lost;
+	capture_stop(cap, &got, &lost);	/* writes what the taps still hold, then counts */
+	conn_printf(c, CTL_STDERR, "umllab: capture ended (%s): %llu frames captured, %llu not "
+	    "captured because the reader was too slow\n", reason, (unsigned long long)got,
+	    (unsigned long long)lost);
+	free(reason);
+	conn_finish(c, UMLLAB_EXIT_OK);
+}
+
+static void capture_on_end(void *arg, const char *why)
+{
+	capture_finish(arg, why);
+}
+
+/* The client sends "stop" (Ctrl-C) and waits for the counts. */
+static void capture_on_input(struct conn *c, const char *data, size_t len)
+{
+	if (c->req != NULL && len == 4 && memcmp(data, "stop", 4) == 0)
+		capture_finish(c, "stopped");
+}
+
+static void capture_on_free(struct conn *c)
+{
+	capture_drop(c->req);	/* the client left: nobody reads what is left */
+	c->req = NULL;
+}
+
+void request_capture_lab_down(struct supervisor *sup)
+{
+	for (struct conn *c = sup->conns; c != NULL; c = c->next)
+		if (c->req != NULL && c->on_input == capture_on_input)
+			capture_finish(c, "the lab is going down");
+}
+
+/* capture FILTER COUNT DURATION TARGET... ("" / "0" for none) */
+void request_capture(struct conn *c, int argc, char **argv)
+{
+	struct capture_target targets[CAPTURE_TARGETS_MAX];
+	size_t n = 0;
+	for (int i = 4; i < argc; i++) {
+		if (n == CAPTURE_TARGETS_MAX) {
+			conn_printf(c, CTL_STDERR, "umllab: at most %d targets in one capture\n",
+			    CAPTURE_TARGETS_MAX);
+			conn_finish(c, UMLLAB_EXIT_USAGE);
+			return;
+		}
+		if (capture_target(c, argv[i], &targets[n]) != 0) {
+			conn_finish(c, UMLLAB_EXIT_USAGE);
+			return;
+		}
+		n++;
+	}
+	char *filter = argv[1][0] != '\0' ? lab_filter_expand(c->sup, argv[1]) : NULL;
+	struct capture_opts o = { .targets = targets, .ntargets = n, .filter = filter,
+	    .max_frames = strtoull(argv[2], NULL, 10), .duration_s = strtod(argv[3], NULL),
+	    .conn = c, .on_end = capture_on_end, .arg = c };
+	char *cause = NULL;
+	struct capture *cap = capture_start(c->sup->loop, &o, &cause);
+	free(filter);
+	if (cap == NULL) {
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
+		return;
+	}
+	c->req = cap;
+	c->on_input = capture_on_input;
+	c->on_free = capture_on_free;
+	log_info("capture of %s%s started", argv[4], argc > 5 ? " and more" : "");
+}

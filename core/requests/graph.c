@@ -1,0 +1,81 @@
+/* core/requests/graph.c: `graph-live`: the running lab as `umllab graph` draws it (see core/lab/graph.h). */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/lab/graph.h"
+#include "core/supervisor/instance.h"
+#include "core/requests/request.h"
+#include "core/supervisor/supervisor.h"
+#include "core/base/util.h"
+
+static void send_link(struct conn *c, const struct supervisor *sup, const struct instance *inst,
+    const struct lab_iface *f, const char *state, bool live)
+{
+	char ip[INET_ADDRSTRLEN] = "";
+	if (f->has_addr)
+		inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
+	char *addr = f->has_addr ? xasprintf("%s/%u", ip, f->prefix) : xstrdup("-");
+	conn_printf(c, CTL_STDOUT, "link %s %s %s %s %s %s\n", inst->cfg->name, f->name,
+	    sup->lab->switches[f->sw].name, addr, state, live ? "live" : "configured");
+	free(addr);
+	char *cond = linkcond_pair_format(&f->link);
+	if (strlen(cond) >= GRAPH_COND_MAX)
+		strcpy(cond + GRAPH_COND_MAX - 4, "...");	/* a label, not a record */
+	if (cond[0] != '\0')
+		conn_printf(c, CTL_STDOUT, "cond %s %s %s\n", inst->cfg->name, f->name, cond);
+	free(cond);
+}
+
+void request_graph_live(struct conn *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	const struct supervisor *sup = c->sup;
+	const struct lab *lab = sup->lab;
+	conn_printf(c, CTL_STDOUT, "%s\nlab %s\nfile %s\n", GRAPH_SNAPSHOT_MAGIC, lab->name,
+	    lab->path);
+	for (size_t i = 0; i < lab->n_switches; i++) {
+		const struct lab_switch *sw = &lab->switches[i];
+		conn_printf(c, CTL_STDOUT, "switch %s %s\n", sw->name,
+		    sw->mode == LAB_SWITCH_HUB ? "hub" : "switch");
+		for (size_t k = 0; k < sw->n_trunks; k++) {
+			char listen[VXLAN_ADDR_TEXT_MAX], remote[VXLAN_ADDR_TEXT_MAX];
+			vxlan_addr_format(&sw->trunks[k].listen, listen);
+			vxlan_addr_format(&sw->trunks[k].remote, remote);
+			conn_printf(c, CTL_STDOUT, "trunk %s %u %s %s\n", sw->name,
+			    sw->trunks[k].vni, listen, remote);
+		}
+	}
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		const struct instance *inst = &sup->instances[i];
+		conn_printf(c, CTL_STDOUT, "instance %s %s %s\n", inst->cfg->name,
+		    instance_state_name(inst->state), inst->cfg->forward ? "router" : "host");
+	}
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		struct instance *inst = &sup->instances[i];
+		/* A link carries frames while its kernel runs with its network
+		 * configured and its cable is in. */
+		bool running = inst->pid > 0 &&
+		    (inst->state == INSTANCE_RUNNING || inst->state == INSTANCE_CONFIGURING);
+		/* The file's interfaces: as wired now, or taken out (unplugged), or
+		 * replaced by a card plugged live under the same name (sent below). */
+		for (size_t j = 0; j < inst->cfg->n_ifaces; j++) {
+			const struct lab_iface *f = &inst->cfg->ifaces[j];
+			const struct instance_iface *li = instance_iface_find(inst, f->name);
+			if (li == NULL)
+				send_link(c, sup, inst, f, "unplugged", false);
+			else if (!li->plugged_live)
+				send_link(c, sup, inst, &li->cfg,
+				    running && !li->link_down ? "up" : "down", false);
+		}
+		for (size_t j = 0; j < inst->n_ifaces; j++) {
+			const struct instance_iface *li = &inst->ifaces[j];
+			if (li->plugged_live)
+				send_link(c, sup, inst, &li->cfg,
+				    running && !li->link_down ? "up" : "down", true);
+		}
+	}
+	conn_finish(c, UMLLAB_EXIT_OK);
+}

@@ -1,0 +1,425 @@
+/* core/requests/live.c: live cables: `plug`, `unplug` and `link` on a running instance. */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/supervisor/guest.h"
+#include "core/supervisor/instance.h"
+#include "core/supervisor/link_conditions.h"
+#include "core/base/log.h"
+#include "core/requests/request.h"
+#include "core/base/state.h"
+#include "core/supervisor/supervisor.h"
+#include "core/base/util.h"
+#include "mconsole/session.h"
+#include "switch/switch.h"
+
+#define LIVE_MCONSOLE_TIMEOUT_MS 5000
+#define LIVE_EXEC_TIMEOUT_MS 10000
+
+/* One plug or unplug under way: the cable, mconsole, then the guest, then the answer. */
+struct live_req {
+	struct conn *conn;		/* NULL once the client left: finish silently */
+	struct instance *inst;
+	struct lab_iface iface;
+};
+
+static void live_on_close(struct conn *c)
+{
+	struct live_req *r = c->req;
+	r->conn = NULL;		/* the change goes on; nobody hears of it */
+	c->req = NULL;
+}
+
+static void live_finish(struct live_req *r, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void live_finish(struct live_req *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (code != 0)
+		log_warnx("%s", text);
+	else
+		log_info("%s", text);
+	if (r->conn != NULL) {
+		r->conn->req = NULL;
+		conn_printf(r->conn, code == 0 ? CTL_STDOUT : CTL_STDERR, "%s%s\n",
+		    code == 0 ? "" : "umllab: ", text);
+		conn_finish(r->conn, code);
+	}
+	free(text);
+	free(r);
+}
+
+static struct live_req *live_start(struct conn *c, struct instance *inst)
+{
+	struct live_req *r = xcalloc(1, sizeof(*r));
+	r->conn = c;
+	r->inst = inst;
+	c->req = r;
+	c->on_close = live_on_close;
+	return r;
+}
+
+/* The interface `name` of instance `iname`, or NULL after answering the
+ * client. With need_exec the instance must also be running. */
+static struct instance_iface *live_iface(struct conn *c, const char *iname, const char *name,
+    bool need_exec, struct instance **inst)
+{
+	*inst = request_instance(c, iname, need_exec);
+	struct instance_iface *li = *inst != NULL ? instance_iface_find(*inst, name) : NULL;
+	if (*inst != NULL && li == NULL)
+		conn_printf(c, CTL_STDERR, "umllab: %s has no interface %s\n", iname, name);
+	if (li == NULL)
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+	return li;
+}
+
+/* ---- plug ---- */
+
+/* The cable of the interface being plugged or unplugged goes away. */
+static void live_cable_close(struct live_req *r)
+{
+	struct supervisor *sup = r->inst->env->arg;
+	char *cable = state_cable_name(r->inst->cfg->name, r->iface.name);
+	switch_cable_close(sup->switches[r->iface.sw], cable);
+	free(cable);
+}
+
+static void plug_on_rollback(void *arg, int status, uint32_t err, const char *data, size_t len)
+{
+	(void)arg;
+	(void)status;
+	(void)err;
+	(void)data;
+	(void)len;
+}
+
+static void plug_on_configured(void *arg, int status, const char *error)
+{
+	struct live_req *r = arg;
+	const char *name = r->iface.name;
+	if (status != 0) {
+		/* The guest could not bring it up: take the card out again. */
+		if (r->inst->mc != NULL) {
+			char *cmd = xasprintf("remove vec%u", r->iface.index);
+			mconsole_session_request(r->inst->mc, cmd, LIVE_MCONSOLE_TIMEOUT_MS,
+			    plug_on_rollback, NULL);
+			free(cmd);
+		}
+		live_cable_close(r);
+		live_finish(r, UMLLAB_EXIT_FAIL, "%s: could not configure %s in the guest (%s); "
+		    "it was unplugged again", r->inst->cfg->name, name,
+		    status < 0 ? error : "ip failed");
+		return;
+	}
+	struct instance_iface *li = instance_iface_add(r->inst, &r->iface);
+	li->plugged_live = true;
+	const struct lab *lab = r->inst->env->lab;
+	char ip[INET_ADDRSTRLEN + 4] = "no address";
+	if (r->iface.has_addr) {
+		inet_ntop(AF_INET, &r->iface.addr, ip, INET_ADDRSTRLEN);
+		snprintf(ip + strlen(ip), 4, "/%u", r->iface.prefix);
+	}
+	live_finish(r, UMLLAB_EXIT_OK, "%s: %s plugged into %s (%s)", r->inst->cfg->name, name,
+	    lab->switches[r->iface.sw].name, ip);
+}
+
+static void plug_on_config_reply(void *arg, int status, uint32_t err, const char *data,
+    size_t len)
+{
+	struct live_req *r = arg;
+	if (status != 0 || err != 0) {
+		live_cable_close(r);
+		live_finish(r, UMLLAB_EXIT_FAIL, "%s: the kernel refused to add %s: %.*s",
+		    r->inst->cfg->name, r->iface.name, (int)len, data);
+		return;
+	}
+	/* The kernel names the card vecN; bringing it up connects its cable. */
+	unsigned k = r->iface.index;
+	const char *name = r->iface.name;
+	char *cmd;
+	if (r->iface.has_addr) {
+		char ip[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &r->iface.addr, ip, sizeof(ip));
+		cmd = xasprintf("ip link set vec%u name %s && ip link set %s up && "
+		    "ip addr add %s/%u dev %s", k, name, name, ip, r->iface.prefix, name);
+	} else {
+		cmd = xasprintf("ip link set vec%u name %s && ip link set %s up", k, name, name);
+	}
+	unsigned id = guest_exec(r->inst->guest, cmd, LIVE_EXEC_TIMEOUT_MS, NULL,
+	    plug_on_configured, r);
+	free(cmd);
+	if (id == 0)
+		plug_on_configured(r, -1, "its kernel went away");
+}
+
+/* Parse "a.b.c.d/len" into f; -1 with a message for the client. */
+static int parse_cidr(struct conn *c, const char *text, struct lab_iface *f)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *slash = strchr(text, '/');
+	char *end = NULL;
+	long prefix = slash != NULL ? strtol(slash + 1, &end, 10) : -1;
+	if (slash == NULL || (size_t)(slash - text) >= sizeof(addr) || end == slash + 1 ||
+	    *end != '\0' || prefix < 0 || prefix > 32) {
+		conn_printf(c, CTL_STDERR, "umllab: %s is not an address with a prefix length, "
+		    "such as 10.0.1.1/24\n", text);
+		return -1;
+	}
+	memcpy(addr, text, (size_t)(slash - text));
+	addr[slash - text] = '\0';
+	if (inet_pton(AF_INET, addr, &f->addr) != 1) {
+		conn_printf(c, CTL_STDERR, "umllab: %s is not an IPv4 address\n", addr);
+		return -1;
+	}
+	f->has_addr = true;
+	f->prefix = (unsigned)prefix;
+	return 0;
+}
+
+static int parse_mac(const char *text, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+	    &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return (mac[0] & 1) || (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0 ? -1 : 0;
+}
+
+/* Is this address or MAC already on some interface of the lab? */
+static const char *address_owner(struct supervisor *sup, const struct lab_iface *f)
+{
+	for (size_t i = 0; i < sup->lab->n_instances; i++) {
+		struct instance *in = &sup->instances[i];
+		for (size_t k = 0; k < in->n_ifaces; k++) {
+			const struct lab_iface *g = &in->ifaces[k].cfg;
+			if ((f->has_addr && g->has_addr && g->addr.s_addr == f->addr.s_addr) ||
+			    memcmp(g->mac, f->mac, 6) == 0)
+				return in->cfg->name;
+		}
+	}
+	return NULL;
+}
+
+/* plug A ethN SWITCH IP MAC ("" for none) */
+void request_plug(struct conn *c, int argc, char **argv)
+{
+	(void)argc;
+	struct supervisor *sup = c->sup;
+	struct instance *inst = request_instance(c, argv[1], true);
+	if (inst == NULL) {
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	struct lab_iface f = { 0 };
+	const char *name = argv[2];
+	char *end = NULL;
+	long index = strncmp(name, "eth", 3) == 0 ? strtol(name + 3, &end, 10) : -1;
+	if (index < 0 || index >= LAB_IFACE_MAX || end == name + 3 || *end != '\0') {
+		conn_printf(c, CTL_STDERR, "umllab: %s is not an interface name (expected eth0 to "
+		    "eth%d)\n", name, LAB_IFACE_MAX - 1);
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	if (instance_iface_find(inst, name) != NULL) {
+		conn_printf(c, CTL_STDERR, "umllab: %s already has %s; `umllab unplug %s %s` "
+		    "first\n", inst->cfg->name, name, inst->cfg->name, name);
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	str_copy(f.name, sizeof(f.name), name);
+	f.index = (unsigned)index;
+	const struct lab_switch *sw = lab_switch_find(sup->lab, argv[3]);
+	if (sw == NULL) {
+		conn_printf(c, CTL_STDERR, "umllab: lab %s has no switch %s\n", sup->lab->name,
+		    argv[3]);
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	f.sw = (size_t)(sw - sup->lab->switches);
+	if (argv[4][0] != '\0' && parse_cidr(c, argv[4], &f) != 0) {
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	if (argv[5][0] != '\0') {
+		if (parse_mac(argv[5], f.mac) != 0) {
+			conn_printf(c, CTL_STDERR, "umllab: %s is not a unicast MAC address such as "
+			    "02:00:00:00:00:01\n", argv[5]);
+			conn_finish(c, UMLLAB_EXIT_USAGE);
+			return;
+		}
+		f.mac_given = true;
+	} else {
+		lab_default_mac(sup->lab->name, inst->cfg->name, name, f.mac);
+	}
+	const char *owner = address_owner(sup, &f);
+	if (owner != NULL) {
+		conn_printf(c, CTL_STDERR, "umllab: that address or MAC is already used by %s\n",
+		    owner);
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	char *cable = state_cable_name(inst->cfg->name, name);
+	char *path = state_cable_path(sup->lab_dir, inst->cfg->name, name);
+	char *cause = NULL;
+	int rc = switch_cable_open(sup->switches[f.sw], cable, path, &cause);
+	free(cable);
+	free(path);
+	if (rc != 0) {
+		conn_printf(c, CTL_STDERR, "umllab: cannot plug %s %s: %s\n", inst->cfg->name, name,
+		    cause);
+		free(cause);
+		conn_finish(c, UMLLAB_EXIT_FAIL);
+		return;
+	}
+	struct live_req *r = live_start(c, inst);
+	r->iface = f;
+	char *arg = instance_vector_arg(sup->lab_dir, inst->cfg->name, &f);
+	char *cmd = xasprintf("config %s", arg);
+	mconsole_session_request(inst->mc, cmd, LIVE_MCONSOLE_TIMEOUT_MS, plug_on_config_reply, r);
+	free(cmd);
+	free(arg);
+}
+
+/* ---- unplug ---- */
+
+static void unplug_on_remove_reply(void *arg, int status, uint32_t err, const char *data,
+    size_t len)
+{
+	struct live_req *r = arg;
+	if (status != 0 || err != 0) {
+		live_finish(r, UMLLAB_EXIT_FAIL, "%s: the kernel refused to remove %s: %.*s",
+		    r->inst->cfg->name, r->iface.name, (int)len, data);
+		return;
+	}
+	instance_iface_remove(r->inst, r->iface.name);
+	live_cable_close(r);	/* a card plugged in later gets a new cable, link up */
+	live_finish(r, UMLLAB_EXIT_OK, "%s: %s unplugged", r->inst->cfg->name, r->iface.name);
+}
+
+static void unplug_on_down(void *arg, int status, const char *error)
+{
+	(void)status;
+	(void)error;
+	struct live_req *r = arg;
+	if (r->inst->mc == NULL) {
+		live_finish(r, UMLLAB_EXIT_FAIL, "%s: its kernel went away", r->inst->cfg->name);
+		return;
+	}
+	/* UML refuses to remove a device that is up; it was just taken down.
+	 * The kernel knows the card by its vector number, whatever its name. */
+	char *cmd = xasprintf("remove vec%u", r->iface.index);
+	mconsole_session_request(r->inst->mc, cmd, LIVE_MCONSOLE_TIMEOUT_MS,
+	    unplug_on_remove_reply, r);
+	free(cmd);
+}
+
+void request_unplug(struct conn *c, int argc, char **argv)
+{
+	(void)argc;
+	struct instance *inst;
+	struct instance_iface *li = live_iface(c, argv[1], argv[2], true, &inst);
+	if (li == NULL)
+		return;
+	struct live_req *r = live_start(c, inst);
+	r->iface = li->cfg;
+	char *cmd = xasprintf("ip link set %s down", li->cfg.name);
+	unsigned id = guest_exec(inst->guest, cmd, LIVE_EXEC_TIMEOUT_MS, NULL, unplug_on_down, r);
+	free(cmd);
+	if (id == 0)
+		unplug_on_down(r, -1, "its kernel went away");
+}
+
+/* ---- link ---- */
+
+/* link A ethN: what the cable has now. */
+static void link_show(struct conn *c, struct instance *inst, struct instance_iface *li)
+{
+	char *cause = NULL;
+	char *text = link_conditions_describe(c->sup, inst->cfg->name, &li->cfg, &cause);
+	if (text == NULL) {
+		conn_fail(c, UMLLAB_EXIT_FAIL, cause);
+		return;
+	}
+	conn_printf(c, CTL_STDOUT, "%s %s (switch %s): link %s\n%s", inst->cfg->name, li->cfg.name,
+	    c->sup->lab->switches[li->cfg.sw].name, li->link_down ? "down" : "up", text);
+	free(text);
+	conn_finish(c, UMLLAB_EXIT_OK);
+}
+
+/* link A ethN set WORDS... | clear: change the cable's conditions. */
+static void link_conditions(struct conn *c, struct instance *inst, struct instance_iface *li,
+    int argc, char **argv)
+{
+	struct linkcond_pair p = li->cfg.link;
+	char *cause = NULL;
+	if (strcmp(argv[0], "clear") == 0) {
+		if (argc != 1) {
+			conn_printf(c, CTL_STDERR, "umllab: link ... clear takes no more words\n");
+			conn_finish(c, UMLLAB_EXIT_USAGE);
+			return;
+		}
+		memset(&p, 0, sizeof(p));
+	} else if (linkcond_parse_words(&p, argc - 1, argv + 1, &cause) != 0) {
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
+		return;
+	}
+	if (link_conditions_apply(c->sup, inst->cfg->name, &li->cfg, &p, &cause) != 0) {
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
+		return;
+	}
+	li->cfg.link = p;
+	char *text = linkcond_pair_format(&p);
+	log_info("%s: %s conditions: %s", inst->cfg->name, li->cfg.name, *text ? text : "none");
+	conn_printf(c, CTL_STDOUT, "%s: %s conditions: %s\n", inst->cfg->name, li->cfg.name,
+	    *text ? text : "none");
+	free(text);
+	conn_finish(c, UMLLAB_EXIT_OK);
+}
+
+/* link A ethN [down|up|set WORDS...|clear]: the switch drops the port's
+ * frames while it is down; conditions shape them. */
+void request_link(struct conn *c, int argc, char **argv)
+{
+	struct supervisor *sup = c->sup;
+	struct instance *inst;
+	struct instance_iface *li = live_iface(c, argv[1], argv[2], false, &inst);
+	if (li == NULL)
+		return;
+	if (argc == 3) {
+		link_show(c, inst, li);
+		return;
+	}
+	if (strcmp(argv[3], "set") == 0 || strcmp(argv[3], "clear") == 0) {
+		link_conditions(c, inst, li, argc - 3, argv + 3);
+		return;
+	}
+	bool up = strcmp(argv[3], "up") == 0;
+	if ((!up && strcmp(argv[3], "down") != 0) || argc != 4) {
+		conn_printf(c, CTL_STDERR, "umllab: link %s: expected up, down, set CONDITIONS... "
+		    "or clear\n", argv[3]);
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	char *cause = NULL;
+	char *cable = state_cable_name(inst->cfg->name, li->cfg.name);
+	int rc = switch_cable_set_link(sup->switches[li->cfg.sw], cable, up, &cause);
+	free(cable);
+	if (rc != 0) {
+		conn_fail(c, UMLLAB_EXIT_FAIL, cause);
+		return;
+	}
+	li->link_down = !up;
+	log_info("%s: %s link %s", inst->cfg->name, li->cfg.name, up ? "up" : "down");
+	conn_printf(c, CTL_STDOUT, "%s: %s link %s (switch %s)\n", inst->cfg->name, li->cfg.name,
+	    up ? "up" : "down", sup->lab->switches[li->cfg.sw].name);
+	conn_finish(c, UMLLAB_EXIT_OK);
+}

@@ -1,0 +1,223 @@
+/* core/requests/status.c: what `umllab status` shows of a running lab, as text or JSON. */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/requests/request.h"
+#include "core/supervisor/supervisor.h"
+#include "core/base/util.h"
+#include "switch/switch.h"
+
+static void sb_json_string(struct strbuf *b, const char *s)
+{
+	strbuf_printf(b, "\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			strbuf_printf(b, "\\%c", *p);
+		else if (*p < 0x20)
+			strbuf_printf(b, "\\u%04x", *p);
+		else
+			strbuf_printf(b, "%c", *p);
+	}
+	strbuf_printf(b, "\"");
+}
+
+static const char *restart_policy_name(enum lab_restart r)
+{
+	return r == LAB_RESTART_ALWAYS ? "always" : r == LAB_RESTART_NEVER ? "never" : "on-failure";
+}
+
+static char *uptime_text(uint64_t ms)
+{
+	uint64_t s = ms / 1000;
+	if (s < 60)
+		return xasprintf("%llus", (unsigned long long)s);
+	if (s < 3600)
+		return xasprintf("%llum%02llus", (unsigned long long)(s / 60),
+		    (unsigned long long)(s % 60));
+	return xasprintf("%lluh%02llum", (unsigned long long)(s / 3600),
+	    (unsigned long long)(s / 60 % 60));
+}
+
+static char *addresses_text(const struct lab *lab, const struct instance *in, bool json)
+{
+	struct strbuf b = { 0 };
+	for (size_t i = 0; i < in->n_ifaces; i++) {
+		const struct instance_iface *li = &in->ifaces[i];
+		const struct lab_iface *f = &li->cfg;
+		char ip[INET_ADDRSTRLEN] = "";
+		if (f->has_addr)
+			inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
+		char *cond = linkcond_pair_format(&f->link);
+		if (json) {
+			strbuf_printf(&b, "%s{\"iface\":\"%s\",\"switch\":\"%s\","
+			    "\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\",\"link\":\"%s\","
+			    "\"plugged_live\":%s,\"conditions\":", i ? "," : "",
+			    f->name, lab->switches[f->sw].name, f->mac[0], f->mac[1], f->mac[2],
+			    f->mac[3], f->mac[4], f->mac[5], li->link_down ? "down" : "up",
+			    li->plugged_live ? "true" : "false");
+			sb_json_string(&b, cond);
+			strbuf_printf(&b, ",\"ip\":");
+			if (f->has_addr)
+				strbuf_printf(&b, "\"%s/%u\"}", ip, f->prefix);
+			else
+				strbuf_printf(&b, "null}");
+			free(cond);
+			continue;
+		}
+		strbuf_printf(&b, "%s%s ", b.len > 0 ? ", " : "", f->name);
+		if (f->has_addr)
+			strbuf_printf(&b, "%s/%u", ip, f->prefix);
+		else
+			strbuf_printf(&b, "(no address)");
+		if (li->link_down || li->plugged_live || cond[0] != '\0') {
+			const char *notes[3] = { li->plugged_live ? "plugged live" : NULL,
+				li->link_down ? "link down" : NULL, cond[0] ? cond : NULL };
+			const char *sep = " [";
+			for (int k = 0; k < 3; k++)
+				if (notes[k] != NULL) {
+					strbuf_printf(&b, "%s%s", sep, notes[k]);
+					sep = ", ";
+				}
+			strbuf_printf(&b, "]");
+		}
+		free(cond);
+	}
+	return strbuf_take(&b);
+}
+
+/* Every switch's trunks: text, a table after the switches' (none: nothing);
+ * JSON, a "trunks" list after "switches". */
+static void status_trunks(const struct supervisor *sup, struct strbuf *b, bool json)
+{
+	const struct lab *lab = sup->lab;
+	bool first = true;
+	for (size_t i = 0; i < lab->n_switches; i++) {
+		if (sup->switches[i] == NULL)
+			continue;
+		unsigned n = switch_trunk_count(sup->switches[i]);
+		for (unsigned k = 0; k < n; k++) {
+			struct switch_trunk_info t;
+			switch_trunk_get_info(sup->switches[i], k, &t);
+			if (json) {
+				strbuf_printf(b, "%s{\"name\":", first ? "],\"trunks\":[" : ",");
+				sb_json_string(b, t.name);
+				strbuf_printf(b, ",\"switch\":");
+				sb_json_string(b, lab->switches[i].name);
+				strbuf_printf(b, ",\"remote\":\"%s\",\"listen\":\"%s\",\"vni\":%u,"
+				    "\"frames_in\":%llu,\"frames_out\":%llu,\"dropped_in\":%llu,"
+				    "\"dropped_out\":%llu}", t.remote, t.listen, t.vni,
+				    (unsigned long long)t.frames_in, (unsigned long long)t.frames_out,
+				    (unsigned long long)t.dropped_in, (unsigned long long)t.dropped_out);
+			} else {
+				if (first)
+					strbuf_printf(b, "\n%-16s %-24s %-8s %-10s %-10s %s\n", "TRUNK",
+					    "REMOTE (VXLAN)", "VNI", "IN", "OUT", "DROPS IN/OUT");
+				strbuf_printf(b, "%-16s %-24s %-8u %-10llu %-10llu %llu/%llu\n", t.name,
+				    t.remote, t.vni, (unsigned long long)t.frames_in,
+				    (unsigned long long)t.frames_out, (unsigned long long)t.dropped_in,
+				    (unsigned long long)t.dropped_out);
+			}
+			first = false;
+		}
+	}
+	if (json && first)
+		strbuf_printf(b, "],\"trunks\":[");
+}
+
+char *status_render(const struct supervisor *sup, bool json)
+{
+	const struct lab *lab = sup->lab;
+	uint64_t now = clock_ms();
+	struct strbuf b = { 0 };
+	if (json) {
+		strbuf_printf(&b, "{\"lab\":");
+		sb_json_string(&b, lab->name);
+		strbuf_printf(&b, ",\"file\":");
+		sb_json_string(&b, lab->path);
+		strbuf_printf(&b, ",\"state_dir\":");
+		sb_json_string(&b, sup->lab_dir);
+		strbuf_printf(&b, ",\"image\":");
+		sb_json_string(&b, sup->backing != NULL ? sup->backing : "");
+		strbuf_printf(&b, ",\"supervisor_pid\":%d,\"uptime_s\":%llu,\"instances\":[",
+		    (int)getpid(), (unsigned long long)((now - sup->started_ms) / 1000));
+	} else {
+		char *up = uptime_text(now - sup->started_ms);
+		strbuf_printf(&b, "lab %s  (%s)\nsupervisor pid %d, up %s, state %s\nimage %s\n\n",
+		    lab->name, lab->path, (int)getpid(), up, sup->lab_dir,
+		    sup->backing != NULL ? sup->backing : "-");
+		free(up);
+		strbuf_printf(&b, "%-12s %-12s %-8s %-8s %-8s %s\n", "INSTANCE", "STATE", "PID", "UPTIME",
+		    "RESTARTS", "ADDRESSES");
+	}
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		const struct instance *in = &sup->instances[i];
+		uint64_t up_ms = in->pid > 0 ? now - in->started_ms : 0;
+		char *addrs = addresses_text(lab, in, json);
+		if (json) {
+			strbuf_printf(&b, "%s{\"name\":", i ? "," : "");
+			sb_json_string(&b, in->cfg->name);
+			strbuf_printf(&b, ",\"state\":\"%s\",\"pid\":%d,\"uptime_s\":%llu,"
+			    "\"restarts\":%u,\"restart_policy\":\"%s\",\"cause\":",
+			    instance_state_name(in->state), (int)in->pid,
+			    (unsigned long long)(up_ms / 1000), in->restarts,
+			    restart_policy_name(in->cfg->restart));
+			if (in->cause != NULL)
+				sb_json_string(&b, in->cause);
+			else
+				strbuf_printf(&b, "null");
+			strbuf_printf(&b, ",\"interfaces\":[%s]}", addrs);
+		} else {
+			char *up = in->pid > 0 ? uptime_text(up_ms) : xstrdup("-");
+			char pid[16];
+			snprintf(pid, sizeof(pid), "%d", (int)in->pid);
+			strbuf_printf(&b, "%-12s %-12s %-8s %-8s %-8u %s\n", in->cfg->name,
+			    instance_state_name(in->state), in->pid > 0 ? pid : "-", up, in->restarts,
+			    addrs);
+			if (in->cause != NULL)
+				strbuf_printf(&b, "%-12s   last cause: %s\n", "", in->cause);
+			free(up);
+		}
+		free(addrs);
+	}
+	if (json)
+		strbuf_printf(&b, "],\"switches\":[");
+	else
+		strbuf_printf(&b, "\n%-12s %-8s %-6s %s\n", "SWITCH", "MODE", "PORTS", "SOCKET");
+	for (size_t i = 0; i < lab->n_switches; i++) {
+		struct switch_info info;
+		if (sup->switches[i] == NULL)
+			continue;	/* already stopped by `down` */
+		switch_get_info(sup->switches[i], &info);
+		const char *mode = lab->switches[i].mode == LAB_SWITCH_HUB ? "hub" : "switch";
+		if (json) {
+			strbuf_printf(&b, "%s{\"name\":", i ? "," : "");
+			sb_json_string(&b, lab->switches[i].name);
+			strbuf_printf(&b, ",\"mode\":\"%s\",\"socket\":", mode);
+			sb_json_string(&b, switch_ctl_path(sup->switches[i]));
+			strbuf_printf(&b, ",\"ports\":%u,\"frames_in\":%llu,\"frames_out\":%llu,"
+			    "\"frames_dropped\":%llu}", info.ports,
+			    (unsigned long long)info.frames_in, (unsigned long long)info.frames_out,
+			    (unsigned long long)info.frames_dropped);
+		} else {
+			strbuf_printf(&b, "%-12s %-8s %-6u %s\n", lab->switches[i].name, mode, info.ports,
+			    switch_ctl_path(sup->switches[i]));
+		}
+	}
+	status_trunks(sup, &b, json);
+	if (json)
+		strbuf_printf(&b, "]}\n");
+	return strbuf_take(&b);
+}
+
+void request_status(struct conn *c, int argc, char **argv)
+{
+	bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+	char *text = status_render(c->sup, json);
+	conn_send(c, CTL_STDOUT, text, strlen(text));
+	free(text);
+	conn_finish(c, UMLLAB_EXIT_OK);
+}

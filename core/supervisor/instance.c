@@ -1,0 +1,970 @@
+/* core/supervisor/instance.c: start, watch and stop one linux.uml process; its state machine. */
+#include "core/supervisor/instance.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/supervisor/console.h"
+#include "core/supervisor/guest.h"
+#include "core/client/labimage.h"
+#include "core/base/log.h"
+#include "core/base/proc.h"
+#include "core/base/state.h"
+#include "core/base/util.h"
+#include "mconsole/mconsole.h"
+#include "mconsole/session.h"
+#include "watchdog/watchdog.h"
+
+#define STARTUP_TIMEOUT_MS 60000
+#define HALT_TIMEOUT_MS 2000
+#define SYNC_TIMEOUT_MS 2000		/* the guest's `sync` before a halt */
+#define LOG_MAX_BYTES (1U << 20)	/* console log; one older generation is kept */
+#define PROBE_INTERVAL_MS 500		/* liveness probe period ... */
+#define PROBE_HANG_MS 2000		/* ... and the silence that means "hung" */
+#define RESTART_BURST 5			/* at most 5 restarts ... */
+#define RESTART_WINDOW_MS 60000		/* ... a minute, then give up */
+#define STABLE_RUN_MS 10000		/* a run this long resets the back-off */
+
+const char *instance_state_name(enum instance_state s)
+{
+	switch (s) {
+	case INSTANCE_STOPPED: return "stopped";
+	case INSTANCE_STARTING: return "starting";
+	case INSTANCE_RESTARTING: return "restarting";
+	case INSTANCE_CONFIGURING: return "configuring";
+	case INSTANCE_RUNNING: return "running";
+	case INSTANCE_STOPPING: return "stopping";
+	case INSTANCE_FAILED: return "failed";
+	}
+	return "unknown";
+}
+
+int instance_can_exec(const struct instance *inst)
+{
+	return inst->state == INSTANCE_CONFIGURING || inst->state == INSTANCE_RUNNING;
+}
+
+static void instance_set_cause(struct instance *inst, const char *cause)
+{
+	if (cause == NULL)
+		return;
+	free(inst->cause);
+	inst->cause = xstrdup(cause);
+}
+
+/* ---- the kernel command line ---- */
+
+static void argv_push(char ***argv, size_t *n, char *s)
+{
+	*argv = xreallocarray(*argv, *n + 2, sizeof(char *));
+	(*argv)[(*n)++] = s;
+	(*argv)[*n] = NULL;
+}
+
+static char *cidr_text(struct in_addr a, unsigned prefix)
+{
+	char buf[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &a, buf, sizeof(buf));
+	return xasprintf("%s/%u", buf, prefix);
+}
+
+char **instance_argv(const struct instance *inst)
+{
+	const struct lab_instance *c = inst->cfg;
+	const struct instance_env *e = inst->env;
+	char **argv = NULL;
+	size_t n = 0;
+
+	/* The kernel runs confined (core/confine/confine.c): `umllab confine` (this
+	 * same program, whatever became of its file) applies Landlock rules
+	 * derived from the parameters below, then execs the kernel. */
+	const struct lab_image *img = &e->lab->images[c->image];
+	argv_push(&argv, &n, xstrdup("/proc/self/exe"));
+	argv_push(&argv, &n, xstrdup("confine"));
+	if (c->share.dir == NULL || c->share.readonly)
+		argv_push(&argv, &n, xstrdup("--ro"));	/* no share: an empty, read-only directory */
+	else if (c->share.symlinks)
+		argv_push(&argv, &n, xstrdup("--symlinks"));
+	argv_push(&argv, &n, xstrdup("--"));
+	argv_push(&argv, &n, xstrdup(e->kernel));
+	argv_push(&argv, &n, xasprintf("mem=%lluM", (unsigned long long)(c->mem_bytes >> 20)));
+	if (c->unsafe_shared_root) {
+		/* One writable disk for every such instance of this image: `c`
+		 * tells UML not to lock it (see labs/shared-root.md). */
+		char *disk = lab_disk_path(inst->disk_dir, e->lab, c);
+		argv_push(&argv, &n, xasprintf("ubd0c=%s", disk));
+		free(disk);
+	} else {
+		argv_push(&argv, &n, xasprintf("ubd0=%s,%s", inst->cow_path, img->backing));
+	}
+	/* `disks:`: ubd1 and up, the guest's /dev/ubdb, /dev/ubdc, ... */
+	for (size_t i = 0; i < c->n_disks; i++) {
+		char *file = lab_disk_extra_path(inst->disk_dir, c, i);
+		argv_push(&argv, &n, xasprintf("ubd%zu%s=%s", i + 1, c->disks[i].readonly ? "r" : "", file));
+		free(file);
+	}
+	argv_push(&argv, &n, xstrdup("root=/dev/ubda"));
+	/* An XFS or Btrfs image gets umllab's layer from its initramfs at boot. */
+	char *initrd = xasprintf("%s" IMAGE_INITRD_SUFFIX, img->backing);
+	if (access(initrd, R_OK) == 0)
+		argv_push(&argv, &n, xasprintf("initrd=%s", initrd));
+	free(initrd);
+	argv_push(&argv, &n, xstrdup("init=" IMAGE_INIT_PATH));
+	argv_push(&argv, &n, xstrdup("rw"));
+	argv_push(&argv, &n, xasprintf("umid=%s", c->name));
+	argv_push(&argv, &n, xasprintf("uml_dir=%s/%s", e->lab_dir, STATE_UML_DIR));
+	argv_push(&argv, &n, xasprintf("mconsole=notify:%s", inst->notify_path));
+	argv_push(&argv, &n, xstrdup("con0=fd:0,fd:1"));
+	argv_push(&argv, &n, xstrdup("con=null"));
+	argv_push(&argv, &n, xstrdup("ssl=null"));
+	/* hostfs shows the lab's share, else an empty directory; confine makes
+	 * sure nothing beyond it is reachable. */
+	if (c->share.dir != NULL)
+		argv_push(&argv, &n, xasprintf("hostfs=%s", c->share.dir));
+	else
+		argv_push(&argv, &n, xasprintf("hostfs=%s/%s", e->lab_dir, STATE_HOSTFS));
+	argv_push(&argv, &n, xstrdup("noreboot"));
+	/* exec commands arrive as unacknowledged `log` records: Debian's 16 KB
+	 * log buffer would drop chunks of long ones. */
+	argv_push(&argv, &n, xstrdup("log_buf_len=256K"));
+	/* Boot time: the RAID6 algorithm benchmark busy-loops 0.86 s at every
+	 * boot (no guest has RAID), and legacy ptys cost up to 0.7 s more
+	 * (measured in docs/performance.md). */
+	argv_push(&argv, &n, xstrdup("initcall_blacklist=raid6_select_algo"));
+	argv_push(&argv, &n, xstrdup("pty.legacy_count=0"));
+	/* Each interface is a vector device on its cable (a SOCK_SEQPACKET
+	 * socket in the lab's private directory: see switch/switch.c); the
+	 * guest's boot setup (image/guest/boot.c) renames vecN to ethN. */
+	for (size_t i = 0; i < inst->n_ifaces; i++)
+		argv_push(&argv, &n, instance_vector_arg(e->lab_dir, c->name, &inst->ifaces[i].cfg));
+	argv_push(&argv, &n, xasprintf("umllab.name=%s", c->name));
+	if (c->share.dir != NULL)
+		argv_push(&argv, &n, xstrdup(c->share.readonly ? "umllab.share=ro" : "umllab.share=rw"));
+
+	/* Addresses and routes travel on the kernel command line: one shared
+	 * image serves every instance. */
+	char *list = NULL;
+	for (size_t i = 0; i < inst->n_ifaces; i++) {
+		const struct lab_iface *f = &inst->ifaces[i].cfg;
+		if (!f->has_addr)
+			continue;
+		char *cidr = cidr_text(f->addr, f->prefix);
+		char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", f->name, cidr);
+		free(cidr);
+		free(list);
+		list = next;
+	}
+	if (list != NULL) {
+		argv_push(&argv, &n, xasprintf("umllab.ip=%s", list));
+		free(list);
+		list = NULL;
+	}
+	for (size_t i = 0; i < c->n_routes; i++) {
+		const struct lab_route *r = &c->routes[i];
+		char via[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &r->via, via, sizeof(via));
+		char *to = r->is_default ? xstrdup("default") : cidr_text(r->to, r->prefix);
+		char *next = xasprintf("%s%s%s@%s", list ? list : "", list ? "," : "", to, via);
+		free(to);
+		free(list);
+		list = next;
+	}
+	if (list != NULL) {
+		argv_push(&argv, &n, xasprintf("umllab.route=%s", list));
+		free(list);
+	}
+	if (c->forward)
+		argv_push(&argv, &n, xstrdup("umllab.forward=1"));
+	return argv;
+}
+
+char *instance_vector_arg(const char *lab_dir, const char *instance, const struct lab_iface *f)
+{
+	char *path = state_cable_path(lab_dir, instance, f->name);
+	const uint8_t *m = f->mac;
+	char *arg = xasprintf("vec%u:transport=bess,dst=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+	    f->index, path, m[0], m[1], m[2], m[3], m[4], m[5]);
+	free(path);
+	return arg;
+}
+
+void instance_argv_free(char **argv)
+{
+	if (argv == NULL)
+		return;
+	for (char **p = argv; *p != NULL; p++)
+		free(*p);
+	free(argv);
+}
+
+char *instance_log_tail(const struct instance *inst, int max_lines)
+{
+	int fd = open(inst->log_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return xstrdup("");
+	char buf[4096];
+	off_t size = lseek(fd, 0, SEEK_END);
+	off_t from = size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
+	close(fd);
+	if (n <= 0)
+		return xstrdup("");
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	char *start = buf + n;
+	for (int lines = 0; start > buf; start--) {
+		if (start[-1] == '\n' && ++lines == max_lines)
+			break;
+	}
+	return xstrdup(start);
+}
+
+/* ---- process and sockets ---- */
+
+static char *wait_status_text(int status)
+{
+	if (WIFEXITED(status))
+		return xasprintf("linux.uml exited with status %d", WEXITSTATUS(status));
+	if (WIFSIGNALED(status))
+		return xasprintf("linux.uml was killed by signal %d (%s)", WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+	return xasprintf("linux.uml ended with wait status %#x", status);
+}
+
+static void instance_close_io(struct instance *inst)
+{
+	struct ev_loop *loop = inst->env->loop;
+	ev_timer_stop(loop, &inst->timer);
+	if (inst->guest != NULL) {
+		/* Detach first: a failed request's callback must not start another. */
+		guest_attach(inst->guest, NULL);
+		guest_fail_all(inst->guest, "the instance's kernel stopped");
+	}
+	inst->startup_id = 0;
+	watchdog_probe_stop(inst->probe);
+	inst->probe = NULL;
+	mconsole_session_free(inst->mc);
+	inst->mc = NULL;
+	if (inst->notify_fd >= 0) {
+		ev_io_stop(loop, &inst->notify_w);
+		close(inst->notify_fd);
+		inst->notify_fd = -1;
+		unlink(inst->notify_path);
+	}
+}
+
+/* Kill every host process of this instance's kernel: its main process
+ * leads a process group, but its userspace processes run in sessions of
+ * their own and are found by their command line (core/base/proc.h). */
+static void instance_kill(struct instance *inst)
+{
+	if (inst->pid > 0 && killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
+		log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
+	char *uml_dir = state_path(inst->env->lab_dir, STATE_UML_DIR);
+	proc_signal_uml(uml_dir, inst->cfg->name, SIGKILL);
+	free(uml_dir);
+}
+
+/* After the main process exited: nothing of the kernel may survive it, or
+ * its leftovers would hold the disk and a switch port of the next boot.
+ * SIGKILL is quick; the wait is bounded all the same. */
+static void instance_kill_leftovers(struct instance *inst)
+{
+	char *uml_dir = state_path(inst->env->lab_dir, STATE_UML_DIR);
+	uint64_t until = clock_ms() + 2000;
+	while (proc_signal_uml(uml_dir, inst->cfg->name, SIGKILL) > 0 &&
+	    proc_count_uml(uml_dir, inst->cfg->name) > 0 && clock_ms() < until) {
+		sleep_ms(5);
+	}
+	free(uml_dir);
+}
+
+static void instance_drain_notify(struct instance *inst);
+
+static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
+{
+	(void)revents;
+	struct instance *inst = w->data;
+	ev_child_stop(loop, w);
+	inst->last_exit = w->rstatus;
+	/* A dying kernel's last words (its panic) may still wait in the notify
+	 * socket: read them before the exit is judged. */
+	if (inst->notify_fd >= 0)
+		instance_drain_notify(inst);
+	if (killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
+		log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
+	inst->pid = 0;
+	instance_kill_leftovers(inst);
+	char *why = wait_status_text(w->rstatus);
+	log_info("%s: %s", inst->cfg->name, why);
+	console_close_pty(inst->console);
+	console_note(inst->console, "%s: %s", inst->cfg->name, why);
+	instance_handle_detail(inst, INSTANCE_EV_EXITED, why);
+	free(why);
+}
+
+/* A boot is stuck when it stops progressing (its console stays silent for
+ * the boot limit), not when it is merely slow: on a busy machine many boots
+ * at once each take long, and still finish. BOOT_HARD_FACTOR bounds a boot
+ * that prints forever. */
+#define BOOT_CHECKS 4		/* looks at the console per boot limit */
+#define BOOT_HARD_FACTOR 10
+
+static bool instance_boot_progressing(struct instance *inst)
+{
+	const struct instance_env *e = inst->env;
+	uint64_t now = clock_ms();
+	uint64_t bytes = console_output_bytes(inst->console);
+	if (bytes != inst->boot_bytes) {
+		inst->boot_bytes = bytes;
+		inst->boot_progress_ms = now;
+	}
+	return now - inst->boot_progress_ms < e->boot_timeout_ms &&
+	    now - inst->started_ms < (uint64_t)e->boot_timeout_ms * BOOT_HARD_FACTOR;
+}
+
+static void instance_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	struct instance *inst = w->data;
+	if ((inst->state == INSTANCE_STARTING || inst->state == INSTANCE_CONFIGURING) &&
+	    inst->pid > 0 && instance_boot_progressing(inst)) {
+		ev_timer_set(&inst->timer, inst->env->boot_timeout_ms / 1000.0 / BOOT_CHECKS, 0.);
+		ev_timer_start(loop, &inst->timer);
+		return;
+	}
+	instance_handle(inst, INSTANCE_EV_TIMEOUT);
+}
+
+static void instance_on_notify(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	instance_drain_notify(w->data);
+}
+
+static void instance_drain_notify(struct instance *inst)
+{
+	char buf[MCONSOLE_NOTIFY_SIZE];
+	/* Bounded: one batch per wakeup so a chatty guest cannot starve the loop. */
+	for (int i = 0; i < 64 && inst->notify_fd >= 0; i++) {
+		ssize_t n = recv(inst->notify_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		struct mconsole_notify msg;
+		if (mconsole_notify_decode(buf, (size_t)n, &msg) != 0) {
+			log_limited(&inst->rl_notify, LOG_LEVEL_WARN, inst->cfg->name,
+			    "%s: malformed mconsole notification ignored", inst->cfg->name);
+			continue;
+		}
+		switch (msg.type) {
+		case MCONSOLE_NOTIFY_SOCKET:
+			log_debug("%s: kernel up, mconsole at %s", inst->cfg->name, msg.data);
+			break;
+		case MCONSOLE_NOTIFY_PANIC: {
+			char *why = xasprintf("kernel panic: %s", msg.data);
+			log_info("%s: %s", inst->cfg->name, why);
+			inst->fault = WATCHDOG_FAULT_PANIC;
+			instance_handle_detail(inst, INSTANCE_EV_FAULT, why);
+			free(why);
+			break;
+		}
+		case MCONSOLE_NOTIFY_HANG:
+			inst->fault = WATCHDOG_FAULT_HANG;
+			instance_handle_detail(inst, INSTANCE_EV_FAULT,
+			    "hung: the guest's watchdog (harddog) stopped being petted");
+			break;
+		case MCONSOLE_NOTIFY_USER: {
+			const char *text = NULL;
+			size_t text_len = 0;
+			switch (guest_on_notify(inst->guest, msg.data, msg.len, &text, &text_len)) {
+			case GUEST_EVENT_READY:
+				instance_handle(inst, INSTANCE_EV_AGENT_READY);
+				break;
+			case GUEST_EVENT_FAIL: {
+				char *why = xasprintf("the guest could not configure itself: %.*s",
+				    (int)text_len, text);
+				inst->fault = WATCHDOG_FAULT_BOOT;
+				instance_handle_detail(inst, INSTANCE_EV_FAULT, why);
+				free(why);
+				break;
+			}
+			case GUEST_EVENT_NONE:
+				break;
+			}
+			break;
+		}
+		default:
+			log_limited(&inst->rl_unknown, LOG_LEVEL_DEBUG, inst->cfg->name,
+			    "%s: notification of unknown type %u", inst->cfg->name, msg.type);
+		}
+	}
+}
+
+static int instance_spawn(struct instance *inst, char **cause)
+{
+	const struct instance_env *e = inst->env;
+	int slave = -1;
+	inst->notify_fd = mconsole_notify_open(inst->notify_path, cause);
+	if (inst->notify_fd < 0)
+		return -1;
+	ev_io_init(&inst->notify_w, instance_on_notify, inst->notify_fd, EV_READ);
+	inst->notify_w.data = inst;
+	ev_io_start(e->loop, &inst->notify_w);
+	if (console_open_pty(inst->console, &slave, cause) != 0)
+		goto fail;
+
+	char **argv = instance_argv(inst);
+	char *line = xstrdup("");
+	for (char **p = argv; *p != NULL; p++) {
+		char *next = xasprintf("%s%s%s", line, line[0] ? " " : "", *p);
+		free(line);
+		line = next;
+	}
+	console_note(inst->console, "starting %s", line);
+	log_debug("%s: %s", inst->cfg->name, line);
+	free(line);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* Only async-signal-safe calls from here: the supervisor has threads.
+		 * The console pseudo-terminal is the kernel's stdin, stdout and
+		 * stderr (con0=fd:0,fd:1), so host-side errors reach the log too. */
+		setsid();
+		dup2(slave, 0);
+		dup2(slave, 1);
+		dup2(slave, 2);
+		execv(argv[0], argv);
+		static const char msg[] = "umllab: cannot execute the UML kernel\r\n";
+		(void)!write(2, msg, sizeof(msg) - 1);
+		_exit(127);
+	}
+	int fork_errno = errno;
+	instance_argv_free(argv);
+	close(slave);
+	if (pid < 0) {
+		set_cause(cause, "cannot fork for %s: %s", inst->cfg->name, strerror(fork_errno));
+		goto fail;
+	}
+	inst->pid = pid;
+	inst->started_ms = clock_ms();
+	inst->ready_ms = 0;
+	inst->agent_ready = false;
+	ev_child_init(&inst->child_w, instance_on_child, pid, 0);
+	inst->child_w.data = inst;
+	ev_child_start(e->loop, &inst->child_w);
+
+	/* The sessions' own sockets sit in the lab's private directory:
+	 * an abstract name would be open to every local user. */
+	char *mc_path = state_path(e->lab_dir, "%s.mc", inst->cfg->name);
+	inst->mc = mconsole_session_new(e->loop, inst->mconsole_path, mc_path, cause);
+	free(mc_path);
+	if (inst->mc == NULL) {
+		instance_kill(inst);
+		return -1;	/* the child watcher reports the exit */
+	}
+	guest_attach(inst->guest, inst->mc);
+	inst->boot_bytes = console_output_bytes(inst->console);
+	inst->boot_progress_ms = inst->started_ms;
+	ev_timer_set(&inst->timer, e->boot_timeout_ms / 1000.0 / BOOT_CHECKS, 0.);
+	ev_timer_start(e->loop, &inst->timer);
+	log_info("%s: started, pid %d", inst->cfg->name, (int)pid);
+	return 0;
+fail:
+	console_close_pty(inst->console);
+	instance_close_io(inst);
+	return -1;
+}
+
+/* ---- startup commands ---- */
+
+static void startup_run_next(struct instance *inst);
+
+static void startup_on_output(void *arg, const char *data, size_t len)
+{
+	struct instance *inst = arg;
+	console_write(inst->console, data, len);
+}
+
+static void startup_on_done(void *arg, int status, const char *error)
+{
+	struct instance *inst = arg;
+	const char *cmd = inst->cfg->startup[inst->startup_next];
+	inst->startup_id = 0;
+	if (inst->state != INSTANCE_CONFIGURING)
+		return;	/* the kernel went away; its exit decides what follows */
+	if (status != 0)
+		log_warnx("%s: startup command \"%s\" %s%s", inst->cfg->name, cmd,
+		    status < 0 ? "failed: " : "exited with a non-zero status",
+		    status < 0 ? error : "");
+	inst->startup_next++;
+	startup_run_next(inst);
+}
+
+static void startup_run_next(struct instance *inst)
+{
+	if (inst->startup_next >= inst->cfg->n_startup) {
+		instance_handle(inst, INSTANCE_EV_STARTUP_DONE);
+		return;
+	}
+	const char *cmd = inst->cfg->startup[inst->startup_next];
+	console_note(inst->console, "startup: %s", cmd);
+	inst->startup_id = guest_exec(inst->guest, cmd, STARTUP_TIMEOUT_MS, startup_on_output,
+	    startup_on_done, inst);
+	if (inst->startup_id == 0) {
+		inst->fault = WATCHDOG_FAULT_BOOT;
+		instance_handle_detail(inst, INSTANCE_EV_FAULT,
+		    "the kernel went away before its startup commands ran");
+	}
+}
+
+/* ---- the state machine ---- */
+
+typedef void (*instance_action)(struct instance *inst, const char *detail);
+
+static void act_none(struct instance *inst, const char *detail)
+{
+	(void)inst;
+	(void)detail;
+}
+
+static void act_spawn(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	char *cause = NULL;
+	inst->fault_pending = false;
+	if (instance_spawn(inst, &cause) != 0) {
+		instance_set_cause(inst, cause);
+		instance_handle_detail(inst, INSTANCE_EV_GIVE_UP, cause);
+		free(cause);
+	}
+}
+
+/* A start asked for by the user: a fresh restart budget. */
+static void act_start(struct instance *inst, const char *detail)
+{
+	watchdog_limiter_init(&inst->limiter, RESTART_BURST, RESTART_WINDOW_MS);
+	inst->attempt = 0;
+	free(inst->cause);
+	inst->cause = NULL;
+	act_spawn(inst, detail);
+}
+
+static void act_configure(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	inst->agent_ready = true;
+	ev_timer_stop(inst->env->loop, &inst->timer);
+	inst->startup_next = 0;
+	startup_run_next(inst);
+}
+
+static void probe_on_hang(void *arg, uint64_t silent_ms)
+{
+	struct instance *inst = arg;
+	/* act_fault stops and frees the probe: it does nothing more after this. */
+	char *why = xasprintf("hung: no answer on its mconsole for %.1f s",
+	    (double)silent_ms / 1000.0);
+	inst->fault = WATCHDOG_FAULT_HANG;
+	instance_handle_detail(inst, INSTANCE_EV_FAULT, why);
+	free(why);
+}
+
+static void act_running(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	char *cause = NULL;
+	inst->ready_ms = clock_ms();
+	log_info("%s: running (%.1f s after start)", inst->cfg->name,
+	    (double)(inst->ready_ms - inst->started_ms) / 1000.0);
+	char *probe_path = state_path(inst->env->lab_dir, "%s.probe", inst->cfg->name);
+	inst->probe = watchdog_probe_start(inst->env->loop, inst->mconsole_path, probe_path,
+	    PROBE_INTERVAL_MS, PROBE_HANG_MS, probe_on_hang, inst, &cause);
+	free(probe_path);
+	if (inst->probe == NULL) {
+		log_warnx("%s: no liveness probe: %s", inst->cfg->name, cause);
+		free(cause);
+	}
+}
+
+/* Something went wrong with a live kernel: remember why, then kill it; its
+ * exit decides what comes next. The first fault's cause is the one kept. */
+static void act_fault(struct instance *inst, const char *detail)
+{
+	if (!inst->fault_pending) {
+		inst->fault_pending = true;
+		instance_set_cause(inst, detail);
+		log_warnx("%s: %s", inst->cfg->name, detail ? detail : "failed");
+		console_note(inst->console, "%s: %s", inst->cfg->name, detail ? detail : "failed");
+	}
+	watchdog_probe_stop(inst->probe);
+	inst->probe = NULL;
+	/* The boot deadline no longer applies: the exit decides what follows. */
+	ev_timer_stop(inst->env->loop, &inst->timer);
+	instance_kill(inst);
+}
+
+static void act_boot_timeout(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	bool silent = clock_ms() - inst->boot_progress_ms >= inst->env->boot_timeout_ms;
+	char *why = silent ? xasprintf("stopped making progress while booting: its console was "
+	    "silent for %u s", inst->env->boot_timeout_ms / 1000) :
+	    xasprintf("did not finish booting within %u s, although it kept printing",
+	    inst->env->boot_timeout_ms / 1000 * BOOT_HARD_FACTOR);
+	inst->fault = WATCHDOG_FAULT_BOOT;
+	act_fault(inst, why);
+	free(why);
+}
+
+static enum watchdog_fault fault_of_exit(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) == 0 ? WATCHDOG_FAULT_HALTED : WATCHDOG_FAULT_EXITED;
+	return WATCHDOG_FAULT_KILLED;
+}
+
+static void restart_on_timer(struct instance *inst)
+{
+	inst->restarts++;
+	console_note(inst->console, "restarting %s (restart %u; cause: %s)", inst->cfg->name,
+	    inst->restarts, inst->cause ? inst->cause : "unknown");
+	log_info("%s: restarting (restart %u)", inst->cfg->name, inst->restarts);
+}
+
+/* The kernel is gone while it should have run: restart it, or give up. */
+static void act_exited(struct instance *inst, const char *detail)
+{
+	instance_close_io(inst);
+	if (!inst->fault_pending) {
+		inst->fault = fault_of_exit(inst->last_exit);
+		instance_set_cause(inst, detail);
+	}
+	inst->fault_pending = false;
+	const struct instance_env *e = inst->env;
+	uint64_t now = clock_ms();
+	if (!e->supervising) {
+		/* During `up` a failure fails the lab, after one more try: the
+		 * Debian kernel now and then fails to open its root disk at boot
+		 * (ENOMEM, seen about once in 50 boots), and a second boot works. */
+		if (inst->boot_retries++ == 0 && inst->ready_ms == 0) {
+			log_warnx("%s: %s; booting it once more", inst->cfg->name,
+			    inst->cause ? inst->cause : "boot failed");
+			console_note(inst->console, "%s failed to boot; trying once more", inst->cfg->name);
+			ev_timer_stop(e->loop, &inst->timer);
+			ev_timer_set(&inst->timer, 0., 0.);
+			ev_timer_start(e->loop, &inst->timer);
+			return;
+		}
+		instance_handle_detail(inst, INSTANCE_EV_GIVE_UP, NULL);
+		return;
+	}
+	if (!watchdog_should_restart(inst->cfg->restart, inst->fault)) {
+		instance_handle_detail(inst, inst->fault == WATCHDOG_FAULT_HALTED ?
+		    INSTANCE_EV_HALTED : INSTANCE_EV_GIVE_UP, NULL);
+		return;
+	}
+	if (!watchdog_limiter_allow(&inst->limiter, now)) {
+		char *why = xasprintf("gave up after %u restarts within %u s; last cause: %s",
+		    RESTART_BURST, RESTART_WINDOW_MS / 1000, inst->cause ? inst->cause : "unknown");
+		instance_set_cause(inst, why);
+		log_warnx("%s: %s", inst->cfg->name, why);
+		console_note(inst->console, "%s: %s", inst->cfg->name, why);
+		free(why);
+		instance_handle_detail(inst, INSTANCE_EV_GIVE_UP, NULL);
+		return;
+	}
+	/* Back off only when it keeps dying soon after it came up. */
+	bool stable = inst->ready_ms != 0 && now - inst->ready_ms >= STABLE_RUN_MS;
+	inst->attempt = stable ? 1 : inst->attempt + 1;
+	uint64_t delay = watchdog_backoff_ms(inst->attempt);
+	ev_timer_stop(e->loop, &inst->timer);
+	ev_timer_set(&inst->timer, delay / 1000.0, 0.);
+	ev_timer_start(e->loop, &inst->timer);
+}
+
+static void act_respawn(struct instance *inst, const char *detail)
+{
+	if (inst->pid > 0)
+		return;	/* the old kernel has not exited yet; its exit re-arms the timer */
+	if (inst->env->supervising)
+		restart_on_timer(inst);
+	act_spawn(inst, detail);
+}
+
+static void halt_now(struct instance *inst)
+{
+	if (inst->mc != NULL)
+		mconsole_session_request(inst->mc, "halt", HALT_TIMEOUT_MS, NULL, NULL);
+}
+
+static void halt_after_sync(void *arg, int status, const char *error)
+{
+	(void)status;
+	(void)error;
+	struct instance *inst = arg;
+	inst->sync_id = 0;
+	if (inst->state == INSTANCE_STOPPING)
+		halt_now(inst);
+}
+
+/* mconsole `halt` stops the kernel at once, without writing back what the
+ * guest still holds in memory: have the guest sync its disks first (the
+ * grace timer still bounds the whole stop). */
+static void act_halt(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	bool agent = inst->agent_ready && inst->mc != NULL;
+	ev_timer_stop(inst->env->loop, &inst->timer);
+	watchdog_probe_stop(inst->probe);
+	inst->probe = NULL;
+	inst->sync_id = agent ? guest_exec(inst->guest, "sync", SYNC_TIMEOUT_MS, NULL,
+	    halt_after_sync, inst) : 0;
+	if (inst->sync_id == 0)
+		halt_now(inst);
+	ev_timer_set(&inst->timer, inst->env->stop_grace_ms / 1000.0, 0.);
+	ev_timer_start(inst->env->loop, &inst->timer);
+}
+
+static void act_restart_request(struct instance *inst, const char *detail)
+{
+	inst->restart_requested = true;
+	act_halt(inst, detail);
+}
+
+static void act_kill(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	log_info("%s: did not halt in time; killing it", inst->cfg->name);
+	instance_kill(inst);
+}
+
+/* Stopping while a fault's kill is under way, or a restart is pending. */
+static void act_stop_restarting(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	ev_timer_stop(inst->env->loop, &inst->timer);
+	if (inst->pid == 0)
+		instance_handle_detail(inst, INSTANCE_EV_HALTED, NULL);
+}
+
+static void act_close(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	instance_close_io(inst);
+	/* Same state, but its process is gone: the supervisor may be waiting. */
+	if (inst->env->on_change != NULL)
+		inst->env->on_change(inst, inst->env->arg);
+}
+
+/* A stop overrides a restart asked for earlier. */
+static void act_cancel_restart(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	inst->restart_requested = false;
+}
+
+static void act_restart_when_stopped(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	inst->restart_requested = true;
+}
+
+/* A kernel still booting cannot hear `halt` yet: kill it at once. */
+static void act_kill_now(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	ev_timer_stop(inst->env->loop, &inst->timer);
+	instance_kill(inst);
+	ev_timer_set(&inst->timer, inst->env->stop_grace_ms / 1000.0, 0.);
+	ev_timer_start(inst->env->loop, &inst->timer);
+}
+
+/* `restart` while restarting: now, with a fresh budget (a kernel still
+ * dying is restarted by its exit, as the fault would have had it). */
+static void act_restart_now(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	watchdog_limiter_init(&inst->limiter, RESTART_BURST, RESTART_WINDOW_MS);
+	inst->attempt = 0;
+	if (inst->pid == 0) {
+		ev_timer_stop(inst->env->loop, &inst->timer);
+		ev_timer_set(&inst->timer, 0., 0.);
+		ev_timer_start(inst->env->loop, &inst->timer);
+	}
+}
+
+static void act_stopped(struct instance *inst, const char *detail)
+{
+	(void)detail;
+	instance_close_io(inst);
+	inst->fault_pending = false;
+	if (inst->restart_requested) {
+		inst->restart_requested = false;
+		instance_handle_detail(inst, INSTANCE_EV_START, NULL);
+	}
+}
+
+#define S(x) (1u << INSTANCE_##x)
+#define ALIVE (S(STARTING) | S(CONFIGURING) | S(RUNNING))
+
+/* Every change of an instance's state, in one place. */
+static const struct instance_transition {
+	unsigned from;			/* mask of states */
+	enum instance_event event;
+	enum instance_state to;
+	instance_action action;
+} instance_table[] = {
+	{ S(STOPPED) | S(FAILED), INSTANCE_EV_START, INSTANCE_STARTING, act_start },
+	{ S(STOPPED) | S(FAILED), INSTANCE_EV_RESTART, INSTANCE_STARTING, act_start },
+	{ S(STARTING), INSTANCE_EV_AGENT_READY, INSTANCE_CONFIGURING, act_configure },
+	{ S(CONFIGURING), INSTANCE_EV_STARTUP_DONE, INSTANCE_RUNNING, act_running },
+	{ ALIVE | S(RESTARTING), INSTANCE_EV_FAULT, INSTANCE_RESTARTING, act_fault },
+	{ S(STARTING) | S(CONFIGURING), INSTANCE_EV_TIMEOUT, INSTANCE_RESTARTING, act_boot_timeout },
+	{ ALIVE | S(RESTARTING), INSTANCE_EV_EXITED, INSTANCE_RESTARTING, act_exited },
+	{ S(RESTARTING), INSTANCE_EV_TIMEOUT, INSTANCE_STARTING, act_respawn },
+	{ S(RESTARTING) | S(STARTING), INSTANCE_EV_GIVE_UP, INSTANCE_FAILED, act_none },
+	{ S(RESTARTING), INSTANCE_EV_HALTED, INSTANCE_STOPPED, act_none },
+	{ S(STARTING), INSTANCE_EV_STOP, INSTANCE_STOPPING, act_kill_now },
+	{ ALIVE, INSTANCE_EV_STOP, INSTANCE_STOPPING, act_halt },
+	{ S(STOPPING), INSTANCE_EV_STOP, INSTANCE_STOPPING, act_cancel_restart },
+	{ S(STOPPING), INSTANCE_EV_RESTART, INSTANCE_STOPPING, act_restart_when_stopped },
+	{ S(RESTARTING), INSTANCE_EV_RESTART, INSTANCE_RESTARTING, act_restart_now },
+	{ S(RESTARTING), INSTANCE_EV_STOP, INSTANCE_STOPPING, act_stop_restarting },
+	{ S(STOPPING), INSTANCE_EV_HALTED, INSTANCE_STOPPED, act_none },
+	{ ALIVE, INSTANCE_EV_RESTART, INSTANCE_STOPPING, act_restart_request },
+	{ S(STOPPING), INSTANCE_EV_EXITED, INSTANCE_STOPPED, act_stopped },
+	{ S(STOPPING), INSTANCE_EV_TIMEOUT, INSTANCE_STOPPING, act_kill },
+	/* A kernel killed after its start failed half-way. */
+	{ S(FAILED), INSTANCE_EV_EXITED, INSTANCE_FAILED, act_close },
+};
+
+void instance_handle_detail(struct instance *inst, enum instance_event ev, const char *detail)
+{
+	for (size_t i = 0; i < sizeof(instance_table) / sizeof(instance_table[0]); i++) {
+		const struct instance_transition *t = &instance_table[i];
+		if (t->event != ev || !(t->from & (1u << inst->state)))
+			continue;
+		enum instance_state before = inst->state;
+		inst->state = t->to;
+		t->action(inst, detail);
+		/* An action may feed a further event (no startup commands: straight
+		 * to running); that nested transition has told the supervisor. */
+		if (inst->state == t->to && t->to != before) {
+			log_debug("%s: %s -> %s", inst->cfg->name, instance_state_name(before),
+			    instance_state_name(inst->state));
+			if (inst->env->on_change != NULL)
+				inst->env->on_change(inst, inst->env->arg);
+		}
+		return;
+	}
+	log_limited(&inst->rl_event, LOG_LEVEL_DEBUG, inst->cfg->name,
+	    "%s: event %d ignored in state %s", inst->cfg->name, (int)ev,
+	    instance_state_name(inst->state));
+}
+
+void instance_handle(struct instance *inst, enum instance_event ev)
+{
+	instance_handle_detail(inst, ev, NULL);
+}
+
+struct instance_iface *instance_iface_find(struct instance *inst, const char *name)
+{
+	for (size_t i = 0; i < inst->n_ifaces; i++)
+		if (strcmp(inst->ifaces[i].cfg.name, name) == 0)
+			return &inst->ifaces[i];
+	return NULL;
+}
+
+struct instance_iface *instance_iface_add(struct instance *inst, const struct lab_iface *cfg)
+{
+	inst->ifaces = xreallocarray(inst->ifaces, inst->n_ifaces + 1, sizeof(*inst->ifaces));
+	size_t at = inst->n_ifaces;
+	while (at > 0 && inst->ifaces[at - 1].cfg.index > cfg->index)
+		at--;
+	memmove(&inst->ifaces[at + 1], &inst->ifaces[at],
+	    (inst->n_ifaces - at) * sizeof(*inst->ifaces));
+	inst->n_ifaces++;
+	memset(&inst->ifaces[at], 0, sizeof(inst->ifaces[at]));
+	inst->ifaces[at].cfg = *cfg;
+	return &inst->ifaces[at];
+}
+
+void instance_iface_remove(struct instance *inst, const char *name)
+{
+	struct instance_iface *f = instance_iface_find(inst, name);
+	if (f == NULL)
+		return;
+	size_t at = (size_t)(f - inst->ifaces);
+	memmove(f, f + 1, (inst->n_ifaces - at - 1) * sizeof(*f));
+	inst->n_ifaces--;
+}
+
+void instance_init(struct instance *inst, const struct lab_instance *cfg,
+    const struct instance_env *env)
+{
+	memset(inst, 0, sizeof(*inst));
+	inst->cfg = cfg;
+	for (size_t i = 0; i < cfg->n_ifaces; i++)
+		instance_iface_add(inst, &cfg->ifaces[i]);
+	inst->env = env;
+	inst->state = INSTANCE_STOPPED;
+	inst->notify_fd = -1;
+	inst->notify_path = state_path(env->lab_dir, "%s.notify", cfg->name);
+	/* Disks live apart from the runtime files (core/base/state.h); `up` made
+	 * the directory, so only a vanished HOME leaves them beside the rest. */
+	inst->disk_dir = state_disk_dir(env->lab->name, false, NULL);
+	if (inst->disk_dir == NULL)
+		inst->disk_dir = xstrdup(env->lab_dir);
+	inst->cow_path = lab_disk_path(inst->disk_dir, env->lab, cfg);
+	inst->log_path = state_path(env->lab_dir, "%s.log", cfg->name);
+	inst->umid_dir = state_path(env->lab_dir, "%s/%s", STATE_UML_DIR, cfg->name);
+	inst->mconsole_path = xasprintf("%s/mconsole", inst->umid_dir);
+	inst->guest = guest_new(env->loop, cfg->name);
+	/* A new lab session starts a new console log; restarts append to it. */
+	int fd = open(inst->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	char *older = xasprintf("%s.1", inst->log_path);
+	unlink(older);
+	free(older);
+	inst->console = console_new(env->loop, inst->log_path, LOG_MAX_BYTES);
+	/* The disk (cow_path) is kept across restarts and lab sessions: `up`
+	 * and `umllab confine` check it against the image, `down --wipe`
+	 * removes it (core/client/labimage.c). */
+	watchdog_limiter_init(&inst->limiter, RESTART_BURST, RESTART_WINDOW_MS);
+	ev_timer_init(&inst->timer, instance_on_timer, 0., 0.);
+	inst->timer.data = inst;
+}
+
+void instance_release(struct instance *inst)
+{
+	if (inst->pid > 0) {
+		instance_kill(inst);
+		ev_child_stop(inst->env->loop, &inst->child_w);
+		(void)waitpid(inst->pid, NULL, 0);
+		inst->pid = 0;
+	}
+	instance_close_io(inst);
+	console_free(inst->console);
+	guest_free(inst->guest);
+	free(inst->ifaces);
+	free(inst->cause);
+	free(inst->notify_path);
+	free(inst->cow_path);
+	free(inst->disk_dir);
+	free(inst->log_path);
+	free(inst->umid_dir);
+	free(inst->mconsole_path);
+	memset(inst, 0, sizeof(*inst));
+	inst->notify_fd = -1;
+}

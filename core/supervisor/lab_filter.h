@@ -1,0 +1,19 @@
+/* core/supervisor/lab_filter.h: tcpdump expressions about a running lab: instance names
+ * (`ether src umlA`) replaced by their MACs, then compiled by libpcap. Used
+ * by captures and by link conditions' match/drop rules. */
+#ifndef UMLLAB_LAB_FILTER_H
+#define UMLLAB_LAB_FILTER_H
+
+struct supervisor;
+struct bpf_program;
+
+/* expr with the lab's instance names after `ether [src|dst|host]` replaced
+ * by their interfaces' MACs (as wired now). The caller frees it. */
+char *lab_filter_expand(struct supervisor *sup, const char *expr);
+
+/* Expand and compile for Ethernet frames; -1 with *cause (libpcap's
+ * message, naming the expression as the user wrote it). */
+int lab_filter_compile(struct supervisor *sup, const char *expr, struct bpf_program *prog,
+    char **cause);
+
+#endif

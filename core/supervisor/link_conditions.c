@@ -1,0 +1,71 @@
+/* core/supervisor/link_conditions.c: link conditions on a running lab's cables. */
+#include "core/supervisor/link_conditions.h"
+
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/supervisor/lab_filter.h"
+#include "core/base/state.h"
+#include "core/supervisor/supervisor.h"
+#include "core/base/util.h"
+#include "switch/switch.h"
+
+int link_conditions_apply(struct supervisor *sup, const char *inst, const struct lab_iface *f,
+    const struct linkcond_pair *p, char **cause)
+{
+	const struct linkcond *dirs[2] = { &p->in, &p->out };
+	struct bpf_program progs[2] = { { 0 }, { 0 } };
+	bool have[2] = { false, false };
+	int rc = -1;
+	for (int d = 0; d < 2; d++) {
+		if (!(dirs[d]->set & (LINKCOND_MATCH | LINKCOND_DROP)))
+			continue;
+		if (lab_filter_compile(sup, dirs[d]->match, &progs[d], cause) != 0)
+			goto out;
+		have[d] = true;
+	}
+	char *cable = state_cable_name(inst, f->name);
+	rc = switch_cable_set_conditions(sup->switches[f->sw], cable, p, have[0] ? &progs[0] : NULL,
+	    have[1] ? &progs[1] : NULL, cause);
+	free(cable);
+out:
+	for (int d = 0; d < 2; d++)
+		if (have[d])
+			pcap_freecode(&progs[d]);
+	return rc;
+}
+
+static void describe_stats(struct strbuf *b, const char *dir, const struct linkcond_stats *st)
+{
+	strbuf_printf(b, "  %-4s passed %llu, delayed %llu, lost %llu, over the limit %llu, "
+	    "over the MTU %llu, duplicated %llu, corrupted %llu, reordered %llu; held now %u\n",
+	    dir, (unsigned long long)st->passed, (unsigned long long)st->delayed,
+	    (unsigned long long)st->lost, (unsigned long long)st->overlimit,
+	    (unsigned long long)st->oversize, (unsigned long long)st->duplicated,
+	    (unsigned long long)st->corrupted, (unsigned long long)st->reordered, st->held);
+}
+
+char *link_conditions_describe(struct supervisor *sup, const char *inst,
+    const struct lab_iface *f, char **cause)
+{
+	struct linkcond_pair p;
+	struct linkcond_stats st[2];
+	char *cable = state_cable_name(inst, f->name);
+	int rc = switch_cable_get_conditions(sup->switches[f->sw], cable, &p, st, cause);
+	free(cable);
+	if (rc != 0)
+		return NULL;
+	struct strbuf b = { 0 };
+	char *in = linkcond_format(&p.in), *out = linkcond_format(&p.out);
+	if (strcmp(in, out) == 0)
+		strbuf_printf(&b, "  conditions: %s\n", *in ? in : "none");
+	else
+		strbuf_printf(&b, "  in  (to %s):   %s\n  out (from %s): %s\n", inst, *in ? in : "none",
+		    inst, *out ? out : "none");
+	free(in);
+	free(out);
+	describe_stats(&b, "in:", &st[0]);
+	describe_stats(&b, "out:", &st[1]);
+	return strbuf_take(&b);
+}

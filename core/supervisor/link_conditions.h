@@ -1,0 +1,24 @@
+/* core/supervisor/link_conditions.h: link conditions (delay, loss, rate, planted drops,
+ * ...) on a running lab's cables: the topology's `link:` at `up`, and
+ * `umllab link A ethN set|clear` later. The switch applies them
+ * (switch_cable_set_conditions); this puts instance names in match
+ * expressions into MACs, compiles them, and describes what is set. */
+#ifndef UMLLAB_LINK_CONDITIONS_H
+#define UMLLAB_LINK_CONDITIONS_H
+
+#include "switch/linkcond.h"
+
+struct supervisor;
+struct lab_iface;
+
+/* Replace the conditions of the cable of instance inst's interface f with
+ * p. -1 with *cause (a match expression libpcap refuses, say). */
+int link_conditions_apply(struct supervisor *sup, const char *inst, const struct lab_iface *f,
+    const struct linkcond_pair *p, char **cause);
+
+/* What is set on that cable and what its queues did, as lines for
+ * `umllab link A ethN`; NULL with *cause. */
+char *link_conditions_describe(struct supervisor *sup, const char *inst,
+    const struct lab_iface *f, char **cause);
+
+#endif
