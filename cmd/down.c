@@ -8,7 +8,7 @@
 #include "cmd/cmd.h"
 #include "core/client/client.h"
 #include "core/cluster/slurm_lab.h"
-#include "core/client/labimage.h"
+#include "core/storage/labimage.h"
 #include "core/base/state.h"
 
 /* A lab over Slurm: each part goes down on its node; its up --foreground

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/client/labimage.h"
+#include "core/storage/labimage.h"
 #include "core/base/state.h"
 #include "core/lab/topology.h"
 #include "core/base/util.h"

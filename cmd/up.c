@@ -8,7 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "core/client/client.h"
-#include "core/client/labimage.h"
+#include "core/storage/labimage.h"
 #include "core/base/state.h"
 #include "core/supervisor/supervisor.h"
 #include "core/lab/topology.h"

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/supervisor/conn.h"
 #include "core/capture/pcapng.h"
 #include "core/base/util.h"
 #include "switch/switch.h"
@@ -48,7 +47,7 @@ struct capture {
 	ev_timer duration_w, resume_w, end_w, more_w;
 	char *end_why;
 	bool paused, ended;
-	struct conn *conn;
+	struct capture_sink sink;	/* its write NULL: files */
 	char *path;
 	int fd;
 	uint64_t file_bytes, max_bytes;
@@ -132,8 +131,8 @@ static void capture_flush(struct capture *c)
 {
 	if (c->out.len == 0)
 		return;
-	if (c->conn != NULL) {
-		conn_send(c->conn, CTL_STDOUT, c->out.s, c->out.len);
+	if (c->sink.write != NULL) {
+		c->sink.write(c->sink.arg, c->out.s, c->out.len);
 	} else if (c->fd >= 0) {
 		if (write_all(c->fd, c->out.s, c->out.len) != 0) {
 			char *why = xasprintf("cannot write the capture file %s: %s", c->path,
@@ -163,7 +162,7 @@ static uint32_t capture_iface(struct capture *c, const struct cap_tap *t, const 
 
 static bool capture_client_behind(const struct capture *c)
 {
-	return c->conn != NULL && c->conn->out_len > CAPTURE_CONN_HIGH;
+	return c->sink.write != NULL && c->sink.unread(c->sink.arg) > CAPTURE_CONN_HIGH;
 }
 
 static void capture_pause(struct capture *c)
@@ -250,7 +249,7 @@ static void capture_on_resume(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)revents;
 	struct capture *c = w->data;
-	if (c->ended || c->conn == NULL || c->conn->out_len > CAPTURE_CONN_LOW)
+	if (c->ended || c->sink.write == NULL || c->sink.unread(c->sink.arg) > CAPTURE_CONN_LOW)
 		return;
 	ev_timer_stop(loop, w);
 	c->paused = false;
@@ -276,7 +275,8 @@ struct capture *capture_start(struct ev_loop *loop, const struct capture_opts *o
 	struct capture *c = xcalloc(1, sizeof(*c));
 	c->loop = loop;
 	c->fd = -1;
-	c->conn = o->conn;
+	if (o->sink != NULL)
+		c->sink = *o->sink;
 	c->max_frames = o->max_frames;
 	c->on_end = o->on_end;
 	c->arg = o->arg;
@@ -383,7 +383,7 @@ void capture_drop(struct capture *c)
 {
 	if (c == NULL)
 		return;
-	c->conn = NULL;
+	c->sink = (struct capture_sink){ 0 };
 	c->on_end = NULL;
 	c->ended = true;
 	capture_free(c);

@@ -16,8 +16,15 @@
 #include <stdint.h>
 
 struct sw;
-struct conn;
 struct bpf_program;
+
+/* A stream's reader (a client of the supervisor): the capture hands it
+ * bytes, and pauses while more than a few MB of them are still unread. */
+struct capture_sink {
+	void (*write)(void *arg, const void *data, size_t len);
+	size_t (*unread)(void *arg);	/* bytes written and not yet read */
+	void *arg;
+};
 
 struct capture_target {
 	struct sw *sw;
@@ -31,8 +38,8 @@ struct capture_opts {
 	const char *filter;		/* a tcpdump expression, or NULL for every frame */
 	uint64_t max_frames;		/* stop after this many; 0: no limit */
 	double duration_s;		/* stop after this long; 0: no limit */
-	/* Where it goes: a client (CTL_STDOUT messages), or files. */
-	struct conn *conn;
+	/* Where it goes: a reader, or files. */
+	const struct capture_sink *sink;
 	const char *path;		/* the current file; older ones are PATH minus
 					 * ".pcapng" plus ".1.pcapng", ".2.pcapng", ... */
 	uint64_t max_bytes;		/* a file this big is rotated; 0: never */

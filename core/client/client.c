@@ -22,7 +22,8 @@
 #include "core/base/log.h"
 #include "core/base/proc.h"
 #include "core/base/state.h"
-#include "core/supervisor/supervisor.h"
+#include "core/requests/request.h"
+#include "core/supervisor/run.h"
 #include "core/base/util.h"
 
 bool client_looks_like_file(const char *arg)
@@ -469,7 +470,7 @@ static void supervisor_daemon(struct lab *lab, const char *lab_dir, int progress
 	log_info("supervisor of lab %s (%s) starting, pid %d", lab->name, lab->path, (int)getpid());
 
 	struct supervisor_progress report = { .fd = progress_fd };
-	int code = supervisor_main(lab, lab_dir, &report);
+	int code = supervisor_main(lab, lab_dir, &request_hooks, &report);
 	log_info("supervisor exits with code %d", code);
 	log_close();
 	lab_free(lab);
@@ -745,7 +746,7 @@ int client_up_foreground(struct lab *lab, char **cause)
 	    (int)getpid());
 	struct up_view view = { .lab = lab, .result = -1, .foreground = true };
 	struct supervisor_progress report = { .fd = -1, .line = up_view_line, .arg = &view };
-	int code = supervisor_main(lab, lab_dir, &report);
+	int code = supervisor_main(lab, lab_dir, &request_hooks, &report);
 	log_info("supervisor exits with code %d", code);
 	log_close();
 	if (view.result != 0) {

@@ -121,6 +121,18 @@ void request_capture_lab_down(struct supervisor *sup)
 			capture_finish(c, "the lab is going down");
 }
 
+/* The capture's stream goes to the client as CTL_STDOUT. */
+static void capture_sink_write(void *arg, const void *data, size_t len)
+{
+	conn_send(arg, CTL_STDOUT, data, len);
+}
+
+static size_t capture_sink_unread(void *arg)
+{
+	const struct conn *c = arg;
+	return c->out_len;
+}
+
 /* capture FILTER COUNT DURATION TARGET... ("" / "0" for none) */
 void request_capture(struct conn *c, int argc, char **argv)
 {
@@ -140,9 +152,10 @@ void request_capture(struct conn *c, int argc, char **argv)
 		n++;
 	}
 	char *filter = argv[1][0] != '\0' ? lab_filter_expand(c->sup, argv[1]) : NULL;
+	struct capture_sink sink = { capture_sink_write, capture_sink_unread, c };
 	struct capture_opts o = { .targets = targets, .ntargets = n, .filter = filter,
 	    .max_frames = strtoull(argv[2], NULL, 10), .duration_s = strtod(argv[3], NULL),
-	    .conn = c, .on_end = capture_on_end, .arg = c };
+	    .sink = &sink, .on_end = capture_on_end, .arg = c };
 	char *cause = NULL;
 	struct capture *cap = capture_start(c->sup->loop, &o, &cause);
 	free(filter);

@@ -6,6 +6,7 @@
 
 #include "core/supervisor/instance.h"
 #include "core/base/log.h"
+#include "core/supervisor/run.h"
 #include "core/supervisor/supervisor.h"
 #include "core/base/util.h"
 
@@ -94,3 +95,16 @@ void request_down(struct conn *c, int argc, char **argv)
 	c->waits_for_down = true;
 	supervisor_stop_all(c->sup);
 }
+
+/* The switches are about to stop: captures and checks tap them. */
+static void request_lab_down(struct supervisor *sup)
+{
+	request_capture_lab_down(sup);
+	request_check_lab_down(sup);
+}
+
+const struct supervisor_hooks request_hooks = {
+	.dispatch = request_dispatch,
+	.instance_changed = request_instance_changed,
+	.lab_down = request_lab_down,
+};

@@ -14,6 +14,10 @@ struct instance;
 
 typedef void (*request_fn)(struct conn *c, int argc, char **argv);
 
+/* What a supervisor is run with (supervisor_main): its requests' dispatch,
+ * and what they need to hear of the lab (instances changing, the lab going down). */
+extern const struct supervisor_hooks request_hooks;
+
 /* Parse one control message and run its handler. */
 void request_dispatch(struct conn *c, const struct ctl_msg *msg);
 

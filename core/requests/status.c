@@ -128,7 +128,8 @@ static void status_trunks(const struct supervisor *sup, struct strbuf *b, bool j
 		strbuf_printf(b, "],\"trunks\":[");
 }
 
-char *status_render(const struct supervisor *sup, bool json)
+/* The lab's status as text or JSON (malloc'd). */
+static char *status_render(const struct supervisor *sup, bool json)
 {
 	const struct lab *lab = sup->lab;
 	uint64_t now = clock_ms();

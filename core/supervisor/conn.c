@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "core/base/log.h"
-#include "core/requests/request.h"
 #include "core/supervisor/supervisor.h"
 #include "core/base/util.h"
 
@@ -209,7 +208,7 @@ static int conn_read_some(struct conn *c)
 			c->have_request = true;
 			/* Taken: the client's short timeout ends here; heartbeats follow. */
 			conn_send(c, CTL_ACK, NULL, 0);
-			request_dispatch(c, &msg);
+			c->sup->hooks->dispatch(c, &msg);
 		} else if (msg.type == CTL_STDIN && c->on_input != NULL) {
 			c->on_input(c, msg.payload, msg.len);
 		}

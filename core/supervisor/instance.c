@@ -15,7 +15,7 @@
 
 #include "core/supervisor/console.h"
 #include "core/supervisor/guest.h"
-#include "core/client/labimage.h"
+#include "core/storage/labimage.h"
 #include "core/base/log.h"
 #include "core/base/proc.h"
 #include "core/base/state.h"
@@ -940,7 +940,7 @@ void instance_init(struct instance *inst, const struct lab_instance *cfg,
 	inst->console = console_new(env->loop, inst->log_path, LOG_MAX_BYTES);
 	/* The disk (cow_path) is kept across restarts and lab sessions: `up`
 	 * and `umllab confine` check it against the image, `down --wipe`
-	 * removes it (core/client/labimage.c). */
+	 * removes it (core/storage/labimage.c). */
 	watchdog_limiter_init(&inst->limiter, RESTART_BURST, RESTART_WINDOW_MS);
 	ev_timer_init(&inst->timer, instance_on_timer, 0., 0.);
 	inst->timer.data = inst;

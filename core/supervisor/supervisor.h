@@ -1,4 +1,10 @@
-/* core/supervisor/supervisor.h: the background process that owns one lab's switches and instances. */
+/* core/supervisor/supervisor.h: the running lab: what one lab's supervisor owns
+ * (its switches, instances, captures and control connections), and the hooks
+ * through which the control requests (core/requests) hear of it.
+ *
+ * The supervisor knows no request: its connections hand each request to
+ * hooks->dispatch, and it tells hooks of instances that change and of the
+ * lab going down. Running it (bring-up, the loop, down) is run.h. */
 #ifndef UMLLAB_SUPERVISOR_H
 #define UMLLAB_SUPERVISOR_H
 
@@ -13,9 +19,23 @@
 
 struct sw;
 struct conn;
+struct ctl_msg;
+struct supervisor;
+
+/* What the control requests want to hear; set by whoever runs the
+ * supervisor (core/requests/request.h: request_hooks). */
+struct supervisor_hooks {
+	/* A connection's request arrived: answer it (now or later). */
+	void (*dispatch)(struct conn *c, const struct ctl_msg *msg);
+	/* inst changed state: answer the requests waiting on it. May be NULL. */
+	void (*instance_changed)(struct supervisor *sup, struct instance *inst);
+	/* The switches are about to stop: end what taps them. May be NULL. */
+	void (*lab_down)(struct supervisor *sup);
+};
 
 struct supervisor {
 	struct lab *lab;
+	const struct supervisor_hooks *hooks;
 	char *lab_dir;
 	struct ev_loop *loop;
 	struct instance_env env;
@@ -46,39 +66,7 @@ struct supervisor {
 	int exit_code;
 };
 
-/* Where bring-up progress goes: a pipe to `umllab up` (fd, closed once the
- * lab is up or has failed), or, for `up --foreground`, a function called
- * with each line (line != NULL: fd is then unused). */
-struct supervisor_progress {
-	int fd;
-	void (*line)(void *arg, char kind, const char *text);
-	void *arg;
-};
-
-/* How the supervisor's process ends (`up --foreground` exits with it). */
-#define SUPERVISOR_EXIT_DOWN 0		/* the lab was up; `down` or a signal ended it */
-#define SUPERVISOR_EXIT_FAILED 1	/* the lab failed to come up */
-#define SUPERVISOR_EXIT_STOPPED 3	/* `down` or a signal came before it was up */
-
-/* Run the supervisor of lab in this process (daemonized, or the foreground
- * process of `up --foreground`): prepare the image, start the switches and
- * instances, report progress, then serve the control socket until `down`
- * or SIGTERM/SIGINT. Returns one of SUPERVISOR_EXIT_*. */
-int supervisor_main(struct lab *lab, const char *lab_dir, const struct supervisor_progress *p);
-
-/* Progress lines on the pipe to `umllab up`: "P text" (progress), "E text"
- * (an error line), "D text" (detail under an error, such as console lines),
- * then "OK" or "FAIL" last. */
-#define PROGRESS_LINE_MAX 4096
-
 /* The instance called name, or NULL. */
 struct instance *supervisor_instance(struct supervisor *sup, const char *name);
-
-/* Halt every instance; once all are down, stop the switches, remove the
- * lab's sockets and leave the loop (answering every `down`). */
-void supervisor_stop_all(struct supervisor *sup);
-
-/* The lab's status as text or JSON (malloc'd). */
-char *status_render(const struct supervisor *sup, bool json);
 
 #endif

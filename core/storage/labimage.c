@@ -1,5 +1,5 @@
-/* core/client/labimage.c: a lab's images (through image/) and its instances' disks: made, checked before every up, wiped on request. */
-#include "core/client/labimage.h"
+/* core/storage/labimage.c: a lab's images (through image/) and its instances' disks: made, checked before every up, wiped on request. */
+#include "core/storage/labimage.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* core/client/labimage.h: a lab's images and disks: prepare the images its instances run on; check, make and wipe their disks.
+/* core/storage/labimage.h: a lab's images and disks: prepare the images its instances run on; check, make and wipe their disks.
  *
  * Every instance runs on its own copy-on-write file DISK_DIR/NAME.cow over the
  * read-only image in the cache, where DISK_DIR is the lab's directory under
