@@ -1,0 +1,392 @@
+/* core/supervisor/instance_spawn.c: the linux.uml process of an instance: its command line,
+ * starting it (pty, notify socket, confinement wrapper, mconsole session), hearing
+ * from it (notifications, its exit) and killing it. The state machine is in instance.c. */
+#include "core/supervisor/instance_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/supervisor/console.h"
+#include "core/supervisor/guest.h"
+#include "core/client/labimage.h"
+#include "core/base/log.h"
+#include "core/base/proc.h"
+#include "core/base/state.h"
+#include "core/base/util.h"
+#include "mconsole/mconsole.h"
+#include "mconsole/session.h"
+#include "watchdog/watchdog.h"
+
+/* ---- the kernel command line ---- */
+
+static void argv_push(char ***argv, size_t *n, char *s)
+{
+	*argv = xreallocarray(*argv, *n + 2, sizeof(char *));
+	(*argv)[(*n)++] = s;
+	(*argv)[*n] = NULL;
+}
+
+static char *cidr_text(struct in_addr a, unsigned prefix)
+{
+	char buf[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &a, buf, sizeof(buf));
+	return xasprintf("%s/%u", buf, prefix);
+}
+
+char **instance_argv(const struct instance *inst)
+{
+	const struct lab_instance *c = inst->cfg;
+	const struct instance_env *e = inst->env;
+	char **argv = NULL;
+	size_t n = 0;
+
+	/* The kernel runs confined (core/confine/confine.c): `umllab confine` (this
+	 * same program, whatever became of its file) applies Landlock rules
+	 * derived from the parameters below, then execs the kernel. */
+	const struct lab_image *img = &e->lab->images[c->image];
+	argv_push(&argv, &n, xstrdup("/proc/self/exe"));
+	argv_push(&argv, &n, xstrdup("confine"));
+	if (c->share.dir == NULL || c->share.readonly)
+		argv_push(&argv, &n, xstrdup("--ro"));	/* no share: an empty, read-only directory */
+	else if (c->share.symlinks)
+		argv_push(&argv, &n, xstrdup("--symlinks"));
+	argv_push(&argv, &n, xstrdup("--"));
+	argv_push(&argv, &n, xstrdup(e->kernel));
+	argv_push(&argv, &n, xasprintf("mem=%lluM", (unsigned long long)(c->mem_bytes >> 20)));
+	if (c->unsafe_shared_root) {
+		/* One writable disk for every such instance of this image: `c`
+		 * tells UML not to lock it (see labs/shared-root.md). */
+		char *disk = lab_disk_path(inst->disk_dir, e->lab, c);
+		argv_push(&argv, &n, xasprintf("ubd0c=%s", disk));
+		free(disk);
+	} else {
+		argv_push(&argv, &n, xasprintf("ubd0=%s,%s", inst->cow_path, img->backing));
+	}
+	/* `disks:`: ubd1 and up, the guest's /dev/ubdb, /dev/ubdc, ... */
+	for (size_t i = 0; i < c->n_disks; i++) {
+		char *file = lab_disk_extra_path(inst->disk_dir, c, i);
+		argv_push(&argv, &n, xasprintf("ubd%zu%s=%s", i + 1, c->disks[i].readonly ? "r" : "", file));
+		free(file);
+	}
+	argv_push(&argv, &n, xstrdup("root=/dev/ubda"));
+	/* An XFS or Btrfs image gets umllab's layer from its initramfs at boot. */
+	char *initrd = xasprintf("%s" IMAGE_INITRD_SUFFIX, img->backing);
+	if (access(initrd, R_OK) == 0)
+		argv_push(&argv, &n, xasprintf("initrd=%s", initrd));
+	free(initrd);
+	argv_push(&argv, &n, xstrdup("init=" IMAGE_INIT_PATH));
+	argv_push(&argv, &n, xstrdup("rw"));
+	argv_push(&argv, &n, xasprintf("umid=%s", c->name));
+	argv_push(&argv, &n, xasprintf("uml_dir=%s/%s", e->lab_dir, STATE_UML_DIR));
+	argv_push(&argv, &n, xasprintf("mconsole=notify:%s", inst->notify_path));
+	argv_push(&argv, &n, xstrdup("con0=fd:0,fd:1"));
+	argv_push(&argv, &n, xstrdup("con=null"));
+	argv_push(&argv, &n, xstrdup("ssl=null"));
+	/* hostfs shows the lab's share, else an empty directory; confine makes
+	 * sure nothing beyond it is reachable. */
+	if (c->share.dir != NULL)
+		argv_push(&argv, &n, xasprintf("hostfs=%s", c->share.dir));
+	else
+		argv_push(&argv, &n, xasprintf("hostfs=%s/%s", e->lab_dir, STATE_HOSTFS));
+	argv_push(&argv, &n, xstrdup("noreboot"));
+	/* exec commands arrive as unacknowledged `log` records: Debian's 16 KB
+	 * log buffer would drop chunks of long ones. */
+	argv_push(&argv, &n, xstrdup("log_buf_len=256K"));
+	/* Boot time: the RAID6 algorithm benchmark busy-loops 0.86 s at every
+	 * boot (no guest has RAID), and legacy ptys cost up to 0.7 s more
+	 * (measured in docs/performance.md). */
+	argv_push(&argv, &n, xstrdup("initcall_blacklist=raid6_select_algo"));
+	argv_push(&argv, &n, xstrdup("pty.legacy_count=0"));
+	/* Each interface is a vector device on its cable (a SOCK_SEQPACKET
+	 * socket in the lab's private directory: see switch/switch.c); the
+	 * guest's boot setup (image/guest/boot.c) renames vecN to ethN. */
+	for (size_t i = 0; i < inst->n_ifaces; i++)
+		argv_push(&argv, &n, instance_vector_arg(e->lab_dir, c->name, &inst->ifaces[i].cfg));
+	argv_push(&argv, &n, xasprintf("umllab.name=%s", c->name));
+	if (c->share.dir != NULL)
+		argv_push(&argv, &n, xstrdup(c->share.readonly ? "umllab.share=ro" : "umllab.share=rw"));
+
+	/* Addresses and routes travel on the kernel command line: one shared
+	 * image serves every instance. */
+	char *list = NULL;
+	for (size_t i = 0; i < inst->n_ifaces; i++) {
+		const struct lab_iface *f = &inst->ifaces[i].cfg;
+		if (!f->has_addr)
+			continue;
+		char *cidr = cidr_text(f->addr, f->prefix);
+		char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", f->name, cidr);
+		free(cidr);
+		free(list);
+		list = next;
+	}
+	if (list != NULL) {
+		argv_push(&argv, &n, xasprintf("umllab.ip=%s", list));
+		free(list);
+		list = NULL;
+	}
+	for (size_t i = 0; i < c->n_routes; i++) {
+		const struct lab_route *r = &c->routes[i];
+		char via[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &r->via, via, sizeof(via));
+		char *to = r->is_default ? xstrdup("default") : cidr_text(r->to, r->prefix);
+		char *next = xasprintf("%s%s%s@%s", list ? list : "", list ? "," : "", to, via);
+		free(to);
+		free(list);
+		list = next;
+	}
+	if (list != NULL) {
+		argv_push(&argv, &n, xasprintf("umllab.route=%s", list));
+		free(list);
+	}
+	if (c->forward)
+		argv_push(&argv, &n, xstrdup("umllab.forward=1"));
+	return argv;
+}
+
+char *instance_vector_arg(const char *lab_dir, const char *instance, const struct lab_iface *f)
+{
+	char *path = state_cable_path(lab_dir, instance, f->name);
+	const uint8_t *m = f->mac;
+	char *arg = xasprintf("vec%u:transport=bess,dst=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+	    f->index, path, m[0], m[1], m[2], m[3], m[4], m[5]);
+	free(path);
+	return arg;
+}
+
+void instance_argv_free(char **argv)
+{
+	if (argv == NULL)
+		return;
+	for (char **p = argv; *p != NULL; p++)
+		free(*p);
+	free(argv);
+}
+
+/* ---- process and sockets ---- */
+
+static char *wait_status_text(int status)
+{
+	if (WIFEXITED(status))
+		return xasprintf("linux.uml exited with status %d", WEXITSTATUS(status));
+	if (WIFSIGNALED(status))
+		return xasprintf("linux.uml was killed by signal %d (%s)", WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+	return xasprintf("linux.uml ended with wait status %#x", status);
+}
+
+void instance_close_io(struct instance *inst)
+{
+	struct ev_loop *loop = inst->env->loop;
+	ev_timer_stop(loop, &inst->timer);
+	if (inst->guest != NULL) {
+		/* Detach first: a failed request's callback must not start another. */
+		guest_attach(inst->guest, NULL);
+		guest_fail_all(inst->guest, "the instance's kernel stopped");
+	}
+	inst->startup_id = 0;
+	watchdog_probe_stop(inst->probe);
+	inst->probe = NULL;
+	mconsole_session_free(inst->mc);
+	inst->mc = NULL;
+	if (inst->notify_fd >= 0) {
+		ev_io_stop(loop, &inst->notify_w);
+		close(inst->notify_fd);
+		inst->notify_fd = -1;
+		unlink(inst->notify_path);
+	}
+}
+
+/* Kill every host process of this instance's kernel: its main process
+ * leads a process group, but its userspace processes run in sessions of
+ * their own and are found by their command line (core/base/proc.h). */
+void instance_kill(struct instance *inst)
+{
+	if (inst->pid > 0 && killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
+		log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
+	char *uml_dir = state_path(inst->env->lab_dir, STATE_UML_DIR);
+	proc_signal_uml(uml_dir, inst->cfg->name, SIGKILL);
+	free(uml_dir);
+}
+
+/* After the main process exited: nothing of the kernel may survive it, or
+ * its leftovers would hold the disk and a switch port of the next boot.
+ * SIGKILL is quick; the wait is bounded all the same. */
+static void instance_kill_leftovers(struct instance *inst)
+{
+	char *uml_dir = state_path(inst->env->lab_dir, STATE_UML_DIR);
+	uint64_t until = clock_ms() + 2000;
+	while (proc_signal_uml(uml_dir, inst->cfg->name, SIGKILL) > 0 &&
+	    proc_count_uml(uml_dir, inst->cfg->name) > 0 && clock_ms() < until) {
+		sleep_ms(5);
+	}
+	free(uml_dir);
+}
+
+static void instance_drain_notify(struct instance *inst);
+
+static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
+{
+	(void)revents;
+	struct instance *inst = w->data;
+	ev_child_stop(loop, w);
+	inst->last_exit = w->rstatus;
+	/* A dying kernel's last words (its panic) may still wait in the notify
+	 * socket: read them before the exit is judged. */
+	if (inst->notify_fd >= 0)
+		instance_drain_notify(inst);
+	if (killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
+		log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
+	inst->pid = 0;
+	instance_kill_leftovers(inst);
+	char *why = wait_status_text(w->rstatus);
+	log_info("%s: %s", inst->cfg->name, why);
+	console_close_pty(inst->console);
+	console_note(inst->console, "%s: %s", inst->cfg->name, why);
+	instance_handle_detail(inst, INSTANCE_EV_EXITED, why);
+	free(why);
+}
+
+static void instance_on_notify(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	instance_drain_notify(w->data);
+}
+
+static void instance_drain_notify(struct instance *inst)
+{
+	char buf[MCONSOLE_NOTIFY_SIZE];
+	/* Bounded: one batch per wakeup so a chatty guest cannot starve the loop. */
+	for (int i = 0; i < 64 && inst->notify_fd >= 0; i++) {
+		ssize_t n = recv(inst->notify_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		struct mconsole_notify msg;
+		if (mconsole_notify_decode(buf, (size_t)n, &msg) != 0) {
+			log_limited(&inst->rl_notify, LOG_LEVEL_WARN, inst->cfg->name,
+			    "%s: malformed mconsole notification ignored", inst->cfg->name);
+			continue;
+		}
+		switch (msg.type) {
+		case MCONSOLE_NOTIFY_SOCKET:
+			log_debug("%s: kernel up, mconsole at %s", inst->cfg->name, msg.data);
+			break;
+		case MCONSOLE_NOTIFY_PANIC: {
+			char *why = xasprintf("kernel panic: %s", msg.data);
+			log_info("%s: %s", inst->cfg->name, why);
+			inst->fault = WATCHDOG_FAULT_PANIC;
+			instance_handle_detail(inst, INSTANCE_EV_FAULT, why);
+			free(why);
+			break;
+		}
+		case MCONSOLE_NOTIFY_HANG:
+			inst->fault = WATCHDOG_FAULT_HANG;
+			instance_handle_detail(inst, INSTANCE_EV_FAULT,
+			    "hung: the guest's watchdog (harddog) stopped being petted");
+			break;
+		case MCONSOLE_NOTIFY_USER: {
+			const char *text = NULL;
+			size_t text_len = 0;
+			switch (guest_on_notify(inst->guest, msg.data, msg.len, &text, &text_len)) {
+			case GUEST_EVENT_READY:
+				instance_handle(inst, INSTANCE_EV_AGENT_READY);
+				break;
+			case GUEST_EVENT_FAIL: {
+				char *why = xasprintf("the guest could not configure itself: %.*s",
+				    (int)text_len, text);
+				inst->fault = WATCHDOG_FAULT_BOOT;
+				instance_handle_detail(inst, INSTANCE_EV_FAULT, why);
+				free(why);
+				break;
+			}
+			case GUEST_EVENT_NONE:
+				break;
+			}
+			break;
+		}
+		default:
+			log_limited(&inst->rl_unknown, LOG_LEVEL_DEBUG, inst->cfg->name,
+			    "%s: notification of unknown type %u", inst->cfg->name, msg.type);
+		}
+	}
+}
+
+int instance_spawn(struct instance *inst, char **cause)
+{
+	const struct instance_env *e = inst->env;
+	int slave = -1;
+	inst->notify_fd = mconsole_notify_open(inst->notify_path, cause);
+	if (inst->notify_fd < 0)
+		return -1;
+	ev_io_init(&inst->notify_w, instance_on_notify, inst->notify_fd, EV_READ);
+	inst->notify_w.data = inst;
+	ev_io_start(e->loop, &inst->notify_w);
+	if (console_open_pty(inst->console, &slave, cause) != 0)
+		goto fail;
+
+	char **argv = instance_argv(inst);
+	char *line = xstrdup("");
+	for (char **p = argv; *p != NULL; p++) {
+		char *next = xasprintf("%s%s%s", line, line[0] ? " " : "", *p);
+		free(line);
+		line = next;
+	}
+	console_note(inst->console, "starting %s", line);
+	log_debug("%s: %s", inst->cfg->name, line);
+	free(line);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* Only async-signal-safe calls from here: the supervisor has threads.
+		 * The console pseudo-terminal is the kernel's stdin, stdout and
+		 * stderr (con0=fd:0,fd:1), so host-side errors reach the log too. */
+		setsid();
+		dup2(slave, 0);
+		dup2(slave, 1);
+		dup2(slave, 2);
+		execv(argv[0], argv);
+		static const char msg[] = "umllab: cannot execute the UML kernel\r\n";
+		(void)!write(2, msg, sizeof(msg) - 1);
+		_exit(127);
+	}
+	int fork_errno = errno;
+	instance_argv_free(argv);
+	close(slave);
+	if (pid < 0) {
+		set_cause(cause, "cannot fork for %s: %s", inst->cfg->name, strerror(fork_errno));
+		goto fail;
+	}
+	inst->pid = pid;
+	inst->started_ms = clock_ms();
+	inst->ready_ms = 0;
+	inst->agent_ready = false;
+	ev_child_init(&inst->child_w, instance_on_child, pid, 0);
+	inst->child_w.data = inst;
+	ev_child_start(e->loop, &inst->child_w);
+
+	/* The sessions' own sockets sit in the lab's private directory:
+	 * an abstract name would be open to every local user. */
+	char *mc_path = state_path(e->lab_dir, "%s.mc", inst->cfg->name);
+	inst->mc = mconsole_session_new(e->loop, inst->mconsole_path, mc_path, cause);
+	free(mc_path);
+	if (inst->mc == NULL) {
+		instance_kill(inst);
+		return -1;	/* the child watcher reports the exit */
+	}
+	guest_attach(inst->guest, inst->mc);
+	inst->boot_bytes = console_output_bytes(inst->console);
+	inst->boot_progress_ms = inst->started_ms;
+	ev_timer_set(&inst->timer, e->boot_timeout_ms / 1000.0 / BOOT_CHECKS, 0.);
+	ev_timer_start(e->loop, &inst->timer);
+	log_info("%s: started, pid %d", inst->cfg->name, (int)pid);
+	return 0;
+fail:
+	console_close_pty(inst->console);
+	instance_close_io(inst);
+	return -1;
+}
