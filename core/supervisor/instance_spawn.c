@@ -14,7 +14,7 @@
 
 #include "core/supervisor/console.h"
 #include "core/supervisor/guest.h"
-#include "core/client/labimage.h"
+#include "core/storage/labimage.h"
 #include "core/base/log.h"
 #include "core/base/proc.h"
 #include "core/base/state.h"
