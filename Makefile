@@ -51,7 +51,7 @@ $(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
 	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade \
-	test_vxlan test_slurm test_boot_params
+	test_vxlan test_slurm test_boot_params test_filter
 test_topology_OBJS = core/lab/topology.o core/lab/topology_check.o switch/linkcond.o switch/vxlan.o core/base/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/base/util.o
 test_fdb_OBJS = switch/fdb.o
@@ -69,6 +69,8 @@ test_check_report_OBJS = core/checks/check_report.o core/base/json.o core/base/u
 test_linkcond_OBJS = switch/linkcond.o core/base/util.o
 test_vxlan_OBJS = switch/vxlan.o switch/trunk.o switch/switch.o switch/fdb.o switch/daemon_proto.o \
 	switch/linkcond.o core/base/util.o
+test_filter_OBJS = core/capture/filter.o core/base/util.o
+test_filter_LIBS = -lev
 test_filter_names_OBJS = core/lab/filter_names.o core/base/util.o
 test_bootsched_OBJS = core/supervisor/bootsched.o
 test_boot_params_OBJS = image/guest/boot_params.o

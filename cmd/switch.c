@@ -1,5 +1,6 @@
 /* cmd/switch.c: `umllab switch PATH [--hub] [--cable NAME=SOCKET]... [--trunk VNI,LISTEN,REMOTE]... [--capture FILE]`: one umllab switch in the foreground. */
 #include <signal.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "cmd/cmd.h"
 #include "core/capture/capture.h"
+#include "core/capture/filter.h"
 #include "core/base/util.h"
 #include "switch/switch.h"
 #include "switch/vxlan.h"
@@ -120,9 +122,16 @@ static int switch_serve(const struct switch_serve_opts *o)
 	struct capture *cap = NULL;
 	if (o->capture != NULL) {
 		struct capture_target t = { .sw = sw, .switch_name = "switch" };
-		struct capture_opts co = { .targets = &t, .ntargets = 1, .filter = o->capture_filter,
-		    .path = o->capture, .files = 1, .on_end = switch_capture_on_end, .arg = loop };
+		struct bpf_program prog = { 0 };
+		if (o->capture_filter != NULL && filter_compile(o->capture_filter, &prog, &cause) != 0) {
+			switch_stop(sw);
+			return cmd_fail(cause, EXIT_USAGE);
+		}
+		struct capture_opts co = { .targets = &t, .ntargets = 1,
+		    .prog = o->capture_filter != NULL ? &prog : NULL, .path = o->capture, .files = 1,
+		    .on_end = switch_capture_on_end, .arg = loop };
 		cap = capture_start(loop, &co, &cause);
+		pcap_freecode(&prog);
 		if (cap == NULL) {
 			switch_stop(sw);
 			return cmd_fail(cause, EXIT_FAIL);

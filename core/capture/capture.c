@@ -56,19 +56,6 @@ struct capture {
 	void *arg;
 };
 
-int capture_filter_compile(const char *expr, struct bpf_program *prog, char **cause)
-{
-	pcap_t *p = pcap_open_dead(DLT_EN10MB, SWITCH_TAP_SNAPLEN);
-	if (p == NULL)
-		return set_cause(cause, "libpcap cannot compile filters here");
-	int rc = 0;
-	if (pcap_compile(p, prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0)
-		rc = set_cause(cause, "filter \"%s\": %s (expected a tcpdump expression such as "
-		    "\"icmp\", \"arp or port 80\")", expr, pcap_geterr(p));
-	pcap_close(p);
-	return rc;
-}
-
 /* Something ended the capture by itself: tell the owner once, from the
  * loop (the owner frees the capture, which may be in use right now). */
 static void capture_end(struct capture *c, const char *why)
@@ -269,9 +256,6 @@ static void capture_on_duration(struct ev_loop *loop, ev_timer *w, int revents)
 
 struct capture *capture_start(struct ev_loop *loop, const struct capture_opts *o, char **cause)
 {
-	struct bpf_program prog = { 0 };
-	if (o->filter != NULL && capture_filter_compile(o->filter, &prog, cause) != 0)
-		return NULL;
 	struct capture *c = xcalloc(1, sizeof(*c));
 	c->loop = loop;
 	c->fd = -1;
@@ -301,8 +285,8 @@ struct capture *capture_start(struct ev_loop *loop, const struct capture_opts *o
 	}
 	c->taps = xcalloc(o->ntargets, sizeof(*c->taps));
 	for (size_t i = 0; i < o->ntargets; i++) {
-		struct switch_tap_opts to = { .cable = o->targets[i].cable, .filter = prog.bf_insns,
-		    .filter_len = prog.bf_len, .ring_frames = CAPTURE_RING };
+		struct switch_tap_opts to = { .cable = o->targets[i].cable, .filter = o->prog ? o->prog->bf_insns : NULL,
+		    .filter_len = o->prog ? o->prog->bf_len : 0, .ring_frames = CAPTURE_RING };
 		struct cap_tap *t = &c->taps[i];
 		t->tap = switch_tap_open(o->targets[i].sw, &to, cause);
 		if (t->tap == NULL)
@@ -315,7 +299,6 @@ struct capture *capture_start(struct ev_loop *loop, const struct capture_opts *o
 		t->w.data = t;
 		ev_io_start(loop, &t->w);
 	}
-	pcap_freecode(&prog);
 	capture_flush(c);	/* the section header, at once: a reader knows what comes */
 	if (o->duration_s > 0)
 		ev_timer_start(loop, &c->duration_w);
@@ -324,7 +307,6 @@ struct capture *capture_start(struct ev_loop *loop, const struct capture_opts *o
 	return c;
 
 fail:
-	pcap_freecode(&prog);
 	capture_drop(c);
 	return NULL;
 }

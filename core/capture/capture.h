@@ -35,7 +35,7 @@ struct capture_target {
 struct capture_opts {
 	const struct capture_target *targets;
 	size_t ntargets;
-	const char *filter;		/* a tcpdump expression, or NULL for every frame */
+	const struct bpf_program *prog;	/* compiled (core/capture/filter.h), or NULL for every frame */
 	uint64_t max_frames;		/* stop after this many; 0: no limit */
 	double duration_s;		/* stop after this long; 0: no limit */
 	/* Where it goes: a reader, or files. */
@@ -49,10 +49,6 @@ struct capture_opts {
 	void (*on_end)(void *arg, const char *why);
 	void *arg;
 };
-
-/* Compile a tcpdump expression for Ethernet frames (libpcap). -1 with
- * *cause (libpcap's message) when it is not valid. */
-int capture_filter_compile(const char *expr, struct bpf_program *prog, char **cause);
 
 struct capture *capture_start(struct ev_loop *loop, const struct capture_opts *o, char **cause);
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/capture/capture.h"
+#include "core/capture/filter.h"
 #include "core/supervisor/supervisor.h"
 #include "core/base/util.h"
 #include "switch/switch.h"
@@ -40,7 +40,7 @@ struct echo_watch {
 struct switch_tap *check_tap_open(struct sw *sw, const char *expr, unsigned ring, char **cause)
 {
 	struct bpf_program prog = { 0 };
-	if (expr[0] != '\0' && capture_filter_compile(expr, &prog, cause) != 0)
+	if (expr[0] != '\0' && filter_compile_trusted(expr, &prog, cause) != 0)
 		return NULL;
 	struct switch_tap_opts o = { .filter = prog.bf_insns, .filter_len = prog.bf_len,
 	    .ring_frames = ring };

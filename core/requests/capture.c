@@ -1,9 +1,11 @@
 /* core/requests/capture.c: `capture`: stream a live capture of switches and cables to a client. */
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/capture/capture.h"
+#include "core/capture/filter.h"
 #include "core/supervisor/instance.h"
 #include "core/supervisor/lab_filter.h"
 #include "core/base/log.h"
@@ -81,14 +83,39 @@ static int capture_target(struct conn *c, const char *name, struct capture_targe
 	return -1;
 }
 
+/* One capture request: its filter compiling (job), then the capture running. */
+struct capture_req {
+	struct conn *conn;
+	struct filter_job *job;
+	struct capture *cap;
+	struct capture_target targets[CAPTURE_TARGETS_MAX];
+	size_t n;
+	uint64_t max_frames;
+	double duration_s;
+	char *what;			/* for the log: the first target */
+	char *expr;			/* the filter as the client wrote it */
+};
+
+static void capture_req_free(struct capture_req *r)
+{
+	filter_compile_cancel(r->job);
+	for (size_t i = 0; i < r->n; i++)
+		free((char *)r->targets[i].cable);
+	free(r->what);
+	free(r->expr);
+	free(r);
+}
+
 /* Tell the client what was caught and what was not, and end its request. */
 static void capture_finish(struct conn *c, const char *why)
 {
-	struct capture *cap = c->req;
+	struct capture_req *r = c->req;
 	char *reason = xstrdup(why);	/* it may belong to the capture */
 	c->req = NULL;
-	uint64_t got, lost;
-	capture_stop(cap, &got, &lost);	/* writes what the taps still hold, then counts */
+	uint64_t got = 0, lost = 0;
+	if (r->cap != NULL)
+		capture_stop(r->cap, &got, &lost);	/* writes what the taps still hold, then counts */
+	capture_req_free(r);
 	conn_printf(c, CTL_STDERR, "umllab: capture ended (%s): %llu frames captured, %llu not "
 	    "captured because the reader was too slow\n", reason, (unsigned long long)got,
 	    (unsigned long long)lost);
@@ -110,7 +137,12 @@ static void capture_on_input(struct conn *c, const char *data, size_t len)
 
 static void capture_on_free(struct conn *c)
 {
-	capture_drop(c->req);	/* the client left: nobody reads what is left */
+	struct capture_req *r = c->req;
+	if (r == NULL)
+		return;
+	if (r->cap != NULL)
+		capture_drop(r->cap);	/* the client left: nobody reads what is left */
+	capture_req_free(r);
 	c->req = NULL;
 }
 
@@ -133,38 +165,89 @@ static size_t capture_sink_unread(void *arg)
 	return c->out_len;
 }
 
-/* capture FILTER COUNT DURATION TARGET... ("" / "0" for none) */
-void request_capture(struct conn *c, int argc, char **argv)
+static void capture_begin(struct capture_req *r, const struct bpf_program *prog)
 {
-	struct capture_target targets[CAPTURE_TARGETS_MAX];
-	size_t n = 0;
-	for (int i = 4; i < argc; i++) {
-		if (n == CAPTURE_TARGETS_MAX) {
-			conn_printf(c, CTL_STDERR, "umllab: at most %d targets in one capture\n",
-			    CAPTURE_TARGETS_MAX);
-			conn_finish(c, UMLLAB_EXIT_USAGE);
-			return;
-		}
-		if (capture_target(c, argv[i], &targets[n]) != 0) {
-			conn_finish(c, UMLLAB_EXIT_USAGE);
-			return;
-		}
-		n++;
-	}
-	char *filter = argv[1][0] != '\0' ? lab_filter_expand(c->sup, argv[1]) : NULL;
+	struct conn *c = r->conn;
 	struct capture_sink sink = { capture_sink_write, capture_sink_unread, c };
-	struct capture_opts o = { .targets = targets, .ntargets = n, .filter = filter,
-	    .max_frames = strtoull(argv[2], NULL, 10), .duration_s = strtod(argv[3], NULL),
+	struct capture_opts o = { .targets = r->targets, .ntargets = r->n, .prog = prog,
+	    .max_frames = r->max_frames, .duration_s = r->duration_s,
 	    .sink = &sink, .on_end = capture_on_end, .arg = c };
 	char *cause = NULL;
-	struct capture *cap = capture_start(c->sup->loop, &o, &cause);
-	free(filter);
-	if (cap == NULL) {
+	r->cap = capture_start(c->sup->loop, &o, &cause);
+	if (r->cap == NULL) {
+		c->req = NULL;
+		capture_req_free(r);
 		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
 		return;
 	}
-	c->req = cap;
+	log_info("capture of %s started", r->what);
+}
+
+/* The filter compiled (in a child, while the lab went on): start. */
+static void capture_on_compiled(void *arg, struct bpf_program *progs, size_t failed,
+    const char *why)
+{
+	(void)failed;
+	struct capture_req *r = arg;
+	r->job = NULL;
+	if (progs == NULL) {
+		struct conn *c = r->conn;
+		c->req = NULL;
+		char *text = lab_filter_reword(r->expr, why);
+		capture_req_free(r);
+		conn_printf(c, CTL_STDERR, "umllab: %s\n", text);
+		free(text);
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	capture_begin(r, &progs[0]);
+	pcap_freecode(&progs[0]);
+}
+
+/* capture FILTER COUNT DURATION TARGET... ("" / "0" for none) */
+void request_capture(struct conn *c, int argc, char **argv)
+{
+	struct capture_req *r = xcalloc(1, sizeof(*r));
+	r->conn = c;
+	for (int i = 4; i < argc; i++) {
+		if (r->n == CAPTURE_TARGETS_MAX) {
+			conn_printf(c, CTL_STDERR, "umllab: at most %d targets in one capture\n",
+			    CAPTURE_TARGETS_MAX);
+			conn_finish(c, UMLLAB_EXIT_USAGE);
+			capture_req_free(r);
+			return;
+		}
+		if (capture_target(c, argv[i], &r->targets[r->n]) != 0) {
+			conn_finish(c, UMLLAB_EXIT_USAGE);
+			capture_req_free(r);
+			return;
+		}
+		/* The request's words are gone once it is dispatched. */
+		if (r->targets[r->n].cable != NULL)
+			r->targets[r->n].cable = xstrdup(r->targets[r->n].cable);
+		r->n++;
+	}
+	r->max_frames = strtoull(argv[2], NULL, 10);
+	r->duration_s = strtod(argv[3], NULL);
+	r->what = xasprintf("%s%s", argv[4], argc > 5 ? " and more" : "");
+	r->expr = xstrdup(argv[1]);
+	c->req = r;
 	c->on_input = capture_on_input;
 	c->on_free = capture_on_free;
-	log_info("capture of %s%s started", argv[4], argc > 5 ? " and more" : "");
+	if (argv[1][0] == '\0') {
+		capture_begin(r, NULL);
+		return;
+	}
+	/* libpcap's compiler can take seconds: the lab keeps answering meanwhile. */
+	char *cause = NULL;
+	char *filter = lab_filter_expand(c->sup, argv[1], &cause);
+	const char *exprs[1] = { filter };
+	if (filter != NULL)
+		r->job = filter_compile_start(c->sup->loop, exprs, 1, capture_on_compiled, r, &cause);
+	free(filter);
+	if (r->job == NULL) {
+		c->req = NULL;
+		capture_req_free(r);
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
+	}
 }

@@ -1,12 +1,15 @@
 /* core/requests/live.c: live cables: `plug`, `unplug` and `link` on a running instance. */
 #include <arpa/inet.h>
+#include <pcap/pcap.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/capture/filter.h"
 #include "core/supervisor/guest.h"
 #include "core/supervisor/instance.h"
+#include "core/supervisor/lab_filter.h"
 #include "core/supervisor/link_conditions.h"
 #include "core/base/log.h"
 #include "core/requests/request.h"
@@ -355,6 +358,82 @@ static void link_show(struct conn *c, struct instance *inst, struct instance_ifa
 	conn_finish(c, UMLLAB_EXIT_OK);
 }
 
+/* A change of conditions whose match expressions are compiling. */
+struct link_req {
+	struct conn *conn;
+	struct instance *inst;
+	char iface[LAB_NAME_MAX + 1];
+	struct linkcond_pair p;
+	struct filter_job *job;
+	char *exprs[2];			/* as the client wrote them, per direction */
+	int dirs[2];
+	size_t n;
+};
+
+static void link_req_free(struct link_req *r)
+{
+	filter_compile_cancel(r->job);
+	for (int d = 0; d < 2; d++)
+		free(r->exprs[d]);
+	free(r);
+}
+
+static void link_on_free(struct conn *c)
+{
+	if (c->req != NULL)
+		link_req_free(c->req);	/* the client left: the change is not made */
+	c->req = NULL;
+}
+
+/* Set p on the cable (programs compiled for it, or none) and answer. */
+static void link_conditions_done(struct conn *c, struct instance *inst, struct instance_iface *li,
+    const struct linkcond_pair *p, const struct bpf_program *in, const struct bpf_program *out)
+{
+	char *cause = NULL;
+	if (link_conditions_set(c->sup, inst->cfg->name, &li->cfg, p, in, out, &cause) != 0) {
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
+		return;
+	}
+	li->cfg.link = *p;
+	char *text = linkcond_pair_format(p);
+	log_info("%s: %s conditions: %s", inst->cfg->name, li->cfg.name, *text ? text : "none");
+	conn_printf(c, CTL_STDOUT, "%s: %s conditions: %s\n", inst->cfg->name, li->cfg.name,
+	    *text ? text : "none");
+	free(text);
+	conn_finish(c, UMLLAB_EXIT_OK);
+}
+
+static void link_on_compiled(void *arg, struct bpf_program *progs, size_t failed,
+    const char *why)
+{
+	struct link_req *r = arg;
+	struct conn *c = r->conn;
+	r->job = NULL;
+	c->req = NULL;
+	if (progs == NULL) {
+		char *text = lab_filter_reword(r->exprs[failed < r->n ? failed : 0], why);
+		conn_printf(c, CTL_STDERR, "umllab: %s\n", text);
+		free(text);
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		link_req_free(r);
+		return;
+	}
+	const struct bpf_program *dir[2] = { NULL, NULL };
+	for (size_t k = 0; k < r->n; k++)
+		dir[r->dirs[k]] = &progs[k];
+	struct instance_iface *li = instance_iface_find(r->inst, r->iface);
+	if (li == NULL) {
+		conn_printf(c, CTL_STDERR, "umllab: %s has no %s any more (unplugged meanwhile)\n",
+		    r->inst->cfg->name, r->iface);
+		conn_finish(c, UMLLAB_EXIT_FAIL);
+	} else {
+		link_conditions_done(c, r->inst, li, &r->p, dir[0], dir[1]);
+	}
+	for (size_t k = 0; k < r->n; k++)
+		pcap_freecode(&progs[k]);
+	link_req_free(r);
+}
+
 /* link A ethN set WORDS... | clear: change the cable's conditions. */
 static void link_conditions(struct conn *c, struct instance *inst, struct instance_iface *li,
     int argc, char **argv)
@@ -372,17 +451,40 @@ static void link_conditions(struct conn *c, struct instance *inst, struct instan
 		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
 		return;
 	}
-	if (link_conditions_apply(c->sup, inst->cfg->name, &li->cfg, &p, &cause) != 0) {
+	char *expanded[2] = { NULL, NULL };
+	int dirs[2];
+	size_t n;
+	if (link_conditions_filters(c->sup, &p, expanded, dirs, &n, &cause) != 0) {
 		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
 		return;
 	}
-	li->cfg.link = p;
-	char *text = linkcond_pair_format(&p);
-	log_info("%s: %s conditions: %s", inst->cfg->name, li->cfg.name, *text ? text : "none");
-	conn_printf(c, CTL_STDOUT, "%s: %s conditions: %s\n", inst->cfg->name, li->cfg.name,
-	    *text ? text : "none");
-	free(text);
-	conn_finish(c, UMLLAB_EXIT_OK);
+	if (n == 0) {
+		link_conditions_done(c, inst, li, &p, NULL, NULL);
+		return;
+	}
+	/* libpcap's compiler can take seconds: the lab keeps answering meanwhile. */
+	struct link_req *r = xcalloc(1, sizeof(*r));
+	r->conn = c;
+	r->inst = inst;
+	snprintf(r->iface, sizeof(r->iface), "%s", li->cfg.name);
+	r->p = p;
+	r->n = n;
+	const struct linkcond *d[2] = { &p.in, &p.out };
+	for (size_t k = 0; k < n; k++) {
+		r->dirs[k] = dirs[k];
+		r->exprs[k] = xstrdup(d[dirs[k]]->match);
+	}
+	r->job = filter_compile_start(c->sup->loop, (const char *const *)expanded, n,
+	    link_on_compiled, r, &cause);
+	for (size_t k = 0; k < n; k++)
+		free(expanded[k]);
+	if (r->job == NULL) {
+		link_req_free(r);
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
+		return;
+	}
+	c->req = r;
+	c->on_free = link_on_free;
 }
 
 /* link A ethN [down|up|set WORDS...|clear]: the switch drops the port's

@@ -11,6 +11,36 @@
 #include "core/base/util.h"
 #include "switch/switch.h"
 
+int link_conditions_filters(struct supervisor *sup, const struct linkcond_pair *p,
+    char *exprs[2], int dirs[2], size_t *n, char **cause)
+{
+	const struct linkcond *d[2] = { &p->in, &p->out };
+	*n = 0;
+	for (int i = 0; i < 2; i++) {
+		if (!(d[i]->set & (LINKCOND_MATCH | LINKCOND_DROP)))
+			continue;
+		exprs[*n] = lab_filter_expand(sup, d[i]->match, cause);
+		if (exprs[*n] == NULL) {
+			for (size_t k = 0; k < *n; k++)
+				free(exprs[k]);
+			*n = 0;
+			return -1;
+		}
+		dirs[(*n)++] = i;
+	}
+	return 0;
+}
+
+int link_conditions_set(struct supervisor *sup, const char *inst, const struct lab_iface *f,
+    const struct linkcond_pair *p, const struct bpf_program *in, const struct bpf_program *out,
+    char **cause)
+{
+	char *cable = state_cable_name(inst, f->name);
+	int rc = switch_cable_set_conditions(sup->switches[f->sw], cable, p, in, out, cause);
+	free(cable);
+	return rc;
+}
+
 int link_conditions_apply(struct supervisor *sup, const char *inst, const struct lab_iface *f,
     const struct linkcond_pair *p, char **cause)
 {
@@ -25,10 +55,8 @@ int link_conditions_apply(struct supervisor *sup, const char *inst, const struct
 			goto out;
 		have[d] = true;
 	}
-	char *cable = state_cable_name(inst, f->name);
-	rc = switch_cable_set_conditions(sup->switches[f->sw], cable, p, have[0] ? &progs[0] : NULL,
+	rc = link_conditions_set(sup, inst, f, p, have[0] ? &progs[0] : NULL,
 	    have[1] ? &progs[1] : NULL, cause);
-	free(cable);
 out:
 	for (int d = 0; d < 2; d++)
 		if (have[d])

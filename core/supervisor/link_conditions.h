@@ -10,11 +10,23 @@
 
 struct supervisor;
 struct lab_iface;
+struct bpf_program;
 
 /* Replace the conditions of the cable of instance inst's interface f with
  * p. -1 with *cause (a match expression libpcap refuses, say). */
 int link_conditions_apply(struct supervisor *sup, const char *inst, const struct lab_iface *f,
     const struct linkcond_pair *p, char **cause);
+
+/* The same in two steps, for a caller that compiles while the loop runs
+ * (filter_compile_start): the match expressions of p, instance names put
+ * in (*n of them, exprs[k] for direction dirs[k], 0 in and 1 out; the
+ * caller frees them), -1 with *cause when one is too long; then set p
+ * with the compiled programs (NULL for a direction without one). */
+int link_conditions_filters(struct supervisor *sup, const struct linkcond_pair *p,
+    char *exprs[2], int dirs[2], size_t *n, char **cause);
+int link_conditions_set(struct supervisor *sup, const char *inst, const struct lab_iface *f,
+    const struct linkcond_pair *p, const struct bpf_program *in, const struct bpf_program *out,
+    char **cause);
 
 /* What is set on that cable and what its queues did, as lines for
  * `umllab link A ethN`; NULL with *cause. */

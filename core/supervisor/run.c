@@ -2,6 +2,7 @@
 #include "core/supervisor/run.h"
 
 #include <arpa/inet.h>
+#include <pcap/pcap.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -155,14 +156,21 @@ static void supervisor_capture_on_end(void *arg, const char *why)
 static int supervisor_capture_add(struct supervisor *sup, const struct lab_capture *lc,
     const struct capture_target *t, const char *name, char **cause)
 {
-	char *path = state_path(sup->lab_dir, "%s/%s.pcapng", STATE_CAPTURES, name);
-	char *filter = lc->filter[0] != '\0' ? lab_filter_expand(sup, lc->filter) : NULL;
-	struct capture_opts o = { .targets = t, .ntargets = 1, .filter = filter, .path = path,
-	    .max_bytes = lc->max_bytes, .files = lc->files, .on_end = supervisor_capture_on_end };
+	struct bpf_program prog = { 0 };
 	char *why = NULL;
+	if (lc->filter[0] != '\0' && lab_filter_compile(sup, lc->filter, &prog, &why) != 0) {
+		set_cause(cause, "%s:%d:%d: the capture of %s: %s", sup->lab->path, lc->line, lc->column,
+		    name, why);
+		free(why);
+		return -1;
+	}
+	char *path = state_path(sup->lab_dir, "%s/%s.pcapng", STATE_CAPTURES, name);
+	struct capture_opts o = { .targets = t, .ntargets = 1,
+	    .prog = lc->filter[0] != '\0' ? &prog : NULL, .path = path,
+	    .max_bytes = lc->max_bytes, .files = lc->files, .on_end = supervisor_capture_on_end };
 	struct capture *c = capture_start(sup->loop, &o, &why);
 	free(path);
-	free(filter);
+	pcap_freecode(&prog);
 	if (c == NULL) {
 		set_cause(cause, "%s:%d:%d: the capture of %s: %s", sup->lab->path, lc->line, lc->column,
 		    name, why);
