@@ -57,7 +57,9 @@ test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/ba
 test_fdb_OBJS = switch/fdb.o
 test_watchdog_OBJS = watchdog/policy.o
 test_daemon_proto_OBJS = switch/daemon_proto.o core/base/util.o
-test_switch_OBJS = switch/switch.o switch/fdb.o switch/daemon_proto.o switch/linkcond.o switch/trunk.o \
+# The switch's own files (switch/switch_int.h): a test that links one links them all.
+SWITCH_OBJS = switch/switch.o switch/port.o switch/forward.o switch/tap.o switch/cond.o switch/cable.o
+test_switch_OBJS = $(SWITCH_OBJS) switch/fdb.o switch/daemon_proto.o switch/linkcond.o switch/trunk.o \
 	switch/vxlan.o core/base/util.o
 test_sha256_OBJS = image/sha256.o
 test_sha256_LIBS = $(CRYPTO_LIBS)
@@ -67,7 +69,7 @@ test_pcapng_OBJS = core/capture/pcapng.o core/capture/frame_text.o core/base/uti
 test_checks_spec_OBJS = core/checks/checks_spec.o core/lab/topology.o core/lab/topology_check.o switch/linkcond.o switch/vxlan.o core/base/util.o
 test_check_report_OBJS = core/checks/check_report.o core/base/json.o core/base/util.o
 test_linkcond_OBJS = switch/linkcond.o core/base/util.o
-test_vxlan_OBJS = switch/vxlan.o switch/trunk.o switch/switch.o switch/fdb.o switch/daemon_proto.o \
+test_vxlan_OBJS = switch/vxlan.o switch/trunk.o $(SWITCH_OBJS) switch/fdb.o switch/daemon_proto.o \
 	switch/linkcond.o core/base/util.o
 test_filter_OBJS = core/capture/filter.o core/base/util.o
 test_filter_LIBS = -lev

@@ -1,5 +1,5 @@
 /* switch/trunk.h: one VXLAN trunk's socket, its checks on what arrives, and its
- * counters. Private to switch/: switch.c makes a trunk one port of a switch
+ * counters. Private to switch/: cable.c makes a trunk one port of a switch
  * (switch_trunk_open in switch/switch.h is the interface). */
 #ifndef UMLLAB_TRUNK_H
 #define UMLLAB_TRUNK_H

@@ -1109,7 +1109,7 @@ static void test_full_receiver(void **state)
 	fport_close(&c);
 }
 
-/* ---- backpressure: switch.c's SWITCH_BACKLOG (128) and SWITCH_STALL_MS (50) ---- */
+/* ---- backpressure: switch_int.h's SWITCH_BACKLOG (128) and SWITCH_STALL_MS (50) ---- */
 
 /* Like fport_send, but never blocks: false when the sender's buffer is full
  * (the switch stopped reading this port). */
@@ -1348,7 +1348,7 @@ static void test_dead_data_socket(void **state)
 	fport_close(&c);
 }
 
-/* switch.c's SWITCH_MAX_PORTS: one more connection is refused by closing
+/* switch.h's SWITCH_MAX_PORTS: one more connection is refused by closing
  * it, and a slot freed by an unplug can be taken again. */
 #define MAX_PORTS 256
 
@@ -1400,7 +1400,7 @@ static void test_max_ports(void **state)
 }
 
 /* A client that connects and never completes its request is dropped after
- * switch.c's SWITCH_HANDSHAKE_MS (5 s). */
+ * switch_int.h's SWITCH_HANDSHAKE_MS (5 s). */
 static void test_handshake_timeout(void **state)
 {
 	struct fixture *f = *state;

@@ -1,0 +1,242 @@
+/* switch/cond.c: link conditions on a switch's cables (switch/linkcond.h): held frames released on time, the timer, conditions set and read.
+ *
+ * Each cable direction with conditions has a queue: forwarding admits frames
+ * into it (switch_enqueue and switch_forward, in switch/forward.c) and the
+ * queue passes, holds or drops them. One timerfd per switch wakes the loop
+ * when the earliest held frame is due; released frames then go on as if they
+ * had just arrived (from the kernel) or were just forwarded (to it). A
+ * port's cond_to and cond_from are set only while its cable has conditions,
+ * so with none forwarding tests one pointer. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <pcap/bpf.h>
+
+#include "core/base/util.h"
+#include "switch/linkcond.h"
+#include "switch/switch_int.h"
+
+/* ---- link conditions: held frames whose time has come ---- */
+
+/* From a cable's kernel: forwarded as if they had just arrived. */
+static void switch_cond_release_out(struct sw *sw, struct switch_cable *cable, uint64_t now_ns)
+{
+	struct linkcond_queue *q = cable->cond[COND_OUT];
+	struct switch_port *src = cable->port;
+	uint64_t now = clock_ms(), gone = 0;
+	const unsigned char *f;
+	size_t len;
+	bool more = true;
+	while (more) {
+		const unsigned char *last_src = NULL;
+		unsigned n = 0;
+		if (sw->ntaps != 0)
+			sw->tap_ts = realtime_ns();
+		while (n < SWITCH_BATCH && (more = linkcond_queue_next(q, now_ns, &f, &len))) {
+			if (src == NULL || src->link_down) {
+				gone++;	/* its kernel left, or its cable is out */
+				continue;
+			}
+			memcpy(sw->buf[n], f, len);
+			sw->tx_iov[n].iov_base = sw->buf[n];
+			sw->tx_iov[n].iov_len = len;
+			switch_dispatch(sw, src, n, now, &last_src);
+			n++;
+		}
+		if (n > 0)
+			switch_flush(sw, src, now);
+	}
+	switch_stat_dropped(sw, gone);
+}
+
+/* To a cable's kernel: sent, or kept in order behind its backlog. */
+static void switch_cond_release_in(struct sw *sw, struct switch_cable *cable, uint64_t now_ns)
+{
+	struct linkcond_queue *q = cable->cond[COND_IN];
+	struct switch_port *dst = cable->port;
+	uint64_t now = clock_ms(), out = 0, dropped = 0;
+	const unsigned char *f;
+	size_t len;
+	if (sw->ntaps != 0)
+		sw->tap_ts = realtime_ns();
+	while (linkcond_queue_next(q, now_ns, &f, &len)) {
+		if (dst == NULL || dst->link_down) {
+			dropped++;
+			continue;
+		}
+		for (struct switch_tap *t = cable->taps; t != NULL; t = t->next_on_cable)
+			switch_tap_push(sw, t, dst->label, SWITCH_TAP_OUT, f, len);
+		if (dst->bl_count == 0) {
+			if (send(dst->data_fd, f, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+				out++;
+				continue;
+			}
+			if ((errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
+			    dst->congested) {
+				dropped++;
+				continue;
+			}
+		}
+		struct iovec iov = { .iov_base = (void *)f, .iov_len = len };
+		if (switch_backlog_push(sw, dst, &iov, now))
+			switch_port_watch(sw, dst);
+		else
+			dropped++;
+	}
+	if (out)
+		switch_stat_add(&sw->st_out, out);
+	switch_stat_dropped(sw, dropped);
+}
+
+/* The timer fired: every queue sends on what is due. */
+void switch_cond_timer(struct sw *sw)
+{
+	uint64_t expirations;
+	(void)!read(sw->timer_fd, &expirations, sizeof(expirations));
+	sw->timer_at = UINT64_MAX;	/* it fired */
+	uint64_t now_ns = clock_ns();
+	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next) {
+		if (c->cond[COND_OUT] != NULL && linkcond_queue_due(c->cond[COND_OUT]) <= now_ns)
+			switch_cond_release_out(sw, c, now_ns);
+		if (c->cond[COND_IN] != NULL && linkcond_queue_due(c->cond[COND_IN]) <= now_ns)
+			switch_cond_release_in(sw, c, now_ns);
+	}
+	sw->cond_dirty = true;
+}
+
+/* ---- link conditions: the switch thread's side ---- */
+
+/* Set the timer for the earliest held frame; free the queues whose
+ * conditions were cleared once they are empty. */
+void switch_cond_arm(struct sw *sw)
+{
+	sw->cond_dirty = false;
+	uint64_t next = UINT64_MAX;
+	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next)
+		for (int d = COND_IN; d <= COND_OUT; d++) {
+			if (c->cond[d] == NULL)
+				continue;
+			uint64_t due = linkcond_queue_due(c->cond[d]);
+			if (due == UINT64_MAX && !c->cond_on[d]) {
+				linkcond_queue_free(c->cond[d]);
+				c->cond[d] = NULL;
+			} else if (due < next) {
+				next = due;
+			}
+		}
+	if (next == sw->timer_at)
+		return;
+	struct itimerspec its = { 0 };
+	if (next != UINT64_MAX) {
+		its.it_value.tv_sec = (time_t)(next / 1000000000u);
+		its.it_value.tv_nsec = (long)(next % 1000000000u);
+	}
+	if (timerfd_settime(sw->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		sw->timer_at = next;
+}
+
+/* The cable's port forwards through the queues that have conditions. */
+void switch_cond_attach(struct switch_cable *cable)
+{
+	if (cable->port == NULL)
+		return;
+	cable->port->cond_to = cable->cond_on[COND_IN] ? cable->cond[COND_IN] : NULL;
+	cable->port->cond_from = cable->cond_on[COND_OUT] ? cable->cond[COND_OUT] : NULL;
+}
+
+/* A compiled `match` expression, as a queue's filter. */
+struct cond_filter {
+	unsigned len;
+	struct bpf_insn insns[];
+};
+
+static unsigned cond_filter_match(const void *filter, const unsigned char *frame, size_t len)
+{
+	const struct cond_filter *f = filter;
+	return bpf_filter(f->insns, frame, (unsigned)len, (unsigned)len);
+}
+
+static uint64_t cond_seed(void)
+{
+	uint64_t seed;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = clock_ns();
+	return seed;
+}
+
+void switch_cond_set(struct sw *sw, struct switch_cable *cable,
+    const struct linkcond_pair *p, struct cond_filter *filters[2])
+{
+	cable->conds = *p;
+	for (int d = COND_IN; d <= COND_OUT; d++) {
+		const struct linkcond *c = d == COND_IN ? &p->in : &p->out;
+		cable->cond_on[d] = !linkcond_empty(c);
+		if (cable->cond_on[d] && cable->cond[d] == NULL)
+			cable->cond[d] = linkcond_queue_new(cond_seed());
+		if (cable->cond[d] != NULL) {
+			struct cond_filter *f = cable->cond_on[d] ? filters[d] : NULL;
+			linkcond_queue_configure(cable->cond[d], c, cond_filter_match, f, free);
+			if (f != NULL)
+				filters[d] = NULL;	/* the queue's now */
+		}
+	}
+	switch_cond_attach(cable);
+	sw->cond_dirty = true;
+}
+
+/* The cable's conditions as set, and what its queues did so far. */
+void switch_cond_get(const struct switch_cable *cable, struct linkcond_pair *c,
+    struct linkcond_stats stats[2])
+{
+	*c = cable->conds;
+	for (int d = COND_IN; d <= COND_OUT; d++) {
+		memset(&stats[d], 0, sizeof(stats[d]));
+		if (cable->cond[d] != NULL)
+			linkcond_queue_stats(cable->cond[d], &stats[d]);
+	}
+}
+
+/* ---- link conditions: the owner's side ---- */
+
+static struct cond_filter *cond_filter_copy(const struct bpf_program *prog)
+{
+	if (prog == NULL || prog->bf_len == 0)
+		return NULL;
+	struct cond_filter *f = xmalloc(sizeof(*f) + prog->bf_len * sizeof(f->insns[0]));
+	f->len = prog->bf_len;
+	memcpy(f->insns, prog->bf_insns, prog->bf_len * sizeof(f->insns[0]));
+	return f;
+}
+
+int switch_cable_set_conditions(struct sw *sw, const char *name, const struct linkcond_pair *c,
+    const struct bpf_program *in_match, const struct bpf_program *out_match, char **cause)
+{
+	const struct bpf_program *progs[2] = { in_match, out_match };
+	for (int d = COND_IN; d <= COND_OUT; d++)
+		if (progs[d] != NULL && progs[d]->bf_len != 0 &&
+		    bpf_validate(progs[d]->bf_insns, (int)progs[d]->bf_len) == 0)
+			return set_cause(cause, "the %s match of cable %s is not a valid BPF program",
+			    d == COND_IN ? "in" : "out", name);
+	struct linkcond_pair copy = *c;
+	struct switch_call call = {
+		.op = SWITCH_CALL_CABLE_COND_SET, .name = name, .cond = &copy,
+		.filters = { cond_filter_copy(in_match), cond_filter_copy(out_match) },
+	};
+	int rc = switch_call(sw, &call, cause);
+	free(call.filters[0]);	/* what the switch did not take */
+	free(call.filters[1]);
+	return rc;
+}
+
+int switch_cable_get_conditions(struct sw *sw, const char *name, struct linkcond_pair *c,
+    struct linkcond_stats stats[2], char **cause)
+{
+	struct switch_call call = { .op = SWITCH_CALL_CABLE_COND_GET, .name = name, .cond = c,
+		.stats = stats };
+	return switch_call(sw, &call, cause);
+}
