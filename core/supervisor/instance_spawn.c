@@ -104,7 +104,7 @@ char **instance_argv(const struct instance *inst)
 	argv_push(&argv, &n, xstrdup("initcall_blacklist=raid6_select_algo"));
 	argv_push(&argv, &n, xstrdup("pty.legacy_count=0"));
 	/* Each interface is a vector device on its cable (a SOCK_SEQPACKET
-	 * socket in the lab's private directory: see switch/switch.c); the
+	 * socket in the lab's private directory: see switch/cable.c); the
 	 * guest's boot setup (image/guest/boot.c) renames vecN to ethN. */
 	for (size_t i = 0; i < inst->n_ifaces; i++)
 		argv_push(&argv, &n, instance_vector_arg(e->lab_dir, c->name, &inst->ifaces[i].cfg));

@@ -155,7 +155,7 @@ static size_t net_devices(const char *prefix, char names[][IFNAMSIZ], size_t max
 }
 
 /* The host plugs each interface in as a vector device on its cable (vecN,
- * see switch/switch.c): it is ethN to the guest. Bringing it up connects it. */
+ * see switch/cable.c): it is ethN to the guest. Bringing it up connects it. */
 static void boot_links(int sock)
 {
 	if (link_up(sock, "lo") < 0)
