@@ -101,7 +101,12 @@ e2e: $(BUILD)/umllab
 
 # The fuzzers run in check once; `make asan` passes CHECK_FUZZ= (they are sanitized already).
 CHECK_FUZZ ?= fuzz-smoke
-check: unit $(BUILD)/swprobe $(CHECK_FUZZ) e2e
+check: layers unit $(BUILD)/swprobe $(CHECK_FUZZ) e2e
+
+# The tree against docs/architecture.md: includes point down, no circles, no
+# file over 800 lines without a reason (tests/tools/layers.py).
+layers:
+	python3 tests/tools/layers.py
 
 # A large lab: t_large with 100 instances (check runs it with 40, about 10 s;
 # 100 take 20-40 s more, which CI's whole suite cannot spare).
@@ -215,6 +220,6 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz umllab
 
-.PHONY: all unit e2e check demo bench-watchdog asan install uninstall clean
+.PHONY: all layers unit e2e check demo bench-watchdog asan install uninstall clean
 
 -include $(OBJS:.o=.d)
