@@ -139,7 +139,7 @@ static int capture_run(int argc, char **argv)
 {
 	const char *lab = cmd_take_lab(&argc, argv);
 	const char *file = NULL, *filter = "", *count = "0", *duration = "0";
-	bool list = false;
+	bool list = false, text = false;
 	const char *pos[CAPTURE_ARGS_MAX + 1];
 	int npos = 0;
 	for (int i = 1; i < argc; i++) {
@@ -168,6 +168,8 @@ static int capture_run(int argc, char **argv)
 				    "--duration 5 or 0.5");
 		} else if (strcmp(a, "--list") == 0) {
 			list = true;
+		} else if (strcmp(a, "--text") == 0) {
+			text = true;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			return cmd_usage_error(&cmd_capture, "unknown option %s", a);
 		} else if (npos <= CAPTURE_ARGS_MAX) {
@@ -204,8 +206,12 @@ static int capture_run(int argc, char **argv)
 			char *cause = xasprintf("cannot write %s: %s", file, strerror(errno));
 			return cmd_fail(cause, EXIT_USAGE);
 		}
-	} else if (file == NULL && isatty(1)) {
+	} else if (file == NULL && (text || isatty(1))) {
 		out.text = true;
+	} else if (file == NULL && isatty(2)) {
+		/* Through `tee` the binary stream would reach the screen. */
+		fprintf(stderr, "umllab: standard output is not a terminal: writing pcapng (binary) "
+		    "to it; --text writes one line per frame instead, -w FILE a file\n");
 	}
 	char *cause = NULL;
 	char *dir = client_find_lab(lab, true, &cause);
@@ -247,14 +253,15 @@ static int capture_run(int argc, char **argv)
 
 const struct cmd_entry cmd_capture = {
 	.name = "capture",
-	.args = "[--lab LAB] [LAB] TARGET... [-w FILE] [-f FILTER] [-c N] [--duration S] | --list",
+	.args = "[--lab LAB] [LAB] TARGET... [-w FILE | --text] [-f FILTER] [-c N] [--duration S] | --list",
 	.summary = "capture the frames a switch or a cable carries (pcapng, or text on a terminal)",
 	.help = "TARGET is a switch (S1: every frame it forwards, once, from the cable it came\n"
 	    "from) or a cable, INSTANCE.IFACE (umlA.eth0: the frames in and out of that port).\n"
 	    "Without -w the capture goes to standard output as pcapng, so\n"
 	    "  umllab capture S1 | tcpdump -nr -\n"
 	    "  umllab capture S1 | wireshark -k -i -\n"
-	    "work while the lab runs; on a terminal it prints one line per frame instead. In\n"
+	    "work while the lab runs; on a terminal it prints one line per frame instead, and\n"
+	    "--text does so anywhere (`umllab capture S1 --text | tee frames.txt`). In\n"
 	    "Wireshark each cable is an interface of its own, with the direction of every\n"
 	    "frame and nanosecond timestamps. -w FILE writes a pcapng file.\n"
 	    "-f FILTER keeps only the frames a tcpdump expression accepts (\"icmp\", \"arp or\n"

@@ -144,8 +144,9 @@ static int switch_serve(const struct switch_serve_opts *o)
 	if (cap != NULL) {
 		uint64_t got, lost;
 		capture_stop(cap, &got, &lost);
-		fprintf(stderr, "umllab: capture: %llu frames captured, %llu not captured because "
-		    "the disk was too slow\n", (unsigned long long)got, (unsigned long long)lost);
+		fprintf(stderr, "umllab: capture: %llu frame%s captured, %llu not captured because "
+		    "the disk was too slow\n", (unsigned long long)got, got == 1 ? "" : "s",
+		    (unsigned long long)lost);
 	}
 	struct switch_info info;
 	switch_get_info(sw, &info);

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 
 /* Bump when the layer's layout changes, so images carrying it are rebuilt. */
-#define LAYER_FORMAT "umllab guest layer 2"
+#define LAYER_FORMAT "umllab guest layer 3"
 #define LAYER_DIR IMAGE_LAYER_DIR
 
 static const char layer_inittab[] =
@@ -34,6 +34,13 @@ static const char layer_inittab[] =
 	"::shutdown:" LAYER_DIR "/busybox sync\n"
 	"::shutdown:" LAYER_DIR "/busybox umount -a -r\n";
 
+/* Module options, as distributions set them: loading bonding (which
+ * `ip link add bond0 type bond` does) must not create a bond0 of its own,
+ * or that command fails with "File exists". */
+static const char layer_modprobe[] =
+	"# /etc/modprobe.d/umllab.conf: written by umllab's guest layer.\n"
+	"options bonding max_bonds=0\n";
+
 /* Directories the boot script mounts on: a minimal tarball may lack some. */
 static const struct {
 	const char *path, *mode;
@@ -41,6 +48,7 @@ static const struct {
 	{ "/proc", "040555" }, { "/sys", "040555" }, { "/dev", "040755" }, { "/tmp", "041777" },
 	{ "/run", "040755" }, { "/root", "040700" }, { "/etc", "040755" }, { "/usr", "040755" },
 	{ "/usr/lib", "040755" }, { LAYER_DIR, "040755" }, { LAYER_DIR "/bin", "040755" },
+	{ "/etc/modprobe.d", "040755" },
 };
 
 /* The UML kernel's modules, installed by user-mode-linux (iptables, bridges,
@@ -112,6 +120,7 @@ struct image_layer *image_layer_load(uint64_t *key, char **cause)
 	uint64_t h = IMAGE_HASH_INIT;
 	h = image_hash_input(h, LAYER_FORMAT, strlen(LAYER_FORMAT));
 	h = image_hash_input(h, layer_inittab, strlen(layer_inittab));
+	h = image_hash_input(h, layer_modprobe, strlen(layer_modprobe));
 	h = image_hash_input(h, layer->busybox, layer->busybox_len);
 	h = image_hash_input(h, guest_agent_start, GUEST_FILE_SIZE(guest_agent));
 	*key = layer_find_modules(layer, h);
@@ -162,6 +171,7 @@ static int layer_stage(const struct image_layer *layer, const char *dir, char **
 		{ "busybox", layer->busybox, layer->busybox_len, 0755 },
 		{ "agent", guest_agent_start, GUEST_FILE_SIZE(guest_agent), 0755 },
 		{ "inittab", layer_inittab, strlen(layer_inittab), 0644 },
+		{ "modprobe.conf", layer_modprobe, strlen(layer_modprobe), 0644 },
 	};
 	if (image_mkdir_p(dir, 0700, cause) < 0)
 		return -1;
@@ -232,12 +242,15 @@ int image_layer_apply(const struct image_layer *layer, const char *image_path,
 	script_add(&s, "symlink " LAYER_DIR "/init " LAYER_DIR "/busybox");
 	script_add(&s, "rm /etc/inittab");
 	script_add(&s, "write %s/inittab /etc/inittab", stage);
+	script_add(&s, "rm /etc/modprobe.d/umllab.conf");
+	script_add(&s, "write %s/modprobe.conf /etc/modprobe.d/umllab.conf", stage);
 	for (size_t i = 0; i < sizeof(layer_dirs) / sizeof(layer_dirs[0]); i++)
 		script_own(&s, layer_dirs[i].path, layer_dirs[i].mode);
 	script_own(&s, LAYER_DIR "/busybox", "0100755");
 	script_own(&s, LAYER_DIR "/agent", "0100755");
 	script_own(&s, LAYER_DIR "/init", NULL);
 	script_own(&s, "/etc/inittab", "0100644");
+	script_own(&s, "/etc/modprobe.d/umllab.conf", "0100644");
 	size_t n = 0;
 	char *save = NULL;
 	for (char *a = strtok_r(applets, "\n", &save); a != NULL; a = strtok_r(NULL, "\n", &save)) {

@@ -116,9 +116,9 @@ static void capture_finish(struct conn *c, const char *why)
 	if (r->cap != NULL)
 		capture_stop(r->cap, &got, &lost);	/* writes what the taps still hold, then counts */
 	capture_req_free(r);
-	conn_printf(c, CTL_STDERR, "umllab: capture ended (%s): %llu frames captured, %llu not "
+	conn_printf(c, CTL_STDERR, "umllab: capture ended (%s): %llu frame%s captured, %llu not "
 	    "captured because the reader was too slow\n", reason, (unsigned long long)got,
-	    (unsigned long long)lost);
+	    got == 1 ? "" : "s", (unsigned long long)lost);
 	free(reason);
 	conn_finish(c, UMLLAB_EXIT_OK);
 }

@@ -356,8 +356,9 @@ static void supervisor_on_instance_change(struct instance *inst, void *arg)
 				return;
 		sup->bringing_up = false;
 		sup->env.supervising = true;	/* from now on the watchdog restarts */
-		progress(sup, 'P', "lab %s is up: %zu instances, %zu switches (%.1f s)",
-		    sup->lab->name, sup->lab->n_instances, sup->lab->n_switches,
+		progress(sup, 'P', "lab %s is up: %zu instance%s, %zu switch%s (%.1f s)",
+		    sup->lab->name, sup->lab->n_instances, sup->lab->n_instances == 1 ? "" : "s",
+		    sup->lab->n_switches, sup->lab->n_switches == 1 ? "" : "es",
 		    (double)(clock_ms() - sup->started_ms) / 1000.0);
 		progress_end(sup, true);
 	} else if (inst->state == INSTANCE_FAILED) {

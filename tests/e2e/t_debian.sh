@@ -58,6 +58,8 @@ expect_exit 0 "the rule is there" -- umllab exec r2 -- sh -c 'iptables -L INPUT 
 expect_output "iptable_filter" "its module was loaded from the image"
 expect_exit 0 "iptables -F" -- umllab exec r2 -- iptables -F
 expect_exit 0 "and r1 reaches r2 again" -- umllab ping r1 r2 -c 1
+# Loading bonding must not make a bond0 of its own (modprobe.d from the layer).
+expect_exit 0 "ip link add bond0 type bond" -- umllab exec r1 -- ip link add bond0 type bond
 expect_exit 0 "down" -- umllab down --wipe debian
 expect_exit 0 "image ls" -- umllab image ls
 expect_output "debian bookworm \(minbase\) \+ iproute2" "image ls describes the Debian image"
