@@ -446,8 +446,9 @@ static struct check_list *checks_parse(struct topo_report *r, const struct ynode
 				seq = root->kids[k + 1];
 			}
 	} else {
-		struct field f[] = { { .name = "checks" } };
-		topo_map_fields(r, root, f, 1, "at the top level of a check spec");
+		/* `grade:` is umllab grade's (core/grade/grade_policy.c); check ignores it. */
+		struct field f[] = { { .name = "checks" }, { .name = "grade" } };
+		topo_map_fields(r, root, f, 2, "at the top level of a check spec");
 		key = f[0].key;
 		seq = f[0].val;
 		if (seq == NULL)
