@@ -25,12 +25,15 @@
 #define FETCH_ATTEMPTS 5		/* UMLLAB_DOWNLOAD_RETRIES overrides (attempts after the first) */
 #define FETCH_CONNECT_TIMEOUT 30	/* seconds to connect */
 #define FETCH_STALL_SECONDS 30		/* UMLLAB_DOWNLOAD_STALL overrides: less than 1 KB/s this long aborts */
-#define FETCH_MAX_BYTES (64ULL << 30)
+#define FETCH_MAX_BYTES (64ULL << 30)	/* UMLLAB_DOWNLOAD_MAX lowers it (umllab grade does) */
 
 struct fetch {
 	const struct image_request *req;
 	int fd;
 	uint64_t offset;		/* bytes already in the .part file when this attempt began */
+	uint64_t got;			/* bytes written in this attempt */
+	uint64_t max;			/* the whole file may not be bigger */
+	bool too_big;
 	int write_errno;
 };
 
@@ -38,6 +41,11 @@ static size_t fetch_write(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct fetch *f = arg;
 	size_t len = size * nmemb;
+	if (f->offset + f->got + len > f->max) {
+		f->too_big = true;
+		return 0;	/* CURLE_WRITE_ERROR */
+	}
+	f->got += len;
 	if (write_all(f->fd, ptr, len) < 0) {
 		f->write_errno = errno;
 		return 0;	/* libcurl stops with CURLE_WRITE_ERROR */
@@ -123,6 +131,14 @@ int image_fetch(const struct image_request *req, const char *dest, char **cause)
 	char *part = xasprintf("%s.part", dest);
 	long retries = env_long("UMLLAB_DOWNLOAD_RETRIES", FETCH_ATTEMPTS, 100);
 	long stall = env_long("UMLLAB_DOWNLOAD_STALL", FETCH_STALL_SECONDS, 3600);
+	uint64_t max = FETCH_MAX_BYTES;
+	const char *max_env = getenv("UMLLAB_DOWNLOAD_MAX");
+	if (max_env != NULL && *max_env != '\0') {
+		char *end;
+		unsigned long long m = strtoull(max_env, &end, 10);
+		if (*end == '\0' && m > 0 && m < max)
+			max = m;
+	}
 	char errbuf[CURL_ERROR_SIZE];
 	int rc = -1;
 	CURL *curl = NULL;
@@ -133,7 +149,7 @@ int image_fetch(const struct image_request *req, const char *dest, char **cause)
 		return -1;
 	}
 	for (long attempt = 0;; attempt++) {
-		struct fetch f = { .req = req, .fd = -1 };
+		struct fetch f = { .req = req, .fd = -1, .max = max };
 		f.fd = open(part, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		struct stat st;
 		if (f.fd < 0 || fstat(f.fd, &st) < 0) {
@@ -168,7 +184,7 @@ int image_fetch(const struct image_request *req, const char *dest, char **cause)
 		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long)FETCH_CONNECT_TIMEOUT);
 		curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 		curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall > 0 ? stall : 1L);
-		curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX_BYTES);
+		curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
 		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, fetch_write);
 		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &f);
 		curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, fetch_meter);
@@ -184,6 +200,13 @@ int image_fetch(const struct image_request *req, const char *dest, char **cause)
 
 		if (res == CURLE_OK && close_rc < 0) {
 			set_cause(cause, "cannot write %s: %s", part, strerror(errno));
+			break;
+		}
+		if (f.too_big || res == CURLE_FILESIZE_EXCEEDED) {
+			/* Nothing of it is kept: it will never be used. */
+			set_cause(cause, "cannot download %s: it is bigger than %llu bytes (the most a "
+			    "download may be here; UMLLAB_DOWNLOAD_MAX)", req->url, (unsigned long long)max);
+			unlink(part);
 			break;
 		}
 		if (res == CURLE_WRITE_ERROR && f.write_errno != 0) {
