@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,8 +84,13 @@ static char *out_dir_prepare(const char *dir, char **cause)
  * task on a node, the summary job). */
 enum grade_mode { GRADE_LOCAL, GRADE_SLURM, GRADE_ONE, GRADE_COLLECT };
 
+/* Options passed on to the Slurm tasks as they were given. */
+#define GRADE_ARGS_MAX 64
+
 struct grade_args {
-	const char *spec, *out, *partition;
+	const char *spec, *out, *partition, *user;
+	const char *rules[GRADE_ARGS_MAX];	/* --limit X / --allow X, in order, as option and value */
+	size_t n_rules;
 	unsigned jobs;
 	enum grade_mode mode;
 	bool wait;
@@ -128,7 +134,8 @@ static int grade_parse(int argc, char **argv, struct grade_args *a)
 		bool known = strcmp(o, "--spec") == 0 || strcmp(o, "-s") == 0 || strcmp(o, "-o") == 0 ||
 		    strcmp(o, "--out") == 0 || strcmp(o, "--jobs") == 0 || strcmp(o, "-j") == 0 ||
 		    strcmp(o, "--partition") == 0 || strcmp(o, "-p") == 0 || strcmp(o, "--one") == 0 ||
-		    strcmp(o, "--collect") == 0;
+		    strcmp(o, "--collect") == 0 || strcmp(o, "--limit") == 0 || strcmp(o, "--allow") == 0 ||
+		    strcmp(o, "--user") == 0;
 		if (!known)
 			return cmd_usage_error(&cmd_grade, "unknown option %s", o);
 		if (i + 1 >= argc)
@@ -141,6 +148,14 @@ static int grade_parse(int argc, char **argv, struct grade_args *a)
 			a->out = v;
 		} else if (strcmp(o, "--partition") == 0 || strcmp(o, "-p") == 0) {
 			a->partition = v;
+		} else if (strcmp(o, "--user") == 0) {
+			a->user = v;
+		} else if (strcmp(o, "--limit") == 0 || strcmp(o, "--allow") == 0) {
+			if (a->n_rules + 2 > GRADE_ARGS_MAX)
+				return cmd_usage_error(&cmd_grade, "too many --limit and --allow (at most %d)",
+				    GRADE_ARGS_MAX / 2);
+			a->rules[a->n_rules++] = o;
+			a->rules[a->n_rules++] = v;
 		} else if (strcmp(o, "--one") == 0 || strcmp(o, "--collect") == 0) {
 			if (parse_number(o, v, o[2] == 'o' ? 0 : 1, 1000000000L, &x) != 0)
 				return EXIT_USAGE;
@@ -167,16 +182,86 @@ static int grade_parse(int argc, char **argv, struct grade_args *a)
 	return 0;
 }
 
-/* A path the nodes of a cluster can use: absolute. */
+/* A path the nodes of a cluster can use: absolute, but not resolved (a
+ * submission that is a symbolic link must stay one, to be refused). */
 static char *path_absolute(const char *path)
 {
-	char real[PATH_MAX];
-	if (realpath(path, real) != NULL)
-		return xstrdup(real);
 	char cwd[PATH_MAX];
 	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
 		return xstrdup(path);
 	return xasprintf("%s/%s", cwd, path);
+}
+
+/* The rules: the defaults, the spec's `grade:` section, then --limit and
+ * --allow. Exit status (EXIT_USAGE) when they have mistakes, else 0. */
+static int policy_make(const struct grade_args *a, const char *spec, struct grade_policy *p)
+{
+	grade_policy_init(p);
+	char *cause = NULL;
+	if (grade_policy_load_spec(spec, p, &cause) < 0) {
+		fprintf(stderr, "%s\numllab grade: the spec has mistakes; nothing was graded\n", cause);
+		free(cause);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i + 1 < a->n_rules; i += 2) {
+		int rc = strcmp(a->rules[i], "--limit") == 0 ?
+		    grade_policy_limit_arg(p, a->rules[i + 1], &cause) :
+		    grade_policy_allow_arg(p, a->rules[i + 1], &cause);
+		if (rc < 0) {
+			int bad = cmd_usage_error(&cmd_grade, "%s", cause);
+			free(cause);
+			return bad;
+		}
+	}
+	return 0;
+}
+
+/* The limits, one line, as the start of a grade shows them. */
+static char *policy_text(const struct grade_policy *p, uint64_t mem_all)
+{
+	const struct grade_limits *l = &p->lim;
+	char *mem = grade_size_text(l->mem), *tot = grade_size_text(l->mem_total),
+	    *all = grade_size_text(mem_all), *disk = grade_size_text(l->disk),
+	    *wr = grade_size_text(l->written), *size = grade_size_text(l->size);
+	char *t = xasprintf("limits per submission: %llu instances, mem %s each and %s in all (%s for "
+	    "the whole class at once), disk %s declared and %s written, %llu s, %s of files; "
+	    "allowed: %zu url prefix%s, %zu mirror%s, %zu trunk%s", (unsigned long long)l->instances,
+	    mem, tot, all, disk, wr, (unsigned long long)l->time, size, p->n_urls,
+	    p->n_urls == 1 ? "" : "es", p->n_mirrors, p->n_mirrors == 1 ? "" : "s", p->n_trunks,
+	    p->n_trunks == 1 ? "" : "s");
+	free(mem);
+	free(tot);
+	free(all);
+	free(disk);
+	free(wr);
+	free(size);
+	return t;
+}
+
+/* As root, the labs run as another user: --user, else nobody. */
+static int run_as(const struct grade_args *a, struct grade_options *o, char **cause)
+{
+	if (geteuid() != 0) {
+		if (a->user != NULL)
+			return set_cause(cause, "--user %s: only root can grade as another user; as "
+			    "yourself, the labs run as you", a->user);
+		return 0;
+	}
+	const char *name = a->user != NULL ? a->user : "nobody";
+	struct passwd *pw = getpwnam(name);
+	if (pw == NULL)
+		return set_cause(cause, "grade was started as root, and students' labs never run as root; "
+		    "it runs them as %s, but there is no such user (give another with --user NAME, or "
+		    "run grade as an ordinary user)", name);
+	if (pw->pw_uid == 0)
+		return set_cause(cause, "--user %s is root: students' labs never run as root", name);
+	o->drop = true;
+	o->run_uid = pw->pw_uid;
+	o->run_gid = pw->pw_gid;
+	o->run_user = name;
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	o->cache_dir = xdg != NULL && xdg[0] == '/' ? xdg : NULL;
+	return 0;
 }
 
 static void print_end(const struct grade_sub *subs, size_t n, const struct progress *p,
@@ -253,10 +338,24 @@ static int grade_cmd_run(int argc, char **argv)
 		free(cause);
 		return EXIT_USAGE;
 	}
+	struct grade_policy policy;
+	int bad_policy = policy_make(&a, spec_path, &policy);
+	if (bad_policy != 0) {
+		grade_policy_free(&policy);
+		grade_spec_free(&spec);
+		return bad_policy;
+	}
+	struct grade_options o = { .policy = &policy, .vet = grade_lab_vet };
+	if (a.mode != GRADE_COLLECT && run_as(&a, &o, &cause) < 0) {
+		grade_policy_free(&policy);
+		grade_spec_free(&spec);
+		return cmd_fail(cause, EXIT_USAGE);
+	}
 	char *out = out_dir_prepare(a.out, &cause);
 	char *self = out != NULL ? self_exe(&cause) : NULL;
 	if (self == NULL) {
 		free(out);
+		grade_policy_free(&policy);
 		grade_spec_free(&spec);
 		return cmd_fail(cause, EXIT_USAGE);
 	}
@@ -269,7 +368,8 @@ static int grade_cmd_run(int argc, char **argv)
 	grade_names_assign(subs, n);
 	struct progress p = { .tty = isatty(1) != 0, .t0 = clock_ms() };
 	struct grade_slurm g = { .self = self, .spec = spec_path, .out_dir = out,
-		.partition = a.partition, .subs = subs, .n = n, .spec_loaded = &spec };
+		.partition = a.partition, .subs = subs, .n = n, .spec_loaded = &spec,
+		.task_args = a.rules, .n_task_args = a.n_rules, .user = a.user };
 	int rc;
 	if (a.mode == GRADE_SLURM) {
 		rc = grade_slurm_run(&a, &g, &p, &cause);
@@ -282,20 +382,39 @@ static int grade_cmd_run(int argc, char **argv)
 		size_t n_todo = a.mode == GRADE_ONE ? 1 : n;
 		unsigned jobs = a.jobs;
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		uint64_t mem = mem_available_bytes() >> 20;
+		uint64_t avail = mem_available_bytes();
 		if (jobs == 0)
-			jobs = grade_jobs_default(cores > 0 ? (unsigned)cores : 1, mem);
+			jobs = grade_jobs_default(cores > 0 ? (unsigned)cores : 1, avail >> 20);
+		/* Memory for the whole class at once: as many labs as fit, each at
+		 * its limit (mem_total), in mem_all (default 3/4 of what is free). */
+		uint64_t mem_all = policy.lim.mem_all > 0 ? policy.lim.mem_all :
+		    avail > 0 ? avail / 4 * 3 : UINT64_MAX;
+		unsigned fit = grade_jobs_by_mem(jobs, mem_all, policy.lim.mem_total);
+		if (fit < jobs && a.jobs > 0) {
+			char *all = grade_size_text(mem_all), *tot = grade_size_text(policy.lim.mem_total);
+			printf("umllab grade: --jobs %u lowered to %u: each submission may use %s of memory "
+			    "(limit mem_total) and the class %s at once (limit mem_all)\n", jobs, fit, tot, all);
+			free(all);
+			free(tot);
+		}
+		jobs = fit;
 		if (jobs > n_todo)
 			jobs = (unsigned)n_todo;
 		printf("umllab grade: %zu submission%s, %zu check%s worth %ld point%s, %u at a time; "
 		    "reports in %s\n", n_todo, n_todo == 1 ? "" : "s", spec.n, spec.n == 1 ? "" : "s",
 		    spec.max_points, spec.max_points == 1 ? "" : "s", jobs, out);
+		char *rules = policy_text(&policy, mem_all);
+		printf("umllab grade: %s%s%s\n", rules, o.drop ? "; the labs run as " : "",
+		    o.drop ? o.run_user : "");
+		free(rules);
 		fflush(stdout);
-		struct grade_options o = {
-			.self = self, .spec = spec_path, .out_dir = out, .jobs = jobs,
-			.no_summary = a.mode == GRADE_ONE, .vet = grade_lab_confined,
-			.progress = on_progress, .arg = &p,
-		};
+		o.self = self;
+		o.spec = spec_path;
+		o.out_dir = out;
+		o.jobs = jobs;
+		o.no_summary = a.mode == GRADE_ONE;
+		o.progress = on_progress;
+		o.arg = &p;
 		rc = grade_run(&o, &spec, todo, n_todo, &cause);
 		if (p.line_shown)
 			printf("\r\033[K");
@@ -308,7 +427,10 @@ static int grade_cmd_run(int argc, char **argv)
 				free(why);
 			rc = -1;
 		}
-		if (a.mode == GRADE_ONE)
+		bool started = false;	/* grading itself may have failed before any submission */
+		for (size_t i = 0; i < n_todo; i++)
+			started |= todo[i].outcome != GRADE_PENDING;
+		if (a.mode == GRADE_ONE || !started)
 			fflush(stdout);
 		else
 			print_end(subs, n, &p, out);
@@ -318,6 +440,7 @@ static int grade_cmd_run(int argc, char **argv)
 	free(subs);
 	free(out);
 	free(self);
+	grade_policy_free(&policy);
 	grade_spec_free(&spec);
 	if (rc < 0)
 		return cmd_fail(cause, EXIT_USAGE);

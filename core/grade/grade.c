@@ -1,15 +1,18 @@
-/* core/grade/grade.c: the grading runner: each submission is validate, up, check,
- * down, run as subprocesses of this program, several submissions at once.
+/* core/grade/grade.c: the grading runner: each submission is copied, then
+ * validate, vet, up, check, down, run as subprocesses of this program, several
+ * submissions at once.
  *
  * One process, no threads: every step is a child in a process group of its
  * own (Ctrl-C reaches grade only, which then stops the steps and takes every
  * lab down itself). Signals are blocked and taken with sigtimedwait(), which
- * also gives the steps' time limits. */
-#define _XOPEN_SOURCE 700
+ * also gives the steps' time limits and, once a second, the check of what
+ * each lab has written. A submission is data: what runs is grade's copy of
+ * it (grade_fs.c), and when grade runs as root every step runs as an
+ * unprivileged user (grade_options.drop). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,13 +28,15 @@
 #include "core/base/state.h"
 #include "core/base/util.h"
 
-enum step { STEP_VALIDATE, STEP_UP, STEP_CHECK, STEP_DOWN, STEP_DONE };
+enum step { STEP_VET, STEP_VALIDATE, STEP_UP, STEP_CHECK, STEP_DOWN, STEP_DONE };
 
-/* Time limits: up may wait for another umllab building the shared image. */
+/* Time limits: up may wait for another umllab building the shared image.
+ * The submission's own limit (grade_limits.time) cuts them shorter. */
 static const struct {
 	const char *name;
 	unsigned limit_s;
 } steps[] = {
+	[STEP_VET] = { "vet", 60 },
 	[STEP_VALIDATE] = { "validate", 60 },
 	[STEP_UP] = { "up", 600 },
 	[STEP_CHECK] = { "check", 300 },
@@ -40,11 +45,20 @@ static const struct {
 
 /* How much of a step's output goes into the report. */
 #define GRADE_LOG_MAX 16384
+/* How much of a step's output grade reads at all (check's JSON included). */
+#define GRADE_OUT_MAX (4u << 20)
 
 struct job {
 	struct grade_sub *sub;
 	char *dir;		/* TMP/N: the step outputs and state/ */
 	char *state;		/* TMP/N/state: UMLLAB_STATE_DIR of this submission */
+	char *copy;		/* TMP/N/sub: grade's copy of the submission, what runs */
+	char *lab;		/* the lab file in the copy */
+	char *shown;		/* what stands for copy in what the steps print */
+	uint64_t baseline;	/* grade_tree_usage(dir) once the copy was made */
+	uint64_t usage_ms;	/* when that was last looked at */
+	char *limit_reason;	/* the submission went over a limit while a step ran */
+	bool budget;		/* the deadline is the submission's time limit */
 	enum step step;
 	pid_t pid;		/* the running step, or 0 */
 	uint64_t t0, deadline;
@@ -66,6 +80,8 @@ struct runner {
 	int interrupted;	/* signals received */
 	sigset_t orig_mask;
 	char *tmp;
+	char *spec_run;		/* the spec as check is given it (a copy the labs' user can read) */
+	char *cache;		/* with drop: XDG_CACHE_HOME of the steps */
 	char *cause;		/* grading itself failed */
 };
 
@@ -131,32 +147,21 @@ char *grade_find_labfile(const char *path, char **cause)
 	return lab;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void tree_remove(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* The whole of a small file, or "" (never NULL). */
+/* At most GRADE_OUT_MAX bytes of a file, or "" (never NULL). Never a link,
+ * never a fifo. */
 static char *file_read(const char *path, size_t *len)
 {
 	struct strbuf b = { 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		char buf[8192];
 		ssize_t r;
-		while ((r = read(fd, buf, sizeof(buf))) > 0)
+		while (b.len < GRADE_OUT_MAX && (r = read(fd, buf, sizeof(buf))) > 0)
 			strbuf_append(&b, buf, (size_t)r);
-		close(fd);
 	}
+	if (fd >= 0)
+		close(fd);
 	if (len != NULL)
 		*len = b.len;
 	return b.s != NULL ? strbuf_take(&b) : xstrdup("");
@@ -186,6 +191,25 @@ static char *step_file(const struct job *j, enum step s, const char *ext)
 	return xasprintf("%s/%s.%s", j->dir, steps[s].name, ext);
 }
 
+/* In a child: become the labs' user for good (groups, gid, uid), with an
+ * environment that points at its own directories. -1 when that fails. */
+static int child_drop(const struct runner *r, const struct job *j)
+{
+	setenv("HOME", j != NULL ? j->state : r->tmp, 1);
+	setenv("XDG_CACHE_HOME", r->cache, 1);
+	unsetenv("XDG_RUNTIME_DIR");
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("XDG_DATA_HOME");
+	if (setgroups(0, NULL) < 0 || setresgid(r->o->run_gid, r->o->run_gid, r->o->run_gid) < 0 ||
+	    setresuid(r->o->run_uid, r->o->run_uid, r->o->run_uid) < 0 || getuid() != r->o->run_uid ||
+	    geteuid() != r->o->run_uid) {
+		dprintf(2, "umllab grade: cannot run as %s: %s\n", r->o->run_user, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void step_start(struct runner *r, struct job *j, enum step s)
 {
 	const char *self = r->o->self;
@@ -193,15 +217,17 @@ static void step_start(struct runner *r, struct job *j, enum step s)
 	switch (s) {
 	case STEP_VALIDATE:
 	case STEP_UP:
-		argv[2] = j->sub->labfile;
+		argv[2] = j->lab;
 		break;
 	case STEP_CHECK:
 		argv[2] = "--spec";
-		argv[3] = (char *)r->o->spec;
+		argv[3] = r->spec_run;
 		argv[4] = "--json";
 		break;
 	case STEP_DOWN:
 		argv[2] = "--wipe";
+		break;
+	case STEP_VET:
 		break;
 	case STEP_DONE:
 		return;
@@ -210,21 +236,48 @@ static void step_start(struct runner *r, struct job *j, enum step s)
 	j->step = s;
 	j->sub->running = steps[s].name;
 	j->killed = NULL;
-	j->deadline = clock_ms() + steps[s].limit_s * 1000ULL;
+	uint64_t now = clock_ms();
+	j->deadline = now + steps[s].limit_s * 1000ULL;
+	j->budget = false;
+	if (s != STEP_DOWN && r->o->policy != NULL) {
+		uint64_t budget = j->t0 + r->o->policy->lim.time * 1000ULL;
+		if (budget < j->deadline) {
+			j->deadline = budget;
+			j->budget = true;
+		}
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
 		signal(SIGPIPE, SIG_DFL);	/* grade ignores it; the steps get the usual */
 		sigprocmask(SIG_SETMASK, &r->orig_mask, NULL);
+		/* Opened by grade's own user, in grade's directory: a lab cannot
+		 * write check's verdict for it. */
 		int in = open("/dev/null", O_RDONLY);
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
 		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
 			_exit(127);
 		setenv("UMLLAB_STATE_DIR", j->state, 1);
+		if (r->o->policy != NULL) {
+			/* A download is written on the host too: no bigger than that. */
+			char max[32];
+			snprintf(max, sizeof(max), "%llu", (unsigned long long)r->o->policy->lim.written);
+			setenv("UMLLAB_DOWNLOAD_MAX", max, 1);
+		}
+		if (r->o->drop && child_drop(r, j) < 0)
+			_exit(127);
+		if (s == STEP_VET) {
+			char *why = NULL;
+			int rc = r->o->vet(j->lab, r->o->policy, &why);
+			if (rc < 0)
+				dprintf(2, "%s\n", why);
+			_exit(rc < 0 ? 1 : 0);
+		}
 		execv(self, argv);
-		dprintf(2, "umllab grade: cannot run %s: %s\n", self, strerror(errno));
+		dprintf(2, "umllab grade: cannot run %s%s%s: %s\n", self, r->o->drop ? " as " : "",
+		    r->o->drop ? r->o->run_user : "", strerror(errno));
 		_exit(127);
 	}
 	free(out);
@@ -236,6 +289,25 @@ static void step_start(struct runner *r, struct job *j, enum step s)
 	}
 	setpgid(pid, pid);	/* also here: no race with a kill before the child's own */
 	j->pid = pid;
+}
+
+/* text (taken) with the copy's path replaced by the submission's own: what
+ * the steps say names the files the student knows. */
+static char *shown_text(const struct job *j, char *text)
+{
+	size_t n = strlen(j->copy);
+	if (strstr(text, j->copy) == NULL)
+		return text;
+	struct strbuf b = { 0 };
+	const char *p = text, *hit;
+	while ((hit = strstr(p, j->copy)) != NULL) {
+		strbuf_append(&b, p, (size_t)(hit - p));
+		strbuf_printf(&b, "%s", j->shown);
+		p = hit + n;
+	}
+	strbuf_printf(&b, "%s", p);
+	free(text);
+	return strbuf_take(&b);
 }
 
 /* Append what a step printed to the submission's log (bounded). */
@@ -282,21 +354,46 @@ static char *tail_lines(const char *text, int lines)
 	return xstrndup(text + start, len - start);
 }
 
+/* The pid in a lab's pid file, read as data: never through a link at its
+ * end, never a fifo (the lab's user could have put either there). */
+static pid_t pid_file_read(const char *lab_dir)
+{
+	char *path = state_path(lab_dir, STATE_PIDFILE);
+	char *text = file_read(path, NULL);
+	free(path);
+	char *end;
+	long pid = strtol(text, &end, 10);
+	bool ok = end != text && pid > 1 && pid <= INT_MAX;
+	free(text);
+	return ok ? (pid_t)pid : -1;
+}
+
+/* Is pid a process of uid (not grade itself)? */
+static bool pid_owned_by(pid_t pid, uid_t uid)
+{
+	char p[32];
+	snprintf(p, sizeof(p), "/proc/%d", (int)pid);
+	struct stat st;
+	return pid != getpid() && stat(p, &st) == 0 && st.st_uid == uid;
+}
+
 /* Stop by pid whatever a submission left running (after `down`): its
  * supervisors and every process of its kernels. Returns how many. */
-static int reap_state(const char *state)
+static int reap_state(const struct runner *r, const char *state)
 {
 	int killed = 0;
 	DIR *d = opendir(state);
 	if (d == NULL)
 		return 0;
+	uid_t uid = r->o->drop ? r->o->run_uid : getuid();
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
 		char *lab_dir = xasprintf("%s/%s", state, e->d_name);
-		pid_t sup = state_supervisor_pid(lab_dir);
-		if (sup > 0 && proc_alive(sup)) {
+		pid_t sup = pid_file_read(lab_dir);
+		/* The pid file is the lab's to write: only its own user's processes. */
+		if (sup > 0 && proc_alive(sup) && pid_owned_by(sup, uid)) {
 			char *cmdline_path = xasprintf("/proc/%d/cmdline", (int)sup);
 			char *cmd = file_read(cmdline_path, NULL);
 			if (strstr(cmd, "umllab") != NULL) {	/* not a reused pid */
@@ -326,7 +423,7 @@ static void job_finish(struct runner *r, struct job *j)
 	j->step = STEP_DONE;
 	s->running = NULL;
 	s->seconds = (double)(clock_ms() - j->t0) / 1000.0;
-	int left = reap_state(j->state);
+	int left = reap_state(r, j->state);
 	if (left > 0) {
 		char *note = xasprintf("%s%sdown left %d process%s running; grade killed %s", s->reason != NULL ?
 		    s->reason : "", s->reason != NULL ? "; " : "", left, left == 1 ? "" : "es",
@@ -349,7 +446,7 @@ static void job_finish(struct runner *r, struct job *j)
 		free(json);
 		free(path);
 	}
-	tree_remove(j->dir);
+	grade_tree_remove(j->dir);
 	r->done++;
 	if (r->o->progress != NULL)
 		r->o->progress(r->o->arg, r->subs, r->n, r->done, s);
@@ -359,10 +456,10 @@ static void spec_mistake_check(struct runner *r, const char *err)
 {
 	/* check found mistakes in the spec itself (FILE:LINE:COL): every other
 	 * submission would fail the same way, so grading stops. */
-	size_t n = strlen(r->o->spec);
+	size_t n = strlen(r->spec_run);
 	for (const char *p = err; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p != NULL ? p + 1 : NULL) {
 		const char *line = strncmp(p, "umllab: ", 8) == 0 ? p + 8 : p;
-		if (strncmp(line, r->o->spec, n) == 0 && line[n] == ':' && line[n + 1] >= '0' &&
+		if (strncmp(line, r->spec_run, n) == 0 && line[n] == ':' && line[n + 1] >= '0' &&
 		    line[n + 1] <= '9') {
 			if (r->cause == NULL)
 				r->cause = xasprintf("`umllab check` found mistakes in the spec:\n%s", err);
@@ -379,7 +476,12 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 	enum step st = j->step;
 	char *out_path = step_file(j, st, "out"), *err_path = step_file(j, st, "err");
 	size_t out_len;
-	char *out = file_read(out_path, &out_len), *err = file_read(err_path, NULL);
+	char *out = file_read(out_path, &out_len);
+	if (st != STEP_CHECK) {	/* check's JSON is read as it is */
+		out = shown_text(j, out);
+		out_len = strlen(out);
+	}
+	char *err = shown_text(j, file_read(err_path, NULL));
 	char how[96];
 	int code = -1;
 	if (status == -1)
@@ -392,24 +494,40 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 		size_t l = strlen(how);
 		snprintf(how + l, sizeof(how) - l, ", %s", j->killed);
 	}
-	log_step(r, j, st, out, err, how);
+	if (st != STEP_VET)
+		log_step(r, j, st, out, err, how);
 	j->pid = 0;
 	bool stopped = j->killed == stopped_by_interrupt;
 	enum step next = STEP_DONE;
 	char *why = NULL;
+	if (j->limit_reason != NULL && !stopped) {
+		/* Over a limit: 0 with that reason, and the lab (if any) taken down. */
+		grade_sub_fail(s, "refused", j->limit_reason, r->spec);
+		free(j->limit_reason);
+		j->limit_reason = NULL;
+		next = st == STEP_UP || st == STEP_CHECK ? STEP_DOWN : STEP_DONE;
+		st = STEP_DONE;
+	}
 	switch (st) {
 	case STEP_VALIDATE:
 		if (code == 0 && j->killed == NULL) {
 			next = STEP_UP;
-			char *bad = NULL;
-			if (r->o->vet != NULL && r->o->vet(s->labfile, &bad) < 0) {
-				grade_sub_fail(s, "validate", bad, r->spec);
-				next = STEP_DONE;
-			}
-			free(bad);
 		} else {
 			why = err[0] != '\0' && !stopped ? xstrdup(err) : xasprintf("umllab validate: %s", how);
 			grade_sub_fail(s, stopped ? "interrupted" : "validate", why, r->spec);
+		}
+		break;
+	case STEP_VET:
+		if (code == 0 && j->killed == NULL) {
+			next = STEP_VALIDATE;
+		} else if (stopped) {
+			grade_sub_fail(s, "interrupted", "grading was interrupted", r->spec);
+		} else {
+			char *t = tail_lines(err, 40);
+			why = t[0] != '\0' ? t : xasprintf("the check of what the lab may do (%s)", how);
+			if (why != t)
+				free(t);
+			grade_sub_fail(s, "refused", why, r->spec);
 		}
 		break;
 	case STEP_UP:
@@ -486,7 +604,12 @@ static void job_start(struct runner *r, struct job *j)
 	r->running++;
 	j->dir = xasprintf("%s/%zu", r->tmp, idx + 1);
 	j->state = xasprintf("%s/state", j->dir);
-	if (mkdir(j->dir, 0700) < 0 || mkdir(j->state, 0700) < 0) {
+	j->copy = xasprintf("%s/sub", j->dir);
+	/* grade's own directory (the steps' output); the labs' user owns state/
+	 * and the copy below it. */
+	if (mkdir(j->dir, r->o->drop ? 0755 : 0700) < 0 || chmod(j->dir, r->o->drop ? 0755 : 0700) < 0 ||
+	    mkdir(j->state, 0700) < 0 ||
+	    (r->o->drop && chown(j->state, r->o->run_uid, r->o->run_gid) < 0)) {
 		char *why = xasprintf("cannot create %s: %s", j->state, strerror(errno));
 		grade_sub_fail(s, "submission", why, r->spec);
 		free(why);
@@ -497,15 +620,60 @@ static void job_start(struct runner *r, struct job *j)
 		return;
 	}
 	char *why = NULL;
-	s->labfile = grade_find_labfile(s->path, &why);
-	if (s->labfile == NULL) {
-		grade_sub_fail(s, "submission", why, r->spec);
+	const char *stage = "refused";
+	struct grade_copy copy;
+	uint64_t max = r->o->policy != NULL ? r->o->policy->lim.size : UINT64_MAX;
+	int rc = grade_copy_in(s->path, j->copy, r->o->drop ? r->o->run_uid : (uid_t)-1,
+	    r->o->drop ? r->o->run_gid : (gid_t)-1, max, &copy, &why);
+	/* What stands for the copy in messages: the submission's directory. */
+	char *shown = xstrdup(s->path);
+	for (size_t n = strlen(shown); n > 1 && shown[n - 1] == '/'; n--)
+		shown[n - 1] = '\0';
+	if (copy.is_file) {
+		char *slash = strrchr(shown, '/');
+		if (slash == NULL)
+			strcpy(shown, ".");
+		else
+			slash[slash == shown ? 1 : 0] = '\0';
+	}
+	j->shown = shown;
+	if (rc == 0 && copy.lab_link != NULL) {
+		why = xasprintf("%s/%s is a symbolic link: grade reads only files inside the submission's "
+		    "directory, never through a link", j->shown, copy.lab_link);
+		rc = -1;
+	}
+	if (rc == 0) {
+		if (copy.is_file) {
+			const char *base = strrchr(s->path, '/');
+			/* the copy holds the file alone, under its own name */
+			char *b = xstrdup(base != NULL && base[1] != '\0' ? base + 1 : s->path);
+			j->lab = xasprintf("%s/%s", j->copy, b);
+			free(b);
+		} else {
+			j->lab = grade_find_labfile(j->copy, &why);
+			stage = "submission";
+		}
+		rc = j->lab != NULL ? 0 : -1;
+	}
+	if (copy.left_out != NULL) {
+		free(s->log);
+		s->log = xasprintf("grade copied the submission, except (it copies regular files and "
+		    "directories only): %s\n", copy.left_out);
+	}
+	grade_copy_clear(&copy);
+	if (rc < 0) {
+		why = shown_text(j, why != NULL ? why : xstrdup("cannot copy the submission"));
+		grade_sub_fail(s, stage, why, r->spec);
 		free(why);
 		r->running--;
 		job_finish(r, j);
 		return;
 	}
-	step_start(r, j, STEP_VALIDATE);
+	free(s->labfile);
+	s->labfile = shown_text(j, xstrdup(j->lab));
+	j->baseline = grade_tree_usage(j->dir);
+	j->usage_ms = clock_ms();
+	step_start(r, j, r->o->vet != NULL ? STEP_VET : STEP_VALIDATE);
 	if (j->pid < 0)
 		job_step_done(r, j, -1);
 	else if (r->o->progress != NULL)
@@ -547,10 +715,53 @@ static void check_deadlines(struct runner *r)
 		struct job *j = &r->jobs[i];
 		if (j->pid > 0 && now > j->deadline && j->killed == NULL) {
 			kill(-j->pid, SIGKILL);
-			snprintf(j->killed_buf, sizeof(j->killed_buf), "not done within %u s",
-			    steps[j->step].limit_s);
+			if (j->budget) {
+				unsigned long long t = r->o->policy->lim.time;
+				snprintf(j->killed_buf, sizeof(j->killed_buf), "over the time limit (%llu s)", t);
+				char *hint = grade_limit_hint("time");
+				free(j->limit_reason);
+				j->limit_reason = xasprintf("the submission was not graded within %llu s, its "
+				    "time limit (umllab %s was stopped; %s)", t, steps[j->step].name, hint);
+				free(hint);
+			} else {
+				snprintf(j->killed_buf, sizeof(j->killed_buf), "not done within %u s",
+				    steps[j->step].limit_s);
+			}
 			j->killed = j->killed_buf;
 		}
+	}
+}
+
+/* Once a second per lab that runs: what it wrote on the host (its state,
+ * disks, captures, and writes into its copy through a share), beyond the
+ * copy grade made. Over the limit, the lab is stopped at once. */
+static void check_written(struct runner *r)
+{
+	if (r->o->policy == NULL)
+		return;
+	uint64_t now = clock_ms(), limit = r->o->policy->lim.written;
+	for (size_t i = 0; i < r->n; i++) {
+		struct job *j = &r->jobs[i];
+		if (j->pid <= 0 || j->killed != NULL || (j->step != STEP_UP && j->step != STEP_CHECK) ||
+		    now - j->usage_ms < 1000)
+			continue;
+		j->usage_ms = now;
+		uint64_t used = grade_tree_usage(j->dir);
+		used = used > j->baseline ? used - j->baseline : 0;
+		if (used <= limit)
+			continue;
+		kill(-j->pid, SIGKILL);
+		reap_state(r, j->state);
+		char *u = used == UINT64_MAX ? xstrdup("too many files") : grade_size_text(used);
+		char *m = grade_size_text(limit), *hint = grade_limit_hint("written");
+		free(j->limit_reason);
+		j->limit_reason = xasprintf("the lab wrote %s on the host (its disks, state, captures and "
+		    "share), over the limit of %s; it was stopped during umllab %s (%s)", u, m,
+		    steps[j->step].name, hint);
+		free(u);
+		free(m);
+		free(hint);
+		j->killed = "stopped: over the limit of what a lab may write";
 	}
 }
 
@@ -584,6 +795,78 @@ static int make_tmp(struct runner *r)
 	}
 	free(t);
 	r->tmp = xstrdup(real);
+	/* The labs' user goes through it to its own directories, lists nothing. */
+	if (r->o->drop && chmod(r->tmp, 0711) < 0) {
+		set_cause(&r->cause, "%s: %s", r->tmp, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* With drop: the spec copied where the labs' user can read it, the image
+ * cache chosen, and a child as that user trying what the steps will need,
+ * so that a grade that cannot work stops before the first submission. */
+static int prepare_drop(struct runner *r)
+{
+	const struct grade_options *o = r->o;
+	size_t len;
+	char *text = file_read(o->spec, &len);
+	r->spec_run = xasprintf("%s/spec.yaml", r->tmp);
+	int fd = open(r->spec_run, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || write_all(fd, text, len) < 0 || close(fd) < 0) {
+		set_cause(&r->cause, "cannot write %s: %s", r->spec_run, strerror(errno));
+		free(text);
+		return -1;
+	}
+	free(text);
+	if (o->cache_dir != NULL) {
+		r->cache = xstrdup(o->cache_dir);
+	} else {
+		r->cache = xasprintf("%s/cache", r->tmp);
+		if (mkdir(r->cache, 0700) < 0 || chown(r->cache, o->run_uid, o->run_gid) < 0) {
+			set_cause(&r->cause, "cannot create %s: %s", r->cache, strerror(errno));
+			return -1;
+		}
+	}
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return set_cause(&r->cause, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 2);
+		if (child_drop(r, NULL) < 0)
+			_exit(1);
+		char *umllab_cache = xasprintf("%s/umllab", r->cache);
+		if (access(o->self, X_OK) < 0)
+			dprintf(2, "%s cannot run %s: %s (put umllab where %s can run it)", o->run_user,
+			    o->self, strerror(errno), o->run_user);
+		else if (access(r->tmp, X_OK) < 0)
+			dprintf(2, "%s cannot reach grade's work directory %s: %s (set TMPDIR to a directory "
+			    "%s can reach, such as /tmp)", o->run_user, r->tmp, strerror(errno), o->run_user);
+		else if ((mkdir(umllab_cache, 0700) < 0 && errno != EEXIST) ||
+		    access(umllab_cache, W_OK | X_OK) < 0)
+			dprintf(2, "%s cannot write the image cache %s: %s (XDG_CACHE_HOME must be a "
+			    "directory %s may write; unset it and grade keeps a cache of its own for this run)",
+			    o->run_user, umllab_cache, strerror(errno), o->run_user);
+		else if (access(r->spec_run, R_OK) < 0)
+			dprintf(2, "%s cannot read %s: %s", o->run_user, r->spec_run, strerror(errno));
+		else
+			_exit(0);
+		_exit(1);
+	}
+	close(p[1]);
+	char buf[1024];
+	ssize_t got = 0, k;
+	while (pid > 0 && got < (ssize_t)sizeof(buf) - 1 &&
+	    (k = read(p[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+		got += k;
+	buf[got] = '\0';
+	close(p[0]);
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return set_cause(&r->cause, "grade runs every lab as %s, and that cannot work here: %s",
+		    o->run_user, got > 0 ? buf : "the check as that user failed");
 	return 0;
 }
 
@@ -606,7 +889,12 @@ int grade_run(const struct grade_options *o, const struct grade_spec *spec,
 	/* A reader of our progress that goes away (`grade ... | head`) must not
 	 * kill grade before it has taken every lab down. */
 	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
-	if (make_tmp(&r) < 0) {
+	if (make_tmp(&r) < 0 || (o->drop ? prepare_drop(&r) : (r.spec_run = xstrdup(o->spec), 0)) < 0) {
+		if (r.tmp != NULL)
+			grade_tree_remove(r.tmp);
+		free(r.tmp);
+		free(r.spec_run);
+		free(r.cache);
 		sigprocmask(SIG_SETMASK, &r.orig_mask, NULL);
 		signal(SIGPIPE, old_pipe);
 		*cause = r.cause;
@@ -639,6 +927,7 @@ int grade_run(const struct grade_options *o, const struct grade_spec *spec,
 		else if (sig < 0 && o->progress != NULL)	/* a quiet second: a terminal's clock ticks */
 			o->progress(o->arg, subs, n, r.done, NULL);
 		check_deadlines(&r);
+		check_written(&r);
 	}
 	/* Never started: 0 with the reason. */
 	for (size_t i = r.next; i < n; i++) {
@@ -652,11 +941,17 @@ int grade_run(const struct grade_options *o, const struct grade_spec *spec,
 		free(csv);
 		free(json);
 	}
-	tree_remove(r.tmp);
+	grade_tree_remove(r.tmp);
 	for (size_t i = 0; i < n; i++) {
 		free(r.jobs[i].dir);
 		free(r.jobs[i].state);
+		free(r.jobs[i].copy);
+		free(r.jobs[i].lab);
+		free(r.jobs[i].shown);
+		free(r.jobs[i].limit_reason);
 	}
+	free(r.spec_run);
+	free(r.cache);
 	free(r.jobs);
 	free(r.tmp);
 	/* A signal that came while we were busy is not left pending for later. */

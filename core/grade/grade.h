@@ -15,6 +15,69 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+#include "core/base/util.h"
+
+/* ---- what a graded submission may do (the teacher's rules) ----
+ *
+ * A submission is data written by someone who wants the points, run on the
+ * teacher's machine. It may name files only inside its own directory (grade
+ * copies that directory, regular files and directories only, and runs the
+ * copy); it may fetch nothing, use no mirror and open no trunk unless the
+ * teacher allows it by name; and it is held to limits the host enforces.
+ * The spec's `grade:` section and grade's --limit / --allow set them. */
+
+struct grade_limits {
+	uint64_t instances;	/* instances in a lab */
+	uint64_t mem;		/* mem: of one instance, bytes */
+	uint64_t mem_total;	/* every instance's mem: together, bytes */
+	uint64_t disk;		/* what a lab declares it may write: fresh disks, captures */
+	uint64_t written;	/* what a lab has written on the host, checked every second */
+	uint64_t time;		/* seconds from validate to the end of check */
+	uint64_t size;		/* the submission's files (what grade copies), bytes */
+	uint64_t mem_all;	/* every submission graded at once, bytes; 0: 3/4 of MemAvailable */
+};
+
+struct grade_policy {
+	struct grade_limits lim;
+	char **urls;		/* `url:` prefixes a lab may download images from */
+	size_t n_urls;
+	char **mirrors;		/* Debian archives a lab may build from; "default": Debian's own */
+	size_t n_mirrors;
+	char **trunks;		/* trunk remotes (IP:PORT) a lab may open */
+	size_t n_trunks;
+};
+
+/* The defaults: what keeps a 2-core, 24 GB host alive with the default --jobs. */
+void grade_policy_init(struct grade_policy *p);
+void grade_policy_free(struct grade_policy *p);
+
+/* --limit NAME=VALUE, --allow KIND=VALUE (KIND: url, mirror, trunk).
+ * -1 with *cause naming what is wrong. */
+int grade_policy_limit_arg(struct grade_policy *p, const char *arg, char **cause);
+int grade_policy_allow_arg(struct grade_policy *p, const char *arg, char **cause);
+
+/* The `grade:` section of a spec file (`limits:` and `allow:`), if it has
+ * one; mistakes as FILE:LINE:COL lines in *cause, -1 then. */
+int grade_policy_load_spec(const char *path, struct grade_policy *p, char **cause);
+
+/* "(limit NAME; raise it with ...)": how a teacher raises a limit. */
+char *grade_limit_hint(const char *name);
+
+/* A size as people read it: "256 MiB", "1.5 GiB", "900 bytes". */
+char *grade_size_text(uint64_t bytes);
+
+/* May a graded lab download this `url:`? Only http(s) URLs under a prefix
+ * the policy allows; file:// never (it would read the grader's files, and
+ * curl decodes %2e%2e). -1 with *cause saying why not. */
+int grade_url_vet(const struct grade_policy *p, const char *url, char **cause);
+
+/* Text a submission or a guest wrote, made safe for a terminal and a text
+ * file: control bytes become caret notation (ESC is "^["), bytes that are
+ * not UTF-8 and C1 controls become '?'. Newlines and tabs kept when
+ * newlines is set. Appended to b. */
+void grade_text_clean(struct strbuf *b, const char *s, bool newlines);
 
 /* ---- the spec: names and points of its checks ---- */
 
@@ -50,7 +113,8 @@ struct grade_sub {
 	char *labfile;		/* the lab file found there (NULL: none) */
 	char *name;		/* unique among the class: report file names */
 	enum grade_outcome outcome;
-	const char *stage;	/* GRADE_FAILED: where (submission, validate, up, check, interrupted, slurm) */
+	const char *stage;	/* GRADE_FAILED: where (submission, refused,
+				 * validate, up, check, interrupted, slurm) */
 	char *reason;		/* GRADE_FAILED: why; else a note or NULL */
 	char *log;		/* what the steps printed, for the text report */
 	long points, max_points;
@@ -61,10 +125,49 @@ struct grade_sub {
 	const char *running;	/* the step running now ("up", "check"...), or NULL */
 };
 
-/* -1 with *cause (FILE:LINE:COL lines) when the lab file names a host path
- * outside its own directory: a share:, a disks: file, a file: image or a
- * file:// url. grade runs students' files with the teacher's rights. */
-int grade_lab_confined(const char *labfile, char **cause);
+/* -1 with *cause (FILE:LINE:COL lines) when the lab file breaks the
+ * policy: it names a host path outside its own directory (a share:, a
+ * disks: file, a file: image; as written, and with symbolic links
+ * resolved), a url: or mirror: or trunk the policy does not allow, or asks
+ * for more than its limits (instances, mem, mem_total, disk). A file with
+ * other mistakes passes (validate reports them). Run before validate, as
+ * the user the labs run as. p NULL: the default policy. */
+int grade_lab_vet(const char *labfile, const struct grade_policy *p, char **cause);
+
+/* Is a path, as a lab file writes it, inside the file's directory? Judged
+ * as written: not absolute, never climbing above it with "..". */
+bool grade_path_inside(const char *path);
+
+/* ---- the submission's files ---- */
+
+/* What a submission's copy holds. */
+struct grade_copy {
+	bool is_file;		/* the submission was a file: the copy holds it alone */
+	uint64_t bytes;		/* of the files copied */
+	size_t entries;
+	char *left_out;		/* what was not copied (symbolic links, fifos...), or NULL */
+	char *lab_link;		/* a top-level *.yaml / *.yml that is a link: "NAME -> TARGET" */
+};
+#define GRADE_COPY_ENTRIES_MAX 4096
+#define GRADE_COPY_DEPTH_MAX 16
+
+/* Copy the submission src (a directory, or one lab file) into the new
+ * directory dst, never following a symbolic link (src itself a link is
+ * refused): every file is opened beneath src's directory descriptor, one
+ * component at a time, with O_NOFOLLOW. Regular files and directories only;
+ * files are copied sparse. When owner is not (uid_t)-1, the copy belongs to
+ * owner:group. -1 with *cause when src is refused (a link, bigger than
+ * max_bytes, too many entries, too deep) or cannot be read. */
+int grade_copy_in(const char *src, const char *dst, uid_t owner, gid_t group, uint64_t max_bytes,
+    struct grade_copy *info, char **cause);
+void grade_copy_clear(struct grade_copy *info);
+
+/* The space files take under dir (st_blocks), no link followed. */
+uint64_t grade_tree_usage(const char *dir);
+
+/* Remove dir and everything in it, no link followed (each entry removed
+ * relative to its directory's descriptor). */
+void grade_tree_remove(const char *dir);
 
 /* The lab file of a submission: path itself when it is a file, else in the
  * directory path: lab.yaml or lab.yml when there, else its only *.yaml or
@@ -73,7 +176,9 @@ char *grade_find_labfile(const char *path, char **cause);
 
 /* Give every submission a unique name for its reports: a directory's name,
  * a file's name without .yaml/.yml (its directory's for lab.yaml/lab.yml),
- * letters, digits, '.', '_' and '-' only; repeats get -2, -3... */
+ * letters, digits, '.', '_' and '-' only, at most GRADE_NAME_MAX bytes (a
+ * longer one keeps its start and ends in 8 hex digits of a hash of the
+ * whole); repeats get -2, -3... */
 void grade_names_assign(struct grade_sub *subs, size_t n);
 
 /* Fill s from what `umllab check --json` printed; -1 with *cause when it is
@@ -108,6 +213,13 @@ char *grade_summary_json(const struct grade_sub *subs, size_t n, const struct gr
 #define GRADE_JOB_MEM_MB 512
 unsigned grade_jobs_default(unsigned cores, uint64_t mem_available_mb);
 
+/* At most as many jobs as mem_all holds submissions of mem_total each (the
+ * memory of every submission graded at once), at least 1. */
+unsigned grade_jobs_by_mem(unsigned jobs, uint64_t mem_all, uint64_t mem_total);
+
+/* Report names: at most this long (a longer one is cut and ends in a hash). */
+#define GRADE_NAME_MAX 64
+
 /* The signals that stop a grade (SIGINT, SIGTERM, SIGHUP) in *set: blocked
  * while it runs and taken with sigtimedwait(), so that whatever runs is
  * taken down (or cancelled) and the summary still written. */
@@ -122,8 +234,17 @@ struct grade_options {
 	const char *tmp_dir;	/* state directories go below it */
 	unsigned jobs;
 	bool no_summary;	/* a Slurm task grades one submission: no class summary */
-	/* Run on each lab file once it validated (grade_lab_confined); NULL: none. */
-	int (*vet)(const char *labfile, char **cause);
+	const struct grade_policy *policy;	/* NULL: no limits (tests) */
+	/* Run on each lab file once it validated (grade_lab_vet), in a child
+	 * with the labs' rights; NULL: none. */
+	int (*vet)(const char *labfile, const struct grade_policy *p, char **cause);
+	/* When set, every step runs as run_uid:run_gid (grade was started as
+	 * root): the submission's copy and state belong to that user. */
+	bool drop;
+	uid_t run_uid;
+	gid_t run_gid;
+	const char *run_user;	/* its name, for messages */
+	const char *cache_dir;	/* with drop: XDG_CACHE_HOME of the steps; NULL: one under tmp */
 	/* Called as submissions start and finish (done counts the finished ones). */
 	void (*progress)(void *arg, const struct grade_sub *subs, size_t n, size_t done,
 	    const struct grade_sub *finished);

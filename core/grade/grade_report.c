@@ -45,6 +45,14 @@ static char *name_from_path(const char *path)
 	char *name = b.s != NULL ? strbuf_take(&b) : xstrdup("submission");
 	if (name[0] == '.')
 		name[0] = '_';	/* no hidden report files, no "." or ".." */
+	/* A 250-character directory name must still give report file names
+	 * (NAME.check.json, .NAME.txt.tmp) that fit: its start and a hash of all. */
+	if (strlen(name) > GRADE_NAME_MAX) {
+		uint32_t h = 2166136261u;
+		for (const unsigned char *c = (const unsigned char *)base; *c != '\0'; c++)
+			h = (h ^ *c) * 16777619u;
+		snprintf(name + GRADE_NAME_MAX - 9, 10, "-%08x", (unsigned)h);
+	}
 	free(p);
 	return name;
 }
@@ -132,7 +140,7 @@ int grade_sub_take_check_json(struct grade_sub *s, const char *text, size_t len,
 
 /* The stages a summary names; a record's status string is mapped back onto
  * these, since grade_sub.stage points at constant strings. */
-static const char *const known_stages[] = { "submission", "validate", "up", "check",
+static const char *const known_stages[] = { "submission", "refused", "validate", "up", "check",
 	"interrupted", "slurm" };
 
 int grade_sub_take_summary_json(struct grade_sub *s, const char *text, size_t len, char **cause)
@@ -213,9 +221,13 @@ void grade_sub_clear(struct grade_sub *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* s as one line: newlines become "; ", at most max bytes (then "..."). */
-static char *one_line(const char *s, size_t max)
+/* s as one line: newlines become "; ", at most max bytes (then "..."), no
+ * control byte (grade_text_clean). */
+static char *one_line(const char *raw, size_t max)
 {
+	struct strbuf clean = { 0 };
+	grade_text_clean(&clean, raw, true);
+	char *s = clean.s != NULL ? strbuf_take(&clean) : xstrdup("");
 	struct strbuf b = { 0 };
 	bool gap = false;
 	for (const char *p = s; *p != '\0'; p++) {
@@ -229,9 +241,14 @@ static char *one_line(const char *s, size_t max)
 		}
 		strbuf_append(&b, p, 1);
 	}
+	free(s);
 	char *out = b.s != NULL ? strbuf_take(&b) : xstrdup("");
-	if (strlen(out) > max)
-		strcpy(out + max - 3, "...");
+	if (strlen(out) > max) {
+		size_t cut = max - 3;
+		while (cut > 0 && ((unsigned char)out[cut] & 0xc0) == 0x80)
+			cut--;	/* not inside a UTF-8 character */
+		strcpy(out + cut, "...");
+	}
 	return out;
 }
 
@@ -241,6 +258,8 @@ static const char *stage_words(const char *stage)
 		return "failed";
 	if (strcmp(stage, "submission") == 0)
 		return "no lab file";
+	if (strcmp(stage, "refused") == 0)
+		return "refused";
 	if (strcmp(stage, "validate") == 0)
 		return "the lab file has mistakes";
 	if (strcmp(stage, "up") == 0)
@@ -266,38 +285,56 @@ char *grade_sub_line(const struct grade_sub *s)
 	return line;
 }
 
+/* Text from a submission, a guest or a step into the report: cleaned of
+ * control bytes; a one-line field keeps to its line. */
+static void put(struct strbuf *b, const char *before, const char *text, bool lines)
+{
+	strbuf_printf(b, "%s", before);
+	grade_text_clean(b, text != NULL ? text : "", lines);
+}
+
 char *grade_report_text(const struct grade_sub *s, const struct grade_spec *spec)
 {
 	struct strbuf b = { 0 };
-	strbuf_printf(&b, "submission: %s\nlab file: %s\nspec: %s\n", s->path,
-	    s->labfile != NULL ? s->labfile : "(none)", spec != NULL ? spec->path : "?");
-	strbuf_printf(&b, "points: %ld of %ld\n", s->points, s->max_points);
+	put(&b, "submission: ", s->path, false);
+	put(&b, "\nlab file: ", s->labfile != NULL ? s->labfile : "(none)", false);
+	put(&b, "\nspec: ", spec != NULL ? spec->path : "?", false);
+	strbuf_printf(&b, "\npoints: %ld of %ld\n", s->points, s->max_points);
 	if (s->outcome == GRADE_CHECKED) {
 		strbuf_printf(&b, "checks: %zu of %zu passed\n\n", s->passed, s->total);
 		for (size_t i = 0; i < s->n_checks; i++) {
 			const struct grade_check *c = &s->checks[i];
-			strbuf_printf(&b, "%s  %s (%s) %ld/%ld\n", c->passed ? "PASS" : "FAIL", c->name,
-			    c->kind, c->points, c->max_points);
+			put(&b, c->passed ? "PASS  " : "FAIL  ", c->name, false);
+			put(&b, " (", c->kind, false);
+			strbuf_printf(&b, ") %ld/%ld\n", c->points, c->max_points);
 			if (!c->passed) {
-				strbuf_printf(&b, "      expected: %s\n", c->expected);
-				strbuf_printf(&b, "      seen:     %s\n", c->seen);
+				put(&b, "      expected: ", c->expected, false);
+				put(&b, "\n      seen:     ", c->seen, false);
+				strbuf_printf(&b, "\n");
 			}
 		}
-		if (s->reason != NULL)
-			strbuf_printf(&b, "\nnote: %s\n", s->reason);
+		if (s->reason != NULL) {
+			put(&b, "\nnote: ", s->reason, true);
+			strbuf_printf(&b, "\n");
+		}
 	} else {
-		strbuf_printf(&b, "not graded: %s\n\n%s\n", stage_words(s->stage),
-		    s->reason != NULL ? s->reason : "");
+		strbuf_printf(&b, "not graded: %s\n\n", stage_words(s->stage));
+		put(&b, "", s->reason, true);
+		strbuf_printf(&b, "\n");
 	}
 	if (s->log != NULL && s->log[0] != '\0')
-		strbuf_printf(&b, "\n---- what the steps printed ----\n%s", s->log);
+		put(&b, "\n---- what the steps printed ----\n", s->log, true);
 	strbuf_printf(&b, "\ngraded in %.1f s\n", s->seconds);
 	return strbuf_take(&b);
 }
 
-/* One CSV field (RFC 4180): quoted when it holds a comma, quote or newline. */
-static void csv_field(struct strbuf *b, const char *s, bool last)
+/* One CSV field (RFC 4180): quoted when it holds a comma, quote or newline;
+ * no control byte (`cat summary.csv` is a terminal too). */
+static void csv_field(struct strbuf *b, const char *raw, bool last)
 {
+	struct strbuf clean = { 0 };
+	grade_text_clean(&clean, raw, true);
+	char *s = clean.s != NULL ? strbuf_take(&clean) : xstrdup("");
 	if (strpbrk(s, ",\"\r\n") != NULL) {
 		strbuf_append(b, "\"", 1);
 		for (const char *p = s; *p != '\0'; p++) {
@@ -309,6 +346,7 @@ static void csv_field(struct strbuf *b, const char *s, bool last)
 	} else {
 		strbuf_append(b, s, strlen(s));
 	}
+	free(s);
 	strbuf_append(b, last ? "\r\n" : ",", last ? 2 : 1);
 }
 
@@ -415,4 +453,12 @@ unsigned grade_jobs_default(unsigned cores, uint64_t mem_available_mb)
 	if (by_mem < jobs)
 		jobs = by_mem;
 	return jobs < 1 ? 1 : (unsigned)jobs;
+}
+
+unsigned grade_jobs_by_mem(unsigned jobs, uint64_t mem_all, uint64_t mem_total)
+{
+	uint64_t fit = mem_total > 0 ? mem_all / mem_total : jobs;
+	if (fit < jobs)
+		jobs = (unsigned)fit;
+	return jobs < 1 ? 1 : jobs;
 }

@@ -83,6 +83,14 @@ static char *script_text(const struct grade_slurm *g, const char *what, const ch
 	sh_quote(&b, g->spec);
 	strbuf_printf(&b, " -o ");
 	sh_quote(&b, g->out_dir);
+	for (size_t i = 0; i < g->n_task_args; i++) {
+		strbuf_printf(&b, " ");
+		sh_quote(&b, g->task_args[i]);
+	}
+	if (g->user != NULL) {
+		strbuf_printf(&b, " --user ");
+		sh_quote(&b, g->user);
+	}
 	strbuf_printf(&b, " --");
 	for (size_t i = 0; i < g->n; i++) {
 		strbuf_printf(&b, " \\\n    ");

@@ -26,6 +26,10 @@ struct grade_slurm {
 	struct grade_sub *subs;	/* path absolute, name assigned */
 	size_t n;
 	const struct grade_spec *spec_loaded;
+	/* Given to every task as they are: --limit X, --allow X (option, value). */
+	const char *const *task_args;
+	size_t n_task_args;
+	const char *user;	/* --user, or NULL */
 	/* As grade_options.progress: called as records come in (--wait). */
 	void (*progress)(void *arg, const struct grade_sub *subs, size_t n, size_t done,
 	    const struct grade_sub *finished);
