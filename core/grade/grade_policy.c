@@ -184,6 +184,9 @@ static bool http_url(const char *s)
 /* Allow one thing of a kind; -1 with *cause. */
 static int allow_add(struct grade_policy *p, const char *kind, const char *value, char **cause)
 {
+	for (const char *c = value; *c != '\0'; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return set_cause(cause, "allow %s holds a space or a control character", kind);
 	if (strcmp(kind, "url") == 0) {
 		const char *host = strstr(value, "://");
 		if (!http_url(value) || host == NULL || host[3] == '\0' || host[3] == '/')

@@ -207,6 +207,7 @@ static void test_policy(void **state)
 	assert_string_equal(p.trunks[0], "192.0.2.7:4789");
 	assert_int_equal(grade_policy_allow_arg(&p, "url=file:///etc/", &cause), -1);
 	assert_int_equal(grade_policy_allow_arg(&p, "url=http:///x", &cause), -1);
+	assert_int_equal(grade_policy_allow_arg(&p, "url=https://x.org/a b/", &cause), -1);
 	assert_int_equal(grade_policy_allow_arg(&p, "trunk=nowhere", &cause), -1);
 	assert_int_equal(grade_policy_allow_arg(&p, "ports=22", &cause), -1);
 	assert_non_null(strstr(cause, "expected url, mirror or trunk"));
