@@ -23,67 +23,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/grade/grade.h"
+#include "core/grade/grade_int.h"
 #include "core/base/proc.h"
 #include "core/base/state.h"
 #include "core/base/util.h"
 
-enum step { STEP_VET, STEP_VALIDATE, STEP_UP, STEP_CHECK, STEP_DOWN, STEP_DONE };
-
-/* Time limits: up may wait for another umllab building the shared image.
- * The submission's own limit (grade_limits.time) cuts them shorter. */
-static const struct {
-	const char *name;
-	unsigned limit_s;
-} steps[] = {
-	[STEP_VET] = { "vet", 60 },
-	[STEP_VALIDATE] = { "validate", 60 },
-	[STEP_UP] = { "up", 600 },
-	[STEP_CHECK] = { "check", 300 },
-	[STEP_DOWN] = { "down", 120 },
-};
-
-/* How much of a step's output goes into the report. */
-#define GRADE_LOG_MAX 16384
-/* How much of a step's output grade reads at all (check's JSON included). */
-#define GRADE_OUT_MAX (4u << 20)
-
-struct job {
-	struct grade_sub *sub;
-	char *dir;		/* TMP/N: the step outputs and state/ */
-	char *state;		/* TMP/N/state: UMLLAB_STATE_DIR of this submission */
-	char *copy;		/* TMP/N/sub: grade's copy of the submission, what runs */
-	char *lab;		/* the lab file in the copy */
-	char *shown;		/* what stands for copy in what the steps print */
-	uint64_t baseline;	/* grade_tree_usage(dir) once the copy was made */
-	uint64_t usage_ms;	/* when that was last looked at */
-	char *limit_reason;	/* the submission went over a limit while a step ran */
-	bool budget;		/* the deadline is the submission's time limit */
-	enum step step;
-	pid_t pid;		/* the running step, or 0 */
-	uint64_t t0, deadline;
-	const char *killed;	/* why we stopped the step, or NULL */
-	char killed_buf[64];
-	bool started;
-	bool came_up;		/* up succeeded: down must too */
-};
-
 /* j->killed when the step was stopped because grading was interrupted. */
 static const char stopped_by_interrupt[] = "stopped: grading was interrupted";
-
-struct runner {
-	const struct grade_options *o;
-	const struct grade_spec *spec;
-	struct grade_sub *subs;
-	struct job *jobs;
-	size_t n, next, running, done;
-	int interrupted;	/* signals received */
-	sigset_t orig_mask;
-	char *tmp;
-	char *spec_run;		/* the spec as check is given it (a copy the labs' user can read) */
-	char *cache;		/* with drop: XDG_CACHE_HOME of the steps */
-	char *cause;		/* grading itself failed */
-};
 
 char *grade_find_labfile(const char *path, char **cause)
 {
@@ -147,283 +93,13 @@ char *grade_find_labfile(const char *path, char **cause)
 	return lab;
 }
 
-/* At most GRADE_OUT_MAX bytes of a file, or "" (never NULL). Never a link,
- * never a fifo. */
-static char *file_read(const char *path, size_t *len)
-{
-	struct strbuf b = { 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	struct stat st;
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		char buf[8192];
-		ssize_t r;
-		while (b.len < GRADE_OUT_MAX && (r = read(fd, buf, sizeof(buf))) > 0)
-			strbuf_append(&b, buf, (size_t)r);
-	}
-	if (fd >= 0)
-		close(fd);
-	if (len != NULL)
-		*len = b.len;
-	return b.s != NULL ? strbuf_take(&b) : xstrdup("");
-}
-
-/* Write a report into the output directory, atomically (tmp + rename). */
-static int out_write(struct runner *r, const char *name, const char *text, size_t len)
-{
-	char *tmp = xasprintf("%s/.%s.tmp", r->o->out_dir, name);
-	char *path = xasprintf("%s/%s", r->o->out_dir, name);
-	int rc = 0;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, text, len) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-		if (r->cause == NULL)
-			set_cause(&r->cause, "cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			unlink(tmp);
-		rc = -1;
-	}
-	free(tmp);
-	free(path);
-	return rc;
-}
-
-static char *step_file(const struct job *j, enum step s, const char *ext)
-{
-	return xasprintf("%s/%s.%s", j->dir, steps[s].name, ext);
-}
-
-/* In a child: become the labs' user for good (groups, gid, uid), with an
- * environment that points at its own directories. -1 when that fails. */
-static int child_drop(const struct runner *r, const struct job *j)
-{
-	setenv("HOME", j != NULL ? j->state : r->tmp, 1);
-	setenv("XDG_CACHE_HOME", r->cache, 1);
-	unsetenv("XDG_RUNTIME_DIR");
-	unsetenv("XDG_STATE_HOME");
-	unsetenv("XDG_CONFIG_HOME");
-	unsetenv("XDG_DATA_HOME");
-	if (setgroups(0, NULL) < 0 || setresgid(r->o->run_gid, r->o->run_gid, r->o->run_gid) < 0 ||
-	    setresuid(r->o->run_uid, r->o->run_uid, r->o->run_uid) < 0 || getuid() != r->o->run_uid ||
-	    geteuid() != r->o->run_uid) {
-		dprintf(2, "umllab grade: cannot run as %s: %s\n", r->o->run_user, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static void step_start(struct runner *r, struct job *j, enum step s)
-{
-	const char *self = r->o->self;
-	char *argv[8] = { (char *)self, (char *)steps[s].name, NULL };
-	switch (s) {
-	case STEP_VALIDATE:
-	case STEP_UP:
-		argv[2] = j->lab;
-		break;
-	case STEP_CHECK:
-		argv[2] = "--spec";
-		argv[3] = r->spec_run;
-		argv[4] = "--json";
-		break;
-	case STEP_DOWN:
-		argv[2] = "--wipe";
-		break;
-	case STEP_VET:
-		break;
-	case STEP_DONE:
-		return;
-	}
-	char *out = step_file(j, s, "out"), *err = step_file(j, s, "err");
-	j->step = s;
-	j->sub->running = steps[s].name;
-	j->killed = NULL;
-	uint64_t now = clock_ms();
-	j->deadline = now + steps[s].limit_s * 1000ULL;
-	j->budget = false;
-	if (s != STEP_DOWN && r->o->policy != NULL) {
-		uint64_t budget = j->t0 + r->o->policy->lim.time * 1000ULL;
-		if (budget < j->deadline) {
-			j->deadline = budget;
-			j->budget = true;
-		}
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		setpgid(0, 0);
-		signal(SIGPIPE, SIG_DFL);	/* grade ignores it; the steps get the usual */
-		sigprocmask(SIG_SETMASK, &r->orig_mask, NULL);
-		/* Opened by grade's own user, in grade's directory: a lab cannot
-		 * write check's verdict for it. */
-		int in = open("/dev/null", O_RDONLY);
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
-		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(127);
-		setenv("UMLLAB_STATE_DIR", j->state, 1);
-		if (r->o->policy != NULL) {
-			/* A download is written on the host too: no bigger than that. */
-			char max[32];
-			snprintf(max, sizeof(max), "%llu", (unsigned long long)r->o->policy->lim.written);
-			setenv("UMLLAB_DOWNLOAD_MAX", max, 1);
-		}
-		if (r->o->drop && child_drop(r, j) < 0)
-			_exit(127);
-		if (s == STEP_VET) {
-			char *why = NULL;
-			int rc = r->o->vet(j->lab, r->o->policy, &why);
-			if (rc < 0)
-				dprintf(2, "%s\n", why);
-			_exit(rc < 0 ? 1 : 0);
-		}
-		execv(self, argv);
-		dprintf(2, "umllab grade: cannot run %s%s%s: %s\n", self, r->o->drop ? " as " : "",
-		    r->o->drop ? r->o->run_user : "", strerror(errno));
-		_exit(127);
-	}
-	free(out);
-	free(err);
-	if (pid < 0) {
-		/* Treated as a step that failed at once. */
-		j->pid = -1;
-		return;
-	}
-	setpgid(pid, pid);	/* also here: no race with a kill before the child's own */
-	j->pid = pid;
-}
-
-/* text (taken) with the copy's path replaced by the submission's own: what
- * the steps say names the files the student knows. */
-static char *shown_text(const struct job *j, char *text)
-{
-	size_t n = strlen(j->copy);
-	if (strstr(text, j->copy) == NULL)
-		return text;
-	struct strbuf b = { 0 };
-	const char *p = text, *hit;
-	while ((hit = strstr(p, j->copy)) != NULL) {
-		strbuf_append(&b, p, (size_t)(hit - p));
-		strbuf_printf(&b, "%s", j->shown);
-		p = hit + n;
-	}
-	strbuf_printf(&b, "%s", p);
-	free(text);
-	return strbuf_take(&b);
-}
-
-/* Append what a step printed to the submission's log (bounded). */
-static void log_step(struct runner *r, struct job *j, enum step s, const char *out, const char *err,
-    const char *status)
-{
-	struct strbuf b = { 0 };
-	if (j->sub->log != NULL)
-		strbuf_printf(&b, "%s", j->sub->log);
-	strbuf_printf(&b, "$ umllab %s", steps[s].name);
-	if (s == STEP_UP || s == STEP_VALIDATE)
-		strbuf_printf(&b, " %s", j->sub->labfile);
-	else if (s == STEP_CHECK)
-		strbuf_printf(&b, " --spec %s --json", r->o->spec);
-	else if (s == STEP_DOWN)
-		strbuf_printf(&b, " --wipe");
-	strbuf_printf(&b, "  (%s)\n", status);
-	if (s != STEP_CHECK)	/* check's JSON is a file of its own */
-		strbuf_printf(&b, "%s", out);
-	strbuf_printf(&b, "%s", err);
-	if (b.len > 0 && b.s[b.len - 1] != '\n')
-		strbuf_printf(&b, "\n");
-	free(j->sub->log);
-	j->sub->log = strbuf_take(&b);
-	size_t len = strlen(j->sub->log);
-	if (len > GRADE_LOG_MAX) {
-		char *cut = xasprintf("...\n%s", j->sub->log + len - GRADE_LOG_MAX);
-		free(j->sub->log);
-		j->sub->log = cut;
-	}
-}
-
-/* The last few lines of what a failed step said: its reason. */
-static char *tail_lines(const char *text, int lines)
-{
-	size_t len = strlen(text);
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
-		len--;
-	size_t start = len;
-	for (int seen = 0; start > 0; start--) {
-		if (text[start - 1] == '\n' && ++seen == lines)
-			break;
-	}
-	return xstrndup(text + start, len - start);
-}
-
-/* The pid in a lab's pid file, read as data: never through a link at its
- * end, never a fifo (the lab's user could have put either there). */
-static pid_t pid_file_read(const char *lab_dir)
-{
-	char *path = state_path(lab_dir, STATE_PIDFILE);
-	char *text = file_read(path, NULL);
-	free(path);
-	char *end;
-	long pid = strtol(text, &end, 10);
-	bool ok = end != text && pid > 1 && pid <= INT_MAX;
-	free(text);
-	return ok ? (pid_t)pid : -1;
-}
-
-/* Is pid a process of uid (not grade itself)? */
-static bool pid_owned_by(pid_t pid, uid_t uid)
-{
-	char p[32];
-	snprintf(p, sizeof(p), "/proc/%d", (int)pid);
-	struct stat st;
-	return pid != getpid() && stat(p, &st) == 0 && st.st_uid == uid;
-}
-
-/* Stop by pid whatever a submission left running (after `down`): its
- * supervisors and every process of its kernels. Returns how many. */
-static int reap_state(const struct runner *r, const char *state)
-{
-	int killed = 0;
-	DIR *d = opendir(state);
-	if (d == NULL)
-		return 0;
-	uid_t uid = r->o->drop ? r->o->run_uid : getuid();
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *lab_dir = xasprintf("%s/%s", state, e->d_name);
-		pid_t sup = pid_file_read(lab_dir);
-		/* The pid file is the lab's to write: only its own user's processes. */
-		if (sup > 0 && proc_alive(sup) && pid_owned_by(sup, uid)) {
-			char *cmdline_path = xasprintf("/proc/%d/cmdline", (int)sup);
-			char *cmd = file_read(cmdline_path, NULL);
-			if (strstr(cmd, "umllab") != NULL) {	/* not a reused pid */
-				kill(sup, SIGKILL);
-				killed++;
-			}
-			free(cmd);
-			free(cmdline_path);
-		}
-		char *uml_dir = state_path(lab_dir, STATE_UML_DIR);
-		uint64_t until = clock_ms() + 5000;
-		int n;
-		while ((n = proc_signal_uml(uml_dir, NULL, SIGKILL)) > 0 && clock_ms() < until) {
-			killed += n;
-			sleep_ms(50);
-		}
-		free(uml_dir);
-		free(lab_dir);
-	}
-	closedir(d);
-	return killed;
-}
-
 static void job_finish(struct runner *r, struct job *j)
 {
 	struct grade_sub *s = j->sub;
 	j->step = STEP_DONE;
 	s->running = NULL;
 	s->seconds = (double)(clock_ms() - j->t0) / 1000.0;
-	int left = reap_state(r, j->state);
+	int left = grade_reap_state(r, j->state);
 	if (left > 0) {
 		char *note = xasprintf("%s%sdown left %d process%s running; grade killed %s", s->reason != NULL ?
 		    s->reason : "", s->reason != NULL ? "; " : "", left, left == 1 ? "" : "es",
@@ -433,15 +109,15 @@ static void job_finish(struct runner *r, struct job *j)
 	}
 	char *text = grade_report_text(s, r->spec);
 	char *name = xasprintf("%s.txt", s->name);
-	out_write(r, name, text, strlen(text));
+	grade_out_write(r, name, text, strlen(text));
 	free(name);
 	free(text);
 	if (s->outcome == GRADE_CHECKED) {
-		char *path = step_file(j, STEP_CHECK, "out");
+		char *path = grade_step_file(j, STEP_CHECK, "out");
 		size_t len;
-		char *json = file_read(path, &len);
+		char *json = grade_file_read(path, &len);
 		name = xasprintf("%s.check.json", s->name);
-		out_write(r, name, json, len);
+		grade_out_write(r, name, json, len);
 		free(name);
 		free(json);
 		free(path);
@@ -474,14 +150,14 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 {
 	struct grade_sub *s = j->sub;
 	enum step st = j->step;
-	char *out_path = step_file(j, st, "out"), *err_path = step_file(j, st, "err");
+	char *out_path = grade_step_file(j, st, "out"), *err_path = grade_step_file(j, st, "err");
 	size_t out_len;
-	char *out = file_read(out_path, &out_len);
+	char *out = grade_file_read(out_path, &out_len);
 	if (st != STEP_CHECK) {	/* check's JSON is read as it is */
-		out = shown_text(j, out);
+		out = grade_shown_text(j, out);
 		out_len = strlen(out);
 	}
-	char *err = shown_text(j, file_read(err_path, NULL));
+	char *err = grade_shown_text(j, grade_file_read(err_path, NULL));
 	char how[96];
 	int code = -1;
 	if (status == -1)
@@ -495,7 +171,7 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 		snprintf(how + l, sizeof(how) - l, ", %s", j->killed);
 	}
 	if (st != STEP_VET)
-		log_step(r, j, st, out, err, how);
+		grade_log_step(r, j, st, out, err, how);
 	j->pid = 0;
 	bool stopped = j->killed == stopped_by_interrupt;
 	enum step next = STEP_DONE;
@@ -523,7 +199,7 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 		} else if (stopped) {
 			grade_sub_fail(s, "interrupted", "grading was interrupted", r->spec);
 		} else {
-			char *t = tail_lines(err, 40);
+			char *t = grade_tail_lines(err, 40);
 			why = t[0] != '\0' ? t : xasprintf("the check of what the lab may do (%s)", how);
 			if (why != t)
 				free(t);
@@ -535,7 +211,7 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 			j->came_up = true;
 			next = STEP_CHECK;
 		} else {
-			char *t = tail_lines(err[0] != '\0' ? err : out, 3);
+			char *t = grade_tail_lines(err[0] != '\0' ? err : out, 3);
 			why = xasprintf("umllab up (%s): %s", how, t);
 			free(t);
 			grade_sub_fail(s, stopped ? "interrupted" : "up", why, r->spec);
@@ -552,7 +228,7 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 			}
 			free(bad);
 		} else {
-			char *t = tail_lines(err, 5);
+			char *t = grade_tail_lines(err, 5);
 			why = xasprintf("umllab check (%s): %s", how, t);
 			free(t);
 			grade_sub_fail(s, stopped ? "interrupted" : "check", why, r->spec);
@@ -563,7 +239,7 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 	case STEP_DOWN:
 		/* After a failed up, down may rightly find no lab. */
 		if (code != 0 && j->came_up) {
-			char *t = tail_lines(err, 2);
+			char *t = grade_tail_lines(err, 2);
 			char *note = xasprintf("%s%sumllab down (%s): %s", s->reason != NULL ? s->reason : "",
 			    s->reason != NULL ? "; " : "", how, t);
 			free(t);
@@ -588,7 +264,7 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 		job_finish(r, j);
 		return;
 	}
-	step_start(r, j, next);
+	grade_step_start(r, j, next);
 	if (j->pid < 0)
 		job_step_done(r, j, -1);
 	else if (r->o->progress != NULL)
@@ -662,7 +338,7 @@ static void job_start(struct runner *r, struct job *j)
 	}
 	grade_copy_clear(&copy);
 	if (rc < 0) {
-		why = shown_text(j, why != NULL ? why : xstrdup("cannot copy the submission"));
+		why = grade_shown_text(j, why != NULL ? why : xstrdup("cannot copy the submission"));
 		grade_sub_fail(s, stage, why, r->spec);
 		free(why);
 		r->running--;
@@ -670,10 +346,10 @@ static void job_start(struct runner *r, struct job *j)
 		return;
 	}
 	free(s->labfile);
-	s->labfile = shown_text(j, xstrdup(j->lab));
+	s->labfile = grade_shown_text(j, xstrdup(j->lab));
 	j->baseline = grade_tree_usage(j->dir);
 	j->usage_ms = clock_ms();
-	step_start(r, j, r->o->vet != NULL ? STEP_VET : STEP_VALIDATE);
+	grade_step_start(r, j, r->o->vet != NULL ? STEP_VET : STEP_VALIDATE);
 	if (j->pid < 0)
 		job_step_done(r, j, -1);
 	else if (r->o->progress != NULL)
@@ -721,11 +397,11 @@ static void check_deadlines(struct runner *r)
 				char *hint = grade_limit_hint("time");
 				free(j->limit_reason);
 				j->limit_reason = xasprintf("the submission was not graded within %llu s, its "
-				    "time limit (umllab %s was stopped; %s)", t, steps[j->step].name, hint);
+				    "time limit (umllab %s was stopped; %s)", t, grade_steps[j->step].name, hint);
 				free(hint);
 			} else {
 				snprintf(j->killed_buf, sizeof(j->killed_buf), "not done within %u s",
-				    steps[j->step].limit_s);
+				    grade_steps[j->step].limit_s);
 			}
 			j->killed = j->killed_buf;
 		}
@@ -751,13 +427,13 @@ static void check_written(struct runner *r)
 		if (used <= limit)
 			continue;
 		kill(-j->pid, SIGKILL);
-		reap_state(r, j->state);
+		grade_reap_state(r, j->state);
 		char *u = used == UINT64_MAX ? xstrdup("too many files") : grade_size_text(used);
 		char *m = grade_size_text(limit), *hint = grade_limit_hint("written");
 		free(j->limit_reason);
 		j->limit_reason = xasprintf("the lab wrote %s on the host (its disks, state, captures and "
 		    "share), over the limit of %s; it was stopped during umllab %s (%s)", u, m,
-		    steps[j->step].name, hint);
+		    grade_steps[j->step].name, hint);
 		free(u);
 		free(m);
 		free(hint);
@@ -810,7 +486,7 @@ static int prepare_drop(struct runner *r)
 {
 	const struct grade_options *o = r->o;
 	size_t len;
-	char *text = file_read(o->spec, &len);
+	char *text = grade_file_read(o->spec, &len);
 	r->spec_run = xasprintf("%s/spec.yaml", r->tmp);
 	int fd = open(r->spec_run, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0 || write_all(fd, text, len) < 0 || close(fd) < 0) {
@@ -835,7 +511,7 @@ static int prepare_drop(struct runner *r)
 	pid_t pid = fork();
 	if (pid == 0) {
 		dup2(p[1], 2);
-		if (child_drop(r, NULL) < 0)
+		if (grade_child_drop(r, NULL) < 0)
 			_exit(1);
 		char *umllab_cache = xasprintf("%s/umllab", r->cache);
 		if (access(o->self, X_OK) < 0)
@@ -936,8 +612,8 @@ int grade_run(const struct grade_options *o, const struct grade_spec *spec,
 	}
 	if (!o->no_summary) {
 		char *csv = grade_summary_csv(subs, n), *json = grade_summary_json(subs, n, spec);
-		out_write(&r, "summary.csv", csv, strlen(csv));
-		out_write(&r, "summary.json", json, strlen(json));
+		grade_out_write(&r, "summary.csv", csv, strlen(csv));
+		grade_out_write(&r, "summary.json", json, strlen(json));
 		free(csv);
 		free(json);
 	}

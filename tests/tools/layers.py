@@ -34,7 +34,7 @@ LAYERS = {
                     "switch"},
     "core/requests": {"core/base", "core/lab", "core/capture", "core/checks",
                       "core/supervisor", "image/guest", "mconsole", "switch"},
-    "core/grade": {"core/base", "core/lab", "core/checks", "core/cluster"},
+    "core/grade": {"core/base", "core/lab", "core/checks", "core/cluster", "switch"},
     "core/client": {"core/base", "core/lab", "core/requests", "core/supervisor"},
 }
 TOP = "cmd"		# the commands may use every folder
