@@ -78,7 +78,7 @@ test_bootsched_OBJS = core/supervisor/bootsched.o
 test_boot_params_OBJS = image/guest/boot_params.o
 test_slurm_OBJS = core/cluster/slurm.o core/base/subproc.o core/lab/lab_split.o core/lab/topology.o core/lab/topology_check.o \
 	switch/linkcond.o switch/vxlan.o core/base/util.o
-test_grade_OBJS = core/grade/grade.o core/grade/grade_step.o core/grade/grade_report.o core/grade/grade_lab.o core/grade/grade_policy.o core/grade/grade_fs.o core/base/json.o core/base/proc.o core/base/state.o \
+test_grade_OBJS = core/grade/grade.o core/grade/grade_step.o core/checks/check_report.o core/grade/grade_report.o core/grade/grade_lab.o core/grade/grade_policy.o core/grade/grade_fs.o core/base/json.o core/base/proc.o core/base/state.o \
 	core/lab/topology.o core/lab/topology_check.o switch/linkcond.o switch/vxlan.o core/base/util.o
 
 UNIT_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)

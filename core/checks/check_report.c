@@ -1,6 +1,7 @@
 /* core/checks/check_report.c: check results as wire lines, text, JSON and JUnit XML. */
 #include "core/checks/check_report.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,12 +122,8 @@ int check_report_decode(struct check_report *rep, const char *text, size_t len, 
 
 void check_report_free(struct check_report *rep)
 {
-	for (size_t i = 0; i < rep->n; i++) {
-		free(rep->v[i].name);
-		free(rep->v[i].kind);
-		free(rep->v[i].expected);
-		free(rep->v[i].seen);
-	}
+	for (size_t i = 0; i < rep->n; i++)
+		check_result_clear(&rep->v[i]);
 	free(rep->v);
 	free(rep->lab);
 	memset(rep, 0, sizeof(*rep));
@@ -162,6 +159,46 @@ static void json_kv(struct strbuf *b, const char *key, const char *val)
 	json_write_string(b, val);
 }
 
+void check_result_json(struct strbuf *b, const struct check_result *r)
+{
+	strbuf_append(b, "{", 1);
+	json_kv(b, "name", r->name);
+	strbuf_append(b, ", ", 2);
+	json_kv(b, "kind", r->kind);
+	strbuf_printf(b, ", \"passed\": %s, \"points\": %u, \"max_points\": %u, ",
+	    r->passed ? "true" : "false", r->points, r->max_points);
+	json_kv(b, "expected", r->expected);
+	strbuf_append(b, ", ", 2);
+	json_kv(b, "seen", r->seen);
+	strbuf_append(b, "}", 1);
+}
+
+static unsigned json_points(const struct json *j, const char *key)
+{
+	double v = json_get_num(j, key, 0);
+	return isfinite(v) && v >= 0 && v <= 1e9 ? (unsigned)v : 0;
+}
+
+void check_result_from_json(const struct json *j, struct check_result *r)
+{
+	r->name = xstrdup(json_get_str(j, "name", "?"));
+	r->kind = xstrdup(json_get_str(j, "kind", ""));
+	r->passed = json_get_bool(j, "passed", false);
+	r->points = json_points(j, "points");
+	r->max_points = json_points(j, "max_points");
+	r->expected = xstrdup(json_get_str(j, "expected", ""));
+	r->seen = xstrdup(json_get_str(j, "seen", ""));
+}
+
+void check_result_clear(struct check_result *r)
+{
+	free(r->name);
+	free(r->kind);
+	free(r->expected);
+	free(r->seen);
+	memset(r, 0, sizeof(*r));
+}
+
 void check_report_json(struct strbuf *b, const struct check_report *rep)
 {
 	strbuf_append(b, "{", 1);
@@ -169,17 +206,8 @@ void check_report_json(struct strbuf *b, const struct check_report *rep)
 	strbuf_printf(b, ", \"passed\": %u, \"total\": %zu, \"points\": %u, \"max_points\": %u, "
 	    "\"checks\": [", rep->passed, rep->n, rep->points, rep->max_points);
 	for (size_t i = 0; i < rep->n; i++) {
-		const struct check_result *r = &rep->v[i];
-		strbuf_append(b, i ? ",\n  {" : "\n  {", i ? 5 : 4);
-		json_kv(b, "name", r->name);
-		strbuf_append(b, ", ", 2);
-		json_kv(b, "kind", r->kind);
-		strbuf_printf(b, ", \"passed\": %s, \"points\": %u, \"max_points\": %u, ",
-		    r->passed ? "true" : "false", r->points, r->max_points);
-		json_kv(b, "expected", r->expected);
-		strbuf_append(b, ", ", 2);
-		json_kv(b, "seen", r->seen);
-		strbuf_append(b, "}", 1);
+		strbuf_append(b, i ? ",\n  " : "\n  ", i ? 4 : 3);
+		check_result_json(b, &rep->v[i]);
 	}
 	strbuf_printf(b, "%s]}\n", rep->n ? "\n" : "");
 }

@@ -11,6 +11,8 @@
 
 #include "core/base/util.h"
 
+/* The record of one check's result: the only definition, used by `check`
+ * (lines, text, JSON, JUnit) and by `grade` (reports and summaries). */
 struct check_result {
 	char *name;
 	char *kind;		/* "reach", ... */
@@ -18,6 +20,19 @@ struct check_result {
 	unsigned points, max_points;
 	char *expected, *seen;	/* what was expected and what was seen ("" when nothing to say) */
 };
+
+struct json;
+
+/* One record as a JSON object: {"name", "kind", "passed", "points",
+ * "max_points", "expected", "seen"}. */
+void check_result_json(struct strbuf *b, const struct check_result *r);
+
+/* Read such an object back (missing strings are "", numbers out of range
+ * 0); the strings are copied. */
+void check_result_from_json(const struct json *j, struct check_result *r);
+
+/* Free a record's strings. */
+void check_result_clear(struct check_result *r);
 
 struct check_report {
 	char *lab;

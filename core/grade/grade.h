@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/checks/check_report.h"
 #include <sys/types.h>
 
 #include "core/base/util.h"
@@ -102,12 +104,6 @@ enum grade_outcome {
 	GRADE_FAILED,		/* no verdict (bad file, did not come up...): 0 points, reason */
 };
 
-struct grade_check {
-	char *name, *kind, *expected, *seen;
-	bool passed;
-	long points, max_points;
-};
-
 struct grade_sub {
 	char *path;		/* as given on the command line */
 	char *labfile;		/* the lab file found there (NULL: none) */
@@ -119,7 +115,7 @@ struct grade_sub {
 	char *log;		/* what the steps printed, for the text report */
 	long points, max_points;
 	size_t passed, total;
-	struct grade_check *checks;
+	struct check_result *checks;	/* core/checks/check_report.h */
 	size_t n_checks;
 	double seconds;
 	const char *running;	/* the step running now ("up", "check"...), or NULL */

@@ -79,12 +79,8 @@ void grade_names_assign(struct grade_sub *subs, size_t n)
 
 static void checks_free(struct grade_sub *s)
 {
-	for (size_t i = 0; i < s->n_checks; i++) {
-		free(s->checks[i].name);
-		free(s->checks[i].kind);
-		free(s->checks[i].expected);
-		free(s->checks[i].seen);
-	}
+	for (size_t i = 0; i < s->n_checks; i++)
+		check_result_clear(&s->checks[i]);
 	free(s->checks);
 	s->checks = NULL;
 	s->n_checks = 0;
@@ -117,15 +113,8 @@ int grade_sub_take_check_json(struct grade_sub *s, const char *text, size_t len,
 	s->checks = xcalloc(checks->n_kids + 1, sizeof(*s->checks));
 	size_t passed = 0;
 	for (size_t i = 0; i < checks->n_kids; i++) {
-		const struct json *c = checks->kids[i];
-		struct grade_check *g = &s->checks[s->n_checks++];
-		g->name = xstrdup(json_get_str(c, "name", "?"));
-		g->kind = xstrdup(json_get_str(c, "kind", ""));
-		g->expected = xstrdup(json_get_str(c, "expected", ""));
-		g->seen = xstrdup(json_get_str(c, "seen", ""));
-		g->passed = json_get_bool(c, "passed", false);
-		g->points = num_field(c, "points");
-		g->max_points = num_field(c, "max_points");
+		struct check_result *g = &s->checks[s->n_checks++];
+		check_result_from_json(checks->kids[i], g);
 		passed += g->passed;
 	}
 	s->points = num_field(j, "points");
@@ -182,15 +171,9 @@ int grade_sub_take_summary_json(struct grade_sub *s, const char *text, size_t le
 	size_t nf = failed != NULL && failed->type == JSON_ARRAY ? failed->n_kids : 0;
 	s->checks = xcalloc(nf + 1, sizeof(*s->checks));
 	for (size_t i = 0; i < nf; i++) {
-		const struct json *c = failed->kids[i];
-		struct grade_check *g = &s->checks[s->n_checks++];
-		g->name = xstrdup(json_get_str(c, "name", "?"));
-		g->kind = xstrdup(json_get_str(c, "kind", ""));
-		g->expected = xstrdup(json_get_str(c, "expected", ""));
-		g->seen = xstrdup(json_get_str(c, "seen", ""));
+		struct check_result *g = &s->checks[s->n_checks++];
+		check_result_from_json(failed->kids[i], g);
 		g->passed = false;
-		g->points = num_field(c, "points");
-		g->max_points = num_field(c, "max_points");
 	}
 	json_free(j);
 	return 0;
@@ -303,10 +286,10 @@ char *grade_report_text(const struct grade_sub *s, const struct grade_spec *spec
 	if (s->outcome == GRADE_CHECKED) {
 		strbuf_printf(&b, "checks: %zu of %zu passed\n\n", s->passed, s->total);
 		for (size_t i = 0; i < s->n_checks; i++) {
-			const struct grade_check *c = &s->checks[i];
+			const struct check_result *c = &s->checks[i];
 			put(&b, c->passed ? "PASS  " : "FAIL  ", c->name, false);
 			put(&b, " (", c->kind, false);
-			strbuf_printf(&b, ") %ld/%ld\n", c->points, c->max_points);
+			strbuf_printf(&b, ") %u/%u\n", c->points, c->max_points);
 			if (!c->passed) {
 				put(&b, "      expected: ", c->expected, false);
 				put(&b, "\n      seen:     ", c->seen, false);
@@ -355,7 +338,7 @@ static char *failed_text(const struct grade_sub *s)
 {
 	struct strbuf b = { 0 };
 	for (size_t i = 0; i < s->n_checks; i++) {
-		const struct grade_check *c = &s->checks[i];
+		const struct check_result *c = &s->checks[i];
 		if (c->passed)
 			continue;
 		char *e = one_line(c->expected, 300), *w = one_line(c->seen, 300);
@@ -428,17 +411,12 @@ char *grade_summary_json(const struct grade_sub *subs, size_t n, const struct gr
 		strbuf_printf(&b, "\"seconds\": %.1f, \"failed\": [", s->seconds);
 		bool first = true;
 		for (size_t k = 0; k < s->n_checks; k++) {
-			const struct grade_check *c = &s->checks[k];
+			const struct check_result *c = &s->checks[k];
 			if (c->passed)
 				continue;
-			strbuf_printf(&b, "%s{", first ? "" : ", ");
+			strbuf_printf(&b, "%s", first ? "" : ", ");
 			first = false;
-			json_kv_str(&b, "name", c->name, true);
-			json_kv_str(&b, "kind", c->kind, true);
-			strbuf_printf(&b, "\"points\": %ld, \"max_points\": %ld, ", c->points, c->max_points);
-			json_kv_str(&b, "expected", c->expected, true);
-			json_kv_str(&b, "seen", c->seen, false);
-			strbuf_printf(&b, "}");
+			check_result_json(&b, c);
 		}
 		strbuf_printf(&b, "]}");
 	}

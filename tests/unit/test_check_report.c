@@ -89,6 +89,40 @@ static void test_json(void **state)
 	check_report_free(&rep);
 }
 
+/* The one record, written and read back as grade reads check's JSON. */
+static void test_record_json(void **state)
+{
+	(void)state;
+	struct check_result r = { .name = "umlA \"reaches\" umlB", .kind = "reach", .passed = true,
+	    .points = 3, .max_points = 4, .expected = "echo replies", .seen = "line 1\nline 2" };
+	struct strbuf b = { 0 };
+	check_result_json(&b, &r);
+	char *why = NULL;
+	struct json *j = json_parse(b.s, b.len, &why);
+	assert_non_null(j);
+	struct check_result back = { 0 };
+	check_result_from_json(j, &back);
+	assert_string_equal(back.name, r.name);
+	assert_string_equal(back.kind, r.kind);
+	assert_true(back.passed);
+	assert_int_equal(back.points, 3);
+	assert_int_equal(back.max_points, 4);
+	assert_string_equal(back.expected, r.expected);
+	assert_string_equal(back.seen, r.seen);
+	check_result_clear(&back);
+	json_free(j);
+	free(strbuf_take(&b));
+	/* Numbers out of range are 0, missing strings "". */
+	j = json_parse("{\"points\": -3, \"max_points\": 1e12}", 34, &why);
+	assert_non_null(j);
+	check_result_from_json(j, &back);
+	assert_int_equal(back.points, 0);
+	assert_int_equal(back.max_points, 0);
+	assert_string_equal(back.seen, "");
+	check_result_clear(&back);
+	json_free(j);
+}
+
 static void test_junit(void **state)
 {
 	(void)state;
@@ -109,6 +143,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_record_json),
 		cmocka_unit_test(test_junit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
