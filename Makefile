@@ -52,7 +52,9 @@ $(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
 	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade \
 	test_vxlan test_slurm test_boot_params test_filter
-test_topology_OBJS = core/lab/topology.o core/lab/topology_check.o switch/linkcond.o switch/vxlan.o core/base/util.o
+# The topology loader: the lab model, the YAML tree, the checks (tree -> struct lab), lab_load.
+TOPOLOGY_OBJS = core/lab/lab.o core/lab/topology.o core/lab/topology_tree.o core/lab/topology_check.o
+test_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/base/util.o
 test_fdb_OBJS = switch/fdb.o
 test_watchdog_OBJS = watchdog/policy.o
@@ -63,10 +65,10 @@ test_switch_OBJS = $(SWITCH_OBJS) switch/fdb.o switch/daemon_proto.o switch/link
 	switch/vxlan.o core/base/util.o
 test_sha256_OBJS = image/sha256.o
 test_sha256_LIBS = $(CRYPTO_LIBS)
-test_graph_OBJS = core/lab/graph.o core/lab/topology.o core/lab/topology_check.o switch/linkcond.o switch/vxlan.o core/base/util.o
+test_graph_OBJS = core/lab/graph.o $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_log_OBJS = core/base/log.o core/base/util.o
 test_pcapng_OBJS = core/capture/pcapng.o core/capture/frame_text.o core/base/util.o
-test_checks_spec_OBJS = core/checks/checks_spec.o core/lab/topology.o core/lab/topology_check.o switch/linkcond.o switch/vxlan.o core/base/util.o
+test_checks_spec_OBJS = core/checks/checks_spec.o $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_check_report_OBJS = core/checks/check_report.o core/base/json.o core/base/util.o
 test_linkcond_OBJS = switch/linkcond.o core/base/util.o
 test_vxlan_OBJS = switch/vxlan.o switch/trunk.o $(SWITCH_OBJS) switch/fdb.o switch/daemon_proto.o \
@@ -76,10 +78,10 @@ test_filter_LIBS = -lev
 test_filter_names_OBJS = core/lab/filter_names.o core/base/util.o
 test_bootsched_OBJS = core/supervisor/bootsched.o
 test_boot_params_OBJS = image/guest/boot_params.o
-test_slurm_OBJS = core/cluster/slurm.o core/base/subproc.o core/lab/lab_split.o core/lab/topology.o core/lab/topology_check.o \
+test_slurm_OBJS = core/cluster/slurm.o core/base/subproc.o core/lab/lab_split.o $(TOPOLOGY_OBJS) \
 	switch/linkcond.o switch/vxlan.o core/base/util.o
 test_grade_OBJS = core/grade/grade.o core/grade/grade_step.o core/checks/check_report.o core/grade/grade_report.o core/grade/grade_lab.o core/grade/grade_policy.o core/grade/grade_fs.o core/base/json.o core/base/proc.o core/base/state.o \
-	core/lab/topology.o core/lab/topology_check.o switch/linkcond.o switch/vxlan.o core/base/util.o
+	$(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 
 UNIT_BINS = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 $(BUILD)/tests/%: tests/unit/%.c
@@ -162,9 +164,9 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. -O1 -g -fno-omit-frame-pointer 
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
 FUZZERS = topology mconsole_reply agent_msg control daemon_proto checks_spec
-fuzz_topology_OBJS = core/lab/topology.o core/lab/topology_check.o switch/linkcond.o switch/vxlan.o core/base/util.o
+fuzz_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 fuzz_topology_LIBS = $(YAML_LIBS)
-fuzz_checks_spec_OBJS = core/checks/checks_spec.o core/lab/topology.o core/lab/topology_check.o switch/linkcond.o switch/vxlan.o core/base/util.o
+fuzz_checks_spec_OBJS = core/checks/checks_spec.o $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 fuzz_checks_spec_LIBS = $(YAML_LIBS)
 fuzz_mconsole_reply_OBJS = mconsole/codec.o
 fuzz_agent_msg_OBJS = mconsole/agent.o

@@ -1,0 +1,126 @@
+/* core/lab/lab.c: small functions on the lab model: freeing it, finding its parts by name,
+ * names, default MACs, the list of loader messages. */
+#include "core/lab/lab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/util.h"
+
+void lab_diag_add(struct lab_diag *diag, char *msg)
+{
+	if (diag == NULL) {
+		free(msg);
+		return;
+	}
+	diag->msgs = xreallocarray(diag->msgs, diag->n + 1, sizeof(*diag->msgs));
+	diag->msgs[diag->n++] = msg;
+}
+
+void lab_diag_free(struct lab_diag *diag)
+{
+	if (diag == NULL)
+		return;
+	for (size_t i = 0; i < diag->n; i++)
+		free(diag->msgs[i]);
+	free(diag->msgs);
+	diag->msgs = NULL;
+	diag->n = 0;
+}
+
+void lab_free(struct lab *lab)
+{
+	if (lab == NULL)
+		return;
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		struct lab_instance *in = &lab->instances[i];
+		free(in->ifaces);
+		free(in->routes);
+		for (size_t j = 0; j < in->n_startup; j++)
+			free(in->startup[j]);
+		free(in->startup);
+		free(in->share.dir);
+		for (size_t j = 0; j < in->n_disks; j++)
+			free(in->disks[j].file);
+		free(in->disks);
+	}
+	free(lab->instances);
+	for (size_t i = 0; i < lab->n_switches; i++)
+		free(lab->switches[i].trunks);
+	free(lab->switches);
+	for (size_t i = 0; i < lab->n_images; i++) {
+		struct lab_image *im = &lab->images[i];
+		free(im->release);
+		for (size_t j = 0; j < im->n_packages; j++)
+			free(im->packages[j]);
+		free(im->packages);
+		free(im->mirror);
+		free(im->url);
+		free(im->file);
+		free(im->backing);
+	}
+	free(lab->images);
+	free(lab->share.dir);
+	free(lab->path);
+	free(lab);
+}
+
+const struct lab_instance *lab_instance_find(const struct lab *lab, const char *name)
+{
+	for (size_t i = 0; i < lab->n_instances; i++)
+		if (strcmp(lab->instances[i].name, name) == 0)
+			return &lab->instances[i];
+	return NULL;
+}
+
+const struct lab_image *lab_image_find(const struct lab *lab, const char *name)
+{
+	for (size_t i = 0; i < lab->n_images; i++)
+		if (strcmp(lab->images[i].name, name) == 0)
+			return &lab->images[i];
+	return NULL;
+}
+
+const struct lab_switch *lab_switch_find(const struct lab *lab, const char *name)
+{
+	for (size_t i = 0; i < lab->n_switches; i++)
+		if (strcmp(lab->switches[i].name, name) == 0)
+			return &lab->switches[i];
+	return NULL;
+}
+
+bool lab_name_valid(const char *s)
+{
+	size_t len = 0;
+	if (s == NULL)
+		return false;
+	for (; s[len] != '\0'; len++) {
+		char c = s[len];
+		if (len == LAB_NAME_MAX || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return len > 0;
+}
+
+static uint64_t fnv1a_add(uint64_t h, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+void lab_default_mac(const char *lab, const char *instance, const char *iface, uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	h = fnv1a_add(h, lab);
+	h = fnv1a_add(h, "/");
+	h = fnv1a_add(h, instance);
+	h = fnv1a_add(h, "/");
+	h = fnv1a_add(h, iface);
+	mac[0] = 0x02;		/* locally administered, unicast */
+	for (int i = 1; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (64 - 8 * i));
+}

@@ -1,0 +1,196 @@
+/* core/lab/lab.h: the lab model: a lab as its YAML file describes it (struct lab and its
+ * parts, the LAB_* limits) and the small functions on it. The loader (core/lab/topology.h)
+ * builds it; everything else reads it.
+ *
+ * Leaf module: depends on core/util, switch/linkcond and switch/vxlan (pure) only.
+ * Nothing here reads a file: core/lab/topology_check*.c fill it from the checked tree. */
+#ifndef UMLLAB_LAB_H
+#define UMLLAB_LAB_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "switch/linkcond.h"
+#include "switch/vxlan.h"
+
+#define LAB_NAME_MAX 32		/* names match [A-Za-z0-9_-]{1,32} */
+#define LAB_IFACE_MAX 16	/* eth0 .. eth15 */
+/* What one lab may ask for: a typo (or a hostile file) must not ask a shared
+ * server for thousands of kernels. LAB_SWITCH_PORTS_MAX is switch/switch.h's
+ * SWITCH_MAX_PORTS (core/supervisor/supervisor.c checks that they agree). */
+#define LAB_INSTANCES_MAX 512
+#define LAB_SWITCHES_MAX 64
+#define LAB_SWITCH_PORTS_MAX 256
+#define LAB_MEM_DEFAULT (64ULL << 20)
+
+enum lab_switch_mode {
+	LAB_SWITCH_LEARNING,	/* `mode: switch`, the default */
+	LAB_SWITCH_HUB,		/* `mode: hub` */
+};
+
+/* `capture:` on a switch or an interface: recorded from the first frame of
+ * `up` into STATE/LAB/captures/NAME.pcapng, rotated by size. */
+#define LAB_CAPTURE_FILTER_MAX 256
+#define LAB_CAPTURE_MAX_BYTES_DEFAULT (16ULL << 20)
+#define LAB_CAPTURE_FILES_DEFAULT 4
+struct lab_capture {
+	bool on;
+	char filter[LAB_CAPTURE_FILTER_MAX];	/* a tcpdump expression; "" for every frame */
+	uint64_t max_bytes;	/* a file this big is rotated */
+	unsigned files;		/* files kept, the current one included */
+	int line, column;	/* of the `capture` key */
+};
+
+/* `trunks:` on a switch: a port to a switch of another lab, on this host or
+ * another, carrying its frames over VXLAN (UDP). Named SWITCH.trunkN. */
+#define LAB_TRUNKS_MAX 16	/* switch/switch.h's SWITCH_TRUNKS_MAX */
+struct lab_trunk {
+	struct vxlan_addr remote;	/* `vxlan: IP:PORT`: where frames go, whom they come from */
+	struct vxlan_addr listen;	/* `listen: IP:PORT`: this host's end */
+	uint32_t vni;			/* `vni:` 0 .. 16777215 */
+	int line, column;		/* of the trunk's mapping */
+	int listen_line, listen_column;	/* of its `listen` value */
+};
+
+struct lab_switch {
+	char name[LAB_NAME_MAX + 1];
+	enum lab_switch_mode mode;
+	struct lab_capture capture;
+	struct lab_trunk *trunks;	/* in file order */
+	size_t n_trunks;
+	int line, column;	/* where it is defined, 1-based */
+};
+
+struct lab_iface {
+	char name[8];		/* "eth0" */
+	unsigned index;		/* N of ethN */
+	size_t sw;		/* index into lab->switches */
+	bool has_addr;
+	struct in_addr addr;	/* network byte order */
+	unsigned prefix;	/* 0..32 */
+	uint8_t mac[6];		/* from `mac:`, else lab_default_mac() */
+	bool mac_given;
+	struct lab_capture capture;
+	struct linkcond_pair link;	/* `link:` conditions on its cable; empty: none */
+	int link_line, link_column;	/* of the `link` key, 0 when absent */
+	int line, column;
+};
+
+struct lab_route {
+	bool is_default;	/* `to: default` */
+	struct in_addr to;	/* network address (host bits zero) */
+	unsigned prefix;
+	struct in_addr via;
+	int line, column;
+};
+
+enum lab_restart {
+	LAB_RESTART_ON_FAILURE,	/* `restart: on-failure`, the default */
+	LAB_RESTART_ALWAYS,	/* also after the guest halts by itself */
+	LAB_RESTART_NEVER,
+};
+
+enum lab_image_kind {
+	LAB_IMAGE_BUSYBOX,	/* the built-in default: the host's busybox-static */
+	LAB_IMAGE_DEBIAN,	/* `debian: RELEASE` and `packages:`, built with mmdebstrap */
+	LAB_IMAGE_URL,		/* `url:` and `sha256:`: downloaded */
+	LAB_IMAGE_FILE,		/* `file:`: an ext2/3/4 image or a root-filesystem tarball */
+};
+
+/* The built-in image: lab->images[0], usable as `image: busybox` without a definition. */
+#define LAB_IMAGE_BUILTIN "busybox"
+
+struct lab_image {
+	char name[LAB_NAME_MAX + 1];
+	enum lab_image_kind kind;
+	char *release;			/* debian: the release, such as bookworm */
+	char **packages;		/* debian: extra packages, in file order */
+	size_t n_packages;
+	char *mirror;			/* debian: the archive; NULL for Debian's default */
+	char *url;			/* url: http://, https:// or file:// */
+	char sha256[65];		/* url: its SHA-256, lower-case hex */
+	char *file;			/* file: its absolute path */
+	bool used;			/* some instance runs on it */
+	char *backing;			/* the prepared image file; NULL until it is prepared */
+	int line, column;
+};
+
+/* A host directory that guests see at /hostlab (hostfs, confined to it). */
+struct lab_share {
+	char *dir;			/* absolute path; NULL: nothing shared */
+	bool readonly;
+	bool symlinks;			/* `symlinks: true`: guests may make symbolic links in it */
+	int line, column;
+};
+
+/* An extra disk of an instance (`disks:`), ubd1 and up in the guest. */
+struct lab_disk {
+	char *file;			/* absolute path of an existing file; NULL: a fresh one */
+	uint64_t size_bytes;		/* `size:` of a fresh sparse file */
+	bool readonly;			/* `readonly: true` (a file only) */
+	int line, column;
+};
+#define LAB_DISKS_MAX 15		/* UML has ubd0..ubd15; ubd0 is the root */
+
+#define LAB_HOST_MAX 1023	/* `host:` of an instance, at most */
+
+struct lab_instance {
+	char name[LAB_NAME_MAX + 1];
+	uint64_t mem_bytes;		/* `mem:`, default LAB_MEM_DEFAULT */
+	struct lab_iface *ifaces;	/* sorted by index */
+	size_t n_ifaces;
+	struct lab_route *routes;
+	size_t n_routes;
+	bool forward;			/* `forward: true` */
+	char **startup;			/* `startup:` shell commands, in order */
+	size_t n_startup;
+	enum lab_restart restart;	/* `restart:` */
+	size_t image;			/* `image:`, index into lab->images (0: busybox) */
+	struct lab_share share;		/* `share:`, else the lab's */
+	bool unsafe_shared_root;	/* `unsafe_shared_root: true`: one writable disk per image */
+	struct lab_disk *disks;		/* `disks:`, in order: ubd1, ubd2, ... */
+	size_t n_disks;
+	int host;			/* `host: N`: the part of `up --slurm` it runs in; -1: any */
+	int line, column;
+};
+
+struct lab {
+	char name[LAB_NAME_MAX + 1];	/* `name:`, default the file's base name */
+	char *path;			/* absolute path of the file it came from */
+	struct lab_switch *switches;	/* in file order */
+	size_t n_switches;
+	struct lab_instance *instances;	/* in file order */
+	size_t n_instances;
+	struct lab_image *images;	/* [0] is the built-in busybox, then `images:` in file order */
+	size_t n_images;
+	struct lab_share share;		/* the lab's `share:` */
+};
+
+void lab_free(struct lab *lab);
+
+/* Every message the loader produced, in file order. Here rather than in
+ * core/lab/topology.h so that the tree and check files below the loader can
+ * fill it without including the loader's header. */
+struct lab_diag {
+	char **msgs;
+	size_t n;
+};
+
+/* Append msg (taken over) to diag; with diag NULL, msg is freed. */
+void lab_diag_add(struct lab_diag *diag, char *msg);
+void lab_diag_free(struct lab_diag *diag);
+
+const struct lab_instance *lab_instance_find(const struct lab *lab, const char *name);
+const struct lab_switch *lab_switch_find(const struct lab *lab, const char *name);
+const struct lab_image *lab_image_find(const struct lab *lab, const char *name);
+
+/* True when s is a valid lab, switch or instance name. */
+bool lab_name_valid(const char *s);
+
+/* The stable default MAC of an interface: locally administered, unicast, derived
+ * from the lab, instance and interface names. */
+void lab_default_mac(const char *lab, const char *instance, const char *iface, uint8_t mac[6]);
+
+#endif
