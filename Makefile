@@ -53,7 +53,10 @@ UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch 
 	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade \
 	test_vxlan test_slurm test_boot_params test_filter
 # The topology loader: the lab model, the YAML tree, the checks (tree -> struct lab), lab_load.
-TOPOLOGY_OBJS = core/lab/lab.o core/lab/topology.o core/lab/topology_tree.o core/lab/topology_check.o
+TOPOLOGY_OBJS = core/lab/lab.o core/lab/topology.o core/lab/topology_tree.o core/lab/topology_check.o \
+	core/lab/topology_check_values.o core/lab/topology_check_capture.o core/lab/topology_check_link.o \
+	core/lab/topology_check_switch.o core/lab/topology_check_image.o core/lab/topology_check_disk.o \
+	core/lab/topology_check_instance.o
 test_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/base/util.o
 test_fdb_OBJS = switch/fdb.o

@@ -1,6 +1,6 @@
 /* core/lab/topology_tree.h: the YAML node tree and error collector (topology_tree.c:
- * YAML -> tree, messages), the value checks on it and topo_build (topology_check.c:
- * tree -> struct lab). Used by the loader (topology.c),
+ * YAML -> tree, messages), the value checks on it (topology_check_values.c) and
+ * topo_build (topology_check.c: tree -> struct lab). Used by the loader (topology.c),
  * the check files, and the other loader of the same dialect, core/checks/checks_spec.c;
  * nothing else includes it. */
 #ifndef UMLLAB_TOPOLOGY_TREE_H
@@ -71,7 +71,7 @@ struct field {
 	const struct ynode *key, *val;
 };
 
-/* The value checks of topology_check.c, also for another loader: they report into r
+/* The value checks of topology_check_values.c, also for another loader: they report into r
  * exactly as the topology's own keys are reported. */
 void topo_map_fields(struct topo_report *r, const struct ynode *map, struct field *f, size_t nf,
     const char *where);

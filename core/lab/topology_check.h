@@ -1,0 +1,105 @@
+/* core/lab/topology_check.h: what the files that check a topology's node tree share.
+ * Private to core/lab/topology_check*.c (tree -> struct lab); they include the lab model
+ * and the tree, never core/lab/topology.h (the loader, which calls them).
+ *
+ * Dependencies point one way: topology_check.c (topo_build, the top level) calls the
+ * sections; _instance calls _switch, _image, _disk, _capture and _link, and _switch calls
+ * _capture; every one calls the value checks (_values), which call only the tree
+ * (core/lab/topology_tree.c) and util. */
+#ifndef UMLLAB_TOPOLOGY_CHECK_H
+#define UMLLAB_TOPOLOGY_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "core/lab/lab.h"
+#include "core/lab/topology_tree.h"
+
+#define NAME_RULE "1-32 characters from A-Z a-z 0-9 _ -"
+
+/* One use of an address or MAC in the lab, to find the ones given twice. */
+struct use {
+	uint64_t key;
+	int line, column;
+	bool given;		/* MAC: from `mac:` rather than the default */
+	char who[64];		/* "eth0 of umlA" */
+};
+
+/* What the section checks share while one tree is checked (topo_build). */
+struct checker {
+	struct topo_report *r;
+	struct lab *lab;
+	const char *lab_name;		/* for default MACs, even when not a valid name */
+	const struct ynode *switches;	/* the raw `switches:` mapping, or NULL */
+	bool switches_bad;		/* `switches:` is not a mapping: undefined switches are noise */
+	struct use *addrs, *macs;
+	size_t n_addrs, n_macs;
+	size_t cap_switches, cap_instances, cap_images;
+	const char *base_dir;		/* relative paths start here */
+	const struct ynode *images;	/* the raw `images:` mapping, or NULL */
+	bool images_bad;		/* `images:` is not a mapping: undefined images are noise */
+	size_t default_image;		/* top-level `image:` */
+	bool default_image_bad;		/* ... was wrong: instances without `image:` say nothing */
+	unsigned *switch_ports;		/* interfaces on each switch so far */
+};
+
+/* ---- the value checks (topology_check_values.c); more in core/lab/topology_tree.h ---- */
+
+/* Room for one more element in an array that doubles as it grows (files may hold thousands). */
+void *topo_grow(void *v, size_t n, size_t *cap, size_t size);
+/* Where to point for a value: the value itself, or its key when there is nothing to point at. */
+const struct ynode *topo_at(const struct ynode *key, const struct ynode *val);
+/* Every message about a bad value has one shape: "KEY `VALUE` of OWNER is wrong (expected ...)". */
+void topo_value_error(struct topo_report *r, const struct ynode *s, const char *key, const char *owner,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+uint32_t topo_prefix_mask(unsigned prefix);
+void topo_ip4_format(uint32_t a, char buf[16]);
+enum cidr_result { CIDR_OK, CIDR_BAD_ADDR, CIDR_NO_PREFIX, CIDR_BAD_PREFIX };
+enum cidr_result topo_cidr_read(const struct ynode *n, uint32_t *addr, unsigned *prefix);
+/* Why a would not do as the address of a host, or NULL when it would. */
+const char *topo_ip4_special(uint32_t a);
+
+int topo_hexval(char ch);
+uint64_t topo_mac_key(const uint8_t mac[6]);
+void topo_mac_format(uint64_t k, char buf[18]);
+
+/* Bytes with an optional K, M or G suffix; -1 when not a size, -2 when it overflows. */
+int topo_size_parse(const struct ynode *n, uint64_t *out);
+
+/* An absolute path for a path in the file (relative ones start at base_dir), canonical when
+ * it exists; *exists and *st say what is there. */
+char *topo_path_resolve(const char *base_dir, const struct ynode *s, struct stat *st, bool *exists);
+/* True when s holds no NUL, white space or control byte. */
+bool topo_text_tame(const struct ynode *s);
+
+/* ---- the sections; each reports into c->r and fills c->lab ---- */
+
+/* topology_check_capture.c: `capture:` of a switch or an interface. */
+void topo_check_capture(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *owner, struct lab_capture *out);
+/* topology_check_link.c: `link:` conditions of an interface's cable. */
+void topo_check_link(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *owner, struct linkcond_pair *out);
+/* topology_check_switch.c: `switches:` and their trunks; the index of a switch by name. */
+void topo_check_switches(struct checker *c, const struct ynode *key, const struct ynode *map);
+long topo_find_switch(struct checker *c, const struct ynode *s, const char *where);
+/* topology_check_image.c: `images:`; the index of an image by name. */
+void topo_check_images(struct checker *c, const struct ynode *key, const struct ynode *map);
+long topo_find_image(struct checker *c, const struct ynode *s, const char *owner);
+/* topology_check_disk.c: `share:` of the lab or an instance, `disks:` of an instance,
+ * and disk files that two instances would write. */
+bool topo_check_share(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *owner, bool none_ok, struct lab_share *out);
+void topo_check_disks(struct checker *c, const struct ynode *key, const struct ynode *seq,
+    struct lab_instance *in, const char *owner);
+void topo_check_disk_owners(struct checker *c);
+/* topology_check_instance.c: `instances:` (interfaces, addresses, routes, startup, ...),
+ * then addresses and MACs given twice in the lab. */
+void topo_check_instances(struct checker *c, const struct ynode *root, const struct ynode *key,
+    const struct ynode *map);
+void topo_check_uniques(struct checker *c);
+
+#endif
