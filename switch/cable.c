@@ -154,6 +154,8 @@ int switch_cable_link(struct sw *sw, const char *name, bool up, char **cause)
 	cable->link_down = !up;
 	if (cable->port != NULL)
 		cable->port->link_down = cable->link_down;
+	if (!up)
+		switch_cond_flush(sw, cable);	/* what it held would be dropped when due */
 	return 0;
 }
 

@@ -6,8 +6,17 @@
  * when the earliest held frame is due; released frames then go on as if they
  * had just arrived (from the kernel) or were just forwarded (to it). A
  * port's cond_to and cond_from are set only while its cable has conditions,
- * so with none forwarding tests one pointer. */
+ * so with none forwarding tests one pointer.
+ *
+ * Held frames never outstay their cause: new conditions re-time them (a
+ * `clear` sends them all at once), a link going down or a kernel leaving
+ * drops them, and the memory they took goes back to the system. A queue
+ * holds LINKCOND_QUEUE_BYTES at most, a lab's queues together
+ * LINKCOND_LAB_BYTES (cond_budget). */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -93,6 +102,15 @@ static void switch_cond_release_in(struct sw *sw, struct switch_cable *cable, ui
 	switch_stat_dropped(sw, dropped);
 }
 
+/* Both of a cable's queues send on what is due by now_ns. */
+static void switch_cond_release(struct sw *sw, struct switch_cable *c, uint64_t now_ns)
+{
+	if (c->cond[COND_OUT] != NULL && linkcond_queue_due(c->cond[COND_OUT]) <= now_ns)
+		switch_cond_release_out(sw, c, now_ns);
+	if (c->cond[COND_IN] != NULL && linkcond_queue_due(c->cond[COND_IN]) <= now_ns)
+		switch_cond_release_in(sw, c, now_ns);
+}
+
 /* The timer fired: every queue sends on what is due. */
 void switch_cond_timer(struct sw *sw)
 {
@@ -100,23 +118,65 @@ void switch_cond_timer(struct sw *sw)
 	(void)!read(sw->timer_fd, &expirations, sizeof(expirations));
 	sw->timer_at = UINT64_MAX;	/* it fired */
 	uint64_t now_ns = clock_ns();
-	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next) {
-		if (c->cond[COND_OUT] != NULL && linkcond_queue_due(c->cond[COND_OUT]) <= now_ns)
-			switch_cond_release_out(sw, c, now_ns);
-		if (c->cond[COND_IN] != NULL && linkcond_queue_due(c->cond[COND_IN]) <= now_ns)
-			switch_cond_release_in(sw, c, now_ns);
-	}
+	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next)
+		switch_cond_release(sw, c, now_ns);
 	sw->cond_dirty = true;
 }
 
+/* The cable's link went down, or its kernel left (a restart replaces it):
+ * what its queues hold is dropped now, not when it falls due, which a slow
+ * rate can put days away. The frames are counted as flushed, and as
+ * dropped by the switch. */
+void switch_cond_flush(struct sw *sw, struct switch_cable *cable)
+{
+	uint64_t n = 0;
+	for (int d = COND_IN; d <= COND_OUT; d++)
+		if (cable->cond[d] != NULL)
+			n += linkcond_queue_flush(cable->cond[d]);
+	if (n != 0) {
+		switch_stat_dropped(sw, n);
+		sw->cond_dirty = true;
+	}
+}
+
 /* ---- link conditions: the switch thread's side ---- */
+
+/* What the lab's queues hold together (all its switches share it, as one
+ * supervisor runs one lab): LINKCOND_LAB_BYTES unless set otherwise. */
+static struct linkcond_budget cond_budget = { .cap = LINKCOND_LAB_BYTES };
+
+void switch_conditions_cap(uint64_t bytes)
+{
+	atomic_store_explicit(&cond_budget.cap, bytes ? bytes : LINKCOND_LAB_BYTES,
+	    memory_order_relaxed);
+}
+
+/* Memory freed by queues goes back to the system once the switch's queues
+ * hold COND_TRIM_BYTES less than they did at their peak: free() keeps the
+ * pages of a thread's arena otherwise, and a supervisor that once held
+ * megabytes of frames would keep them. A steady queue never trims. */
+#define COND_TRIM_BYTES (1u << 20)
+
+static void switch_cond_trim(struct sw *sw, uint64_t held)
+{
+	if (held > sw->cond_peak) {
+		sw->cond_peak = held;
+		return;
+	}
+	if (sw->cond_peak - held < COND_TRIM_BYTES)
+		return;
+	sw->cond_peak = held;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
 
 /* Set the timer for the earliest held frame; free the queues whose
  * conditions were cleared once they are empty. */
 void switch_cond_arm(struct sw *sw)
 {
 	sw->cond_dirty = false;
-	uint64_t next = UINT64_MAX;
+	uint64_t next = UINT64_MAX, held = 0;
 	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next)
 		for (int d = COND_IN; d <= COND_OUT; d++) {
 			if (c->cond[d] == NULL)
@@ -125,10 +185,15 @@ void switch_cond_arm(struct sw *sw)
 			if (due == UINT64_MAX && !c->cond_on[d]) {
 				linkcond_queue_free(c->cond[d]);
 				c->cond[d] = NULL;
-			} else if (due < next) {
-				next = due;
+				continue;
 			}
+			if (due < next)
+				next = due;
+			struct linkcond_stats st;
+			linkcond_queue_stats(c->cond[d], &st);
+			held += st.held_bytes;
 		}
+	switch_cond_trim(sw, held);
 	if (next == sw->timer_at)
 		return;
 	struct itimerspec its = { 0 };
@@ -169,23 +234,31 @@ static uint64_t cond_seed(void)
 	return seed;
 }
 
+/* New conditions: held frames wait no longer than the new ones would make
+ * them (linkcond_queue_configure), and what that makes due goes now. So
+ * `clear`, or a `set` that takes the delay and the rate away, delivers
+ * everything held at once instead of leaving it to trickle out. */
 void switch_cond_set(struct sw *sw, struct switch_cable *cable,
     const struct linkcond_pair *p, struct cond_filter *filters[2])
 {
+	uint64_t now_ns = clock_ns();
 	cable->conds = *p;
 	for (int d = COND_IN; d <= COND_OUT; d++) {
 		const struct linkcond *c = d == COND_IN ? &p->in : &p->out;
 		cable->cond_on[d] = !linkcond_empty(c);
-		if (cable->cond_on[d] && cable->cond[d] == NULL)
+		if (cable->cond_on[d] && cable->cond[d] == NULL) {
 			cable->cond[d] = linkcond_queue_new(cond_seed());
+			linkcond_queue_memory(cable->cond[d], LINKCOND_QUEUE_BYTES, &cond_budget);
+		}
 		if (cable->cond[d] != NULL) {
 			struct cond_filter *f = cable->cond_on[d] ? filters[d] : NULL;
-			linkcond_queue_configure(cable->cond[d], c, cond_filter_match, f, free);
+			linkcond_queue_configure(cable->cond[d], c, cond_filter_match, f, free, now_ns);
 			if (f != NULL)
 				filters[d] = NULL;	/* the queue's now */
 		}
 	}
 	switch_cond_attach(cable);
+	switch_cond_release(sw, cable, now_ns);
 	sw->cond_dirty = true;
 }
 

@@ -4,11 +4,12 @@
  * (frames that do not match pass untouched), loss (Bernoulli, or the
  * Gilbert model when a burst length is given), duplication, corruption,
  * then its time: the rate's departure (the link is busy until the previous
- * frame is on the wire; a queue of `limit` frames is full and drops at the
- * tail), plus the delay and jitter (unless it is reordered: sent at once).
- * Frames whose time has not come wait in a heap ordered by time, then by
- * arrival, so equal times keep their order. A frame that can go now
- * untouched is not copied at all. */
+ * frame is on the wire; a queue of `limit` frames, or one that holds all the
+ * memory it may, is full and drops at the tail), plus the delay and jitter
+ * (unless it is reordered: sent at once). Frames whose time has not come
+ * wait in a heap ordered by time, then by arrival, so equal times keep their
+ * order. A frame that can go now untouched is not copied at all; a frame
+ * sent or dropped is freed at once, and the heap shrinks as it empties. */
 #include "switch/linkcond.h"
 
 #include <ctype.h>
@@ -177,6 +178,11 @@ int linkcond_set(struct linkcond *c, const char *name, const char *value, char *
 	case LINKCOND_BURST: rc = parse_count(value, 1, 1000, &c->burst, "burst", &why); break;
 	case LINKCOND_LIMIT:
 		rc = parse_count(value, 1, LINKCOND_LIMIT_MAX, &c->limit, "limit", &why);
+		if (rc != 0 && strspn(value, "0123456789") == strlen(value) &&
+		    strspn(value, "0") < strlen(value))	/* a number, too big: say why */
+			set_cause(&why, "limit %s: at most %u frames, so that full-size frames fit in "
+			    "the %u MB one direction of a cable may hold", value,
+			    (unsigned)LINKCOND_LIMIT_MAX, LINKCOND_QUEUE_BYTES >> 20);
 		break;
 	case LINKCOND_MTU:
 		rc = parse_count(value, LINKCOND_MTU_MIN, LINKCOND_MTU_MAX, &c->mtu, "mtu", &why);
@@ -365,6 +371,8 @@ struct held {
 	unsigned char data[];
 };
 
+#define HEAP_MIN 64	/* slots the heap keeps however few frames it holds */
+
 struct linkcond_queue {
 	struct linkcond c;
 	linkcond_match_fn match;
@@ -377,6 +385,9 @@ struct linkcond_queue {
 	struct held **heap;	/* min-heap by (due, seq) */
 	uint32_t n, cap;
 	struct held *current;	/* lent out by linkcond_queue_next */
+	uint64_t bytes;		/* what the held frames cost (LINKCOND_FRAME_OVERHEAD each) */
+	uint64_t max_bytes;
+	struct linkcond_budget *shared;
 	struct linkcond_stats st;
 };
 
@@ -402,7 +413,15 @@ struct linkcond_queue *linkcond_queue_new(uint64_t seed)
 {
 	struct linkcond_queue *q = xcalloc(1, sizeof(*q));
 	q->rng = seed;
+	q->max_bytes = LINKCOND_QUEUE_BYTES;
 	return q;
+}
+
+void linkcond_queue_memory(struct linkcond_queue *q, uint64_t max_bytes,
+    struct linkcond_budget *shared)
+{
+	q->max_bytes = max_bytes;
+	q->shared = shared;
 }
 
 static void queue_filter_free(struct linkcond_queue *q)
@@ -412,20 +431,106 @@ static void queue_filter_free(struct linkcond_queue *q)
 	q->filter = NULL;
 }
 
+static uint64_t held_cost(size_t len)
+{
+	return len + LINKCOND_FRAME_OVERHEAD;
+}
+
+/* A frame leaves the queue: its memory no longer counts. */
+static void held_forget(struct linkcond_queue *q, const struct held *h)
+{
+	uint64_t cost = held_cost(h->len);
+	q->bytes -= cost;
+	if (q->shared != NULL)
+		atomic_fetch_sub_explicit(&q->shared->used, cost, memory_order_relaxed);
+}
+
+/* Fewer frames: a smaller heap, so that a queue that held many gives the
+ * memory back (a quarter full at most: half as many slots). */
+static void heap_shrink(struct linkcond_queue *q)
+{
+	if (q->cap <= HEAP_MIN || q->n > q->cap / 4)
+		return;
+	uint32_t cap = q->cap / 2;
+	while (cap > HEAP_MIN && q->n <= cap / 4)
+		cap /= 2;
+	q->cap = cap;
+	q->heap = xreallocarray(q->heap, q->cap, sizeof(*q->heap));
+}
+
+uint32_t linkcond_queue_flush(struct linkcond_queue *q)
+{
+	uint32_t n = q->n;
+	for (uint32_t i = 0; i < q->n; i++) {
+		held_forget(q, q->heap[i]);
+		free(q->heap[i]);
+	}
+	free(q->heap);
+	q->heap = NULL;
+	q->n = q->cap = 0;
+	free(q->current);
+	q->current = NULL;
+	q->st.flushed += n;
+	return n;
+}
+
 void linkcond_queue_free(struct linkcond_queue *q)
 {
 	if (q == NULL)
 		return;
-	for (uint32_t i = 0; i < q->n; i++)
-		free(q->heap[i]);
-	free(q->heap);
-	free(q->current);
+	linkcond_queue_flush(q);
 	queue_filter_free(q);
 	free(q);
 }
 
+static bool held_before(const struct held *a, const struct held *b)
+{
+	return a->due < b->due || (a->due == b->due && a->seq < b->seq);
+}
+
+static int held_cmp(const void *a, const void *b)
+{
+	const struct held *x = *(struct held *const *)a, *y = *(struct held *const *)b;
+	return held_before(x, y) ? -1 : held_before(y, x) ? 1 : 0;
+}
+
+/* How long a frame arriving now could wait at most, past its departure. */
+static uint64_t max_delay(const struct linkcond *c)
+{
+	return c->delay_ns ? c->delay_ns + c->jitter_ns : 0;
+}
+
+/* New conditions: no held frame waits longer than the new ones would make
+ * it wait if it arrived now, in its place. The heap sorted by time is a
+ * heap still; the held frames are numbered again in that order, so times
+ * made equal keep it. */
+static void queue_retime(struct linkcond_queue *q, uint64_t now)
+{
+	const struct linkcond *c = &q->c;
+	if (q->n > 1)
+		qsort(q->heap, q->n, sizeof(*q->heap), held_cmp);
+	uint64_t link = now, wait = max_delay(c);
+	for (uint32_t i = 0; i < q->n; i++) {
+		struct held *h = q->heap[i];
+		uint64_t t = now;
+		if (c->rate_bps) {
+			link += (uint64_t)h->len * 8 * NS_PER_S / c->rate_bps;
+			t = link;
+		}
+		t += wait;
+		if (t < h->due)
+			h->due = t;
+		h->seq = q->seq++;
+	}
+	/* New frames queue behind the held ones, not behind the old rate's. */
+	if (!c->rate_bps)
+		q->link_free = 0;
+	else if (link < q->link_free)
+		q->link_free = link;
+}
+
 void linkcond_queue_configure(struct linkcond_queue *q, const struct linkcond *c,
-    linkcond_match_fn match, void *filter, void (*free_filter)(void *))
+    linkcond_match_fn match, void *filter, void (*free_filter)(void *), uint64_t now)
 {
 	queue_filter_free(q);
 	q->c = *c;
@@ -434,17 +539,13 @@ void linkcond_queue_configure(struct linkcond_queue *q, const struct linkcond *c
 	q->free_filter = free_filter;
 	if (!(c->set & LINKCOND_LOSS))
 		q->bad = false;
-}
-
-static bool held_before(const struct held *a, const struct held *b)
-{
-	return a->due < b->due || (a->due == b->due && a->seq < b->seq);
+	queue_retime(q, now);
 }
 
 static void heap_push(struct linkcond_queue *q, struct held *h)
 {
 	if (q->n == q->cap) {
-		q->cap = q->cap ? q->cap * 2 : 64;
+		q->cap = q->cap ? q->cap * 2 : HEAP_MIN;
 		q->heap = xreallocarray(q->heap, q->cap, sizeof(*q->heap));
 	}
 	uint32_t i = q->n++;
@@ -497,16 +598,33 @@ static bool lose(struct linkcond_queue *q)
 	return q->bad;
 }
 
+/* Is there room for one more frame of len bytes: the frames the limit
+ * allows, the memory of this queue, and the lab's (a relaxed look: queues
+ * of other switches may take it past its cap by a frame each). */
+static bool room(struct linkcond_queue *q, size_t len)
+{
+	uint32_t limit = q->c.limit ? q->c.limit : LINKCOND_LIMIT_DEFAULT;
+	if (q->n >= limit) {
+		q->st.overlimit++;
+		return false;
+	}
+	uint64_t cost = held_cost(len);
+	if (q->bytes + cost > q->max_bytes || (q->shared != NULL &&
+	    atomic_load_explicit(&q->shared->used, memory_order_relaxed) + cost >
+	    atomic_load_explicit(&q->shared->cap, memory_order_relaxed))) {
+		q->st.overmemory++;
+		return false;
+	}
+	return true;
+}
+
 /* When one copy of a frame of len bytes arriving at now may leave;
  * UINT64_MAX when the queue is full. */
 static uint64_t copy_due(struct linkcond_queue *q, size_t len, uint64_t now)
 {
 	const struct linkcond *c = &q->c;
-	uint32_t limit = c->limit ? c->limit : LINKCOND_LIMIT_DEFAULT;
-	if (q->n >= limit) {
-		q->st.overlimit++;
+	if (!room(q, len))
 		return UINT64_MAX;
-	}
 	uint64_t due = now;
 	if (c->rate_bps) {
 		uint64_t start = q->link_free > now ? q->link_free : now;
@@ -545,6 +663,10 @@ static void hold(struct linkcond_queue *q, const unsigned char *frame, size_t le
 	}
 	if (due > now)
 		q->st.delayed++;
+	uint64_t cost = held_cost(len);
+	q->bytes += cost;
+	if (q->shared != NULL)
+		atomic_fetch_add_explicit(&q->shared->used, cost, memory_order_relaxed);
 	heap_push(q, h);
 }
 
@@ -596,6 +718,8 @@ bool linkcond_queue_next(struct linkcond_queue *q, uint64_t now, const unsigned 
 	if (q->n == 0 || q->heap[0]->due > now)
 		return false;
 	q->current = heap_pop(q);
+	held_forget(q, q->current);
+	heap_shrink(q);
 	q->st.passed++;
 	*frame = q->current->data;
 	*len = q->current->len;
@@ -611,4 +735,5 @@ void linkcond_queue_stats(const struct linkcond_queue *q, struct linkcond_stats 
 {
 	*st = q->st;
 	st->held = q->n;
+	st->held_bytes = q->bytes;
 }

@@ -10,13 +10,27 @@
 #ifndef UMLLAB_LINKCOND_H
 #define UMLLAB_LINKCOND_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define LINKCOND_MATCH_MAX 256	/* a tcpdump expression */
 #define LINKCOND_LIMIT_DEFAULT 1000	/* frames held, as netem's default */
-#define LINKCOND_LIMIT_MAX 100000
+
+/* Memory. A held frame costs its length plus LINKCOND_FRAME_OVERHEAD (its
+ * header, its place in the heap, malloc's own). One direction of a cable
+ * holds at most LINKCOND_QUEUE_BYTES, and `limit` is bounded so that
+ * LINKCOND_LIMIT_MAX frames of the longest length fit in it; the queues of
+ * a whole lab share LINKCOND_LAB_BYTES (struct linkcond_budget). A frame
+ * past either is dropped at the tail and counted (overmemory). */
+#define LINKCOND_FRAME_LEN_MAX 1536	/* the longest frame a switch carries */
+#define LINKCOND_FRAME_OVERHEAD 64u
+#define LINKCOND_QUEUE_BYTES (8u << 20)
+#define LINKCOND_LAB_BYTES (64u << 20)
+#define LINKCOND_LIMIT_MAX 5000
+_Static_assert((uint64_t)LINKCOND_LIMIT_MAX * (LINKCOND_FRAME_LEN_MAX + LINKCOND_FRAME_OVERHEAD) <=
+    LINKCOND_QUEUE_BYTES, "limit x the longest frame fits in a queue's memory");
 #define LINKCOND_MTU_MIN 68
 #define LINKCOND_MTU_MAX 1522	/* the longest frame a switch carries, less its header */
 #define LINKCOND_PPM 1000000u	/* probabilities are in parts per million */
@@ -104,11 +118,23 @@ struct linkcond_stats {
 	uint64_t delayed;		/* held for a while before being sent */
 	uint64_t lost;			/* dropped by loss or a drop rule */
 	uint64_t overlimit;		/* dropped because the queue held `limit` frames */
+	uint64_t overmemory;		/* dropped because the queue, or the lab's queues
+					 * together, held all the memory they may */
 	uint64_t oversize;		/* dropped by the MTU */
 	uint64_t duplicated;
 	uint64_t corrupted;
 	uint64_t reordered;
+	uint64_t flushed;		/* held, then dropped by linkcond_queue_flush */
 	uint32_t held;			/* frames in the queue now */
+	uint64_t held_bytes;		/* the memory they take (LINKCOND_FRAME_OVERHEAD each) */
+};
+
+/* Memory that several queues share (those of a lab): a held frame that
+ * would take `used` past `cap` is dropped. Queues in several threads may
+ * share one; it must outlive them. */
+struct linkcond_budget {
+	_Atomic uint64_t used;
+	_Atomic uint64_t cap;
 };
 
 struct linkcond_queue;
@@ -117,13 +143,29 @@ struct linkcond_queue;
  * libpcap's bpf_filter over the compiled `match`). */
 typedef unsigned (*linkcond_match_fn)(const void *filter, const unsigned char *frame, size_t len);
 
+/* A new queue may hold LINKCOND_QUEUE_BYTES, and shares no budget. */
 struct linkcond_queue *linkcond_queue_new(uint64_t seed);
 void linkcond_queue_free(struct linkcond_queue *q);
 
-/* New conditions (the frames held keep their times). filter, if not NULL,
- * is owned by the queue from now on and freed with free_filter. */
+/* The memory q may hold (max_bytes), and the budget it shares with other
+ * queues (NULL: none). Set before the first frame is held. */
+void linkcond_queue_memory(struct linkcond_queue *q, uint64_t max_bytes,
+    struct linkcond_budget *shared);
+
+/* New conditions at now_ns. filter, if not NULL, is owned by the queue from
+ * now on and freed with free_filter. A held frame keeps its time unless
+ * the new conditions would send it sooner: it then leaves when a frame
+ * arriving now, in its place in the queue, would leave (at most delay plus
+ * jitter, behind the frames before it at the new rate). With no delay and
+ * no rate left (conditions cleared), everything held is due at once, in
+ * the order it would have left. */
 void linkcond_queue_configure(struct linkcond_queue *q, const struct linkcond *c,
-    linkcond_match_fn match, void *filter, void (*free_filter)(void *));
+    linkcond_match_fn match, void *filter, void (*free_filter)(void *), uint64_t now_ns);
+
+/* Drop every frame held (counted as flushed) and free their memory: the
+ * link went down, or the kernel they were for or from is gone. The number
+ * dropped. */
+uint32_t linkcond_queue_flush(struct linkcond_queue *q);
 
 enum linkcond_verdict {
 	LINKCOND_PASS,		/* send it now, as it is */
@@ -136,7 +178,8 @@ enum linkcond_verdict linkcond_queue_admit(struct linkcond_queue *q, const unsig
     size_t len, uint64_t now_ns);
 
 /* The next frame whose time has come (by now_ns), oldest time first: its
- * data stays valid until the next call on q. false when none is due. */
+ * data stays valid until the next call on q. false when none is due. The
+ * memory of frames sent is freed as they go (the heap shrinks too). */
 bool linkcond_queue_next(struct linkcond_queue *q, uint64_t now_ns, const unsigned char **frame,
     size_t *len);
 

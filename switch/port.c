@@ -65,8 +65,10 @@ void switch_port_unplug(struct sw *sw, struct switch_port *port)
 	if (port->dead)
 		return;
 	port->dead = true;
-	if (port->cable != NULL && port->cable->port == port)
+	if (port->cable != NULL && port->cable->port == port) {
 		port->cable->port = NULL;
+		switch_cond_flush(sw, port->cable);	/* its kernel left: nobody to send them to */
+	}
 	if (port->plugged) {
 		switch_backlog_release(sw, port);
 		switch_unwait(sw, port);

@@ -77,6 +77,14 @@ int switch_cable_set_conditions(struct sw *sw, const char *name, const struct li
 int switch_cable_get_conditions(struct sw *sw, const char *name, struct linkcond_pair *c,
     struct linkcond_stats stats[2], char **cause);
 
+/* Memory: one direction of a cable holds LINKCOND_QUEUE_BYTES of frames at
+ * most, and the queues of every switch in this process (a supervisor runs
+ * one lab) hold bytes together (0: LINKCOND_LAB_BYTES, the default); frames
+ * past either are dropped and counted (overmemory). Clearing conditions
+ * sends what was held at once; a link going down, or its kernel leaving,
+ * drops it. Any thread (tests lower it). */
+void switch_conditions_cap(uint64_t bytes);
+
 /* ---- taps: copies of the frames a switch carries, for capture ----
  *
  * A tap copies frames into a ring that another thread reads. The switch never

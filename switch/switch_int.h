@@ -212,6 +212,8 @@ struct sw {
 	struct switch_ev ev_timer;
 	uint64_t timer_at;		/* what timer_fd is set to (ns); UINT64_MAX: disarmed */
 	bool cond_dirty;		/* a queue changed: set timer_fd again */
+	uint64_t cond_peak;		/* the most its queues held since memory was last
+					 * given back (bytes; switch_cond_trim) */
 	uint64_t now_ns;		/* this turn's time for conditions; 0: not read yet */
 
 	/* Owned by the switch thread once it runs. */
@@ -334,6 +336,7 @@ void switch_tap_unlink(struct sw *sw, struct switch_tap *t);
 /* ---- cond.c: link conditions ---- */
 
 void switch_cond_timer(struct sw *sw);
+void switch_cond_flush(struct sw *sw, struct switch_cable *cable);
 void switch_cond_arm(struct sw *sw);
 void switch_cond_attach(struct switch_cable *cable);
 void switch_cond_set(struct sw *sw, struct switch_cable *cable,

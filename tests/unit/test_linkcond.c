@@ -1,13 +1,21 @@
 /* tests/unit/test_linkcond.c: link conditions: parsing, showing, and the
  * queue's decisions under a fake clock (delay, jitter, loss and bursts,
- * duplication, corruption, reordering, rate and limit, MTU, match and drop). */
+ * duplication, corruption, reordering, rate and limit, MTU, match and drop),
+ * its memory (a cap per queue and one shared, freed as frames go), and what
+ * new conditions or a flush do to the frames it holds. */
 #include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "switch/linkcond.h"
 
@@ -123,8 +131,17 @@ static struct linkcond_queue *queue_with(const char *words, uint64_t seed)
 	struct linkcond c = cond_of(words);
 	struct linkcond_queue *q = linkcond_queue_new(seed);
 	linkcond_queue_configure(q, &c, match_arp, (c.set & (LINKCOND_MATCH | LINKCOND_DROP)) ?
-	    (void *)1 : NULL, no_free);
+	    (void *)1 : NULL, no_free, 0);
 	return q;
+}
+
+/* New conditions on a queue at now. */
+static void queue_change(struct linkcond_queue *q, const char *words, uint64_t now)
+{
+	struct linkcond c = { 0 };
+	if (*words)
+		c = cond_of(words);
+	linkcond_queue_configure(q, &c, match_arp, NULL, no_free, now);
 }
 
 static void frame_make(unsigned char *f, size_t len, uint32_t n, uint16_t type)
@@ -335,6 +352,238 @@ static void test_mtu_match_drop(void **state)
 	linkcond_queue_free(q);
 }
 
+/* `limit` is in frames, bounded so that full-size frames fit in the memory
+ * of one direction. */
+static void test_limit_bounded(void **state)
+{
+	(void)state;
+	struct linkcond c = { 0 };
+	char *cause = NULL;
+	char max[16], over[16];
+	snprintf(max, sizeof(max), "%u", (unsigned)LINKCOND_LIMIT_MAX);
+	snprintf(over, sizeof(over), "%u", (unsigned)LINKCOND_LIMIT_MAX + 1);
+	assert_int_equal(linkcond_set(&c, "limit", max, &cause), 0);
+	assert_int_equal(c.limit, LINKCOND_LIMIT_MAX);
+	assert_int_equal(linkcond_set(&c, "limit", over, &cause), -1);
+	assert_non_null(strstr(cause, "at most 5000 frames"));
+	assert_non_null(strstr(cause, "8 MB"));
+	assert_int_equal(linkcond_set(&c, "limit", "100000", &cause), -1);
+	assert_non_null(strstr(cause, "at most"));
+	assert_int_equal(linkcond_set(&c, "limit", "lots", &cause), -1);
+	assert_non_null(strstr(cause, "expected a whole number"));
+	assert_int_equal(linkcond_set(&c, "limit", "0", &cause), -1);
+	assert_non_null(strstr(cause, "expected a whole number"));
+	free(cause);
+	assert_int_equal(c.limit, LINKCOND_LIMIT_MAX);	/* the mistakes changed nothing */
+}
+
+#define COST(len) ((uint64_t)(len) + LINKCOND_FRAME_OVERHEAD)
+
+/* A queue holds at most its memory, whatever the limit: frames past it are
+ * dropped at the tail and counted apart from the limit's. */
+static void test_memory_cap(void **state)
+{
+	(void)state;
+	unsigned char f[1000], small[60];
+	frame_make(f, sizeof(f), 0, 0x0800);
+	frame_make(small, sizeof(small), 0, 0x0800);
+	struct linkcond_queue *q = queue_with("delay 1s limit 5000", 1);
+	linkcond_queue_memory(q, 10 * COST(1000) + COST(60), NULL);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(linkcond_queue_admit(q, f, sizeof(f), 0), LINKCOND_HELD);
+	assert_int_equal(linkcond_queue_admit(q, f, sizeof(f), 0), LINKCOND_DROPPED);
+	assert_int_equal(linkcond_queue_admit(q, small, sizeof(small), 0), LINKCOND_HELD);
+	assert_int_equal(linkcond_queue_admit(q, small, sizeof(small), 0), LINKCOND_DROPPED);
+	struct linkcond_stats st;
+	linkcond_queue_stats(q, &st);
+	assert_int_equal(st.overmemory, 2);
+	assert_int_equal(st.overlimit, 0);
+	assert_int_equal(st.held, 11);
+	assert_int_equal(st.held_bytes, 10 * COST(1000) + COST(60));
+	/* A frame sent makes room for one more. */
+	const unsigned char *out;
+	size_t len;
+	assert_true(linkcond_queue_next(q, 1000 * MS, &out, &len));
+	assert_int_equal(linkcond_queue_admit(q, f, sizeof(f), 1000 * MS), LINKCOND_HELD);
+	linkcond_queue_free(q);
+}
+
+/* Queues that share a budget (a lab's) hold at most its cap together. */
+static void test_shared_budget(void **state)
+{
+	(void)state;
+	unsigned char f[1000];
+	frame_make(f, sizeof(f), 0, 0x0800);
+	struct linkcond_budget lab = { .cap = 15 * COST(1000) };
+	struct linkcond_queue *a = queue_with("delay 1s", 1), *b = queue_with("delay 1s", 2);
+	linkcond_queue_memory(a, LINKCOND_QUEUE_BYTES, &lab);
+	linkcond_queue_memory(b, LINKCOND_QUEUE_BYTES, &lab);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(linkcond_queue_admit(a, f, sizeof(f), 0), LINKCOND_HELD);
+	int held = 0;
+	for (int i = 0; i < 10; i++)
+		held += linkcond_queue_admit(b, f, sizeof(f), 0) == LINKCOND_HELD;
+	assert_int_equal(held, 5);
+	assert_int_equal(atomic_load(&lab.used), 15 * COST(1000));
+	struct linkcond_stats st;
+	linkcond_queue_stats(b, &st);
+	assert_int_equal(st.overmemory, 5);
+	/* a's frames dropped: b has room again. */
+	assert_int_equal(linkcond_queue_flush(a), 10);
+	assert_int_equal(atomic_load(&lab.used), 5 * COST(1000));
+	assert_int_equal(linkcond_queue_admit(b, f, sizeof(f), 0), LINKCOND_HELD);
+	linkcond_queue_stats(a, &st);
+	assert_int_equal(st.flushed, 10);
+	assert_int_equal(st.held, 0);
+	assert_int_equal(st.held_bytes, 0);
+	linkcond_queue_free(a);
+	linkcond_queue_free(b);
+	assert_int_equal(atomic_load(&lab.used), 0);
+}
+
+/* Clearing the conditions makes everything held due at once, in the order
+ * it would have left; taking only the delay away leaves the rate's pace. */
+static void test_clear_releases_at_once(void **state)
+{
+	(void)state;
+	unsigned char f[1514];
+	const unsigned char *out;
+	size_t len;
+	/* 1514 bytes at 1 kbit/s: 12 s each, after a minute of delay. */
+	struct linkcond_queue *q = queue_with("delay 60s rate 1kbit limit 5000", 1);
+	for (uint32_t i = 0; i < 100; i++) {
+		frame_make(f, sizeof(f), i, 0x0800);
+		assert_int_equal(linkcond_queue_admit(q, f, sizeof(f), i * MS), LINKCOND_HELD);
+	}
+	assert_true(linkcond_queue_due(q) > 60000 * MS);
+	queue_change(q, "", 2000 * MS);
+	assert_int_equal(linkcond_queue_due(q), 2000 * MS);
+	for (uint32_t i = 0; i < 100; i++) {
+		assert_true(linkcond_queue_next(q, 2000 * MS, &out, &len));
+		assert_int_equal(frame_id(out), i);
+		assert_int_equal(len, sizeof(f));
+	}
+	assert_false(linkcond_queue_next(q, 2000 * MS, &out, &len));
+	struct linkcond_stats st;
+	linkcond_queue_stats(q, &st);
+	assert_int_equal(st.held, 0);
+	assert_int_equal(st.held_bytes, 0);
+	assert_int_equal(st.passed, 100);
+
+	/* Again, then only the delay goes: 100 frames at 1 Mbit/s, 12.112 ms each. */
+	queue_change(q, "delay 60s rate 1kbit limit 5000", 3000 * MS);
+	for (uint32_t i = 0; i < 100; i++) {
+		frame_make(f, sizeof(f), i, 0x0800);
+		assert_int_equal(linkcond_queue_admit(q, f, sizeof(f), 3000 * MS), LINKCOND_HELD);
+	}
+	queue_change(q, "rate 1mbit", 4000 * MS);
+	assert_int_equal(linkcond_queue_due(q), 4000 * MS + 12112000);
+	uint64_t last = 4000 * MS + 100 * 12112000ull;
+	for (uint32_t i = 0; i < 100; i++) {
+		assert_true(linkcond_queue_next(q, last, &out, &len));
+		assert_int_equal(frame_id(out), i);
+	}
+	/* A new frame goes behind them at the new rate, not days away. */
+	assert_int_equal(linkcond_queue_admit(q, f, sizeof(f), 4000 * MS), LINKCOND_HELD);
+	assert_int_equal(linkcond_queue_due(q), last + 12112000);
+	linkcond_queue_free(q);
+}
+
+/* New conditions that would not send a frame sooner leave its time alone;
+ * a shorter delay brings frames forward in the order they would have left
+ * (jitter had put them out of their arrival order). */
+static void test_change_retimes(void **state)
+{
+	(void)state;
+	unsigned char f[60];
+	const unsigned char *out;
+	size_t len;
+	struct linkcond_queue *q = queue_with("delay 100ms", 1);
+	for (uint32_t i = 0; i < 10; i++) {
+		frame_make(f, sizeof(f), i, 0x0800);
+		linkcond_queue_admit(q, f, sizeof(f), i * MS);
+	}
+	queue_change(q, "delay 100ms loss 1%", 5 * MS);
+	assert_int_equal(linkcond_queue_due(q), 100 * MS);
+	queue_change(q, "delay 200ms", 5 * MS);
+	assert_int_equal(linkcond_queue_due(q), 100 * MS);
+	linkcond_queue_free(q);
+
+	/* Two queues alike; one's delay drops to 1 ms: same order, sooner. */
+	struct linkcond_queue *a = queue_with("delay 100ms jitter 50ms", 9);
+	struct linkcond_queue *b = queue_with("delay 100ms jitter 50ms", 9);
+	for (uint32_t i = 0; i < 200; i++) {
+		frame_make(f, sizeof(f), i, 0x0800);
+		linkcond_queue_admit(a, f, sizeof(f), i * 100000);
+		linkcond_queue_admit(b, f, sizeof(f), i * 100000);
+	}
+	queue_change(b, "delay 1ms", 30 * MS);
+	assert_true(linkcond_queue_due(b) >= 30 * MS);
+	uint32_t order[200];
+	bool in_order = true;
+	for (uint32_t i = 0; i < 200; i++) {
+		assert_true(linkcond_queue_next(a, 1000 * MS, &out, &len));
+		order[i] = frame_id(out);
+		in_order = in_order && order[i] == i;
+	}
+	assert_false(in_order);		/* jitter mixed them */
+	for (uint32_t i = 0; i < 200; i++) {
+		assert_true(linkcond_queue_next(b, 31 * MS, &out, &len));
+		assert_int_equal(frame_id(out), order[i]);
+	}
+	assert_false(linkcond_queue_next(b, 1000 * MS, &out, &len));
+	linkcond_queue_free(a);
+	linkcond_queue_free(b);
+}
+
+#ifdef __GLIBC__
+static size_t malloc_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+#endif
+
+/* A queue that held many frames gives their memory back as they go, and
+ * when it is flushed: freed, not only emptied. */
+static void test_memory_freed(void **state)
+{
+	(void)state;
+	unsigned char f[1514];
+	frame_make(f, sizeof(f), 0, 0x0800);
+	struct linkcond_queue *q = queue_with("delay 60s limit 5000", 1);
+	const unsigned char *out;
+	size_t len;
+	for (int round = 0; round < 2; round++) {
+#ifdef __GLIBC__
+		size_t before = malloc_in_use();
+#endif
+		for (int i = 0; i < 5000; i++)
+			assert_int_equal(linkcond_queue_admit(q, f, sizeof(f), 0), LINKCOND_HELD);
+		struct linkcond_stats st;
+		linkcond_queue_stats(q, &st);
+		assert_int_equal(st.held_bytes, 5000 * COST(1514));
+		assert_true(st.held_bytes <= LINKCOND_QUEUE_BYTES);
+#ifdef __GLIBC__
+		size_t full = malloc_in_use();
+#endif
+		if (round == 0) {
+			while (linkcond_queue_next(q, 60000 * MS, &out, &len))
+				;
+		} else {
+			assert_int_equal(linkcond_queue_flush(q), 5000);
+		}
+		linkcond_queue_stats(q, &st);
+		assert_int_equal(st.held, 0);
+		assert_int_equal(st.held_bytes, 0);
+#ifdef __GLIBC__
+		/* Under a sanitizer malloc is not glibc's: nothing to measure. */
+		if (full - before >= 5000 * 1514)
+			assert_true(malloc_in_use() < before + 4096);
+#endif
+	}
+	linkcond_queue_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +597,12 @@ int main(void)
 		cmocka_unit_test(test_reorder),
 		cmocka_unit_test(test_rate_and_limit),
 		cmocka_unit_test(test_mtu_match_drop),
+		cmocka_unit_test(test_limit_bounded),
+		cmocka_unit_test(test_memory_cap),
+		cmocka_unit_test(test_shared_budget),
+		cmocka_unit_test(test_clear_releases_at_once),
+		cmocka_unit_test(test_change_retimes),
+		cmocka_unit_test(test_memory_freed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
