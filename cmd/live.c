@@ -3,6 +3,10 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "switch/linkcond.h"
+
+_Static_assert(LINKCOND_QUEUE_BYTES == 8u << 20 && LINKCOND_LAB_BYTES == 64u << 20 &&
+    LINKCOND_LIMIT_MAX == 5000 && LINKCOND_LIMIT_DEFAULT == 1000, "link's --help says these");
 
 static int plug_run(int argc, char **argv)
 {
@@ -88,7 +92,8 @@ const struct cmd_entry cmd_link = {
 	.args = "[--lab LAB] INSTANCE ethN [down | up | set CONDITION VALUE... | clear]",
 	.summary = "show a cable, pull it out or put it back, or set its conditions (delay, loss, ...)",
 	.help = "With no more words: the link state, the conditions set on the cable and what\n"
-	    "they did to its frames so far (passed, delayed, lost, ...).\n"
+	    "they did to its frames so far (passed, delayed, lost, ...; flushed: held, then\n"
+	    "dropped by `down` or a restart), and the frames held now.\n"
 	    "down / up: while a link is down, its switch drops that port's frames both ways;\n"
 	    "the guest still sees its device.\n"
 	    "set: change the conditions named, keep the others. Without a direction they\n"
@@ -96,12 +101,17 @@ const struct cmd_entry cmd_link = {
 	    "the instance) or `out` (frames from it) applies what follows to one way:\n"
 	    "  delay 50ms      jitter 5ms (needs a delay)   loss 1%   burst 5 (mean loss burst)\n"
 	    "  duplicate 1%    corrupt 1%    reorder 25% (needs a delay)\n"
-	    "  rate 1mbit      limit 100 (frames queued; default 1000)   mtu 1400\n"
+	    "  rate 1mbit      limit 100 (frames held; default 1000, at most 5000)   mtu 1400\n"
 	    "  match EXPR      (the others apply only to frames of a tcpdump expression)\n"
 	    "  drop EXPR       (a planted fault: drop the frames of the expression)\n"
 	    "Give EXPR as one word: drop 'icmp and ether src umlA' (instance names work after\n"
 	    "`ether`, `ether src`, `ether dst`, `ether host`). VALUE off removes a condition.\n"
-	    "clear: remove every condition. Examples:\n"
+	    "clear: remove every condition.\n"
+	    "Memory: one direction of a cable holds at most 8 MB of frames, the lab's cables\n"
+	    "together 64 MB; frames past that are dropped (\"over the memory cap\"). Held\n"
+	    "frames never wait longer than the conditions now set would make them: `clear`\n"
+	    "(or a set that removes the delay and the rate) sends them at once; `down`, a\n"
+	    "restart or an unplug drops them. Examples:\n"
 	    "  umllab link umlA eth0 set delay 50ms loss 1%\n"
 	    "  umllab link umlA eth0 set out rate 1mbit limit 50\n"
 	    "  umllab link umlB eth0 set drop arp\n"

@@ -67,11 +67,14 @@ out:
 static void describe_stats(struct strbuf *b, const char *dir, const struct linkcond_stats *st)
 {
 	strbuf_printf(b, "  %-4s passed %llu, delayed %llu, lost %llu, over the limit %llu, "
-	    "over the MTU %llu, duplicated %llu, corrupted %llu, reordered %llu; held now %u\n",
+	    "over the memory cap %llu, over the MTU %llu, duplicated %llu, corrupted %llu, "
+	    "reordered %llu, flushed %llu; held now %u (%llu KB)\n",
 	    dir, (unsigned long long)st->passed, (unsigned long long)st->delayed,
 	    (unsigned long long)st->lost, (unsigned long long)st->overlimit,
-	    (unsigned long long)st->oversize, (unsigned long long)st->duplicated,
-	    (unsigned long long)st->corrupted, (unsigned long long)st->reordered, st->held);
+	    (unsigned long long)st->overmemory, (unsigned long long)st->oversize,
+	    (unsigned long long)st->duplicated, (unsigned long long)st->corrupted,
+	    (unsigned long long)st->reordered, (unsigned long long)st->flushed, st->held,
+	    (unsigned long long)((st->held_bytes + 1023) / 1024));
 }
 
 char *link_conditions_describe(struct supervisor *sup, const char *inst,
