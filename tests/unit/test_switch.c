@@ -25,6 +25,18 @@
 #include "switch/switch.h"
 
 #define QUIET_MS 100	/* "receives nothing" means nothing within this */
+
+/* ASan keeps freed memory in quarantine: resident memory does not fall. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
 #define WAIT_MS 2000	/* "receives it" means within this */
 #define ETH_TYPE_TEST 0x88b5	/* IEEE local experimental */
 
@@ -664,6 +676,203 @@ static void test_cond_drop_match(void **state)
 	assert_int_equal(switch_cable_set_conditions(f->sw, "nope", &now, NULL, NULL, &cause), -1);
 	assert_non_null(strstr(cause, "no cable nope"));
 	free(cause);
+	fport_close(&a);
+	fport_close(&b);
+	wait_ports(f->sw, 0);
+}
+
+/* What a cable's queues did so far: st[0] in, st[1] out. */
+static void cond_stats(struct fixture *f, const char *name, struct linkcond_stats st[2])
+{
+	struct linkcond_pair now;
+	assert_int_equal(switch_cable_get_conditions(f->sw, name, &now, st, NULL), 0);
+}
+
+/* Wait until a cable's queue (0 in, 1 out) has seen `seen` frames
+ * (held now, or dropped over the memory cap). */
+static void wait_queue(struct fixture *f, const char *name, int dir, uint64_t seen,
+    struct linkcond_stats st[2])
+{
+	for (int i = 0; i < WAIT_MS / 5; i++) {
+		cond_stats(f, name, st);
+		if (st[dir].held + st[dir].overmemory >= seen)
+			return;
+		sleep_ms(5);
+	}
+	fail_msg("%s %s: %u held, %llu over the memory cap, expected %llu", name,
+	    dir ? "out" : "in", st[dir].held, (unsigned long long)st[dir].overmemory,
+	    (unsigned long long)seen);
+}
+
+/* The supervisor's resident memory (KB), as the e2e tests read it. */
+static long rss_kb(void)
+{
+	FILE *fp = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+	while (fp != NULL && fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	if (fp != NULL)
+		fclose(fp);
+	return kb;
+}
+
+/* Clearing a cable's conditions sends what it held at once, both ways and
+ * in order: nothing waits out a minute of delay or a slow rate. */
+static void test_cond_clear_releases(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b;
+	two_cables(f, &a, &b);
+	fport_send(&b, mac_bcast, 1000);	/* the switch learns both MACs */
+	expect_frame(&a, 1000);
+	fport_send(&a, b.mac, 1001);
+	expect_frame(&b, 1001);
+	cable_conditions(f, "a.eth0", "delay 60s rate 1kbit limit 5000", NULL);
+	for (uint32_t i = 0; i < 50; i++) {
+		fport_send(&a, b.mac, i);	/* out of a */
+		fport_send(&b, a.mac, 100 + i);	/* into a */
+	}
+	struct linkcond_stats st[2];
+	wait_queue(f, "a.eth0", 0, 50, st);
+	wait_queue(f, "a.eth0", 1, 50, st);
+	expect_nothing(&a);
+	expect_nothing(&b);
+
+	cable_conditions(f, "a.eth0", "", NULL);
+	cond_stats(f, "a.eth0", st);	/* at once: no timer to wait for */
+	assert_int_equal(st[0].held, 0);
+	assert_int_equal(st[1].held, 0);
+	assert_int_equal(st[0].held_bytes + st[1].held_bytes, 0);
+	for (uint32_t i = 0; i < 50; i++) {
+		assert_int_equal(fport_recv(&b, 200, NULL), (long)i);
+		assert_int_equal(fport_recv(&a, 200, NULL), (long)(100 + i));
+	}
+	expect_nothing(&a);
+	expect_nothing(&b);
+
+	/* A set that keeps the delay keeps them; one that takes the delay away
+	 * but keeps a fast rate sends them at its pace. */
+	cable_conditions(f, "a.eth0", "out delay 60s", NULL);
+	for (uint32_t i = 0; i < 5; i++)
+		fport_send(&a, b.mac, 200 + i);
+	wait_queue(f, "a.eth0", 1, 5, st);
+	cable_conditions(f, "a.eth0", "out delay 60s loss 1%", NULL);
+	cond_stats(f, "a.eth0", st);
+	assert_int_equal(st[1].held, 5);
+	cable_conditions(f, "a.eth0", "out rate 100mbit", NULL);
+	for (uint32_t i = 0; i < 5; i++)
+		assert_int_equal(fport_recv(&b, 200, NULL), (long)(200 + i));
+	cond_stats(f, "a.eth0", st);
+	assert_int_equal(st[1].held, 0);
+	fport_close(&a);
+	fport_close(&b);
+	wait_ports(f->sw, 0);
+}
+
+/* A link going down, or its kernel leaving (a restart), drops what the
+ * cable held at once; the memory goes back to the system. */
+static void test_cond_down_flushes(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b;
+	two_cables(f, &a, &b);
+	fport_send(&b, mac_bcast, 1000);
+	expect_frame(&a, 1000);
+	fport_send(&a, b.mac, 1001);
+	expect_frame(&b, 1001);
+	cable_conditions(f, "a.eth0", "delay 60s limit 5000", NULL);
+	long before = rss_kb();
+	/* 4000 full-size frames out of a: about 6 MB held. */
+	for (uint32_t i = 0; i < 4000; i++)
+		fport_send_len(&a, b.mac, i, 1514);
+	for (uint32_t i = 0; i < 10; i++)
+		fport_send(&b, a.mac, i);
+	struct linkcond_stats st[2];
+	wait_queue(f, "a.eth0", 1, 4000, st);
+	wait_queue(f, "a.eth0", 0, 10, st);
+	assert_int_equal(st[1].held, 4000);
+	assert_int_equal(st[1].held_bytes, 4000 * (1514 + LINKCOND_FRAME_OVERHEAD));
+	long full = rss_kb();
+	assert_true(full - before > 3000);	/* some of it was resident already */
+
+	cable_link(f, "a.eth0", false);
+	cond_stats(f, "a.eth0", st);
+	assert_int_equal(st[0].held + st[1].held, 0);
+	assert_int_equal(st[0].flushed, 10);
+	assert_int_equal(st[1].flushed, 4000);
+	cable_link(f, "a.eth0", true);
+	expect_nothing(&a);
+	expect_nothing(&b);
+	/* The memory is given back (malloc_trim after the switch's loop turn). */
+	long after = full;
+	for (int i = 0; i < 100 && !UNDER_ASAN && after - before > 1000; i++) {
+		sleep_ms(10);
+		after = rss_kb();
+	}
+	if (!UNDER_ASAN && after - before > 1000)
+		fail_msg("resident memory %ld KB before, %ld KB holding, %ld KB after", before, full,
+		    after);
+
+	/* A restarted kernel: what was held for the old one, and from it, goes. */
+	for (uint32_t i = 0; i < 5; i++) {
+		fport_send(&a, b.mac, 10 + i);
+		fport_send(&b, a.mac, 20 + i);
+	}
+	wait_queue(f, "a.eth0", 1, 5, st);
+	wait_queue(f, "a.eth0", 0, 5, st);
+	fport_close(&a);
+	for (int i = 0; i < WAIT_MS / 5; i++) {
+		cond_stats(f, "a.eth0", st);
+		if (st[0].held + st[1].held == 0)
+			break;
+		sleep_ms(5);
+	}
+	assert_int_equal(st[0].held + st[1].held, 0);
+	assert_int_equal(st[0].flushed, 15);
+	assert_int_equal(st[1].flushed, 4005);
+	fport_cable(&a, f, "a.eth0", 0);
+	wait_ports(f->sw, 2);
+	cable_conditions(f, "a.eth0", "", NULL);
+	expect_nothing(&a);
+	expect_nothing(&b);
+	fport_close(&a);
+	fport_close(&b);
+	wait_ports(f->sw, 0);
+}
+
+/* The lab's cables together hold at most the lab's cap: past it, frames
+ * are dropped and counted, whatever each cable's limit says. */
+static void test_cond_lab_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b;
+	two_cables(f, &a, &b);
+	uint64_t cost = 1514 + LINKCOND_FRAME_OVERHEAD;
+	switch_conditions_cap(30 * cost);
+	cable_conditions(f, "a.eth0", "out delay 60s", NULL);
+	cable_conditions(f, "b.eth0", "out delay 60s", NULL);
+	for (uint32_t i = 0; i < 20; i++)
+		fport_send_len(&a, mac_bcast, i, 1514);
+	struct linkcond_stats st[2];
+	wait_queue(f, "a.eth0", 1, 20, st);
+	for (uint32_t i = 0; i < 20; i++)
+		fport_send_len(&b, mac_bcast, i, 1514);
+	wait_queue(f, "b.eth0", 1, 20, st);
+	assert_int_equal(st[1].held, 10);
+	assert_int_equal(st[1].overmemory, 10);
+	assert_int_equal(st[1].overlimit, 0);
+	cond_stats(f, "a.eth0", st);
+	assert_int_equal(st[1].held, 20);
+	assert_int_equal(st[1].overmemory, 0);
+	/* a's frames go: b has room again. */
+	cable_link(f, "a.eth0", false);
+	fport_send_len(&b, mac_bcast, 99, 1514);
+	wait_queue(f, "b.eth0", 1, 21, st);
+	assert_int_equal(st[1].held, 11);
+	switch_conditions_cap(0);
+	cable_link(f, "b.eth0", false);
 	fport_close(&a);
 	fport_close(&b);
 	wait_ports(f->sw, 0);
@@ -1499,6 +1708,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_cond_delay, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_cond_drop_match, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_cond_clear_releases, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_cond_down_flushes, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_cond_lab_cap, setup_learning, teardown),
 		cmocka_unit_test(test_ctl_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
