@@ -1,7 +1,8 @@
 # e2e: long
 # Link conditions on cables, with real UML: every kind (delay, jitter, loss,
 # duplicate, corrupt, reorder, rate, mtu), a planted drop filter naming an
-# instance, a live change, conditions kept across a restart, and mistakes.
+# instance, a live change, conditions kept across a restart, a flood held
+# within the memory caps and sent on at once by `clear`, and mistakes.
 # Timing checks are lower bounds or spreads, which a busy machine cannot
 # fake; exact accuracy is measured by `make bench` (docs/performance.md).
 . "$REPO/tests/e2e/lib.sh"
@@ -124,6 +125,54 @@ expect_exit 0 "restart umlC" -- umllab restart umlC
 rtts umlB -c 3 10.0.0.3 >"$T/rtt"
 check_rtt "after the restart, umlC's cable still adds 100 ms" 100 -
 
+# The lab survives its own conditions (issue 22, item 11): a flood into a
+# minute of delay at 1 kbit holds at most 8 MB a way (limit 5000 frames),
+# the supervisor's memory stays bounded, and `clear` sends what was held at
+# once: `umllab link` shows nothing held, and the memory falls back.
+sup=$(cat "$UMLLAB_STATE_DIR/cond/supervisor.pid")
+rss() { awk '/^VmRSS:/ {print $2}' "/proc/$sup/status"; }
+# "held now N (K KB)" of the `out:` line of the last `umllab link`
+held() { sed -n 's/^  out: .*held now \([0-9]*\) (\([0-9]*\) KB).*/\1 \2/p' "$T/last"; }
+flood() {	# 8 pings of 1514-byte frames, 1000 a second each, for up to 8 s
+	umllab exec umlA -- sh -c 'for i in 1 2 3 4 5 6 7 8; do
+		ping -q -s 1472 -i 0.001 -c 1000 -w 8 10.0.0.2 >/dev/null 2>&1 & done; wait' >/dev/null 2>&1
+}
+umllab ping umlA umlB -c 1 >/dev/null 2>&1	# ARP before the delay holds it
+rss0=$(rss)
+expect_exit 0 "set out delay 60s rate 1kbit limit 5000" -- \
+	umllab link umlA eth0 set out delay 60s rate 1kbit limit 5000
+flood
+expect_exit 0 "link umlA eth0 after the flood" -- umllab link umlA eth0
+read -r n kb <<<"$(held)"
+rss1=$(rss)
+echo "    supervisor: ${rss0} KB before, ${rss1} KB holding $n frames ($kb KB)"
+[ "${n:-0}" -ge 3000 ] && [ "${n:-0}" -le 5000 ] && [ "${kb:-0}" -le 8192 ] &&
+	ok "the flood is held, within limit and 8 MB ($n frames, $kb KB)" ||
+	{ fail "held after the flood: ${n:-?} frames, ${kb:-?} KB"; cat "$T/last"; }
+expect_output "over the limit [1-9]" "frames past the limit are counted"
+[ "$((rss1 - rss0))" -lt 16384 ] && ok "supervisor grew by $((rss1 - rss0)) KB (under 16 MB)" ||
+	fail "supervisor grew by $((rss1 - rss0)) KB"
+expect_exit 0 "clear" -- umllab link umlA eth0 clear
+expect_exit 0 "link umlA eth0 at once" -- umllab link umlA eth0
+expect_output "out: .*held now 0 \(0 KB\)" "nothing held once cleared"
+rss2=$rss1
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	rss2=$(rss)
+	[ "$((rss1 - rss2))" -ge $((kb / 2)) ] && break
+	sleep 0.5
+done
+[ "$((rss1 - rss2))" -ge $((kb / 2)) ] && ok "the memory went back: ${rss1} KB to ${rss2} KB" ||
+	fail "supervisor memory after clear: ${rss1} KB to ${rss2} KB"
+# Down drops what is held (it would be dropped when due, days later).
+expect_exit 0 "set out delay 60s rate 1kbit again" -- umllab link umlA eth0 set out delay 60s rate 1kbit
+umllab exec umlA -- ping -q -s 1472 -i 0.01 -c 50 -w 2 10.0.0.2 >/dev/null 2>&1
+expect_exit 0 "down" -- umllab link umlA eth0 down
+expect_exit 0 "link umlA eth0" -- umllab link umlA eth0
+expect_output "out: .*flushed [1-9][0-9]*; held now 0 " "down flushed what was held"
+expect_exit 0 "up" -- umllab link umlA eth0 up
+expect_exit 0 "clear" -- umllab link umlA eth0 clear
+expect_exit 0 "umlA reaches umlB again" -- umllab ping umlA umlB -c 2
+
 # Mistakes: a clear error, exit 2, nothing changed.
 expect_exit 2 "a delay without a unit" -- umllab link umlC eth0 set delay 50
 expect_output "expected a number and a unit" "says what a delay looks like"
@@ -132,6 +181,8 @@ expect_output "reorder needs a delay" "says why"
 expect_exit 2 "an expression libpcap refuses" -- umllab link umlB eth0 set drop 'ether src'
 expect_output "filter \"ether src\"" "names the expression"
 expect_exit 2 "an unknown condition" -- umllab link umlB eth0 set latency 5ms
+expect_exit 2 "a limit past what 8 MB holds" -- umllab link umlB eth0 set rate 1kbit limit 100000
+expect_output "at most 5000 frames" "says the bound and why"
 expect_exit 0 "link umlC eth0" -- umllab link umlC eth0
 expect_output "conditions: delay 50ms" "the mistakes changed nothing"
 
