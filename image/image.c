@@ -93,11 +93,14 @@ static int image_cached(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
 }
 
-/* One build at a time per cache directory: a second umllab waits for the
- * first and then finds the image built. Returns the lock's fd. */
-static int cache_lock(const struct image_request *req, const char *dir, char **cause)
+/* One build at a time per image: a second umllab that wants the same
+ * image waits for the first and then finds it built; builds of other images
+ * (a Debian image while a download stalls) go on side by side. name is the
+ * image's file name in the cache. Returns the lock's fd. */
+static int cache_lock(const struct image_request *req, const char *dir, const char *name,
+    char **cause)
 {
-	char *path = xasprintf("%s/.lock", dir);
+	char *path = xasprintf("%s/.lock-%s", dir, name);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		set_cause(cause, "cannot open the image cache lock %s: %s", path, strerror(errno));
@@ -117,7 +120,7 @@ static int cache_lock(const struct image_request *req, const char *dir, char **c
 			goto fail;
 		}
 		if (!told) {
-			image_progress(req, "waiting for another umllab to finish building an image");
+			image_progress(req, "waiting for another umllab to finish building this image");
 			told = 1;
 		}
 		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
@@ -130,15 +133,17 @@ fail:
 	return -1;
 }
 
-/* Work directories left by a build that was killed; only called under the lock. */
-static void cache_remove_stale(const char *dir)
+/* Work directories that a killed build of this image left (name: the
+ * image's file name); only called under its lock. */
+static void cache_remove_stale(const char *dir, const char *name)
 {
 	DIR *d = opendir(dir);
 	if (d == NULL)
 		return;
+	char *prefix = xasprintf(IMAGE_BUILD_PREFIX "%s.", name);
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, IMAGE_BUILD_PREFIX, strlen(IMAGE_BUILD_PREFIX)) != 0)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
 			continue;
 		char *path = xasprintf("%s/%s", dir, e->d_name);
 		char *ignored = NULL;
@@ -147,6 +152,7 @@ static void cache_remove_stale(const char *dir)
 		free(path);
 	}
 	closedir(d);
+	free(prefix);
 }
 
 /* Build into a private work directory, then rename() into place: a reader
@@ -154,7 +160,9 @@ static void cache_remove_stale(const char *dir)
 static int cache_build(const struct image_kind *kind, void *state, const char *dir,
     const char *final_path, const char *info, char **cause)
 {
-	char *work = xasprintf("%s/" IMAGE_BUILD_PREFIX "XXXXXX", dir);
+	const char *slash = strrchr(final_path, '/');
+	char *work = xasprintf("%s/" IMAGE_BUILD_PREFIX "%s.XXXXXX", dir,
+	    slash != NULL ? slash + 1 : final_path);
 	char *tmp = NULL;
 	int rc = -1;
 	if (mkdtemp(work) == NULL) {
@@ -266,13 +274,14 @@ int image_prepare(const struct image_request *req, char **backing_path, char **c
 		goto out;
 	}
 
-	if ((lock_fd = cache_lock(req, dir, cause)) < 0)
+	const char *name = strrchr(path, '/') + 1;
+	if ((lock_fd = cache_lock(req, dir, name, cause)) < 0)
 		goto out;
 	if (image_cached(path)) {	/* built while we waited */
 		rc = 0;
 		goto out;
 	}
-	cache_remove_stale(dir);
+	cache_remove_stale(dir, name);
 	image_progress(req, "building image %s: %s (first use, or its inputs changed)", label, info);
 	uint64_t start = clock_ms();
 	rc = cache_build(kind, state, dir, path, info, cause);
