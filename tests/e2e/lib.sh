@@ -19,8 +19,15 @@ lib_cleanup() {
 }
 trap lib_cleanup EXIT
 
-# True when pid runs (a zombie waiting to be reaped does not count).
-alive() { [ -r "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" | grep -q '^Z'; }
+# True when pid runs (a zombie waiting to be reaped does not count). The
+# stat file is read once: a process that ends between two reads is gone.
+alive() {
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] || return 1
+	case "${st##*) }" in Z*) return 1 ;; esac
+	return 0
+}
 
 ok() { echo "ok: $*"; }
 fail() { echo "FAILED: $*"; fails=$((fails + 1)); }
