@@ -66,6 +66,7 @@ void switch_cable_accept(struct sw *sw, struct switch_cable *cable)
 		port->ev_mask = EPOLLIN | EPOLLRDHUP;
 		port->cable = cable;
 		port->label = cable->label;
+		port->owner = cable->owner;
 		port->taps = &cable->taps;
 		port->link_down = cable->link_down;
 		port->plugged = true;
@@ -161,6 +162,12 @@ int switch_cable_link(struct sw *sw, const char *name, bool up, char **cause)
 
 int switch_cable_open(struct sw *sw, const char *name, const char *path, char **cause)
 {
+	return switch_cable_open_owned(sw, name, 0, path, cause);
+}
+
+int switch_cable_open_owned(struct sw *sw, const char *name, uint32_t owner, const char *path,
+    char **cause)
+{
 	struct sockaddr_un sun;
 	char *why = NULL;
 	if (unix_addr_set(&sun, path, &why) != 0) {
@@ -190,6 +197,7 @@ int switch_cable_open(struct sw *sw, const char *name, const char *path, char **
 	cable->name = xstrdup(name);
 	cable->path = xstrdup(path);
 	cable->listen_fd = fd;
+	cable->owner = owner;
 	cable->dev = st.st_dev;
 	cable->ino = st.st_ino;
 	struct switch_call call = { .op = SWITCH_CALL_CABLE_ADD, .cable = cable };

@@ -79,10 +79,12 @@ static void switch_cond_release_in(struct sw *sw, struct switch_cable *cable, ui
 			continue;
 		}
 		for (struct switch_tap *t = cable->taps; t != NULL; t = t->next_on_cable)
-			switch_tap_push(sw, t, dst->label, SWITCH_TAP_OUT, f, len);
+			switch_tap_push(sw, t, dst, NULL, SWITCH_TAP_OUT, f, len);
 		if (dst->bl_count == 0) {
 			if (send(dst->data_fd, f, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
 				out++;
+				if (sw->ndeliver != 0)	/* where it came in was not kept */
+					switch_tap_delivered(sw, dst, NULL, f, len);
 				continue;
 			}
 			if ((errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||

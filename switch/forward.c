@@ -114,9 +114,10 @@ void switch_backlog_release(struct sw *sw, struct switch_port *port)
 	switch_release_waiters(sw, port);
 }
 
-/* Copy a frame to dst's backlog; false when it is full. */
-bool switch_backlog_push(struct sw *sw, struct switch_port *dst, const struct iovec *frame,
-    uint64_t now)
+/* Copy a frame to dst's backlog (from: the port it came in on, for taps of
+ * deliveries; NULL when not known); false when it is full. */
+bool switch_backlog_push_from(struct sw *sw, struct switch_port *dst, const struct tap_port *from,
+    const struct iovec *frame, uint64_t now)
 {
 	if (dst->bl == NULL)
 		dst->bl = xcalloc(SWITCH_BACKLOG, sizeof(*dst->bl));
@@ -129,7 +130,14 @@ bool switch_backlog_push(struct sw *sw, struct switch_port *dst, const struct io
 	unsigned i = (dst->bl_head + dst->bl_count++) % SWITCH_BACKLOG;
 	memcpy(dst->bl[i], frame->iov_base, frame->iov_len);
 	dst->bl_len[i] = (uint16_t)frame->iov_len;
+	dst->bl_from[i] = from != NULL ? *from : (struct tap_port){ NULL, 0 };
 	return true;
+}
+
+bool switch_backlog_push(struct sw *sw, struct switch_port *dst, const struct iovec *frame,
+    uint64_t now)
+{
+	return switch_backlog_push_from(sw, dst, NULL, frame, now);
 }
 
 /* Send what the backlog holds, oldest first, while the receiver takes it. */
@@ -158,6 +166,15 @@ static void switch_backlog_flush(struct sw *sw, struct switch_port *port)
 				return;
 			}
 			break;
+		}
+		if (sw->ndeliver != 0) {
+			sw->tap_ts = realtime_ns();
+			for (unsigned j = 0; j < (unsigned)r; j++) {
+				unsigned i = (port->bl_head + j) % SWITCH_BACKLOG;
+				const struct tap_port *from = &port->bl_from[i];
+				switch_tap_delivered(sw, port, from->label != NULL ? from : NULL,
+				    port->bl[i], port->bl_len[i]);
+			}
 		}
 		port->bl_head = (port->bl_head + (unsigned)r) % SWITCH_BACKLOG;
 		port->bl_count -= (unsigned)r;
@@ -211,11 +228,12 @@ static inline void switch_enqueue(struct sw *sw, struct switch_port *src, struct
 	}
 	if (sw->ntaps != 0 && dst->taps != NULL && *dst->taps != NULL)
 		for (struct switch_tap *t = *dst->taps; t != NULL; t = t->next_on_cable)
-			switch_tap_push(sw, t, dst->label, SWITCH_TAP_OUT, sw->tx_iov[i].iov_base,
+			switch_tap_push(sw, t, dst, NULL, SWITCH_TAP_OUT, sw->tx_iov[i].iov_base,
 			    sw->tx_iov[i].iov_len);
 	if (dst->bl_count > 0) {
 		/* Behind the backlog, to keep the order. */
-		if (switch_backlog_push(sw, dst, &sw->tx_iov[i], now))
+		struct tap_port from = { src->label, src->owner };
+		if (switch_backlog_push_from(sw, dst, &from, &sw->tx_iov[i], now))
 			switch_wait_on(sw, src, dst);
 		else
 			switch_stat_dropped(sw, 1);
@@ -240,11 +258,24 @@ static void switch_flood(struct sw *sw, struct switch_port *src, unsigned i, uin
 			switch_enqueue(sw, src, sw->active[j], i, now);
 }
 
+/* The first n frames queued for p went: taps of deliveries record them. */
+static void switch_flush_delivered(struct sw *sw, const struct switch_port *p,
+    const struct tap_port *from, unsigned n)
+{
+	for (unsigned j = 0; j < n; j++) {
+		const struct msghdr *h = &p->tx[j].msg_hdr;
+		const struct iovec *f = &h->msg_iov[h->msg_iovlen - 1];	/* past a trunk's header */
+		switch_tap_delivered(sw, p, from, f->iov_base, f->iov_len);
+	}
+}
+
 /* Send each destination's frames of this batch with one sendmmsg. What a
  * full receiver does not take goes to its backlog, and src waits on it. */
 void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
 {
 	uint64_t out = 0, dropped = 0;
+	struct tap_port from = { src->label, src->owner };
+	bool deliveries = sw->ndeliver != 0;
 	for (unsigned d = 0; d < sw->ndirty; d++) {
 		struct switch_port *p = sw->dirty[d];
 		unsigned k = p->txn;
@@ -255,6 +286,8 @@ void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
 		int r = sendmmsg(p->data_fd, p->tx, k, MSG_DONTWAIT | MSG_NOSIGNAL);
 		unsigned sent = r > 0 ? (unsigned)r : 0;
 		out += sent;
+		if (deliveries)
+			switch_flush_delivered(sw, p, &from, sent);
 		if (p->trunk != NULL) {
 			/* No backlog: a UDP socket that does not take a frame drops it. */
 			switch_stat_add(&p->trunk->frames_out, sent);
@@ -272,7 +305,7 @@ void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
 			continue;
 		}
 		for (unsigned j = sent; j < k; j++)
-			if (!switch_backlog_push(sw, p, p->tx[j].msg_hdr.msg_iov, now))
+			if (!switch_backlog_push_from(sw, p, &from, p->tx[j].msg_hdr.msg_iov, now))
 				dropped++;
 		switch_wait_on(sw, src, p);
 		switch_port_watch(sw, p);

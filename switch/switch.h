@@ -46,6 +46,13 @@ struct sw *switch_start(const char *name, const char *ctl_path, enum switch_mode
  * switch's, never from two at once. */
 int switch_cable_open(struct sw *sw, const char *name, const char *path, char **cause);
 
+/* The same, with an owner: a number the caller chooses (not 0) that taps
+ * report with every frame from or to this cable (switch_tap_frame.owner), so
+ * that frames are attributed by it and never by splitting a port's name.
+ * switch_cable_open's cables, trunks and daemon-protocol ports have owner 0. */
+int switch_cable_open_owned(struct sw *sw, const char *name, uint32_t owner, const char *path,
+    char **cause);
+
 /* Unplug the cable's kernel, close the socket and remove its file. */
 void switch_cable_close(struct sw *sw, const char *name);
 
@@ -107,6 +114,10 @@ struct switch_tap_opts {
 				 * or a trunk's (its name, such as S1.trunk0; frames
 				 * without their VXLAN header);
 				 * NULL: every frame the switch receives, once */
+	bool deliveries;		/* with cable NULL: instead, every frame the switch
+					 * handed to a port, once per port, after that
+					 * port's `in` conditions and once its socket took
+					 * it (a frame dropped before is not there) */
 	const struct bpf_insn *filter;	/* keep only frames it accepts (libpcap's bpf_filter) */
 	unsigned filter_len;		/* instructions; 0: every frame */
 	unsigned ring_frames;		/* room for this many frames (a power of two) */
@@ -117,7 +128,12 @@ struct switch_tap_opts {
 struct switch_tap_frame {
 	uint64_t ts_ns;			/* CLOCK_REALTIME */
 	const char *port;		/* the cable's name, or "S1.portN" for a daemon-protocol port */
-	enum switch_tap_dir dir;
+	uint32_t owner;			/* port's owner (switch_cable_open_owned), 0 for none */
+	const char *from;		/* a delivery: the port the frame came in on (like
+					 * port); NULL when not known (it was held by port's
+					 * cable's conditions, which keep no origin) */
+	uint32_t from_owner;
+	enum switch_tap_dir dir;		/* a delivery is SWITCH_TAP_OUT */
 	uint32_t len;
 	const unsigned char *data;
 };

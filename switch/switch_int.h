@@ -71,6 +71,7 @@ struct switch_cable {
 	dev_t dev;		/* the socket file we made, to remove only that one */
 	ino_t ino;
 	bool link_down;		/* its frames are dropped both ways */
+	uint32_t owner;		/* the caller's id for it (switch_cable_open_owned), or 0 */
 	/* Link conditions, [COND_IN] on frames to the kernel, [COND_OUT] on
 	 * frames from it; a queue stays while it holds frames, even after its
 	 * conditions are cleared (cond_on false). */
@@ -97,10 +98,20 @@ enum switch_call_op {
 
 enum { COND_IN, COND_OUT };
 
+/* A port as tap records name it: its interned label and its owner, which
+ * outlive the port (a backlog keeps where its frames came from). */
+struct tap_port {
+	const char *label;	/* NULL: not known */
+	uint32_t owner;
+};
+
 /* One frame in a tap's ring. */
 struct tap_slot {
 	uint64_t ts_ns;
 	const char *port;	/* an interned label: lives as long as the switch */
+	uint32_t owner;
+	uint32_t from_owner;
+	const char *from;	/* deliveries: where it came in, or NULL */
 	uint32_t len;
 	uint32_t dir;
 	unsigned char data[SWITCH_TAP_SNAPLEN];
@@ -109,6 +120,7 @@ struct tap_slot {
 /* A single-producer (the switch thread), single-consumer ring of frames. */
 struct switch_tap {
 	char *cable;			/* the target cable, or NULL for the whole switch */
+	bool deliveries;		/* whole switch: what it handed to ports */
 	struct bpf_insn *filter;
 	unsigned filter_len;
 	struct tap_slot *ring;
@@ -169,6 +181,7 @@ struct switch_port {
 	unsigned char (*bl)[SWITCH_FRAME_MAX];	/* allocated at first need */
 	uint16_t bl_len[SWITCH_BACKLOG];
 	uint64_t waiters[SWITCH_WORDS];	/* slots of the ports paused on this backlog */
+	struct tap_port bl_from[SWITCH_BACKLOG];	/* where each backlog frame came in */
 
 	bool link_down;		/* its cable is out: its frames are dropped both ways */
 	/* Its cable's queues while they have conditions, else NULL: the only
@@ -176,6 +189,7 @@ struct switch_port {
 	struct linkcond_queue *cond_to;		/* frames the switch sends it */
 	struct linkcond_queue *cond_from;	/* frames it sends */
 	const char *label;	/* what taps record: the cable's name, or SWITCH.portN */
+	uint32_t owner;		/* its cable's owner, else 0 */
 	struct trunk *trunk;	/* a trunk's port: data_fd is its UDP socket (the trunk's) */
 	struct switch_tap **taps;	/* the taps on it by name: its cable's, or trunk_taps */
 	struct switch_tap *trunk_taps;
@@ -204,6 +218,7 @@ struct sw {
 	unsigned ncables;
 	struct switch_tap *taps;	/* switch thread only */
 	unsigned ntaps;
+	unsigned ndeliver;		/* taps of them that record deliveries */
 	uint64_t tap_ts;		/* this batch's time, while taps are open */
 	struct switch_tap *touched[SWITCH_TAPS_MAX];
 	unsigned ntouched;
@@ -289,6 +304,8 @@ void switch_unwait(struct sw *sw, struct switch_port *port);
 void switch_backlog_release(struct sw *sw, struct switch_port *port);
 bool switch_backlog_push(struct sw *sw, struct switch_port *dst, const struct iovec *frame,
     uint64_t now);
+bool switch_backlog_push_from(struct sw *sw, struct switch_port *dst, const struct tap_port *from,
+    const struct iovec *frame, uint64_t now);
 void switch_writable(struct sw *sw, struct switch_port *port);
 void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now);
 void switch_dispatch(struct sw *sw, struct switch_port *src, unsigned i, uint64_t now,
@@ -306,8 +323,9 @@ static inline uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void switch_tap_push(struct sw *sw, struct switch_tap *t, const char *port,
-    enum switch_tap_dir dir, const unsigned char *frame, size_t len);
+void switch_tap_push(struct sw *sw, struct switch_tap *t, const struct switch_port *port,
+    const struct tap_port *from, enum switch_tap_dir dir, const unsigned char *frame,
+    size_t len);
 
 /* A frame src's kernel sent, as it sent it (before its cable's conditions);
  * or a trunk's frame as it came, past its header. */
@@ -315,7 +333,7 @@ static inline void switch_tap_cable_in(struct sw *sw, const struct switch_port *
     const unsigned char *frame, size_t len)
 {
 	for (struct switch_tap *t = *src->taps; t != NULL; t = t->next_on_cable)
-		switch_tap_push(sw, t, src->label, SWITCH_TAP_IN, frame, len);
+		switch_tap_push(sw, t, src, NULL, SWITCH_TAP_IN, frame, len);
 }
 
 /* A frame the switch forwards from src (whole-switch taps see each once). */
@@ -323,8 +341,19 @@ static inline void switch_tap_switch_in(struct sw *sw, const struct switch_port 
     const unsigned char *frame, size_t len)
 {
 	for (struct switch_tap *t = sw->taps; t != NULL; t = t->next)
-		if (t->cable == NULL)
-			switch_tap_push(sw, t, src->label, SWITCH_TAP_IN, frame, len);
+		if (t->cable == NULL && !t->deliveries)
+			switch_tap_push(sw, t, src, NULL, SWITCH_TAP_IN, frame, len);
+}
+
+/* A frame dst's socket took (from: where it came in, or NULL when not
+ * known), for the taps that record deliveries; call only when
+ * sw->ndeliver != 0, with sw->tap_ts set. */
+static inline void switch_tap_delivered(struct sw *sw, const struct switch_port *dst,
+    const struct tap_port *from, const unsigned char *frame, size_t len)
+{
+	for (struct switch_tap *t = sw->taps; t != NULL; t = t->next)
+		if (t->deliveries)
+			switch_tap_push(sw, t, dst, from, SWITCH_TAP_OUT, frame, len);
 }
 
 void switch_tap_wake(struct sw *sw);

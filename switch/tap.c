@@ -6,8 +6,12 @@
  * the tap's eventfd, which the switch writes once a turn for readers that
  * found the ring empty. A tap on a cable (or a trunk) by name is linked into
  * that cable's list while the cable exists, and waits for one of that name
- * while it does not. What forwarding calls per frame (switch_tap_cable_in,
- * switch_tap_switch_in) is inline in switch_int.h. */
+ * while it does not. A whole-switch tap sees each frame once as the switch
+ * takes it in (after its cable's `out` conditions), or, a tap of deliveries,
+ * once per port the switch handed it to (after that cable's `in` conditions,
+ * once its socket took it), with the port it came in on. What forwarding
+ * calls per frame (switch_tap_cable_in, switch_tap_switch_in,
+ * switch_tap_delivered) is inline in switch_int.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +27,9 @@
 
 /* Copy a frame into the tap's ring, or count it dropped when the ring is
  * full: the switch never waits for the reader. */
-void switch_tap_push(struct sw *sw, struct switch_tap *t, const char *port,
-    enum switch_tap_dir dir, const unsigned char *frame, size_t len)
+void switch_tap_push(struct sw *sw, struct switch_tap *t, const struct switch_port *port,
+    const struct tap_port *from, enum switch_tap_dir dir, const unsigned char *frame,
+    size_t len)
 {
 	if (t->filter_len && bpf_filter(t->filter, frame, (unsigned)len, (unsigned)len) == 0)
 		return;
@@ -35,7 +40,10 @@ void switch_tap_push(struct sw *sw, struct switch_tap *t, const char *port,
 	}
 	struct tap_slot *slot = &t->ring[head & t->mask];
 	slot->ts_ns = sw->tap_ts;
-	slot->port = port;
+	slot->port = port->label;
+	slot->owner = port->owner;
+	slot->from = from != NULL ? from->label : NULL;
+	slot->from_owner = from != NULL ? from->owner : 0;
 	slot->dir = dir;
 	slot->len = (uint32_t)len;
 	memcpy(slot->data, frame, len);
@@ -92,6 +100,7 @@ int switch_tap_add(struct sw *sw, struct switch_tap *t, char **cause)
 	t->next = sw->taps;
 	sw->taps = t;
 	sw->ntaps++;
+	sw->ndeliver += t->deliveries;
 	if (t->cable != NULL) {
 		struct switch_cable *cable = switch_cable_find(sw, t->cable);
 		struct switch_port *tp = cable == NULL ? switch_trunk_port(sw, t->cable) : NULL;
@@ -118,6 +127,7 @@ void switch_tap_unlink(struct sw *sw, struct switch_tap *t)
 		if (*pp == t) {
 			*pp = t->next;
 			sw->ntaps--;
+			sw->ndeliver -= t->deliveries;
 			break;
 		}
 	for (unsigned i = 0; i < sw->ntouched; i++)
@@ -147,6 +157,10 @@ struct switch_tap *switch_tap_open(struct sw *sw, const struct switch_tap_opts *
 		    SWITCH_TAP_RING_MAX, n);
 		return NULL;
 	}
+	if (o->deliveries && o->cable != NULL) {
+		set_cause(cause, "a tap of deliveries is on a whole switch, not on cable %s", o->cable);
+		return NULL;
+	}
 	if (o->filter_len != 0 && bpf_validate(o->filter, (int)o->filter_len) == 0) {
 		set_cause(cause, "the capture filter is not a valid BPF program");
 		return NULL;
@@ -160,6 +174,7 @@ struct switch_tap *switch_tap_open(struct sw *sw, const struct switch_tap_opts *
 		return NULL;
 	}
 	t->cable = o->cable != NULL ? xstrdup(o->cable) : NULL;
+	t->deliveries = o->deliveries;
 	if (o->filter_len != 0) {
 		t->filter = xcalloc(o->filter_len, sizeof(*t->filter));
 		memcpy(t->filter, o->filter, o->filter_len * sizeof(*t->filter));
@@ -201,6 +216,9 @@ bool switch_tap_next(struct switch_tap *t, struct switch_tap_frame *f)
 	const struct tap_slot *slot = &t->ring[tail & t->mask];
 	f->ts_ns = slot->ts_ns;
 	f->port = slot->port;
+	f->owner = slot->owner;
+	f->from = slot->from;
+	f->from_owner = slot->from_owner;
 	f->dir = (enum switch_tap_dir)slot->dir;
 	f->len = slot->len;
 	f->data = slot->data;

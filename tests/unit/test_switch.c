@@ -1057,6 +1057,142 @@ static void test_tap_errors(void **state)
 		switch_tap_close(f->sw, taps[i]);
 }
 
+/* ---- taps of deliveries: what the switch handed to each port ---- */
+
+static void cable_open_owned(struct fixture *f, const char *name, uint32_t owner)
+{
+	char path[160];
+	cable_path(f, name, path, sizeof(path));
+	char *cause = NULL;
+	int rc = switch_cable_open_owned(f->sw, name, owner, path, &cause);
+	if (rc != 0)
+		fprintf(stderr, "switch_cable_open_owned: %s\n", cause);
+	assert_int_equal(rc, 0);
+}
+
+static struct switch_tap *tap_deliveries(struct fixture *f, unsigned ring)
+{
+	struct switch_tap_opts o = { .deliveries = true, .ring_frames = ring };
+	struct switch_tap *t = switch_tap_open(f->sw, &o, NULL);
+	assert_non_null(t);
+	return t;
+}
+
+/* The next delivery: to port (owner), from from (NULL: not known), of tag. */
+static void expect_delivered(struct switch_tap *t, const char *port, uint32_t owner,
+    const char *from, uint32_t from_owner, uint32_t tag)
+{
+	struct switch_tap_frame fr;
+	assert_true(tap_wait(t, &fr));
+	assert_string_equal(fr.port, port);
+	assert_int_equal(fr.owner, owner);
+	assert_int_equal(fr.dir, SWITCH_TAP_OUT);
+	if (from == NULL) {
+		assert_null(fr.from);
+	} else {
+		assert_non_null(fr.from);
+		assert_string_equal(fr.from, from);
+	}
+	assert_int_equal(fr.from_owner, from_owner);
+	uint32_t got;
+	memcpy(&got, fr.data + 14, 4);
+	assert_int_equal(got, tag);
+}
+
+/* A tap of deliveries sees each frame once per port it was handed to, with
+ * the cables' owners, after the receiver's `in` conditions: a frame they
+ * drop, or one for a cable that is out, was not delivered. A frame they
+ * held comes when it is sent, its origin not known. Whole-switch taps
+ * still see every frame the switch took in. */
+static void test_tap_deliveries(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b, d;
+	cable_open_owned(f, "a.eth0", 7);
+	cable_open_owned(f, "b.eth0", 9);
+	fport_cable(&a, f, "a.eth0", 0);
+	fport_cable(&b, f, "b.eth0", 1);
+	fport_attach(&d, f->ctl_path, 2);
+	wait_ports(f->sw, 3);
+	struct switch_tap *del = tap_deliveries(f, 64);
+	struct switch_tap *in = tap_open(f, NULL, NULL, 64);
+	struct switch_tap_frame fr;
+
+	fport_send(&a, mac_bcast, 1);
+	expect_frame(&b, 1);
+	expect_frame(&d, 1);
+	for (int i = 0; i < 2; i++) {	/* flooded: in the order of the ports */
+		assert_true(tap_wait(del, &fr));
+		assert_string_equal(fr.from, "a.eth0");
+		assert_int_equal(fr.from_owner, 7);
+		assert_true(strcmp(fr.port, "b.eth0") == 0 ? fr.owner == 9 :
+		    strcmp(fr.port, "sw0.port2") == 0 && fr.owner == 0);
+	}
+	assert_true(tap_wait(in, &fr));
+	assert_string_equal(fr.port, "a.eth0");
+	assert_int_equal(fr.owner, 7);
+	assert_null(fr.from);
+	fport_send(&d, a.mac, 2);
+	expect_frame(&a, 2);
+	expect_delivered(del, "a.eth0", 7, "sw0.port2", 0, 2);
+
+	/* b's cable drops what comes to it: the switch took the frame in, and
+	 * delivered it to d only. */
+	cable_conditions(f, "b.eth0", "in drop x", "ether broadcast");
+	fport_send(&a, mac_bcast, 3);
+	expect_frame(&d, 3);
+	expect_nothing(&b);
+	expect_delivered(del, "sw0.port2", 0, "a.eth0", 7, 3);
+	expect_untapped(del);
+	cable_conditions(f, "b.eth0", "", NULL);
+
+	/* b's cable out: nothing is delivered to it. */
+	fport_send(&b, mac_bcast, 4);	/* the switch learns b's MAC */
+	expect_frame(&a, 4);
+	expect_frame(&d, 4);
+	expect_delivered(del, "a.eth0", 7, "b.eth0", 9, 4);
+	expect_delivered(del, "sw0.port2", 0, "b.eth0", 9, 4);
+	cable_link(f, "b.eth0", false);
+	fport_send(&a, b.mac, 5);
+	expect_nothing(&b);
+	expect_untapped(del);
+	cable_link(f, "b.eth0", true);
+
+	/* Held by b's `in` delay: delivered later, from a port not known. */
+	cable_conditions(f, "b.eth0", "in delay 20ms", NULL);
+	fport_send(&a, b.mac, 6);
+	expect_frame(&b, 6);
+	expect_delivered(del, "b.eth0", 9, NULL, 0, 6);
+	cable_conditions(f, "b.eth0", "", NULL);
+
+	/* Through a backlog (d, a datagram socket of 10, reads late): every
+	 * frame, and where it came in. */
+	for (uint32_t i = 0; i < 40; i++)
+		fport_send(&a, d.mac, 100 + i);
+	for (uint32_t i = 0; i < 40; i++)
+		expect_frame(&d, 100 + i);
+	for (uint32_t i = 0; i < 40; i++)
+		expect_delivered(del, "sw0.port2", 0, "a.eth0", 7, 100 + i);
+	uint64_t captured, dropped;
+	switch_tap_counts(del, &captured, &dropped);
+	assert_int_equal(dropped, 0);
+
+	/* Only on a whole switch. */
+	char *cause = NULL;
+	struct switch_tap_opts o = { .cable = "a.eth0", .deliveries = true, .ring_frames = 4 };
+	assert_null(switch_tap_open(f->sw, &o, &cause));
+	assert_non_null(strstr(cause, "whole switch"));
+	free(cause);
+	switch_tap_close(f->sw, del);
+	switch_tap_close(f->sw, in);
+	fport_send(&a, mac_bcast, 7);	/* no tap: forwarding goes on */
+	expect_frame(&b, 7);
+	fport_close(&a);
+	fport_close(&b);
+	fport_close(&d);
+	wait_ports(f->sw, 0);
+}
+
 static void test_link_learning(void **state)
 {
 	link_check(*state);
@@ -1693,6 +1829,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tap_cable, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_tap_slow_reader, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_tap_errors, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_deliveries, setup_learning, teardown),
 		cmocka_unit_test(test_long_path),
 		cmocka_unit_test_setup_teardown(test_garbage, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_variants, setup_learning, teardown),
