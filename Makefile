@@ -51,7 +51,7 @@ $(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
 	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade \
-	test_vxlan test_slurm test_boot_params test_filter
+	test_vxlan test_slurm test_boot_params test_filter test_echo_judge
 # The topology loader: the lab model, the YAML tree, the checks (tree -> struct lab), lab_load.
 TOPOLOGY_OBJS = core/lab/lab.o core/lab/topology.o core/lab/topology_tree.o core/lab/topology_check.o \
 	core/lab/topology_check_values.o core/lab/topology_check_capture.o core/lab/topology_check_link.o \
@@ -73,6 +73,7 @@ test_log_OBJS = core/base/log.o core/base/util.o
 test_pcapng_OBJS = core/capture/pcapng.o core/capture/frame_text.o core/base/util.o
 test_checks_spec_OBJS = core/checks/checks_spec.o $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_check_report_OBJS = core/checks/check_report.o core/base/json.o core/base/util.o
+test_echo_judge_OBJS = core/checks/echo_judge.o core/base/util.o
 test_linkcond_OBJS = switch/linkcond.o core/base/util.o
 test_vxlan_OBJS = switch/vxlan.o switch/trunk.o $(SWITCH_OBJS) switch/fdb.o switch/daemon_proto.o \
 	switch/linkcond.o core/base/util.o

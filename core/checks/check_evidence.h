@@ -1,17 +1,25 @@
 /* core/checks/check_evidence.h: what the lab's switches carried while a guest pinged:
  * the evidence `check` (reach, no_reach, path) and `ping` judge by.
  *
- * A watch opens one tap on every switch of the lab, filtered to ICMP echo
- * requests and replies of one payload pattern (chosen per ping, so other
- * traffic does not count). Each frame is attributed to the cable it came
- * in from, which a guest cannot choose: the frames a guest sends enter the
- * switch on its own cable, whatever MAC or IP address it writes in them. */
+ * A watch opens two taps on every switch of the lab: one records the frames
+ * each switch takes in, with the cable they came in on (after that cable's
+ * `out` conditions); the other the frames it hands to each port, after that
+ * cable's `in` conditions and once the port's socket took them, with the
+ * port they came in on. Both keep ICMP echo requests and replies carrying
+ * the ping's payload pattern (chosen per ping, so other traffic does not
+ * count), the first also ARP requests; for no_reach strict, every frame.
+ * A cable is attributed by the owner id the supervisor gave it
+ * (supervisor_cable_owner), which a guest cannot choose: the frames a guest
+ * sends enter the switch on its own cables, whatever MAC or IP address it
+ * writes in them. core/checks/echo_judge.h judges the records. */
 #ifndef UMLLAB_CHECK_EVIDENCE_H
 #define UMLLAB_CHECK_EVIDENCE_H
 
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "core/checks/echo_judge.h"
 
 struct supervisor;
 struct echo_watch;
@@ -25,40 +33,21 @@ struct switch_tap *check_tap_open(struct sw *sw, const char *expr, unsigned ring
 /* A random payload byte for one ping (ping -p), 0x11 to 0xfe. */
 unsigned echo_watch_tag(void);
 
-/* Start watching every switch for echo frames whose 56 data bytes are
- * filled with tag (and for ARP requests). NULL with *cause when a tap
- * cannot be opened. */
-struct echo_watch *echo_watch_start(struct supervisor *sup, unsigned tag, char **cause);
+/* Start watching every switch for src's ping to target (owner: the
+ * instance that has the target address, or NULL), whose echo frames carry
+ * tag. strict: also every frame src's cables send (no_reach strict). NULL
+ * with *cause when a tap cannot be opened. */
+struct echo_watch *echo_watch_start(struct supervisor *sup, unsigned tag, const char *src,
+    const char *owner, bool strict, char **cause);
 
-/* Read what the taps hold and close them; the frames stay for echo_judge. */
+/* Read what the taps hold and close them; the records stay for echo_watch_judge. */
 void echo_watch_stop(struct echo_watch *w);
 void echo_watch_free(struct echo_watch *w);
 
-/* What the switches saw of src's ping to target (owner: the instance that
- * has target, or NULL). */
-struct echo_verdict {
-	unsigned requests_from_src;	/* echo requests to target that came in on src's cables */
-	unsigned replies_to_src;	/* echo replies from target to src, on src's switches, towards src's MAC */
-	unsigned replies_from_owner;	/* echo replies from target that came in on owner's cables */
-	char repliers[128];		/* who sent the replies to src ("r1, liar"), "" for none */
-	unsigned arp_from_src;		/* ARP requests src sent (it tried, but nobody answered) */
-	const char *src_switch;		/* where src's requests were seen, or NULL */
-	char *carried;			/* per switch crossed: "S1: 3 echo requests (from umlA), 3 echo replies (from umlB)" */
-	char *hops;			/* the senders of the first request, in order: "umlA > r1 > r2" */
-	bool hops_match;		/* some request was sent on by exactly the instances in via */
-};
-void echo_judge(const struct echo_watch *w, const char *src, struct in_addr target,
-    const char *owner, const char *const *via, size_t n_via, struct echo_verdict *v);
-void echo_verdict_free(struct echo_verdict *v);
-
-/* True when the switches show src reaching target: its requests left, the
- * replies came back to it (from owner's own cable when owner is known). */
-bool echo_verdict_reached(const struct echo_verdict *v, const char *owner);
-
-/* Where the guest's claim (replies or none) and the switches disagree, why
- * (malloc'd); NULL when they agree. */
-char *echo_disagreement(const struct supervisor *sup, const struct echo_verdict *v,
-    const char *src, const char *owner, struct in_addr target, bool claim);
+/* Judge src's ping to target by the records (via: a path's instances, each
+ * of the lab). echo_verdict_free the result. */
+void echo_watch_judge(struct echo_watch *w, struct in_addr target, const char *const *via,
+    size_t n_via, struct echo_verdict *v);
 
 /* The ping command to run in src for the watch: `ping -q -c N -i 0.2 -W 1 -p TAG TARGET`. */
 char *echo_ping_command(unsigned count, unsigned tag, struct in_addr target);

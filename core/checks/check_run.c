@@ -50,6 +50,7 @@ struct check_run {
 	struct switch_tap *tap;
 	struct sw *tap_sw;
 	unsigned frames_seen;
+	uint32_t frames_owner;		/* the owner id of from's cables */
 	uint64_t frames_until_ms, frames_start_ms;
 	ev_timer timer;
 	bool in_step;			/* results come back inside the start of a check */
@@ -148,10 +149,10 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 	const char *via[CHECK_VIA_MAX];
 	for (size_t i = 0; i < c->n_via; i++)
 		via[i] = c->via[i];
-	echo_judge(run->watch, src, run->target, run->owner, via, c->n_via, &v);
+	echo_watch_judge(run->watch, run->target, via, c->n_via, &v);
 	bool claim = echo_guest_claims_replies(run->out.s, status);
-	char *why = echo_disagreement(run->sup, &v, src, run->owner, run->target, claim);
-	bool reached = echo_verdict_reached(&v, run->owner);
+	char *why = echo_disagreement(&v, claim);
+	bool reached = echo_verdict_reached(&v);
 	/* Why nothing left, in the guest's words (only a hint, never the verdict). */
 	char said[200] = "";
 	const char *err = strstr(run->out.s, "ping: ");
@@ -168,12 +169,20 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 		else
 			run_result(run, false, expected, "no reply; switches: %s%s", v.carried, said);
 	} else if (c->kind == CHECK_NO_REACH) {
-		expected = xasprintf("echo requests leaving %s and no reply from %s coming back",
-		    src, c->to);
+		char *breach = c->strict ? echo_strict_breach(&v) : NULL;
+		expected = c->strict ? xasprintf("%s trying, and nothing of %s's reaching %s's "
+		    "cables", src, src, c->to) : xasprintf("echo requests leaving %s and no reply "
+		    "from %s coming back", src, c->to);
 		if (why != NULL)
 			run_result(run, false, expected, "%s (switches: %s)", why, v.carried);
 		else if (claim || v.replies_to_src > 0)
 			run_result(run, false, expected, "%s got replies; switches: %s", src, v.carried);
+		else if (v.lost > 0)
+			run_result(run, false, expected, "the switches carried more frames than the "
+			    "check could record, so it cannot tell that nothing came back; switches: %s",
+			    v.carried);
+		else if (breach != NULL)
+			run_result(run, false, expected, "%s; switches: %s", breach, v.carried);
 		else if (v.requests_from_src == 0 && v.arp_from_src > 0)
 			run_result(run, true, expected, "%s asked for %s by ARP %u time%s and nobody "
 			    "answered, so no echo request could leave", src, ip, v.arp_from_src,
@@ -184,6 +193,7 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 			    "stops it", src, ip);
 		else
 			run_result(run, true, expected, "%s", v.carried);
+		free(breach);
 	} else {
 		struct strbuf want = { 0 };
 		strbuf_printf(&want, "%s", src);
@@ -224,8 +234,16 @@ static void start_ping(struct check_run *run)
 		return;
 	}
 	run->owner = echo_address_owner(run->sup, run->target);
+	if (c->kind == CHECK_NO_REACH && c->strict && run->owner == NULL) {
+		char ip[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &run->target, ip, sizeof(ip));
+		run_result(run, false, "", "no instance of lab %s has %s: no_reach strict watches "
+		    "the target's own cables", run->sup->lab->name, ip);
+		return;
+	}
 	unsigned tag = echo_watch_tag();
-	if ((run->watch = echo_watch_start(run->sup, tag, &cause)) == NULL) {
+	if ((run->watch = echo_watch_start(run->sup, tag, c->on, run->owner,
+	    c->kind == CHECK_NO_REACH && c->strict, &cause)) == NULL) {
 		run_result(run, false, "", "cannot watch the switches: %s", cause);
 		free(cause);
 		return;
@@ -477,9 +495,9 @@ static void frames_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	struct check_run *run = w->data;
 	const struct check_spec *c = run->cur;
 	struct switch_tap_frame f;
-	size_t nlen = strlen(c->on);
+	/* By the cable's owner: a switch's trunk (SWITCH.trunk0) is no instance's. */
 	while (run->frames_seen < c->min && switch_tap_next(run->tap, &f))
-		if (c->on[0] == '\0' || (strncmp(f.port, c->on, nlen) == 0 && f.port[nlen] == '.'))
+		if (c->on[0] == '\0' || f.owner == run->frames_owner)
 			run->frames_seen++;
 	uint64_t now = clock_ms();
 	if (run->frames_seen < c->min && now < run->frames_until_ms)
@@ -508,8 +526,11 @@ static void start_frames(struct check_run *run)
 		run_result(run, false, "", "lab %s has no switch %s", run->sup->lab->name, c->sw);
 		return;
 	}
-	if (c->on[0] != '\0' && run_instance(run, c->on, false) == NULL)
+	struct instance *from = NULL;
+	if (c->on[0] != '\0' && (from = run_instance(run, c->on, false)) == NULL)
 		return;
+	run->frames_owner = from != NULL ?
+	    supervisor_cable_owner((size_t)(from - run->sup->instances)) : 0;
 	static const char *const exprs[] = { "", "arp", "icmp", "tcp", "udp" };
 	char *expr = c->port ? xasprintf("%s port %u", exprs[c->proto], c->port) :
 	    xstrdup(exprs[c->proto]);

@@ -167,13 +167,14 @@ static void missing(struct topo_report *r, const struct ynode *at, const char *k
 	topo_error(r, at->line, at->column, "%s has no `%s` (expected %s)", owner, key, expected);
 }
 
-/* reach, no_reach, path: {from: A, to: B, via: [...], count: N} */
+/* reach, no_reach, path: {from: A, to: B, count: N}, path with via: [...],
+ * no_reach with strict: BOOL */
 static void parse_ping(struct topo_report *r, const struct ynode *kkey, const struct ynode *map,
     const char *owner, struct check_spec *c)
 {
 	struct field f[] = { { .name = "from" }, { .name = "to" }, { .name = "count" },
-	    { .name = "via" } };
-	size_t nf = c->kind == CHECK_PATH ? 4 : 3;
+	    { .name = c->kind == CHECK_PATH ? "via" : "strict" } };
+	size_t nf = c->kind == CHECK_REACH ? 3 : 4;
 	map_fields_in(r, map, f, nf, owner);
 	c->count = 3;
 	if (f[0].val != NULL)
@@ -186,6 +187,8 @@ static void parse_ping(struct topo_report *r, const struct ynode *kkey, const st
 		missing(r, kkey, "to", owner, "an instance or an IPv4 address, such as to: umlB");
 	if (f[2].val != NULL)
 		want_uint(r, f[2].key, f[2].val, owner, 1, CHECK_COUNT_MAX, &c->count);
+	if (c->kind == CHECK_NO_REACH && f[3].val != NULL)
+		topo_want_bool(r, f[3].key, f[3].val, owner, &c->strict);
 	if (c->kind != CHECK_PATH)
 		return;
 	const struct ynode *via = f[3].val;

@@ -46,6 +46,7 @@ struct check_spec {
 	char via[CHECK_VIA_MAX][LAB_NAME_MAX + 1];
 	size_t n_via;
 	unsigned count;			/* pings, default 3 */
+	bool strict;			/* no_reach: nothing of from's reached to's cables */
 	/* iface, route */
 	char dev[16];			/* "" when not given (route) */
 	bool has_addr;

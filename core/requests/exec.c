@@ -44,13 +44,12 @@ static void exec_req_free(struct exec_req *r)
  * fail when the two disagree. */
 static int ping_judge(struct conn *c, struct exec_req *r, int status)
 {
-	const char *src = r->inst->cfg->name;
 	echo_watch_stop(r->watch);
 	struct echo_verdict v;
-	echo_judge(r->watch, src, r->target, r->owner, NULL, 0, &v);
+	echo_watch_judge(r->watch, r->target, NULL, 0, &v);
 	conn_printf(c, CTL_STDOUT, "switches: %s\n", v.carried);
 	bool claim = echo_guest_claims_replies(r->out.s != NULL ? r->out.s : "", status);
-	char *why = echo_disagreement(c->sup, &v, src, r->owner, r->target, claim);
+	char *why = echo_disagreement(&v, claim);
 	int code = claim && why == NULL ? UMLLAB_EXIT_OK : UMLLAB_EXIT_FAIL;
 	if (why != NULL)
 		conn_printf(c, CTL_STDERR, "umllab: the guest and the switches disagree: %s\n", why);
@@ -147,7 +146,8 @@ void request_ping(struct conn *c, int argc, char **argv)
 	}
 	/* A payload pattern of its own, so the taps keep this ping's frames only. */
 	unsigned tag = echo_watch_tag();
-	struct echo_watch *w = echo_watch_start(c->sup, tag, &cause);
+	const char *owner = echo_address_owner(c->sup, target);
+	struct echo_watch *w = echo_watch_start(c->sup, tag, inst->cfg->name, owner, false, &cause);
 	if (w == NULL) {
 		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
 		return;
@@ -157,7 +157,7 @@ void request_ping(struct conn *c, int argc, char **argv)
 	r->is_ping = true;
 	r->watch = w;
 	r->target = target;
-	r->owner = echo_address_owner(c->sup, target);
+	r->owner = owner;
 	char *cmd = echo_ping_command((unsigned)count, tag, target);
 	exec_start(c, r, cmd);
 	free(cmd);

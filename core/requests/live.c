@@ -273,7 +273,8 @@ void request_plug(struct conn *c, int argc, char **argv)
 	char *cable = state_cable_name(inst->cfg->name, name);
 	char *path = state_cable_path(sup->lab_dir, inst->cfg->name, name);
 	char *cause = NULL;
-	int rc = switch_cable_open(sup->switches[f.sw], cable, path, &cause);
+	int rc = switch_cable_open_owned(sup->switches[f.sw], cable,
+	    supervisor_cable_owner((size_t)(inst - sup->instances)), path, &cause);
 	free(cable);
 	free(path);
 	if (rc != 0) {

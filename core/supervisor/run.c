@@ -463,7 +463,8 @@ static int supervisor_prepare(struct supervisor *sup, char **cause)
 			const struct lab_iface *f = &in->ifaces[k];
 			char *name = state_cable_name(in->name, f->name);
 			char *path = state_cable_path(sup->lab_dir, in->name, f->name);
-			int rc = switch_cable_open(sup->switches[f->sw], name, path, cause);
+			int rc = switch_cable_open_owned(sup->switches[f->sw], name,
+			    supervisor_cable_owner(i), path, cause);
 			free(name);
 			free(path);
 			if (rc != 0)

@@ -69,4 +69,17 @@ struct supervisor {
 /* The instance called name, or NULL. */
 struct instance *supervisor_instance(struct supervisor *sup, const char *name);
 
+/* The owner id of instance i's cables (switch_cable_open_owned): taps name
+ * the instance by it, never by a port's name, which a switch's may imitate. */
+static inline uint32_t supervisor_cable_owner(size_t i)
+{
+	return (uint32_t)i + 1;
+}
+
+/* The index of the instance an owner id names, or -1 (a trunk, a daemon port). */
+static inline int supervisor_owner_index(const struct supervisor *sup, uint32_t owner)
+{
+	return owner >= 1 && owner <= sup->lab->n_instances ? (int)(owner - 1) : -1;
+}
+
 #endif
