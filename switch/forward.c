@@ -258,14 +258,15 @@ static void switch_flood(struct sw *sw, struct switch_port *src, unsigned i, uin
 			switch_enqueue(sw, src, sw->active[j], i, now);
 }
 
-/* The first n frames queued for p went: taps of deliveries record them. */
+/* The first n frames queued for p, from src, went: taps of deliveries record them. */
 static void switch_flush_delivered(struct sw *sw, const struct switch_port *p,
-    const struct tap_port *from, unsigned n)
+    const struct switch_port *src, unsigned n)
 {
+	struct tap_port from = { src->label, src->owner };
 	for (unsigned j = 0; j < n; j++) {
 		const struct msghdr *h = &p->tx[j].msg_hdr;
 		const struct iovec *f = &h->msg_iov[h->msg_iovlen - 1];	/* past a trunk's header */
-		switch_tap_delivered(sw, p, from, f->iov_base, f->iov_len);
+		switch_tap_delivered(sw, p, &from, f->iov_base, f->iov_len);
 	}
 }
 
@@ -274,7 +275,6 @@ static void switch_flush_delivered(struct sw *sw, const struct switch_port *p,
 void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
 {
 	uint64_t out = 0, dropped = 0;
-	struct tap_port from = { src->label, src->owner };
 	bool deliveries = sw->ndeliver != 0;
 	for (unsigned d = 0; d < sw->ndirty; d++) {
 		struct switch_port *p = sw->dirty[d];
@@ -287,7 +287,7 @@ void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
 		unsigned sent = r > 0 ? (unsigned)r : 0;
 		out += sent;
 		if (deliveries)
-			switch_flush_delivered(sw, p, &from, sent);
+			switch_flush_delivered(sw, p, src, sent);
 		if (p->trunk != NULL) {
 			/* No backlog: a UDP socket that does not take a frame drops it. */
 			switch_stat_add(&p->trunk->frames_out, sent);
@@ -304,6 +304,7 @@ void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
 			dropped += k - sent;	/* gone, broken, or known to be stalled */
 			continue;
 		}
+		struct tap_port from = { src->label, src->owner };
 		for (unsigned j = sent; j < k; j++)
 			if (!switch_backlog_push_from(sw, p, &from, p->tx[j].msg_hdr.msg_iov, now))
 				dropped++;

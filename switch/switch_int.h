@@ -181,7 +181,6 @@ struct switch_port {
 	unsigned char (*bl)[SWITCH_FRAME_MAX];	/* allocated at first need */
 	uint16_t bl_len[SWITCH_BACKLOG];
 	uint64_t waiters[SWITCH_WORDS];	/* slots of the ports paused on this backlog */
-	struct tap_port bl_from[SWITCH_BACKLOG];	/* where each backlog frame came in */
 
 	bool link_down;		/* its cable is out: its frames are dropped both ways */
 	/* Its cable's queues while they have conditions, else NULL: the only
@@ -194,6 +193,9 @@ struct switch_port {
 	struct switch_tap **taps;	/* the taps on it by name: its cable's, or trunk_taps */
 	struct switch_tap *trunk_taps;
 	struct iovec (*tiov)[2];	/* a trunk's: per queued frame, its header and the frame */
+	/* Where each backlog frame came in (taps of deliveries), apart from
+	 * what forwarding reads per frame. */
+	struct tap_port bl_from[SWITCH_BACKLOG];
 };
 
 struct sw {
