@@ -17,7 +17,7 @@ static const char good[] =
     "  - name: A reaches B\n"
     "    points: 2\n"
     "    reach: {from: umlA, to: umlB}\n"
-    "  - {name: isolated, no_reach: {from: umlA, to: 10.0.0.99, count: 1}}\n"
+    "  - {name: isolated, no_reach: {from: umlA, to: 10.0.0.99, count: 1, strict: true}}\n"
     "  - {name: hops, points: 0, path: {from: h1, to: h2, via: [r1, r2]}}\n"
     "  - {name: eth0, iface: {on: umlA, dev: eth0, address: 10.0.0.1/24, state: up,"
     " mac: 02:00:00:00:00:0a, mtu: 1500}}\n"
@@ -47,6 +47,8 @@ static void test_good(void **state)
 	assert_int_equal(l->v[1].kind, CHECK_NO_REACH);
 	assert_string_equal(l->v[1].to, "10.0.0.99");
 	assert_int_equal(l->v[1].count, 1);
+	assert_true(l->v[1].strict);
+	assert_false(l->v[0].strict);
 	assert_int_equal(l->v[2].kind, CHECK_PATH);
 	assert_int_equal(l->v[2].n_via, 2);
 	assert_string_equal(l->v[2].via[1], "r2");
@@ -124,6 +126,10 @@ static const struct bad_case bad_cases[] = {
 	  "neither an instance name nor an IPv4 address" },
 	{ "checks:\n  - {name: x, reach: {from: a b, to: b}}\n", "2:29", "is not a name" },
 	{ "checks:\n  - {name: x, path: {from: a, to: b}}\n", "2:15", "has no `via`" },
+	{ "checks:\n  - {name: x, no_reach: {from: a, to: b, strict: yes please}}\n", "2:50",
+	  "not a boolean" },
+	{ "checks:\n  - {name: x, reach: {from: a, to: b, strict: true}}\n", "2:39",
+	  "unknown key `strict`" },
 	{ "checks:\n  - {name: x, iface: {on: a, dev: eth0}}\n", "2:15", "checks nothing" },
 	{ "checks:\n  - {name: x, iface: {on: a, dev: wlan0, mtu: 1500}}\n", "2:35",
 	  "not an interface" },
