@@ -20,7 +20,6 @@ struct exec_req {
 	/* ping: what the switches carried meanwhile, and what the guest printed */
 	struct echo_watch *watch;
 	struct in_addr target;
-	const char *owner;		/* the instance that has the target address, or NULL */
 	struct strbuf out;
 };
 
@@ -157,7 +156,6 @@ void request_ping(struct conn *c, int argc, char **argv)
 	r->is_ping = true;
 	r->watch = w;
 	r->target = target;
-	r->owner = owner;
 	char *cmd = echo_ping_command((unsigned)count, tag, target);
 	exec_start(c, r, cmd);
 	free(cmd);
