@@ -2,12 +2,22 @@
 #   make            build ./umllab
 #   make check      unit tests, then end-to-end tests with real UML
 #   make asan       the whole suite under AddressSanitizer and UBSan
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (the same files as the package)
+#   make deb        the Debian package, in $(BUILD)/deb/ (debian/)
 .SUFFIXES:
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/umllab
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/umllab
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
+
+# The version has one place, debian/changelog's first entry: `umllab
+# --version`, the man pages and the package all say what it says.
+VERSION := $(shell sed -n '1s/^[^ ]* .\([^ ]*\). .*/\1/p' debian/changelog)
+VERSION_DATE := $(shell date -u -d "$$(sed -n 's/^ -- .*>  //p' debian/changelog | head -n 1)" +%Y-%m-%d)
 CC ?= cc
 # The guest agent is a static program that runs inside UML: never sanitized.
 GUEST_CC ?= gcc
@@ -37,7 +47,10 @@ $(BUILD)/umllab: $(OBJS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(YAML_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/cmd/umllab.o: debian/changelog
+$(BUILD)/cmd/umllab.o: ALL_CFLAGS += -DUMLLAB_VERSION='"$(VERSION)"'
 
 # The guest files are embedded in the binary (image/guest_files.c uses .incbin).
 $(BUILD)/image/guest_files.o: $(GUEST_AGENT) image/guest/inittab
@@ -215,17 +228,85 @@ $(FUZZERS:%=fuzz-smoke-%): fuzz-smoke-%: $(FUZZ_BUILD)/fuzz_%
 .PHONY: fuzz fuzz-smoke $(FUZZERS:%=fuzz-run-%) $(FUZZERS:%=fuzz-smoke-%)
 -include $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d)
 
-install: $(BUILD)/umllab
-	mkdir -p $(DESTDIR)$(BINDIR)
-	cp $(BUILD)/umllab $(DESTDIR)$(BINDIR)/umllab
-	chmod 755 $(DESTDIR)$(BINDIR)/umllab
+# ---- man pages (pandoc) and shell completion ----
+# umllab(1) is the commands' own --help, README's "Where things are" and a
+# hand-written frame (docs/man/umllab.1.md, docs/man/mkman.py);
+# umllab-topology(5) and umllab-checks(5) are docs/topology.md and
+# docs/checks.md. docs/man/man.lua makes man pages of them.
+MAN_PAGES = $(BUILD)/man/umllab.1 $(BUILD)/man/umllab-topology.5 $(BUILD)/man/umllab-checks.5
+PANDOC_MAN = pandoc -s -f markdown-smart -t man --lua-filter docs/man/man.lua \
+	-M date='$(VERSION_DATE)' -M footer='umllab $(VERSION)' -M header='umllab manual' \
+	-M datadir='$(DATADIR)' -M docdir='$(DOCDIR)'
+man: $(MAN_PAGES)
+
+# The pages name the installed paths: remade when they change.
+$(BUILD)/man/paths: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DATADIR) $(DOCDIR) $(VERSION) $(VERSION_DATE)' | cmp -s - $@ || \
+		echo '$(DATADIR) $(DOCDIR) $(VERSION) $(VERSION_DATE)' >$@
+$(MAN_PAGES): docs/man/man.lua $(BUILD)/man/paths
+$(BUILD)/man/umllab.1: $(BUILD)/umllab docs/man/umllab.1.md docs/man/mkman.py README.md
+	python3 docs/man/mkman.py $(BUILD)/umllab docs/man/umllab.1.md README.md '$(DATADIR)' '$(DOCDIR)' >$@.md
+	$(PANDOC_MAN) -M title=umllab -M section=1 -o $@.tmp $@.md && mv -f $@.tmp $@
+$(BUILD)/man/umllab-topology.5: docs/topology.md
+	$(PANDOC_MAN) -M title=umllab-topology -M section=5 -M name=umllab-topology \
+		-M whatis='the YAML file that describes a umllab lab' -o $@ docs/topology.md
+$(BUILD)/man/umllab-checks.5: docs/checks.md
+	$(PANDOC_MAN) -M title=umllab-checks -M section=5 -M name=umllab-checks \
+		-M whatis="what a working umllab lab must do, written as data" -o $@ docs/checks.md
+
+# The bash completion holds the commands' --help texts, so a Tab runs nothing.
+COMPLETION = $(BUILD)/completion/umllab
+completion: $(COMPLETION)
+$(COMPLETION): completion/umllab.bash completion/mkcompletion.py $(BUILD)/umllab
+	@mkdir -p $(@D)
+	python3 completion/mkcompletion.py $(BUILD)/umllab completion/umllab.bash >$@.tmp && mv -f $@.tmp $@
+
+# ---- install: what the Debian package holds, nothing else ----
+# The program (the guest agent is inside it), the example labs and their
+# handouts, the man pages, bash completion, README and docs/ (docs/dev/ is
+# for umllab's own developers and stays out); DOCDIR/labs points at the labs,
+# so README's links to them work there too.
+LAB_FILES = $(wildcard labs/*.yaml labs/*.md)
+DOC_FILES = $(wildcard docs/*.md docs/*.png)
+install: $(BUILD)/umllab $(MAN_PAGES) $(COMPLETION)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/labs/hostfs-share $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/docs
+	install -m 755 $(BUILD)/umllab $(DESTDIR)$(BINDIR)/umllab
+	install -m 644 $(LAB_FILES) $(DESTDIR)$(DATADIR)/labs/
+	install -m 644 labs/hostfs-share/* $(DESTDIR)$(DATADIR)/labs/hostfs-share/
+	install -m 644 $(BUILD)/man/umllab.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(BUILD)/man/umllab-topology.5 $(BUILD)/man/umllab-checks.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/umllab
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/docs/
+	ln -sfn "$$(realpath -m --relative-to='$(DOCDIR)' '$(DATADIR)')/labs" $(DESTDIR)$(DOCDIR)/labs
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/umllab
+	rm -f $(DESTDIR)$(BINDIR)/umllab $(DESTDIR)$(MANDIR)/man1/umllab.1 \
+		$(DESTDIR)$(MANDIR)/man5/umllab-topology.5 $(DESTDIR)$(MANDIR)/man5/umllab-checks.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/umllab
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+# ---- the Debian package ----
+# Built as an ordinary user from a copy of the tree in $(BUILD)/deb (so
+# dpkg-buildpackage writes nothing beside the checkout), then lintian: an
+# error or a warning it was not told about (debian/umllab.lintian-overrides)
+# fails. DEB_BUILD_OPTIONS=nocheck skips the unit tests.
+DEB_DIR = $(BUILD)/deb
+DEB_SRC = Makefile README.md cmd core switch mconsole watchdog image labs docs debian completion tests
+DEB_FILE = $(DEB_DIR)/umllab_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/umllab-$(VERSION)
+	tar -c --exclude='*.o' --exclude='*.d' $(DEB_SRC) | tar -x -C $(DEB_DIR)/umllab-$(VERSION)
+	cd $(DEB_DIR)/umllab-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		DEB_BUILD_OPTIONS="$${DEB_BUILD_OPTIONS-parallel=2}" dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning $(DEB_DIR)/umllab_$(VERSION)_*.changes
+	@echo "deb: $(DEB_FILE)"
 
 clean:
 	rm -rf build build-asan build-fuzz umllab
 
-.PHONY: all layers unit e2e check demo bench-watchdog asan install uninstall clean
+.PHONY: all layers unit e2e check demo bench-watchdog asan man completion install uninstall deb clean FORCE
 
 -include $(OBJS:.o=.d)

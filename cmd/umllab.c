@@ -8,7 +8,10 @@
 #include "core/client/client.h"
 #include "core/cluster/slurm_lab.h"
 
-#define UMLLAB_VERSION "0.1.0"
+/* The Makefile passes it from debian/changelog, the version's one place. */
+#ifndef UMLLAB_VERSION
+#error "UMLLAB_VERSION is not defined: build with make (it reads debian/changelog)"
+#endif
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_up, &cmd_status, &cmd_ping, &cmd_exec, &cmd_logs, &cmd_console, &cmd_down,
