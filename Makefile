@@ -298,7 +298,8 @@ DEB_SRC = Makefile README.md cmd core switch mconsole watchdog image labs docs d
 DEB_FILE = $(DEB_DIR)/umllab_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
 deb:
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/umllab-$(VERSION)
-	tar -c --exclude='*.o' --exclude='*.d' $(DEB_SRC) | tar -x -C $(DEB_DIR)/umllab-$(VERSION)
+	tar -c --exclude='*.o' --exclude='*.d' --exclude=debian/umllab --exclude=debian/umllab-dbgsym \
+		--exclude=debian/.debhelper --exclude=debian/files $(DEB_SRC) | tar -x -C $(DEB_DIR)/umllab-$(VERSION)
 	cd $(DEB_DIR)/umllab-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		DEB_BUILD_OPTIONS="$${DEB_BUILD_OPTIONS-parallel=2}" dpkg-buildpackage -us -uc -b
 	lintian --fail-on error,warning $(DEB_DIR)/umllab_$(VERSION)_*.changes

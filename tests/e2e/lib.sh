@@ -1,5 +1,6 @@
 # tests/e2e/lib.sh: helpers for end-to-end tests; source it first.
-# Environment from run.sh: UMLLAB (the binary), REPO, T (this test's private
+# Environment from run.sh: UMLLAB (the binary), REPO, SRC (the checkout, where
+# REPO may be a copy of its labs and tests), T (this test's private
 # directory), UMLLAB_STATE_DIR, XDG_CACHE_HOME.
 set -u
 fails=0

@@ -10,6 +10,9 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# The checkout itself, also when the tests run on a copy (below): t_deb
+# builds the package from its sources.
+src=$repo
 : "${UMLLAB:=$repo/build/umllab}"
 [ -x "$UMLLAB" ] || { echo "e2e: $UMLLAB is not built (run make)"; exit 2; }
 
@@ -60,10 +63,13 @@ run_one() {
 	# A test marked so acts as several users itself (setpriv): it starts as root.
 	local runas_t=("${runas[@]}")
 	grep -q '^# e2e: as root' "$t" && runas_t=()
-	# Each test is bounded in time; on expiry, timeout kills it and its
-	# EXIT trap is not run, so lib_reap below stops what it left.
-	timeout -k 5 300 env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
-		HOME="$tdir" UMLLAB="$UMLLAB" REPO="$repo" T="$tdir" \
+	# Each test is bounded in time (300 s, or what its `# e2e: limit N` line
+	# says); on expiry, timeout kills it and its EXIT trap is not run, so
+	# lib_reap below stops what it left.
+	local limit
+	limit=$(sed -n 's/^# e2e: limit \([0-9][0-9]*\).*/\1/p' "$t" | head -n 1)
+	timeout -k 5 "${limit:-300}" env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+		HOME="$tdir" UMLLAB="$UMLLAB" REPO="$repo" SRC="$src" T="$tdir" \
 		UMLLAB_STATE_DIR="$tdir/state" XDG_CACHE_HOME="$cache" \
 		UMLLAB_TEST_CACHE="${UMLLAB_TEST_CACHE:-}" UMLLAB_TEST_CYCLES="${UMLLAB_TEST_CYCLES:-}" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
