@@ -14,7 +14,7 @@ set -eu
 # slurm-wlm, munge: a single-node Slurm cluster for t_slurm (grade --slurm; tests/e2e/slurm.sh).
 # iproute2: `ip netns`, veth and the kernel's vxlan device for t_vxlan (trunks).
 # pandoc: the man pages (make man, make install); dpkg-dev, debhelper, lintian:
-# the Debian package (make deb, t_deb).
+# the Debian package (make deb, t_package).
 PACKAGES="gcc make libc6-dev pkg-config libyaml-dev libev-dev libcurl4-openssl-dev libssl-dev xfsprogs btrfs-progs
 libcmocka-dev libpcap-dev tcpdump tshark gnuplot-nox user-mode-linux busybox-static e2fsprogs uml-utilities vde2 python3
 procps util-linux graphviz mmdebstrap genext2fs uidmap xz-utils clang libclang-rt-dev

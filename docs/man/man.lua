@@ -29,9 +29,8 @@ function Pandoc(doc)
   local whatis = meta_str(doc.meta, 'whatis', nil)
   local datadir = meta_str(doc.meta, 'datadir', '/usr/share/umllab')
   local docdir = meta_str(doc.meta, 'docdir', '/usr/share/doc/umllab')
-  local from_labs = meta_str(doc.meta, 'labs', '') ~= ''
 
-  local links = {
+  local inline_fixes = {
     -- A pipe in a table's code is written \| in markdown; pandoc keeps the \.
     Code = function(c)
       c.text = c.text:gsub('\\|', '|')
@@ -73,12 +72,12 @@ function Pandoc(doc)
     Link = function(l)
       local to = place(l.target, datadir, docdir)
       if to == nil then return nil end
-      if from_labs and to:match('^' .. docdir .. '/docs/') == nil and not to:match('%(') then
-        to = datadir .. '/labs/' .. to:match('([^/]+)$')
-      end
       local text = pandoc.utils.stringify(l.content)
-      if to == '' or text == to or text:match('[^/]+$') == to:match('[^/(]+') then
-        return l.content
+      if to == '' or text == to then return l.content end
+      -- [checks.md](checks.md) says umllab-checks(5); [labs/x.md](...) its path.
+      if text:match('%.md$') or text:match('%.yaml$') then
+        if to:match('%(%d%)$') then return pandoc.Strong({ pandoc.Str(to) }) end
+        return pandoc.Code(to)
       end
       local out = l.content
       out:insert(pandoc.Str(' (' .. to .. ')'))
@@ -113,6 +112,6 @@ function Pandoc(doc)
       blocks:insert(b)
     end
   end
-  doc.blocks = pandoc.walk_block(pandoc.Div(blocks), links).content
+  doc.blocks = pandoc.walk_block(pandoc.Div(blocks), inline_fixes).content
   return doc
 end

@@ -10,7 +10,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-# The checkout itself, also when the tests run on a copy (below): t_deb
+# The checkout itself, also when the tests run on a copy (below): t_package
 # builds the package from its sources.
 src=$repo
 : "${UMLLAB:=$repo/build/umllab}"
