@@ -49,7 +49,7 @@ lib_cleanup() {
 	fi
 	bash "$REPO/tests/e2e/reap.sh" "$run/umllab" >/dev/null 2>&1
 	# The machine as it was: the package goes, also when a check failed.
-	[ -n "$installed" ] && DEBIAN_FRONTEND=noninteractive timeout 120 apt-get purge -y -qq umllab >/dev/null 2>&1
+	[ -n "$installed" ] && DEBIAN_FRONTEND=noninteractive timeout 300 apt-get purge -y -qq -o DPkg::Lock::Timeout=120 umllab >/dev/null 2>&1
 }
 # A signal (run.sh's time limit) still runs the EXIT trap, so the purge.
 trap 'exit 143' TERM INT HUP
@@ -80,7 +80,7 @@ getent passwd | cut -d: -f1 | sort >"$T/users.before"
 getent group | cut -d: -f1 | sort >"$T/groups.before"
 installed=1
 expect_exit 0 "apt-get install ${deb##*/}" -- \
-	env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$deb"
+	env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=120 --no-install-recommends "$deb"
 dpkg -L umllab | sort >"$T/files"
 grep -qx /usr/bin/umllab "$T/files" && grep -qx /usr/share/umllab/labs/fig1.yaml "$T/files" &&
 	ok "the package holds /usr/bin/umllab and /usr/share/umllab/labs/fig1.yaml" ||
@@ -170,7 +170,7 @@ for pid in $pids; do alive "$pid" && left="$left $pid"; done
 [ -n "$pids" ] && [ -z "$left" ] && ok "no process of the lab is left" || fail "after down: pids '$pids', left:$left"
 
 # ---- purge: nothing of the package is left ----
-expect_exit 0 "apt-get purge umllab" -- env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q umllab
+expect_exit 0 "apt-get purge umllab" -- env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q -o DPkg::Lock::Timeout=120 umllab
 dpkg-query -W -f='${db:Status-Status}' umllab 2>/dev/null | grep -q installed &&
 	fail "umllab is still installed" || { installed=""; ok "umllab is no longer installed"; }
 gone=1
