@@ -258,9 +258,9 @@ $(BUILD)/man/umllab-checks.5: docs/checks.md
 # The bash completion holds the commands' --help texts, so a Tab runs nothing.
 COMPLETION = $(BUILD)/completion/umllab
 completion: $(COMPLETION)
-$(COMPLETION): completion/umllab.bash completion/mkcompletion.py $(BUILD)/umllab
+$(COMPLETION): cmd/completion/umllab.bash cmd/completion/mkcompletion.py $(BUILD)/umllab
 	@mkdir -p $(@D)
-	python3 completion/mkcompletion.py $(BUILD)/umllab completion/umllab.bash >$@.tmp && mv -f $@.tmp $@
+	python3 cmd/completion/mkcompletion.py $(BUILD)/umllab cmd/completion/umllab.bash >$@.tmp && mv -f $@.tmp $@
 
 # ---- install: what the Debian package holds, nothing else ----
 # The program (the guest agent is inside it), the example labs and their

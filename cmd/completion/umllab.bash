@@ -1,10 +1,10 @@
-# completion/umllab.bash: bash completion for umllab (installed as
+# cmd/completion/umllab.bash: bash completion for umllab (installed as
 # bash-completion/completions/umllab): commands and their options, lab
 # names, instances, interfaces, switches and capture targets.
 #
 # Commands and options come from `umllab --help` and `umllab CMD --help`,
 # so they cannot drift from the program: the installed script holds those
-# texts (make puts them in with completion/mkcompletion.py), and this file
+# texts (make puts them in with cmd/completion/mkcompletion.py), and this file
 # sourced as it is asks the program, once per shell. The names come from the
 # running labs' state directories (core/base/state.h): a lab is never
 # contacted, and a Tab runs no other program: a few milliseconds.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""completion/mkcompletion.py: the installed bash completion.
+"""cmd/completion/mkcompletion.py: the installed bash completion.
 
-  mkcompletion.py UMLLAB completion/umllab.bash > umllab
+  mkcompletion.py UMLLAB cmd/completion/umllab.bash > umllab
 
 Puts `UMLLAB --help` and each `UMLLAB CMD --help` into the script at its
 line `# @HELP@`, so that a Tab reads them without running umllab.
