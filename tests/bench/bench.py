@@ -448,11 +448,14 @@ class Bench:
         if pin is not None:
             argv = ["taskset", "-c", str(pin)] + argv
         p = self.start(argv, stdin_pipe=pipe)
+        # The cables' sockets come after the control socket: wait for them
+        # too, or a loaded machine has swprobe connect before they exist.
+        cables = [a.split("=", 1)[1] for a in argv if a.startswith("p") and "=" in a]
         try:
             deadline = time.monotonic() + 5
-            while not os.path.exists(ctl):
+            while not os.path.exists(ctl) or not all(os.path.exists(c) for c in cables):
                 if p.poll() is not None or time.monotonic() > deadline:
-                    raise BenchError(f"{name}: no control socket at {ctl}")
+                    raise BenchError(f"{name}: no control socket at {ctl} (or no cable sockets)")
                 time.sleep(0.02)
             return fn(p.pid, ctl)
         finally:
