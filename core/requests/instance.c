@@ -24,6 +24,7 @@ static void mconsole_tell_end(struct conn *c, struct instance *inst);
 /* Answer c once inst reaches the state it waits for (or cannot any more). */
 void request_instance_changed(struct supervisor *sup, struct instance *inst)
 {
+	request_watch_poke(sup);
 	for (struct conn *c = sup->conns, *next; c != NULL; c = next) {
 		next = c->next;
 		if (c->wait_inst != inst || c->closing)

@@ -396,6 +396,7 @@ static void link_conditions_done(struct conn *c, struct instance *inst, struct i
 		return;
 	}
 	li->cfg.link = *p;
+	request_watch_poke(c->sup);
 	char *text = linkcond_pair_format(p);
 	log_info("%s: %s conditions: %s", inst->cfg->name, li->cfg.name, *text ? text : "none");
 	conn_printf(c, CTL_STDOUT, "%s: %s conditions: %s\n", inst->cfg->name, li->cfg.name,
@@ -521,6 +522,7 @@ void request_link(struct conn *c, int argc, char **argv)
 		return;
 	}
 	li->link_down = !up;
+	request_watch_poke(sup);
 	log_info("%s: %s link %s", inst->cfg->name, li->cfg.name, up ? "up" : "down");
 	conn_printf(c, CTL_STDOUT, "%s: %s link %s (switch %s)\n", inst->cfg->name, li->cfg.name,
 	    up ? "up" : "down", sup->lab->switches[li->cfg.sw].name);

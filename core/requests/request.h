@@ -37,6 +37,14 @@ void request_unplug(struct conn *c, int argc, char **argv);
 void request_link(struct conn *c, int argc, char **argv);
 void request_capture(struct conn *c, int argc, char **argv);
 void request_check(struct conn *c, int argc, char **argv);
+void request_watch(struct conn *c, int argc, char **argv);
+
+/* The lab's status as `status --json` prints it (malloc'd, one line). */
+char *request_status_json(const struct supervisor *sup);
+
+/* Something watchers show changed (an instance's state, a link): each
+ * `watch` client gets a line within a few milliseconds. */
+void request_watch_poke(struct supervisor *sup);
 
 /* End every live capture (their clients get the counts): the switches are
  * about to stop. */

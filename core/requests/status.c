@@ -214,6 +214,11 @@ static char *status_render(const struct supervisor *sup, bool json)
 	return strbuf_take(&b);
 }
 
+char *request_status_json(const struct supervisor *sup)
+{
+	return status_render(sup, true);
+}
+
 void request_status(struct conn *c, int argc, char **argv)
 {
 	bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
