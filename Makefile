@@ -31,7 +31,9 @@ YAML_LIBS := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 CRYPTO_LIBS := $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
-LIBS = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) -lpcap -lev -lpthread
+# The web page's server (core/web): libwebsockets on libev (libwebsockets-evlib-ev).
+LWS_LIBS := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
+LIBS = $(YAML_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(LWS_LIBS) -lpcap -lev -lpthread
 
 SRCS := $(wildcard cmd/*.c core/*/*.c switch/*.c mconsole/*.c watchdog/*.c image/*.c)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
@@ -56,6 +58,10 @@ $(BUILD)/cmd/umllab.o: ALL_CFLAGS += -DUMLLAB_VERSION='"$(VERSION)"'
 $(BUILD)/image/guest_files.o: $(GUEST_AGENT) image/guest/inittab
 $(BUILD)/image/guest_files.o: ALL_CFLAGS += -DGUEST_AGENT_PATH='"$(GUEST_AGENT)"'
 
+# Where `make install` puts the web page's files (core/web/page), and where the binary looks first.
+WEB_DATADIR ?= $(DATADIR)
+$(BUILD)/core/web/web_page.o: ALL_CFLAGS += -DWEB_DATADIR='"$(WEB_DATADIR)"'
+
 GUEST_AGENT_SRCS = image/guest/agent.c image/guest/boot.c image/guest/boot_params.c
 $(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h image/guest/boot_params.h
 	@mkdir -p $(@D)
@@ -64,7 +70,7 @@ $(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
 	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade \
-	test_vxlan test_slurm test_boot_params test_filter test_echo_judge
+	test_vxlan test_slurm test_boot_params test_filter test_echo_judge test_web_auth
 # The topology loader: the lab model, the YAML tree, the checks (tree -> struct lab), lab_load.
 TOPOLOGY_OBJS = core/lab/lab.o core/lab/topology.o core/lab/topology_tree.o core/lab/topology_check.o \
 	core/lab/topology_check_values.o core/lab/topology_check_capture.o core/lab/topology_check_link.o \
@@ -92,6 +98,7 @@ test_vxlan_OBJS = switch/vxlan.o switch/trunk.o $(SWITCH_OBJS) switch/fdb.o swit
 	switch/linkcond.o core/base/util.o
 test_filter_OBJS = core/capture/filter.o core/base/util.o
 test_filter_LIBS = -lev
+test_web_auth_OBJS = core/web/web_auth.o core/base/util.o
 test_filter_names_OBJS = core/lab/filter_names.o core/base/util.o
 test_bootsched_OBJS = core/supervisor/bootsched.o
 test_boot_params_OBJS = image/guest/boot_params.o
@@ -271,8 +278,10 @@ LAB_FILES = $(wildcard labs/*.yaml labs/*.md)
 DOC_FILES = $(wildcard docs/*.md docs/*.png)
 install: $(BUILD)/umllab $(MAN_PAGES) $(COMPLETION)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/labs/hostfs-share $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/docs
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/docs \
+		$(DESTDIR)$(WEB_DATADIR)/web
 	install -m 755 $(BUILD)/umllab $(DESTDIR)$(BINDIR)/umllab
+	install -m 644 core/web/page/* $(DESTDIR)$(WEB_DATADIR)/web/
 	install -m 644 $(LAB_FILES) $(DESTDIR)$(DATADIR)/labs/
 	install -m 644 labs/hostfs-share/* $(DESTDIR)$(DATADIR)/labs/hostfs-share/
 	install -m 644 $(BUILD)/man/umllab.1 $(DESTDIR)$(MANDIR)/man1/
@@ -286,7 +295,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/umllab $(DESTDIR)$(MANDIR)/man1/umllab.1 \
 		$(DESTDIR)$(MANDIR)/man5/umllab-topology.5 $(DESTDIR)$(MANDIR)/man5/umllab-checks.5 \
 		$(DESTDIR)$(BASHCOMPDIR)/umllab
-	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(WEB_DATADIR)/web
 
 # ---- the Debian package ----
 # Built as an ordinary user from a copy of the tree in $(BUILD)/deb (so
@@ -294,7 +303,7 @@ uninstall:
 # error or a warning it was not told about (debian/umllab.lintian-overrides)
 # fails. DEB_BUILD_OPTIONS=nocheck skips the unit tests.
 DEB_DIR = $(BUILD)/deb
-DEB_SRC = Makefile README.md cmd core switch mconsole watchdog image labs docs debian completion tests
+DEB_SRC = Makefile README.md cmd core switch mconsole watchdog image labs docs debian tests
 DEB_FILE = $(DEB_DIR)/umllab_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
 deb:
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/umllab-$(VERSION)

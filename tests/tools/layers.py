@@ -36,6 +36,7 @@ LAYERS = {
                       "core/supervisor", "image/guest", "mconsole", "switch"},
     "core/grade": {"core/base", "core/lab", "core/checks", "core/cluster", "switch"},
     "core/client": {"core/base", "core/lab", "core/requests", "core/supervisor"},
+    "core/web": {"core/base", "core/lab", "core/capture", "core/checks", "core/client"},
 }
 TOP = "cmd"		# the commands may use every folder
 SOURCE_DIRS = ("cmd", "core", "switch", "mconsole", "watchdog", "image")
