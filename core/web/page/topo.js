@@ -1,0 +1,138 @@
+// core/web/page/topo.js: the lab drawn as SVG from its status (`watch`, as
+// `status --json`) and its graph (`graph-live`): switches in a row,
+// routers above them, each switch's hosts on an arc below it.
+
+const NS = 'http://www.w3.org/2000/svg';
+
+function el(name, attrs, parent, text) {
+  const e = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+// Roles from the graph-live text: "instance NAME STATE router|host".
+export function parseGraph(text) {
+  const roles = {};
+  const trunks = [];
+  for (const line of (text || '').split('\n')) {
+    const w = line.split(' ');
+    if (w[0] === 'instance' && w.length >= 4) roles[w[1]] = w[3];
+    if (w[0] === 'trunk' && w.length >= 5) trunks.push({ sw: w[1], vni: w[2], remote: w[4] });
+  }
+  return { roles, trunks };
+}
+
+export function layout(status, graph) {
+  const switches = status.switches.map((s) => s.name);
+  const bySwitch = new Map(switches.map((s) => [s, []]));
+  const routers = [];
+  const loose = [];
+  for (const inst of status.instances) {
+    const sws = [...new Set(inst.interfaces.map((i) => i.switch))].filter((s) => bySwitch.has(s));
+    if (sws.length === 0) loose.push(inst.name);
+    else if (sws.length === 1 && graph.roles[inst.name] !== 'router') bySwitch.get(sws[0]).push(inst.name);
+    else routers.push({ name: inst.name, sws });
+  }
+  const pos = {};
+  const R = (n) => Math.max(130, (n * 70) / Math.PI);
+  let x = 0;
+  for (const s of switches) {
+    const r = R(bySwitch.get(s).length);
+    x += r;
+    pos[s] = { x, y: 0 };
+    const hosts = bySwitch.get(s);
+    hosts.forEach((name, i) => {
+      // Two hosts: either side of their switch, as figure 1 is drawn; more: an arc below it.
+      const a = hosts.length <= 2 ? Math.PI * (1 - i) : Math.PI * ((i + 1) / (hosts.length + 1));
+      pos[name] = { x: x - r * Math.cos(a), y: r * Math.sin(a) };
+    });
+    x += r + 40;
+  }
+  routers.forEach((rt, i) => {
+    const xs = rt.sws.map((s) => pos[s].x);
+    pos[rt.name] = { x: xs.reduce((a, b) => a + b, 0) / xs.length, y: -150 - (i % 2) * 70 };
+  });
+  loose.forEach((name, i) => { pos[name] = { x: 80 + i * 140, y: -320 }; });
+  return pos;
+}
+
+function fmt(n) {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : `${n}`;
+}
+
+// Draw into svg; onSelect({kind, name}) on clicks; selected is highlighted.
+export function draw(svg, status, graph, selected, onSelect) {
+  const pos = layout(status, graph);
+  while (svg.firstChild) svg.removeChild(svg.firstChild);
+  const xs = Object.values(pos).map((p) => p.x);
+  const ys = Object.values(pos).map((p) => p.y);
+  // Small labs are not blown up: at least 900 x 500 units, centred.
+  let minX = Math.min(...xs, 0) - 120;
+  let minY = Math.min(...ys, 0) - 70;
+  let w = Math.max(...xs, 0) - minX + 120;
+  let h = Math.max(...ys, 0) - minY + 70;
+  if (w < 900) { minX -= (900 - w) / 2; w = 900; }
+  if (h < 500) { minY -= (500 - h) / 2; h = 500; }
+  svg.setAttribute('viewBox', `${minX} ${minY} ${w} ${h}`);
+  const cables = el('g', { class: 'cables' }, svg);
+  const nodes = el('g', { class: 'nodes' }, svg);
+  const isSel = (kind, name) => selected && selected.kind === kind && selected.name === name;
+  const click = (g, kind, name) => {
+    g.addEventListener('click', (ev) => { ev.stopPropagation(); onSelect({ kind, name }); });
+  };
+  for (const inst of status.instances) {
+    const a = pos[inst.name];
+    for (const f of inst.interfaces) {
+      const b = pos[f.switch];
+      if (!a || !b) continue;
+      const name = `${inst.name}.${f.iface}`;
+      const down = f.link === 'down' || inst.state !== 'running';
+      const g = el('g', {
+        class: `cable ${down ? 'link-down' : 'link-up'}${f.conditions ? ' has-cond' : ''}${isSel('cable', name) ? ' selected' : ''}`,
+        'data-cable': name,
+        'data-link': f.link,
+      }, cables);
+      el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'hit' }, g);
+      el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'wire' }, g);
+      const lx = a.x + (b.x - a.x) * 0.3;
+      const ly = a.y + (b.y - a.y) * 0.3;
+      el('text', { x: lx, y: ly - 6, class: 'label' }, g, `${f.iface} ${f.ip || ''}`);
+      if (f.link === 'down') el('text', { x: lx, y: ly + 12, class: 'label warn' }, g, 'link down');
+      if (f.conditions) {
+        el('text', { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 + 14, class: 'label cond' }, g, f.conditions);
+      }
+      click(g, 'cable', name);
+    }
+  }
+  for (const s of status.switches) {
+    const p = pos[s.name];
+    const g = el('g', {
+      class: `switch${isSel('switch', s.name) ? ' selected' : ''}`,
+      'data-switch': s.name,
+      transform: `translate(${p.x},${p.y})`,
+    }, nodes);
+    el('rect', { x: -55, y: -22, width: 110, height: 44, rx: 8 }, g);
+    el('text', { y: -4, class: 'name' }, g, `${s.name} (${s.mode})`);
+    el('text', { y: 13, class: 'counters' }, g,
+      `in ${fmt(s.frames_in)} out ${fmt(s.frames_out)}${s.frames_dropped ? ` drop ${fmt(s.frames_dropped)}` : ''}`);
+    click(g, 'switch', s.name);
+  }
+  for (const inst of status.instances) {
+    const p = pos[inst.name];
+    const router = graph.roles[inst.name] === 'router';
+    const g = el('g', {
+      class: `instance state-${inst.state}${router ? ' router' : ''}${isSel('instance', inst.name) ? ' selected' : ''}`,
+      'data-instance': inst.name,
+      'data-state': inst.state,
+      transform: `translate(${p.x},${p.y})`,
+    }, nodes);
+    if (router) el('circle', { r: 30 }, g);
+    else el('rect', { x: -45, y: -24, width: 90, height: 48, rx: 4 }, g);
+    el('text', { y: -3, class: 'name' }, g, inst.name);
+    el('text', { y: 14, class: 'state' }, g, inst.state);
+    el('title', {}, g, `${inst.name}: ${inst.state}${inst.cause ? ` (${inst.cause})` : ''}, ${inst.restarts} restarts`);
+    click(g, 'instance', inst.name);
+  }
+}
