@@ -15,10 +15,14 @@ set -eu
 # iproute2: `ip netns`, veth and the kernel's vxlan device for t_vxlan (trunks).
 # pandoc: the man pages (make man, make install); dpkg-dev, debhelper, lintian:
 # the Debian package (make deb, t_package).
+# libwebsockets-dev, libwebsockets-evlib-ev: umllab web's HTTP and WebSocket server on libev;
+# node-xterm, libjs-xterm: xterm.js for the page's consoles (served from /usr/share, not copied);
+# chromium: t_web drives the page in headless Chromium.
 PACKAGES="gcc make libc6-dev pkg-config libyaml-dev libev-dev libcurl4-openssl-dev libssl-dev xfsprogs btrfs-progs
 libcmocka-dev libpcap-dev tcpdump tshark gnuplot-nox user-mode-linux busybox-static e2fsprogs uml-utilities vde2 python3
 procps util-linux graphviz mmdebstrap genext2fs uidmap xz-utils clang libclang-rt-dev
-llvm slurm-wlm munge iproute2 pandoc dpkg-dev debhelper lintian"
+llvm slurm-wlm munge iproute2 pandoc dpkg-dev debhelper lintian
+libwebsockets-dev libwebsockets-evlib-ev node-xterm libjs-xterm chromium"
 
 missing=""
 for p in $PACKAGES; do

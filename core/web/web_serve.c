@@ -1,4 +1,5 @@
 /* core/web/web_serve.c: the web server: libwebsockets on this process's libev loop, the checks every request passes, the page's files, and the URL with its token. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
@@ -244,7 +245,9 @@ static void lws_log(int level, const char *line)
 	fprintf(stderr, "umllab web: %s", line);
 }
 
-/* "ADDR:PORT", "[V6]:PORT" or "PORT" into an address lws binds and a port. */
+/* "ADDR:PORT" or "PORT" into an IPv4 address and a port. IPv6 is refused:
+ * libwebsockets binds an IPv6 listener to every address whatever its iface
+ * says, which would put the page on the network. */
 static int parse_listen(const char *s, char **addr, int *port, char **cause)
 {
 	const char *colon = strrchr(s, ':');
@@ -256,13 +259,19 @@ static int parse_listen(const char *s, char **addr, int *port, char **cause)
 		return -1;
 	}
 	*port = (int)v;
-	if (colon == NULL || colon == s) {
-		*addr = xstrdup("127.0.0.1");
-	} else if (s[0] == '[' && colon[-1] == ']') {
-		*addr = xstrndup(s + 1, (size_t)(colon - s - 2));
-	} else {
-		*addr = xstrndup(s, (size_t)(colon - s));
+	char *a = colon == NULL || colon == s ? xstrdup("127.0.0.1") : xstrndup(s, (size_t)(colon - s));
+	if (strcmp(a, "localhost") == 0) {
+		free(a);
+		a = xstrdup("127.0.0.1");
 	}
+	struct in_addr in;
+	if (inet_pton(AF_INET, a, &in) != 1) {
+		set_cause(cause, "--listen %s: %s is not an IPv4 address (IPv6 is not served; use "
+		    "127.0.0.1, or --unix for an SSH forward)", s, a);
+		free(a);
+		return -1;
+	}
+	*addr = a;
 	return 0;
 }
 
@@ -349,6 +358,8 @@ int web_run(const struct web_opts *o, char **cause)
 		info.port = port;
 		info.iface = addr;
 		info.vhost_name = "tcp";
+		/* Without it, lws listens on IPv6's any address whatever iface says. */
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 		struct lws_vhost *vh = lws_create_vhost(srv.ctx, &info);
 		if (vh == NULL) {
 			set_cause(cause, "cannot listen on %s:%d (in use? try another --listen port)", addr,
@@ -363,7 +374,8 @@ int web_run(const struct web_opts *o, char **cause)
 		info.port = 0;
 		info.iface = o->unix_path;
 		info.vhost_name = "unix";
-		info.options |= LWS_SERVER_OPTION_UNIX_SOCK;
+		info.options = (info.options & ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6) |
+		    LWS_SERVER_OPTION_UNIX_SOCK;
 		mode_t old = umask(0177);	/* the socket is the user's alone */
 		struct lws_vhost *vh = lws_create_vhost(srv.ctx, &info);
 		umask(old);
@@ -379,9 +391,7 @@ int web_run(const struct web_opts *o, char **cause)
 		goto out;
 	}
 	if (!o->no_tcp) {
-		bool v6 = strchr(addr, ':') != NULL;
-		url = xasprintf("http://%s%s%s:%d/t/%s/", v6 ? "[" : "", addr, v6 ? "]" : "", port,
-		    srv.token);
+		url = xasprintf("http://%s:%d/t/%s/", addr, port, srv.token);
 	} else {
 		url = xasprintf("http://localhost:PORT/t/%s/ (through %s)", srv.token, o->unix_path);
 	}

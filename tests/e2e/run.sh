@@ -32,6 +32,7 @@ if [ "$(id -u)" = 0 ]; then
 	if ! "${runas[@]}" test -r "$repo/labs/fig1.yaml" -a -x "$UMLLAB"; then
 		mkdir -p "$work/repo/build"
 		cp -a "$repo/labs" "$repo/tests" "$work/repo/"
+		mkdir -p "$work/repo/core/web" && cp -a "$repo/core/web/page" "$work/repo/core/web/"
 		cp "$UMLLAB" "$work/repo/build/umllab"
 		[ -x "$(dirname "$UMLLAB")/swprobe" ] && cp "$(dirname "$UMLLAB")/swprobe" "$work/repo/build/"
 		chmod -R a+rX "$work/repo"

@@ -45,8 +45,9 @@ export function layout(status, graph) {
     const hosts = bySwitch.get(s);
     hosts.forEach((name, i) => {
       // Two hosts: either side of their switch, as figure 1 is drawn; more: an arc below it.
-      const a = hosts.length <= 2 ? Math.PI * (1 - i) : Math.PI * ((i + 1) / (hosts.length + 1));
-      pos[name] = { x: x - r * Math.cos(a), y: r * Math.sin(a) };
+      const a = hosts.length <= 2 ? Math.PI * i : Math.PI * ((i + 1) / (hosts.length + 1));
+      const d = hosts.length <= 2 ? r * 1.6 : r;
+      pos[name] = { x: x - d * Math.cos(a), y: d * Math.sin(a) };
     });
     x += r + 40;
   }
@@ -68,13 +69,13 @@ export function draw(svg, status, graph, selected, onSelect) {
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   const xs = Object.values(pos).map((p) => p.x);
   const ys = Object.values(pos).map((p) => p.y);
-  // Small labs are not blown up: at least 900 x 500 units, centred.
+  // Small labs are not blown up: at least 760 x 420 units, centred.
   let minX = Math.min(...xs, 0) - 120;
   let minY = Math.min(...ys, 0) - 70;
   let w = Math.max(...xs, 0) - minX + 120;
   let h = Math.max(...ys, 0) - minY + 70;
-  if (w < 900) { minX -= (900 - w) / 2; w = 900; }
-  if (h < 500) { minY -= (500 - h) / 2; h = 500; }
+  if (w < 760) { minX -= (760 - w) / 2; w = 760; }
+  if (h < 420) { minY -= (420 - h) / 2; h = 420; }
   svg.setAttribute('viewBox', `${minX} ${minY} ${w} ${h}`);
   const cables = el('g', { class: 'cables' }, svg);
   const nodes = el('g', { class: 'nodes' }, svg);
@@ -96,8 +97,8 @@ export function draw(svg, status, graph, selected, onSelect) {
       }, cables);
       el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'hit' }, g);
       el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'wire' }, g);
-      const lx = a.x + (b.x - a.x) * 0.3;
-      const ly = a.y + (b.y - a.y) * 0.3;
+      const lx = a.x + (b.x - a.x) * 0.45;
+      const ly = a.y + (b.y - a.y) * 0.45;
       el('text', { x: lx, y: ly - 6, class: 'label' }, g, `${f.iface} ${f.ip || ''}`);
       if (f.link === 'down') el('text', { x: lx, y: ly + 12, class: 'label warn' }, g, 'link down');
       if (f.conditions) {
