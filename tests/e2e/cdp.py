@@ -13,7 +13,7 @@ from wsclient import WebSocket
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--disable-default-apps", "--disable-extensions", "--mute-audio",
+                  "--disable-default-apps", "--disable-extensions", "--mute-audio", "--disable-crash-reporter", "--disable-breakpad",
                   "--remote-debugging-port=0", "--window-size=1400,900"]
 
 

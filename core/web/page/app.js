@@ -82,6 +82,7 @@ function onLabMessage(ev) {
 
 function connectLab(name) {
   state.lab = name;
+  state.connectMs = performance.now();
   const ws = openWs({ kind: 'lab', lab: name });
   ws.onmessage = onLabMessage;
   ws.onclose = () => { $('lab-state').textContent = 'disconnected from umllab web (is it still running?)'; };

@@ -1,6 +1,6 @@
 // core/web/page/topo.js: the lab drawn as SVG from its status (`watch`, as
-// `status --json`) and its graph (`graph-live`): switches in a row,
-// routers above them, each switch's hosts on an arc below it.
+// `status --json`) and its graph (`graph-live`): switches on a grid,
+// each with its hosts around it, routers above the switches they join.
 
 const NS = 'http://www.w3.org/2000/svg';
 
@@ -36,24 +36,26 @@ export function layout(status, graph) {
     else routers.push({ name: inst.name, sws });
   }
   const pos = {};
-  const R = (n) => Math.max(130, (n * 70) / Math.PI);
-  let x = 0;
-  for (const s of switches) {
-    const r = R(bySwitch.get(s).length);
-    x += r;
-    pos[s] = { x, y: 0 };
+  // Each switch's hosts around it (two: either side, as figure 1 is drawn);
+  // the switches on a grid of cells large enough for the largest circle.
+  const R = (n) => (n <= 2 ? 210 : Math.max(130, (n * 75) / (2 * Math.PI)));
+  const cell = 2 * Math.max(...switches.map((s) => R(bySwitch.get(s).length)), 130) + 100;
+  const cols = Math.max(1, Math.ceil(Math.sqrt(switches.length)));
+  switches.forEach((s, k) => {
+    const x = (k % cols) * cell;
+    const y = Math.floor(k / cols) * cell;
+    pos[s] = { x, y };
     const hosts = bySwitch.get(s);
+    const r = R(hosts.length);
     hosts.forEach((name, i) => {
-      // Two hosts: either side of their switch, as figure 1 is drawn; more: an arc below it.
-      const a = hosts.length <= 2 ? Math.PI * i : Math.PI * ((i + 1) / (hosts.length + 1));
-      const d = hosts.length <= 2 ? r * 1.6 : r;
-      pos[name] = { x: x - d * Math.cos(a), y: d * Math.sin(a) };
+      const a = hosts.length <= 2 ? Math.PI * (1 - i) : (2 * Math.PI * i) / hosts.length + Math.PI / 2;
+      pos[name] = { x: x + r * Math.cos(a), y: y + r * Math.sin(a) };
     });
-    x += r + 40;
-  }
+  });
   routers.forEach((rt, i) => {
     const xs = rt.sws.map((s) => pos[s].x);
-    pos[rt.name] = { x: xs.reduce((a, b) => a + b, 0) / xs.length, y: -150 - (i % 2) * 70 };
+    const ys = rt.sws.map((s) => pos[s].y);
+    pos[rt.name] = { x: xs.reduce((a, b) => a + b, 0) / xs.length + (xs.length === 1 ? 0 : 0), y: Math.min(...ys) - 150 - (i % 3) * 70 };
   });
   loose.forEach((name, i) => { pos[name] = { x: 80 + i * 140, y: -320 }; });
   return pos;
@@ -79,6 +81,7 @@ export function draw(svg, status, graph, selected, onSelect) {
   svg.setAttribute('viewBox', `${minX} ${minY} ${w} ${h}`);
   const cables = el('g', { class: 'cables' }, svg);
   const nodes = el('g', { class: 'nodes' }, svg);
+  const dense = status.instances.length > 24;
   const isSel = (kind, name) => selected && selected.kind === kind && selected.name === name;
   const click = (g, kind, name) => {
     g.addEventListener('click', (ev) => { ev.stopPropagation(); onSelect({ kind, name }); });
@@ -99,7 +102,7 @@ export function draw(svg, status, graph, selected, onSelect) {
       el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'wire' }, g);
       const lx = a.x + (b.x - a.x) * 0.45;
       const ly = a.y + (b.y - a.y) * 0.45;
-      el('text', { x: lx, y: ly - 6, class: 'label' }, g, `${f.iface} ${f.ip || ''}`);
+      if (!dense) el('text', { x: lx, y: ly - 6, class: 'label' }, g, `${f.iface} ${f.ip || ''}`);
       if (f.link === 'down') el('text', { x: lx, y: ly + 12, class: 'label warn' }, g, 'link down');
       if (f.conditions) {
         el('text', { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 + 14, class: 'label cond' }, g, f.conditions);
@@ -133,7 +136,7 @@ export function draw(svg, status, graph, selected, onSelect) {
     else el('rect', { x: -45, y: -24, width: 90, height: 48, rx: 4 }, g);
     el('text', { y: -3, class: 'name' }, g, inst.name);
     el('text', { y: 14, class: 'state' }, g, inst.state);
-    el('title', {}, g, `${inst.name}: ${inst.state}${inst.cause ? ` (${inst.cause})` : ''}, ${inst.restarts} restarts`);
+    el('title', {}, g, `${inst.name}: ${inst.state}${inst.cause ? ` (${inst.cause})` : ''}, ${inst.restarts} restarts; ${inst.interfaces.map((f) => `${f.iface} ${f.ip || '-'}`).join(', ')}`);
     click(g, 'instance', inst.name);
   }
 }
