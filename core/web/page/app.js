@@ -182,7 +182,7 @@ async function openConsole(name) {
     return;
   }
   if (state.console !== c) return;
-  const term = new Terminal({ cols: 100, rows: 24, rendererType: 'dom', fontSize: 13, scrollback: 2000 });
+  const term = new Terminal({ cols: 80, rows: 24, rendererType: 'dom', fontSize: 13, scrollback: 2000 });
   term.open($('console'));
   for (const t of c.buf) term.write(t);
   c.buf = [];
@@ -308,7 +308,10 @@ function wire() {
   $('check-run').onclick = () => runChecks($('check-watch').checked);
   $('check-watch').onchange = (e) => {
     if (e.target.checked) runChecks(true);
-    else if (state.checkWs) state.checkWs.close();
+    else if (state.checkWs) {
+      state.checkWs.close();
+      $('check-summary').textContent = $('check-summary').textContent.replace(/, again every 2 s/, ', stopped');
+    }
   };
   $('topo').addEventListener('click', () => select(null));
 }
