@@ -106,7 +106,7 @@ static void ctl_on_read(struct ev_loop *loop, ev_io *io, int revents)
 	ctl_reader_append(&w->reader, buf, (size_t)n);
 	struct ctl_msg msg;
 	char *cause = NULL;
-	int r;
+	int r = 0;
 	while (!w->dead && (r = ctl_reader_next(&w->reader, &msg, &cause)) > 0) {
 		if (msg.type == CTL_EXIT) {
 			uint32_t code = UMLLAB_EXIT_FAIL;
