@@ -205,6 +205,17 @@ try:
     r = umllab("exec", "umlA", "--", "ping", "-c", "1", "-W", "2", "10.0.0.2")
     check(r.returncode == 0, "link up from the page: the ping goes through again")
 
+    # Conditions from the page: 100 ms of delay on the cable, drawn on it, felt by a ping.
+    b.eval("document.getElementById('cond-delay').value = '100ms'; document.getElementById('cond-apply').click()")
+    b.wait("document.querySelector('#topo .cable[data-cable=\"umlA.eth0\"]').classList.contains('has-cond') && "
+           "document.getElementById('topo').textContent.includes('delay 100ms')", 5, "the conditions on the page")
+    r = umllab("exec", "umlA", "--", "ping", "-c", "1", "-W", "3", "10.0.0.2")
+    rtt = float(r.stdout.split("time=")[1].split()[0]) if "time=" in r.stdout else 0
+    check(rtt >= 190, "delay 100ms set from the page: drawn on the cable, a ping takes %.0f ms" % rtt)
+    b.eval("document.getElementById('cond-delay').value = ''; document.getElementById('cond-clear').click()")
+    b.wait("!document.querySelector('#topo .cable[data-cable=\"umlA.eth0\"]').classList.contains('has-cond')", 5, "conditions cleared")
+    ok("Clear from the page removes the conditions")
+
     # Checks, watched: fail while a fault is planted, pass once it is cleared.
     r = umllab("exec", "umlA", "--", "ip", "addr", "del", "10.0.0.1/24", "dev", "eth0")
     check(r.returncode == 0, "a planted fault: umlA loses its address")
