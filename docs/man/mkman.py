@@ -109,10 +109,11 @@ def commands(umllab):
     out = []
     for name in names:
         text = run(umllab, name, '--help')
-        m = re.match(r'usage: umllab (\S+) ?(.*)\n\n(.*)\n(?:\n((?:.|\n)*))?$', text)
+        # A long usage line goes on in lines that start with spaces.
+        m = re.match(r'usage: umllab (\S+) ?(.*(?:\n +.*)*)\n\n(.*)\n(?:\n((?:.|\n)*))?$', text)
         if m is None or m.group(1) != name:
             sys.exit('mkman: `%s %s --help` does not start with its usage line' % (umllab, name))
-        args, summary, rest = m.group(2), m.group(3), m.group(4) or ''
+        args, summary, rest = ' '.join(m.group(2).split()), m.group(3), m.group(4) or ''
         out.append('### umllab %s\n' % name)
         out.append('**umllab %s** %s\n' % (name, escape(args)))
         out.append(escape(summary[:1].upper() + summary[1:]) + '.\n')
