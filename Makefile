@@ -268,6 +268,8 @@ $(COMPLETION): cmd/completion/umllab.bash cmd/completion/mkcompletion.py $(BUILD
 # for umllab's own developers and stays out); DOCDIR/labs points at the labs,
 # so README's links to them work there too.
 LAB_FILES = $(wildcard labs/*.yaml labs/*.md)
+LAB_SCRIPTS = $(filter-out labs/demo.sh,$(wildcard labs/*.sh))
+LAB_CLASS = $(wildcard labs/grading-class/*/*)
 DOC_FILES = $(wildcard docs/*.md docs/*.png)
 install: $(BUILD)/umllab $(MAN_PAGES) $(COMPLETION)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/labs/hostfs-share $(DESTDIR)$(MANDIR)/man1 \
@@ -275,6 +277,8 @@ install: $(BUILD)/umllab $(MAN_PAGES) $(COMPLETION)
 	install -m 755 $(BUILD)/umllab $(DESTDIR)$(BINDIR)/umllab
 	install -m 644 $(LAB_FILES) $(DESTDIR)$(DATADIR)/labs/
 	install -m 644 labs/hostfs-share/* $(DESTDIR)$(DATADIR)/labs/hostfs-share/
+	install -m 644 $(LAB_SCRIPTS) $(DESTDIR)$(DATADIR)/labs/
+	for f in $(LAB_CLASS); do install -D -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
 	install -m 644 $(BUILD)/man/umllab.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(BUILD)/man/umllab-topology.5 $(BUILD)/man/umllab-checks.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/umllab
