@@ -48,6 +48,10 @@ Comments the runner reads, on a line of their own:
                                           placeholder WORD (`PID`) is TEXT
   <!-- handout-test: limit SECONDS -->    the next ```sh block's commands may
                                           take that long each (default 120)
+  <!-- handout-test: apply to FILE -->    the next ```diff block is an edit the
+                                          handout asks for (lines ` ` kept, `-`
+                                          gone, `+` new): made in FILE, which
+                                          must hold the kept and gone lines
 
 Every skip and off says why; --verbose lists them and each command as it
 runs, --show also what each printed. A command ending in `&`
@@ -230,6 +234,7 @@ class Normaliser:
         (re.compile(r'\$STATE'), '<STATE>'),
         (re.compile(r'\$CACHE'), '<CACHE>'),
         (re.compile(r'<HOME>/\.cache'), '<CACHE>'),
+        (re.compile(r'/home/(?:student|teacher)\b'), '<HOME>'),
         (re.compile(r'\b(?:student|teacher)\b'), '<USER>'),
         # MAC addresses (before times: 02:19:62 is not a time)
         (re.compile(r'\bff(:ff){5}\b'), '<BROADCAST>'),
@@ -269,7 +274,7 @@ class Normaliser:
         return s
 
     def lines(self, text_lines, actual):
-        return [self.line(x, actual) for x in text_lines]
+        return settle([self.line(x, actual) for x in text_lines])
 
 
 def line_pattern(expected):
@@ -296,6 +301,25 @@ def match_lines(expected, actual):
         memo[key] = r
         return r
     return m(0, 0)
+
+
+# Lines whose order between themselves varies: kernels booting at once
+# finish in any order.
+UNORDERED = re.compile(r'^\s+\S+: running after ')
+
+
+def settle(lines):
+    """Runs of UNORDERED lines sorted, so that their order does not count."""
+    out, run = [], []
+    for x in lines + [None]:
+        if x is not None and UNORDERED.match(x):
+            run.append(x)
+            continue
+        out += sorted(run)
+        run = []
+        if x is not None:
+            out.append(x)
+    return out
 
 
 def trim(lines):
@@ -445,13 +469,17 @@ class Result:
         self.listed = []
 
 
+SHOWN_HOME = ['/home/student']
+
+
 def show_path(text, env):
     """Actual output as a handout shows it: a student's paths."""
     home = env['HOME']
     state = env.get('UMLLAB_STATE_DIR', '')
     if state:
         text = text.replace(os.path.join(state, '.disks'), '$DISKS').replace(state, '$STATE')
-    return text.replace(home, '/home/student')
+    text = text.replace(home, SHOWN_HOME[0])
+    return '\n'.join(x.rstrip() for x in text.split('\n'))
 
 
 class Runner:
@@ -510,6 +538,7 @@ class Runner:
                 raise HandoutError(f'{res.path}:{block.lineno}: a transcript starts with output, not `$ CMD`')
         ok = True
         pos = 0
+        seen = []
         for text, out in segs:
             key = command_key(text)
             cmd = None
@@ -524,10 +553,38 @@ class Runner:
                     raise Abort()
             cmd.claimed = True
             sub = Block('', out, block.lineno, None, None)
-            sub.lineno = block.lineno
             if not self.compare(res, sub, [cmd]):
                 ok = False
+            seen.append('$ ' + text)
+            seen += show_path('\n'.join(trim(cmd.out.split('\n'))), self.env).split('\n') if cmd.out.strip() else []
+        if not ok and self.update and not any('...' in x for x in block.lines):
+            res.updates.append((block.start, block.end, seen))
         return ok
+
+    def apply(self, res, block, name):
+        """An edit shown as a diff, made as the student makes it."""
+        old, new = [], []
+        for line in block.lines:
+            tag, rest = line[:1], line[1:]
+            if tag in (' ', '-'):
+                old.append(rest)
+            if tag in (' ', '+'):
+                new.append(rest)
+            if tag not in (' ', '-', '+'):
+                raise HandoutError(f'{res.path}:{block.lineno}: a diff line starts with neither " ", "-" nor "+"')
+        path = os.path.join(self.shell.cwd, name)
+        try:
+            text = open(path).read().split('\n')
+        except OSError as e:
+            raise HandoutError(f'{res.path}:{block.lineno}: cannot edit {name}: {e}')
+        for k in range(len(text) - len(old) + 1):
+            if text[k:k + len(old)] == old:
+                text[k:k + len(old)] = new
+                with open(path, 'w') as f:
+                    f.write('\n'.join(text))
+                return
+        res.failures.append(f'{res.path}:{block.lineno}: {name} does not hold the lines the diff keeps and removes')
+        raise Abort()
 
     def exec(self, res, cmd, limit):
         res.commands += 1
@@ -555,6 +612,7 @@ class Runner:
         res = Result(path)
         self.norm = Normaliser(self.env)
         lines, items = read_markdown(path)
+        SHOWN_HOME[0] = '/home/teacher' if any('/home/teacher' in x for x in lines) else '/home/student'
         work = tempfile.mkdtemp(prefix='handout.')
         self.shell = Shell(self.env, os.getcwd(), work)
         terminals = []
@@ -596,6 +654,8 @@ class Runner:
                         pending.setdefault('replace', []).append((m.group(1), m.group(2)))
                     elif text.startswith('limit '):
                         pending['limit'] = float(text.split()[1])
+                    elif text.startswith('apply to '):
+                        pending['apply'] = text[len('apply to '):].strip()
                     else:
                         raise HandoutError(f'{path}:{lineno}: unknown handout-test comment: {text}')
                     continue
@@ -638,6 +698,9 @@ class Runner:
                         if not self.exec(res, c, limit):
                             raise Abort()
                         run.append(c)
+                    continue
+                if 'apply' in directives:
+                    self.apply(res, block, directives['apply'])
                     continue
                 if block.lang != '':
                     continue
