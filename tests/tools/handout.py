@@ -143,8 +143,8 @@ def strip_comment(cmd):
     """The command without its trailing # comments (outside quotes), and the
     comments."""
     out, comments = [], []
+    q = None    # a quote open across lines
     for line in cmd.split('\n'):
-        q = None
         cut = None
         k = 0
         while k < len(line):
