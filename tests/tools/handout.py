@@ -213,17 +213,28 @@ def split_commands(lines):
 
 # ---- normalising ----
 
+def umllab_dirs(env):
+    """Where umllab keeps a lab's state and its disks, and its image cache,
+    as core/base/state.c and image/ find them."""
+    home = env['HOME']
+    if env.get('UMLLAB_STATE_DIR'):
+        state = env['UMLLAB_STATE_DIR']
+        disks = os.path.join(state, '.disks')
+    else:
+        state = os.path.join(env['XDG_RUNTIME_DIR'], 'umllab') if env.get('XDG_RUNTIME_DIR') \
+            else f'/tmp/umllab-{os.getuid()}'
+        disks = os.path.join(env.get('XDG_STATE_HOME') or os.path.join(home, '.local/state'), 'umllab')
+    cache = env.get('XDG_CACHE_HOME') or os.path.join(home, '.cache')
+    return state, disks, cache
+
+
 class Normaliser:
     def __init__(self, env):
-        self.paths = []
         home = env['HOME']
-        state = env.get('UMLLAB_STATE_DIR', '')
-        cache = env.get('XDG_CACHE_HOME') or os.path.join(home, '.cache')
-        if state:
-            self.paths.append((os.path.join(state, '.disks'), '<DISKS>'))
-            self.paths.append((state, '<STATE>'))
-        self.paths.append((cache, '<CACHE>'))
-        self.paths.append((home, '<HOME>'))
+        state, disks, cache = umllab_dirs(env)
+        # the longest first: the disks may be under the state or the home
+        self.paths = sorted([(disks, '<DISKS>'), (state, '<STATE>'), (cache, '<CACHE>'), (home, '<HOME>')],
+                            key=lambda x: -len(x[0]))
         self.user = pwd.getpwuid(os.getuid()).pw_name
         self.group = grp.getgrgid(os.getgid()).gr_name
         self.vary = []
@@ -233,8 +244,8 @@ class Normaliser:
         (re.compile(r'\$DISKS'), '<DISKS>'),
         (re.compile(r'\$STATE'), '<STATE>'),
         (re.compile(r'\$CACHE'), '<CACHE>'),
-        (re.compile(r'<HOME>/\.cache'), '<CACHE>'),
         (re.compile(r'/home/(?:student|teacher)\b'), '<HOME>'),
+        (re.compile(r'<HOME>/\.cache'), '<CACHE>'),
         (re.compile(r'\b(?:student|teacher)\b'), '<USER>'),
         # MAC addresses (before times: 02:19:62 is not a time)
         (re.compile(r'\bff(:ff){5}\b'), '<BROADCAST>'),
@@ -474,11 +485,10 @@ SHOWN_HOME = ['/home/student']
 
 def show_path(text, env):
     """Actual output as a handout shows it: a student's paths."""
-    home = env['HOME']
-    state = env.get('UMLLAB_STATE_DIR', '')
-    if state:
-        text = text.replace(os.path.join(state, '.disks'), '$DISKS').replace(state, '$STATE')
-    text = text.replace(home, SHOWN_HOME[0])
+    state, disks, _ = umllab_dirs(env)
+    for path, shown in sorted([(disks, '$DISKS'), (state, '$STATE'), (env['HOME'], SHOWN_HOME[0])],
+                              key=lambda x: -len(x[0])):
+        text = text.replace(path, shown)
     return '\n'.join(x.rstrip() for x in text.split('\n'))
 
 
