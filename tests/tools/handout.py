@@ -44,6 +44,7 @@ Comments the runner reads, on a line of their own:
   <!-- handout-test: vary: REGEX -->      from here on, text matching REGEX
                                           differs between runs (a count the
                                           handout says varies): not compared
+  <!-- handout-test: vary next: REGEX --> the same for the next ``` block only
   <!-- handout-test: replace WORD with TEXT -->  in the next ```sh block, the
                                           placeholder WORD (`PID`) is TEXT
   <!-- handout-test: limit SECONDS -->    the next ```sh block's commands may
@@ -235,6 +236,7 @@ class Normaliser:
         # the longest first: the disks may be under the state or the home
         self.paths = sorted([(disks, '<DISKS>'), (state, '<STATE>'), (cache, '<CACHE>'), (home, '<HOME>')],
                             key=lambda x: -len(x[0]))
+        self.once = []     # vary for one block
         self.user = pwd.getpwuid(os.getuid()).pw_name
         self.group = grp.getgrgid(os.getgid()).gr_name
         self.vary = []
@@ -278,7 +280,7 @@ class Normaliser:
             for name in (self.user, self.group):
                 if name:
                     s = re.sub(r'\b%s\b' % re.escape(name), '<USER>', s)
-        for rx in self.vary:
+        for rx in self.vary + self.once:
             s = rx.sub('<VARY>', s)
         for rx, rep in self.RULES:
             s = rx.sub(rep, s)
@@ -489,6 +491,9 @@ def show_path(text, env):
     for path, shown in sorted([(disks, '$DISKS'), (state, '$STATE'), (env['HOME'], SHOWN_HOME[0])],
                               key=lambda x: -len(x[0])):
         text = text.replace(path, shown)
+    shown_user = os.path.basename(SHOWN_HOME[0])
+    for name in {pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name}:
+        text = re.sub(r'\b%s\b' % re.escape(name), shown_user, text)
     return '\n'.join(x.rstrip() for x in text.split('\n'))
 
 
@@ -657,6 +662,8 @@ class Runner:
                         pending['from_second'] = True
                     elif word == 'vary':
                         self.norm.add_vary(rest)
+                    elif word == 'vary next':
+                        pending.setdefault('vary', []).append(rest)
                     elif text.startswith('replace '):
                         m = re.match(r'replace (\S+) with (.+)$', text)
                         if not m:
@@ -714,6 +721,7 @@ class Runner:
                     continue
                 if block.lang != '':
                     continue
+                self.norm.once = [re.compile(x) for x in directives.get('vary', [])]
                 if directives.get('from_second'):
                     if not terminals:
                         raise HandoutError(f'{path}:{block.lineno}: no second terminal runs')
