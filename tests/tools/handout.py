@@ -47,6 +47,10 @@ Comments the runner reads, on a line of their own:
   <!-- handout-test: vary next: REGEX --> the same for the next ``` block only
   <!-- handout-test: replace WORD with TEXT -->  in the next ```sh block, the
                                           placeholder WORD (`PID`) is TEXT
+  <!-- handout-test: run: CMD -->         a step the handout gives in words
+                                          ("wait until web is running again"):
+                                          CMD runs there, must exit 0, and its
+                                          output is not compared
   <!-- handout-test: limit SECONDS -->    the next ```sh block's commands may
                                           take that long each (default 120)
   <!-- handout-test: apply to FILE -->    the next ```diff block is an edit the
@@ -671,6 +675,10 @@ class Runner:
                         pending.setdefault('replace', []).append((m.group(1), m.group(2)))
                     elif text.startswith('limit '):
                         pending['limit'] = float(text.split()[1])
+                    elif word == 'run':
+                        cmd = Command(rest, lineno)
+                        if not self.exec(res, cmd, DEFAULT_LIMIT):
+                            raise Abort()
                     elif text.startswith('apply to '):
                         pending['apply'] = text[len('apply to '):].strip()
                     else:
