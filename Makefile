@@ -2,6 +2,7 @@
 #   make            build ./umllab
 #   make check      unit tests, then end-to-end tests with real UML
 #   make asan       the whole suite under AddressSanitizer and UBSan
+#   make handouts   every handout in labs/ followed as written (check follows five)
 #   make install    PREFIX=/usr/local DESTDIR= (the same files as the package)
 #   make deb        the Debian package, in $(BUILD)/deb/ (debian/)
 .SUFFIXES:
@@ -131,6 +132,11 @@ layers:
 # 100 take 20-40 s more, which CI's whole suite cannot spare).
 large: $(BUILD)/umllab
 	UMLLAB=$(CURDIR)/$(BUILD)/umllab UMLLAB_TEST_LARGE_N=100 tests/e2e/run.sh t_large
+
+# Every handout followed as written (t_handouts; check follows five of them,
+# fig1, arp-fault, troubleshoot, tcp-conditions and capture, in 1 to 2 minutes).
+handouts: $(BUILD)/umllab
+	UMLLAB=$(CURDIR)/$(BUILD)/umllab UMLLAB_TEST_HANDOUTS=all tests/e2e/run.sh t_handouts
 
 .PHONY: large
 
@@ -312,6 +318,6 @@ deb:
 clean:
 	rm -rf build build-asan build-fuzz umllab
 
-.PHONY: all layers unit e2e check demo bench-watchdog asan man completion install uninstall deb clean FORCE
+.PHONY: all layers unit e2e check handouts demo bench-watchdog asan man completion install uninstall deb clean FORCE
 
 -include $(OBJS:.o=.d)
