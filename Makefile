@@ -2,6 +2,7 @@
 #   make            build ./umllab
 #   make check      unit tests, then end-to-end tests with real UML
 #   make asan       the whole suite under AddressSanitizer and UBSan
+#   make handouts   every handout in labs/ followed as written (check follows five)
 #   make install    PREFIX=/usr/local DESTDIR= (the same files as the package)
 #   make deb        the Debian package, in $(BUILD)/deb/ (debian/)
 .SUFFIXES:
@@ -139,6 +140,11 @@ layers:
 large: $(BUILD)/umllab
 	UMLLAB=$(CURDIR)/$(BUILD)/umllab UMLLAB_TEST_LARGE_N=100 tests/e2e/run.sh t_large
 
+# Every handout followed as written (t_handouts; check follows five of them,
+# fig1, arp-fault, troubleshoot, tcp-conditions and capture, in 1 to 2 minutes).
+handouts: $(BUILD)/umllab
+	UMLLAB=$(CURDIR)/$(BUILD)/umllab UMLLAB_TEST_HANDOUTS=all tests/e2e/run.sh t_handouts
+
 .PHONY: large
 
 # Time from each kind of fault to the instance answering ping again (a benchmark, not a test).
@@ -275,6 +281,8 @@ $(COMPLETION): cmd/completion/umllab.bash cmd/completion/mkcompletion.py $(BUILD
 # for umllab's own developers and stays out); DOCDIR/labs points at the labs,
 # so README's links to them work there too.
 LAB_FILES = $(wildcard labs/*.yaml labs/*.md)
+LAB_SCRIPTS = $(filter-out labs/demo.sh,$(wildcard labs/*.sh))
+LAB_CLASS = $(wildcard labs/grading-class/*/*)
 DOC_FILES = $(wildcard docs/*.md docs/*.png)
 install: $(BUILD)/umllab $(MAN_PAGES) $(COMPLETION)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/labs/hostfs-share $(DESTDIR)$(MANDIR)/man1 \
@@ -284,6 +292,8 @@ install: $(BUILD)/umllab $(MAN_PAGES) $(COMPLETION)
 	install -m 644 core/web/page/* $(DESTDIR)$(WEB_DATADIR)/web/
 	install -m 644 $(LAB_FILES) $(DESTDIR)$(DATADIR)/labs/
 	install -m 644 labs/hostfs-share/* $(DESTDIR)$(DATADIR)/labs/hostfs-share/
+	install -m 644 $(LAB_SCRIPTS) $(DESTDIR)$(DATADIR)/labs/
+	for f in $(LAB_CLASS); do install -D -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
 	install -m 644 $(BUILD)/man/umllab.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(BUILD)/man/umllab-topology.5 $(BUILD)/man/umllab-checks.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/umllab
@@ -317,6 +327,6 @@ deb:
 clean:
 	rm -rf build build-asan build-fuzz umllab
 
-.PHONY: all layers unit e2e check demo bench-watchdog asan man completion install uninstall deb clean FORCE
+.PHONY: all layers unit e2e check handouts demo bench-watchdog asan man completion install uninstall deb clean FORCE
 
 -include $(OBJS:.o=.d)

@@ -38,6 +38,7 @@ struct capture_out {
 	bool text;
 	struct pcapng_reader reader;
 	int error;	/* errno of a failed write */
+	char *started;	/* said on a terminal once the capture runs, then NULL */
 };
 
 /* Like write_all, but Ctrl-C ends a write that a stuck reader blocks. */
@@ -88,6 +89,13 @@ static int capture_write_text(struct capture_out *o)
 static int capture_on_stdout(void *arg, const char *data, size_t len)
 {
 	struct capture_out *o = arg;
+	if (o->started != NULL) {
+		/* The first bytes come once the taps are on (the section header):
+		 * the person at the terminal may start the traffic now. */
+		fprintf(stderr, "%s", o->started);
+		free(o->started);
+		o->started = NULL;
+	}
 	if (o->text) {
 		pcapng_reader_feed(&o->reader, data, len);
 		return capture_write_text(o);
@@ -236,10 +244,18 @@ static int capture_run(int argc, char **argv)
 	req[reqc++] = (char *)duration;
 	for (int i = 0; i < npos; i++)
 		req[reqc++] = (char *)pos[i];
+	if (out.text && out.fd == 1 && isatty(2)) {
+		struct strbuf b = { 0 };
+		for (int i = 0; i < npos; i++)
+			strbuf_printf(&b, "%s%s", i ? ", " : "umllab: capturing ", pos[i]);
+		strbuf_printf(&b, " (Ctrl-C stops)\n");
+		out.started = strbuf_take(&b);
+	}
 	struct client_stream stream = { .on_stdout = capture_on_stdout, .arg = &out,
 	    .stop = &capture_stop_flag };
 	int code = client_request_stream(dir, reqc, req, &stream, &cause);
 	free(dir);
+	free(out.started);
 	pcapng_reader_free(&out.reader);
 	if (out.fd != 1 && close(out.fd) != 0 && code == 0)
 		return cmd_fail(xasprintf("cannot write %s: %s", file, strerror(errno)), EXIT_FAIL);
@@ -260,12 +276,14 @@ const struct cmd_entry cmd_capture = {
 	    "Without -w the capture goes to standard output as pcapng, so\n"
 	    "  umllab capture S1 | tcpdump -nr -\n"
 	    "  umllab capture S1 | wireshark -k -i -\n"
-	    "work while the lab runs; on a terminal it prints one line per frame instead, and\n"
+	    "work while the lab runs; on a terminal it prints one line per frame instead\n"
+	    "(after `umllab: capturing S1 (Ctrl-C stops)` once the capture runs), and\n"
 	    "--text does so anywhere (`umllab capture S1 --text | tee frames.txt`). In\n"
 	    "Wireshark each cable is an interface of its own, with the direction of every\n"
 	    "frame and nanosecond timestamps. -w FILE writes a pcapng file.\n"
 	    "-f FILTER keeps only the frames a tcpdump expression accepts (\"icmp\", \"arp or\n"
-	    "port 80\"); the switch applies it where it sees the frames. -c N stops after N\n"
+	    "port 80\", \"ether src umlA\": an instance's name after `ether` stands for its\n"
+	    "MAC); the switch applies it where it sees the frames. -c N stops after N\n"
 	    "frames, --duration S after S seconds, Ctrl-C at once. At the end it says how many\n"
 	    "frames were captured and how many were not because the reader was too slow:\n"
 	    "the lab never waits for a capture, its reader gets what it takes in time.\n"

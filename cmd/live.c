@@ -49,12 +49,14 @@ static int link_run(int argc, char **argv)
 		return cmd_usage_error(&cmd_link, "expected an instance and an interface");
 	if (argc > 3) {
 		const char *what = argv[3];
-		bool state = strcmp(what, "up") == 0 || strcmp(what, "down") == 0;
+		bool state = strcmp(what, "up") == 0 || strcmp(what, "down") == 0 ||
+		    strcmp(what, "reset") == 0;
 		if (!state && strcmp(what, "set") != 0 && strcmp(what, "clear") != 0)
-			return cmd_usage_error(&cmd_link, "expected up, down, set CONDITIONS... or clear "
-			    "after the interface");
+			return cmd_usage_error(&cmd_link, "expected up, down, set CONDITIONS..., clear or "
+			    "reset after the interface");
 		if ((state || strcmp(what, "clear") == 0) && argc != 4)
-			return cmd_usage_error(&cmd_link, "link ... up, down and clear take no more words");
+			return cmd_usage_error(&cmd_link, "link ... up, down, clear and reset take no more "
+			    "words");
 		if (strcmp(what, "set") == 0 && argc == 4)
 			return cmd_usage_error(&cmd_link, "set needs conditions, such as set delay 50ms "
 			    "loss 1%%");
@@ -89,11 +91,14 @@ const struct cmd_entry cmd_unplug = {
 
 const struct cmd_entry cmd_link = {
 	.name = "link",
-	.args = "[--lab LAB] INSTANCE ethN [down | up | set CONDITION VALUE... | clear]",
+	.args = "[--lab LAB] INSTANCE ethN [down | up | set CONDITION VALUE... | clear | reset]",
 	.summary = "show a cable, pull it out or put it back, or set its conditions (delay, loss, ...)",
 	.help = "With no more words: the link state, the conditions set on the cable and what\n"
-	    "they did to its frames so far (passed, delayed, lost, ...; flushed: held, then\n"
-	    "dropped by `down` or a restart), and the frames held now.\n"
+	    "the cable did to its frames since the lab came up or the last reset (passed,\n"
+	    "delayed, lost, ...; flushed: held, then dropped by `down` or a restart), and\n"
+	    "the frames held now. `in` counts frames to the instance, `out` frames from\n"
+	    "it; frames that crossed with no conditions set count as passed.\n"
+	    "reset: every counter of the cable from 0 again, to read one measurement alone.\n"
 	    "down / up: while a link is down, its switch drops that port's frames both ways;\n"
 	    "the guest still sees its device.\n"
 	    "set: change the conditions named, keep the others. Without a direction they\n"
@@ -115,6 +120,7 @@ const struct cmd_entry cmd_link = {
 	    "  umllab link umlA eth0 set delay 50ms loss 1%\n"
 	    "  umllab link umlA eth0 set out rate 1mbit limit 50\n"
 	    "  umllab link umlB eth0 set drop arp\n"
+	    "  umllab link umlA eth0 reset; (a transfer); umllab link umlA eth0\n"
 	    "State and conditions survive restarts of the instance; `down` then `up` returns\n"
 	    "to the file (`link:` on the interface, see docs/topology.md).\n"
 	    "Exit status: 0 done, 1 the switch refused, 2 usage errors (a bad condition, an\n"

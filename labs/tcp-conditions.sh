@@ -1,8 +1,10 @@
 #!/bin/sh
 # labs/tcp-conditions.sh: the table of labs/tcp-conditions.md, measured: for
 # each line (delay each way, loss) set the conditions on umlA's cable, take
-# the round trip from ping, time 1 MiB over TCP twice, and compute the
-# throughput. Writes tcp-conditions.txt (the table), tcp-conditions.dat and,
+# the round trip from ping, time 1 MiB over TCP twice, compute the
+# throughput, and read how many frames the cable lost meanwhile (its
+# counters reset before the transfers). Writes tcp-conditions.txt (the
+# table), tcp-conditions.dat and,
 # when gnuplot is installed, tcp-conditions.png (throughput against the
 # round trip), in the current directory.
 #
@@ -40,22 +42,31 @@ transfer() {
 	echo "$t"
 }
 
-printf '%s\n' "# delay_ms loss_pct rtt_ms time1_s time2_s mbit_s" >tcp-conditions.dat
+# Frames the cable lost in one direction (in: to umlA, out: from it), from
+# `umllab link umlA eth0`.
+lost() {
+	"$U" link umlA eth0 | sed -n "s/^  $1: .* lost \([0-9]*\),.*/\1/p"
+}
+
+printf '%s\n' "# delay_ms loss_pct rtt_ms time1_s time2_s mbit_s lost_out lost_in" >tcp-conditions.dat
 {
-	echo "| delay (ms, each way) | loss | round trip (ms, from ping) | time for 1 MiB (s) | throughput (Mbit/s) |"
-	echo "|---:|---:|---:|---:|---:|"
+	echo "| delay (ms, each way) | loss | round trip (ms, from ping) | time for 1 MiB (s) | throughput (Mbit/s) | frames lost (data, acks) |"
+	echo "|---:|---:|---:|---:|---:|---:|"
 } >tcp-conditions.txt
 for row in $ROWS; do
 	d=${row%%:*}
 	l=${row##*:}
 	"$U" link umlA eth0 set rate "$RATE" delay "${d}ms" loss "${l}%" >/dev/null
 	rtt=$("$U" ping umlA umlB -c 3 2>/dev/null | sed -n 's|.*min/avg/max = [^/]*/\([^/]*\)/.*|\1|p')
+	"$U" link umlA eth0 reset >/dev/null
 	t1=$(transfer)
 	t2=$(transfer)
+	out=$(lost out)
+	in=$(lost in)
 	mbit=$(awk -v a="$t1" -v b="$t2" -v n="$BYTES" 'BEGIN { printf "%.2f", n * 8 / 1e6 / ((a + b) / 2) }')
-	echo "$d $l ${rtt:-nan} $t1 $t2 $mbit" >>tcp-conditions.dat
-	echo "| $d | $l% | ${rtt:-?} | $t1, $t2 | $mbit |" >>tcp-conditions.txt
-	echo "delay ${d} ms, loss ${l}%: round trip ${rtt:-?} ms, ${t1} s and ${t2} s, ${mbit} Mbit/s"
+	echo "$d $l ${rtt:-nan} $t1 $t2 $mbit ${out:-nan} ${in:-nan}" >>tcp-conditions.dat
+	echo "| $d | $l% | ${rtt:-?} | $t1, $t2 | $mbit | ${out:-?}, ${in:-?} |" >>tcp-conditions.txt
+	echo "delay ${d} ms, loss ${l}%: round trip ${rtt:-?} ms, ${t1} s and ${t2} s, ${mbit} Mbit/s, lost ${out:-?} data and ${in:-?} ack frames"
 done
 "$U" link umlA eth0 clear >/dev/null
 cat tcp-conditions.txt

@@ -173,6 +173,21 @@ static void switch_cond_trim(struct sw *sw, uint64_t held)
 #endif
 }
 
+/* The counters of one direction, added (what is held now is not a count). */
+static void cond_stats_add(struct linkcond_stats *to, const struct linkcond_stats *from)
+{
+	to->passed += from->passed;
+	to->delayed += from->delayed;
+	to->lost += from->lost;
+	to->overlimit += from->overlimit;
+	to->overmemory += from->overmemory;
+	to->oversize += from->oversize;
+	to->duplicated += from->duplicated;
+	to->corrupted += from->corrupted;
+	to->reordered += from->reordered;
+	to->flushed += from->flushed;
+}
+
 /* Set the timer for the earliest held frame; free the queues whose
  * conditions were cleared once they are empty. */
 void switch_cond_arm(struct sw *sw)
@@ -185,6 +200,9 @@ void switch_cond_arm(struct sw *sw)
 				continue;
 			uint64_t due = linkcond_queue_due(c->cond[d]);
 			if (due == UINT64_MAX && !c->cond_on[d]) {
+				struct linkcond_stats gone;
+				linkcond_queue_stats(c->cond[d], &gone);
+				cond_stats_add(&c->counted[d], &gone);	/* its counts stay */
 				linkcond_queue_free(c->cond[d]);
 				c->cond[d] = NULL;
 				continue;
@@ -264,7 +282,28 @@ void switch_cond_set(struct sw *sw, struct switch_cable *cable,
 	sw->cond_dirty = true;
 }
 
-/* The cable's conditions as set, and what its queues did so far. */
+/* The port leaves its cable: what it counted stays with the cable. */
+void switch_cond_fold_port(struct switch_cable *cable, struct switch_port *port)
+{
+	cable->counted[COND_IN].passed += port->passed_to;
+	cable->counted[COND_OUT].passed += port->passed_from;
+	port->passed_to = port->passed_from = 0;
+}
+
+/* `link ... reset`: every counter of the cable from 0 again (what is held
+ * stays held). */
+void switch_cond_reset(struct switch_cable *cable)
+{
+	memset(cable->counted, 0, sizeof(cable->counted));
+	if (cable->port != NULL)
+		cable->port->passed_to = cable->port->passed_from = 0;
+	for (int d = COND_IN; d <= COND_OUT; d++)
+		if (cable->cond[d] != NULL)
+			linkcond_queue_stats_reset(cable->cond[d]);
+}
+
+/* The cable's conditions as set, and what it did to its frames so far: with
+ * conditions, its queues count; without, its port counts what passed. */
 void switch_cond_get(const struct switch_cable *cable, struct linkcond_pair *c,
     struct linkcond_stats stats[2])
 {
@@ -273,6 +312,11 @@ void switch_cond_get(const struct switch_cable *cable, struct linkcond_pair *c,
 		memset(&stats[d], 0, sizeof(stats[d]));
 		if (cable->cond[d] != NULL)
 			linkcond_queue_stats(cable->cond[d], &stats[d]);
+		cond_stats_add(&stats[d], &cable->counted[d]);
+	}
+	if (cable->port != NULL) {
+		stats[COND_IN].passed += cable->port->passed_to;
+		stats[COND_OUT].passed += cable->port->passed_from;
 	}
 }
 
@@ -313,5 +357,14 @@ int switch_cable_get_conditions(struct sw *sw, const char *name, struct linkcond
 {
 	struct switch_call call = { .op = SWITCH_CALL_CABLE_COND_GET, .name = name, .cond = c,
 		.stats = stats };
+	return switch_call(sw, &call, cause);
+}
+
+int switch_cable_reset_counters(struct sw *sw, const char *name, char **cause)
+{
+	struct linkcond_pair c;
+	struct linkcond_stats stats[2];
+	struct switch_call call = { .op = SWITCH_CALL_CABLE_COND_GET, .name = name, .cond = &c,
+		.stats = stats, .reset = true };
 	return switch_call(sw, &call, cause);
 }

@@ -225,6 +225,8 @@ static inline void switch_enqueue(struct sw *sw, struct switch_port *src, struct
 		if (linkcond_queue_admit(dst->cond_to, sw->tx_iov[i].iov_base, sw->tx_iov[i].iov_len,
 		    switch_now_ns(sw)) != LINKCOND_PASS)
 			return;
+	} else {
+		dst->passed_to++;	/* `umllab link` counts it (the queue counts the others) */
 	}
 	if (sw->ntaps != 0 && dst->taps != NULL && *dst->taps != NULL)
 		for (struct switch_tap *t = *dst->taps; t != NULL; t = t->next_on_cable)
@@ -420,6 +422,8 @@ void switch_forward(struct sw *sw, struct switch_port *src)
 	switch_flush(sw, src, now);
 	switch_stat_add(&sw->st_in, (unsigned)n);
 	switch_stat_dropped(sw, bad);
+	if (cond == NULL)
+		src->passed_from += (unsigned)n - bad;	/* `umllab link` counts them */
 	if (trunk != NULL) {
 		switch_stat_add(&trunk->frames_in, (unsigned)n - trunk_bad);
 		if (trunk_bad)

@@ -737,3 +737,8 @@ void linkcond_queue_stats(const struct linkcond_queue *q, struct linkcond_stats 
 	st->held = q->n;
 	st->held_bytes = q->bytes;
 }
+
+void linkcond_queue_stats_reset(struct linkcond_queue *q)
+{
+	memset(&q->st, 0, sizeof(q->st));
+}

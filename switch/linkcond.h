@@ -188,4 +188,7 @@ uint64_t linkcond_queue_due(const struct linkcond_queue *q);
 
 void linkcond_queue_stats(const struct linkcond_queue *q, struct linkcond_stats *st);
 
+/* Every counter of q from 0 again; what it holds stays held. */
+void linkcond_queue_stats_reset(struct linkcond_queue *q);
+
 #endif

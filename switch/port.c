@@ -66,6 +66,7 @@ void switch_port_unplug(struct sw *sw, struct switch_port *port)
 		return;
 	port->dead = true;
 	if (port->cable != NULL && port->cable->port == port) {
+		switch_cond_fold_port(port->cable, port);
 		port->cable->port = NULL;
 		switch_cond_flush(sw, port->cable);	/* its kernel left: nobody to send them to */
 	}

@@ -63,6 +63,8 @@ static void switch_call_run(struct sw *sw, struct switch_call *call)
 			switch_cond_set(sw, cable, call->cond, call->filters);
 		else
 			switch_cond_get(cable, call->cond, call->stats);
+		if (call->reset)
+			switch_cond_reset(cable);
 		call->rc = 0;
 		return;
 	}

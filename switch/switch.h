@@ -79,10 +79,14 @@ struct bpf_program;
 int switch_cable_set_conditions(struct sw *sw, const char *name, const struct linkcond_pair *c,
     const struct bpf_program *in_match, const struct bpf_program *out_match, char **cause);
 
-/* The cable's conditions as set, and what each direction's queue did so far
- * (stats[0]: in, stats[1]: out). */
+/* The cable's conditions as set, and what it did to each direction's frames
+ * so far (stats[0]: in, stats[1]: out), with conditions or without: frames
+ * that crossed with none set count as passed. */
 int switch_cable_get_conditions(struct sw *sw, const char *name, struct linkcond_pair *c,
     struct linkcond_stats stats[2], char **cause);
+
+/* The cable's counters from 0 again (frames held stay held). */
+int switch_cable_reset_counters(struct sw *sw, const char *name, char **cause);
 
 /* Memory: one direction of a cable holds LINKCOND_QUEUE_BYTES of frames at
  * most, and the queues of every switch in this process (a supervisor runs

@@ -78,6 +78,9 @@ struct switch_cable {
 	struct linkcond_queue *cond[2];
 	bool cond_on[2];
 	struct linkcond_pair conds;	/* what was set, as it was set */
+	/* What its earlier ports and freed queues counted (held unused): the
+	 * counters outlive both, until `link ... reset` (switch_cond_reset). */
+	struct linkcond_stats counted[2];
 	const char *label;	/* its name, interned: what taps record */
 	struct switch_tap *taps;	/* taps on this cable (next_on_cable) */
 	struct switch_port *port;	/* NULL while nothing is connected */
@@ -149,6 +152,7 @@ struct switch_call {
 	struct linkcond_pair *cond;	/* CABLE_COND_SET (in), CABLE_COND_GET (out) */
 	struct cond_filter *filters[2];	/* CABLE_COND_SET: taken over by the switch */
 	struct linkcond_stats *stats;	/* CABLE_COND_GET: [COND_IN], [COND_OUT] */
+	bool reset;			/* CABLE_COND_GET: then its counters start again from 0 */
 	int rc;
 	char *cause;
 	bool done;
@@ -187,6 +191,10 @@ struct switch_port {
 	 * thing forwarding looks at when no condition is set. */
 	struct linkcond_queue *cond_to;		/* frames the switch sends it */
 	struct linkcond_queue *cond_from;	/* frames it sends */
+	/* Frames that crossed while no conditions were set (a queue counts the
+	 * others): a plain increment on forwarding's path, read and folded into
+	 * its cable's counters by the switch thread only (switch_cond_get). */
+	uint64_t passed_to, passed_from;
 	const char *label;	/* what taps record: the cable's name, or SWITCH.portN */
 	uint32_t owner;		/* its cable's owner, else 0 */
 	struct trunk *trunk;	/* a trunk's port: data_fd is its UDP socket (the trunk's) */
@@ -372,6 +380,8 @@ void switch_cond_arm(struct sw *sw);
 void switch_cond_attach(struct switch_cable *cable);
 void switch_cond_set(struct sw *sw, struct switch_cable *cable,
     const struct linkcond_pair *p, struct cond_filter *filters[2]);
+void switch_cond_fold_port(struct switch_cable *cable, struct switch_port *port);
+void switch_cond_reset(struct switch_cable *cable);
 void switch_cond_get(const struct switch_cable *cable, struct linkcond_pair *c,
     struct linkcond_stats stats[2]);
 

@@ -340,7 +340,7 @@ _umllab() {
 		case $n in
 		0) _umllab_offer _umllab_instances ;;
 		1) _umllab_offer _umllab_ifaces "${pos[0]}" ;;
-		2) [[ $cmd == link ]] && _umllab_add "down up set clear" ;;
+		2) [[ $cmd == link ]] && _umllab_add "down up set clear reset" ;;
 		*)
 			[[ $cmd == link && ${pos[2]} == set ]] &&
 				_umllab_add "in out delay jitter loss burst duplicate corrupt reorder rate limit mtu match drop"

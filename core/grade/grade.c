@@ -212,7 +212,7 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 			next = STEP_CHECK;
 		} else {
 			char *t = grade_tail_lines(err[0] != '\0' ? err : out, 3);
-			why = xasprintf("umllab up (%s): %s", how, t);
+			why = xasprintf("umllab up (%s)%s%s", how, t[0] != '\0' ? ": " : "", t);
 			free(t);
 			grade_sub_fail(s, stopped ? "interrupted" : "up", why, r->spec);
 			next = STEP_DOWN;
@@ -229,7 +229,7 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 			free(bad);
 		} else {
 			char *t = grade_tail_lines(err, 5);
-			why = xasprintf("umllab check (%s): %s", how, t);
+			why = xasprintf("umllab check (%s)%s%s", how, t[0] != '\0' ? ": " : "", t);
 			free(t);
 			grade_sub_fail(s, stopped ? "interrupted" : "check", why, r->spec);
 			if (code == 2)
@@ -240,8 +240,8 @@ static void job_step_done(struct runner *r, struct job *j, int status)
 		/* After a failed up, down may rightly find no lab. */
 		if (code != 0 && j->came_up) {
 			char *t = grade_tail_lines(err, 2);
-			char *note = xasprintf("%s%sumllab down (%s): %s", s->reason != NULL ? s->reason : "",
-			    s->reason != NULL ? "; " : "", how, t);
+			char *note = xasprintf("%s%sumllab down (%s)%s%s", s->reason != NULL ? s->reason : "",
+			    s->reason != NULL ? "; " : "", how, t[0] != '\0' ? ": " : "", t);
 			free(t);
 			free(s->reason);
 			s->reason = note;

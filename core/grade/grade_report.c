@@ -204,8 +204,8 @@ void grade_sub_clear(struct grade_sub *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* s as one line: newlines become "; ", at most max bytes (then "..."), no
- * control byte (grade_text_clean). */
+/* s as one line: newlines become "; ", at most max bytes (its start and its
+ * end, " ... " between), no control byte (grade_text_clean). */
 static char *one_line(const char *raw, size_t max)
 {
 	struct strbuf clean = { 0 };
@@ -226,11 +226,18 @@ static char *one_line(const char *raw, size_t max)
 	}
 	free(s);
 	char *out = b.s != NULL ? strbuf_take(&b) : xstrdup("");
-	if (strlen(out) > max) {
-		size_t cut = max - 3;
-		while (cut > 0 && ((unsigned char)out[cut] & 0xc0) == 0x80)
-			cut--;	/* not inside a UTF-8 character */
-		strcpy(out + cut, "...");
+	size_t len = strlen(out);
+	if (len > max) {
+		/* Its start and its end, where a hint ("did you mean ...?") or the
+		 * last line of an error is: the middle goes. */
+		size_t head = max * 2 / 3, tail = max - head - 5;
+		while (head > 0 && ((unsigned char)out[head] & 0xc0) == 0x80)
+			head--;	/* not inside a UTF-8 character */
+		size_t from = len - tail;
+		while (out[from] != '\0' && ((unsigned char)out[from] & 0xc0) == 0x80)
+			from++;
+		memmove(out + head + 5, out + from, len - from + 1);
+		memcpy(out + head, " ... ", 5);
 	}
 	return out;
 }
@@ -261,7 +268,7 @@ char *grade_sub_line(const struct grade_sub *s)
 	if (s->outcome == GRADE_CHECKED)
 		return xasprintf("%s: %ld/%ld points, %zu/%zu checks passed", s->name, s->points,
 		    s->max_points, s->passed, s->total);
-	char *why = one_line(s->reason != NULL ? s->reason : "", 160);
+	char *why = one_line(s->reason != NULL ? s->reason : "", 300);
 	char *line = xasprintf("%s: %ld/%ld points (%s: %s)", s->name, s->points, s->max_points,
 	    stage_words(s->stage), why);
 	free(why);

@@ -489,8 +489,9 @@ static void link_conditions(struct conn *c, struct instance *inst, struct instan
 	c->on_free = link_on_free;
 }
 
-/* link A ethN [down|up|set WORDS...|clear]: the switch drops the port's
- * frames while it is down; conditions shape them. */
+/* link A ethN [down|up|set WORDS...|clear|reset]: the switch drops the
+ * port's frames while it is down; conditions shape them; reset sets the
+ * cable's counters to 0. */
 void request_link(struct conn *c, int argc, char **argv)
 {
 	struct supervisor *sup = c->sup;
@@ -506,19 +507,26 @@ void request_link(struct conn *c, int argc, char **argv)
 		link_conditions(c, inst, li, argc - 3, argv + 3);
 		return;
 	}
-	bool up = strcmp(argv[3], "up") == 0;
-	if ((!up && strcmp(argv[3], "down") != 0) || argc != 4) {
-		conn_printf(c, CTL_STDERR, "umllab: link %s: expected up, down, set CONDITIONS... "
-		    "or clear\n", argv[3]);
+	bool up = strcmp(argv[3], "up") == 0, reset = strcmp(argv[3], "reset") == 0;
+	if ((!up && !reset && strcmp(argv[3], "down") != 0) || argc != 4) {
+		conn_printf(c, CTL_STDERR, "umllab: link %s: expected up, down, set CONDITIONS..., "
+		    "clear or reset\n", argv[3]);
 		conn_finish(c, UMLLAB_EXIT_USAGE);
 		return;
 	}
 	char *cause = NULL;
 	char *cable = state_cable_name(inst->cfg->name, li->cfg.name);
-	int rc = switch_cable_set_link(sup->switches[li->cfg.sw], cable, up, &cause);
+	int rc = reset ? switch_cable_reset_counters(sup->switches[li->cfg.sw], cable, &cause) :
+	    switch_cable_set_link(sup->switches[li->cfg.sw], cable, up, &cause);
 	free(cable);
 	if (rc != 0) {
 		conn_fail(c, UMLLAB_EXIT_FAIL, cause);
+		return;
+	}
+	if (reset) {
+		conn_printf(c, CTL_STDOUT, "%s: %s counters reset to 0 (switch %s)\n", inst->cfg->name,
+		    li->cfg.name, sup->lab->switches[li->cfg.sw].name);
+		conn_finish(c, UMLLAB_EXIT_OK);
 		return;
 	}
 	li->link_down = !up;

@@ -73,6 +73,7 @@ run_one() {
 		HOME="$tdir" UMLLAB="$UMLLAB" REPO="$repo" SRC="$src" T="$tdir" \
 		UMLLAB_STATE_DIR="$tdir/state" XDG_CACHE_HOME="$cache" \
 		UMLLAB_TEST_CACHE="${UMLLAB_TEST_CACHE:-}" UMLLAB_TEST_CYCLES="${UMLLAB_TEST_CYCLES:-}" \
+		UMLLAB_TEST_LARGE_N="${UMLLAB_TEST_LARGE_N:-}" UMLLAB_TEST_HANDOUTS="${UMLLAB_TEST_HANDOUTS:-}" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
 		"${runas_t[@]}" bash "$t" >"$tdir/output" 2>&1
 	rc=$?

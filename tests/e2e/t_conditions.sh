@@ -2,7 +2,8 @@
 # Link conditions on cables, with real UML: every kind (delay, jitter, loss,
 # duplicate, corrupt, reorder, rate, mtu), a planted drop filter naming an
 # instance, a live change, conditions kept across a restart, a flood held
-# within the memory caps and sent on at once by `clear`, and mistakes.
+# within the memory caps and sent on at once by `clear`, counters with no
+# conditions and their reset, and mistakes.
 # Timing checks are lower bounds or spreads, which a busy machine cannot
 # fake; exact accuracy is measured by `make bench` (docs/performance.md).
 . "$REPO/tests/e2e/lib.sh"
@@ -190,6 +191,19 @@ expect_exit 2 "a limit past what 8 MB holds" -- umllab link umlB eth0 set rate 1
 expect_output "at most 5000 frames" "says the bound and why"
 expect_exit 0 "link umlC eth0" -- umllab link umlC eth0
 expect_output "conditions: delay 50ms" "the mistakes changed nothing"
+
+# Counters without conditions, and reset: umlB's cable has none now.
+expect_exit 0 "reset umlB's counters" -- umllab link umlB eth0 reset
+expect_output "umlB: eth0 counters reset to 0" "says so"
+expect_exit 0 "link umlB eth0 after reset" -- umllab link umlB eth0
+expect_output "out: passed 0, delayed 0, lost 0," "out from 0"
+expect_exit 0 "3 pings over a cable without conditions" -- umllab ping umlC umlB -c 3
+expect_exit 0 "link umlB eth0" -- umllab link umlB eth0
+expect_output "conditions: none" "none set"
+expect_output "in:  passed [3-9]," "its frames in are counted all the same"
+expect_output "out: passed [3-9]," "and its frames out"
+expect_output "lost 0," "nothing lost"
+expect_exit 2 "reset takes no more words" -- umllab link umlB eth0 reset now
 
 expect_exit 0 "down" -- umllab down
 finish

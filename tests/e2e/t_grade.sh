@@ -132,6 +132,8 @@ rc=$?
 [ "$rc" = 2 ] && ok "grade exits 2 after SIGTERM" || { fail "grade exited $rc after SIGTERM"; cat "$T/term.out"; }
 grep -q "interrupted" "$T/out3/summary.csv" && ok "the summary says what was interrupted" \
 	|| fail "summary after SIGTERM: $(cat "$T/out3/summary.csv" 2>&1)"
+grep -Eq ': *"?'$'\r''?$' "$T/out3/summary.csv" && fail "a reason ends with an empty ': ': $(cat "$T/out3/summary.csv")" \
+	|| ok "no reason ends with an empty ': '"
 left=$(pgrep -f -- "uml_dir=$TMPDIR/"; pgrep -u "$(id -u)" -f -- "$subs/")
 [ -z "$left" ] && ok "nothing left running after SIGTERM" || fail "left running after SIGTERM: $left"
 [ -z "$(ls -A "$TMPDIR")" ] && ok "no state directory left after SIGTERM" || fail "left in TMPDIR: $(ls -A "$TMPDIR")"

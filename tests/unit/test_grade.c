@@ -337,6 +337,20 @@ static void test_fail_and_summaries(void **state)
 	assert_non_null(strstr(line, "; bob.yaml:9:1: x)"));
 	free(line);
 
+	/* A long reason keeps its start and its end (a hint), not only its start. */
+	struct grade_sub carol = { .path = xstrdup("c/carol"), .name = xstrdup("carol") };
+	char reason[1200];
+	snprintf(reason, sizeof(reason), "c/carol/lab.yaml:15:5: unknown key `foward` (expected one of: %0400d; "
+	    "did you mean `forward`?)", 0);
+	grade_sub_fail(&carol, "validate", reason, &spec);
+	line = grade_sub_line(&carol);
+	assert_non_null(strstr(line, "carol: 0/5 points (the lab file has mistakes: c/carol/lab.yaml:15:5: "));
+	assert_non_null(strstr(line, " ... "));
+	assert_non_null(strstr(line, "did you mean `forward`?))"));
+	assert_true(strlen(line) < 400);
+	free(line);
+	grade_sub_clear(&carol);
+
 	char *csv = grade_summary_csv(subs, 2);
 	assert_string_equal(csv,
 	    "submission,points,max_points,status,failed_checks,reason\r\n"

@@ -681,6 +681,61 @@ static void test_cond_drop_match(void **state)
 	wait_ports(f->sw, 0);
 }
 
+/* A cable counts its frames with conditions or without: frames that
+ * crossed with none set count as passed. The counts outlive a queue that
+ * `clear` freed and a kernel that reconnected; reset sets them to 0. */
+static void test_cond_counts(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b;
+	struct linkcond_pair now;
+	struct linkcond_stats st[2];
+	two_cables(f, &a, &b);
+	fport_send(&a, mac_bcast, 1);
+	expect_frame(&b, 1);
+	fport_send(&b, a.mac, 2);
+	expect_frame(&a, 2);
+	assert_int_equal(switch_cable_get_conditions(f->sw, "a.eth0", &now, st, NULL), 0);
+	assert_int_equal(st[1].passed, 1);	/* out: frame 1 */
+	assert_int_equal(st[0].passed, 1);	/* in: frame 2 */
+
+	cable_conditions(f, "a.eth0", "out drop x", "ether broadcast");
+	fport_send(&a, mac_bcast, 3);		/* dropped */
+	fport_send(&a, b.mac, 4);
+	expect_frame(&b, 4);
+	cable_conditions(f, "a.eth0", "", NULL);	/* clear: the queue goes, its counts stay */
+	fport_send(&a, b.mac, 5);
+	expect_frame(&b, 5);
+	assert_int_equal(switch_cable_get_conditions(f->sw, "a.eth0", &now, st, NULL), 0);
+	assert_int_equal(st[1].passed, 3);	/* 1, 4, 5 */
+	assert_int_equal(st[1].lost, 1);	/* 3 */
+
+	fport_close(&a);			/* a restarted kernel: the cable keeps counting */
+	wait_ports(f->sw, 1);
+	fport_cable(&a, f, "a.eth0", 0);
+	wait_ports(f->sw, 2);
+	fport_send(&b, a.mac, 6);
+	expect_frame(&a, 6);
+	assert_int_equal(switch_cable_get_conditions(f->sw, "a.eth0", &now, st, NULL), 0);
+	assert_int_equal(st[0].passed, 2);
+	assert_int_equal(st[1].passed, 3);
+
+	char *cause = NULL;
+	assert_int_equal(switch_cable_reset_counters(f->sw, "a.eth0", &cause), 0);
+	assert_int_equal(switch_cable_get_conditions(f->sw, "a.eth0", &now, st, NULL), 0);
+	assert_int_equal(st[0].passed + st[1].passed + st[1].lost, 0);
+	fport_send(&a, b.mac, 7);
+	expect_frame(&b, 7);
+	assert_int_equal(switch_cable_get_conditions(f->sw, "a.eth0", &now, st, NULL), 0);
+	assert_int_equal(st[1].passed, 1);
+	assert_int_equal(switch_cable_reset_counters(f->sw, "nope", &cause), -1);
+	assert_non_null(strstr(cause, "no cable nope"));
+	free(cause);
+	fport_close(&a);
+	fport_close(&b);
+	wait_ports(f->sw, 0);
+}
+
 /* What a cable's queues did so far: st[0] in, st[1] out. */
 static void cond_stats(struct fixture *f, const char *name, struct linkcond_stats st[2])
 {
@@ -1845,6 +1900,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_cond_delay, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_cond_drop_match, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_cond_counts, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_cond_clear_releases, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_cond_down_flushes, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_cond_lab_cap, setup_learning, teardown),
