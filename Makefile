@@ -40,11 +40,13 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The guest files are embedded in the binary (image/guest_files.c uses .incbin).
-$(BUILD)/image/guest_files.o: $(GUEST_AGENT) image/guest/inittab
+$(BUILD)/image/guest_files.o: $(GUEST_AGENT) image/guest/inittab image/guest/systemctl.sh
 $(BUILD)/image/guest_files.o: ALL_CFLAGS += -DGUEST_AGENT_PATH='"$(GUEST_AGENT)"'
 
-GUEST_AGENT_SRCS = image/guest/agent.c image/guest/boot.c image/guest/boot_params.c
-$(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h image/guest/boot_params.h
+GUEST_AGENT_SRCS = image/guest/agent.c image/guest/boot.c image/guest/boot_params.c image/guest/netwatch.c \
+	image/guest/kathara.c
+$(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h image/guest/boot_params.h \
+	image/guest/netwatch.h image/guest/kathara.h
 	@mkdir -p $(@D)
 	$(GUEST_CC) -std=c11 -D_GNU_SOURCE $(WARN) -I. -Os -static -s -o $@ $(GUEST_AGENT_SRCS)
 

@@ -310,6 +310,10 @@ const char *echo_address_owner(const struct supervisor *sup, struct in_addr a)
 			if (in->ifaces[k].cfg.has_addr && in->ifaces[k].cfg.addr.s_addr == a.s_addr)
 				return in->cfg->name;
 	}
+	/* An address set inside a guest (a startup script, a student): as the guest says. */
+	for (size_t i = 0; i < sup->lab->n_instances; i++)
+		if (guest_net_find(&sup->instances[i].net.cur, a) != NULL)
+			return sup->instances[i].cfg->name;
 	return NULL;
 }
 
@@ -323,6 +327,11 @@ int echo_target_address(const struct supervisor *sup, const char *target, struct
 				*a = peer->ifaces[i].cfg.addr;
 				return 0;
 			}
+		}
+		const struct guest_net_addr *g = guest_net_first(&peer->net.cur);
+		if (g != NULL) {
+			*a = g->addr;	/* none in the file: the one its guest set */
+			return 0;
 		}
 		return set_cause(cause, "instance %s has no address to ping", target);
 	}
@@ -345,6 +354,10 @@ static const char *owner_switch(const struct supervisor *sup, const char *owner,
 	for (size_t k = 0; in != NULL && k < in->n_ifaces; k++)
 		if (in->ifaces[k].cfg.has_addr && in->ifaces[k].cfg.addr.s_addr == a.s_addr)
 			return sup->lab->switches[in->ifaces[k].cfg.sw].name;
+	const struct guest_net_addr *g = in != NULL ? guest_net_find(&in->net.cur, a) : NULL;
+	const struct instance_iface *li = g != NULL ? instance_iface_find(in, g->iface) : NULL;
+	if (li != NULL)
+		return sup->lab->switches[li->cfg.sw].name;
 	return "any switch";
 }
 

@@ -197,6 +197,10 @@ enum guest_event guest_on_notify(struct guest *g, const char *data, size_t len,
 	case AGENT_MSG_END:
 		guest_req_finish(g, m.id, m.status, NULL);
 		return GUEST_EVENT_NONE;
+	case AGENT_MSG_NET:
+		*text = m.data;
+		*text_len = m.len;
+		return GUEST_EVENT_NET;
 	case AGENT_MSG_OTHER:
 		break;
 	}

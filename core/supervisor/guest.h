@@ -42,6 +42,7 @@ enum guest_event {
 	GUEST_EVENT_NONE,	/* handled here (exec output) or not ours */
 	GUEST_EVENT_READY,	/* the agent runs: network configured */
 	GUEST_EVENT_FAIL,	/* the guest's init reported a failure; text in *text */
+	GUEST_EVENT_NET,	/* a part of the guest's network snapshot; text in *text */
 };
 
 /* Feed one MCONSOLE_NOTIFY_USER datagram's data. */
