@@ -234,6 +234,10 @@ static void act_configure(struct instance *inst, const char *detail)
 	(void)detail;
 	inst->agent_ready = true;
 	ev_timer_stop(inst->env->loop, &inst->timer);
+	/* Cables pulled out (`umllab link ... down`) stay out across a restart. */
+	for (size_t i = 0; i < inst->n_ifaces; i++)
+		if (inst->ifaces[i].link_down)
+			guest_link(inst->guest, inst->ifaces[i].cfg.name, false);
 	inst->startup_next = 0;
 	inst->startup_out.len = 0;
 	free(inst->startup_error);

@@ -464,6 +464,24 @@ static void kmsg_record(const char *rec, size_t len)
 			child_kill(id);
 		return;
 	}
+	size_t link_len = strlen(AGENT_LINK_TAG);
+	if ((size_t)(msg_end - msg) > link_len && memcmp(msg, AGENT_LINK_TAG, link_len) == 0) {
+		/* "IFACE down|up": a cable pulled out or put back on the host. */
+		char iface[32], state[8];
+		int n = (int)(msg_end - msg - (long)link_len);
+		char line[64];
+		if (n <= 0 || n >= (int)sizeof(line))
+			return;
+		memcpy(line, msg + link_len, (size_t)n);
+		line[n] = '\0';
+		if (sscanf(line, "%31s %7s", iface, state) == 2 &&
+		    (strcmp(state, "up") == 0 || strcmp(state, "down") == 0)) {
+			int err = netwatch_set_link(iface, strcmp(state, "up") == 0);
+			if (err != 0)
+				agent_warn("cannot set the link of %s %s: %s", iface, state, strerror(err));
+		}
+		return;
+	}
 	size_t tag_len = strlen(AGENT_REQ_TAG);
 	if ((size_t)(msg_end - msg) < tag_len || memcmp(msg, AGENT_REQ_TAG, tag_len) != 0)
 		return;

@@ -41,6 +41,7 @@
 #define FILE_MAX (64u << 20)	/* a file of a device's folder, at most */
 #define SCRIPT_MAX (1u << 20)
 #define DEPTH_MAX 32
+#define WATCHFRR_OPTIONS "-T 90"
 
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void warn(const char *fmt, ...)
@@ -385,7 +386,8 @@ static int setup(int argc, char **argv)
 	mkdirs("/etc/umllab", 0755);
 	mkdirs("/etc/profile.d", 0755);
 	write_text(ENVFILE, env, O_CREAT | O_TRUNC, 0644);
-	write_text("/etc/profile.d/umllab-kathara.sh", "[ -r " ENVFILE " ] && . " ENVFILE "\n",
+	write_text("/etc/profile.d/umllab-kathara.sh", "[ -r " ENVFILE " ] && . " ENVFILE "\n"
+	    ": \"${watchfrr_options=" WATCHFRR_OPTIONS "}\"; export watchfrr_options\n",
 	    O_CREAT | O_TRUNC, 0644);
 	/* shared/ of the lab at /shared, made if missing (as Kathara does). */
 	struct stat st;
@@ -487,6 +489,10 @@ static int run(const char *name)
 	free(text);
 	bool bash = access("/bin/bash", X_OK) == 0;
 	env_load();
+	/* FRR's watchfrr gives its start of the daemons (and of their configuration) 20 s,
+	 * then kills it: a guest on a busy host can take longer, and is left without its
+	 * configuration. 90 s, unless the lab's daemons file says otherwise. */
+	setenv("watchfrr_options", WATCHFRR_OPTIONS, 0);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {

@@ -313,3 +313,50 @@ void netwatch_run(uint64_t now_ms, void (*send)(const void *buf, size_t len))
 	else
 		netwatch_want(now_ms);	/* try again shortly */
 }
+
+/* ---- a cable's state ---- */
+
+int netwatch_set_link(const char *iface, bool up)
+{
+	unsigned index = if_nametoindex(iface);
+	if (index == 0)
+		return ENODEV;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return errno;
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg i;
+		char attrs[32];
+	} req;
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.i));
+	req.h.nlmsg_type = RTM_SETLINK;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.h.nlmsg_seq = ++nl_seq;
+	req.i.ifi_family = AF_UNSPEC;
+	req.i.ifi_index = (int)index;
+	/* Link mode dormant keeps the kernel from making it up again by itself. */
+	const unsigned char values[2][2] = { { IFLA_LINKMODE, 1 }, { IFLA_OPERSTATE, 5 } };
+	unsigned char mode = up ? 0 : 1, oper = up ? 6 : 5;	/* IF_OPER_UP 6, _DORMANT 5 */
+	const unsigned char *v[2] = { &mode, &oper };
+	for (int k = 0; k < 2; k++) {
+		struct rtattr *a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.h.nlmsg_len));
+		a->rta_type = values[k][0];
+		a->rta_len = RTA_LENGTH(1);
+		memcpy(RTA_DATA(a), v[k], 1);
+		req.h.nlmsg_len = NLMSG_ALIGN(req.h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+	}
+	int err = 0;
+	if (send(fd, &req, req.h.nlmsg_len, 0) < 0) {
+		err = errno;
+	} else {
+		char buf[512];
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+		if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) && h->nlmsg_type == NLMSG_ERROR)
+			err = -((const struct nlmsgerr *)NLMSG_DATA(h))->error;
+	}
+	close(fd);
+	return err;
+}

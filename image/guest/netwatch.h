@@ -5,6 +5,7 @@
 #ifndef UMLLAB_GUEST_NETWATCH_H
 #define UMLLAB_GUEST_NETWATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,11 @@ int netwatch_timeout(uint64_t now_ms);
 
 /* When one is due: the whole state, sent as messages of at most AGENT_NOTIFY_MAX bytes. */
 void netwatch_run(uint64_t now_ms, void (*send)(const void *buf, size_t len));
+
+/* A cable pulled out (up false) or put back: the interface's operational state becomes
+ * dormant (it is no longer RUNNING, as without a carrier, so routing daemons see it go
+ * down at once) or up again. 0, or an errno. */
+int netwatch_set_link(const char *iface, bool up);
 
 /* Ask for a snapshot now (at the agent's start). */
 void netwatch_want(uint64_t now_ms);
