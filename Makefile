@@ -171,9 +171,12 @@ FUZZ_SMOKE_SECONDS ?= 2
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
-FUZZERS = topology mconsole_reply agent_msg control daemon_proto checks_spec
+FUZZERS = topology mconsole_reply agent_msg control daemon_proto checks_spec labdir guest_net
 fuzz_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 fuzz_topology_LIBS = $(YAML_LIBS)
+fuzz_labdir_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
+fuzz_labdir_LIBS = $(YAML_LIBS)
+fuzz_guest_net_OBJS = core/supervisor/guest_net.o core/base/util.o
 fuzz_checks_spec_OBJS = core/checks/checks_spec.o $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 fuzz_checks_spec_LIBS = $(YAML_LIBS)
 fuzz_mconsole_reply_OBJS = mconsole/codec.o
