@@ -19,7 +19,7 @@
 
 struct guest_net_link {
 	char name[GUEST_NET_NAME_MAX];
-	char state[12];			/* up, nocarrier, down */
+	char state[12];			/* up, nocarrier, dormant (a cable pulled by umllab), down */
 };
 
 struct guest_net_addr {

@@ -470,7 +470,7 @@ static int run(const char *name)
 	write_text(failed, "", O_CREAT | O_TRUNC, 0644);
 	const char *log = strcmp(name, "shared.startup") == 0 ? "/var/log/shared.log" :
 	    strstr(name, ".startup") != NULL ? "/var/log/startup.log" : "/var/log/shutdown.log";
-	int log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int log_fd = open(log, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (log_fd < 0) {
 		warn("cannot open %s: %s", log, strerror(errno));
 		free(text);

@@ -4,7 +4,7 @@
  *
  * One snapshot is "umllab:n SEQ PART FLAG ITEMS": PART counts from 0, FLAG is 'm' while
  * more parts follow and 'e' on the last; ITEMS are separated by ';':
- *   l IFACE up|nocarrier|down     a link (not lo)
+ *   l IFACE up|nocarrier|dormant|down   a link (not lo)
  *   a IFACE ADDR/PREFIX           an IPv4 address (not on lo)
  *   r DEST/PREFIX GATEWAY|- IFACE PROTO   a route of the main table (PROTO: kernel, boot,
  *                                 static, ospf, bgp, rip, zebra, dhcp, ... or a number) */
@@ -192,7 +192,7 @@ static void on_link(struct snap *s, const struct nlmsghdr *h)
 		return;
 	char item[64];
 	snprintf(item, sizeof(item), "l %s %s", l->name, !(l->flags & IFF_UP) ? "down" :
-	    (l->flags & IFF_LOWER_UP) ? "up" : "nocarrier");
+	    !(l->flags & IFF_LOWER_UP) ? "nocarrier" : !(l->flags & IFF_RUNNING) ? "dormant" : "up");
 	snap_item(s, item);
 }
 
