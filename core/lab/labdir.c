@@ -99,6 +99,14 @@ static const struct ynode *images_file_find(const struct kimages *im, const char
 	return NULL;
 }
 
+static const struct ynode *images_file_def(const struct kimages *im, const struct ynode *key)
+{
+	for (size_t j = 0; j + 1 < im->map->n_kids; j += 2)
+		if (im->map->kids[j] == key)
+			return im->map->kids[j + 1];
+	return NULL;
+}
+
 /* The image of a device: its YAML name, or NULL after a message at `at`. */
 static const char *image_resolve(struct kdir *d, struct kimages *im, const char *name,
     struct kpos at)
@@ -109,6 +117,25 @@ static const char *image_resolve(struct kdir *d, struct kimages *im, const char 
 		key = images_file_find(im, untagged);
 	enum kimage_kind kind = KIMAGE_MAPPED;
 	char yname[LAB_NAME_MAX + 1];
+	/* A mapping to a name (`"kathara/base": kathara/frr`, as Kathara's default image
+	 * setting) stands for that built-in image. */
+	const struct ynode *def = key != NULL ? images_file_def(im, key) : NULL;
+	if (def != NULL && def->type == YNODE_SCALAR) {
+		char *alias = image_untagged(def->str);
+		bool frr = strcmp(alias, "kathara/frr") == 0;
+		if (!frr && strcmp(alias, "kathara/base") != 0) {
+			kdir_msg(d, im->file, def->line, def->column, false, "image `%s` is mapped to "
+			    "`%s` (expected kathara/base, kathara/frr, or a definition such as "
+			    "{debian: bookworm, packages: [frr]})", key->str, def->show);
+			free(alias);
+			free(untagged);
+			return NULL;
+		}
+		free(alias);
+		free(untagged);
+		untagged = xstrdup(frr ? "kathara/frr" : "kathara/base");
+		key = NULL;
+	}
 	if (key != NULL) {
 		image_yaml_name(key->str, yname);
 	} else if (strcmp(untagged, "kathara/base") == 0 || strcmp(untagged, "kathara/bind") == 0) {
@@ -140,10 +167,7 @@ static const char *image_resolve(struct kdir *d, struct kimages *im, const char 
 	str_copy(k->name, sizeof(k->name), yname);
 	k->kind = kind;
 	if (key != NULL) {
-		k->def = NULL;
-		for (size_t j = 0; j + 1 < im->map->n_kids; j += 2)
-			if (im->map->kids[j] == key)
-				k->def = im->map->kids[j + 1];
+		k->def = images_file_def(im, key);
 		k->at = (struct kpos){ im->file, key->line, key->column };
 	} else {
 		k->at = at;

@@ -291,13 +291,15 @@ static void test_images(void **state)
 {
 	(void)state;
 	lab_dir("mapped");
-	put("lab.conf", "pc[0]=A\npc[image]=\"uni/tyr-base:2023\"\nr[0]=A\nr[image]=kathara/quagga\n");
+	put("lab.conf", "pc[0]=A\npc[image]=\"uni/tyr-base:2023\"\nr[0]=A\nr[image]=kathara/quagga\n"
+	    "x[0]=A\n");
 	char images[512];
 	snprintf(images, sizeof(images), "%s/../images.yaml", dir);
 	FILE *f = fopen(images, "w");
 	fputs("images:\n"
 	    "  \"uni/tyr-base\": {debian: bookworm, packages: [apache2, ifupdown]}\n"
-	    "  kathara/quagga: {debian: bookworm, packages: [frr]}\n", f);
+	    "  kathara/quagga: {debian: bookworm, packages: [frr]}\n"
+	    "  kathara/base: kathara/frr\n", f);
 	fclose(f);
 	struct lab_diag d = { 0 };
 	struct lab *lab = labdir_load(dir, images, &d);
@@ -309,6 +311,9 @@ static void test_images(void **state)
 	assert_int_equal(lab->images[pc->image].n_packages, 2);
 	const struct lab_instance *r = lab_instance_find(lab, "r");
 	assert_string_equal(lab->images[r->image].name, "kathara-quagga");
+	/* No [image] is kathara/base, mapped to kathara/frr as Kathara's default image setting. */
+	const struct lab_instance *x = lab_instance_find(lab, "x");
+	assert_string_equal(lab->images[x->image].name, "kathara-frr");
 	lab_free(lab);
 	lab_diag_free(&d);
 
