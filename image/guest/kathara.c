@@ -42,6 +42,7 @@
 #define SCRIPT_MAX (1u << 20)
 #define DEPTH_MAX 32
 #define WATCHFRR_OPTIONS "-T 90"
+#define FRR_DAEMONS "/etc/frr/daemons"
 
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void warn(const char *fmt, ...)
@@ -324,9 +325,35 @@ static void tree_own(const char *dir, int depth, long owner, gid_t group, mode_t
 		closedir(d);
 }
 
+/* FRR's watchfrr gives its start of the daemons (and of their configuration) 20 s, then
+ * kills it: a guest on a busy host can take longer, and is left running without its
+ * configuration ("OSPF is not enabled"). The guest's copy of /etc/frr/daemons gets 90 s
+ * (a line at its end), unless it sets a restart timeout itself. The environment would not
+ * do: Debian's `service` starts init scripts with an empty one. */
+static void frr_timeout(void)
+{
+	char *text;
+	size_t len;
+	if (read_all(FRR_DAEMONS, &text, &len, 1u << 20) < 0)
+		return;
+	bool has = false;
+	for (char *l = strstr(text, "watchfrr_options"); l != NULL && !has;
+	    l = strstr(l + 1, "watchfrr_options")) {
+		const char *end = strchr(l, '\n');
+		const char *t = strstr(l, "-T");
+		has = t != NULL && (end == NULL || t < end);
+	}
+	free(text);
+	if (!has)
+		write_text(FRR_DAEMONS, "\n# umllab: a longer start for watchfrr on a busy host "
+		    "(docs/kathara.md)\nwatchfrr_options=\"${watchfrr_options:+$watchfrr_options }"
+		    WATCHFRR_OPTIONS "\"\n", O_APPEND, 0);
+}
+
 /* Kathara's startup gives these files fixed owners and modes. */
 static void fixups(const char *dev)
 {
+	frr_timeout();
 	struct stat st;
 	if (stat("/etc/hosts", &st) != 0 || st.st_size == 0) {
 		char text[256];
@@ -386,8 +413,7 @@ static int setup(int argc, char **argv)
 	mkdirs("/etc/umllab", 0755);
 	mkdirs("/etc/profile.d", 0755);
 	write_text(ENVFILE, env, O_CREAT | O_TRUNC, 0644);
-	write_text("/etc/profile.d/umllab-kathara.sh", "[ -r " ENVFILE " ] && . " ENVFILE "\n"
-	    ": \"${watchfrr_options=" WATCHFRR_OPTIONS "}\"; export watchfrr_options\n",
+	write_text("/etc/profile.d/umllab-kathara.sh", "[ -r " ENVFILE " ] && . " ENVFILE "\n",
 	    O_CREAT | O_TRUNC, 0644);
 	/* shared/ of the lab at /shared, made if missing (as Kathara does). */
 	struct stat st;
@@ -489,10 +515,6 @@ static int run(const char *name)
 	free(text);
 	bool bash = access("/bin/bash", X_OK) == 0;
 	env_load();
-	/* FRR's watchfrr gives its start of the daemons (and of their configuration) 20 s,
-	 * then kills it: a guest on a busy host can take longer, and is left without its
-	 * configuration. 90 s, unless the lab's daemons file says otherwise. */
-	setenv("watchfrr_options", WATCHFRR_OPTIONS, 0);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {

@@ -13,9 +13,6 @@
 # A service with only a systemd unit file runs its ExecStart (simple services in the
 # background, their pid in /run/umllab/units/NAME.pid).
 set -u
-# FRR's watchfrr kills its start of the daemons after 20 s: too short on a busy host.
-: "${watchfrr_options=-T 90}"
-export watchfrr_options
 ENABLED=/etc/umllab/enabled
 UNITS=/run/umllab/units
 prog=${0##*/}

@@ -45,7 +45,7 @@ expect_exit 0 "status --json" -- umllab status net --json
 expect_output '"guest_ips":\["10.0.1.10/24"\]' "JSON: the guest's addresses"
 
 # OSPF: hello 1 s, point-to-point, so the routes come within seconds of the boot.
-for i in $(seq 1 60); do
+for i in $(seq 1 120); do
 	umllab exec r1 -- ip route show 10.0.2.0/24 2>/dev/null | grep -q "proto ospf" && break
 	sleep 1
 done
