@@ -56,28 +56,33 @@ $(BUILD)/cmd/umllab.o: debian/changelog
 $(BUILD)/cmd/umllab.o: ALL_CFLAGS += -DUMLLAB_VERSION='"$(VERSION)"'
 
 # The guest files are embedded in the binary (image/guest_files.c uses .incbin).
-$(BUILD)/image/guest_files.o: $(GUEST_AGENT) image/guest/inittab
+$(BUILD)/image/guest_files.o: $(GUEST_AGENT) image/guest/inittab image/guest/systemctl.sh
 $(BUILD)/image/guest_files.o: ALL_CFLAGS += -DGUEST_AGENT_PATH='"$(GUEST_AGENT)"'
 
 # Where `make install` puts the web page's files (core/web/page), and where the binary looks first.
 WEB_DATADIR ?= $(DATADIR)
 $(BUILD)/core/web/web_page.o: ALL_CFLAGS += -DWEB_DATADIR='"$(WEB_DATADIR)"'
 
-GUEST_AGENT_SRCS = image/guest/agent.c image/guest/boot.c image/guest/boot_params.c
-$(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h image/guest/boot_params.h
+GUEST_AGENT_SRCS = image/guest/agent.c image/guest/boot.c image/guest/boot_params.c image/guest/netwatch.c \
+	image/guest/kathara.c
+$(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h image/guest/boot_params.h \
+	image/guest/netwatch.h image/guest/kathara.h
 	@mkdir -p $(@D)
 	$(GUEST_CC) -std=c11 -D_GNU_SOURCE $(WARN) -I. -Os -static -s -o $@ $(GUEST_AGENT_SRCS)
 
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
 	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade \
-	test_vxlan test_slurm test_boot_params test_filter test_echo_judge test_web_auth
+	test_vxlan test_slurm test_boot_params test_filter test_echo_judge test_web_auth test_labdir test_guest_net
 # The topology loader: the lab model, the YAML tree, the checks (tree -> struct lab), lab_load.
 TOPOLOGY_OBJS = core/lab/lab.o core/lab/topology.o core/lab/topology_tree.o core/lab/topology_check.o \
 	core/lab/topology_check_values.o core/lab/topology_check_capture.o core/lab/topology_check_link.o \
 	core/lab/topology_check_switch.o core/lab/topology_check_image.o core/lab/topology_check_disk.o \
-	core/lab/topology_check_instance.o
+	core/lab/topology_check_instance.o core/lab/topology_check_order.o core/lab/labdir.o \
+	core/lab/labdir_conf.o
 test_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
+test_labdir_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
+test_guest_net_OBJS = core/supervisor/guest_net.o core/base/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/base/util.o
 test_fdb_OBJS = switch/fdb.o
 test_watchdog_OBJS = watchdog/policy.o
@@ -193,9 +198,12 @@ FUZZ_SMOKE_SECONDS ?= 2
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -I. -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
-FUZZERS = topology mconsole_reply agent_msg control daemon_proto checks_spec
+FUZZERS = topology mconsole_reply agent_msg control daemon_proto checks_spec labdir guest_net
 fuzz_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 fuzz_topology_LIBS = $(YAML_LIBS)
+fuzz_labdir_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
+fuzz_labdir_LIBS = $(YAML_LIBS)
+fuzz_guest_net_OBJS = core/supervisor/guest_net.o core/base/util.o
 fuzz_checks_spec_OBJS = core/checks/checks_spec.o $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 fuzz_checks_spec_LIBS = $(YAML_LIBS)
 fuzz_mconsole_reply_OBJS = mconsole/codec.o

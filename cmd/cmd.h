@@ -22,7 +22,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_up, cmd_down, cmd_status, cmd_ping, cmd_exec,
     cmd_validate, cmd_switch, cmd_start, cmd_stop, cmd_restart, cmd_logs, cmd_console,
     cmd_mconsole, cmd_plug, cmd_unplug, cmd_link, cmd_graph, cmd_image, cmd_confine,
-    cmd_capture, cmd_grade, cmd_check, cmd_web;
+    cmd_capture, cmd_grade, cmd_check, cmd_web, cmd_convert;
 
 /* Print `umllab CMD --help` to stdout. */
 void cmd_print_help(const struct cmd_entry *cmd);

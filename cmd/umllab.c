@@ -16,7 +16,7 @@
 static const struct cmd_entry *const commands[] = {
 	&cmd_up, &cmd_status, &cmd_ping, &cmd_exec, &cmd_logs, &cmd_console, &cmd_down,
 	&cmd_stop, &cmd_start, &cmd_restart, &cmd_mconsole, &cmd_plug, &cmd_unplug, &cmd_link,
-	&cmd_capture, &cmd_check, &cmd_web, &cmd_validate, &cmd_grade, &cmd_graph, &cmd_image, &cmd_switch, &cmd_confine,
+	&cmd_capture, &cmd_check, &cmd_web, &cmd_validate, &cmd_convert, &cmd_grade, &cmd_graph, &cmd_image, &cmd_switch, &cmd_confine,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

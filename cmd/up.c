@@ -11,6 +11,7 @@
 #include "core/storage/labimage.h"
 #include "core/base/state.h"
 #include "core/supervisor/supervisor.h"
+#include "core/lab/labdir.h"
 #include "core/lab/topology.h"
 #include "core/cluster/up_slurm.h"
 #include "core/base/util.h"
@@ -56,6 +57,8 @@ static int up_run(int argc, char **argv)
 			slurm = true;
 		else if (strcmp(argv[i], "--slurm-part") == 0)
 			slurm_part = foreground = true;
+		else if (strcmp(argv[i], "--images") == 0 && i + 1 < argc)
+			setenv(LABDIR_IMAGES_ENV, argv[++i], 1);	/* read by lab_load for a lab directory */
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return cmd_usage_error(&cmd_up, "unknown option %s", argv[i]);
 		else if (file != NULL)
@@ -108,7 +111,7 @@ static int up_run(int argc, char **argv)
 
 const struct cmd_entry cmd_up = {
 	.name = "up",
-	.args = "[--foreground | --slurm] FILE",
+	.args = "[--foreground | --slurm] [--images MAP] FILE|DIR",
 	.summary = "bring a lab up: images, switches, instances, network; then supervise it",
 	.help = "Validates FILE, builds or downloads the images its instances run on (cached;\n"
 	    "see `umllab image`), checks that the instances' disks from an earlier `up` still\n"
@@ -118,7 +121,16 @@ const struct cmd_entry cmd_up = {
 	    "instance, shows the last lines of that instance's console log, and stops\n"
 	    "everything it started.\n"
 	    "Exit status: 0 up, 1 failed (or already up), 2 usage.\n"
+	    "DIR is a Kathara or Netkit lab directory (lab.conf, lab.dep, a folder and\n"
+	    "DEV.startup per device), run as it is: see docs/kathara.md and `umllab convert`.\n"
+	    "A startup script that fails is shown here (device, line, output); the lab\n"
+	    "stays up and `umllab status` marks the instance.\n"
 	    "\n"
+	    "  --images MAP      for a lab directory: a YAML file whose `images:` maps the\n"
+	    "                    image names of lab.conf to umllab images, in the topology's\n"
+	    "                    form: images: {\"uni/base\": {debian: bookworm, packages:\n"
+	    "                    [apache2]}} (also $UMLLAB_IMAGES); kathara/base and\n"
+	    "                    kathara/frr are built in\n"
 	    "  -F, --foreground  this process is the supervisor: no fork into the background,\n"
 	    "                    no new session. It prints the same progress, stays after the\n"
 	    "                    lab is up, and takes the lab down (as `down` does) on SIGTERM\n"

@@ -3,6 +3,7 @@
 
 #include "cmd/cmd.h"
 #include "core/checks/checks_spec.h"
+#include "core/base/util.h"
 #include "core/lab/topology.h"
 
 static int validate_run(int argc, char **argv)
@@ -16,8 +17,10 @@ static int validate_run(int argc, char **argv)
 	lab_diag_free(&diag);
 	if (lab == NULL)
 		return EXIT_FAIL;
-	/* Its `checks:` too (core/checks/checks_spec.c reads them; `umllab check` runs them). */
-	struct check_list *checks = checks_load(argv[1], true, &diag);
+	/* Its `checks:` too (core/checks/checks_spec.c reads them; `umllab check` runs them).
+	 * A Kathara lab directory has none: `umllab check --spec FILE` brings them. */
+	struct check_list *checks = lab->from_dir ? xcalloc(1, sizeof(*checks)) :
+	    checks_load(argv[1], true, &diag);
 	for (size_t i = 0; i < diag.n; i++)
 		fprintf(stderr, "%s\n", diag.msgs[i]);
 	lab_diag_free(&diag);

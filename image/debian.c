@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Bump when the build changes, so that cached Debian images are rebuilt. */
@@ -34,6 +35,7 @@ struct debian_state {
 	struct image_layer *layer;
 	char **packages;	/* sorted, without duplicates */
 	size_t n_packages;
+	uint64_t tar_key;	/* what mmdebstrap is given, without the layer: its kept output */
 };
 
 static void debian_free(void *arg)
@@ -87,6 +89,7 @@ static void *debian_inputs(const struct image_request *req, uint64_t *key, char 
 		h = image_hash_input(h, st->packages[i], strlen(st->packages[i]));
 	const char *mirror = req->mirror != NULL ? req->mirror : "";
 	h = image_hash_input(h, mirror, strlen(mirror));
+	st->tar_key = h;
 	h = image_hash_input(h, &layer_key, sizeof(layer_key));
 	*key = h;
 	return st;
@@ -185,12 +188,24 @@ static void debian_line(void *arg, const char *text)
 static int debian_build(void *arg, const char *cache_dir, const char *image_path,
     const char *work_dir, char **cause)
 {
-	(void)cache_dir;
 	struct debian_state *st = arg;
 	const struct image_request *req = st->req;
 	char *mmdebstrap = NULL, *genext2fs = NULL, *include = NULL, *mode_opt = NULL;
 	char *tar = xasprintf("%s/rootfs.tar", work_dir);
+	/* mmdebstrap's output is kept: a new guest layer (a new umllab) rebuilds the image
+	 * from it, without the network, as downloads are kept (image/import.c). */
+	char *kept_dir = xasprintf("%s/downloads", cache_dir);
+	char *kept = xasprintf("%s/" IMAGE_DEBIAN_TAR_PREFIX "%016llx.tar", kept_dir,
+	    (unsigned long long)st->tar_key);
 	int rc = -1;
+	struct stat sb;
+	if (stat(kept, &sb) == 0) {
+		image_progress(req, "using Debian %s's root file system kept in %s", req->release, kept);
+		if ((genext2fs = image_tool_find("genext2fs", "genext2fs", cause)) != NULL)
+			rc = image_rootfs_build(req, st->layer, kept, "the Debian root file system",
+			    image_path, work_dir, cause);
+		goto out;
+	}
 
 	/* Every tool and setting first: a missing one should cost no download. */
 	const char *mode;
@@ -229,11 +244,16 @@ static int debian_build(void *arg, const char *cache_dir, const char *image_path
 		free(why);
 		goto out;
 	}
-	rc = image_rootfs_build(req, st->layer, tar, "the Debian root file system", image_path,
+	const char *from = tar;
+	if (image_mkdir_p(kept_dir, 0700, NULL) == 0 && rename(tar, kept) == 0)
+		from = kept;
+	rc = image_rootfs_build(req, st->layer, from, "the Debian root file system", image_path,
 	    work_dir, cause);
 out:
 	unlink(tar);
 	free(tar);
+	free(kept);
+	free(kept_dir);
 	free(include);
 	free(mode_opt);
 	free(genext2fs);

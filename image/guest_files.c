@@ -1,4 +1,4 @@
-/* image/guest_files.c: embeds the guest agent and inittab in the umllab binary (.incbin).
+/* image/guest_files.c: embeds the guest agent, inittab and scripts in the umllab binary (.incbin).
  *
  * Paths are relative to the repository root, where make runs; the Makefile
  * rebuilds this object when one of the files changes. */
@@ -23,4 +23,5 @@ __asm__(
 	"	.pushsection .rodata, \"a\"\n"
 	GUEST_INCBIN("guest_agent", GUEST_AGENT_PATH)
 	GUEST_INCBIN("guest_inittab", "image/guest/inittab")
+	GUEST_INCBIN("guest_systemctl", "image/guest/systemctl.sh")
 	"	.popsection\n");

@@ -11,6 +11,7 @@
 
 GUEST_FILE_DECLARE(guest_agent);	/* build/guest/umllab-agent */
 GUEST_FILE_DECLARE(guest_inittab);	/* image/guest/inittab */
+GUEST_FILE_DECLARE(guest_systemctl);	/* image/guest/systemctl.sh: systemctl and service */
 
 #define GUEST_FILE_SIZE(name) ((size_t)(name##_end - name##_start))
 

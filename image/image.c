@@ -346,13 +346,22 @@ char *image_describe(const char *backing_path)
 	return text;
 }
 
-/* A verified download: downloads/ and 64 hex digits. */
+/* A verified download: downloads/ and 64 hex digits; or a Debian root file system kept
+ * there, debian-KEY.tar (16 hex digits). */
 static bool image_is_download(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	if (base == NULL || base - path < 10 || strncmp(base - 10, "/downloads", 10) != 0)
 		return false;
 	base++;
+	size_t pl = strlen(IMAGE_DEBIAN_TAR_PREFIX);
+	if (strncmp(base, IMAGE_DEBIAN_TAR_PREFIX, pl) == 0 && strlen(base) == pl + 16 + 4 &&
+	    strcmp(base + pl + 16, ".tar") == 0) {
+		for (const char *p = base + pl; p < base + pl + 16; p++)
+			if (strchr("0123456789abcdef", *p) == NULL)
+				return false;
+		return true;
+	}
 	if (strlen(base) != 64)
 		return false;
 	for (const char *p = base; *p != '\0'; p++)
@@ -427,6 +436,10 @@ int image_list(const char *cache_dir, struct image_entry **entries, size_t *n, c
 			if (de->d_name[0] != '.' && lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 				if (k == 0 && len > 4 && strcmp(de->d_name + len - 4, ".img") == 0)
 					list_add(entries, n, &cap, path, image_kind_of(path), image_info_read(path), &st);
+				else if (k == 1 && image_is_download(path) &&
+				    strncmp(de->d_name, IMAGE_DEBIAN_TAR_PREFIX, strlen(IMAGE_DEBIAN_TAR_PREFIX)) == 0)
+					list_add(entries, n, &cap, path, "download", xstrdup("Debian root file "
+					    "system from mmdebstrap, kept to rebuild its image without the network"), &st);
 				else if (k == 1 && image_is_download(path))
 					list_add(entries, n, &cap, path, "download", xstrdup("verified download, "
 					    "kept to rebuild its image without the network"), &st);

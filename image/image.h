@@ -23,6 +23,8 @@ typedef void (*image_meter_fn)(void *arg, const char *what, uint64_t done, uint6
 /* Next to an XFS or Btrfs image: the initramfs that adds umllab's guest
  * layer at boot (image/initrd.c); the kernel gets initrd=. */
 #define IMAGE_INITRD_SUFFIX ".initrd"
+/* downloads/debian-KEY.tar: mmdebstrap's output kept for rebuilding its image (image/debian.c). */
+#define IMAGE_DEBIAN_TAR_PREFIX "debian-"
 
 struct image_request {
 	const char *kind;		/* "busybox" (default), "debian", "url" or "file" */

@@ -6,7 +6,9 @@
  * (busybox init, via init=), and only /etc/inittab is replaced. The boot
  * script and the agent look for the image's own tools first and fall back to
  * the busybox applets in /usr/lib/umllab/bin, so a tarball with nothing but a
- * shell still boots, configures its network and runs `umllab exec`. No root
+ * shell still boots, configures its network and runs `umllab exec`. It also carries
+ * the helpers of Kathara lab directories (kathara: the agent under that name, see
+ * image/guest/kathara.c; systemctl for guests without systemd). No root
  * and no loop device: debugfs edits the image file directly. */
 #include "image/image_int.h"
 
@@ -20,7 +22,7 @@
 #include <sys/stat.h>
 
 /* Bump when the layer's layout changes, so images carrying it are rebuilt. */
-#define LAYER_FORMAT "umllab guest layer 3"
+#define LAYER_FORMAT "umllab guest layer 4"
 #define LAYER_DIR IMAGE_LAYER_DIR
 
 static const char layer_inittab[] =
@@ -48,7 +50,7 @@ static const struct {
 	{ "/proc", "040555" }, { "/sys", "040555" }, { "/dev", "040755" }, { "/tmp", "041777" },
 	{ "/run", "040755" }, { "/root", "040700" }, { "/etc", "040755" }, { "/usr", "040755" },
 	{ "/usr/lib", "040755" }, { LAYER_DIR, "040755" }, { LAYER_DIR "/bin", "040755" },
-	{ "/etc/modprobe.d", "040755" },
+	{ "/etc/modprobe.d", "040755" }, { "/usr/sbin", "040755" },
 };
 
 /* The UML kernel's modules, installed by user-mode-linux (iptables, bridges,
@@ -123,6 +125,7 @@ struct image_layer *image_layer_load(uint64_t *key, char **cause)
 	h = image_hash_input(h, layer_modprobe, strlen(layer_modprobe));
 	h = image_hash_input(h, layer->busybox, layer->busybox_len);
 	h = image_hash_input(h, guest_agent_start, GUEST_FILE_SIZE(guest_agent));
+	h = image_hash_input(h, guest_systemctl_start, GUEST_FILE_SIZE(guest_systemctl));
 	*key = layer_find_modules(layer, h);
 	return layer;
 }
@@ -172,6 +175,7 @@ static int layer_stage(const struct image_layer *layer, const char *dir, char **
 		{ "agent", guest_agent_start, GUEST_FILE_SIZE(guest_agent), 0755 },
 		{ "inittab", layer_inittab, strlen(layer_inittab), 0644 },
 		{ "modprobe.conf", layer_modprobe, strlen(layer_modprobe), 0644 },
+		{ "systemctl", guest_systemctl_start, GUEST_FILE_SIZE(guest_systemctl), 0755 },
 	};
 	if (image_mkdir_p(dir, 0700, cause) < 0)
 		return -1;
@@ -234,12 +238,18 @@ int image_layer_apply(const struct image_layer *layer, const char *image_path,
 	for (size_t i = 0; i < sizeof(layer_dirs) / sizeof(layer_dirs[0]); i++)
 		script_add(&s, "mkdir %s", layer_dirs[i].path);	/* fails harmlessly when there */
 	/* A second layer replaces the first; rcS is the boot script of layer 1. */
-	static const char *const files[] = { "busybox", "agent", "rcS", "init" };
+	static const char *const files[] = { "busybox", "agent", "rcS", "init", "kathara",
+		"systemctl" };
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		script_add(&s, "rm " LAYER_DIR "/%s", files[i]);
 	script_add(&s, "write %s/busybox " LAYER_DIR "/busybox", stage);
 	script_add(&s, "write %s/agent " LAYER_DIR "/agent", stage);
 	script_add(&s, "symlink " LAYER_DIR "/init " LAYER_DIR "/busybox");
+	script_add(&s, "symlink " LAYER_DIR "/kathara " LAYER_DIR "/agent");	/* kathara.c */
+	script_add(&s, "write %s/systemctl " LAYER_DIR "/systemctl", stage);
+	/* systemctl, and service where the image has none (fails harmlessly when there). */
+	script_add(&s, "symlink /usr/sbin/systemctl " LAYER_DIR "/systemctl");
+	script_add(&s, "symlink /usr/sbin/service " LAYER_DIR "/systemctl");
 	script_add(&s, "rm /etc/inittab");
 	script_add(&s, "write %s/inittab /etc/inittab", stage);
 	script_add(&s, "rm /etc/modprobe.d/umllab.conf");
@@ -249,6 +259,8 @@ int image_layer_apply(const struct image_layer *layer, const char *image_path,
 	script_own(&s, LAYER_DIR "/busybox", "0100755");
 	script_own(&s, LAYER_DIR "/agent", "0100755");
 	script_own(&s, LAYER_DIR "/init", NULL);
+	script_own(&s, LAYER_DIR "/kathara", NULL);
+	script_own(&s, LAYER_DIR "/systemctl", "0100755");
 	script_own(&s, "/etc/inittab", "0100644");
 	script_own(&s, "/etc/modprobe.d/umllab.conf", "0100644");
 	size_t n = 0;

@@ -147,6 +147,12 @@ int agent_message_parse(const char *data, size_t len, struct agent_msg *out)
 		out->status = (int)a;
 		return 0;
 	}
+	if (has_prefix(data, len, AGENT_NET_TAG)) {
+		out->kind = AGENT_MSG_NET;
+		out->data = data + strlen(AGENT_NET_TAG);
+		out->len = strip_newline(out->data, len - strlen(AGENT_NET_TAG));
+		return 0;
+	}
 	if (has_prefix(data, len, AGENT_FAIL_TAG)) {
 		const char *p = data + strlen(AGENT_FAIL_TAG);
 		out->kind = AGENT_MSG_FAIL;

@@ -91,6 +91,7 @@ enum agent_msg_kind {
 	AGENT_MSG_FAIL,		/* text in data */
 	AGENT_MSG_OUTPUT,	/* id; bytes in data/len */
 	AGENT_MSG_END,		/* id; exit status in status */
+	AGENT_MSG_NET,		/* a part of a network snapshot: its text in data/len */
 	AGENT_MSG_OTHER,	/* not ours: some other guest program wrote it */
 };
 

@@ -203,6 +203,11 @@ static const char *owner_switch(const struct supervisor *sup, int owner, struct 
 	for (size_t k = 0; in != NULL && k < in->n_ifaces; k++)
 		if (in->ifaces[k].cfg.has_addr && in->ifaces[k].cfg.addr.s_addr == a.s_addr)
 			return sup->lab->switches[in->ifaces[k].cfg.sw].name;
+	/* An address its guest set: on the interface the guest says. */
+	const struct guest_net_addr *g = in != NULL ? guest_net_find(&in->net.cur, a) : NULL;
+	for (size_t k = 0; g != NULL && k < in->n_ifaces; k++)
+		if (strcmp(in->ifaces[k].cfg.name, g->iface) == 0)
+			return sup->lab->switches[in->ifaces[k].cfg.sw].name;
 	return NULL;
 }
 
@@ -258,6 +263,10 @@ const char *echo_address_owner(const struct supervisor *sup, struct in_addr a)
 			if (in->ifaces[k].cfg.has_addr && in->ifaces[k].cfg.addr.s_addr == a.s_addr)
 				return in->cfg->name;
 	}
+	/* An address set inside a guest (a startup script, a student): as the guest says. */
+	for (size_t i = 0; i < sup->lab->n_instances; i++)
+		if (guest_net_find(&sup->instances[i].net.cur, a) != NULL)
+			return sup->instances[i].cfg->name;
 	return NULL;
 }
 
@@ -271,6 +280,11 @@ int echo_target_address(const struct supervisor *sup, const char *target, struct
 				*a = peer->ifaces[i].cfg.addr;
 				return 0;
 			}
+		}
+		const struct guest_net_addr *g = guest_net_first(&peer->net.cur);
+		if (g != NULL) {
+			*a = g->addr;	/* none in the file: the one its guest set */
+			return 0;
 		}
 		return set_cause(cause, "instance %s has no address to ping", target);
 	}

@@ -16,6 +16,7 @@
 #include "core/base/control.h"
 #include "core/base/state.h"
 #include "core/base/util.h"
+#include "core/lab/labdir.h"
 
 bool client_looks_like_file(const char *arg)
 {
@@ -70,6 +71,11 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 			name = xstrdup(names[0]);
 		}
 		state_names_free(names, n);
+	} else if (labdir_is(lab_arg)) {
+		/* A lab directory's name is its own: no need to read it (or its images). */
+		name = labdir_name(lab_arg);
+		if (name == NULL)
+			set_cause(cause, "%s: %s", lab_arg, strerror(errno));
 	} else if (client_looks_like_file(lab_arg)) {
 		struct lab_diag diag = { 0 };
 		struct lab *lab = lab_load(lab_arg, &diag);

@@ -183,6 +183,8 @@ static void up_view_line(void *arg, char kind, const char *text)
 			v->first_error = xstrdup(text);
 	} else if (kind == 'D') {
 		fprintf(stderr, "    | %s\n", text);
+	} else if (kind == 'W') {
+		fprintf(stderr, "umllab: warning: %s\n", text);
 	}
 }
 

@@ -43,6 +43,10 @@ void lab_free(struct lab *lab)
 		for (size_t j = 0; j < in->n_disks; j++)
 			free(in->disks[j].file);
 		free(in->disks);
+		free(in->after);
+		for (size_t j = 0; j < in->n_shutdown; j++)
+			free(in->shutdown[j]);
+		free(in->shutdown);
 	}
 	free(lab->instances);
 	for (size_t i = 0; i < lab->n_switches; i++)
@@ -61,6 +65,11 @@ void lab_free(struct lab *lab)
 	}
 	free(lab->images);
 	free(lab->share.dir);
+	for (size_t i = 0; i < lab->n_info; i++) {
+		free(lab->info[i].key);
+		free(lab->info[i].value);
+	}
+	free(lab->info);
 	free(lab->path);
 	free(lab);
 }

@@ -153,7 +153,18 @@ struct lab_instance {
 	struct lab_disk *disks;		/* `disks:`, in order: ubd1, ubd2, ... */
 	size_t n_disks;
 	int host;			/* `host: N`: the part of `up --slurm` it runs in; -1: any */
+	size_t *after;			/* `after:`: indexes of the instances it boots after */
+	size_t n_after;
+	char **shutdown;		/* `shutdown:` shell commands run at `down`, in order */
+	size_t n_shutdown;
 	int line, column;
+};
+
+/* `info:` of a lab: what it is about (a Kathara lab's LAB_DESCRIPTION, ...),
+ * shown by `status`. Keys in file order. */
+struct lab_info {
+	char *key;			/* description, version, author, email, web, ... */
+	char *value;
 };
 
 struct lab {
@@ -166,6 +177,9 @@ struct lab {
 	struct lab_image *images;	/* [0] is the built-in busybox, then `images:` in file order */
 	size_t n_images;
 	struct lab_share share;		/* the lab's `share:` */
+	struct lab_info *info;		/* `info:`, in file order */
+	size_t n_info;
+	bool from_dir;			/* read from a Kathara/Netkit lab directory (path is it) */
 };
 
 void lab_free(struct lab *lab);

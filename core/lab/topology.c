@@ -1,5 +1,6 @@
 /* core/lab/topology.c: load a topology file: read it, parse it into a node tree
- * (core/lab/topology_tree.c), check the tree and build the lab (core/lab/topology_check*.c). */
+ * (core/lab/topology_tree.c), check the tree and build the lab (core/lab/topology_check*.c);
+ * a lab directory goes to core/lab/labdir.c. */
 #include "core/lab/topology.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/lab/labdir.h"
 #include "core/lab/topology_tree.h"
 #include "core/base/util.h"
 
@@ -80,6 +82,11 @@ struct lab *lab_load(const char *path, struct lab_diag *diag)
 	char *abs = NULL;
 	size_t len = 0;
 	struct lab *lab = NULL;
+	/* A Kathara or Netkit lab directory (or its lab.conf) means the same as its YAML. */
+	if (labdir_is(path)) {
+		const char *images = getenv(LABDIR_IMAGES_ENV);
+		return labdir_load(path, images != NULL && images[0] != '\0' ? images : NULL, diag);
+	}
 	char *buf = topo_file_read(path, &len, diag);
 
 	if (buf == NULL)

@@ -59,8 +59,9 @@ struct lab *topo_build(struct topo_report *r, const struct ynode *root, const ch
 	}
 	struct field f[] = { { .name = "name" }, { .name = "switches" }, { .name = "instances" },
 	    { .name = "images" }, { .name = "image" }, { .name = "share" },
-	    { .name = "checks" } };	/* checks: read by core/checks/checks_spec.c */
-	topo_map_fields(c.r, root, f, 7, "at the top level");
+	    { .name = "checks" },	/* checks: read by core/checks/checks_spec.c */
+	    { .name = "info" } };
+	topo_map_fields(c.r, root, f, 8, "at the top level");
 	check_name(&c, f[0].key, f[0].val, default_name);
 	if (f[1].val != NULL)
 		topo_check_switches(&c, f[1].key, f[1].val);
@@ -75,11 +76,15 @@ struct lab *topo_build(struct topo_report *r, const struct ynode *root, const ch
 	}
 	if (f[5].val != NULL)
 		topo_check_share(&c, f[5].key, f[5].val, "the lab", false, &c.lab->share);
+	if (f[7].val != NULL)
+		topo_check_info(&c, f[7].key, f[7].val);
 	topo_check_instances(&c, root, f[2].key, f[2].val);
+	topo_check_order(&c);
 	for (size_t i = 0; i < c.lab->n_instances; i++)
 		c.lab->images[c.lab->instances[i].image].used = true;
 	topo_check_uniques(&c);
 	topo_check_disk_owners(&c);
+	free(c.afters);
 	free(c.switch_ports);
 	free(c.addrs);
 	free(c.macs);

@@ -3,8 +3,8 @@
  * and the tree, never core/lab/topology.h (the loader, which calls them).
  *
  * Dependencies point one way: topology_check.c (topo_build, the top level) calls the
- * sections; _instance calls _switch, _image, _disk, _capture and _link, and _switch calls
- * _capture; every one calls the value checks (_values), which call only the tree
+ * sections; _instance calls _switch, _image, _disk, _capture, _link and _order, and _switch
+ * calls _capture; every one calls the value checks (_values), which call only the tree
  * (core/lab/topology_tree.c) and util. */
 #ifndef UMLLAB_TOPOLOGY_CHECK_H
 #define UMLLAB_TOPOLOGY_CHECK_H
@@ -43,6 +43,14 @@ struct checker {
 	size_t default_image;		/* top-level `image:` */
 	bool default_image_bad;		/* ... was wrong: instances without `image:` say nothing */
 	unsigned *switch_ports;		/* interfaces on each switch so far */
+	struct after_note *afters;	/* `after:` of each instance, resolved once all are known */
+	size_t n_afters, cap_afters;
+};
+
+/* An instance's `after:` as written, read by topo_check_order. */
+struct after_note {
+	size_t inst;			/* index into lab->instances */
+	const struct ynode *key, *val;
 };
 
 /* ---- the value checks (topology_check_values.c); more in core/lab/topology_tree.h ---- */
@@ -101,5 +109,10 @@ void topo_check_disk_owners(struct checker *c);
 void topo_check_instances(struct checker *c, const struct ynode *root, const struct ynode *key,
     const struct ynode *map);
 void topo_check_uniques(struct checker *c);
+/* topology_check_order.c: `after:` of instance inst (noted while instances are read), then,
+ * once all are known, the names resolved and circles refused; `info:` of the lab. */
+void topo_note_after(struct checker *c, size_t inst, const struct ynode *key, const struct ynode *val);
+void topo_check_order(struct checker *c);
+void topo_check_info(struct checker *c, const struct ynode *key, const struct ynode *val);
 
 #endif

@@ -385,23 +385,24 @@ static void check_routes(struct checker *c, const struct ynode *key, const struc
 	}
 }
 
-static void check_startup(struct checker *c, const struct ynode *key, const struct ynode *seq,
-    struct lab_instance *in, const char *iname)
+/* `startup:` or `shutdown:`: a list of shell commands, into *out. */
+static void check_commands(struct checker *c, const struct ynode *key, const struct ynode *seq,
+    const char *kind, char ***out, size_t *n_out, const char *iname)
 {
 	if (seq->type == YNODE_ALIAS || ynode_is_null(seq))
 		return;
 	if (seq->type != YNODE_SEQUENCE) {
 		const struct ynode *p = topo_at(key, seq);
 		topo_error(c->r, p->line, p->column,
-		    "`startup` of instance %s is %s (expected a list of shell commands such as startup: [\"ping -c 1 10.0.0.2\"])",
-		    iname, topo_kind(seq));
+		    "`%s` of instance %s is %s (expected a list of shell commands such as %s: [\"ping -c 1 10.0.0.2\"])",
+		    kind, iname, topo_kind(seq), kind);
 		return;
 	}
-	in->startup = xcalloc(seq->n_kids, sizeof(*in->startup));
+	*out = xcalloc(seq->n_kids, sizeof(**out));
 	for (size_t k = 0; k < seq->n_kids; k++) {
 		const struct ynode *s = seq->kids[k];
 		char what[96];
-		snprintf(what, sizeof(what), "startup command %zu of %s", k + 1, iname);
+		snprintf(what, sizeof(what), "%s command %zu of %s", kind, k + 1, iname);
 		if (s->type == YNODE_ALIAS)
 			continue;
 		if (s->type == YNODE_SCALAR && s->len == 0) {
@@ -416,7 +417,7 @@ static void check_startup(struct checker *c, const struct ynode *key, const stru
 			topo_error(c->r, s->line, s->column, "%s contains a NUL byte (expected a shell command)",
 			    what);
 		} else {
-			in->startup[in->n_startup++] = xstrdup(s->str);
+			(*out)[(*n_out)++] = xstrdup(s->str);
 		}
 	}
 }
@@ -445,10 +446,11 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 		struct field f[] = { { .name = "mem" }, { .name = "interfaces" }, { .name = "routes" },
 		    { .name = "forward" }, { .name = "startup" }, { .name = "restart" },
 		    { .name = "image" }, { .name = "share" }, { .name = "unsafe_shared_root" },
-		    { .name = "disks" }, { .name = "host" } };
+		    { .name = "disks" }, { .name = "host" }, { .name = "after" },
+		    { .name = "shutdown" } };
 		char where[128];
 		snprintf(where, sizeof(where), "in instance %s", iname);
-		topo_map_fields(c->r, val, f, 11, where);
+		topo_map_fields(c->r, val, f, 13, where);
 		if (f[0].val != NULL) {
 			const struct ynode *s = topo_want_scalar(c->r, f[0].key, f[0].val, what, "a size such as 64M");
 			int rc = s != NULL ? topo_size_parse(s, &in.mem_bytes) : 0;
@@ -470,7 +472,7 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 			topo_want_bool(c->r, f[3].key, f[3].val, what, &in.forward);
 		}
 		if (f[4].val != NULL)
-			check_startup(c, f[4].key, f[4].val, &in, iname);
+			check_commands(c, f[4].key, f[4].val, "startup", &in.startup, &in.n_startup, iname);
 		if (f[5].val != NULL) {
 			const struct ynode *r = topo_want_scalar(c->r, f[5].key, f[5].val, what,
 			    "on-failure, always or never");
@@ -496,6 +498,11 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 			topo_check_disks(c, f[9].key, f[9].val, &in, what);
 		if (f[10].val != NULL)
 			check_host(c, f[10].key, f[10].val, what, &in.host);
+		if (f[11].val != NULL)
+			topo_note_after(c, c->lab->n_instances, f[11].key, f[11].val);
+		if (f[12].val != NULL)
+			check_commands(c, f[12].key, f[12].val, "shutdown", &in.shutdown, &in.n_shutdown,
+			    iname);
 	}
 	/* Without a `share:` of its own, an instance sees the lab's. */
 	if (!own_share && c->lab->share.dir != NULL) {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/checks/check_report.h"
 #include "core/checks/check_run.h"
@@ -67,9 +68,16 @@ void request_check(struct conn *c, int argc, char **argv)
 	struct lab_diag diag = { 0 };
 	struct check_list *list;
 	const char *from;
+	char *dir_spec = NULL;
 	if (argc == 3) {
 		list = checks_load_string(argv[2], strlen(argv[2]), argv[1], false, &diag);
 		from = argv[1];
+	} else if (c->sup->lab->from_dir) {
+		/* A Kathara lab directory: its checks.yaml, a spec file (Kathara ignores it). */
+		dir_spec = xasprintf("%s/checks.yaml", c->sup->lab->path);
+		list = access(dir_spec, F_OK) == 0 ? checks_load(dir_spec, false, &diag) :
+		    xcalloc(1, sizeof(*list));
+		from = dir_spec;
 	} else {
 		list = checks_load(c->sup->lab->path, true, &diag);
 		from = c->sup->lab->path;
@@ -78,6 +86,7 @@ void request_check(struct conn *c, int argc, char **argv)
 		conn_printf(c, CTL_STDERR, "%s\n", diag.msgs[i]);
 	lab_diag_free(&diag);
 	if (list == NULL) {
+		free(dir_spec);
 		conn_finish(c, UMLLAB_EXIT_USAGE);
 		return;
 	}
@@ -85,6 +94,7 @@ void request_check(struct conn *c, int argc, char **argv)
 		conn_printf(c, CTL_STDERR, "umllab: %s has no checks (expected a `checks:` list; "
 		    "see docs/checks.md, or give one with --spec FILE)\n", from);
 		checks_free(list);
+		free(dir_spec);
 		conn_finish(c, UMLLAB_EXIT_USAGE);
 		return;
 	}
@@ -97,6 +107,7 @@ void request_check(struct conn *c, int argc, char **argv)
 	c->req = q;
 	c->on_free = check_on_free;
 	log_info("checks: running %zu from %s", list->n, from);
+	free(dir_spec);
 	struct check_run *run = check_run_start(c->sup, list, check_on_result, check_on_done, c);
 	q->run = run;
 }

@@ -10,13 +10,26 @@
 #include "core/supervisor/supervisor.h"
 #include "core/base/util.h"
 
+/* The first address the guest itself set on iface (none in the file), or NULL. */
+static const struct guest_net_addr *guest_addr(const struct instance *inst, const char *iface)
+{
+	for (size_t k = 0; k < inst->net.cur.n_addrs; k++)
+		if (strcmp(inst->net.cur.addrs[k].iface, iface) == 0)
+			return &inst->net.cur.addrs[k];
+	return NULL;
+}
+
 static void send_link(struct conn *c, const struct supervisor *sup, const struct instance *inst,
     const struct lab_iface *f, const char *state, bool live)
 {
 	char ip[INET_ADDRSTRLEN] = "";
+	const struct guest_net_addr *g = f->has_addr ? NULL : guest_addr(inst, f->name);
 	if (f->has_addr)
 		inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
-	char *addr = f->has_addr ? xasprintf("%s/%u", ip, f->prefix) : xstrdup("-");
+	else if (g != NULL)
+		inet_ntop(AF_INET, &g->addr, ip, sizeof(ip));
+	char *addr = f->has_addr ? xasprintf("%s/%u", ip, f->prefix) :
+	    g != NULL ? xasprintf("%s/%u", ip, g->prefix) : xstrdup("-");
 	conn_printf(c, CTL_STDOUT, "link %s %s %s %s %s %s\n", inst->cfg->name, f->name,
 	    sup->lab->switches[f->sw].name, addr, state, live ? "live" : "configured");
 	free(addr);

@@ -531,6 +531,9 @@ void request_link(struct conn *c, int argc, char **argv)
 	}
 	li->link_down = !up;
 	request_watch_poke(sup);
+	/* The guest sees it too, as a pulled cable: routing daemons react at once. */
+	if (inst->guest != NULL && instance_can_exec(inst))
+		guest_link(inst->guest, li->cfg.name, up);
 	log_info("%s: %s link %s", inst->cfg->name, li->cfg.name, up ? "up" : "down");
 	conn_printf(c, CTL_STDOUT, "%s: %s link %s (switch %s)\n", inst->cfg->name, li->cfg.name,
 	    up ? "up" : "down", sup->lab->switches[li->cfg.sw].name);

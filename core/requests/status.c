@@ -42,6 +42,42 @@ static char *uptime_text(uint64_t ms)
 	    (unsigned long long)(s / 60 % 60));
 }
 
+/* The guest's own addresses on iface name, other than the file's (JSON: a list). */
+static void guest_addrs(struct strbuf *b, const struct instance *in, const struct lab_iface *f,
+    bool json)
+{
+	const struct guest_net *n = &in->net.cur;
+	bool first = true;
+	for (size_t k = 0; k < n->n_addrs; k++) {
+		const struct guest_net_addr *a = &n->addrs[k];
+		if (strcmp(a->iface, f->name) != 0)
+			continue;
+		if (!json && f->has_addr && a->addr.s_addr == f->addr.s_addr && a->prefix == f->prefix)
+			continue;
+		char ip[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &a->addr, ip, sizeof(ip));
+		if (json)
+			strbuf_printf(b, "%s\"%s/%u\"", first ? "" : ",", ip, a->prefix);
+		else
+			strbuf_printf(b, "%s%s/%u (guest)", first && !f->has_addr ? "" : " ", ip, a->prefix);
+		first = false;
+	}
+	if (!json && first && !f->has_addr)
+		strbuf_printf(b, "(no address)");
+}
+
+/* True when the guest told its addresses and the file's address of f is not among them. */
+static bool file_addr_gone(const struct instance *in, const struct lab_iface *f)
+{
+	const struct guest_net_addr *a;
+	if (!f->has_addr || !in->net.cur.known || in->state != INSTANCE_RUNNING)
+		return false;
+	a = guest_net_find(&in->net.cur, f->addr);
+	return a == NULL || strcmp(a->iface, f->name) != 0;
+}
+
+/* Addresses come from the file, and from the guest (marked "(guest)": set by a startup
+ * script or a student); the guest's link state shows when it is not up. */
 static char *addresses_text(const struct lab *lab, const struct instance *in, bool json)
 {
 	struct strbuf b = { 0 };
@@ -52,6 +88,7 @@ static char *addresses_text(const struct lab *lab, const struct instance *in, bo
 		if (f->has_addr)
 			inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
 		char *cond = linkcond_pair_format(&f->link);
+		const char *gstate = in->net.cur.known ? guest_net_link_state(&in->net.cur, f->name) : NULL;
 		if (json) {
 			strbuf_printf(&b, "%s{\"iface\":\"%s\",\"switch\":\"%s\","
 			    "\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\",\"link\":\"%s\","
@@ -62,27 +99,39 @@ static char *addresses_text(const struct lab *lab, const struct instance *in, bo
 			sb_json_string(&b, cond);
 			strbuf_printf(&b, ",\"ip\":");
 			if (f->has_addr)
-				strbuf_printf(&b, "\"%s/%u\"}", ip, f->prefix);
+				strbuf_printf(&b, "\"%s/%u\"", ip, f->prefix);
 			else
-				strbuf_printf(&b, "null}");
+				strbuf_printf(&b, "null");
+			strbuf_printf(&b, ",\"guest_ips\":[");
+			guest_addrs(&b, in, f, true);
+			strbuf_printf(&b, "],\"guest_link\":");
+			if (gstate != NULL)
+				sb_json_string(&b, gstate);
+			else
+				strbuf_printf(&b, "null");
+			strbuf_printf(&b, "}");
 			free(cond);
 			continue;
 		}
 		strbuf_printf(&b, "%s%s ", b.len > 0 ? ", " : "", f->name);
 		if (f->has_addr)
 			strbuf_printf(&b, "%s/%u", ip, f->prefix);
-		else
-			strbuf_printf(&b, "(no address)");
-		if (li->link_down || li->plugged_live || cond[0] != '\0') {
-			const char *notes[3] = { li->plugged_live ? "plugged live" : NULL,
-				li->link_down ? "link down" : NULL, cond[0] ? cond : NULL };
+		guest_addrs(&b, in, f, false);
+		bool gone = file_addr_gone(in, f);
+		bool gdown = gstate != NULL && strcmp(gstate, "up") != 0 && in->state == INSTANCE_RUNNING;
+		if (li->link_down || li->plugged_live || cond[0] != '\0' || gone || gdown) {
+			char *gnote = gdown ? xasprintf("%s in the guest", gstate) : NULL;
+			const char *notes[5] = { li->plugged_live ? "plugged live" : NULL,
+				li->link_down ? "link down" : NULL, cond[0] ? cond : NULL,
+				gone ? "not in the guest" : NULL, gnote };
 			const char *sep = " [";
-			for (int k = 0; k < 3; k++)
+			for (int k = 0; k < 5; k++)
 				if (notes[k] != NULL) {
 					strbuf_printf(&b, "%s%s", sep, notes[k]);
 					sep = ", ";
 				}
 			strbuf_printf(&b, "]");
+			free(gnote);
 		}
 		free(cond);
 	}
@@ -143,14 +192,26 @@ static char *status_render(const struct supervisor *sup, bool json)
 		sb_json_string(&b, sup->lab_dir);
 		strbuf_printf(&b, ",\"image\":");
 		sb_json_string(&b, sup->backing != NULL ? sup->backing : "");
+		strbuf_printf(&b, ",\"info\":{");
+		for (size_t i = 0; i < lab->n_info; i++) {
+			strbuf_printf(&b, "%s", i ? "," : "");
+			sb_json_string(&b, lab->info[i].key);
+			strbuf_printf(&b, ":");
+			sb_json_string(&b, lab->info[i].value);
+		}
+		strbuf_printf(&b, "}");
 		strbuf_printf(&b, ",\"supervisor_pid\":%d,\"uptime_s\":%llu,\"instances\":[",
 		    (int)getpid(), (unsigned long long)((now - sup->started_ms) / 1000));
 	} else {
 		char *up = uptime_text(now - sup->started_ms);
-		strbuf_printf(&b, "lab %s  (%s)\nsupervisor pid %d, up %s, state %s\nimage %s\n\n",
+		strbuf_printf(&b, "lab %s  (%s)\nsupervisor pid %d, up %s, state %s\nimage %s\n",
 		    lab->name, lab->path, (int)getpid(), up, sup->lab_dir,
 		    sup->backing != NULL ? sup->backing : "-");
 		free(up);
+		/* What the lab says of itself (a Kathara lab's LAB_DESCRIPTION, ...). */
+		for (size_t i = 0; i < lab->n_info; i++)
+			strbuf_printf(&b, "%s: %s\n", lab->info[i].key, lab->info[i].value);
+		strbuf_printf(&b, "\n");
 		strbuf_printf(&b, "%-12s %-12s %-8s %-8s %-8s %s\n", "INSTANCE", "STATE", "PID", "UPTIME",
 		    "RESTARTS", "ADDRESSES");
 	}
@@ -170,6 +231,11 @@ static char *status_render(const struct supervisor *sup, bool json)
 				sb_json_string(&b, in->cause);
 			else
 				strbuf_printf(&b, "null");
+			strbuf_printf(&b, ",\"startup_error\":");
+			if (in->startup_error != NULL)
+				sb_json_string(&b, in->startup_error);
+			else
+				strbuf_printf(&b, "null");
 			strbuf_printf(&b, ",\"interfaces\":[%s]}", addrs);
 		} else {
 			char *up = in->pid > 0 ? uptime_text(up_ms) : xstrdup("-");
@@ -180,6 +246,8 @@ static char *status_render(const struct supervisor *sup, bool json)
 			    addrs);
 			if (in->cause != NULL)
 				strbuf_printf(&b, "%-12s   last cause: %s\n", "", in->cause);
+			if (in->startup_error != NULL)
+				strbuf_printf(&b, "%-12s   startup failed: %s\n", "", in->startup_error);
 			free(up);
 		}
 		free(addrs);

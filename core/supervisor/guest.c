@@ -173,6 +173,15 @@ void guest_exec_cancel(struct guest *g, unsigned id)
 	}
 }
 
+void guest_link(struct guest *g, const char *iface, bool up)
+{
+	if (g->mc == NULL)
+		return;
+	char *req = xasprintf("log " AGENT_LINK_TAG "%s %s\n", iface, up ? "up" : "down");
+	mconsole_session_request(g->mc, req, GUEST_LOG_TIMEOUT_MS, NULL, NULL);
+	free(req);
+}
+
 enum guest_event guest_on_notify(struct guest *g, const char *data, size_t len,
     const char **text, size_t *text_len)
 {
@@ -197,6 +206,10 @@ enum guest_event guest_on_notify(struct guest *g, const char *data, size_t len,
 	case AGENT_MSG_END:
 		guest_req_finish(g, m.id, m.status, NULL);
 		return GUEST_EVENT_NONE;
+	case AGENT_MSG_NET:
+		*text = m.data;
+		*text_len = m.len;
+		return GUEST_EVENT_NET;
 	case AGENT_MSG_OTHER:
 		break;
 	}

@@ -35,6 +35,10 @@ unsigned guest_exec(struct guest *g, const char *cmd, unsigned timeout_ms,
 /* Forget a request (its callbacks will not run) and kill its command in the guest. */
 void guest_exec_cancel(struct guest *g, unsigned id);
 
+/* Tell the guest that the cable of iface was pulled out (up false) or put back: its agent
+ * makes the interface dormant (not RUNNING, as without a carrier) or up again. */
+void guest_link(struct guest *g, const char *iface, bool up);
+
 /* Fail every request in flight (the kernel stopped) with reason. */
 void guest_fail_all(struct guest *g, const char *reason);
 
@@ -42,6 +46,7 @@ enum guest_event {
 	GUEST_EVENT_NONE,	/* handled here (exec output) or not ours */
 	GUEST_EVENT_READY,	/* the agent runs: network configured */
 	GUEST_EVENT_FAIL,	/* the guest's init reported a failure; text in *text */
+	GUEST_EVENT_NET,	/* a part of the guest's network snapshot; text in *text */
 };
 
 /* Feed one MCONSOLE_NOTIFY_USER datagram's data. */

@@ -17,7 +17,11 @@
 #include "mconsole/session.h"
 #include "watchdog/watchdog.h"
 
-#define STARTUP_TIMEOUT_MS 60000
+/* Per startup command: a Kathara lab's DEV.startup that starts FRR took 5 s on a quiet
+ * machine and over a minute on a busy one. */
+#define STARTUP_TIMEOUT_MS 180000
+#define STARTUP_OUT_KEEP 4096		/* bytes of a startup command's output kept for `up` */
+#define STARTUP_OUT_LINES 12		/* ... of which `up` shows at most these last lines */
 #define HALT_TIMEOUT_MS 2000
 #define SYNC_TIMEOUT_MS 2000		/* the guest's `sync` before a halt */
 #define LOG_MAX_BYTES (1U << 20)	/* console log; one older generation is kept */
@@ -113,6 +117,53 @@ static void startup_on_output(void *arg, const char *data, size_t len)
 {
 	struct instance *inst = arg;
 	console_write(inst->console, data, len);
+	/* Keep the end of it: a failure shows it on `up`'s screen. */
+	struct strbuf *b = &inst->startup_out;
+	if (len >= STARTUP_OUT_KEEP) {
+		data += len - STARTUP_OUT_KEEP;
+		len = STARTUP_OUT_KEEP;
+	}
+	if (b->len + len > STARTUP_OUT_KEEP) {
+		size_t drop = b->len + len - STARTUP_OUT_KEEP;
+		memmove(b->s, b->s + drop, b->len - drop);
+		b->len -= drop;
+	}
+	strbuf_append(b, data, len);
+}
+
+/* The last lines of a failed startup command's output, for `up` and `status`. */
+static char *startup_tail(struct strbuf *b)
+{
+	if (b->len == 0)
+		return xstrdup("");
+	size_t end = b->len;
+	while (end > 0 && (b->s[end - 1] == '\n' || b->s[end - 1] == '\r'))
+		end--;
+	size_t start = end;
+	for (int lines = 0; start > 0; start--)
+		if (b->s[start - 1] == '\n' && ++lines == STARTUP_OUT_LINES)
+			break;
+	char *t = xstrndup(b->s + start, end - start);
+	for (char *p = t; *p != '\0'; p++)	/* the guest decides what it prints */
+		if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
+			*p = '?';
+	return t;
+}
+
+static void startup_failed(struct instance *inst, const char *cmd, int status, const char *error)
+{
+	char *what = status < 0 ? xasprintf("startup command `%s` failed: %s", cmd, error) :
+	    xasprintf("startup command `%s` exited with status %d", cmd, status);
+	log_warnx("%s: %s", inst->cfg->name, what);
+	if (inst->startup_error == NULL) {
+		inst->startup_error = what;
+		inst->startup_output = startup_tail(&inst->startup_out);
+	} else {
+		char *both = xasprintf("%s; %s", inst->startup_error, what);
+		free(inst->startup_error);
+		free(what);
+		inst->startup_error = both;
+	}
 }
 
 static void startup_on_done(void *arg, int status, const char *error)
@@ -123,9 +174,8 @@ static void startup_on_done(void *arg, int status, const char *error)
 	if (inst->state != INSTANCE_CONFIGURING)
 		return;	/* the kernel went away; its exit decides what follows */
 	if (status != 0)
-		log_warnx("%s: startup command \"%s\" %s%s", inst->cfg->name, cmd,
-		    status < 0 ? "failed: " : "exited with a non-zero status",
-		    status < 0 ? error : "");
+		startup_failed(inst, cmd, status, error);
+	inst->startup_out.len = 0;
 	inst->startup_next++;
 	startup_run_next(inst);
 }
@@ -184,7 +234,15 @@ static void act_configure(struct instance *inst, const char *detail)
 	(void)detail;
 	inst->agent_ready = true;
 	ev_timer_stop(inst->env->loop, &inst->timer);
+	/* Cables pulled out (`umllab link ... down`) stay out across a restart. */
+	for (size_t i = 0; i < inst->n_ifaces; i++)
+		if (inst->ifaces[i].link_down)
+			guest_link(inst->guest, inst->ifaces[i].cfg.name, false);
 	inst->startup_next = 0;
+	inst->startup_out.len = 0;
+	free(inst->startup_error);
+	free(inst->startup_output);
+	inst->startup_error = inst->startup_output = NULL;
 	startup_run_next(inst);
 }
 
@@ -579,6 +637,10 @@ void instance_release(struct instance *inst)
 	guest_free(inst->guest);
 	free(inst->ifaces);
 	free(inst->cause);
+	free(inst->startup_out.s);
+	guest_net_reset(&inst->net);
+	free(inst->startup_error);
+	free(inst->startup_output);
 	free(inst->notify_path);
 	free(inst->cow_path);
 	free(inst->disk_dir);

@@ -12,7 +12,9 @@
 #include <sys/types.h>
 
 #include "core/base/log.h"
+#include "core/base/util.h"
 #include "core/lab/topology.h"
+#include "core/supervisor/guest_net.h"
 #include "watchdog/watchdog.h"
 
 enum instance_state {
@@ -98,8 +100,12 @@ struct instance {
 	struct watchdog_probe *probe;	/* liveness probe while running */
 	size_t startup_next;		/* index of the next startup command */
 	unsigned startup_id;		/* guest request running it, or 0 */
+	struct strbuf startup_out;	/* the last output of the startup command running */
+	char *startup_error;		/* this boot's startup commands that failed, or NULL */
+	char *startup_output;		/* ... and the last lines of the first one's output */
 	unsigned sync_id;		/* the `sync` before a halt, or 0 */
 	bool agent_ready;		/* this boot's guest agent has said ready */
+	struct guest_net_rx net;	/* what the guest says of its addresses and routes */
 	/* Log lines the guest can repeat at will, each kind rate-limited. */
 	struct log_ratelimit rl_notify, rl_unknown, rl_event;
 };

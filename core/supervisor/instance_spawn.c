@@ -305,6 +305,12 @@ static void instance_drain_notify(struct instance *inst)
 				free(why);
 				break;
 			}
+			case GUEST_EVENT_NET:
+				if (guest_net_feed(&inst->net, text, text_len, clock_ms()) < 0)
+					log_limited(&inst->rl_notify, LOG_LEVEL_WARN, inst->cfg->name,
+					    "%s: a malformed network snapshot from the guest ignored",
+					    inst->cfg->name);
+				break;
 			case GUEST_EVENT_NONE:
 				break;
 			}
@@ -321,6 +327,7 @@ int instance_spawn(struct instance *inst, char **cause)
 {
 	const struct instance_env *e = inst->env;
 	int slave = -1;
+	guest_net_reset(&inst->net);	/* a new boot says its network anew */
 	inst->notify_fd = mconsole_notify_open(inst->notify_path, cause);
 	if (inst->notify_fd < 0)
 		return -1;

@@ -274,8 +274,107 @@ static void supervisor_finish(struct supervisor *sup)
 	ev_break(sup->loop, EVBREAK_ALL);
 }
 
+/* ---- `shutdown:` commands (a Kathara lab's DEV.shutdown), run before `down` stops ---- */
+
+#define SHUTDOWN_TIMEOUT_MS 20000	/* for all of them */
+
+struct shutdown_run {
+	struct supervisor *sup;
+	struct instance *inst;
+	size_t next;
+};
+
+static void shutdown_next(struct shutdown_run *r);
+
+static void shutdown_on_output(void *arg, const char *data, size_t len)
+{
+	(void)arg;
+	(void)data;
+	(void)len;
+}
+
+static void shutdown_finished(struct supervisor *sup)
+{
+	if (sup->shutdowns > 0 && --sup->shutdowns == 0 && !sup->shutdown_done) {
+		ev_timer_stop(sup->loop, &sup->shutdown_w);
+		sup->shutdown_done = true;
+		supervisor_stop_all(sup);
+	}
+}
+
+static void shutdown_on_done(void *arg, int status, const char *error)
+{
+	struct shutdown_run *r = arg;
+	if (status != 0)
+		log_warnx("%s: shutdown command `%s` %s%s", r->inst->cfg->name,
+		    r->inst->cfg->shutdown[r->next], status < 0 ? "failed: " : "exited non-zero",
+		    status < 0 ? error : "");
+	r->next++;
+	shutdown_next(r);
+}
+
+static void shutdown_next(struct shutdown_run *r)
+{
+	struct supervisor *sup = r->sup;
+	while (r->next < r->inst->cfg->n_shutdown && !sup->shutdown_done &&
+	    instance_can_exec(r->inst)) {
+		if (guest_exec(r->inst->guest, r->inst->cfg->shutdown[r->next], SHUTDOWN_TIMEOUT_MS,
+		    shutdown_on_output, shutdown_on_done, r) != 0)
+			return;
+		r->next++;
+	}
+	free(r);
+	shutdown_finished(sup);
+}
+
+static void shutdown_on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct supervisor *sup = w->data;
+	log_warnx("the shutdown commands did not finish in %d s: stopping anyway",
+	    SHUTDOWN_TIMEOUT_MS / 1000);
+	sup->shutdowns = 0;
+	sup->shutdown_done = true;
+	supervisor_stop_all(sup);
+}
+
+/* Start every running instance's `shutdown:` commands; false when none runs. */
+static bool shutdowns_start(struct supervisor *sup)
+{
+	for (size_t i = 0; i < sup->lab->n_instances; i++) {
+		struct instance *inst = &sup->instances[i];
+		if (inst->cfg->n_shutdown == 0 || inst->state != INSTANCE_RUNNING)
+			continue;
+		struct shutdown_run *r = xcalloc(1, sizeof(*r));
+		r->sup = sup;
+		r->inst = inst;
+		sup->shutdowns++;
+		shutdown_next(r);
+	}
+	if (sup->shutdowns == 0)
+		return false;
+	log_info("running the shutdown commands of %u instance%s", sup->shutdowns,
+	    sup->shutdowns == 1 ? "" : "s");
+	ev_timer_init(&sup->shutdown_w, shutdown_on_timeout, SHUTDOWN_TIMEOUT_MS / 1000.0, 0.);
+	sup->shutdown_w.data = sup;
+	ev_timer_start(sup->loop, &sup->shutdown_w);
+	return true;
+}
+
 void supervisor_stop_all(struct supervisor *sup)
 {
+	/* A `down` of a lab that is up: its shutdown commands first (a second `down` or
+	 * signal, or their time limit, stops at once). */
+	if (!sup->stopping && !sup->bringing_up && !sup->shutdown_done) {
+		if (sup->shutdowns > 0) {
+			sup->shutdown_done = true;	/* asked again: stop now */
+			ev_timer_stop(sup->loop, &sup->shutdown_w);
+		} else if (shutdowns_start(sup)) {
+			return;
+		}
+	}
+	sup->shutdown_done = true;
 	if (!sup->stopping)
 		log_info("stopping lab %s", sup->lab->name);
 	if (sup->bringing_up) {
@@ -291,6 +390,16 @@ void supervisor_stop_all(struct supervisor *sup)
 		supervisor_finish(sup);
 }
 
+/* True when every instance i boots `after:` (a Kathara lab.dep) is running. */
+static bool supervisor_after_ready(const struct supervisor *sup, size_t i)
+{
+	const struct lab_instance *in = &sup->lab->instances[i];
+	for (size_t k = 0; k < in->n_after; k++)
+		if (sup->instances[in->after[k]].state != INSTANCE_RUNNING)
+			return false;
+	return true;
+}
+
 /* Start the next instances of the file while the boot scheduler has room. */
 static void supervisor_boot_more(struct supervisor *sup)
 {
@@ -298,7 +407,7 @@ static void supervisor_boot_more(struct supervisor *sup)
 		if (bootsched_room(&sup->boot) == 0)
 			return;
 		struct instance *inst = &sup->instances[i];
-		if (sup->boot_step[i] != 0)
+		if (sup->boot_step[i] != 0 || !supervisor_after_ready(sup, i))
 			continue;
 		sup->boot_step[i] = 1;
 		bootsched_started(&sup->boot);
@@ -351,6 +460,12 @@ static void supervisor_on_instance_change(struct instance *inst, void *arg)
 		    (int)inst->pid, addrs, counts);
 		free(counts);
 		free(addrs);
+		if (inst->startup_error != NULL) {
+			/* The lab comes up all the same; `status` marks the instance. */
+			progress(sup, 'W', "%s: %s", inst->cfg->name, inst->startup_error);
+			if (inst->startup_output != NULL && inst->startup_output[0] != '\0')
+				progress(sup, 'D', "%s", inst->startup_output);
+		}
 		for (size_t i = 0; i < sup->lab->n_instances; i++)
 			if (sup->instances[i].state != INSTANCE_RUNNING)
 				return;

@@ -54,7 +54,7 @@ struct supervisor {
 
 	int progress_fd;		/* to the `umllab up` that started us; -1 after */
 	/* `up --foreground`: progress lines go here instead (kind 'P', 'E',
-	 * 'D'), then once 'O' (up) or 'F' (failed); NULL: progress_fd. */
+	 * 'D', 'W' a warning), then once 'O' (up) or 'F' (failed); NULL: progress_fd. */
 	void (*progress_line)(void *arg, char kind, const char *text);
 	void *progress_arg;
 	bool bringing_up;
@@ -62,6 +62,9 @@ struct supervisor {
 	bool boot_counted;		/* a bring-up large enough to say booted/booting/waiting */
 	unsigned char *boot_step;	/* per instance: 0 waiting, 1 booting (scheduled), 2 booted */
 	bool stopping;
+	unsigned shutdowns;		/* `shutdown:` commands still running before the stop */
+	bool shutdown_done;		/* they ran (or were skipped): stop now */
+	ev_timer shutdown_w;		/* the limit on them */
 	bool finished;			/* everything stopped and cleaned up */
 	int exit_code;
 };

@@ -8,6 +8,8 @@
  * so old requests are not run twice. */
 #include "image/guest/agent_proto.h"
 #include "image/guest/boot.h"
+#include "image/guest/kathara.h"
+#include "image/guest/netwatch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -462,6 +464,24 @@ static void kmsg_record(const char *rec, size_t len)
 			child_kill(id);
 		return;
 	}
+	size_t link_len = strlen(AGENT_LINK_TAG);
+	if ((size_t)(msg_end - msg) > link_len && memcmp(msg, AGENT_LINK_TAG, link_len) == 0) {
+		/* "IFACE down|up": a cable pulled out or put back on the host. */
+		char iface[32], state[8];
+		int n = (int)(msg_end - msg - (long)link_len);
+		char line[64];
+		if (n <= 0 || n >= (int)sizeof(line))
+			return;
+		memcpy(line, msg + link_len, (size_t)n);
+		line[n] = '\0';
+		if (sscanf(line, "%31s %7s", iface, state) == 2 &&
+		    (strcmp(state, "up") == 0 || strcmp(state, "down") == 0)) {
+			int err = netwatch_set_link(iface, strcmp(state, "up") == 0);
+			if (err != 0)
+				agent_warn("cannot set the link of %s %s: %s", iface, state, strerror(err));
+		}
+		return;
+	}
 	size_t tag_len = strlen(AGENT_REQ_TAG);
 	if ((size_t)(msg_end - msg) < tag_len || memcmp(msg, AGENT_REQ_TAG, tag_len) != 0)
 		return;
@@ -504,6 +524,9 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--boot") == 0)
 		return guest_boot();
+	const char *self = strrchr(argv[0], '/');
+	if (strcmp(self != NULL ? self + 1 : argv[0], "kathara") == 0)
+		return kathara_main(argc, argv);
 	/* fds 0-2 must be open, or a pipe could land on them. */
 	int fd;
 	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
@@ -532,13 +555,19 @@ int main(int argc, char **argv)
 	char ready[32];
 	int n = snprintf(ready, sizeof(ready), AGENT_READY_TAG "%d", AGENT_PROTO_VERSION);
 	notify_send(ready, (size_t)n);
+	/* The guest's addresses and routes, told now and at each change. */
+	int net_fd = netwatch_open();
+	if (net_fd < 0)
+		agent_warn("cannot watch the network's addresses: %s", strerror(errno));
+	netwatch_want(now_ms());
 
-	struct pollfd pfd[2 + MAX_CHILDREN];
-	struct child *pchild[2 + MAX_CHILDREN];
+	struct pollfd pfd[3 + MAX_CHILDREN];
+	struct child *pchild[3 + MAX_CHILDREN];
 	for (;;) {
 		nfds_t nfd = 0;
 		pfd[nfd++] = (struct pollfd){ .fd = kmsg_fd, .events = POLLIN };
 		pfd[nfd++] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
+		pfd[nfd++] = (struct pollfd){ .fd = net_fd, .events = POLLIN };
 		for (int i = 0; i < MAX_CHILDREN; i++) {
 			if (children[i].pid != 0 && children[i].fd >= 0) {
 				pchild[nfd] = &children[i];
@@ -546,6 +575,9 @@ int main(int argc, char **argv)
 			}
 		}
 		int timeout = pending_count() > 0 ? 1000 : -1;
+		int net_wait = netwatch_timeout(now_ms());
+		if (net_wait >= 0 && (timeout < 0 || net_wait < timeout))
+			timeout = net_wait;
 		if (poll(pfd, nfd, timeout) < 0) {
 			if (errno != EINTR) {
 				agent_warn("poll: %s", strerror(errno));
@@ -554,7 +586,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		/* Output first, so a command's last bytes precede its end. */
-		for (nfds_t i = 2; i < nfd; i++)
+		for (nfds_t i = 3; i < nfd; i++)
 			if (pfd[i].revents != 0 && pchild[i]->fd >= 0)
 				child_read(pchild[i]);
 		if (pfd[1].revents != 0) {
@@ -565,6 +597,9 @@ int main(int argc, char **argv)
 		}
 		if (pfd[0].revents != 0)
 			kmsg_drain(kmsg_fd);
+		if (pfd[2].revents != 0)
+			netwatch_event(net_fd, now_ms());
+		netwatch_run(now_ms(), notify_send);
 		pending_expire(now_ms());
 	}
 }

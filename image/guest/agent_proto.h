@@ -21,10 +21,17 @@
  * host -> guest, to stop a running request (its client went away):
  *     "umllab:k ID\n"   the agent kills the command's process group
  *
+ * host -> guest, a cable pulled out or put back (`umllab link A ethN down|up`):
+ *     "umllab:l IFACE down|up\n"   the agent sets the interface's operational state
+ *   (dormant, or up again: UML's vector driver has no carrier of its own to drop)
+ *
  * guest -> host, each one write to /proc/mconsole:
  *     "umllab:ready VERSION"      the agent runs; the guest's network is configured
  *     "umllab:fail TEXT"          the guest's init could not configure itself
  *     "umllab:o ID\n" + BYTES     output (stdout and stderr merged) of request ID
+ *     "umllab:n SEQ PART FLAG ITEMS"  the guest's links, addresses and routes, one
+ *                                 snapshot in parts, sent at each change (the format:
+ *                                 image/guest/netwatch.c)
  *     "umllab:e ID STATUS"        request ID finished; STATUS is the exit code,
  *                                 or 128+N when killed by signal N, or
  *                                 AGENT_STATUS_REJECTED when the agent did not
@@ -41,6 +48,8 @@
 #define AGENT_OUT_TAG "umllab:o "
 #define AGENT_END_TAG "umllab:e "
 #define AGENT_KILL_TAG "umllab:k "	/* host -> guest: "umllab:k ID\n" kills request ID */
+#define AGENT_LINK_TAG "umllab:l "	/* host -> guest: "umllab:l IFACE down|up\n" */
+#define AGENT_NET_TAG "umllab:n "	/* guest -> host: a part of a network snapshot */
 #define AGENT_NOTIFY_MAX 512	/* bytes per write to /proc/mconsole */
 #define AGENT_CMD_MAX 65536	/* longest command the agent accepts */
 #define AGENT_STATUS_REJECTED 125	/* "umllab:e" status of a request not run */

@@ -72,6 +72,9 @@ static void boot_mounts(void)
 	boot_mount("sysfs", "/sys", "sysfs", nosuid_nodev | MS_NOEXEC, NULL);
 	boot_mount("tmpfs", "/tmp", "tmpfs", nosuid_nodev, "mode=1777");
 	boot_mount("tmpfs", "/run", "tmpfs", nosuid_nodev, "mode=0755");
+	/* /var/lock is /run/lock in Debian; systemd would make it (apache2 needs it). */
+	if (mkdir("/run/lock", 01777) == 0)
+		chmod("/run/lock", 01777);
 	mkdir("/dev/pts", 0755);
 	mkdir("/dev/shm", 0755);
 	boot_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,

@@ -905,6 +905,99 @@ class Bench:
             self.lab_down(name)
         self.results["large"] = data
 
+    # ---- Kathara lab directories (issue 23); only with --only kathara ----
+
+    def make_kathara_ring(self, n):
+        """A Kathara lab directory: n FRR routers in a ring, OSPF on point-to-point
+        links (no 40 s wait for a designated router), a /32 loopback each."""
+        d = os.path.join(self.labdir, f"kring{n}")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        with open(os.path.join(d, "lab.conf"), "w") as f:
+            f.write(f"# {n} FRR routers in a ring (tests/bench/bench.py)\n")
+            for i in range(1, n + 1):
+                f.write(f"r{i}[0]=L{i}\nr{i}[1]=L{(i % n) + 1 if n > 1 else 1}\nr{i}[image]=\"kathara/frr\"\n")
+        for i in range(1, n + 1):
+            nxt = (i % n) + 1  # eth1 is on the next router's link
+            with open(os.path.join(d, f"r{i}.startup"), "w") as f:
+                f.write(f"ip address add 10.{i // 250}.{i % 250}.1/30 dev eth0\n"
+                        f"ip address add 10.{nxt // 250}.{nxt % 250}.2/30 dev eth1\n"
+                        f"ip address add 10.255.{i // 250}.{i % 250}/32 dev lo\n"
+                        "systemctl start frr\n")
+            etc = os.path.join(d, f"r{i}", "etc", "frr")
+            os.makedirs(etc)
+            with open(os.path.join(etc, "daemons"), "w") as f:
+                f.write("ospfd=yes\nvtysh_enable=yes\nzebra_options=\"  -A 127.0.0.1 -s 90000000\"\n"
+                        "ospfd_options=\"  -A 127.0.0.1\"\n")
+            with open(os.path.join(etc, "vtysh.conf"), "w") as f:
+                f.write("service integrated-vtysh-config\n")
+            with open(os.path.join(etc, "frr.conf"), "w") as f:
+                f.write(f"frr defaults traditional\nhostname r{i}\n!\n")
+                for e in ("eth0", "eth1"):
+                    f.write(f"interface {e}\n ip ospf network point-to-point\n"
+                            " ip ospf hello-interval 1\n ip ospf dead-interval 4\n!\n")
+                f.write(f"router ospf\n ospf router-id 10.255.{i // 250}.{i % 250}\n"
+                        " network 10.0.0.0/8 area 0\n!\n")
+        return d
+
+    def kathara_converged(self, name, n, t0, timeout):
+        """Seconds from t0 until r1 has an OSPF route to every other router's loopback."""
+        while time.monotonic() - t0 < timeout:
+            r = self.run([self.umllab, "exec", "--lab", name, "r1", "--", "ip", "route", "show", "proto", "ospf"],
+                         timeout=60, check=False)
+            if r.returncode == 0 and r.stdout.count("10.255.") >= n - 1:
+                return time.monotonic() - t0
+            time.sleep(0.5)
+        raise BenchError(f"lab {name}: r1 had no OSPF route to every loopback after {timeout} s")
+
+    def bench_kathara(self):
+        """A Kathara lab directory of FRR routers, run unchanged: the first build of the
+        kathara/frr image, then 5 and 20 routers up (image cached), OSPF converged, and
+        host memory per router."""
+        sizes = [5] if self.quick else [5, 20]
+        data = {"runs": {}}
+        d5 = self.make_kathara_ring(5)
+        log("kathara: building the kathara/frr image (a fresh cache: the first build)")
+        self.wait_quiet()
+        t0 = time.monotonic()
+        self.run([self.umllab, "image", "build", d5], timeout=900)
+        t_build = time.monotonic() - t0
+        img = [os.path.join(r, f) for r, _, fs in os.walk(os.path.join(self.cache, "umllab"))
+               for f in fs if f.endswith(".img")]
+        size = max((os.stat(p).st_size for p in img), default=0) / 2 ** 20
+        disk = max((os.stat(p).st_blocks * 512 for p in img), default=0) / 2 ** 20
+        data["build_s"], data["image_mb"], data["image_disk_mb"] = t_build, size, disk
+        self.row("kathara: first build of the kathara/frr image (mmdebstrap, Debian's archive), s",
+                 f"{t_build:.0f}", "1 run", f"image {size:.0f} MiB ({disk:.0f} MiB on disk); target < 120 s: "
+                 + ("met" if t_build < 120 else "missed"))
+        for n in sizes:
+            d = d5 if n == 5 else self.make_kathara_ring(n)
+            name = os.path.basename(d)
+            log(f"kathara: {n} FRR routers")
+            self.wait_quiet()
+            mem0 = mem_available_mb()
+            t0 = time.monotonic()
+            self.run([self.umllab, "up", d], timeout=900)
+            t_up = time.monotonic() - t0
+            t_conv = self.kathara_converged(name, n, t0, 300)
+            st = json.loads(self.run([self.umllab, "status", name, "--json"], timeout=30).stdout)
+            failed = [i["name"] for i in st["instances"] if i.get("startup_error")]
+            pss = [group_mem_kb(process_group(i["pid"]))[1] / 1024 for i in st["instances"]]
+            used = (mem0 - mem_available_mb()) / n
+            data["runs"][n] = {"up": t_up, "converged": t_conv, "pss_mb": pss, "host_mb_per_router": used,
+                               "startup_failed": failed}
+            target = 5.0 if n == 5 else 20.0
+            self.row(f"kathara: {n} FRR routers, lab directory, image cached: `up` returned, s", f"{t_up:.1f}",
+                     "1 run", f"target < {target:.0f} s: " + ("met" if t_up < target else "missed")
+                     + (f"; startups failed on {', '.join(failed)}" if failed else ""))
+            self.row(f"kathara: {n} FRR routers: OSPF converged (r1 routes to every loopback), s",
+                     f"{t_conv:.1f}", "1 run", "point-to-point links, hello 1 s")
+            self.row(f"kathara: host memory per FRR router, {n} up (PSS of its address spaces), MB",
+                     f"{median(pss):.1f}", spread(pss, "{:.1f}"),
+                     f"mem=128M guests; MemAvailable fell {used:.0f} MB per router")
+            self.lab_down(name)
+        self.results["kathara"] = data
+
     def footprint(self, name, st, target_mb=None):
         """With the biggest lab up and idle: memory per instance, the
         supervisor's memory and CPU, copy-on-write files."""
@@ -1422,6 +1515,8 @@ e
                 self.bench_grade()
             if "trunk" in sections:
                 self.bench_trunk()
+            if "kathara" in sections:  # only when asked: it builds a Debian image
+                self.bench_kathara()
         except BenchError as e:
             failure = e  # the table still shows what was measured
             self.row("FAILED", "-", "-", str(e).replace("|", "/").replace("\n", " ")[:300])
@@ -1449,7 +1544,9 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--quick", action="store_true", help="fewer and shorter runs, to try the suite out")
     ap.add_argument("--only", default="",
-                    help="comma-separated sections: switch, fig1, bringup, large, cold, conditions, grade, trunk")
+                    help="comma-separated sections: switch, fig1, bringup, large, cold, conditions, grade, trunk; "
+                    "and kathara (only when asked: 5 and 20 FRR routers from a Kathara lab directory, "
+                    "after building the kathara/frr image from Debian's archive)")
     ap.add_argument("--window", type=int, default=32, help="frames in flight per stream in the switch load")
     ap.add_argument("--rev", default="", help="umllab's revision, for the table")
     ap.add_argument("--plot-label", default="this run", help="this run's name in the plot")

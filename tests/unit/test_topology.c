@@ -58,9 +58,9 @@ static const struct bad_case bad_cases[] = {
 	{ "empty instances (null)", "instances:\n", 1, 1, "`instances` is empty", 0, NULL },
 	/* unknown keys */
 	{ "unknown top-level key", SW "instances: {a: }\nswitchs: {}\n", 3, 1,
-	    "unknown key `switchs` at the top level (expected one of: name, switches, instances, images, image, share, checks; did you mean `switches`?)", 0, NULL },
+	    "unknown key `switchs` at the top level (expected one of: name, switches, instances, images, image, share, checks, info; did you mean `switches`?)", 0, NULL },
 	{ "unknown instance key", SW "instances:\n  a:\n    interface: {}\n", 4, 5,
-	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart, image, share, unsafe_shared_root, disks, host; did you mean `interfaces`?)", 0, NULL },
+	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart, image, share, unsafe_shared_root, disks, host, after, shutdown; did you mean `interfaces`?)", 0, NULL },
 	/* `disks:` */
 	{ "disks: not a list", SW "instances:\n  a:\n    disks: data.img\n", 4, 12,
 	    "`disks` of instance a is a single value", 0, NULL },
@@ -894,10 +894,10 @@ static void test_load_file(void **state)
 	free(want);
 	lab_diag_free(&d);
 
-	/* a directory */
+	/* a directory is a Kathara lab directory: this one has no lab.conf */
 	assert_null(lab_load(dir, &d));
 	assert_int_equal(d.n, 1);
-	assert_non_null(strstr(d.msgs[0], "Is a directory"));
+	assert_non_null(strstr(d.msgs[0], "there is no lab.conf"));
 	lab_diag_free(&d);
 
 	/* diag may be NULL */

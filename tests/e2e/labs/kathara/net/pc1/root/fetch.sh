@@ -1,0 +1,2 @@
+#!/bin/sh
+curl -s http://www.lab.test/
