@@ -69,14 +69,14 @@ UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch 
 TOPOLOGY_OBJS = core/lab/lab.o core/lab/topology.o core/lab/topology_tree.o core/lab/topology_check.o \
 	core/lab/topology_check_values.o core/lab/topology_check_capture.o core/lab/topology_check_link.o \
 	core/lab/topology_check_switch.o core/lab/topology_check_image.o core/lab/topology_check_disk.o \
-	core/lab/topology_check_instance.o
+	core/lab/topology_check_instance.o core/lab/topology_check_vlan.o
 test_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/base/util.o
 test_fdb_OBJS = switch/fdb.o
 test_watchdog_OBJS = watchdog/policy.o
 test_daemon_proto_OBJS = switch/daemon_proto.o core/base/util.o
 # The switch's own files (switch/switch_int.h): a test that links one links them all.
-SWITCH_OBJS = switch/switch.o switch/port.o switch/forward.o switch/tap.o switch/cond.o switch/cable.o
+SWITCH_OBJS = switch/switch.o switch/port.o switch/forward.o switch/tap.o switch/cond.o switch/cable.o switch/vlan.o
 test_switch_OBJS = $(SWITCH_OBJS) switch/fdb.o switch/daemon_proto.o switch/linkcond.o switch/trunk.o \
 	switch/vxlan.o core/base/util.o
 test_sha256_OBJS = image/sha256.o
