@@ -12,6 +12,7 @@
 #include "core/capture/capture.h"
 #include "core/capture/filter.h"
 #include "core/base/util.h"
+#include "core/lab/lab.h"
 #include "switch/switch.h"
 #include "switch/vxlan.h"
 
@@ -173,8 +174,46 @@ static int switch_serve(const struct switch_serve_opts *o)
 	return EXIT_OK;
 }
 
+/* True when argv asks about a running lab's switch rather than for a
+ * switch of its own: a switch name (no `/`, no `.`), then only `stp` or
+ * --json; or --lab. */
+static bool switch_of_lab(int argc, char **argv, bool lab)
+{
+	if (lab)
+		return true;
+	if (argc < 2 || !lab_name_valid(argv[1]))
+		return false;
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "stp") != 0 && strcmp(argv[i], "--json") != 0)
+			return false;
+	return true;
+}
+
+/* `umllab switch [--lab LAB] SWITCH [stp] [--json]`: ask the lab. */
+static int switch_show(const char *lab, int argc, char **argv)
+{
+	if (argc < 2 || argc > 4 || argv[1][0] == '-')
+		return cmd_usage_error(&cmd_switch, "expected a switch of the lab, then optionally stp "
+		    "and --json");
+	bool stp = false, json = false;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "stp") == 0 && !stp)
+			stp = true;
+		else if (strcmp(argv[i], "--json") == 0 && !json)
+			json = true;
+		else
+			return cmd_usage_error(&cmd_switch, "unexpected %s (expected stp or --json)",
+			    argv[i]);
+	}
+	char *req[] = { stp ? "switch-stp" : "switch", argv[1], json ? "--json" : NULL };
+	return cmd_request(lab, json ? 3 : 2, req, EXIT_USAGE);
+}
+
 static int switch_run(int argc, char **argv)
 {
+	const char *lab = cmd_take_lab(&argc, argv);
+	if (switch_of_lab(argc, argv, lab != NULL))
+		return switch_show(lab, argc, argv);
 	const char *path = NULL;
 	enum switch_mode mode = SWITCH_MODE_LEARNING;
 	const char **cables = xcalloc((size_t)argc, sizeof(*cables));
@@ -248,10 +287,19 @@ static int switch_run(int argc, char **argv)
 
 const struct cmd_entry cmd_switch = {
 	.name = "switch",
-	.args = "PATH [--hub] [--cable NAME=SOCKET]... [--vlan NAME=VLANS]... "
-	    "[--trunk VNI,LISTEN,REMOTE]... [--capture FILE [-f FILTER]]",
-	.summary = "run one switch in the foreground on control socket PATH (like uml_switch)",
-	.help = "Any UML kernel plugs in with `ethN=daemon,MAC,unix,PATH` (the uml_switch\n"
+	.args = "[--lab LAB] SWITCH [stp] [--json] | PATH [--hub] [--cable NAME=SOCKET]... "
+	    "[--vlan NAME=VLANS]... [--trunk VNI,LISTEN,REMOTE]... [--capture FILE [-f FILTER]]",
+	.summary = "show a lab's switch (ports, VLANs, address table, spanning tree), or run one "
+	    "switch in the foreground on control socket PATH (like uml_switch)",
+	.help = "With the name of a running lab's switch: its ports (what each leads to, its link\n"
+	    "state, its VLANs, frames refused for their VLAN), its address table (VLAN, MAC,\n"
+	    "port, age) and, in a storm, its rate (\"S1: storm, 9 800 frames/s, 99 % broadcast,\n"
+	    "limited\"). `stp` shows its spanning tree instead, like a real switch's\n"
+	    "`show spanning-tree`: the root, this bridge, each port's role, state and cost.\n"
+	    "--json: the same as JSON.\n"
+	    "With a control socket PATH (it holds a `/`, or a `.`: ./ctl for one here), one\n"
+	    "switch runs in the foreground:\n"
+	    "Any UML kernel plugs in with `ethN=daemon,MAC,unix,PATH` (the uml_switch\n"
 	    "protocol; its data socket has an abstract name that any local user can send\n"
 	    "frames to). Each --cable makes a private port instead: a socket at SOCKET that\n"
 	    "one kernel plugs into with `vecN:transport=bess,dst=SOCKET`, as umllab's own\n"

@@ -254,10 +254,11 @@ int switch_cable_set_link(struct sw *sw, const char *name, bool up, char **cause
 /* ---- links: cables between two switches of one process ---- */
 
 /* One end of a link: a cable without a socket file, whose port is fd. */
-static int switch_link_end(struct sw *sw, const char *name, int fd, char **cause)
+static int switch_link_end(struct sw *sw, const char *name, uint32_t owner, int fd, char **cause)
 {
 	struct switch_cable *cable = xcalloc(1, sizeof(*cable));
 	cable->name = xstrdup(name);
+	cable->owner = owner;
 	cable->listen_fd = -1;
 	cable->link_fd = fd;
 	cable->link = true;
@@ -273,7 +274,7 @@ static int switch_link_end(struct sw *sw, const char *name, int fd, char **cause
 }
 
 int switch_link_open(struct sw *a, const char *name_a, struct sw *b, const char *name_b,
-    char **cause)
+    uint32_t owner, char **cause)
 {
 	if (a == b)
 		return set_cause(cause, "switch %s cannot be cabled to itself", a->name);
@@ -281,11 +282,11 @@ int switch_link_open(struct sw *a, const char *name_a, struct sw *b, const char 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0)
 		return set_cause(cause, "cannot make the cable between switches %s and %s: %s",
 		    a->name, b->name, strerror(errno));
-	if (switch_link_end(a, name_a, fds[0], cause) != 0) {
+	if (switch_link_end(a, name_a, owner, fds[0], cause) != 0) {
 		close(fds[1]);
 		return -1;
 	}
-	if (switch_link_end(b, name_b, fds[1], cause) != 0) {
+	if (switch_link_end(b, name_b, owner, fds[1], cause) != 0) {
 		switch_cable_close(a, name_a);
 		return -1;
 	}

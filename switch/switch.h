@@ -70,11 +70,12 @@ int switch_cable_open_owned(struct sw *sw, const char *name, uint32_t owner, con
 /* Cable switches a and b (two threads of this process) together: a port on
  * each, a cable named name_a on a and name_b on b (S1.S2 and S2.S1), with
  * link state, conditions, VLANs and taps like a kernel's cable, but no
- * socket file. Neither switch thread ever waits for the other. Close each
- * end with switch_cable_close (or by stopping its switch). -1 with *cause
- * when a name is taken or a switch is full. */
+ * socket file; both ends have owner (0 for none), which taps report.
+ * Neither switch thread ever waits for the other. Close each end with
+ * switch_cable_close (or by stopping its switch). -1 with *cause when a
+ * name is taken or a switch is full. */
 int switch_link_open(struct sw *a, const char *name_a, struct sw *b, const char *name_b,
-    char **cause);
+    uint32_t owner, char **cause);
 
 /* Unplug the cable's kernel, close the socket and remove its file. */
 void switch_cable_close(struct sw *sw, const char *name);

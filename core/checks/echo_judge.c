@@ -24,6 +24,14 @@ static uint64_t fnv1a(const unsigned char *p, size_t n)
 
 void echo_rec_parse(struct echo_rec *r, const unsigned char *d, size_t len, unsigned tag)
 {
+	unsigned char untagged[2048];
+	if (len >= 18 && d[12] == 0x81 && d[13] == 0x00 && len - 4 <= sizeof(untagged)) {
+		/* An 802.1Q-tagged frame (a trunk's copy) is the frame it carries. */
+		memcpy(untagged, d, 12);
+		memcpy(untagged + 12, d + 16, len - 16);
+		d = untagged;
+		len -= 4;
+	}
 	r->type = ECHO_OTHER;
 	r->tagged = false;
 	r->src = r->dst = 0;
@@ -81,6 +89,8 @@ static bool port_eq(const struct echo_port *a, size_t asw, const struct echo_por
 {
 	if (a->inst >= 0 || b->inst >= 0)
 		return a->inst == b->inst;
+	if (a->link || b->link)	/* one link, whichever end */
+		return a->link && b->link && strcmp(a->label, b->label) == 0;
 	return asw == bsw && a->label[0] != '\0' && strcmp(a->label, b->label) == 0;
 }
 

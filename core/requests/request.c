@@ -30,6 +30,7 @@ static const struct request_entry {
 	{ "link", 3, 4 + 40, request_link },
 	{ "capture", 5, 4 + 16, request_capture },
 	{ "check", 1, 3, request_check },
+	{ "switch", 2, 3, request_switch },
 };
 
 void request_dispatch(struct conn *c, const struct ctl_msg *msg)

@@ -2150,8 +2150,8 @@ static void test_link_two_switches(void **state)
 	struct fixture *f = *state;
 	struct sw *s2 = second_switch(f, "S2");
 	char *cause = NULL;
-	assert_int_equal(switch_link_open(f->sw, "sw0.S2", s2, "S2.sw0", &cause), 0);
-	assert_int_equal(switch_link_open(f->sw, "sw0.S2", s2, "S2.sw0x", &cause), -1);
+	assert_int_equal(switch_link_open(f->sw, "sw0.S2", s2, "S2.sw0", 0, &cause), 0);
+	assert_int_equal(switch_link_open(f->sw, "sw0.S2", s2, "S2.sw0x", 0, &cause), -1);
 	assert_non_null(strstr(cause, "already has a cable sw0.S2"));
 	free(cause);
 	struct fport a, b, c;
@@ -2234,9 +2234,9 @@ static void test_storm_bounded(void **state)
 {
 	struct fixture *f = *state;
 	struct sw *s2 = second_switch(f, "S2"), *s3 = second_switch(f, "S3");
-	assert_int_equal(switch_link_open(f->sw, "sw0.S2", s2, "S2.sw0", NULL), 0);
-	assert_int_equal(switch_link_open(s2, "S2.S3", s3, "S3.S2", NULL), 0);
-	assert_int_equal(switch_link_open(s3, "S3.sw0", f->sw, "sw0.S3", NULL), 0);
+	assert_int_equal(switch_link_open(f->sw, "sw0.S2", s2, "S2.sw0", 0, NULL), 0);
+	assert_int_equal(switch_link_open(s2, "S2.S3", s3, "S3.S2", 0, NULL), 0);
+	assert_int_equal(switch_link_open(s3, "S3.sw0", f->sw, "sw0.S3", 0, NULL), 0);
 	struct fport a;
 	cable_open(f, "a.eth0");
 	fport_cable(&a, f, "a.eth0", 0);
