@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "core/base/util.h"
+#include "switch/fdb.h"
 #include "switch/linkcond.h"
 #include "switch/switch_int.h"
 #include "switch/trunk.h"
@@ -70,6 +71,7 @@ static void switch_cable_plug(struct sw *sw, struct switch_cable *cable, int fd)
 	port->active_idx = sw->nactive;
 	sw->active[sw->nactive++] = port;
 	switch_ports_set(sw, sw->nactive);
+	switch_stp_cable_changed(sw, cable);
 }
 
 /* A kernel connected to a cable: it becomes the cable's port, replacing the
@@ -147,6 +149,7 @@ int switch_cable_add(struct sw *sw, struct switch_cable *cable, char **cause)
 	for (struct switch_tap *t = sw->taps; t != NULL; t = t->next)
 		if (t->cable != NULL && strcmp(t->cable, cable->name) == 0)
 			switch_tap_link(t, &cable->taps);
+	switch_stp_cable_added(sw, cable);
 	if (cable->link_fd >= 0) {
 		/* A link's end is connected from the start: to the other switch. */
 		int fd = cable->link_fd;
@@ -164,6 +167,7 @@ void switch_cable_remove(struct sw *sw, const char *name)
 			struct switch_cable *cable = *pp;
 			*pp = cable->next;
 			sw->ncables--;
+			switch_stp_cable_removed(sw, cable);
 			switch_cable_free(sw, cable);
 			switch_fwd_update(sw);
 			break;
@@ -182,6 +186,7 @@ int switch_cable_link(struct sw *sw, const char *name, bool up, char **cause)
 		cable->port->link_down = cable->link_down;
 	if (!up)
 		switch_cond_flush(sw, cable);	/* what it held would be dropped when due */
+	switch_stp_cable_changed(sw, cable);
 	return 0;
 }
 

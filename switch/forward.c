@@ -43,6 +43,7 @@
 #include "core/base/util.h"
 #include "switch/fdb.h"
 #include "switch/linkcond.h"
+#include "switch/rstp.h"
 #include "switch/switch_int.h"
 #include "switch/trunk.h"
 #include "switch/vxlan.h"
@@ -593,6 +594,10 @@ static void switch_dispatch_full(struct sw *sw, struct switch_port *src, unsigne
 	const unsigned char *frame = sw->tx_iov[i].iov_base;
 	unsigned vid;
 	bool tagged_in;
+	if (sw->stp != NULL && rstp_is_bpdu(frame, sw->tx_iov[i].iov_len)) {
+		switch_stp_rx(sw, src, frame, sw->tx_iov[i].iov_len, now);	/* the bridge's, never forwarded */
+		return;
+	}
 	if (src->stp_state != SWITCH_STP_FORWARDING) {
 		switch_dispatch_blocked(sw, src, i, now);
 		return;

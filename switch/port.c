@@ -67,7 +67,8 @@ void switch_port_unplug(struct sw *sw, struct switch_port *port)
 	port->dead = true;
 	if (port->cable != NULL)
 		port->cable->vlan_drops += port->vlan_drops;
-	if (port->cable != NULL && port->cable->port == port) {
+	bool cable_port = port->cable != NULL && port->cable->port == port;
+	if (cable_port) {
 		port->cable->port = NULL;
 		switch_cond_flush(sw, port->cable);	/* its kernel left: nobody to send them to */
 	}
@@ -95,6 +96,8 @@ void switch_port_unplug(struct sw *sw, struct switch_port *port)
 	port->ctl_fd = -1;
 	sw->slots[port->slot] = NULL;
 	sw->nslots--;
+	if (cable_port)
+		switch_stp_cable_changed(sw, port->cable);	/* after its slot is free */
 	/* Events for it may still sit in this turn's event array. */
 	port->next_dead = sw->graveyard;
 	sw->graveyard = port;

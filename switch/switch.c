@@ -22,6 +22,7 @@
 
 #include "core/base/util.h"
 #include "switch/fdb.h"
+#include "switch/rstp.h"
 #include "switch/switch_int.h"
 #include "switch/trunk.h"
 
@@ -60,6 +61,17 @@ static void switch_call_run(struct sw *sw, struct switch_call *call)
 		return;
 	case SWITCH_CALL_FDB:
 		switch_fdb_collect(sw, call);
+		call->rc = 0;
+		return;
+	case SWITCH_CALL_STP_START:
+		call->rc = switch_stp_begin(sw, call->stp_cfg, &call->cause);
+		return;
+	case SWITCH_CALL_CABLE_STP:
+		call->rc = switch_cable_stp(sw, call->name, call->stp_cost, call->stp_priority,
+		    call->stp_edge, &call->cause);
+		return;
+	case SWITCH_CALL_STP_GET:
+		switch_stp_collect(sw, call);
 		call->rc = 0;
 		return;
 	case SWITCH_CALL_CABLE_COND_SET:
@@ -161,9 +173,13 @@ static void switch_data_event(struct sw *sw, struct switch_port *port, uint32_t 
 /* epoll_wait's timeout: the nearest handshake deadline or accept resumption. */
 static int switch_timeout(struct sw *sw)
 {
-	if (sw->npending == 0 && sw->accept_resume == 0 && sw->nbacklog == 0 && sw->storm_held == 0)
+	if (sw->npending == 0 && sw->accept_resume == 0 && sw->nbacklog == 0 && sw->storm_held == 0 &&
+	    sw->stp == NULL)
 		return -1;
 	uint64_t next = sw->accept_resume ? sw->accept_resume : UINT64_MAX;
+	uint64_t stp = switch_stp_next(sw);
+	if (stp < next)
+		next = stp;
 	if (sw->storm_held && sw->storm_win + SWITCH_STORM_WINDOW_MS < next)
 		next = sw->storm_win + SWITCH_STORM_WINDOW_MS;
 	for (unsigned i = 0; i < sw->nactive && sw->nbacklog; i++) {
@@ -186,9 +202,11 @@ static int switch_timeout(struct sw *sw)
 
 static void switch_timers(struct sw *sw)
 {
-	if (sw->npending == 0 && sw->accept_resume == 0 && sw->nbacklog == 0 && sw->storm_held == 0)
+	if (sw->npending == 0 && sw->accept_resume == 0 && sw->nbacklog == 0 && sw->storm_held == 0 &&
+	    sw->stp == NULL)
 		return;
 	uint64_t now = clock_ms();
+	switch_stp_tick(sw, now);
 	if (sw->storm_held && now >= sw->storm_win + SWITCH_STORM_WINDOW_MS)
 		switch_storm_release(sw);
 	if (sw->nbacklog)
@@ -449,6 +467,8 @@ void switch_stop(struct sw *sw)
 	while (write(sw->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
 	pthread_join(sw->thread, NULL);
+	rstp_free(sw->stp);	/* first: no BPDUs while the ports go */
+	sw->stp = NULL;
 	while (sw->cables != NULL) {
 		struct switch_cable *cable = sw->cables;
 		sw->cables = cable->next;

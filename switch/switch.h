@@ -152,6 +152,61 @@ struct switch_fdb_entry {
  * *entries malloc'd. A hub has none. */
 int switch_fdb_get(struct sw *sw, struct switch_fdb_entry **entries, unsigned *n, char **cause);
 
+/* ---- spanning tree (rapid, IEEE 802.1w: switch/rstp.h) ----
+ *
+ * Every cable (a kernel's, a link's end) is a port of the switch's bridge;
+ * trunks and daemon-protocol ports are not (they always forward). A port
+ * that spanning tree keeps discarding takes in only BPDUs; one learning
+ * learns and forwards nothing. BPDUs go out and come in as real frames
+ * (cable taps see them). Kernels' cables are edge ports by default: they
+ * forward at once, until a BPDU arrives there (a bridge inside the guest). */
+
+struct switch_stp_config {
+	unsigned priority;	/* 0 to 61440, a multiple of 4096 */
+	uint8_t mac[6];		/* the bridge's address (with the priority, its id) */
+};
+
+/* Start spanning tree on the switch (once). -1 with *cause on a hub, or
+ * when it runs already. */
+int switch_stp_start(struct sw *sw, const struct switch_stp_config *cfg, char **cause);
+
+/* Cable name's spanning tree port: path cost (1 to 200000000), port
+ * priority (0 to 240, a multiple of 16), edge (it leads to hosts). Before
+ * or after switch_stp_start; the default is cost 20000, priority 128, edge
+ * for a kernel's cable and not for a link's end. */
+int switch_cable_set_stp(struct sw *sw, const char *name, uint32_t cost, unsigned priority,
+    bool edge, char **cause);
+
+/* A bridge id: priority << 48 | MAC. */
+struct switch_stp_info {
+	bool on;
+	uint64_t bridge_id, root_id;
+	uint32_t root_cost;
+	const char *root_port;		/* its name; NULL: this switch is the root */
+	unsigned hello_s, max_age_s, forward_delay_s;	/* the root's times, which it runs on */
+	uint64_t topology_changes;
+	uint64_t since_change_ms;	/* since the last began; UINT64_MAX: none yet */
+};
+
+struct switch_stp_port {
+	const char *name;		/* the cable's (valid until the switch stops) */
+	unsigned number;
+	uint16_t port_id;		/* priority << 8 | number */
+	uint32_t cost;
+	bool enabled, edge, legacy;	/* legacy: it speaks 802.1D STP to an old bridge */
+	const char *role;		/* root, designated, alternate, backup, disabled */
+	const char *state;		/* forwarding, learning, discarding */
+	uint64_t designated_bridge;
+	uint32_t designated_cost;
+	uint16_t designated_port;
+	uint64_t bpdus_in, bpdus_out;
+};
+
+/* The bridge, and its ports by name (*ports malloc'd; NULL and 0 when spanning
+ * tree is off). Any thread but the switch's. */
+int switch_stp_get(struct sw *sw, struct switch_stp_info *info, struct switch_stp_port **ports,
+    unsigned *n, char **cause);
+
 /* ---- link conditions on a cable (switch/linkcond.h) ----
  *
  * Frames a cable's kernel sends go through its `out` conditions before the

@@ -31,6 +31,7 @@
 struct fdb;
 struct trunk;
 struct cond_filter;
+struct rstp;
 
 #define SWITCH_BATCH 64			/* frames per recvmmsg */
 #define SWITCH_FRAME_MIN 14		/* an Ethernet header */
@@ -90,6 +91,10 @@ struct switch_cable {
 	struct switch_port *port;	/* NULL while nothing is connected */
 	struct switch_cable *next;
 	bool link;		/* an end of a link to another switch: no socket file */
+	unsigned stp_no;	/* its spanning tree port number (1..): switch/stp.c */
+	uint32_t stp_cost;
+	unsigned stp_priority;
+	bool stp_edge;
 	int link_fd;		/* a link's end until the switch thread plugs it in, else -1 */
 	struct switch_vlans vlans;	/* its port's VLANs (switch_vlans_default) */
 	bool vlans_set;		/* not the default: the switch is VLAN-aware */
@@ -109,6 +114,9 @@ enum switch_call_op {
 	SWITCH_CALL_CABLE_VLANS,
 	SWITCH_CALL_PORTS,
 	SWITCH_CALL_FDB,
+	SWITCH_CALL_STP_START,
+	SWITCH_CALL_CABLE_STP,
+	SWITCH_CALL_STP_GET,
 };
 
 enum { COND_IN, COND_OUT };
@@ -167,7 +175,13 @@ struct switch_call {
 	const struct switch_vlans *vlans;	/* CABLE_VLANS */
 	struct switch_port_info *ports;	/* PORTS (out, malloc'd) */
 	struct switch_fdb_entry *fdb;	/* FDB (out, malloc'd) */
-	unsigned n;			/* PORTS, FDB: how many */
+	unsigned n;			/* PORTS, FDB, STP_GET: how many */
+	const struct switch_stp_config *stp_cfg;	/* STP_START */
+	uint32_t stp_cost;		/* CABLE_STP */
+	unsigned stp_priority;
+	bool stp_edge;
+	struct switch_stp_info *stp_info;	/* STP_GET (out) */
+	struct switch_stp_port *stp_ports;	/* STP_GET (out, malloc'd) */
 	int rc;
 	char *cause;
 	bool done;
@@ -265,6 +279,8 @@ struct sw {
 	struct fdb *fdb;	/* learning mode only */
 	enum switch_fwd fwd;	/* how dispatch forwards: switch_fwd_update */
 	bool vlan_aware;	/* some cable has VLANs that are not the default */
+	struct rstp *stp;	/* spanning tree, or NULL: switch/stp.c */
+	unsigned stp_next_no;	/* the next cable's spanning tree port number */
 	struct switch_ev ev_listen;
 	struct switch_ev ev_wake;
 	struct switch_ev ev_call;
@@ -470,6 +486,21 @@ int switch_cable_vlans(struct sw *sw, const char *name, const struct switch_vlan
     char **cause);
 void switch_ports_collect(struct sw *sw, struct switch_call *call);
 void switch_fdb_collect(struct sw *sw, struct switch_call *call);
+
+/* ---- stp.c: spanning tree ---- */
+
+void switch_stp_cable_added(struct sw *sw, struct switch_cable *cable);
+void switch_stp_cable_removed(struct sw *sw, struct switch_cable *cable);
+/* The cable's port came or went, or its link: the bridge hears whether it is up. */
+void switch_stp_cable_changed(struct sw *sw, struct switch_cable *cable);
+void switch_stp_rx(struct sw *sw, struct switch_port *src, const unsigned char *frame,
+    size_t len, uint64_t now);
+uint64_t switch_stp_next(const struct sw *sw);
+void switch_stp_tick(struct sw *sw, uint64_t now);
+int switch_stp_begin(struct sw *sw, const struct switch_stp_config *cfg, char **cause);
+int switch_cable_stp(struct sw *sw, const char *name, uint32_t cost, unsigned priority,
+    bool edge, char **cause);
+void switch_stp_collect(struct sw *sw, struct switch_call *call);
 
 /* ---- switch.c: calls from the owner's thread ---- */
 

@@ -169,7 +169,7 @@ void switch_fwd_update(struct sw *sw)
 	for (const struct switch_cable *c = sw->cables; c != NULL && !aware; c = c->next)
 		aware = c->vlans_set;
 	enum switch_fwd fwd = sw->mode == SWITCH_MODE_HUB ? SWITCH_FWD_HUB :
-	    aware ? SWITCH_FWD_FULL : SWITCH_FWD_LEARNING;
+	    aware || sw->stp != NULL ? SWITCH_FWD_FULL : SWITCH_FWD_LEARNING;
 	if (aware != sw->vlan_aware && sw->fdb != NULL)
 		fdb_flush(sw->fdb);	/* VLAN 0's entries against real VLANs' */
 	sw->vlan_aware = aware;

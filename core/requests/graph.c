@@ -56,10 +56,17 @@ static void send_vlans(struct conn *c, const struct instance *inst)
 /* The spanning tree state of cable `name` on switch sw: -, forwarding, blocked. */
 static const char *stp_end(const struct supervisor *sup, size_t sw, const char *name)
 {
-	(void)sup;
-	(void)sw;
-	(void)name;
-	return "-";
+	struct switch_stp_info info;
+	struct switch_stp_port *ports;
+	unsigned n;
+	const char *end = "-";
+	if (sup->switches[sw] == NULL || switch_stp_get(sup->switches[sw], &info, &ports, &n, NULL) != 0)
+		return end;
+	for (unsigned k = 0; k < n && info.on; k++)
+		if (strcmp(ports[k].name, name) == 0)
+			end = strcmp(ports[k].state, "forwarding") == 0 ? "forwarding" : "blocked";
+	free(ports);
+	return end;
 }
 
 /* The cables between switches, with their state at both ends. */

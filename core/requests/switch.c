@@ -1,5 +1,6 @@
 /* core/requests/switch.c: `switch S1 [--json]`: a switch's ports, their VLANs and link state, and
- * its address table, as a real switch shows them; also part of `status --json`. */
+ * its address table, as a real switch shows them; `switch-stp S1 [--json]`: its spanning tree,
+ * like a real switch's `show spanning-tree`; both also part of `status --json`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,9 +83,10 @@ void request_switch_json(const struct supervisor *sup, size_t i, struct strbuf *
 		json_write_string(b, fdb[k].port);
 		strbuf_printf(b, ",\"age_ms\":%llu}", (unsigned long long)fdb[k].age_ms);
 	}
-	strbuf_printf(b, "]");
+	strbuf_printf(b, "],");
 	free(ports);
 	free(fdb);
+	request_switch_stp_json(sup, i, b);
 }
 
 /* The text view: the switch, its ports, its address table. */
@@ -147,22 +149,194 @@ static char *switch_text(const struct supervisor *sup, size_t i)
 	return strbuf_take(&b);
 }
 
+/* ---- spanning tree ---- */
+
+/* "32768.02:1a:2b:3c:4d:5e", and the lab's switch with that id, if any. */
+static void bridge_text(const struct supervisor *sup, uint64_t id, char *out, size_t size,
+    const char **who)
+{
+	uint8_t m[6];
+	for (int k = 0; k < 6; k++)
+		m[k] = (uint8_t)(id >> (40 - 8 * k));
+	snprintf(out, size, "%u.%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(id >> 48), m[0], m[1],
+	    m[2], m[3], m[4], m[5]);
+	*who = NULL;
+	for (size_t i = 0; i < sup->lab->n_switches; i++) {
+		const struct lab_switch *ls = &sup->lab->switches[i];
+		uint8_t mac[6];
+		supervisor_bridge_mac(sup->lab, i, mac);
+		if (ls->stp.on && (uint64_t)ls->stp.priority == id >> 48 && memcmp(mac, m, 6) == 0)
+			*who = ls->name;
+	}
+}
+
+static const char *role_short(const char *role)
+{
+	static const char *const map[][2] = { { "root", "Root" }, { "designated", "Desg" },
+		{ "alternate", "Altn" }, { "backup", "Back" }, { "disabled", "Dis" } };
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(role, map[i][0]) == 0)
+			return map[i][1];
+	return role;
+}
+
+static const char *state_short(const char *state)
+{
+	return strcmp(state, "forwarding") == 0 ? "FWD" : strcmp(state, "learning") == 0 ? "LRN" :
+	    "BLK";
+}
+
+void request_switch_stp_json(const struct supervisor *sup, size_t i, struct strbuf *b)
+{
+	struct switch_stp_info info;
+	struct switch_stp_port *ports = NULL;
+	unsigned n = 0;
+	char *cause = NULL;
+	if (switch_stp_get(sup->switches[i], &info, &ports, &n, &cause) != 0) {
+		free(cause);
+		info.on = false;
+	}
+	if (!info.on) {
+		strbuf_printf(b, "\"stp\":null");
+		free(ports);
+		return;
+	}
+	char id[40], root[40];
+	const char *who, *root_who;
+	bridge_text(sup, info.bridge_id, id, sizeof(id), &who);
+	bridge_text(sup, info.root_id, root, sizeof(root), &root_who);
+	strbuf_printf(b, "\"stp\":{\"bridge\":\"%s\",\"root\":\"%s\",\"root_switch\":", id, root);
+	if (root_who != NULL)
+		json_write_string(b, root_who);
+	else
+		strbuf_printf(b, "null");
+	strbuf_printf(b, ",\"is_root\":%s,\"root_cost\":%u,\"root_port\":",
+	    info.root_port == NULL ? "true" : "false", info.root_cost);
+	if (info.root_port != NULL)
+		json_write_string(b, info.root_port);
+	else
+		strbuf_printf(b, "null");
+	strbuf_printf(b, ",\"hello_s\":%u,\"max_age_s\":%u,\"forward_delay_s\":%u,"
+	    "\"topology_changes\":%llu,\"ports\":[", info.hello_s, info.max_age_s,
+	    info.forward_delay_s, (unsigned long long)info.topology_changes);
+	for (unsigned k = 0; k < n; k++) {
+		const struct switch_stp_port *p = &ports[k];
+		strbuf_printf(b, "%s{\"name\":", k ? "," : "");
+		json_write_string(b, p->name);
+		strbuf_printf(b, ",\"role\":\"%s\",\"state\":\"%s\",\"cost\":%u,\"priority\":%u,"
+		    "\"number\":%u,\"edge\":%s,\"legacy\":%s,\"bpdus_in\":%llu,\"bpdus_out\":%llu}",
+		    p->role, p->state, p->cost, p->port_id >> 8, p->number, p->edge ? "true" : "false",
+		    p->legacy ? "true" : "false", (unsigned long long)p->bpdus_in,
+		    (unsigned long long)p->bpdus_out);
+	}
+	strbuf_printf(b, "]}");
+	free(ports);
+}
+
+/* Like a real switch's `show spanning-tree`. */
+static char *switch_stp_text(const struct supervisor *sup, size_t i)
+{
+	const struct lab_switch *ls = &sup->lab->switches[i];
+	struct switch_stp_info info;
+	struct switch_stp_port *ports = NULL;
+	unsigned n = 0;
+	char *cause = NULL;
+	if (switch_stp_get(sup->switches[i], &info, &ports, &n, &cause) != 0)
+		return cause;
+	if (!info.on) {
+		free(ports);
+		return xasprintf("switch %s: spanning tree is off (`stp: true` on the switch turns it "
+		    "on)\n", ls->name);
+	}
+	char id[40], root[40];
+	const char *who, *root_who;
+	bridge_text(sup, info.bridge_id, id, sizeof(id), &who);
+	bridge_text(sup, info.root_id, root, sizeof(root), &root_who);
+	struct strbuf b = { 0 };
+	strbuf_printf(&b, "%s\n  Spanning tree enabled, protocol rstp (IEEE 802.1w)\n", ls->name);
+	strbuf_printf(&b, "  Root ID    %s%s%s%s\n", root, root_who ? " (" : "", root_who ? root_who : "",
+	    root_who ? ")" : "");
+	if (info.root_port == NULL)
+		strbuf_printf(&b, "             This bridge is the root\n");
+	else
+		strbuf_printf(&b, "             Cost %u, port %s\n", info.root_cost, info.root_port);
+	strbuf_printf(&b, "             Hello Time %u s, Max Age %u s, Forward Delay %u s\n",
+	    info.hello_s, info.max_age_s, info.forward_delay_s);
+	strbuf_printf(&b, "  Bridge ID  %s\n", id);
+	if (info.since_change_ms == UINT64_MAX)
+		strbuf_printf(&b, "  Topology changes: none\n");
+	else
+		strbuf_printf(&b, "  Topology changes: %llu, the last %llu.%01llu s ago\n",
+		    (unsigned long long)info.topology_changes,
+		    (unsigned long long)(info.since_change_ms / 1000),
+		    (unsigned long long)(info.since_change_ms % 1000 / 100));
+	strbuf_printf(&b, "\n%-16s %-4s %-3s %-9s %-8s %s\n", "Interface", "Role", "Sts", "Cost",
+	    "Prio.Nbr", "Type");
+	strbuf_printf(&b, "%-16s %-4s %-3s %-9s %-8s %s\n", "----------------", "----", "---",
+	    "---------", "--------", "------------------------");
+	for (unsigned k = 0; k < n; k++) {
+		const struct switch_stp_port *p = &ports[k];
+		char prio[16];
+		snprintf(prio, sizeof(prio), "%u.%u", p->port_id >> 8, p->number);
+		strbuf_printf(&b, "%-16s %-4s %-3s %-9u %-8s %s%s%s%s\n", p->name,
+		    p->enabled ? role_short(p->role) : "Dis", p->enabled ? state_short(p->state) : "BLK",
+		    p->cost, prio, p->enabled ? "P2p" : "down", p->edge ? " Edge" : "",
+		    p->legacy ? " STP (legacy peer)" : "", "");
+	}
+	free(ports);
+	return strbuf_take(&b);
+}
+
+/* The switch a request names, or NULL after telling the client. */
+static const struct lab_switch *request_switch_find(struct conn *c, const char *name)
+{
+	struct supervisor *sup = c->sup;
+	const struct lab_switch *ls = lab_switch_find(sup->lab, name);
+	if (ls != NULL)
+		return ls;
+	struct strbuf b = { 0 };
+	for (size_t i = 0; i < sup->lab->n_switches; i++)
+		strbuf_printf(&b, "%s%s", i ? ", " : "", sup->lab->switches[i].name);
+	char *names = strbuf_take(&b);
+	conn_printf(c, CTL_STDERR, "umllab: lab %s has no switch %s (it has: %s)\n", sup->lab->name,
+	    name, names[0] ? names : "none");
+	free(names);
+	conn_finish(c, UMLLAB_EXIT_USAGE);
+	return NULL;
+}
+
+/* switch-stp NAME [--json] */
+void request_switch_stp(struct conn *c, int argc, char **argv)
+{
+	struct supervisor *sup = c->sup;
+	const struct lab_switch *ls = request_switch_find(c, argv[1]);
+	if (ls == NULL)
+		return;
+	size_t i = (size_t)(ls - sup->lab->switches);
+	char *text;
+	if (argc > 2) {
+		struct strbuf b = { 0 };
+		strbuf_printf(&b, "{\"name\":");
+		json_write_string(&b, ls->name);
+		strbuf_printf(&b, ",");
+		request_switch_stp_json(sup, i, &b);
+		strbuf_printf(&b, "}\n");
+		text = strbuf_take(&b);
+	} else {
+		text = switch_stp_text(sup, i);
+	}
+	conn_send(c, CTL_STDOUT, text, strlen(text));
+	free(text);
+	conn_finish(c, UMLLAB_EXIT_OK);
+}
+
 /* switch NAME [--json] */
 void request_switch(struct conn *c, int argc, char **argv)
 {
 	struct supervisor *sup = c->sup;
-	const struct lab_switch *ls = lab_switch_find(sup->lab, argv[1]);
-	if (ls == NULL) {
-		struct strbuf b = { 0 };
-		for (size_t i = 0; i < sup->lab->n_switches; i++)
-			strbuf_printf(&b, "%s%s", i ? ", " : "", sup->lab->switches[i].name);
-		char *names = strbuf_take(&b);
-		conn_printf(c, CTL_STDERR, "umllab: lab %s has no switch %s (it has: %s)\n",
-		    sup->lab->name, argv[1], names[0] ? names : "none");
-		free(names);
-		conn_finish(c, UMLLAB_EXIT_USAGE);
+	const struct lab_switch *ls = request_switch_find(c, argv[1]);
+	if (ls == NULL)
 		return;
-	}
 	size_t i = (size_t)(ls - sup->lab->switches);
 	bool json = argc > 2 && strcmp(argv[2], "--json") == 0;
 	if (argc > 2 && !json) {

@@ -82,6 +82,10 @@ static int links_start(struct supervisor *sup, char **cause)
 				rc = supervisor_port_vlans(sup, i, a, &l->vlans, cause);
 			if (rc == 0)
 				rc = supervisor_port_vlans(sup, l->to, b, &l->vlans, cause);
+			if (rc == 0 && (switch_cable_set_stp(sup->switches[i], a, l->cost, l->priority,
+			    false, cause) != 0 || switch_cable_set_stp(sup->switches[l->to], b, l->cost,
+			    l->priority, false, cause) != 0))
+				rc = -1;
 			free(a);
 			free(b);
 			if (rc != 0)
@@ -137,9 +141,37 @@ static void storm_watch(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
+void supervisor_bridge_mac(const struct lab *lab, size_t i, uint8_t mac[6])
+{
+	lab_default_mac(lab->name, lab->switches[i].name, "bridge", mac);
+}
+
+/* `stp:` on the file's switches: each its own bridge, its id from the file. */
+static int stp_start(struct supervisor *sup, char **cause)
+{
+	const struct lab *lab = sup->lab;
+	for (size_t i = 0; i < lab->n_switches; i++) {
+		const struct lab_switch *ls = &lab->switches[i];
+		if (!ls->stp.on)
+			continue;
+		struct switch_stp_config cfg = { .priority = ls->stp.priority };
+		supervisor_bridge_mac(lab, i, cfg.mac);
+		char *why = NULL;
+		if (switch_stp_start(sup->switches[i], &cfg, &why) != 0) {
+			set_cause(cause, "%s:%d:%d: spanning tree on switch %s: %s", lab->path, ls->line,
+			    ls->column, ls->name, why);
+			free(why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int supervisor_switches_setup(struct supervisor *sup, char **cause)
 {
-	if (links_start(sup, cause) != 0)
+	/* Spanning tree first: a switch that did not run it yet would pass the
+	 * first BPDUs on as any multicast, round the loop they are to cut. */
+	if (stp_start(sup, cause) != 0 || links_start(sup, cause) != 0)
 		return -1;
 	sup->storm_logged = xcalloc(sup->lab->n_switches + 1, sizeof(*sup->storm_logged));
 	ev_timer_init(&sup->storm_w, storm_watch, STORM_WATCH_S, STORM_WATCH_S);

@@ -20,6 +20,10 @@ void supervisor_vlans_convert(const struct lab_vlans *in, struct switch_vlans *o
 int supervisor_port_vlans(struct supervisor *sup, size_t sw, const char *cable,
     const struct lab_vlans *v, char **cause);
 
+/* The bridge address of switch i's spanning tree: stable, from the lab's
+ * and the switch's names (as interfaces' default MACs are). */
+void supervisor_bridge_mac(const struct lab *lab, size_t i, uint8_t mac[6]);
+
 /* "S1.S2": switch from's port towards switch to (malloc'd). */
 char *supervisor_link_name(const struct lab *lab, size_t from, size_t to);
 
@@ -30,7 +34,7 @@ char *supervisor_link_owner_name(const struct lab *lab, uint32_t owner);
 /* "S1: storm, 412 000 frames/s, 98 % broadcast, limited" (malloc'd). */
 char *supervisor_storm_text(const char *name, const struct switch_info *info);
 
-/* Once the switches run: their links (with VLANs), and the storm watch,
+/* Once the switches run: their links (with VLANs), spanning tree, and the storm watch,
  * which logs each storm when it starts, every 10 s while it lasts, and when
  * it ends. -1 with *cause. */
 int supervisor_switches_setup(struct supervisor *sup, char **cause);

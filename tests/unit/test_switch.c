@@ -2278,6 +2278,140 @@ static void test_storm_bounded(void **state)
 	switch_stop(s3);
 }
 
+/* ---- spanning tree ---- */
+
+static void stp_on(struct sw *sw, unsigned priority, uint8_t last)
+{
+	struct switch_stp_config cfg = { .priority = priority, .mac = { 2, 0, 0, 0, 0, last } };
+	char *cause = NULL;
+	int rc = switch_stp_start(sw, &cfg, &cause);
+	if (rc != 0)
+		fprintf(stderr, "switch_stp_start: %s\n", cause);
+	assert_int_equal(rc, 0);
+}
+
+/* Port name's role and state ("" when it has none). */
+static void stp_port(struct sw *sw, const char *name, char *role, char *state)
+{
+	struct switch_stp_info info;
+	struct switch_stp_port *v;
+	unsigned n;
+	assert_int_equal(switch_stp_get(sw, &info, &v, &n, NULL), 0);
+	role[0] = state[0] = '\0';
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0) {
+			strcpy(role, v[i].role);
+			strcpy(state, v[i].state);
+		}
+	free(v);
+}
+
+/* The tag of the next frame that is not a BPDU within ms, or -1. */
+static long recv_no_bpdu(struct fport *p, unsigned ms)
+{
+	uint64_t end = clock_ms() + ms;
+	for (;;) {
+		uint64_t now = clock_ms();
+		struct pollfd pfd = { .fd = p->data, .events = POLLIN };
+		if (now >= end || poll(&pfd, 1, (int)(end - now)) != 1)
+			return -1;
+		unsigned char frame[2048];
+		ssize_t n = recv(p->data, frame, sizeof(frame), 0);
+		if (n >= 14 && frame[0] == 0x01 && frame[1] == 0x80 && frame[2] == 0xc2)
+			continue;	/* the switch's BPDU: spanning tree speaks on every port */
+		assert_int_equal(n, 60);
+		uint32_t tag;
+		memcpy(&tag, frame + 14, 4);
+		return tag;
+	}
+}
+
+/* Wait (up to 3 s) until port name has this role and state. */
+static void stp_wait(struct sw *sw, const char *name, const char *role, const char *state)
+{
+	char r[16], st[16];
+	for (int i = 0; i < 300; i++) {
+		stp_port(sw, name, r, st);
+		if (strcmp(r, role) == 0 && strcmp(st, state) == 0)
+			return;
+		sleep_ms(10);
+	}
+	fprintf(stderr, "%s: %s %s, not %s %s\n", name, r, st, role, state);
+	fail();
+}
+
+/* Three switches in a ring with spanning tree: one port blocks, a broadcast
+ * arrives once, no storm; the BPDUs are real frames on the links' taps;
+ * pulling a cable of the tree opens the blocked port within milliseconds. */
+static void test_stp_ring(void **state)
+{
+	struct fixture *f = *state;
+	struct sw *s2 = second_switch(f, "S2"), *s3 = second_switch(f, "S3");
+	stp_on(f->sw, 4096, 1);
+	stp_on(s2, 32768, 2);
+	stp_on(s3, 32768, 3);
+	struct switch_tap_opts o = { .cable = "S2.S3", .ring_frames = 64 };
+	struct switch_tap *tap = switch_tap_open(s2, &o, NULL);
+	assert_non_null(tap);
+	assert_int_equal(switch_link_open(f->sw, "sw0.S2", s2, "S2.sw0", 0, NULL), 0);
+	assert_int_equal(switch_link_open(s2, "S2.S3", s3, "S3.S2", 0, NULL), 0);
+	assert_int_equal(switch_link_open(s3, "S3.sw0", f->sw, "sw0.S3", 0, NULL), 0);
+	struct fport a, c;
+	cable_open(f, "a.eth0");
+	cable_open_on(f, s3, "c.eth0");
+	fport_cable(&a, f, "a.eth0", 0);
+	fport_cable(&c, f, "c.eth0", 2);
+	stp_wait(s3, "S3.S2", "alternate", "discarding");
+	stp_wait(s2, "S2.S3", "designated", "forwarding");
+	stp_wait(s3, "S3.sw0", "root", "forwarding");
+	stp_wait(f->sw, "a.eth0", "designated", "forwarding");
+	stp_wait(s3, "c.eth0", "designated", "forwarding");
+	struct switch_stp_info info;
+	struct switch_stp_port *v;
+	unsigned n;
+	assert_int_equal(switch_stp_get(s3, &info, &v, &n, NULL), 0);
+	free(v);
+	assert_true(info.on);
+	assert_int_equal(info.root_id, (uint64_t)0x1000 << 48 | 0x020000000001ull);
+	assert_int_equal(info.root_cost, 20000);
+	assert_string_equal(info.root_port, "S3.sw0");
+	/* A broadcast: once to c, and no storm. */
+	fport_send(&a, mac_bcast, 1);
+	assert_int_equal(recv_no_bpdu(&c, WAIT_MS), 1);
+	assert_int_equal(recv_no_bpdu(&c, QUIET_MS), -1);
+	struct switch_info si;
+	switch_get_info(s2, &si);
+	assert_int_equal(si.flood_limited, 0);
+	/* The BPDUs crossed the link as frames, to 01:80:c2:00:00:00 with LLC 42 42 03. */
+	struct switch_tap_frame tf;
+	bool bpdu = false;
+	for (int i = 0; i < 300 && !bpdu; i++) {
+		if (!switch_tap_next(tap, &tf)) {
+			sleep_ms(10);
+			continue;
+		}
+		bpdu = tf.len >= 17 && tf.data[0] == 0x01 && tf.data[1] == 0x80 && tf.data[2] == 0xc2 &&
+		    tf.data[14] == 0x42 && tf.data[16] == 0x03;
+	}
+	assert_true(bpdu);
+	switch_tap_close(s2, tap);
+	/* Pull the cable from sw0 to S3: S3's blocked port becomes its root port. */
+	uint64_t t0 = clock_ms();
+	assert_int_equal(switch_cable_set_link(f->sw, "sw0.S3", false, NULL), 0);
+	assert_int_equal(switch_cable_set_link(s3, "S3.sw0", false, NULL), 0);
+	stp_wait(s3, "S3.S2", "root", "forwarding");
+	uint64_t took = clock_ms() - t0;
+	assert_true(took < 2000);
+	fport_send(&a, mac_bcast, 2);
+	assert_int_equal(recv_no_bpdu(&c, WAIT_MS), 2);
+	fport_send(&c, a.mac, 3);
+	assert_int_equal(recv_no_bpdu(&a, WAIT_MS), 3);
+	fport_close(&a);
+	fport_close(&c);
+	switch_stop(s2);
+	switch_stop(s3);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);	/* refused connections are closed under our writes */
@@ -2321,6 +2455,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vlan_errors, setup_hub, teardown),
 		cmocka_unit_test_setup_teardown(test_link_two_switches, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_storm_bounded, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_stp_ring, setup_learning, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
