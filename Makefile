@@ -73,22 +73,24 @@ $(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h
 # ---- unit tests: each links only the module under test ----
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
 	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade \
-	test_vxlan test_slurm test_boot_params test_filter test_echo_judge test_web_auth test_labdir test_guest_net
+	test_vxlan test_slurm test_boot_params test_filter test_echo_judge test_web_auth test_labdir test_guest_net test_rstp
 # The topology loader: the lab model, the YAML tree, the checks (tree -> struct lab), lab_load.
 TOPOLOGY_OBJS = core/lab/lab.o core/lab/topology.o core/lab/topology_tree.o core/lab/topology_check.o \
 	core/lab/topology_check_values.o core/lab/topology_check_capture.o core/lab/topology_check_link.o \
 	core/lab/topology_check_switch.o core/lab/topology_check_image.o core/lab/topology_check_disk.o \
 	core/lab/topology_check_instance.o core/lab/topology_check_order.o core/lab/labdir.o \
-	core/lab/labdir_conf.o
+	core/lab/labdir_conf.o \
+	core/lab/topology_check_vlan.o
 test_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_labdir_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_guest_net_OBJS = core/supervisor/guest_net.o core/base/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/base/util.o
 test_fdb_OBJS = switch/fdb.o
+test_rstp_OBJS = switch/rstp.o
 test_watchdog_OBJS = watchdog/policy.o
 test_daemon_proto_OBJS = switch/daemon_proto.o core/base/util.o
 # The switch's own files (switch/switch_int.h): a test that links one links them all.
-SWITCH_OBJS = switch/switch.o switch/port.o switch/forward.o switch/tap.o switch/cond.o switch/cable.o
+SWITCH_OBJS = switch/switch.o switch/port.o switch/forward.o switch/tap.o switch/cond.o switch/cable.o switch/vlan.o switch/stp.o switch/rstp.o
 test_switch_OBJS = $(SWITCH_OBJS) switch/fdb.o switch/daemon_proto.o switch/linkcond.o switch/trunk.o \
 	switch/vxlan.o core/base/util.o
 test_sha256_OBJS = image/sha256.o

@@ -1,4 +1,4 @@
-/* cmd/switch.c: `umllab switch PATH [--hub] [--cable NAME=SOCKET]... [--trunk VNI,LISTEN,REMOTE]... [--capture FILE]`: one umllab switch in the foreground. */
+/* cmd/switch.c: `umllab switch PATH [--hub] [--cable NAME=SOCKET]... [--vlan NAME=VLANS]... [--trunk VNI,LISTEN,REMOTE]... [--capture FILE]`: one umllab switch in the foreground. */
 #include <signal.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "core/capture/capture.h"
 #include "core/capture/filter.h"
 #include "core/base/util.h"
+#include "core/lab/lab.h"
 #include "switch/switch.h"
 #include "switch/vxlan.h"
 
@@ -22,6 +23,8 @@ struct switch_serve_opts {
 	size_t ncables;
 	const char **trunks;		/* VNI,LISTEN,REMOTE */
 	size_t ntrunks;
+	const char **vlans;		/* NAME=VLANS (a cable's) */
+	size_t nvlans;
 	const char *capture;		/* record every frame into this pcapng file */
 	const char *capture_filter;
 };
@@ -119,6 +122,20 @@ static int switch_serve(const struct switch_serve_opts *o)
 			return cmd_fail(cause, EXIT_FAIL);
 		}
 	}
+	for (size_t i = 0; i < o->nvlans; i++) {
+		char *name = xstrdup(o->vlans[i]);
+		char *text = strchr(name, '=');
+		*text++ = '\0';
+		struct switch_vlans v;
+		int rc = switch_vlans_parse(text, &v, &cause);
+		if (rc == 0)
+			rc = switch_cable_set_vlans(sw, name, &v, &cause);
+		free(name);
+		if (rc != 0) {
+			switch_stop(sw);
+			return cmd_fail(cause, EXIT_USAGE);
+		}
+	}
 	struct capture *cap = NULL;
 	if (o->capture != NULL) {
 		struct capture_target t = { .sw = sw, .switch_name = "switch" };
@@ -157,13 +174,52 @@ static int switch_serve(const struct switch_serve_opts *o)
 	return EXIT_OK;
 }
 
+/* True when argv asks about a running lab's switch rather than for a
+ * switch of its own: a switch name (no `/`, no `.`), then only `stp` or
+ * --json; or --lab. */
+static bool switch_of_lab(int argc, char **argv, bool lab)
+{
+	if (lab)
+		return true;
+	if (argc < 2 || !lab_name_valid(argv[1]))
+		return false;
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "stp") != 0 && strcmp(argv[i], "--json") != 0)
+			return false;
+	return true;
+}
+
+/* `umllab switch [--lab LAB] SWITCH [stp] [--json]`: ask the lab. */
+static int switch_show(const char *lab, int argc, char **argv)
+{
+	if (argc < 2 || argc > 4 || argv[1][0] == '-')
+		return cmd_usage_error(&cmd_switch, "expected a switch of the lab, then optionally stp "
+		    "and --json");
+	bool stp = false, json = false;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "stp") == 0 && !stp)
+			stp = true;
+		else if (strcmp(argv[i], "--json") == 0 && !json)
+			json = true;
+		else
+			return cmd_usage_error(&cmd_switch, "unexpected %s (expected stp or --json)",
+			    argv[i]);
+	}
+	char *req[] = { stp ? "switch-stp" : "switch", argv[1], json ? "--json" : NULL };
+	return cmd_request(lab, json ? 3 : 2, req, EXIT_USAGE);
+}
+
 static int switch_run(int argc, char **argv)
 {
+	const char *lab = cmd_take_lab(&argc, argv);
+	if (switch_of_lab(argc, argv, lab != NULL))
+		return switch_show(lab, argc, argv);
 	const char *path = NULL;
 	enum switch_mode mode = SWITCH_MODE_LEARNING;
 	const char **cables = xcalloc((size_t)argc, sizeof(*cables));
 	const char **trunks = xcalloc((size_t)argc, sizeof(*trunks));
-	size_t ncables = 0, ntrunks = 0;
+	const char **vlans = xcalloc((size_t)argc, sizeof(*vlans));
+	size_t ncables = 0, ntrunks = 0, nvlans = 0;
 	const char *capture = NULL, *filter = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--hub") == 0) {
@@ -177,53 +233,79 @@ static int switch_run(int argc, char **argv)
 			    argv[i + 1][0] == '=') {
 				free(cables);
 				free(trunks);
+				free(vlans);
 				return cmd_usage_error(&cmd_switch, "--cable needs NAME=SOCKET, such as "
 				    "--cable a=/tmp/lab/a.sock");
 			}
 			cables[ncables++] = argv[++i];
 		} else if (strcmp(argv[i], "--trunk") == 0 && i + 1 < argc) {
 			trunks[ntrunks++] = argv[++i];
+		} else if (strcmp(argv[i], "--vlan") == 0 && i + 1 < argc &&
+		    strchr(argv[i + 1], '=') != NULL && argv[i + 1][0] != '=') {
+			vlans[nvlans++] = argv[++i];
 		} else if (argv[i][0] == '-') {
 			free(cables);
 			free(trunks);
+			free(vlans);
 			return cmd_usage_error(&cmd_switch, "unknown option %s", argv[i]);
 		} else if (path == NULL) {
 			path = argv[i];
 		} else {
 			free(cables);
 			free(trunks);
+			free(vlans);
 			return cmd_usage_error(&cmd_switch, "expected one control socket path");
 		}
 	}
 	if (path == NULL) {
 		free(cables);
 		free(trunks);
+		free(vlans);
 		return cmd_usage_error(&cmd_switch, "expected a control socket path");
 	}
 	if (filter != NULL && capture == NULL) {
 		free(cables);
 		free(trunks);
+		free(vlans);
 		return cmd_usage_error(&cmd_switch, "-f filters a capture: give --capture FILE too");
 	}
+	if (nvlans != 0 && mode == SWITCH_MODE_HUB) {
+		free(cables);
+		free(trunks);
+		free(vlans);
+		return cmd_usage_error(&cmd_switch, "a hub has no VLANs: --vlan needs a switch");
+	}
 	struct switch_serve_opts o = { .path = path, .mode = mode, .cables = cables,
-	    .ncables = ncables, .trunks = trunks, .ntrunks = ntrunks, .capture = capture,
-	    .capture_filter = filter };
+	    .ncables = ncables, .trunks = trunks, .ntrunks = ntrunks, .vlans = vlans,
+	    .nvlans = nvlans, .capture = capture, .capture_filter = filter };
 	int rc = switch_serve(&o);
 	free(cables);
 	free(trunks);
+	free(vlans);
 	return rc;
 }
 
 const struct cmd_entry cmd_switch = {
 	.name = "switch",
-	.args = "PATH [--hub] [--cable NAME=SOCKET]... [--trunk VNI,LISTEN,REMOTE]... "
-	    "[--capture FILE [-f FILTER]]",
-	.summary = "run one switch in the foreground on control socket PATH (like uml_switch)",
-	.help = "Any UML kernel plugs in with `ethN=daemon,MAC,unix,PATH` (the uml_switch\n"
+	.args = "[--lab LAB] SWITCH [stp] [--json] | PATH [--hub] [--cable NAME=SOCKET]... "
+	    "[--vlan NAME=VLANS]... [--trunk VNI,LISTEN,REMOTE]... [--capture FILE [-f FILTER]]",
+	.summary = "show a lab's switch (ports, VLANs, address table, spanning tree), or run one "
+	    "switch in the foreground on control socket PATH (like uml_switch)",
+	.help = "With the name of a running lab's switch: its ports (what each leads to, its link\n"
+	    "state, its VLANs, frames refused for their VLAN), its address table (VLAN, MAC,\n"
+	    "port, age) and, in a storm, its rate (\"S1: storm, 9 800 frames/s, 99 % broadcast,\n"
+	    "limited\"). `stp` shows its spanning tree instead, like a real switch's\n"
+	    "`show spanning-tree`: the root, this bridge, each port's role, state and cost.\n"
+	    "--json: the same as JSON.\n"
+	    "With a control socket PATH (it holds a `/`, or a `.`: ./ctl for one here), one\n"
+	    "switch runs in the foreground:\n"
+	    "Any UML kernel plugs in with `ethN=daemon,MAC,unix,PATH` (the uml_switch\n"
 	    "protocol; its data socket has an abstract name that any local user can send\n"
 	    "frames to). Each --cable makes a private port instead: a socket at SOCKET that\n"
 	    "one kernel plugs into with `vecN:transport=bess,dst=SOCKET`, as umllab's own\n"
-	    "instances do; put it in a directory only you can enter. Learning switch by\n"
+	    "instances do; put it in a directory only you can enter. --vlan gives cable NAME\n"
+	    "its VLANs: a number (an access port: --vlan a=10) or a trunk (802.1Q tags:\n"
+	    "--vlan 'b=trunk 10,20-22 native 1'). Learning switch by\n"
 	    "default; --hub sends every frame to every other port. --trunk joins it to\n"
 	    "another switch over VXLAN (a lab's `trunks:`, a kernel vxlan device): UDP on\n"
 	    "LISTEN (IP:PORT, an address of this host) to and from REMOTE only, with that\n"

@@ -1,4 +1,4 @@
-/* image/busybox.c: the default guest image: the host's static busybox, umllab's init script and agent, in ext4.
+/* image/busybox.c: the default guest image: the host's static busybox, umllab's init script and agent, and the kernel's 802.1Q modules, in ext4.
  *
  * Built as an ordinary user: no root, no loop device. The tree is staged in a
  * directory, `mkfs.ext4 -d` copies it into a sparse image file, and `debugfs`
@@ -9,6 +9,7 @@
 #include "core/base/util.h"
 #include "image/guest_files.h"
 
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -17,14 +18,36 @@
 #include <unistd.h>
 
 /* Bump when anything below changes the image, so cached images are rebuilt. */
-#define BUSYBOX_FORMAT "umllab busybox image 2"	/* 2: /usr/lib/umllab/init */
+#define BUSYBOX_FORMAT "umllab busybox image 3"	/* 2: /usr/lib/umllab/init; 3: 802.1Q modules */
 #define BUSYBOX_IMAGE_SIZE "32M"
 #define BUSYBOX_FILE_MAX (64u << 20)
+
+/* The UML kernel's modules a guest's VLAN sub-interfaces need (802.1Q and
+ * what it depends on), from the user-mode-linux package: not all of its
+ * modules (100 MB), which Debian and tarball images get. */
+#define UML_MODULES_DIR "/usr/lib/uml/modules"
+static const char *const busybox_modules[] = {
+	"kernel/net/llc/llc.ko", "kernel/net/802/stp.ko", "kernel/net/802/garp.ko",
+	"kernel/net/802/mrp.ko", "kernel/net/8021q/8021q.ko",
+};
+#define BUSYBOX_NMODULES (sizeof(busybox_modules) / sizeof(busybox_modules[0]))
+/* What busybox's modprobe reads for them, and the name the kernel asks for. */
+static const char busybox_modules_dep[] =
+	"kernel/net/llc/llc.ko:\n"
+	"kernel/net/802/stp.ko: kernel/net/llc/llc.ko\n"
+	"kernel/net/802/garp.ko: kernel/net/802/stp.ko kernel/net/llc/llc.ko\n"
+	"kernel/net/802/mrp.ko:\n"
+	"kernel/net/8021q/8021q.ko: kernel/net/802/garp.ko kernel/net/802/stp.ko "
+	"kernel/net/802/mrp.ko kernel/net/llc/llc.ko\n";
+static const char busybox_modules_alias[] = "alias rtnl-link-vlan 8021q\n";
 
 struct busybox_state {
 	char *path;		/* the host's busybox */
 	char *data;
 	size_t len;
+	char *modules;		/* the kernel version of the modules below, or NULL */
+	char *mod_data[BUSYBOX_NMODULES];
+	size_t mod_len[BUSYBOX_NMODULES];
 };
 
 /* The tree being staged, and the debugfs commands that give it to root. */
@@ -89,7 +112,48 @@ static void busybox_free(void *arg)
 		return;
 	free(st->path);
 	free(st->data);
+	free(st->modules);
+	for (size_t i = 0; i < BUSYBOX_NMODULES; i++)
+		free(st->mod_data[i]);
 	free(st);
+}
+
+/* The 802.1Q modules of the one kernel version the host has them for; none
+ * (no error) when it has none, or several versions. */
+static void busybox_modules_load(struct busybox_state *st)
+{
+	DIR *d = opendir(UML_MODULES_DIR);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	int found = 0;
+	char *version = NULL;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		found++;
+		free(version);
+		version = xstrdup(de->d_name);
+	}
+	closedir(d);
+	for (size_t i = 0; found == 1 && i < BUSYBOX_NMODULES; i++) {
+		char *path = xasprintf(UML_MODULES_DIR "/%s/%s", version, busybox_modules[i]);
+		char *why = NULL;
+		int rc = image_file_read(path, 1u << 22, &st->mod_data[i], &st->mod_len[i], &why);
+		free(why);
+		free(path);
+		if (rc < 0)
+			found = 0;
+	}
+	if (found != 1) {
+		for (size_t i = 0; i < BUSYBOX_NMODULES; i++) {
+			free(st->mod_data[i]);
+			st->mod_data[i] = NULL;
+		}
+		free(version);
+		return;
+	}
+	st->modules = version;
 }
 
 int image_busybox_load(char **path, char **data, size_t *len, char **cause)
@@ -124,6 +188,12 @@ static void *busybox_inputs(const struct image_request *req, uint64_t *key, char
 	h = image_hash_input(h, st->data, st->len);
 	h = image_hash_input(h, guest_inittab_start, GUEST_FILE_SIZE(guest_inittab));
 	h = image_hash_input(h, guest_agent_start, GUEST_FILE_SIZE(guest_agent));
+	busybox_modules_load(st);
+	if (st->modules != NULL) {
+		h = image_hash_input(h, st->modules, strlen(st->modules));
+		for (size_t i = 0; i < BUSYBOX_NMODULES; i++)
+			h = image_hash_input(h, st->mod_data[i], st->mod_len[i]);
+	}
 	*key = h;
 	return st;
 
@@ -226,6 +296,45 @@ static int stage_applets(struct stage *sg, const struct busybox_state *st, char 
 	return rc;
 }
 
+/* lib/modules/VERSION/ with the 802.1Q modules, their modules.dep and alias. */
+static int stage_modules(struct stage *sg, const struct busybox_state *st, char **cause)
+{
+	if (st->modules == NULL)
+		return 0;
+	char *base = xasprintf("lib/modules/%s", st->modules);
+	const char *dirs[] = { "lib", "lib/modules", base };
+	int rc = 0;
+	for (size_t i = 0; i < 3 && rc == 0; i++)
+		rc = stage_dir(sg, dirs[i], 0755, cause);
+	for (size_t i = 0; i < BUSYBOX_NMODULES && rc == 0; i++) {
+		/* Each module's directories, then the module. */
+		char *rel = xasprintf("%s/%s", base, busybox_modules[i]);
+		for (char *slash = strchr(rel + strlen(base) + 1, '/'); slash != NULL && rc == 0;
+		    slash = strchr(slash + 1, '/')) {
+			*slash = '\0';
+			char *full = xasprintf("%s/%s", sg->root, rel);
+			struct stat sb;
+			if (lstat(full, &sb) < 0)
+				rc = stage_dir(sg, rel, 0755, cause);
+			free(full);
+			*slash = '/';
+		}
+		if (rc == 0)
+			rc = stage_file(sg, rel, st->mod_data[i], st->mod_len[i], 0644, cause);
+		free(rel);
+	}
+	char *dep = xasprintf("%s/modules.dep", base), *alias = xasprintf("%s/modules.alias", base);
+	if (rc == 0)
+		rc = stage_file(sg, dep, busybox_modules_dep, strlen(busybox_modules_dep), 0644, cause);
+	if (rc == 0)
+		rc = stage_file(sg, alias, busybox_modules_alias, strlen(busybox_modules_alias), 0644,
+		    cause);
+	free(dep);
+	free(alias);
+	free(base);
+	return rc;
+}
+
 static int stage_tree(struct stage *sg, const struct busybox_state *st, char **cause)
 {
 	for (size_t i = 0; i < sizeof(busybox_dirs) / sizeof(busybox_dirs[0]); i++)
@@ -241,7 +350,7 @@ static int stage_tree(struct stage *sg, const struct busybox_state *st, char **c
 	    stage_file(sg, "etc/hostname", etc_hostname, strlen(etc_hostname), 0644, cause) < 0 ||
 	    stage_file(sg, "etc/hosts", etc_hosts, strlen(etc_hosts), 0644, cause) < 0 ||
 	    stage_link(sg, "var/run", "/run", cause) < 0 ||
-	    stage_applets(sg, st, cause) < 0)
+	    stage_applets(sg, st, cause) < 0 || stage_modules(sg, st, cause) < 0)
 		return -1;
 	/* busybox lists sbin/init among its applets; make sure of it anyway. */
 	char *init = xasprintf("%s/sbin/init", sg->root);

@@ -1,4 +1,4 @@
-/* switch/cable.c: cables (the lab's own kernels' SOCK_SEQPACKET ports) and trunks (VXLAN ports), plugged into a switch.
+/* switch/cable.c: cables (the lab's own kernels' SOCK_SEQPACKET ports), links (cables between two switches) and trunks (VXLAN ports), plugged into a switch.
  *
  * Cables: the lab's own kernels do not use the daemon protocol, whose data
  * socket UML binds to an abstract name any local user can send to. Each of
@@ -12,6 +12,14 @@
  * before the first frame. The supervisor opens and closes cables from its
  * own thread through switch_call(), which the switch thread answers.
  *
+ * Links join two switches of one process (the lab's supervisor): a pair of
+ * connected SOCK_SEQPACKET sockets, one end a port of each switch, as if a
+ * kernel were plugged into each end. Each switch thread owns its end and
+ * never waits for the other: a full end is a full receiver like a kernel's
+ * (backlog, then backpressure, see switch/forward.c). Each end is a cable
+ * by name (S1.S2 on S1, S2.S1 on S2) with its own link state, conditions,
+ * VLANs and taps; it has no socket file.
+ *
  * Trunks (switch/trunk.c) are ports whose data socket is the trunk's UDP
  * socket; how their frames are forwarded is at the top of switch/forward.c. */
 #include <errno.h>
@@ -24,6 +32,7 @@
 #include <unistd.h>
 
 #include "core/base/util.h"
+#include "switch/fdb.h"
 #include "switch/linkcond.h"
 #include "switch/switch_int.h"
 #include "switch/trunk.h"
@@ -33,6 +42,37 @@ _Static_assert(sizeof(((struct switch_trunk_info *)0)->listen) == VXLAN_ADDR_TEX
     "switch.h's address text holds vxlan_addr_format's");
 
 /* ---- cables ---- */
+
+/* fd (a kernel's connection, or a link's end) becomes the cable's port,
+ * replacing the one before (a restarted kernel). */
+static void switch_cable_plug(struct sw *sw, struct switch_cable *cable, int fd)
+{
+	if (cable->port != NULL)
+		switch_port_unplug(sw, cable->port);
+	if (sw->nslots >= SWITCH_MAX_PORTS) {
+		close(fd);
+		return;
+	}
+	struct switch_port *port = switch_port_new(sw, fd, SWITCH_EV_DATA, EPOLLIN | EPOLLRDHUP);
+	if (port == NULL)
+		return;
+	port->ctl_fd = -1;
+	port->data_fd = fd;
+	port->ev_mask = EPOLLIN | EPOLLRDHUP;
+	port->cable = cable;
+	port->label = cable->label;
+	port->owner = cable->owner;
+	port->taps = &cable->taps;
+	port->link_down = cable->link_down;
+	switch_port_vlans(port, cable);
+	port->plugged = true;
+	cable->port = port;
+	switch_cond_attach(cable);
+	port->active_idx = sw->nactive;
+	sw->active[sw->nactive++] = port;
+	switch_ports_set(sw, sw->nactive);
+	switch_stp_cable_changed(sw, cable);
+}
 
 /* A kernel connected to a cable: it becomes the cable's port, replacing the
  * one before (a restarted kernel). */
@@ -51,30 +91,7 @@ void switch_cable_accept(struct sw *sw, struct switch_cable *cable)
 			close(fd);
 			continue;
 		}
-		if (cable->port != NULL)
-			switch_port_unplug(sw, cable->port);
-		if (sw->nslots >= SWITCH_MAX_PORTS) {
-			close(fd);
-			continue;
-		}
-		struct switch_port *port = switch_port_new(sw, fd, SWITCH_EV_DATA,
-		    EPOLLIN | EPOLLRDHUP);
-		if (port == NULL)
-			continue;
-		port->ctl_fd = -1;
-		port->data_fd = fd;
-		port->ev_mask = EPOLLIN | EPOLLRDHUP;
-		port->cable = cable;
-		port->label = cable->label;
-		port->owner = cable->owner;
-		port->taps = &cable->taps;
-		port->link_down = cable->link_down;
-		port->plugged = true;
-		cable->port = port;
-		switch_cond_attach(cable);
-		port->active_idx = sw->nactive;
-		sw->active[sw->nactive++] = port;
-		switch_ports_set(sw, sw->nactive);
+		switch_cable_plug(sw, cable, fd);
 	}
 }
 
@@ -99,6 +116,8 @@ void switch_cable_free(struct sw *sw, struct switch_cable *cable)
 		    st.st_ino == cable->ino)
 			unlink(cable->path);
 	}
+	if (cable->link_fd >= 0)
+		close(cable->link_fd);
 	for (int d = COND_IN; d <= COND_OUT; d++)
 		linkcond_queue_free(cable->cond[d]);
 	free(cable->name);
@@ -120,7 +139,8 @@ int switch_cable_add(struct sw *sw, struct switch_cable *cable, char **cause)
 	cable->ev.cable = cable;
 	cable->label = switch_label(sw, cable->name);
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &cable->ev };
-	if (epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, cable->listen_fd, &ev) != 0)
+	if (cable->listen_fd >= 0 &&
+	    epoll_ctl(sw->epoll_fd, EPOLL_CTL_ADD, cable->listen_fd, &ev) != 0)
 		return set_cause(cause, "switch %s: cannot watch cable %s: %s", sw->name,
 		    cable->name, strerror(errno));
 	cable->next = sw->cables;
@@ -129,6 +149,13 @@ int switch_cable_add(struct sw *sw, struct switch_cable *cable, char **cause)
 	for (struct switch_tap *t = sw->taps; t != NULL; t = t->next)
 		if (t->cable != NULL && strcmp(t->cable, cable->name) == 0)
 			switch_tap_link(t, &cable->taps);
+	switch_stp_cable_added(sw, cable);
+	if (cable->link_fd >= 0) {
+		/* A link's end is connected from the start: to the other switch. */
+		int fd = cable->link_fd;
+		cable->link_fd = -1;
+		switch_cable_plug(sw, cable, fd);
+	}
 	return 0;
 }
 
@@ -140,7 +167,9 @@ void switch_cable_remove(struct sw *sw, const char *name)
 			struct switch_cable *cable = *pp;
 			*pp = cable->next;
 			sw->ncables--;
+			switch_stp_cable_removed(sw, cable);
 			switch_cable_free(sw, cable);
+			switch_fwd_update(sw);
 			break;
 		}
 	}
@@ -157,6 +186,7 @@ int switch_cable_link(struct sw *sw, const char *name, bool up, char **cause)
 		cable->port->link_down = cable->link_down;
 	if (!up)
 		switch_cond_flush(sw, cable);	/* what it held would be dropped when due */
+	switch_stp_cable_changed(sw, cable);
 	return 0;
 }
 
@@ -198,6 +228,8 @@ int switch_cable_open_owned(struct sw *sw, const char *name, uint32_t owner, con
 	cable->path = xstrdup(path);
 	cable->listen_fd = fd;
 	cable->owner = owner;
+	cable->link_fd = -1;
+	switch_vlans_default(&cable->vlans);
 	cable->dev = st.st_dev;
 	cable->ino = st.st_ino;
 	struct switch_call call = { .op = SWITCH_CALL_CABLE_ADD, .cable = cable };
@@ -222,6 +254,48 @@ int switch_cable_set_link(struct sw *sw, const char *name, bool up, char **cause
 {
 	struct switch_call call = { .op = SWITCH_CALL_CABLE_LINK, .name = name, .up = up };
 	return switch_call(sw, &call, cause);
+}
+
+/* ---- links: cables between two switches of one process ---- */
+
+/* One end of a link: a cable without a socket file, whose port is fd. */
+static int switch_link_end(struct sw *sw, const char *name, uint32_t owner, int fd, char **cause)
+{
+	struct switch_cable *cable = xcalloc(1, sizeof(*cable));
+	cable->name = xstrdup(name);
+	cable->owner = owner;
+	cable->listen_fd = -1;
+	cable->link_fd = fd;
+	cable->link = true;
+	switch_vlans_default(&cable->vlans);
+	struct switch_call call = { .op = SWITCH_CALL_CABLE_ADD, .cable = cable };
+	if (switch_call(sw, &call, cause) != 0) {
+		close(fd);
+		free(cable->name);
+		free(cable);
+		return -1;
+	}
+	return 0;
+}
+
+int switch_link_open(struct sw *a, const char *name_a, struct sw *b, const char *name_b,
+    uint32_t owner, char **cause)
+{
+	if (a == b)
+		return set_cause(cause, "switch %s cannot be cabled to itself", a->name);
+	int fds[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0)
+		return set_cause(cause, "cannot make the cable between switches %s and %s: %s",
+		    a->name, b->name, strerror(errno));
+	if (switch_link_end(a, name_a, owner, fds[0], cause) != 0) {
+		close(fds[1]);
+		return -1;
+	}
+	if (switch_link_end(b, name_b, owner, fds[1], cause) != 0) {
+		switch_cable_close(a, name_a);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- trunks: ports of the switch ---- */
@@ -262,6 +336,7 @@ int switch_trunk_plug(struct sw *sw, struct trunk *t, char **cause)
 	port->trunk = t;
 	port->taps = &port->trunk_taps;
 	port->label = switch_label(sw, t->name);
+	switch_port_vlans(port, NULL);
 	for (struct switch_tap *tap = sw->taps; tap != NULL; tap = tap->next)
 		if (tap->cable != NULL && tap->on == NULL && strcmp(tap->cable, t->name) == 0)
 			switch_tap_link(tap, port->taps);

@@ -3,10 +3,12 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* key 0 marks an empty slot; a used key carries this bit above the 48 MAC bits,
- * so 00:00:00:00:00:00 is still a storable address. */
+ * so 00:00:00:00:00:00 is still a storable address. The VLAN sits above it. */
 #define FDB_USED (1ull << 48)
+#define FDB_VID_SHIFT 49
 
 struct fdb_slot {
 	uint64_t key;
@@ -25,9 +27,9 @@ struct fdb {
 	int swept;		/* last_sweep is meaningful */
 };
 
-static uint64_t fdb_key(const uint8_t mac[6])
+static inline uint64_t fdb_key(const uint8_t mac[6], unsigned vid)
 {
-	return FDB_USED | (uint64_t)mac[0] << 40 | (uint64_t)mac[1] << 32 |
+	return FDB_USED | (uint64_t)vid << FDB_VID_SHIFT | (uint64_t)mac[0] << 40 | (uint64_t)mac[1] << 32 |
 	    (uint64_t)mac[2] << 24 | (uint64_t)mac[3] << 16 | (uint64_t)mac[4] << 8 | mac[5];
 }
 
@@ -151,11 +153,13 @@ static size_t fdb_find(const struct fdb *fdb, uint64_t key)
 	return i;
 }
 
-int fdb_learn(struct fdb *fdb, const uint8_t mac[6], int port, uint64_t now)
+/* fdb_learn and fdb_learn_vlan; inlined into both, so VLAN 0 costs nothing more. */
+static inline int fdb_learn_key(struct fdb *fdb, const uint8_t mac[6], unsigned vid, int port,
+    uint64_t now)
 {
 	if (fdb_mac_is_group(mac) || port < 0)
 		return -1;
-	uint64_t key = fdb_key(mac);
+	uint64_t key = fdb_key(mac, vid);
 	size_t i = fdb_find(fdb, key);
 	struct fdb_slot *s = &fdb->slots[i];
 	if (s->key == key) {
@@ -181,11 +185,12 @@ int fdb_learn(struct fdb *fdb, const uint8_t mac[6], int port, uint64_t now)
 	return 0;
 }
 
-int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint64_t now)
+static inline int fdb_lookup_key(struct fdb *fdb, const uint8_t mac[6], unsigned vid,
+    uint64_t now)
 {
 	if (fdb_mac_is_group(mac))
 		return -1;
-	uint64_t key = fdb_key(mac);
+	uint64_t key = fdb_key(mac, vid);
 	size_t i = fdb_find(fdb, key);
 	if (fdb->slots[i].key != key)
 		return -1;
@@ -194,6 +199,63 @@ int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint64_t now)
 		return -1;
 	}
 	return fdb->slots[i].port;
+}
+
+int fdb_learn(struct fdb *fdb, const uint8_t mac[6], int port, uint64_t now)
+{
+	return fdb_learn_key(fdb, mac, 0, port, now);
+}
+
+int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint64_t now)
+{
+	return fdb_lookup_key(fdb, mac, 0, now);
+}
+
+int fdb_learn_vlan(struct fdb *fdb, const uint8_t mac[6], unsigned vid, int port, uint64_t now)
+{
+	if (vid > FDB_VLAN_MAX)
+		return -1;
+	return fdb_learn_key(fdb, mac, vid, port, now);
+}
+
+int fdb_lookup_vlan(struct fdb *fdb, const uint8_t mac[6], unsigned vid, uint64_t now)
+{
+	if (vid > FDB_VLAN_MAX)
+		return -1;
+	return fdb_lookup_key(fdb, mac, vid, now);
+}
+
+void fdb_flush(struct fdb *fdb)
+{
+	for (size_t i = 0; i <= fdb->mask; i++)
+		fdb->slots[i].key = 0;
+	fdb->count = 0;
+}
+
+static int fdb_entry_cmp(const void *a, const void *b)
+{
+	const struct fdb_entry *x = a, *y = b;
+	if (x->vid != y->vid)
+		return x->vid < y->vid ? -1 : 1;
+	return memcmp(x->mac, y->mac, 6);
+}
+
+unsigned fdb_dump(const struct fdb *fdb, struct fdb_entry *out, unsigned max, uint64_t now)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i <= fdb->mask && n < max; i++) {
+		const struct fdb_slot *s = &fdb->slots[i];
+		if (s->key == 0 || fdb_aged(fdb, s, now))
+			continue;
+		struct fdb_entry *e = &out[n++];
+		for (int k = 0; k < 6; k++)
+			e->mac[k] = (uint8_t)(s->key >> (40 - 8 * k));
+		e->vid = (uint16_t)(s->key >> FDB_VID_SHIFT);
+		e->port = s->port;
+		e->age_ms = now >= s->seen ? now - s->seen : 0;
+	}
+	qsort(out, n, sizeof(*out), fdb_entry_cmp);
+	return n;
 }
 
 void fdb_forget_port(struct fdb *fdb, int port)

@@ -1,4 +1,10 @@
-/* switch/fdb.h: the switch's MAC learning table (private to switch/; depends only on libc). */
+/* switch/fdb.h: the switch's MAC learning table, one per switch, keyed by VLAN and MAC (private to switch/; depends only on libc).
+ *
+ * Every entry is (VLAN, MAC) -> port: a MAC learnt in VLAN 10 is unknown in
+ * VLAN 20, as on a real switch, so floods and unicast stay inside their
+ * VLAN. VLAN 0 is the table of a switch that knows no VLANs (every port the
+ * default, VLAN 1 untagged): fdb_learn and fdb_lookup use it, and cost what
+ * they did before VLANs. */
 #ifndef UMLLAB_FDB_H
 #define UMLLAB_FDB_H
 
@@ -8,6 +14,7 @@
 #define FDB_CAPACITY_DEFAULT 4096u
 #define FDB_CAPACITY_MAX (1u << 20)
 #define FDB_AGING_DEFAULT_MS 300000u
+#define FDB_VLAN_MAX 4095u	/* VLAN ids are 12 bits; 0 is the VLAN-unaware table */
 
 struct fdb;
 
@@ -32,8 +39,28 @@ int fdb_learn(struct fdb *fdb, const uint8_t mac[6], int port, uint64_t now);
 /* The port mac was last seen on, or -1 when unknown or aged. */
 int fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint64_t now);
 
+/* The same in VLAN vid (0 to FDB_VLAN_MAX; a larger vid is refused, or
+ * not found). */
+int fdb_learn_vlan(struct fdb *fdb, const uint8_t mac[6], unsigned vid, int port, uint64_t now);
+int fdb_lookup_vlan(struct fdb *fdb, const uint8_t mac[6], unsigned vid, uint64_t now);
+
 /* Drop every entry pointing at port (the port was unplugged). */
 void fdb_forget_port(struct fdb *fdb, int port);
+
+/* Drop every entry (the switch changed between knowing VLANs and not). */
+void fdb_flush(struct fdb *fdb);
+
+/* One entry, as fdb_dump gives it. */
+struct fdb_entry {
+	uint8_t mac[6];
+	uint16_t vid;
+	int port;
+	uint64_t age_ms;	/* since it was last seen */
+};
+
+/* Up to max entries not aged at now, sorted by VLAN then MAC; returns how
+ * many were written (count them all with fdb_count first). */
+unsigned fdb_dump(const struct fdb *fdb, struct fdb_entry *out, unsigned max, uint64_t now);
 
 /* Entries held now, aged ones included until they are swept. */
 unsigned fdb_count(const struct fdb *fdb);

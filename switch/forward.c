@@ -43,6 +43,7 @@
 #include "core/base/util.h"
 #include "switch/fdb.h"
 #include "switch/linkcond.h"
+#include "switch/rstp.h"
 #include "switch/switch_int.h"
 #include "switch/trunk.h"
 #include "switch/vxlan.h"
@@ -114,10 +115,11 @@ void switch_backlog_release(struct sw *sw, struct switch_port *port)
 	switch_release_waiters(sw, port);
 }
 
-/* Copy a frame to dst's backlog (from: the port it came in on, for taps of
- * deliveries; NULL when not known); false when it is full. */
+/* Copy a frame (in pieces: a re-tagged one has up to 3) to dst's backlog
+ * (from: the port it came in on, for taps of deliveries; NULL when not
+ * known); false when it is full. */
 bool switch_backlog_push_from(struct sw *sw, struct switch_port *dst, const struct tap_port *from,
-    const struct iovec *frame, uint64_t now)
+    const struct iovec *frame, unsigned pieces, uint64_t now)
 {
 	if (dst->bl == NULL)
 		dst->bl = xcalloc(SWITCH_BACKLOG, sizeof(*dst->bl));
@@ -128,8 +130,12 @@ bool switch_backlog_push_from(struct sw *sw, struct switch_port *dst, const stru
 		sw->nbacklog++;
 	}
 	unsigned i = (dst->bl_head + dst->bl_count++) % SWITCH_BACKLOG;
-	memcpy(dst->bl[i], frame->iov_base, frame->iov_len);
-	dst->bl_len[i] = (uint16_t)frame->iov_len;
+	size_t len = 0;
+	for (unsigned k = 0; k < pieces; k++) {
+		memcpy(dst->bl[i] + len, frame[k].iov_base, frame[k].iov_len);
+		len += frame[k].iov_len;
+	}
+	dst->bl_len[i] = (uint16_t)len;
 	dst->bl_from[i] = from != NULL ? *from : (struct tap_port){ NULL, 0 };
 	return true;
 }
@@ -137,7 +143,7 @@ bool switch_backlog_push_from(struct sw *sw, struct switch_port *dst, const stru
 bool switch_backlog_push(struct sw *sw, struct switch_port *dst, const struct iovec *frame,
     uint64_t now)
 {
-	return switch_backlog_push_from(sw, dst, NULL, frame, now);
+	return switch_backlog_push_from(sw, dst, NULL, frame, 1, now);
 }
 
 /* Send what the backlog holds, oldest first, while the receiver takes it. */
@@ -235,7 +241,7 @@ static inline void switch_enqueue(struct sw *sw, struct switch_port *src, struct
 	if (dst->bl_count > 0) {
 		/* Behind the backlog, to keep the order. */
 		struct tap_port from = { src->label, src->owner };
-		if (switch_backlog_push_from(sw, dst, &from, &sw->tx_iov[i], now))
+		if (switch_backlog_push_from(sw, dst, &from, &sw->tx_iov[i], 1, now))
 			switch_wait_on(sw, src, dst);
 		else
 			switch_stat_dropped(sw, 1);
@@ -260,6 +266,17 @@ static void switch_flood(struct sw *sw, struct switch_port *src, unsigned i, uin
 			switch_enqueue(sw, src, sw->active[j], i, now);
 }
 
+/* A frame's pieces in one buffer (sw->flat), for what copies it; its length. */
+static size_t switch_gather(struct sw *sw, const struct iovec *iov, size_t pieces)
+{
+	size_t len = 0;
+	for (size_t k = 0; k < pieces; k++) {
+		memcpy(sw->flat + len, iov[k].iov_base, iov[k].iov_len);
+		len += iov[k].iov_len;
+	}
+	return len;
+}
+
 /* The first n frames queued for p, from src, went: taps of deliveries record them. */
 static void switch_flush_delivered(struct sw *sw, const struct switch_port *p,
     const struct switch_port *src, unsigned n)
@@ -267,8 +284,13 @@ static void switch_flush_delivered(struct sw *sw, const struct switch_port *p,
 	struct tap_port from = { src->label, src->owner };
 	for (unsigned j = 0; j < n; j++) {
 		const struct msghdr *h = &p->tx[j].msg_hdr;
-		const struct iovec *f = &h->msg_iov[h->msg_iovlen - 1];	/* past a trunk's header */
-		switch_tap_delivered(sw, p, &from, f->iov_base, f->iov_len);
+		size_t skip = p->trunk != NULL;	/* past a trunk's header */
+		const struct iovec *f = &h->msg_iov[skip];
+		if (h->msg_iovlen - skip == 1)
+			switch_tap_delivered(sw, p, &from, f->iov_base, f->iov_len);
+		else	/* re-tagged on the full path */
+			switch_tap_delivered(sw, p, &from, sw->flat,
+			    switch_gather(sw, f, h->msg_iovlen - skip));
 	}
 }
 
@@ -308,26 +330,317 @@ void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
 		}
 		struct tap_port from = { src->label, src->owner };
 		for (unsigned j = sent; j < k; j++)
-			if (!switch_backlog_push_from(sw, p, &from, p->tx[j].msg_hdr.msg_iov, now))
+			if (!switch_backlog_push_from(sw, p, &from, p->tx[j].msg_hdr.msg_iov,
+			    (unsigned)p->tx[j].msg_hdr.msg_iovlen, now))
 				dropped++;
 		switch_wait_on(sw, src, p);
 		switch_port_watch(sw, p);
 	}
 	sw->ndirty = 0;
+	sw->vx_gen++;	/* the next batch's frames are other frames */
 	if (out)
 		switch_stat_add(&sw->st_out, out);
 	switch_stat_dropped(sw, dropped);
 }
 
+/* ---- the storm budget ---- */
+
+/* A second ended: publish its rates if the budget refused floods in it. */
+static void switch_storm_second(struct sw *sw, uint64_t now)
+{
+	uint64_t in = atomic_load_explicit(&sw->st_in, memory_order_relaxed);
+	uint64_t frames = in - sw->storm_sec_in;
+	if (sw->storm_sec_limited != 0) {
+		uint64_t group = sw->storm_sec_group < frames ? sw->storm_sec_group : frames;
+		atomic_store_explicit(&sw->st_storm_fps, frames, memory_order_relaxed);
+		atomic_store_explicit(&sw->st_storm_pct,
+		    frames ? (unsigned)(group * 100 / frames) : 100, memory_order_relaxed);
+		atomic_store_explicit(&sw->st_storm_at, now, memory_order_relaxed);
+	}
+	sw->storm_sec_in = in;
+	sw->storm_sec_group = 0;
+	sw->storm_sec_limited = 0;
+}
+
+/* A frame is flooded: count it against this window's share of
+ * SWITCH_FLOOD_BUDGET. Past it, the port the batch came from is held (not
+ * read) until the window ends (switch_forward, switch_storm_release): the
+ * flood still goes, nothing is dropped, and a loop's storm goes on, but at
+ * the budget's pace. Only floods pay for this: a frame with one destination
+ * never comes here. */
+static void switch_flood_count(struct sw *sw, uint64_t now, bool group)
+{
+	if (now - sw->storm_win >= SWITCH_STORM_WINDOW_MS) {
+		if (now - sw->storm_win >= SWITCH_STORM_WINDOW_MS * SWITCH_STORM_WINDOWS ||
+		    ++sw->storm_nwin >= SWITCH_STORM_WINDOWS) {
+			switch_storm_second(sw, now);
+			sw->storm_nwin = 0;
+		}
+		sw->storm_win = now;
+		sw->storm_floods = 0;
+	}
+	sw->storm_sec_group += group;
+	if (++sw->storm_floods <= SWITCH_FLOOD_BUDGET / SWITCH_STORM_WINDOWS)
+		return;
+	sw->storm_over = true;
+	sw->storm_sec_limited++;
+	switch_stat_add(&sw->st_flood_limited, 1);
+}
+
+/* src's batch went past the budget: it is not read until the window ends. */
+static void switch_storm_hold(struct sw *sw, struct switch_port *src)
+{
+	sw->storm_over = false;
+	if (src->storm_held || src->dead)
+		return;
+	src->storm_held = true;
+	sw->storm_held++;
+	if (src->waiting++ == 0)
+		switch_port_watch(sw, src);
+}
+
+/* The window ended: the held ports are read again. */
+void switch_storm_release(struct sw *sw)
+{
+	for (unsigned i = 0; i < sw->nactive && sw->storm_held; i++) {
+		struct switch_port *p = sw->active[i];
+		if (!p->storm_held)
+			continue;
+		p->storm_held = false;
+		sw->storm_held--;
+		if (p->waiting > 0 && --p->waiting == 0)
+			switch_port_watch(sw, p);
+	}
+	sw->storm_held = 0;
+}
+
+/* ---- the full path: VLANs and spanning tree ---- */
+
+static inline bool vlan_bit(const uint64_t *set, unsigned vid)
+{
+	return (set[vid / 64] >> (vid % 64)) & 1;
+}
+
+/* Does port p carry VLAN vid (0: the switch knows no VLANs, so yes)? */
+static inline bool switch_port_carries(const struct switch_port *p, unsigned vid)
+{
+	return vid == 0 || p->pvid == vid || (p->tagged != NULL && vlan_bit(p->tagged, vid));
+}
+
+/* Frame i in the other form: its tag removed, or one for vid added. The
+ * pieces point into the frame and sw->vx[i]: nothing is copied. Built once
+ * per frame (sw->vx_gen changes with every batch). */
+static const struct iovec *switch_vlan_form(struct sw *sw, unsigned i, bool tagged_in,
+    unsigned vid, unsigned *pieces)
+{
+	struct switch_vx *x = &sw->vx[i];
+	if (x->gen != sw->vx_gen) {
+		unsigned char *f = sw->tx_iov[i].iov_base;
+		size_t len = sw->tx_iov[i].iov_len;
+		x->gen = sw->vx_gen;
+		x->iov[0] = (struct iovec){ f, 12 };
+		if (tagged_in) {
+			x->iov[1] = (struct iovec){ f + 16, len - 16 };
+			x->n = 2;
+		} else {
+			x->tag[0] = ETH_P_8021Q_HI;
+			x->tag[1] = ETH_P_8021Q_LO;
+			x->tag[2] = (unsigned char)(vid >> 8);
+			x->tag[3] = (unsigned char)vid;
+			x->iov[1] = (struct iovec){ x->tag, 4 };
+			x->iov[2] = (struct iovec){ f + 12, len - 12 };
+			x->n = 3;
+		}
+	}
+	*pieces = x->n;
+	return x->iov;
+}
+
+/* What switch_enqueue_full does past the common case: conditions, taps or a
+ * backlog on dst, which copy the frame and so get it gathered. */
+static void switch_enqueue_copies(struct sw *sw, struct switch_port *src, struct switch_port *dst,
+    struct iovec *iov, unsigned n, uint64_t now)
+{
+	const unsigned char *flat = iov->iov_base;
+	size_t len = n == 1 ? iov->iov_len : switch_gather(sw, iov, n);
+	if (n != 1)
+		flat = sw->flat;
+	if (dst->cond_to != NULL) {
+		sw->cond_dirty = true;
+		if (linkcond_queue_admit(dst->cond_to, flat, len, switch_now_ns(sw)) != LINKCOND_PASS)
+			return;
+	}
+	if (sw->ntaps != 0 && dst->taps != NULL)
+		for (struct switch_tap *t = *dst->taps; t != NULL; t = t->next_on_cable)
+			switch_tap_push(sw, t, dst, NULL, SWITCH_TAP_OUT, flat, len);
+	if (dst->bl_count > 0) {
+		struct tap_port from = { src->label, src->owner };
+		struct iovec one = { (void *)flat, len };
+		if (switch_backlog_push_from(sw, dst, &from, &one, 1, now))
+			switch_wait_on(sw, src, dst);
+		else
+			switch_stat_dropped(sw, 1);
+		return;
+	}
+	if (dst->txn == 0)
+		sw->dirty[sw->ndirty++] = dst;
+	unsigned q = dst->txn++;
+	if (dst->trunk != NULL) {
+		for (unsigned k = 0; k < n; k++)
+			dst->tiov[q][1 + k] = iov[k];
+		dst->tx[q].msg_hdr.msg_iov = dst->tiov[q];
+		dst->tx[q].msg_hdr.msg_iovlen = 1 + n;
+		return;
+	}
+	dst->tx[q].msg_hdr.msg_iov = iov;
+	dst->tx[q].msg_hdr.msg_iovlen = n;
+}
+
+/* switch_enqueue for the full path: the frame in the form dst wants (its
+ * VLAN tagged or not), in pieces. */
+static inline __attribute__((always_inline)) void switch_enqueue_full(struct sw *sw,
+    struct switch_port *src, struct switch_port *dst, unsigned i, uint64_t now, unsigned vid,
+    bool tagged_in)
+{
+	if (dst->link_down) {
+		switch_stat_dropped(sw, 1);
+		return;
+	}
+	struct iovec *iov = &sw->tx_iov[i];
+	unsigned n = 1;
+	bool want = dst->tagged != NULL && vid != dst->pvid && vid != 0;
+	if (want != tagged_in) {
+		if (want && iov->iov_len + 4 > SWITCH_FRAME_MAX) {
+			switch_stat_dropped(sw, 1);	/* no room for the tag */
+			return;
+		}
+		iov = (struct iovec *)switch_vlan_form(sw, i, tagged_in, vid, &n);
+	}
+	if (dst->cond_to != NULL || dst->bl_count > 0 || dst->trunk != NULL ||
+	    (sw->ntaps != 0 && dst->taps != NULL && *dst->taps != NULL)) {
+		switch_enqueue_copies(sw, src, dst, iov, n, now);
+		return;
+	}
+	if (dst->txn == 0)
+		sw->dirty[sw->ndirty++] = dst;
+	unsigned q = dst->txn++;
+	dst->tx[q].msg_hdr.msg_iov = iov;
+	dst->tx[q].msg_hdr.msg_iovlen = n;
+}
+
+static void switch_flood_full(struct sw *sw, struct switch_port *src, unsigned i, uint64_t now,
+    unsigned vid, bool tagged_in)
+{
+	for (unsigned j = 0; j < sw->nactive; j++) {
+		struct switch_port *p = sw->active[j];
+		if (p != src && p->stp_state == SWITCH_STP_FORWARDING && switch_port_carries(p, vid))
+			switch_enqueue_full(sw, src, p, i, now, vid, tagged_in);
+	}
+}
+
+/* A frame refused for its VLAN, counted on its port and the switch. */
+static void switch_vlan_drop(struct sw *sw, struct switch_port *src)
+{
+	src->vlan_drops++;
+	switch_stat_add(&sw->st_vlan_dropped, 1);
+}
+
+/* Frame i's VLAN: its tag's or its port's untagged VLAN (0 when the switch
+ * knows no VLANs); false, counted, when its port does not take it. */
+static inline bool switch_vlan_in(struct sw *sw, struct switch_port *src, unsigned i,
+    unsigned *vid, bool *tagged_in)
+{
+	const unsigned char *frame = sw->tx_iov[i].iov_base;
+	*tagged_in = false;
+	if (!sw->vlan_aware) {
+		*vid = 0;
+		return true;
+	}
+	if (frame[12] == ETH_P_8021Q_HI && frame[13] == ETH_P_8021Q_LO) {
+		unsigned v = (unsigned)(frame[14] & 0x0f) << 8 | frame[15];
+		/* A trunk takes its VLANs tagged (its native one too). */
+		if (sw->tx_iov[i].iov_len < 18 || src->tagged == NULL || v == 0 ||
+		    (v != src->pvid && !vlan_bit(src->tagged, v))) {
+			switch_vlan_drop(sw, src);
+			return false;
+		}
+		*vid = v;
+		*tagged_in = true;
+		return true;
+	}
+	if ((*vid = src->pvid) == 0) {
+		switch_vlan_drop(sw, src);	/* a trunk without a native VLAN */
+		return false;
+	}
+	return true;
+}
+
+/* A frame from a port spanning tree keeps from forwarding: a learning port
+ * learns its source. */
+static void switch_dispatch_blocked(struct sw *sw, struct switch_port *src, unsigned i,
+    uint64_t now)
+{
+	unsigned vid;
+	bool tagged_in;
+	if (src->stp_state == SWITCH_STP_LEARNING && switch_vlan_in(sw, src, i, &vid, &tagged_in))
+		fdb_learn_vlan(sw->fdb, (const unsigned char *)sw->tx_iov[i].iov_base + 6, vid,
+		    src->slot, now);
+}
+
+/* switch_dispatch's full path: the frame's VLAN, learning and lookup in that
+ * VLAN, destinations that carry it and that spanning tree lets forward,
+ * each sent the frame in the form it wants. */
+static void switch_dispatch_full(struct sw *sw, struct switch_port *src, unsigned i,
+    uint64_t now, const unsigned char **last_src)
+{
+	const unsigned char *frame = sw->tx_iov[i].iov_base;
+	unsigned vid;
+	bool tagged_in;
+	if (sw->stp != NULL && rstp_is_bpdu(frame, sw->tx_iov[i].iov_len)) {
+		switch_stp_rx(sw, src, frame, sw->tx_iov[i].iov_len, now);	/* the bridge's, never forwarded */
+		return;
+	}
+	if (src->stp_state != SWITCH_STP_FORWARDING) {
+		switch_dispatch_blocked(sw, src, i, now);
+		return;
+	}
+	if (!switch_vlan_in(sw, src, i, &vid, &tagged_in))
+		return;
+	if (*last_src == NULL || sw->last_vid != vid || memcmp(*last_src, frame + 6, 6) != 0) {
+		fdb_learn_vlan(sw->fdb, frame + 6, vid, src->slot, now);
+		*last_src = frame + 6;
+		sw->last_vid = vid;
+	}
+	int dst = fdb_lookup_vlan(sw->fdb, frame, vid, now);
+	struct switch_port *dport = dst >= 0 ? sw->slots[dst] : NULL;
+	if (dport != NULL && dport->plugged) {
+		if (dport != src && dport->stp_state == SWITCH_STP_FORWARDING &&
+		    switch_port_carries(dport, vid))
+			switch_enqueue_full(sw, src, dport, i, now, vid, tagged_in);
+	} else {
+		switch_flood_count(sw, now, fdb_mac_is_group(frame));
+		switch_flood_full(sw, src, i, now, vid, tagged_in);
+	}
+}
+
+/* ---- a frame's way ---- */
+
 /* Frame i of this batch (sw->tx_iov[i]) from src on its way: whole-switch
- * taps, learning, then its destinations. */
+ * taps, learning, then its destinations. A learning switch without VLANs or
+ * spanning tree takes the first path, which knows nothing of either. */
 void switch_dispatch(struct sw *sw, struct switch_port *src, unsigned i,
     uint64_t now, const unsigned char **last_src)
 {
 	const unsigned char *frame = sw->tx_iov[i].iov_base;
 	if (sw->ntaps != 0)
 		switch_tap_switch_in(sw, src, frame, sw->tx_iov[i].iov_len);
-	if (sw->mode != SWITCH_MODE_LEARNING) {
+	if (sw->fwd != SWITCH_FWD_LEARNING) {
+		if (sw->fwd == SWITCH_FWD_FULL) {
+			switch_dispatch_full(sw, src, i, now, last_src);
+			return;
+		}
+		if (fdb_mac_is_group(frame))	/* a hub: only broadcasts count as floods */
+			switch_flood_count(sw, now, true);
 		switch_flood(sw, src, i, now);
 		return;
 	}
@@ -342,6 +655,7 @@ void switch_dispatch(struct sw *sw, struct switch_port *src, unsigned i,
 		if (dport != src)	/* the owner of the MAC sent it: filter */
 			switch_enqueue(sw, src, dport, i, now);
 	} else {
+		switch_flood_count(sw, now, fdb_mac_is_group(frame));
 		switch_flood(sw, src, i, now);
 	}
 }
@@ -420,6 +734,8 @@ void switch_forward(struct sw *sw, struct switch_port *src)
 	if (trunk != NULL)
 		switch_rx_names(sw, false);
 	switch_flush(sw, src, now);
+	if (sw->storm_over)
+		switch_storm_hold(sw, src);
 	switch_stat_add(&sw->st_in, (unsigned)n);
 	switch_stat_dropped(sw, bad);
 	if (cond == NULL)

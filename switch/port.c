@@ -65,13 +65,18 @@ void switch_port_unplug(struct sw *sw, struct switch_port *port)
 	if (port->dead)
 		return;
 	port->dead = true;
-	if (port->cable != NULL && port->cable->port == port) {
+	if (port->cable != NULL)
+		port->cable->vlan_drops += port->vlan_drops;
+	bool cable_port = port->cable != NULL && port->cable->port == port;
+	if (cable_port) {
 		switch_cond_fold_port(port->cable, port);
 		port->cable->port = NULL;
 		switch_cond_flush(sw, port->cable);	/* its kernel left: nobody to send them to */
 	}
 	if (port->plugged) {
 		switch_backlog_release(sw, port);
+		if (port->storm_held)
+			sw->storm_held--;
 		switch_unwait(sw, port);
 		struct switch_port *last = sw->active[--sw->nactive];
 		sw->active[port->active_idx] = last;
@@ -92,6 +97,8 @@ void switch_port_unplug(struct sw *sw, struct switch_port *port)
 	port->ctl_fd = -1;
 	sw->slots[port->slot] = NULL;
 	sw->nslots--;
+	if (cable_port)
+		switch_stp_cable_changed(sw, port->cable);	/* after its slot is free */
 	/* Events for it may still sit in this turn's event array. */
 	port->next_dead = sw->graveyard;
 	sw->graveyard = port;
@@ -234,6 +241,7 @@ struct switch_port *switch_port_new(struct sw *sw, int fd, enum switch_ev_kind k
 	struct switch_port *port = xcalloc(1, sizeof(*port));
 	for (unsigned j = 0; j < SWITCH_BATCH; j++)
 		port->tx[j].msg_hdr.msg_iovlen = 1;
+	switch_port_vlans(port, NULL);
 	struct switch_ev *ev = kind == SWITCH_EV_CTL ? &port->ev_ctl : &port->ev_data;
 	ev->kind = kind;
 	ev->port = port;
@@ -260,7 +268,8 @@ static void switch_accept_pause(struct sw *sw)
 	epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, sw->listen_fd, &ev);
 	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next) {
 		struct epoll_event cev = { .events = 0, .data.ptr = &c->ev };
-		epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, c->listen_fd, &cev);
+		if (c->listen_fd >= 0)
+			epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, c->listen_fd, &cev);
 	}
 	sw->accept_resume = clock_ms() + SWITCH_ACCEPT_PAUSE_MS;
 }
@@ -272,7 +281,8 @@ void switch_accept_resume(struct sw *sw)
 	epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, sw->listen_fd, &ev);
 	for (struct switch_cable *c = sw->cables; c != NULL; c = c->next) {
 		struct epoll_event cev = { .events = EPOLLIN, .data.ptr = &c->ev };
-		epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, c->listen_fd, &cev);
+		if (c->listen_fd >= 0)
+			epoll_ctl(sw->epoll_fd, EPOLL_CTL_MOD, c->listen_fd, &cev);
 	}
 }
 

@@ -22,6 +22,7 @@
 
 #include "core/base/util.h"
 #include "switch/fdb.h"
+#include "switch/rstp.h"
 #include "switch/switch_int.h"
 #include "switch/trunk.h"
 
@@ -50,6 +51,28 @@ static void switch_call_run(struct sw *sw, struct switch_call *call)
 		return;
 	case SWITCH_CALL_TRUNK_ADD:
 		call->rc = switch_trunk_plug(sw, call->trunk, &call->cause);
+		return;
+	case SWITCH_CALL_CABLE_VLANS:
+		call->rc = switch_cable_vlans(sw, call->name, call->vlans, &call->cause);
+		return;
+	case SWITCH_CALL_PORTS:
+		switch_ports_collect(sw, call);
+		call->rc = 0;
+		return;
+	case SWITCH_CALL_FDB:
+		switch_fdb_collect(sw, call);
+		call->rc = 0;
+		return;
+	case SWITCH_CALL_STP_START:
+		call->rc = switch_stp_begin(sw, call->stp_cfg, &call->cause);
+		return;
+	case SWITCH_CALL_CABLE_STP:
+		call->rc = switch_cable_stp(sw, call->name, call->stp_cost, call->stp_priority,
+		    call->stp_edge, &call->cause);
+		return;
+	case SWITCH_CALL_STP_GET:
+		switch_stp_collect(sw, call);
+		call->rc = 0;
 		return;
 	case SWITCH_CALL_CABLE_COND_SET:
 	case SWITCH_CALL_CABLE_COND_GET:
@@ -152,9 +175,15 @@ static void switch_data_event(struct sw *sw, struct switch_port *port, uint32_t 
 /* epoll_wait's timeout: the nearest handshake deadline or accept resumption. */
 static int switch_timeout(struct sw *sw)
 {
-	if (sw->npending == 0 && sw->accept_resume == 0 && sw->nbacklog == 0)
+	if (sw->npending == 0 && sw->accept_resume == 0 && sw->nbacklog == 0 && sw->storm_held == 0 &&
+	    sw->stp == NULL)
 		return -1;
 	uint64_t next = sw->accept_resume ? sw->accept_resume : UINT64_MAX;
+	uint64_t stp = switch_stp_next(sw);
+	if (stp < next)
+		next = stp;
+	if (sw->storm_held && sw->storm_win + SWITCH_STORM_WINDOW_MS < next)
+		next = sw->storm_win + SWITCH_STORM_WINDOW_MS;
 	for (unsigned i = 0; i < sw->nactive && sw->nbacklog; i++) {
 		struct switch_port *p = sw->active[i];
 		if (p->bl_count > 0 && p->bl_moved + SWITCH_STALL_MS < next)
@@ -175,9 +204,13 @@ static int switch_timeout(struct sw *sw)
 
 static void switch_timers(struct sw *sw)
 {
-	if (sw->npending == 0 && sw->accept_resume == 0 && sw->nbacklog == 0)
+	if (sw->npending == 0 && sw->accept_resume == 0 && sw->nbacklog == 0 && sw->storm_held == 0 &&
+	    sw->stp == NULL)
 		return;
 	uint64_t now = clock_ms();
+	switch_stp_tick(sw, now);
+	if (sw->storm_held && now >= sw->storm_win + SWITCH_STORM_WINDOW_MS)
+		switch_storm_release(sw);
 	if (sw->nbacklog)
 		switch_stalls(sw, now);
 	for (unsigned i = 0; i < SWITCH_MAX_PORTS && sw->npending; i++) {
@@ -364,10 +397,12 @@ struct sw *switch_start(const char *name, const char *ctl_path, enum switch_mode
 	sw->name = xstrdup(name);
 	sw->ctl_path = xstrdup(ctl_path);
 	sw->mode = mode;
+	switch_fwd_update(sw);
 	pthread_mutex_init(&sw->call_lock, NULL);
 	pthread_cond_init(&sw->call_cond, NULL);
 	sw->listen_fd = sw->epoll_fd = sw->wake_fd = sw->call_fd = sw->timer_fd = -1;
 	sw->timer_at = UINT64_MAX;
+	sw->vx_gen = 1;		/* vx[] is built for no batch yet (its gens are 0) */
 	sw->buf = xcalloc(SWITCH_BATCH, sizeof(*sw->buf));
 	for (unsigned i = 0; i < SWITCH_BATCH; i++) {
 		sw->rx_iov[i].iov_base = sw->buf[i];
@@ -434,6 +469,8 @@ void switch_stop(struct sw *sw)
 	while (write(sw->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
 	pthread_join(sw->thread, NULL);
+	rstp_free(sw->stp);	/* first: no BPDUs while the ports go */
+	sw->stp = NULL;
 	while (sw->cables != NULL) {
 		struct switch_cable *cable = sw->cables;
 		sw->cables = cable->next;
@@ -454,6 +491,14 @@ void switch_get_info(struct sw *sw, struct switch_info *info)
 	info->frames_in = atomic_load_explicit(&sw->st_in, memory_order_relaxed);
 	info->frames_out = atomic_load_explicit(&sw->st_out, memory_order_relaxed);
 	info->frames_dropped = atomic_load_explicit(&sw->st_dropped, memory_order_relaxed);
+	info->vlan_dropped = atomic_load_explicit(&sw->st_vlan_dropped, memory_order_relaxed);
+	info->flood_limited = atomic_load_explicit(&sw->st_flood_limited, memory_order_relaxed);
+	/* A storm is the last second the budget refused floods, if it was recent. */
+	uint64_t at = atomic_load_explicit(&sw->st_storm_at, memory_order_relaxed);
+	info->storm = at != 0 && clock_ms() < at + 2000;
+	info->storm_fps = info->storm ? atomic_load_explicit(&sw->st_storm_fps, memory_order_relaxed) : 0;
+	info->storm_group_pct = info->storm ?
+	    atomic_load_explicit(&sw->st_storm_pct, memory_order_relaxed) : 0;
 }
 
 const char *switch_name(const struct sw *sw)

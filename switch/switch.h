@@ -26,7 +26,21 @@ struct switch_info {
 	uint64_t frames_in;	/* frames received from ports */
 	uint64_t frames_out;	/* frames delivered to ports */
 	uint64_t frames_dropped;	/* deliveries that failed (queue full, port gone) */
+	uint64_t vlan_dropped;	/* frames refused for their VLAN: a tag the port does not
+				 * carry, or no tag on a trunk without a native VLAN */
+	uint64_t flood_limited;	/* floods past the storm budget, in all (their ports were held) */
+	bool storm;		/* the storm budget was passed in the last second: */
+	uint64_t storm_fps;	/* then, the frames per second the switch took in, */
+	unsigned storm_group_pct;	/* and the share of them that were broadcast or multicast */
 };
+
+/* The storm budget: a switch floods (broadcast, multicast, unknown unicast;
+ * in hub mode broadcast and multicast) at most about this many frames a
+ * second, counted per fiftieth of a second. A port whose frames go past it
+ * is not read for the rest of that fiftieth: its frames wait in its socket,
+ * nothing is dropped. A loop of cables between switches without spanning
+ * tree makes a storm, as on real switches, but a bounded one. */
+#define SWITCH_FLOOD_BUDGET 10000
 
 struct sw;
 
@@ -53,6 +67,16 @@ int switch_cable_open(struct sw *sw, const char *name, const char *path, char **
 int switch_cable_open_owned(struct sw *sw, const char *name, uint32_t owner, const char *path,
     char **cause);
 
+/* Cable switches a and b (two threads of this process) together: a port on
+ * each, a cable named name_a on a and name_b on b (S1.S2 and S2.S1), with
+ * link state, conditions, VLANs and taps like a kernel's cable, but no
+ * socket file; both ends have owner (0 for none), which taps report.
+ * Neither switch thread ever waits for the other. Close each end with
+ * switch_cable_close (or by stopping its switch). -1 with *cause when a
+ * name is taken or a switch is full. */
+int switch_link_open(struct sw *a, const char *name_a, struct sw *b, const char *name_b,
+    uint32_t owner, char **cause);
+
 /* Unplug the cable's kernel, close the socket and remove its file. */
 void switch_cable_close(struct sw *sw, const char *name);
 
@@ -60,6 +84,128 @@ void switch_cable_close(struct sw *sw, const char *name);
  * switch drops its frames both ways. It holds across reconnects (a restarted
  * kernel) and before the first frame. -1 with *cause for an unknown cable. */
 int switch_cable_set_link(struct sw *sw, const char *name, bool up, char **cause);
+
+/* ---- VLANs (IEEE 802.1Q) ----
+ *
+ * Every port starts as an access port of VLAN 1, and while every port of a
+ * switch is so, the switch knows no VLANs at all: tagged frames pass as
+ * they are, and forwarding costs what it did before VLANs. Once a port has
+ * other VLANs, the switch is VLAN-aware: its address table is per VLAN,
+ * floods stay inside their VLAN, an access port sends and takes untagged
+ * frames of its VLAN only, and a trunk sends and takes its VLANs' frames
+ * with their tag (its native VLAN's without). A frame with a tag its port
+ * does not carry, or without a tag on a trunk that has no native VLAN, is
+ * dropped and counted (vlan_dropped). Tags are added and removed without
+ * copying the frame (the send gathers its pieces). */
+
+#define SWITCH_VLAN_MAX 4094
+
+struct switch_vlans {
+	uint16_t access;	/* an access port's VLAN (1 to 4094); 0: a trunk */
+	uint16_t native;	/* a trunk's VLAN sent and taken untagged; 0: none */
+	uint64_t tagged[64];	/* a trunk's tagged VLANs: bit v % 64 of word v / 64 */
+};
+
+/* The default: VLAN 1, untagged. */
+void switch_vlans_default(struct switch_vlans *v);
+/* True when the port v describes carries VLAN vid (tagged or not). */
+bool switch_vlans_carries(const struct switch_vlans *v, unsigned vid);
+/* "access 10", "trunk 10,20-22 native 1" (malloc'd). */
+char *switch_vlans_format(const struct switch_vlans *v);
+/* The same text back (or a bare number, an access port). -1 with *cause. */
+int switch_vlans_parse(const char *text, struct switch_vlans *v, char **cause);
+
+/* Give cable name (a kernel's, or a link's end) these VLANs; they hold
+ * across reconnects, like its link state. Its learnt addresses are
+ * forgotten. -1 with *cause for an unknown cable, a hub (a hub has no
+ * VLANs), or VLANs out of range. */
+int switch_cable_set_vlans(struct sw *sw, const char *name, const struct switch_vlans *v,
+    char **cause);
+
+/* ---- what a switch shows: its ports and its address table ---- */
+
+struct switch_port_info {
+	const char *name;	/* the cable's, link's or trunk's name, or SWITCH.portN for a
+				 * daemon-protocol port; valid until the switch stops */
+	uint32_t owner;		/* its cable's owner (switch_cable_open_owned), or 0 */
+	bool cable;		/* a cable or a link's end: it stays when nothing is connected */
+	bool link;		/* a link's end: the other switch is plugged in there */
+	bool connected;		/* a kernel (or the other switch) is connected now */
+	bool link_down;		/* pulled out (switch_cable_set_link) */
+	struct switch_vlans vlans;
+	uint64_t vlan_dropped;	/* frames it sent that were refused for their VLAN */
+};
+
+/* Every port: cables and links (connected or not), trunks and
+ * daemon-protocol ports, by name. *ports is malloc'd (free it); any thread
+ * but the switch's. */
+int switch_ports_get(struct sw *sw, struct switch_port_info **ports, unsigned *n, char **cause);
+
+struct switch_fdb_entry {
+	uint8_t mac[6];
+	uint16_t vid;		/* 0 while the switch knows no VLANs */
+	const char *port;	/* the port's name, as in switch_port_info */
+	uint64_t age_ms;	/* since a frame from it was last seen */
+};
+
+/* The address table now, sorted by VLAN then MAC (aged entries left out);
+ * *entries malloc'd. A hub has none. */
+int switch_fdb_get(struct sw *sw, struct switch_fdb_entry **entries, unsigned *n, char **cause);
+
+/* ---- spanning tree (rapid, IEEE 802.1w: switch/rstp.h) ----
+ *
+ * Every cable (a kernel's, a link's end) is a port of the switch's bridge;
+ * trunks and daemon-protocol ports are not (they always forward). A port
+ * that spanning tree keeps discarding takes in only BPDUs; one learning
+ * learns and forwards nothing. BPDUs go out and come in as real frames
+ * (cable taps see them). Kernels' cables are edge ports by default: they
+ * forward at once, until a BPDU arrives there (a bridge inside the guest). */
+
+struct switch_stp_config {
+	unsigned priority;	/* 0 to 61440, a multiple of 4096 */
+	uint8_t mac[6];		/* the bridge's address (with the priority, its id) */
+};
+
+/* Start spanning tree on the switch (once). -1 with *cause on a hub, or
+ * when it runs already. */
+int switch_stp_start(struct sw *sw, const struct switch_stp_config *cfg, char **cause);
+
+/* Cable name's spanning tree port: path cost (1 to 200000000), port
+ * priority (0 to 240, a multiple of 16), edge (it leads to hosts). Before
+ * or after switch_stp_start; the default is cost 20000, priority 128, edge
+ * for a kernel's cable and not for a link's end. */
+int switch_cable_set_stp(struct sw *sw, const char *name, uint32_t cost, unsigned priority,
+    bool edge, char **cause);
+
+/* A bridge id: priority << 48 | MAC. */
+struct switch_stp_info {
+	bool on;
+	uint64_t bridge_id, root_id;
+	uint32_t root_cost;
+	const char *root_port;		/* its name; NULL: this switch is the root */
+	unsigned hello_s, max_age_s, forward_delay_s;	/* the root's times, which it runs on */
+	uint64_t topology_changes;
+	uint64_t since_change_ms;	/* since the last began; UINT64_MAX: none yet */
+};
+
+struct switch_stp_port {
+	const char *name;		/* the cable's (valid until the switch stops) */
+	unsigned number;
+	uint16_t port_id;		/* priority << 8 | number */
+	uint32_t cost;
+	bool enabled, edge, legacy;	/* legacy: it speaks 802.1D STP to an old bridge */
+	const char *role;		/* root, designated, alternate, backup, disabled */
+	const char *state;		/* forwarding, learning, discarding */
+	uint64_t designated_bridge;
+	uint32_t designated_cost;
+	uint16_t designated_port;
+	uint64_t bpdus_in, bpdus_out;
+};
+
+/* The bridge, and its ports by name (*ports malloc'd; NULL and 0 when spanning
+ * tree is off). Any thread but the switch's. */
+int switch_stp_get(struct sw *sw, struct switch_stp_info *info, struct switch_stp_port **ports,
+    unsigned *n, char **cause);
 
 /* ---- link conditions on a cable (switch/linkcond.h) ----
  *

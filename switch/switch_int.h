@@ -5,7 +5,9 @@
  * the daemon-protocol ports (control sockets, handshake, plugging), forward.c
  * forwarding (a batch from receive to flush, backlogs, backpressure), tap.c
  * taps (both sides of the ring), cond.c link conditions on cables (held
- * frames, the timer), cable.c cables and trunks as ports. All of them work on
+ * frames, the timer), cable.c cables and trunks as ports, vlan.c VLANs (a
+ * port's, the switch's mode of forwarding) and what a switch shows of its
+ * ports and address table. All of them work on
  * the structs below, owned by the switch thread unless a field says
  * otherwise. The small helpers that the per-frame path shares with other
  * files are static inline here, so the split adds no call to forwarding. */
@@ -29,6 +31,7 @@
 struct fdb;
 struct trunk;
 struct cond_filter;
+struct rstp;
 
 #define SWITCH_BATCH 64			/* frames per recvmmsg */
 #define SWITCH_FRAME_MIN 14		/* an Ethernet header */
@@ -44,6 +47,11 @@ struct cond_filter;
 #define LABEL_MAX 96
 #define SWITCH_TAPS_MAX 32		/* captures open on one switch at once */
 #define SWITCH_TAP_RING_MAX (1u << 16)
+#define SWITCH_STORM_WINDOW_MS 20	/* the storm budget is counted per window (shorter than
+					 * SWITCH_STALL_MS: a held port's senders never stall) */
+#define SWITCH_STORM_WINDOWS 50		/* windows a second: its rates are published per second */
+#define ETH_P_8021Q_HI 0x81		/* 0x8100, an 802.1Q tag */
+#define ETH_P_8021Q_LO 0x00
 
 enum switch_ev_kind {
 	SWITCH_EV_LISTEN,
@@ -85,6 +93,15 @@ struct switch_cable {
 	struct switch_tap *taps;	/* taps on this cable (next_on_cable) */
 	struct switch_port *port;	/* NULL while nothing is connected */
 	struct switch_cable *next;
+	bool link;		/* an end of a link to another switch: no socket file */
+	unsigned stp_no;	/* its spanning tree port number (1..): switch/stp.c */
+	uint32_t stp_cost;
+	unsigned stp_priority;
+	bool stp_edge;
+	int link_fd;		/* a link's end until the switch thread plugs it in, else -1 */
+	struct switch_vlans vlans;	/* its port's VLANs (switch_vlans_default) */
+	bool vlans_set;		/* not the default: the switch is VLAN-aware */
+	uint64_t vlan_drops;	/* frames refused for their VLAN by its ports gone before */
 };
 
 /* A request from another thread, answered by the switch thread. */
@@ -97,6 +114,12 @@ enum switch_call_op {
 	SWITCH_CALL_CABLE_COND_SET,
 	SWITCH_CALL_CABLE_COND_GET,
 	SWITCH_CALL_TRUNK_ADD,
+	SWITCH_CALL_CABLE_VLANS,
+	SWITCH_CALL_PORTS,
+	SWITCH_CALL_FDB,
+	SWITCH_CALL_STP_START,
+	SWITCH_CALL_CABLE_STP,
+	SWITCH_CALL_STP_GET,
 };
 
 enum { COND_IN, COND_OUT };
@@ -153,6 +176,16 @@ struct switch_call {
 	struct cond_filter *filters[2];	/* CABLE_COND_SET: taken over by the switch */
 	struct linkcond_stats *stats;	/* CABLE_COND_GET: [COND_IN], [COND_OUT] */
 	bool reset;			/* CABLE_COND_GET: then its counters start again from 0 */
+	const struct switch_vlans *vlans;	/* CABLE_VLANS */
+	struct switch_port_info *ports;	/* PORTS (out, malloc'd) */
+	struct switch_fdb_entry *fdb;	/* FDB (out, malloc'd) */
+	unsigned n;			/* PORTS, FDB, STP_GET: how many */
+	const struct switch_stp_config *stp_cfg;	/* STP_START */
+	uint32_t stp_cost;		/* CABLE_STP */
+	unsigned stp_priority;
+	bool stp_edge;
+	struct switch_stp_info *stp_info;	/* STP_GET (out) */
+	struct switch_stp_port *stp_ports;	/* STP_GET (out, malloc'd) */
 	int rc;
 	char *cause;
 	bool done;
@@ -200,10 +233,45 @@ struct switch_port {
 	struct trunk *trunk;	/* a trunk's port: data_fd is its UDP socket (the trunk's) */
 	struct switch_tap **taps;	/* the taps on it by name: its cable's, or trunk_taps */
 	struct switch_tap *trunk_taps;
-	struct iovec (*tiov)[2];	/* a trunk's: per queued frame, its header and the frame */
+	struct iovec (*tiov)[4];	/* a trunk's: per queued frame, its header and the frame
+					 * (in up to 3 pieces when a VLAN tag is added or removed) */
 	/* Where each backlog frame came in (taps of deliveries), apart from
 	 * what forwarding reads per frame. */
 	struct tap_port bl_from[SWITCH_BACKLOG];
+
+	/* VLANs, read only on the full path (sw->fwd == SWITCH_FWD_FULL). */
+	uint16_t pvid;			/* untagged frames' VLAN: the access VLAN or the
+					 * trunk's native one; 0: untagged frames are refused */
+	const uint64_t *tagged;		/* a trunk's tagged VLANs (its cable's bitmap);
+					 * NULL: an access port */
+	uint64_t vlan_drops;		/* frames it sent that were refused for their VLAN */
+	uint8_t stp_state;		/* enum switch_stp_state: may it forward, learn */
+	bool storm_held;		/* not read until the storm window ends (one `waiting`) */
+};
+
+/* How a port's frames fare under spanning tree (forwarding unless it says otherwise). */
+enum switch_stp_state {
+	SWITCH_STP_FORWARDING = 0,
+	SWITCH_STP_LEARNING,	/* learns from what it takes in, forwards nothing */
+	SWITCH_STP_DISCARDING,	/* takes in only BPDUs, sends nothing but them */
+};
+
+/* How forwarding decides, chosen per switch whenever its ports change
+ * (switch_fwd_update): the plain learning path pays nothing for VLANs or
+ * spanning tree, which take the full path. */
+enum switch_fwd {
+	SWITCH_FWD_LEARNING,	/* one table, every port in it: as before VLANs */
+	SWITCH_FWD_HUB,		/* every frame to every other port */
+	SWITCH_FWD_FULL,	/* VLANs, spanning tree states, BPDUs */
+};
+
+/* Frame i of a batch with its 802.1Q tag added or removed: the pieces a
+ * send gathers (built once per frame, when a destination wants it). */
+struct switch_vx {
+	struct iovec iov[3];
+	unsigned char tag[4];
+	unsigned n;		/* pieces */
+	unsigned gen;		/* built for frame i of batch sw->vx_gen */
 };
 
 struct sw {
@@ -217,6 +285,10 @@ struct sw {
 	ino_t ctl_ino;
 	pthread_t thread;
 	struct fdb *fdb;	/* learning mode only */
+	enum switch_fwd fwd;	/* how dispatch forwards: switch_fwd_update */
+	bool vlan_aware;	/* some cable has VLANs that are not the default */
+	struct rstp *stp;	/* spanning tree, or NULL: switch/stp.c */
+	unsigned stp_next_no;	/* the next cable's spanning tree port number */
 	struct switch_ev ev_listen;
 	struct switch_ev ev_wake;
 	struct switch_ev ev_call;
@@ -261,12 +333,31 @@ struct sw {
 	struct iovec rx_iov[SWITCH_BATCH];
 	struct iovec tx_iov[SWITCH_BATCH];	/* the received frames, at their lengths */
 	unsigned char (*buf)[SWITCH_BUF_SIZE];
+	struct switch_vx vx[SWITCH_BATCH];	/* the full path: frames re-tagged */
+	unsigned vx_gen;	/* the batch vx[] was built for (switch_flush moves it on) */
+	unsigned last_vid;	/* the full path: the VLAN last_src was learnt in */
+	unsigned char flat[SWITCH_BUF_SIZE];	/* a re-tagged frame in one piece, for copies */
+
+	/* The storm budget (forward.c). */
+	uint64_t storm_win;	/* this window's start (ms) */
+	unsigned storm_floods;	/* frames flooded in this window */
+	unsigned storm_nwin;	/* windows so far in this second */
+	uint64_t storm_sec_in;	/* st_in when this second began */
+	uint64_t storm_sec_group;	/* group frames flooded this second */
+	uint64_t storm_sec_limited;	/* floods past the budget this second */
+	bool storm_over;	/* this batch went past the budget: hold its port */
+	unsigned storm_held;	/* ports held until the window ends */
 
 	/* Written only by the switch thread, read by anyone: relaxed atomics. */
 	_Atomic unsigned st_ports;
 	_Atomic uint64_t st_in;
 	_Atomic uint64_t st_out;
 	_Atomic uint64_t st_dropped;
+	_Atomic uint64_t st_vlan_dropped;
+	_Atomic uint64_t st_flood_limited;
+	_Atomic uint64_t st_storm_at;	/* when the last second with refused floods ended (ms) */
+	_Atomic uint64_t st_storm_fps;	/* its frames in per second */
+	_Atomic unsigned st_storm_pct;	/* its share of group frames among them */
 };
 
 /* Port names that tap records point at: they must outlive the ports and
@@ -315,13 +406,14 @@ void switch_backlog_release(struct sw *sw, struct switch_port *port);
 bool switch_backlog_push(struct sw *sw, struct switch_port *dst, const struct iovec *frame,
     uint64_t now);
 bool switch_backlog_push_from(struct sw *sw, struct switch_port *dst, const struct tap_port *from,
-    const struct iovec *frame, uint64_t now);
+    const struct iovec *frame, unsigned pieces, uint64_t now);
 void switch_writable(struct sw *sw, struct switch_port *port);
 void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now);
 void switch_dispatch(struct sw *sw, struct switch_port *src, unsigned i, uint64_t now,
     const unsigned char **last_src);
 void switch_forward(struct sw *sw, struct switch_port *src);
 void switch_stalls(struct sw *sw, uint64_t now);
+void switch_storm_release(struct sw *sw);
 
 /* ---- tap.c: taps ---- */
 
@@ -395,6 +487,30 @@ void switch_cable_remove(struct sw *sw, const char *name);
 int switch_cable_link(struct sw *sw, const char *name, bool up, char **cause);
 struct switch_port *switch_trunk_port(struct sw *sw, const char *name);
 int switch_trunk_plug(struct sw *sw, struct trunk *t, char **cause);
+
+/* ---- vlan.c: VLANs, the way of forwarding, what a switch shows ---- */
+
+void switch_port_vlans(struct switch_port *port, const struct switch_cable *cable);
+void switch_fwd_update(struct sw *sw);
+int switch_cable_vlans(struct sw *sw, const char *name, const struct switch_vlans *v,
+    char **cause);
+void switch_ports_collect(struct sw *sw, struct switch_call *call);
+void switch_fdb_collect(struct sw *sw, struct switch_call *call);
+
+/* ---- stp.c: spanning tree ---- */
+
+void switch_stp_cable_added(struct sw *sw, struct switch_cable *cable);
+void switch_stp_cable_removed(struct sw *sw, struct switch_cable *cable);
+/* The cable's port came or went, or its link: the bridge hears whether it is up. */
+void switch_stp_cable_changed(struct sw *sw, struct switch_cable *cable);
+void switch_stp_rx(struct sw *sw, struct switch_port *src, const unsigned char *frame,
+    size_t len, uint64_t now);
+uint64_t switch_stp_next(const struct sw *sw);
+void switch_stp_tick(struct sw *sw, uint64_t now);
+int switch_stp_begin(struct sw *sw, const struct switch_stp_config *cfg, char **cause);
+int switch_cable_stp(struct sw *sw, const char *name, uint32_t cost, unsigned priority,
+    bool edge, char **cause);
+void switch_stp_collect(struct sw *sw, struct switch_call *call);
 
 /* ---- switch.c: calls from the owner's thread ---- */
 

@@ -12,6 +12,7 @@
 
 #include "core/capture/filter.h"
 #include "core/supervisor/supervisor.h"
+#include "core/supervisor/switches.h"
 #include "core/base/util.h"
 #include "switch/switch.h"
 
@@ -66,7 +67,16 @@ static void echo_port_set(const struct echo_watch *w, struct echo_port *p, const
     uint32_t owner)
 {
 	p->inst = supervisor_owner_index(w->sup, owner);
-	str_copy(p->label, sizeof(p->label), label != NULL ? label : "");
+	char *link = supervisor_link_owner_name(w->sup->lab, owner);
+	p->link = link != NULL;
+	str_copy(p->label, sizeof(p->label), link != NULL ? link : label != NULL ? label : "");
+	free(link);
+}
+
+/* expr, or the same inside an 802.1Q tag (frames on trunks). */
+static char *vlan_either(const char *expr)
+{
+	return xasprintf("(%s) or (vlan and (%s))", expr, expr);
 }
 
 /* Keep a frame a tap read, if it matters to the ping. */
@@ -136,8 +146,10 @@ struct echo_watch *echo_watch_start(struct supervisor *sup, unsigned tag, const 
 	 * tried). For strict, every frame: echo_record keeps what matters. */
 	char *echo = xasprintf("icmp and (icmp[icmptype] = icmp-echo or icmp[icmptype] = "
 	    "icmp-echoreply) and icmp[30] = %u and icmp[50] = %u", tag, tag);
-	char *in_expr = strict ? xstrdup("") : xasprintf("%s or arp[6:2] = 1", echo);
-	char *del_expr = strict ? xstrdup("") : xstrdup(echo);
+	char *in_echo = xasprintf("%s or arp[6:2] = 1", echo);
+	char *in_expr = strict ? xstrdup("") : vlan_either(in_echo);
+	char *del_expr = strict ? xstrdup("") : vlan_either(echo);
+	free(in_echo);
 	unsigned ring = strict ? ECHO_RING_STRICT : ECHO_RING;
 	int rc = 0;
 	for (size_t i = 0; i < w->n_sw && rc == 0; i++) {

@@ -11,6 +11,7 @@
 
 #include "core/checks/check_evidence.h"
 #include "core/checks/check_report.h"
+#include "core/checks/check_switch.h"
 #include "core/checks/checks_spec.h"
 #include "core/supervisor/guest.h"
 #include "core/supervisor/instance.h"
@@ -551,6 +552,19 @@ static void start_frames(struct check_run *run)
 	ev_timer_start(run->sup->loop, &run->timer);
 }
 
+/* ---- vlan, stp: what the switches have now ---- */
+
+static void start_switch_check(struct check_run *run)
+{
+	char *expected = NULL, *seen = NULL;
+	bool ok = run->cur->kind == CHECK_VLAN ?
+	    check_vlan_judge(run->sup, run->cur, &expected, &seen) :
+	    check_stp_judge(run->sup, run->cur, &expected, &seen);
+	run_result(run, ok, expected != NULL ? expected : "", "%s", seen != NULL ? seen : "");
+	free(expected);
+	free(seen);
+}
+
 /* ---- the run ---- */
 
 typedef void (*start_fn)(struct check_run *run);
@@ -558,7 +572,8 @@ static const start_fn starters[] = {
 	[CHECK_REACH] = start_ping, [CHECK_NO_REACH] = start_ping, [CHECK_PATH] = start_ping,
 	[CHECK_IFACE] = start_iface, [CHECK_ROUTE] = start_route,
 	[CHECK_FORWARDING] = start_forwarding, [CHECK_COMMAND] = start_command,
-	[CHECK_FRAMES] = start_frames,
+	[CHECK_FRAMES] = start_frames, [CHECK_VLAN] = start_switch_check,
+	[CHECK_STP] = start_switch_check,
 };
 
 static void run_next(struct check_run *run)

@@ -14,7 +14,7 @@
 #define CHECK_RUN_MAX 4000	/* under the guest agent's AGENT_CMD_MAX */
 
 static const char *const kind_names[] = { "reach", "no_reach", "path", "iface", "route",
-	"forwarding", "command", "frames" };
+	"forwarding", "command", "frames", "vlan", "stp" };
 #define N_KINDS (sizeof(kind_names) / sizeof(kind_names[0]))
 
 const char *check_kind_name(enum check_kind kind)
@@ -371,10 +371,127 @@ static void parse_frames(struct topo_report *r, const struct ynode *kkey, const 
 		want_uint(r, f[5].key, f[5].val, owner, 1, CHECK_WITHIN_MAX, &c->within_s);
 }
 
+/* `port: h1.eth0` or `port: S1.S2`: a switch port by name. */
+static bool want_port(struct topo_report *r, const struct ynode *key, const struct ynode *val,
+    const char *owner, char out[2 * LAB_NAME_MAX + 2])
+{
+	const struct ynode *s = topo_want_scalar(r, key, val, owner, "a switch port such as h1.eth0");
+	if (s == NULL)
+		return false;
+	const char *dot = strchr(s->str, '.');
+	char left[LAB_NAME_MAX + 2] = "";
+	bool ok = dot != NULL && strlen(s->str) == s->len && (size_t)(dot - s->str) <= LAB_NAME_MAX;
+	if (ok) {
+		memcpy(left, s->str, (size_t)(dot - s->str));
+		left[dot - s->str] = '\0';
+		ok = lab_name_valid(left) && lab_name_valid(dot + 1);
+	}
+	if (!ok) {
+		topo_error(r, s->line, s->column, "%s `%s` of %s is not a switch port (expected an "
+		    "instance's interface such as h1.eth0, or a switch's end of a link such as S1.S2)",
+		    key->str, s->show, owner);
+		return false;
+	}
+	str_copy(out, 2 * LAB_NAME_MAX + 2, s->str);
+	return true;
+}
+
+/* vlan: {port: h1.eth0, untagged: 10} or {port: S1.S2, tagged: [10, 20]}, or both. */
+static void parse_vlan(struct topo_report *r, const struct ynode *kkey, const struct ynode *map,
+    const char *owner, struct check_spec *c)
+{
+	struct field f[] = { { .name = "port" }, { .name = "untagged" }, { .name = "tagged" } };
+	map_fields_in(r, map, f, 3, owner);
+	if (f[0].val != NULL)
+		want_port(r, f[0].key, f[0].val, owner, c->sw_port);
+	else
+		missing(r, kkey, "port", owner, "a switch port, such as port: h1.eth0");
+	if (f[1].val != NULL)
+		want_uint(r, f[1].key, f[1].val, owner, 1, 4094, &c->untagged);
+	if (f[2].val != NULL) {
+		const struct ynode *seq = f[2].val;
+		if (seq->type != YNODE_SEQUENCE) {
+			topo_error(r, seq->line, seq->column, "tagged of %s is %s (expected a list of "
+			    "VLANs such as tagged: [10, 20], or [] for none)", owner, topo_kind(seq));
+		} else {
+			c->has_tagged = true;
+			for (size_t k = 0; k < seq->n_kids; k++) {
+				unsigned v;
+				if (want_uint(r, f[2].key, seq->kids[k], owner, 1, 4094, &v))
+					c->tagged[v / 64] |= 1ull << (v % 64);
+			}
+		}
+	}
+	if (f[1].val == NULL && f[2].val == NULL)
+		missing(r, kkey, "untagged", owner, "what the port must carry: untagged: N (an access "
+		    "port's VLAN, or a trunk's native one), tagged: [N, ...] (a trunk's), or both");
+}
+
+/* stp: {switch: S1, root: true|false|S2} or {port: S3.S2, role: alternate, state: discarding}. */
+static void parse_stp(struct topo_report *r, const struct ynode *kkey, const struct ynode *map,
+    const char *owner, struct check_spec *c)
+{
+	struct field f[] = { { .name = "switch" }, { .name = "root" }, { .name = "port" },
+	    { .name = "role" }, { .name = "state" } };
+	map_fields_in(r, map, f, 5, owner);
+	c->root = -1;
+	if (f[0].val != NULL)
+		want_name(r, f[0].key, f[0].val, owner, c->sw);
+	if (f[2].val != NULL)
+		want_port(r, f[2].key, f[2].val, owner, c->sw_port);
+	if ((f[0].val != NULL) == (f[2].val != NULL)) {
+		topo_error(r, kkey->line, kkey->column, "%s needs `switch` (with root) or `port` (with "
+		    "role or state), one of them (expected such as stp: {switch: S1, root: true} or "
+		    "stp: {port: S3.S2, role: alternate})", owner);
+		return;
+	}
+	if (f[1].val != NULL) {
+		const struct ynode *s = topo_want_scalar(r, f[1].key, f[1].val, owner,
+		    "true, false or a switch");
+		bool b;
+		if (s != NULL && (strcmp(s->str, "true") == 0 || strcmp(s->str, "false") == 0 ||
+		    strcmp(s->str, "yes") == 0 || strcmp(s->str, "no") == 0) &&
+		    topo_want_bool(r, f[1].key, f[1].val, owner, &b))
+			c->root = b;
+		else if (s != NULL)
+			want_name(r, f[1].key, f[1].val, owner, c->root_sw);
+		if (f[2].val != NULL)
+			topo_error(r, f[1].key->line, f[1].key->column, "`root` of %s goes with `switch`, "
+			    "not `port`", owner);
+	}
+	static const char *const roles[] = { "root", "designated", "alternate", "backup", "disabled" };
+	static const char *const states[] = { "forwarding", "learning", "discarding", "blocking" };
+	for (int k = 3; k <= 4; k++) {
+		if (f[k].val == NULL)
+			continue;
+		const char *const *names = k == 3 ? roles : states;
+		const struct ynode *s = topo_want_scalar(r, f[k].key, f[k].val, owner, "a word");
+		bool ok = false;
+		for (int i = 0; s != NULL && i < (k == 3 ? 5 : 4); i++)
+			ok |= strcmp(s->str, names[i]) == 0;
+		if (s != NULL && !ok)
+			topo_error(r, s->line, s->column, "%s `%s` of %s is not a port %s (expected %s)",
+			    f[k].key->str, s->show, owner, k == 3 ? "role" : "state", k == 3 ?
+			    "root, designated, alternate, backup or disabled" :
+			    "forwarding, learning or discarding (blocking is the same)");
+		else if (s != NULL)
+			str_copy(k == 3 ? c->stp_role : c->stp_state, 16,
+			    strcmp(s->str, "blocking") == 0 ? "discarding" : s->str);
+		if (f[0].val != NULL)
+			topo_error(r, f[k].key->line, f[k].key->column, "`%s` of %s goes with `port`, "
+			    "not `switch`", f[k].key->str, owner);
+	}
+	if (f[0].val != NULL && f[1].val == NULL)
+		missing(r, kkey, "root", owner, "root: true, root: false or root: S1");
+	if (f[2].val != NULL && f[3].val == NULL && f[4].val == NULL)
+		missing(r, kkey, "role", owner, "role: alternate, or state: discarding, or both");
+}
+
 typedef void (*kind_parser)(struct topo_report *r, const struct ynode *kkey,
     const struct ynode *map, const char *owner, struct check_spec *c);
 static const kind_parser kind_parsers[N_KINDS] = { parse_ping, parse_ping, parse_ping,
-	parse_iface, parse_route, parse_forwarding, parse_command, parse_frames };
+	parse_iface, parse_route, parse_forwarding, parse_command, parse_frames, parse_vlan,
+	parse_stp };
 
 static void parse_item(struct topo_report *r, const struct ynode *item, size_t index,
     struct check_list *list)
@@ -413,7 +530,7 @@ static void parse_item(struct topo_report *r, const struct ynode *item, size_t i
 	}
 	if (nk == 0)
 		topo_error(r, item->line, item->column, "%s has no kind (expected one of: reach, "
-		    "no_reach, path, iface, route, forwarding, command, frames)", owner);
+		    "no_reach, path, iface, route, forwarding, command, frames, vlan, stp)", owner);
 	if (nk >= 1) {
 		c.kind = (enum check_kind)which;
 		const struct field *k = &f[2 + which];

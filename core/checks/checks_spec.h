@@ -30,6 +30,8 @@ enum check_kind {
 	CHECK_FORWARDING,
 	CHECK_COMMAND,
 	CHECK_FRAMES,
+	CHECK_VLAN,
+	CHECK_STP,
 };
 
 enum check_proto { CHECK_PROTO_ANY, CHECK_PROTO_ARP, CHECK_PROTO_ICMP, CHECK_PROTO_TCP,
@@ -71,6 +73,16 @@ struct check_spec {
 	unsigned port;			/* 0: any */
 	unsigned min;			/* default 1 */
 	unsigned within_s;		/* default 5 */
+	/* vlan, stp: a switch port, INSTANCE.IFACE (a cable) or SWITCH.OTHER (a link's end) */
+	char sw_port[2 * LAB_NAME_MAX + 2];
+	/* vlan */
+	unsigned untagged;		/* the VLAN it sends and takes untagged; 0: not checked */
+	bool has_tagged;
+	uint64_t tagged[64];		/* exactly these VLANs tagged (bit v % 64 of word v / 64) */
+	/* stp (also sw): */
+	int root;			/* sw is the root (1), is not (0); -1: not checked */
+	char root_sw[LAB_NAME_MAX + 1];	/* sw's root bridge is this switch; "": not checked */
+	char stp_role[16], stp_state[16];	/* sw_port's; "": not checked */
 };
 
 struct check_list {

@@ -24,6 +24,14 @@ static uint64_t fnv1a(const unsigned char *p, size_t n)
 
 void echo_rec_parse(struct echo_rec *r, const unsigned char *d, size_t len, unsigned tag)
 {
+	unsigned char untagged[2048];
+	if (len >= 18 && d[12] == 0x81 && d[13] == 0x00 && len - 4 <= sizeof(untagged)) {
+		/* An 802.1Q-tagged frame (a trunk's copy) is the frame it carries. */
+		memcpy(untagged, d, 12);
+		memcpy(untagged + 12, d + 16, len - 16);
+		d = untagged;
+		len -= 4;
+	}
 	r->type = ECHO_OTHER;
 	r->tagged = false;
 	r->src = r->dst = 0;
@@ -81,6 +89,8 @@ static bool port_eq(const struct echo_port *a, size_t asw, const struct echo_por
 {
 	if (a->inst >= 0 || b->inst >= 0)
 		return a->inst == b->inst;
+	if (a->link || b->link)	/* one link, whichever end */
+		return a->link && b->link && strcmp(a->label, b->label) == 0;
 	return asw == bsw && a->label[0] != '\0' && strcmp(a->label, b->label) == 0;
 }
 
@@ -216,17 +226,44 @@ static bool answered_by(const struct echo_case *c, const struct echo_rec *k,
 	return false;
 }
 
-/* The earliest delivery of k from prev (which had it at t) to instance next. */
+/* The earliest delivery of k from prev (which had it at t) to instance next,
+ * directly or across links between switches (which are no hop: a link is
+ * a cable, not a router). */
 static const struct echo_rec *hop_to(const struct echo_case *c, const struct echo_rec *k,
     const struct holder *prev, int next)
 {
+	struct holder via[HOLDERS_MAX];
+	size_t n = 1;
+	via[0] = *prev;
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (size_t i = 0; i < c->n_recs && n < HOLDERS_MAX; i++) {
+			const struct echo_rec *d = &c->recs[i];
+			if (d->kind != ECHO_REC_DELIVERED || !d->port.link || !same_frame(d, k) ||
+			    !port_known(&d->from))
+				continue;
+			bool from = false, known = false;
+			for (size_t j = 0; j < n; j++) {
+				from |= via[j].t <= d->ts_ns && port_eq(&via[j].who, via[j].sw, &d->from, d->sw);
+				known |= port_eq(&via[j].who, via[j].sw, &d->port, d->sw);
+			}
+			if (from && !known) {
+				via[n++] = (struct holder){ .who = d->port, .sw = d->sw, .t = d->ts_ns };
+				grew = true;
+			}
+		}
+	}
 	const struct echo_rec *best = NULL;
 	for (size_t i = 0; i < c->n_recs; i++) {
 		const struct echo_rec *d = &c->recs[i];
-		if (d->kind == ECHO_REC_DELIVERED && same_frame(d, k) && d->ts_ns >= prev->t &&
-		    d->port.inst == next && port_known(&d->from) &&
-		    port_eq(&prev->who, prev->sw, &d->from, d->sw) && (best == NULL || d->ts_ns < best->ts_ns))
-			best = d;
+		if (d->kind != ECHO_REC_DELIVERED || !same_frame(d, k) || d->port.inst != next ||
+		    !port_known(&d->from) || (best != NULL && d->ts_ns >= best->ts_ns))
+			continue;
+		for (size_t j = 0; j < n; j++)
+			if (via[j].t <= d->ts_ns && port_eq(&via[j].who, via[j].sw, &d->from, d->sw)) {
+				best = d;
+				break;
+			}
 	}
 	return best;
 }

@@ -6,8 +6,10 @@
  * port (after that cable's `in` conditions, once the port's socket took it),
  * with the port it came in on. A port is an instance's cable, known by the
  * instance's index (which the supervisor gave the cable as its owner, never
- * read from its name), or another port of a switch (a trunk, a
- * daemon-protocol port), known by its label on its switch.
+ * read from its name), a link between two switches (both ends one port,
+ * known by the link's id, which the supervisor gave both), or another port
+ * of a switch (a trunk, a daemon-protocol port), known by its label on its
+ * switch. 802.1Q-tagged frames are the frames they carry.
  *
  * An echo request is followed by its identity (the IP addresses, ICMP
  * identifier and sequence, a hash of its data) through a chain of custody:
@@ -42,10 +44,14 @@ enum echo_type {
 	ECHO_ARP,		/* ARP request: src asks who has dst */
 };
 
-/* A port of a switch: an instance's cable, or another port known by its label. */
+/* A port of a switch: an instance's cable, a link between two switches, or
+ * another port known by its label. */
 struct echo_port {
 	int inst;			/* the instance whose cable it is, or -1 */
-	char label[ECHO_LABEL_MAX];	/* "umlA.eth0", "S1.trunk0"; "" when not known */
+	bool link;			/* an end of a link: label names the link, which is
+					 * one port for both its switches (what one end is
+					 * handed, the other takes in) */
+	char label[ECHO_LABEL_MAX];	/* "umlA.eth0", "S1.trunk0", "S1.S2"; "" when not known */
 };
 
 struct echo_rec {

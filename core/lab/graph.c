@@ -1,4 +1,6 @@
-/* core/lab/graph.c: render a lab (and what a running lab reports) as Graphviz DOT; parse that report. */
+/* core/lab/graph.c: render a lab (and what a running lab reports) as Graphviz DOT; parse that report.
+ * Over 800 lines: the picture (switches, instances, cables, VLANs, the cables between switches)
+ * and the parser of the running lab's report share their helpers (quoting, words, addresses). */
 #include "core/lab/graph.h"
 
 #include <arpa/inet.h>
@@ -246,6 +248,39 @@ static void render_instance(struct strbuf *b, const struct gpic *p, size_t i)
 	free(id);
 }
 
+/* An interface's VLANs and its VLAN sub-interfaces, as more lines of its
+ * edge's label ("" for the default and none). */
+static char *edge_vlan_note(const struct gpic *p, const struct gedge *e)
+{
+	const struct lab_instance *in = &p->lab->instances[e->inst];
+	const struct lab_iface *f = NULL;
+	for (size_t j = 0; j < in->n_ifaces && f == NULL; j++)
+		if (strcmp(in->ifaces[j].name, e->iface) == 0)
+			f = &in->ifaces[j];
+	struct strbuf b = { 0 };
+	strbuf_printf(&b, "%s", "");
+	if (f == NULL || (e->look == LOOK_LIVE || e->look == LOOK_LIVE_DOWN))
+		return strbuf_take(&b);
+	char *v = lab_vlans_format(&f->vlans);
+	if (v[0] != '\0')
+		strbuf_printf(&b, "\n%s%s", f->vlans.trunk ? "" : "VLAN ", f->vlans.trunk ? v :
+		    v + strlen("access "));
+	free(v);
+	for (size_t k = 0; k < in->n_subifs; k++) {
+		const struct lab_subif *sub = &in->subifs[k];
+		if (sub->parent != f->index)
+			continue;
+		char ip[INET_ADDRSTRLEN] = "";
+		if (sub->has_addr)
+			inet_ntop(AF_INET, &sub->addr, ip, sizeof(ip));
+		if (sub->has_addr)
+			strbuf_printf(&b, "\n%s %s/%u", sub->name, ip, sub->prefix);
+		else
+			strbuf_printf(&b, "\n%s", sub->name);
+	}
+	return strbuf_take(&b);
+}
+
 static void render_edge(struct strbuf *b, const struct gpic *p, const struct gedge *e)
 {
 	char *inst = xasprintf("instance/%s", p->lab->instances[e->inst].name);
@@ -257,8 +292,10 @@ static void render_edge(struct strbuf *b, const struct gpic *p, const struct ged
 	static const char *const notes[] = { [LOOK_PLAIN] = "", [LOOK_UP] = "",
 	    [LOOK_DOWN] = "\n(down)", [LOOK_UNPLUGGED] = "\n(unplugged)",
 	    [LOOK_LIVE] = "\n(plugged live)", [LOOK_LIVE_DOWN] = "\n(plugged live, down)" };
-	char *label = xasprintf("%s\n%s%s%s%s", e->iface, addr, notes[e->look],
+	char *vnote = edge_vlan_note(p, e);
+	char *label = xasprintf("%s\n%s%s%s%s%s", e->iface, addr, vnote, notes[e->look],
 	    e->cond[0] ? "\n" : "", e->cond);
+	free(vnote);
 	strbuf_printf(b, "\t");
 	dot_quoted(b, e->inst_first ? inst : sw);
 	strbuf_printf(b, " -- ");
@@ -319,6 +356,64 @@ static void render_trunk(struct strbuf *b, const struct lab_switch *sw, size_t k
 	free(id);
 }
 
+static const struct graph_swlink *live_swlink(const struct graph_live *live, const char *a,
+    const char *b)
+{
+	for (size_t i = 0; live != NULL && i < live->n_swlinks; i++)
+		if (strcmp(live->swlinks[i].a, a) == 0 && strcmp(live->swlinks[i].b, b) == 0)
+			return &live->swlinks[i];
+	return NULL;
+}
+
+/* A cable between two switches: its VLANs; live, whether it is down and
+ * which end spanning tree blocks (drawn red at that end). */
+static void render_swlink(struct strbuf *b, const struct gpic *p, const struct lab_switch *sw,
+    const struct lab_link *l)
+{
+	const char *to = p->lab->switches[l->to].name;
+	const struct graph_swlink *g = live_swlink(p->live, sw->name, to);
+	char *a = xasprintf("switch/%s", sw->name), *z = xasprintf("switch/%s", to);
+	char *v = lab_vlans_format(&l->vlans);
+	bool blocked_a = g != NULL && g->end[0] == GRAPH_STP_BLOCKED;
+	bool blocked_z = g != NULL && g->end[1] == GRAPH_STP_BLOCKED;
+	char *label = xasprintf("%s.%s%s%s%s%s", sw->name, to, v[0] ? "\n" : "", v,
+	    g != NULL && g->down ? "\n(down)" : "", blocked_a || blocked_z ? "\n(blocked)" : "");
+	strbuf_printf(b, "\t");
+	dot_quoted(b, a);
+	strbuf_printf(b, " -- ");
+	dot_quoted(b, z);
+	strbuf_printf(b, " [");
+	dot_attr(b, "label", label);
+	strbuf_printf(b, ", penwidth=2.5");
+	if (g != NULL && g->down)
+		strbuf_printf(b, ", style=dashed, color=\"#999999\", fontcolor=\"#666666\"");
+	else if (blocked_a || blocked_z)
+		strbuf_printf(b, ", style=dashed, color=\"#cc0000\", fontcolor=\"#cc0000\"");
+	else if (g != NULL)
+		strbuf_printf(b, ", color=\"#38761d\"");
+	if (blocked_a)
+		strbuf_printf(b, ", taillabel=\"X blocked\"");
+	if (blocked_z)
+		strbuf_printf(b, ", headlabel=\"X blocked\"");
+	strbuf_printf(b, "];\n");
+	free(label);
+	free(v);
+	free(a);
+	free(z);
+}
+
+static void render_swlinks(struct strbuf *b, const struct gpic *p)
+{
+	bool any = false;	/* a lab without links draws as it always did */
+	for (size_t i = 0; i < p->lab->n_switches; i++)
+		for (size_t k = 0; k < p->lab->switches[i].n_links; k++) {
+			if (!any)
+				strbuf_printf(b, "\n\t// cables between switches\n");
+			any = true;
+			render_swlink(b, p, &p->lab->switches[i], &p->lab->switches[i].links[k]);
+		}
+}
+
 char *graph_render(const struct lab *lab, const struct graph_live *live)
 {
 	struct gpic p = { .lab = lab, .live = live };
@@ -355,6 +450,7 @@ char *graph_render(const struct lab *lab, const struct graph_live *live)
 			trunks = true;
 			render_trunk(&b, &lab->switches[i], k);
 		}
+	render_swlinks(&b, &p);
 	strbuf_printf(&b, "}\n");
 	free(p.edges);
 	free(p.sw_names);
@@ -393,6 +489,22 @@ static int iface_index(const char *s)
 	return *end == '\0' && v >= 0 && v < LAB_IFACE_MAX ? (int)v : -1;
 }
 
+/* "eth0.10" -> its parent's index (0); -1 when not such a name. */
+static int iface_index_dot(const char *s, unsigned *parent)
+{
+	char buf[8];
+	const char *dot = strchr(s, '.');
+	if (dot == NULL || (size_t)(dot - s) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, (size_t)(dot - s));
+	buf[dot - s] = '\0';
+	int i = iface_index(buf);
+	if (i < 0)
+		return -1;
+	*parent = (unsigned)i;
+	return 0;
+}
+
 static int parse_addr(const char *s, bool *has, struct in_addr *addr, unsigned *prefix)
 {
 	*has = false;
@@ -419,9 +531,101 @@ static ssize_t find_switch(const struct lab *lab, const char *name)
 	return sw == NULL ? -1 : sw - lab->switches;
 }
 
+#define SNAPSHOT_NOT_MINE ((const char *)1)
+
+/* vlan INSTANCE IFACE TEXT; NULL, what is wrong, or SNAPSHOT_NOT_MINE. */
+static const char *snapshot_vlan(char *line, struct lab *lab)
+{
+	char *inst = line + 5, *sp = strchr(inst, ' ');
+	char *iface = sp != NULL ? sp + 1 : NULL;
+	char *sp2 = iface != NULL ? strchr(iface, ' ') : NULL;
+	if (sp2 == NULL)
+		return "a bad vlan line";
+	*sp = *sp2 = '\0';
+	const struct lab_instance *in = lab_instance_find(lab, inst);
+	for (size_t j = 0; in != NULL && j < in->n_ifaces; j++)
+		if (strcmp(in->ifaces[j].name, iface) == 0) {
+			struct lab_iface *f = &in->ifaces[j];
+			if (!lab_vlans_parse(sp2 + 1, &f->vlans))
+				return "bad VLANs";
+			f->vlans.line = 1;
+			return NULL;
+		}
+	return "VLANs of a link not listed before them";
+}
+
+/* The lines about VLANs and cables between switches. */
+static const char *snapshot_switch_line(char *line, struct lab *lab, struct graph_live *live)
+{
+	if (strncmp(line, "vlan ", 5) == 0)
+		return snapshot_vlan(line, lab);
+	if (strncmp(line, "swlink ", 7) != 0 && strncmp(line, "subif ", 6) != 0)
+		return SNAPSHOT_NOT_MINE;
+	char *vtext = NULL;
+	if (strncmp(line, "swlink ", 7) == 0) {
+		/* The VLANs are the rest of the line, after the sixth word. */
+		char *p = line;
+		for (int k = 0; k < 6 && p != NULL; k++) {
+			p = strchr(p, ' ');
+			if (p != NULL)
+				p++;
+		}
+		if (p != NULL) {
+			p[-1] = '\0';
+			vtext = p;
+		}
+	}
+	char *w[SNAPSHOT_WORDS_MAX];
+	int n = split_words(line, w);
+	if (n < 2 || n > SNAPSHOT_WORDS_MAX)
+		return "a bad line";
+	if (strcmp(w[0], "subif") == 0) {
+		struct lab_instance *in = (struct lab_instance *)lab_instance_find(lab, n == 4 ? w[1] : "");
+		struct lab_subif sub = { 0 };
+		if (in == NULL)
+			return "a sub-interface of an instance not listed before it";
+		if (str_copy(sub.name, sizeof(sub.name), w[2]) != 0 || strchr(w[2], '.') == NULL ||
+		    iface_index_dot(w[2], &sub.parent) != 0 ||
+		    parse_addr(w[3], &sub.has_addr, &sub.addr, &sub.prefix) != 0)
+			return "a bad sub-interface";
+		in->subifs = xreallocarray(in->subifs, in->n_subifs + 1, sizeof(*in->subifs));
+		in->subifs[in->n_subifs++] = sub;
+		return NULL;
+	}
+	ssize_t a = n == 6 ? find_switch(lab, w[1]) : -1, b = n == 6 ? find_switch(lab, w[2]) : -1;
+	if (a < 0 || b < 0 || a == b)
+		return "a cable between switches not listed before it";
+	struct graph_swlink g = { .down = strcmp(w[3], "down") == 0 };
+	if (!g.down && strcmp(w[3], "up") != 0)
+		return "a bad cable state";
+	for (int k = 0; k < 2; k++) {
+		const char *e = w[4 + k];
+		g.end[k] = strcmp(e, "forwarding") == 0 ? GRAPH_STP_FORWARDING :
+		    strcmp(e, "blocked") == 0 ? GRAPH_STP_BLOCKED : GRAPH_STP_NONE;
+		if (g.end[k] == GRAPH_STP_NONE && strcmp(e, "-") != 0)
+			return "a bad spanning tree state";
+	}
+	struct lab_link l = { .to = (size_t)b };
+	if (vtext != NULL && !lab_vlans_parse(vtext, &l.vlans))
+		return "bad VLANs";
+	if (lab_link_find(lab, (size_t)a, (size_t)b, NULL) != NULL)
+		return "a repeated cable between switches";
+	struct lab_switch *sw = &lab->switches[a];
+	sw->links = xreallocarray(sw->links, sw->n_links + 1, sizeof(*sw->links));
+	sw->links[sw->n_links++] = l;
+	(void)str_copy(g.a, sizeof(g.a), w[1]);
+	(void)str_copy(g.b, sizeof(g.b), w[2]);
+	live->swlinks = xreallocarray(live->swlinks, live->n_swlinks + 1, sizeof(*live->swlinks));
+	live->swlinks[live->n_swlinks++] = g;
+	return NULL;
+}
+
 /* One line of the report into lab and live; NULL, or what is wrong with it. */
 static const char *snapshot_line(char *line, struct lab *lab, struct graph_live *live)
 {
+	const char *mine = snapshot_switch_line(line, lab, live);
+	if (mine != SNAPSHOT_NOT_MINE)
+		return mine;
 	if (strncmp(line, "file ", 5) == 0 && line[5] != '\0') {
 		free(lab->path);
 		lab->path = xstrdup(line + 5);	/* the rest of the line: a path may hold spaces */
@@ -604,5 +808,6 @@ void graph_live_free(struct graph_live *live)
 		return;
 	free(live->links);
 	free(live->instances);
+	free(live->swlinks);
 	memset(live, 0, sizeof(*live));
 }

@@ -46,12 +46,28 @@ struct graph_instance {
 	char state[16];
 };
 
+/* The live state of a cable between two switches (`links:`): each end's
+ * spanning tree state, as the switch at that end reports it. */
+enum graph_stp_end {
+	GRAPH_STP_NONE,		/* no spanning tree on that switch */
+	GRAPH_STP_FORWARDING,
+	GRAPH_STP_BLOCKED,	/* discarding: the port that cuts a loop */
+};
+
+struct graph_swlink {
+	char a[LAB_NAME_MAX + 1], b[LAB_NAME_MAX + 1];	/* as declared: a's `links:` has b */
+	bool down;			/* pulled out (`umllab link A B down`) */
+	enum graph_stp_end end[2];	/* [0] a's end, [1] b's */
+};
+
 /* What a running lab reports; every array may be empty. */
 struct graph_live {
 	struct graph_link *links;
 	size_t n_links;
 	struct graph_instance *instances;
 	size_t n_instances;
+	struct graph_swlink *swlinks;
+	size_t n_swlinks;
 };
 
 /* The DOT text of lab (malloc'd). live is NULL for a lab as its file
@@ -74,6 +90,12 @@ char *graph_render(const struct lab *lab, const struct graph_live *live);
  * Configured links (as in the lab file) become the lab's interfaces; live
  * ones (plugged while the lab ran) only live links.
  *   cond INSTANCE IFACE TEXT (after its link: the conditions on its cable)
+ *   vlan INSTANCE IFACE VLANS (after its link: its switch port's VLANs, as
+ *     lab_vlans_format writes them)
+ *   subif INSTANCE NAME ADDR/PREFIX|- (a VLAN sub-interface, eth0.10)
+ *   swlink A B up|down STP_A STP_B [VLANS] (a cable between switches listed
+ *     before it; STP_X: -, forwarding or blocked; VLANS as above, the rest of
+ *     the line)
  * Every line is checked (names, references, addresses); a bad one fails the
  * whole answer with *cause naming its line. On success *lab is malloc'd
  * (lab_free) and *live filled (graph_live_free). */

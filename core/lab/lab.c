@@ -35,6 +35,7 @@ void lab_free(struct lab *lab)
 	for (size_t i = 0; i < lab->n_instances; i++) {
 		struct lab_instance *in = &lab->instances[i];
 		free(in->ifaces);
+		free(in->subifs);
 		free(in->routes);
 		for (size_t j = 0; j < in->n_startup; j++)
 			free(in->startup[j]);
@@ -49,8 +50,10 @@ void lab_free(struct lab *lab)
 		free(in->shutdown);
 	}
 	free(lab->instances);
-	for (size_t i = 0; i < lab->n_switches; i++)
+	for (size_t i = 0; i < lab->n_switches; i++) {
 		free(lab->switches[i].trunks);
+		free(lab->switches[i].links);
+	}
 	free(lab->switches);
 	for (size_t i = 0; i < lab->n_images; i++) {
 		struct lab_image *im = &lab->images[i];
@@ -87,6 +90,23 @@ const struct lab_image *lab_image_find(const struct lab *lab, const char *name)
 	for (size_t i = 0; i < lab->n_images; i++)
 		if (strcmp(lab->images[i].name, name) == 0)
 			return &lab->images[i];
+	return NULL;
+}
+
+const struct lab_link *lab_link_find(const struct lab *lab, size_t a, size_t b, bool *from_a)
+{
+	for (int side = 0; side < 2; side++) {
+		size_t from = side == 0 ? a : b, to = side == 0 ? b : a;
+		if (from >= lab->n_switches)
+			continue;
+		const struct lab_switch *sw = &lab->switches[from];
+		for (size_t k = 0; k < sw->n_links; k++)
+			if (sw->links[k].to == to) {
+				if (from_a != NULL)
+					*from_a = side == 0;
+				return &sw->links[k];
+			}
+	}
 	return NULL;
 }
 
@@ -132,4 +152,81 @@ void lab_default_mac(const char *lab, const char *instance, const char *iface, u
 	mac[0] = 0x02;		/* locally administered, unicast */
 	for (int i = 1; i < 6; i++)
 		mac[i] = (uint8_t)(h >> (64 - 8 * i));
+}
+
+static bool vlan_bit(const uint64_t *set, unsigned v)
+{
+	return (set[v / 64] >> (v % 64)) & 1;
+}
+
+char *lab_vlans_format(const struct lab_vlans *v)
+{
+	if (!v->trunk)
+		return v->access > 1 ? xasprintf("access %u", v->access) : xstrdup("");
+	struct strbuf b = { 0 };
+	strbuf_printf(&b, "trunk ");
+	bool any = false;
+	for (unsigned vid = 1; vid <= LAB_VLAN_MAX; vid++) {
+		if (!vlan_bit(v->tagged, vid))
+			continue;
+		unsigned last = vid;
+		while (last < LAB_VLAN_MAX && vlan_bit(v->tagged, last + 1))
+			last++;
+		strbuf_printf(&b, last == vid ? "%s%u" : "%s%u-%u", any ? "," : "", vid, last);
+		any = true;
+		vid = last;
+	}
+	if (v->native != 0)
+		strbuf_printf(&b, " native %u", v->native);
+	return strbuf_take(&b);
+}
+
+/* A VLAN 1..LAB_VLAN_MAX at *p (decimal); advances *p. */
+static bool vlan_read(const char **p, unsigned *out)
+{
+	char *end;
+	if (**p < '1' || **p > '9')
+		return false;
+	unsigned long v = strtoul(*p, &end, 10);
+	if (v > LAB_VLAN_MAX)
+		return false;
+	*p = end;
+	*out = (unsigned)v;
+	return true;
+}
+
+bool lab_vlans_parse(const char *text, struct lab_vlans *v)
+{
+	memset(v, 0, sizeof(*v));
+	unsigned n, last;
+	const char *p = text;
+	if (*p == '\0')
+		return true;
+	if (strncmp(p, "access ", 7) == 0) {
+		p += 7;
+		if (!vlan_read(&p, &n) || *p != '\0')
+			return false;
+		v->access = n > 1 ? (uint16_t)n : 0;
+		return true;
+	}
+	if (strncmp(p, "trunk ", 6) != 0)
+		return false;
+	p += 6;
+	v->trunk = true;
+	do {
+		if (!vlan_read(&p, &n))
+			return false;
+		last = n;
+		if (*p == '-' && (p++, !vlan_read(&p, &last) || last < n))
+			return false;
+		for (unsigned k = n; k <= last; k++)
+			v->tagged[k / 64] |= 1ull << (k % 64);
+	} while (*p == ',' && ++p != NULL);
+	if (strncmp(p, " native ", 8) == 0) {
+		p += 8;
+		if (!vlan_read(&p, &n))
+			return false;
+		v->native = (uint16_t)n;
+	}
+	return *p == '\0';
 }

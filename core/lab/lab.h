@@ -54,12 +54,46 @@ struct lab_trunk {
 	int listen_line, listen_column;	/* of its `listen` value */
 };
 
+/* A switch port's VLANs: an interface's `vlan:` (an access port) or
+ * `vlans:` and `native:` (an 802.1Q trunk), or a link's `vlans:`. The
+ * default, none of them, is VLAN 1 untagged (an access port of VLAN 1). */
+#define LAB_VLAN_MAX 4094
+struct lab_vlans {
+	uint16_t access;	/* `vlan: N`; 0 for the default or a trunk */
+	bool trunk;		/* `vlans: [...]` given */
+	uint16_t native;	/* `native: N` of a trunk; 0: untagged frames are refused */
+	uint64_t tagged[64];	/* `vlans:`: bit v % 64 of word v / 64 */
+	int line, column;	/* of the first of those keys; 0 when none is given */
+};
+
+/* A cable between two switches (`links:` of a switch): a port on each,
+ * named SWITCH.OTHER from each side (S1.S2 is S1's port towards S2). */
+#define LAB_STP_COST_DEFAULT 20000	/* 802.1D-2004's path cost for 1 Gb/s */
+#define LAB_STP_PORT_PRIORITY_DEFAULT 128
+struct lab_link {
+	size_t to;			/* index into lab->switches */
+	struct lab_vlans vlans;		/* both ends carry these; default VLAN 1 untagged */
+	uint32_t cost;			/* `cost:` spanning tree path cost, both ends */
+	unsigned priority;		/* `priority:` spanning tree port priority, both ends */
+	int line, column;		/* of the link's mapping */
+};
+
+/* `stp:` on a switch: rapid spanning tree (IEEE 802.1w). */
+#define LAB_STP_PRIORITY_DEFAULT 32768
+struct lab_stp {
+	bool on;
+	unsigned priority;	/* `priority:` 0 to 61440, a multiple of 4096 */
+};
+
 struct lab_switch {
 	char name[LAB_NAME_MAX + 1];
 	enum lab_switch_mode mode;
 	struct lab_capture capture;
 	struct lab_trunk *trunks;	/* in file order */
 	size_t n_trunks;
+	struct lab_link *links;		/* `links:`, in file order: declared on this switch */
+	size_t n_links;
+	struct lab_stp stp;
 	int line, column;	/* where it is defined, 1-based */
 };
 
@@ -75,6 +109,20 @@ struct lab_iface {
 	struct lab_capture capture;
 	struct linkcond_pair link;	/* `link:` conditions on its cable; empty: none */
 	int link_line, link_column;	/* of the `link` key, 0 when absent */
+	struct lab_vlans vlans;		/* `vlan:`, `vlans:`, `native:` of its switch port */
+	int line, column;
+};
+
+/* A guest's VLAN sub-interface (`eth0.10:` under `interfaces:`), made at
+ * boot on its parent interface: frames tagged with its VLAN. */
+#define LAB_SUBIF_NAME_MAX 16	/* "eth15.4094" */
+struct lab_subif {
+	char name[LAB_SUBIF_NAME_MAX];	/* "eth0.10" */
+	unsigned parent;		/* N of its parent ethN */
+	unsigned vid;			/* 1 .. 4094 */
+	bool has_addr;
+	struct in_addr addr;		/* network byte order */
+	unsigned prefix;
 	int line, column;
 };
 
@@ -141,6 +189,8 @@ struct lab_instance {
 	uint64_t mem_bytes;		/* `mem:`, default LAB_MEM_DEFAULT */
 	struct lab_iface *ifaces;	/* sorted by index */
 	size_t n_ifaces;
+	struct lab_subif *subifs;	/* VLAN sub-interfaces, sorted by name */
+	size_t n_subifs;
 	struct lab_route *routes;
 	size_t n_routes;
 	bool forward;			/* `forward: true` */
@@ -199,6 +249,15 @@ void lab_diag_free(struct lab_diag *diag);
 const struct lab_instance *lab_instance_find(const struct lab *lab, const char *name);
 const struct lab_switch *lab_switch_find(const struct lab *lab, const char *name);
 const struct lab_image *lab_image_find(const struct lab *lab, const char *name);
+
+/* "access 10", "trunk 10,20-22 native 1"; "" for the default (malloc'd). */
+char *lab_vlans_format(const struct lab_vlans *v);
+/* The same text back ("" or "access 1": the default); false when it is not such a text. */
+bool lab_vlans_parse(const char *text, struct lab_vlans *v);
+
+/* The link between switches a and b (indexes), declared on either, or NULL;
+ * *from_a says whether it was declared on a. */
+const struct lab_link *lab_link_find(const struct lab *lab, size_t a, size_t b, bool *from_a);
 
 /* True when s is a valid lab, switch or instance name. */
 bool lab_name_valid(const char *s);

@@ -88,6 +88,14 @@ int lab_split_apply(struct lab *lab, const struct lab_split *s, char **cause)
 		return set_cause(cause, "the trunks of %u parts and %zu switches need UDP ports %u to %u, "
 		    "past 1024..65535", s->parts, lab->n_switches, s->base_port, last - 1);
 	size_t want = s->part == 0 ? s->parts - 1 : 1;
+	/* Every part runs every switch, joined to its twins by trunks: the
+	 * parts' copies of a link between two switches would make a loop. */
+	for (size_t i = 0; i < lab->n_switches; i++)
+		if (lab->switches[i].n_links != 0)
+			return set_cause(cause, "switch %s is cabled to %s (`links:`), which a lab split "
+			    "into parts cannot do (each part's copy of the cable would close a loop "
+			    "through the trunks): run this lab without --slurm", lab->switches[i].name,
+			    lab->switches[lab->switches[i].links[0].to].name);
 	for (size_t i = 0; i < lab->n_switches; i++)
 		if (lab->switches[i].n_trunks + want > LAB_TRUNKS_MAX)
 			return set_cause(cause, "switch %s would have %zu trunks with %u parts (at most %d): "

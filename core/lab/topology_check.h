@@ -91,9 +91,19 @@ void topo_check_capture(struct checker *c, const struct ynode *key, const struct
 /* topology_check_link.c: `link:` conditions of an interface's cable. */
 void topo_check_link(struct checker *c, const struct ynode *key, const struct ynode *val,
     const char *owner, struct linkcond_pair *out);
-/* topology_check_switch.c: `switches:` and their trunks; the index of a switch by name. */
+/* topology_check_vlan.c: VLANs of a switch port (an interface's or a link's): `vlan: N` (an
+ * access port) or `vlans: [...]` with `native: N` (a trunk), from the fields of its mapping
+ * (absent ones have a NULL key); hub: the port is on a hub, which has none. */
+bool topo_vlan_number(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *owner, unsigned *out);
+void topo_check_port_vlans(struct checker *c, const struct field *vlan, const struct field *vlans,
+    const struct field *native, const char *owner, bool hub, struct lab_vlans *out);
+/* topology_check_switch.c: `switches:` and their trunks, links and spanning tree; the index
+ * of a switch by name. */
 void topo_check_switches(struct checker *c, const struct ynode *key, const struct ynode *map);
 long topo_find_switch(struct checker *c, const struct ynode *s, const char *where);
+/* Count each link as a port of both its switches in c->switch_ports. */
+void topo_link_ports(struct checker *c);
 /* topology_check_image.c: `images:`; the index of an image by name. */
 void topo_check_images(struct checker *c, const struct ynode *key, const struct ynode *map);
 long topo_find_image(struct checker *c, const struct ynode *s, const char *owner);

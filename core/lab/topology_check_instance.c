@@ -137,6 +137,108 @@ struct subnets {
 	bool trouble;		/* some `ip:` was wrong: route checks would only guess */
 };
 
+#define SUBIFS_MAX 32	/* VLAN sub-interfaces of one instance (they travel on its command line) */
+
+/* `ethN.V` -> N and V (a VLAN, 1 to 4094, no leading zero); false when it is not such a name. */
+static bool subif_name(const struct ynode *n, unsigned *parent, unsigned *vid)
+{
+	const char *dot = n->type == YNODE_SCALAR ? memchr(n->str, '.', n->len) : NULL;
+	if (dot == NULL || strlen(n->str) != n->len)
+		return false;
+	struct ynode head = *n;
+	head.len = (size_t)(dot - n->str);
+	char buf[8];
+	if (head.len >= sizeof(buf))
+		return false;
+	memcpy(buf, n->str, head.len);
+	buf[head.len] = '\0';
+	head.str = buf;
+	int idx = iface_index(&head);
+	const char *v = dot + 1;
+	size_t vlen = n->len - head.len - 1;
+	unsigned val = 0;
+	if (idx < 0 || vlen == 0 || vlen > 4 || v[0] == '0')
+		return false;
+	for (size_t i = 0; i < vlen; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		val = val * 10 + (unsigned)(v[i] - '0');
+	}
+	if (val > LAB_VLAN_MAX)
+		return false;
+	*parent = (unsigned)idx;
+	*vid = val;
+	return true;
+}
+
+/* `ethN.V: {ip: ...}` under `interfaces:`: a VLAN sub-interface the guest makes at boot on ethN
+ * (whose presence is checked once every interface is read, by check_subif_parents). */
+static void check_subif(struct checker *c, const struct ynode *name, const struct ynode *val,
+    struct lab_instance *in, const char *iname, struct subnets *nets)
+{
+	char what[128], where[sizeof(what) + 8];
+	struct lab_subif sub = { .line = name->line, .column = name->column };
+	if (!subif_name(name, &sub.parent, &sub.vid)) {
+		topo_error(c->r, name->line, name->column, "interface name `%s` of %s is not valid "
+		    "(expected eth0 to eth15, or a VLAN sub-interface such as eth0.10: VLAN 1 to 4094)",
+		    name->show, iname);
+		return;
+	}
+	snprintf(what, sizeof(what), "VLAN sub-interface %s of %s", name->show, iname);
+	snprintf(where, sizeof(where), "in %s", what);
+	if (!ynode_is_null(val)) {
+		if (!topo_want_mapping(c->r, name, val, false, what, "a mapping such as {ip: 10.0.10.1/24}"))
+			return;
+		struct field f[] = { { .name = "ip" } };
+		topo_map_fields(c->r, val, f, 1, where);
+		if (f[0].val != NULL) {
+			struct lab_iface tmp = { 0 };
+			const struct ynode *s = topo_want_scalar(c->r, f[0].key, f[0].val, what, IP_EXAMPLE);
+			if (s == NULL || !check_ip(c, s, what, &tmp)) {
+				nets->trouble = true;
+				return;
+			}
+			sub.has_addr = true;
+			sub.addr = tmp.addr;
+			sub.prefix = tmp.prefix;
+			nets->v[nets->n++] = (struct subnet){ ntohl(tmp.addr.s_addr), tmp.prefix, s->line,
+			    s->column, s->show, name->show };
+			use_add(&c->addrs, &c->n_addrs, ntohl(tmp.addr.s_addr), s->line, s->column, true,
+			    name->show, iname);
+		}
+	}
+	if (in->n_subifs == SUBIFS_MAX) {
+		topo_error(c->r, name->line, name->column, "%s is one too many (expected at most %d VLAN "
+		    "sub-interfaces on one instance)", what, SUBIFS_MAX);
+		return;
+	}
+	str_copy(sub.name, sizeof(sub.name), name->str);
+	in->subifs = xreallocarray(in->subifs, in->n_subifs + 1, sizeof(*in->subifs));
+	in->subifs[in->n_subifs++] = sub;
+}
+
+static int subif_cmp(const void *a, const void *b)
+{
+	return strverscmp(((const struct lab_subif *)a)->name, ((const struct lab_subif *)b)->name);
+}
+
+/* Every sub-interface's parent is an interface of the instance. */
+static void check_subif_parents(struct checker *c, struct lab_instance *in, const char *iname)
+{
+	for (size_t k = 0; k < in->n_subifs; k++) {
+		const struct lab_subif *sub = &in->subifs[k];
+		bool found = false;
+		for (size_t i = 0; i < in->n_ifaces && !found; i++)
+			found = in->ifaces[i].index == sub->parent;
+		if (!found)
+			topo_error(c->r, sub->line, sub->column, "VLAN sub-interface %s of %s is on eth%u, "
+			    "which %s does not have (expected eth%u under `interfaces:` too, with its switch)",
+			    sub->name, iname, sub->parent, iname, sub->parent);
+	}
+	if (in->n_subifs > 1)
+		qsort(in->subifs, in->n_subifs, sizeof(*in->subifs), subif_cmp);
+}
+
 static void check_interfaces(struct checker *c, const struct ynode *key, const struct ynode *map,
     struct lab_instance *in, const char *iname, struct subnets *nets)
 {
@@ -151,6 +253,10 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 		const struct ynode *name = map->kids[k], *val = map->kids[k + 1];
 		if (name->dup || name->type == YNODE_ALIAS)
 			continue;
+		if (name->type == YNODE_SCALAR && memchr(name->str, '.', name->len) != NULL) {
+			check_subif(c, name, val, in, iname, nets);
+			continue;
+		}
 		int idx = name->type == YNODE_SCALAR ? iface_index(name) : -1;
 		if (name->type != YNODE_SCALAR)
 			topo_error(c->r, name->line, name->column,
@@ -171,8 +277,9 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 		    "a mapping such as {switch: S1, ip: 10.0.0.1/24}"))
 			continue;
 		struct field f[] = { { .name = "switch" }, { .name = "ip" }, { .name = "mac" },
-		    { .name = "capture" }, { .name = "link" } };
-		topo_map_fields(c->r, val, f, 5, where);
+		    { .name = "capture" }, { .name = "link" }, { .name = "vlan" }, { .name = "vlans" },
+		    { .name = "native" } };
+		topo_map_fields(c->r, val, f, 8, where);
 		if (f[3].val != NULL)
 			topo_check_capture(c, f[3].key, f[3].val, what, &ifc.capture);
 		if (f[4].val != NULL) {
@@ -198,6 +305,8 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 				ok = false;
 			} else {
 				ifc.sw = (size_t)sw;
+				topo_check_port_vlans(c, &f[5], &f[6], &f[7], what,
+				    c->lab->switches[sw].mode == LAB_SWITCH_HUB, &ifc.vlans);
 			}
 		}
 		if (f[1].val != NULL) {
@@ -245,6 +354,7 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 		}
 		in->ifaces[in->n_ifaces++] = ifc;
 	}
+	check_subif_parents(c, in, iname);
 	/* Two interfaces of one instance on overlapping subnets make the kernel's choice of
 	 * interface arbitrary: always a mistake in a teaching lab. Reported at the later one
 	 * (the same address twice is reported as such, lab-wide). */
@@ -538,7 +648,8 @@ void topo_check_instances(struct checker *c, const struct ynode *root, const str
 		return;
 	c->switch_ports = xcalloc(c->lab->n_switches + 1, sizeof(*c->switch_ports));
 	for (size_t i = 0; i < c->lab->n_switches; i++)
-		c->switch_ports[i] = (unsigned)c->lab->switches[i].n_trunks;	/* a trunk is a port */
+		c->switch_ports[i] += (unsigned)c->lab->switches[i].n_trunks;	/* a trunk is a port */
+	topo_link_ports(c);
 	size_t seen = 0;
 	for (size_t k = 0; k + 1 < map->n_kids; k += 2) {
 		const struct ynode *name = map->kids[k];

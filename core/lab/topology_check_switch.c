@@ -1,5 +1,6 @@
-/* core/lab/topology_check_switch.c: check `switches:` and their `trunks:` (VXLAN ports to
- * other labs), and find the switch an interface is on. */
+/* core/lab/topology_check_switch.c: check `switches:`, their `trunks:` (VXLAN ports to
+ * other labs), `links:` (cables between the lab's switches) and `stp:` (spanning tree), and
+ * find the switch an interface is on. */
 #include "core/lab/topology_check.h"
 
 #include <stdio.h>
@@ -131,6 +132,142 @@ static void check_trunks(struct checker *c, const struct ynode *key, const struc
 	}
 }
 
+#define LINK_EXAMPLE "{to: S2}, {to: S3, vlans: [10, 20]}"
+#define STP_PRIORITY_STEP 4096
+#define STP_PRIORITY_MAX 61440
+
+/* A whole number from lo to hi at val; false after reporting it (expected: what it is). */
+static bool check_number(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *owner, unsigned long lo, unsigned long hi, const char *expected, unsigned *out)
+{
+	const struct ynode *s = topo_want_scalar(c->r, key, val, owner, expected);
+	if (s == NULL)
+		return false;
+	unsigned long v = 0;
+	bool ok = s->len > 0 && s->len <= 10 && strlen(s->str) == s->len;
+	for (size_t i = 0; ok && i < s->len; i++) {
+		if (s->str[i] < '0' || s->str[i] > '9')
+			ok = false;
+		else
+			v = v * 10 + (unsigned long)(s->str[i] - '0');
+	}
+	if (!ok || v < lo || v > hi) {
+		topo_value_error(c->r, s, key->str, owner, "is not %s", expected);
+		return false;
+	}
+	*out = (unsigned)v;
+	return true;
+}
+
+/* `stp: true | false | {priority: N}` on switch sw. */
+static void check_stp(struct checker *c, const struct ynode *key, const struct ynode *val,
+    struct lab_switch *sw, const char *what)
+{
+	sw->stp.priority = LAB_STP_PRIORITY_DEFAULT;
+	if (val->type != YNODE_MAPPING) {
+		topo_want_bool(c->r, key, val, what, &sw->stp.on);
+	} else {
+		char where[128];
+		snprintf(where, sizeof(where), "in `stp` of %s", what);
+		struct field f[] = { { .name = "priority" } };
+		topo_map_fields(c->r, val, f, 1, where);
+		sw->stp.on = true;
+		unsigned p;
+		if (f[0].val != NULL && check_number(c, f[0].key, f[0].val, what, 0, STP_PRIORITY_MAX,
+		    "a bridge priority (expected 0 to 61440 in steps of 4096; the lowest becomes the root; "
+		    "32768 by default)", &p)) {
+			if (p % STP_PRIORITY_STEP != 0)
+				topo_value_error(c->r, f[0].val, "priority", what, "is not a multiple of 4096 "
+				    "(expected 0, 4096, 8192, ... 61440, as 802.1w bridge priorities are)");
+			else
+				sw->stp.priority = p;
+		}
+	}
+	if (sw->stp.on && sw->mode == LAB_SWITCH_HUB)
+		topo_error(c->r, key->line, key->column, "%s is a hub, which has no spanning tree "
+		    "(expected `mode: switch`, or no `stp`)", what);
+}
+
+/* `links: [{to: S2, vlans: [...], native: N, cost: N, priority: N}, ...]` of switch i (every
+ * switch is known by now). */
+static void check_links(struct checker *c, const struct ynode *key, const struct ynode *seq,
+    size_t i)
+{
+	struct lab_switch *sw = &c->lab->switches[i];
+	if (seq->type == YNODE_ALIAS || ynode_is_null(seq))
+		return;
+	if (seq->type != YNODE_SEQUENCE) {
+		const struct ynode *p = topo_at(key, seq);
+		topo_error(c->r, p->line, p->column, "`links` of switch %s is %s (expected a list such "
+		    "as links: [" LINK_EXAMPLE "])", sw->name, topo_kind(seq));
+		return;
+	}
+	sw->links = xcalloc(seq->n_kids ? seq->n_kids : 1, sizeof(*sw->links));
+	for (size_t k = 0; k < seq->n_kids; k++) {
+		const struct ynode *item = seq->kids[k];
+		char what[96], where[sizeof(what) + 8];
+		snprintf(what, sizeof(what), "link %zu of switch %s", k + 1, sw->name);
+		snprintf(where, sizeof(where), "in %s", what);
+		if (!topo_want_mapping(c->r, item, item, false, what, "a mapping such as {to: S2}"))
+			continue;
+		struct field f[] = { { .name = "to" }, { .name = "vlans" }, { .name = "native" },
+			{ .name = "cost" }, { .name = "priority" } };
+		topo_map_fields(c->r, item, f, 5, where);
+		struct lab_link l = { .cost = LAB_STP_COST_DEFAULT, .priority = LAB_STP_PORT_PRIORITY_DEFAULT,
+		    .line = item->line, .column = item->column };
+		if (f[0].val == NULL) {
+			topo_error(c->r, item->line, item->column, "%s has no `to` (expected the switch at "
+			    "its other end, such as {to: S2})", what);
+			continue;
+		}
+		const struct ynode *to = topo_want_scalar(c->r, f[0].key, f[0].val, what, "a switch name");
+		if (to == NULL)
+			continue;
+		long o = topo_find_switch(c, to, what);
+		if (o < 0)
+			continue;
+		bool ok = true;
+		const struct lab_switch *other = &c->lab->switches[o];
+		if ((size_t)o == i) {
+			topo_value_error(c->r, to, "to", what, "is the switch itself (expected another "
+			    "switch: a cable from a switch to itself is a loop of one)");
+			ok = false;
+		} else if (sw->mode == LAB_SWITCH_HUB && other->mode == LAB_SWITCH_HUB) {
+			topo_value_error(c->r, to, "to", what, "is a hub, like %s (expected a switch at "
+			    "one end at least)", sw->name);
+			ok = false;
+		}
+		bool from_here;
+		const struct lab_link *dup = ok ? lab_link_find(c->lab, i, (size_t)o, &from_here) : NULL;
+		if (dup != NULL) {
+			topo_value_error(c->r, to, "to", what, "is already cabled to %s at line %d (expected "
+			    "one cable between two switches, declared on one of them; for a loop, cable "
+			    "three switches in a ring)", from_here ? sw->name : other->name, dup->line);
+			ok = false;
+		}
+		const struct field none = { 0 };
+		bool hub = sw->mode == LAB_SWITCH_HUB || other->mode == LAB_SWITCH_HUB;
+		topo_check_port_vlans(c, &none, &f[1], &f[2], what, hub, &l.vlans);
+		if (f[3].val != NULL && !check_number(c, f[3].key, f[3].val, what, 1, 200000000,
+		    "a path cost (expected 1 to 200000000; 20000 by default, as for 1 Gb/s)", &l.cost))
+			ok = false;
+		if (f[4].val != NULL) {
+			if (!check_number(c, f[4].key, f[4].val, what, 0, 240, "a port priority (expected 0 "
+			    "to 240 in steps of 16; 128 by default)", &l.priority))
+				ok = false;
+			else if (l.priority % 16 != 0) {
+				topo_value_error(c->r, f[4].val, "priority", what, "is not a multiple of 16 "
+				    "(expected 0, 16, 32, ... 240, as 802.1w port priorities are)");
+				ok = false;
+			}
+		}
+		if (!ok)
+			continue;
+		l.to = (size_t)o;
+		sw->links[sw->n_links++] = l;
+	}
+}
+
 void topo_check_switches(struct checker *c, const struct ynode *key, const struct ynode *map)
 {
 	if (!topo_want_mapping(c->r, key, map, true, "`switches`",
@@ -160,10 +297,10 @@ void topo_check_switches(struct checker *c, const struct ynode *key, const struc
 		    .column = name->column };
 		if (topo_want_mapping(c->r, name, val, true, what, "a mapping such as {mode: hub}, or nothing")) {
 			struct field f[] = { { .name = "mode" }, { .name = "capture" },
-				{ .name = "trunks" } };
+				{ .name = "trunks" }, { .name = "links" }, { .name = "stp" } };
 			char where[128];
 			snprintf(where, sizeof(where), "in switch %s", name->show);
-			topo_map_fields(c->r, val, f, 3, where);
+			topo_map_fields(c->r, val, f, 5, where);
 			if (f[2].val != NULL)
 				check_trunks(c, f[2].key, f[2].val, &sw, name->show);
 			if (f[1].val != NULL)
@@ -175,6 +312,8 @@ void topo_check_switches(struct checker *c, const struct ynode *key, const struc
 				else if (m != NULL && strcmp(m->str, "switch") != 0)
 					topo_value_error(c->r, m, "mode", what, "is not a switch mode (expected switch or hub)");
 			}
+			if (f[4].val != NULL)
+				check_stp(c, f[4].key, f[4].val, &sw, what);
 		}
 		if (ok && c->lab->n_switches == LAB_SWITCHES_MAX) {
 			topo_error(c->r, name->line, name->column, "switch %s is one too many (expected "
@@ -189,6 +328,20 @@ void topo_check_switches(struct checker *c, const struct ynode *key, const struc
 		c->lab->switches = topo_grow(c->lab->switches, c->lab->n_switches, &c->cap_switches,
 		    sizeof(*c->lab->switches));
 		c->lab->switches[c->lab->n_switches++] = sw;
+	}
+	/* Links name other switches, which may come later in the file. */
+	for (size_t i = 0; i < c->lab->n_switches; i++) {
+		const struct ynode *val = NULL;
+		for (size_t k = 0; k + 1 < map->n_kids && val == NULL; k += 2)
+			if (!map->kids[k]->dup && map->kids[k]->type == YNODE_SCALAR &&
+			    strcmp(map->kids[k]->str, c->lab->switches[i].name) == 0)
+				val = map->kids[k + 1];
+		if (val == NULL || val->type != YNODE_MAPPING)
+			continue;
+		for (size_t k = 0; k + 1 < val->n_kids; k += 2)
+			if (!val->kids[k]->dup && val->kids[k]->type == YNODE_SCALAR &&
+			    strcmp(val->kids[k]->str, "links") == 0)
+				check_links(c, val->kids[k], val->kids[k + 1], i);
 	}
 }
 
@@ -227,4 +380,13 @@ long topo_find_switch(struct checker *c, const struct ynode *s, const char *wher
 	    "%s is on switch `%s`, which is not defined (expected one of: %s; or add it under `switches:`)",
 	    where, s->show, list);
 	return -1;
+}
+
+void topo_link_ports(struct checker *c)
+{
+	for (size_t i = 0; i < c->lab->n_switches; i++)
+		for (size_t k = 0; k < c->lab->switches[i].n_links; k++) {
+			c->switch_ports[i]++;
+			c->switch_ports[c->lab->switches[i].links[k].to]++;
+		}
 }

@@ -35,11 +35,38 @@ static char *capture_known_targets(const struct supervisor *sup)
 			strbuf_printf(&b, "%s%s.trunk%zu", sep, sup->lab->switches[i].name, k);
 			sep = ", ";
 		}
+	sep = "; links ";
+	for (size_t i = 0; i < sup->lab->n_switches; i++)
+		for (size_t k = 0; k < sup->lab->switches[i].n_links; k++) {
+			size_t to = sup->lab->switches[i].links[k].to;
+			strbuf_printf(&b, "%s%s.%s, %s.%s", sep, sup->lab->switches[i].name,
+			    sup->lab->switches[to].name, sup->lab->switches[to].name,
+			    sup->lab->switches[i].name);
+			sep = ", ";
+		}
 	return strbuf_take(&b);
 }
 
-/* A switch name, INSTANCE.IFACE (a cable) or SWITCH.trunkN (a trunk); 0 with
- * *t filled, else -1 after telling the client. */
+/* SWITCH.OTHER: switch SWITCH's end of its cable to switch OTHER. */
+static bool capture_link_target(struct supervisor *sup, const char *name, const char *dot,
+    struct capture_target *t)
+{
+	char *sname = xstrndup(name, (size_t)(dot - name));
+	const struct lab_switch *a = lab_switch_find(sup->lab, sname), *b = lab_switch_find(sup->lab,
+	    dot + 1);
+	free(sname);
+	if (a == NULL || b == NULL)
+		return false;
+	size_t i = (size_t)(a - sup->lab->switches), j = (size_t)(b - sup->lab->switches);
+	if (lab_link_find(sup->lab, i, j, NULL) == NULL)
+		return false;
+	*t = (struct capture_target){ .sw = sup->switches[i], .switch_name = a->name, .cable = name };
+	return true;
+}
+
+/* A switch name, INSTANCE.IFACE (a cable), SWITCH.trunkN (a trunk) or
+ * SWITCH.OTHER (a link's end); 0 with *t filled, else -1 after telling the
+ * client. */
 static int capture_target(struct conn *c, const char *name, struct capture_target *t)
 {
 	struct supervisor *sup = c->sup;
@@ -64,6 +91,8 @@ static int capture_target(struct conn *c, const char *name, struct capture_targe
 			return 0;
 		}
 	}
+	if (dot != NULL && capture_link_target(sup, name, dot, t))
+		return 0;
 	if (dot != NULL) {
 		char *iname = xstrndup(name, (size_t)(dot - name));
 		struct instance *inst = supervisor_instance(sup, iname);
@@ -78,7 +107,8 @@ static int capture_target(struct conn *c, const char *name, struct capture_targe
 	}
 	char *known = capture_known_targets(sup);
 	conn_printf(c, CTL_STDERR, "umllab: lab %s has no switch or cable %s (expected a switch, "
-	    "a cable as INSTANCE.IFACE, or a trunk as SWITCH.trunkN; the lab has cables %s)\n", sup->lab->name, name, known);
+	    "a cable as INSTANCE.IFACE, a trunk as SWITCH.trunkN, or a link's end as SWITCH.OTHER; "
+	    "the lab has cables %s)\n", sup->lab->name, name, known);
 	free(known);
 	return -1;
 }

@@ -8,6 +8,8 @@
 #include "core/supervisor/instance.h"
 #include "core/requests/request.h"
 #include "core/supervisor/supervisor.h"
+#include "core/supervisor/switches.h"
+#include "switch/switch.h"
 #include "core/base/util.h"
 
 /* The first address the guest itself set on iface (none in the file), or NULL. */
@@ -39,6 +41,72 @@ static void send_link(struct conn *c, const struct supervisor *sup, const struct
 	if (cond[0] != '\0')
 		conn_printf(c, CTL_STDOUT, "cond %s %s %s\n", inst->cfg->name, f->name, cond);
 	free(cond);
+}
+
+/* An interface's VLANs (when not the default) and its instance's VLAN sub-interfaces. */
+static void send_vlans(struct conn *c, const struct instance *inst)
+{
+	const struct lab_instance *in = inst->cfg;
+	for (size_t j = 0; j < in->n_ifaces; j++) {
+		if (instance_iface_find((struct instance *)inst, in->ifaces[j].name) == NULL)
+			continue;	/* unplugged: no link line to hang it on */
+		char *v = lab_vlans_format(&in->ifaces[j].vlans);
+		if (v[0] != '\0')
+			conn_printf(c, CTL_STDOUT, "vlan %s %s %s\n", in->name, in->ifaces[j].name, v);
+		free(v);
+	}
+	for (size_t k = 0; k < in->n_subifs; k++) {
+		const struct lab_subif *sub = &in->subifs[k];
+		char ip[INET_ADDRSTRLEN] = "";
+		if (sub->has_addr)
+			inet_ntop(AF_INET, &sub->addr, ip, sizeof(ip));
+		char *addr = sub->has_addr ? xasprintf("%s/%u", ip, sub->prefix) : xstrdup("-");
+		conn_printf(c, CTL_STDOUT, "subif %s %s %s\n", in->name, sub->name, addr);
+		free(addr);
+	}
+}
+
+/* The spanning tree state of cable `name` on switch sw: -, forwarding, blocked. */
+static const char *stp_end(const struct supervisor *sup, size_t sw, const char *name)
+{
+	struct switch_stp_info info;
+	struct switch_stp_port *ports;
+	unsigned n;
+	const char *end = "-";
+	if (sup->switches[sw] == NULL || switch_stp_get(sup->switches[sw], &info, &ports, &n, NULL) != 0)
+		return end;
+	for (unsigned k = 0; k < n && info.on; k++)
+		if (strcmp(ports[k].name, name) == 0)
+			end = strcmp(ports[k].state, "forwarding") == 0 ? "forwarding" : "blocked";
+	free(ports);
+	return end;
+}
+
+/* The cables between switches, with their state at both ends. */
+static void send_swlinks(struct conn *c, const struct supervisor *sup)
+{
+	const struct lab *lab = sup->lab;
+	for (size_t i = 0; i < lab->n_switches; i++)
+		for (size_t k = 0; k < lab->switches[i].n_links; k++) {
+			const struct lab_link *l = &lab->switches[i].links[k];
+			char *ab = supervisor_link_name(lab, i, l->to), *ba = supervisor_link_name(lab, l->to, i);
+			bool down = false;
+			struct switch_port_info *ports;
+			unsigned n;
+			if (sup->switches[i] != NULL && switch_ports_get(sup->switches[i], &ports, &n, NULL) == 0) {
+				for (unsigned j = 0; j < n; j++)
+					if (strcmp(ports[j].name, ab) == 0)
+						down = ports[j].link_down || !ports[j].connected;
+				free(ports);
+			}
+			char *v = lab_vlans_format(&l->vlans);
+			conn_printf(c, CTL_STDOUT, "swlink %s %s %s %s %s%s%s\n", lab->switches[i].name,
+			    lab->switches[l->to].name, down ? "down" : "up", stp_end(sup, i, ab),
+			    stp_end(sup, l->to, ba), v[0] ? " " : "", v);
+			free(v);
+			free(ab);
+			free(ba);
+		}
 }
 
 void request_graph_live(struct conn *c, int argc, char **argv)
@@ -89,6 +157,9 @@ void request_graph_live(struct conn *c, int argc, char **argv)
 				send_link(c, sup, inst, &li->cfg,
 				    running && !li->link_down ? "up" : "down", true);
 		}
+		send_vlans(c, inst);
 	}
+	if (sup->switches != NULL)
+		send_swlinks(c, sup);
 	conn_finish(c, UMLLAB_EXIT_OK);
 }

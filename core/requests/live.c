@@ -15,6 +15,7 @@
 #include "core/requests/request.h"
 #include "core/base/state.h"
 #include "core/supervisor/supervisor.h"
+#include "core/supervisor/switches.h"
 #include "core/base/util.h"
 #include "mconsole/session.h"
 #include "switch/switch.h"
@@ -362,7 +363,8 @@ static void link_show(struct conn *c, struct instance *inst, struct instance_ifa
 /* A change of conditions whose match expressions are compiling. */
 struct link_req {
 	struct conn *conn;
-	struct instance *inst;
+	struct instance *inst;		/* NULL: the cable between switches sw[0] and sw[1] */
+	size_t sw[2];
 	char iface[LAB_NAME_MAX + 1];
 	struct linkcond_pair p;
 	struct filter_job *job;
@@ -370,6 +372,9 @@ struct link_req {
 	int dirs[2];
 	size_t n;
 };
+
+static void link_switches_done(struct conn *c, size_t a, size_t b, const struct linkcond_pair *p,
+    const struct bpf_program *in, const struct bpf_program *out);
 
 static void link_req_free(struct link_req *r)
 {
@@ -423,8 +428,10 @@ static void link_on_compiled(void *arg, struct bpf_program *progs, size_t failed
 	const struct bpf_program *dir[2] = { NULL, NULL };
 	for (size_t k = 0; k < r->n; k++)
 		dir[r->dirs[k]] = &progs[k];
-	struct instance_iface *li = instance_iface_find(r->inst, r->iface);
-	if (li == NULL) {
+	struct instance_iface *li = r->inst != NULL ? instance_iface_find(r->inst, r->iface) : NULL;
+	if (r->inst == NULL) {
+		link_switches_done(c, r->sw[0], r->sw[1], &r->p, dir[0], dir[1]);
+	} else if (li == NULL) {
 		conn_printf(c, CTL_STDERR, "umllab: %s has no %s any more (unplugged meanwhile)\n",
 		    r->inst->cfg->name, r->iface);
 		conn_finish(c, UMLLAB_EXIT_FAIL);
@@ -436,12 +443,41 @@ static void link_on_compiled(void *arg, struct bpf_program *progs, size_t failed
 	link_req_free(r);
 }
 
-/* link A ethN set WORDS... | clear: change the cable's conditions. */
-static void link_conditions(struct conn *c, struct instance *inst, struct instance_iface *li,
-    int argc, char **argv)
+/* link S1 S2 set|clear done: the conditions on the cable between two switches. */
+static void link_switches_done(struct conn *c, size_t a, size_t b, const struct linkcond_pair *p,
+    const struct bpf_program *in, const struct bpf_program *out)
 {
-	struct linkcond_pair p = li->cfg.link;
+	const struct lab *lab = c->sup->lab;
 	char *cause = NULL;
+	if (link_conditions_set_switches(c->sup, a, b, p, in, out, &cause) != 0) {
+		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
+		return;
+	}
+	char *text = linkcond_pair_format(p);
+	log_info("%s-%s: link conditions: %s", lab->switches[a].name, lab->switches[b].name,
+	    *text ? text : "none");
+	conn_printf(c, CTL_STDOUT, "%s.%s: conditions: %s\n", lab->switches[a].name,
+	    lab->switches[b].name, *text ? text : "none");
+	free(text);
+	conn_finish(c, UMLLAB_EXIT_OK);
+}
+
+/* link A ethN set WORDS... | clear: change the cable's conditions (inst
+ * NULL: the cable between switches sw[0] and sw[1]). */
+static void link_conditions(struct conn *c, struct instance *inst, struct instance_iface *li,
+    const size_t sw[2], int argc, char **argv)
+{
+	struct linkcond_pair p;
+	char *cause = NULL;
+	if (inst != NULL) {
+		p = li->cfg.link;
+	} else {
+		struct linkcond_stats st[2];
+		if (link_conditions_get_switches(c->sup, sw[0], sw[1], &p, st, &cause) != 0) {
+			conn_fail(c, UMLLAB_EXIT_FAIL, cause);
+			return;
+		}
+	}
 	if (strcmp(argv[0], "clear") == 0) {
 		if (argc != 1) {
 			conn_printf(c, CTL_STDERR, "umllab: link ... clear takes no more words\n");
@@ -461,14 +497,22 @@ static void link_conditions(struct conn *c, struct instance *inst, struct instan
 		return;
 	}
 	if (n == 0) {
-		link_conditions_done(c, inst, li, &p, NULL, NULL);
+		if (inst != NULL)
+			link_conditions_done(c, inst, li, &p, NULL, NULL);
+		else
+			link_switches_done(c, sw[0], sw[1], &p, NULL, NULL);
 		return;
 	}
 	/* libpcap's compiler can take seconds: the lab keeps answering meanwhile. */
 	struct link_req *r = xcalloc(1, sizeof(*r));
 	r->conn = c;
 	r->inst = inst;
-	snprintf(r->iface, sizeof(r->iface), "%s", li->cfg.name);
+	if (inst != NULL) {
+		snprintf(r->iface, sizeof(r->iface), "%s", li->cfg.name);
+	} else {
+		r->sw[0] = sw[0];
+		r->sw[1] = sw[1];
+	}
 	r->p = p;
 	r->n = n;
 	const struct linkcond *d[2] = { &p.in, &p.out };
@@ -489,6 +533,74 @@ static void link_conditions(struct conn *c, struct instance *inst, struct instan
 	c->on_free = link_on_free;
 }
 
+/* ---- the cable between two switches: link S1 S2 ... ---- */
+
+/* a and b name two switches cabled together, and not an instance and one of
+ * its interfaces (an instance may share a switch's name). */
+static bool link_of_switches(struct supervisor *sup, const char *a, const char *b, size_t sw[2])
+{
+	struct instance *inst = supervisor_instance(sup, a);
+	if (inst != NULL && instance_iface_find(inst, b) != NULL)
+		return false;
+	const struct lab_switch *sa = lab_switch_find(sup->lab, a), *sb = lab_switch_find(sup->lab, b);
+	if (sa == NULL || sb == NULL)
+		return false;
+	sw[0] = (size_t)(sa - sup->lab->switches);
+	sw[1] = (size_t)(sb - sup->lab->switches);
+	return lab_link_find(sup->lab, sw[0], sw[1], NULL) != NULL;
+}
+
+/* link S1 S2 [down|up|set WORDS...|clear]: the cable between two switches,
+ * both ends at once: pulled out, both switches lose the port (spanning
+ * tree sees the link go down); conditions apply as on any cable. */
+static void link_switches(struct conn *c, const size_t sw[2], int argc, char **argv)
+{
+	struct supervisor *sup = c->sup;
+	const char *an = sup->lab->switches[sw[0]].name, *bn = sup->lab->switches[sw[1]].name;
+	char *ab = supervisor_link_name(sup->lab, sw[0], sw[1]);
+	char *ba = supervisor_link_name(sup->lab, sw[1], sw[0]);
+	char *cause = NULL;
+	if (argc == 3) {
+		struct switch_port_info *ports;
+		unsigned n;
+		bool down = false;
+		if (switch_ports_get(sup->switches[sw[0]], &ports, &n, NULL) == 0) {
+			for (unsigned k = 0; k < n; k++)
+				if (strcmp(ports[k].name, ab) == 0)
+					down = ports[k].link_down;
+			free(ports);
+		}
+		char *text = link_conditions_describe_switches(sup, sw[0], sw[1], &cause);
+		if (text == NULL) {
+			conn_fail(c, UMLLAB_EXIT_FAIL, cause);
+		} else {
+			conn_printf(c, CTL_STDOUT, "%s (switch %s to switch %s): link %s\n%s", ab, an, bn,
+			    down ? "down" : "up", text);
+			conn_finish(c, UMLLAB_EXIT_OK);
+		}
+		free(text);
+	} else if (strcmp(argv[3], "set") == 0 || strcmp(argv[3], "clear") == 0) {
+		link_conditions(c, NULL, NULL, sw, argc - 3, argv + 3);
+	} else if ((strcmp(argv[3], "up") != 0 && strcmp(argv[3], "down") != 0) || argc != 4) {
+		conn_printf(c, CTL_STDERR, "umllab: link %s: expected up, down, set CONDITIONS... "
+		    "or clear\n", argv[3]);
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+	} else {
+		bool up = strcmp(argv[3], "up") == 0;
+		if (switch_cable_set_link(sup->switches[sw[0]], ab, up, &cause) != 0 ||
+		    switch_cable_set_link(sup->switches[sw[1]], ba, up, &cause) != 0) {
+			conn_fail(c, UMLLAB_EXIT_FAIL, cause);
+		} else {
+			log_info("%s-%s: link %s", an, bn, up ? "up" : "down");
+			conn_printf(c, CTL_STDOUT, "%s: link %s (both ends, %s and %s)\n", ab,
+			    up ? "up" : "down", ab, ba);
+			conn_finish(c, UMLLAB_EXIT_OK);
+		}
+	}
+	free(ab);
+	free(ba);
+}
+
 /* link A ethN [down|up|set WORDS...|clear|reset]: the switch drops the
  * port's frames while it is down; conditions shape them; reset sets the
  * cable's counters to 0. */
@@ -496,6 +608,11 @@ void request_link(struct conn *c, int argc, char **argv)
 {
 	struct supervisor *sup = c->sup;
 	struct instance *inst;
+	size_t sw[2];
+	if (link_of_switches(sup, argv[1], argv[2], sw)) {
+		link_switches(c, sw, argc, argv);
+		return;
+	}
 	struct instance_iface *li = live_iface(c, argv[1], argv[2], false, &inst);
 	if (li == NULL)
 		return;
@@ -504,7 +621,7 @@ void request_link(struct conn *c, int argc, char **argv)
 		return;
 	}
 	if (strcmp(argv[3], "set") == 0 || strcmp(argv[3], "clear") == 0) {
-		link_conditions(c, inst, li, argc - 3, argv + 3);
+		link_conditions(c, inst, li, NULL, argc - 3, argv + 3);
 		return;
 	}
 	bool up = strcmp(argv[3], "up") == 0, reset = strcmp(argv[3], "reset") == 0;

@@ -31,6 +31,8 @@ static const struct request_entry {
 	{ "capture", 5, 4 + 16, request_capture },
 	{ "check", 1, 3, request_check },
 	{ "watch", 1, 2, request_watch },
+	{ "switch", 2, 3, request_switch },
+	{ "switch-stp", 2, 3, request_switch_stp },
 };
 
 void request_dispatch(struct conn *c, const struct ctl_msg *msg)

@@ -46,6 +46,16 @@ char *request_status_json(const struct supervisor *sup);
  * `watch` client gets a line within a few milliseconds. */
 void request_watch_poke(struct supervisor *sup);
 
+void request_switch(struct conn *c, int argc, char **argv);
+void request_switch_stp(struct conn *c, int argc, char **argv);
+
+/* Switch i's ports, address table and storm state as JSON members (no
+ * braces), for `switch --json` and `status --json` (core/requests/switch.c). */
+struct strbuf;
+void request_switch_json(const struct supervisor *sup, size_t i, struct strbuf *b);
+/* Its spanning tree as the JSON member "stp" (null when off). */
+void request_switch_stp_json(const struct supervisor *sup, size_t i, struct strbuf *b);
+
 /* End every live capture (their clients get the counts): the switches are
  * about to stop. */
 void request_capture_lab_down(struct supervisor *sup);

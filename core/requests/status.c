@@ -268,9 +268,11 @@ static char *status_render(const struct supervisor *sup, bool json)
 			strbuf_printf(&b, ",\"mode\":\"%s\",\"socket\":", mode);
 			sb_json_string(&b, switch_ctl_path(sup->switches[i]));
 			strbuf_printf(&b, ",\"ports\":%u,\"frames_in\":%llu,\"frames_out\":%llu,"
-			    "\"frames_dropped\":%llu}", info.ports,
+			    "\"frames_dropped\":%llu,", info.ports,
 			    (unsigned long long)info.frames_in, (unsigned long long)info.frames_out,
 			    (unsigned long long)info.frames_dropped);
+			request_switch_json(sup, i, &b);	/* its ports, VLANs, table */
+			strbuf_printf(&b, "}");
 		} else {
 			strbuf_printf(&b, "%-12s %-8s %-6u %s\n", lab->switches[i].name, mode, info.ports,
 			    switch_ctl_path(sup->switches[i]));

@@ -39,6 +39,35 @@ static char *cidr_text(struct in_addr a, unsigned prefix)
 	return xasprintf("%s/%u", buf, prefix);
 }
 
+/* The VLAN sub-interfaces' addresses, after the interfaces' in list (DEV:ADDR/PREFIX,...). */
+static char *spawn_subif_addrs(const struct lab_instance *c, char *list)
+{
+	for (size_t i = 0; i < c->n_subifs; i++) {
+		const struct lab_subif *s = &c->subifs[i];
+		if (!s->has_addr)
+			continue;
+		char *cidr = cidr_text(s->addr, s->prefix);
+		char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", s->name, cidr);
+		free(cidr);
+		free(list);
+		list = next;
+	}
+	return list;
+}
+
+/* umllab.vlan=eth0.10,eth0.20: the VLAN sub-interfaces the guest makes at boot. */
+static void spawn_vlan_param(const struct lab_instance *c, char ***argv, size_t *n)
+{
+	if (c->n_subifs == 0)
+		return;
+	struct strbuf b = { 0 };
+	for (size_t i = 0; i < c->n_subifs; i++)
+		strbuf_printf(&b, "%s%s", i ? "," : "", c->subifs[i].name);
+	char *list = strbuf_take(&b);
+	argv_push(argv, n, xasprintf("umllab.vlan=%s", list));
+	free(list);
+}
+
 char **instance_argv(const struct instance *inst)
 {
 	const struct lab_instance *c = inst->cfg;
@@ -125,11 +154,13 @@ char **instance_argv(const struct instance *inst)
 		free(list);
 		list = next;
 	}
+	list = spawn_subif_addrs(c, list);
 	if (list != NULL) {
 		argv_push(&argv, &n, xasprintf("umllab.ip=%s", list));
 		free(list);
 		list = NULL;
 	}
+	spawn_vlan_param(c, &argv, &n);
 	for (size_t i = 0; i < c->n_routes; i++) {
 		const struct lab_route *r = &c->routes[i];
 		char via[INET_ADDRSTRLEN];

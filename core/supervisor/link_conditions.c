@@ -8,6 +8,7 @@
 #include "core/supervisor/lab_filter.h"
 #include "core/base/state.h"
 #include "core/supervisor/supervisor.h"
+#include "core/supervisor/switches.h"
 #include "core/base/util.h"
 #include "switch/switch.h"
 
@@ -99,4 +100,88 @@ char *link_conditions_describe(struct supervisor *sup, const char *inst,
 	describe_stats(&b, "in:", &st[0]);
 	describe_stats(&b, "out:", &st[1]);
 	return strbuf_take(&b);
+}
+
+/* ---- links between switches ---- */
+
+/* Link a-b's conditions sit on the end of the switch that declares it;
+ * from a's side, `out` is what a sends to b. On that end's cable, `in`
+ * is what its switch sends into it: a's `out` when the end is a's. */
+static int link_end(struct supervisor *sup, size_t a, size_t b, size_t *sw, char **cable,
+    bool *swap, char **cause)
+{
+	bool from_a;
+	if (lab_link_find(sup->lab, a, b, &from_a) == NULL)
+		return set_cause(cause, "switches %s and %s are not cabled together",
+		    sup->lab->switches[a].name, sup->lab->switches[b].name);
+	*sw = from_a ? a : b;
+	*cable = supervisor_link_name(sup->lab, *sw, from_a ? b : a);
+	*swap = from_a;
+	return 0;
+}
+
+static void pair_swap(struct linkcond_pair *p)
+{
+	struct linkcond t = p->in;
+	p->in = p->out;
+	p->out = t;
+}
+
+int link_conditions_set_switches(struct supervisor *sup, size_t a, size_t b,
+    const struct linkcond_pair *p, const struct bpf_program *in, const struct bpf_program *out,
+    char **cause)
+{
+	size_t sw;
+	char *cable;
+	bool swap;
+	if (link_end(sup, a, b, &sw, &cable, &swap, cause) != 0)
+		return -1;
+	struct linkcond_pair q = *p;
+	if (swap)
+		pair_swap(&q);
+	int rc = switch_cable_set_conditions(sup->switches[sw], cable, &q, swap ? out : in,
+	    swap ? in : out, cause);
+	free(cable);
+	return rc;
+}
+
+int link_conditions_get_switches(struct supervisor *sup, size_t a, size_t b,
+    struct linkcond_pair *p, struct linkcond_stats st[2], char **cause)
+{
+	size_t sw;
+	char *cable;
+	bool swap;
+	if (link_end(sup, a, b, &sw, &cable, &swap, cause) != 0)
+		return -1;
+	int rc = switch_cable_get_conditions(sup->switches[sw], cable, p, st, cause);
+	free(cable);
+	if (rc == 0 && swap) {
+		pair_swap(p);
+		struct linkcond_stats t = st[0];
+		st[0] = st[1];
+		st[1] = t;
+	}
+	return rc;
+}
+
+char *link_conditions_describe_switches(struct supervisor *sup, size_t a, size_t b,
+    char **cause)
+{
+	struct linkcond_pair p;
+	struct linkcond_stats st[2];
+	if (link_conditions_get_switches(sup, a, b, &p, st, cause) != 0)
+		return NULL;
+	const char *an = sup->lab->switches[a].name, *bn = sup->lab->switches[b].name;
+	struct strbuf buf = { 0 };
+	char *in = linkcond_format(&p.in), *out = linkcond_format(&p.out);
+	if (strcmp(in, out) == 0)
+		strbuf_printf(&buf, "  conditions: %s\n", *in ? in : "none");
+	else
+		strbuf_printf(&buf, "  in  (%s from %s): %s\n  out (%s to %s):   %s\n", an, bn,
+		    *in ? in : "none", an, bn, *out ? out : "none");
+	free(in);
+	free(out);
+	describe_stats(&buf, "in:", &st[0]);
+	describe_stats(&buf, "out:", &st[1]);
+	return strbuf_take(&buf);
 }

@@ -6,6 +6,8 @@
 #ifndef UMLLAB_LINK_CONDITIONS_H
 #define UMLLAB_LINK_CONDITIONS_H
 
+#include <stddef.h>
+
 #include "switch/linkcond.h"
 
 struct supervisor;
@@ -32,5 +34,17 @@ int link_conditions_set(struct supervisor *sup, const char *inst, const struct l
  * `umllab link A ethN`; NULL with *cause. */
 char *link_conditions_describe(struct supervisor *sup, const char *inst,
     const struct lab_iface *f, char **cause);
+
+/* The same for the cable between switches a and b (indexes), seen from a:
+ * `out` is what a sends to b, `in` what a gets from b. It is one set of
+ * conditions, whichever switch names it first. -1 with *cause when the two
+ * are not cabled together. */
+int link_conditions_set_switches(struct supervisor *sup, size_t a, size_t b,
+    const struct linkcond_pair *p, const struct bpf_program *in, const struct bpf_program *out,
+    char **cause);
+int link_conditions_get_switches(struct supervisor *sup, size_t a, size_t b,
+    struct linkcond_pair *p, struct linkcond_stats st[2], char **cause);
+char *link_conditions_describe_switches(struct supervisor *sup, size_t a, size_t b,
+    char **cause);
 
 #endif

@@ -25,6 +25,7 @@
 #include "core/storage/labimage.h"
 #include "core/supervisor/lab_filter.h"
 #include "core/supervisor/link_conditions.h"
+#include "core/supervisor/switches.h"
 #include "core/base/log.h"
 #include "core/base/state.h"
 #include "core/base/util.h"
@@ -234,6 +235,7 @@ static void supervisor_finish(struct supervisor *sup)
 	if (sup->hooks->lab_down != NULL)
 		sup->hooks->lab_down(sup);	/* captures and checks: their taps are on the switches */
 	supervisor_captures_stop(sup);
+	supervisor_switches_quiet(sup);
 	for (size_t i = 0; i < sup->lab->n_switches; i++) {
 		if (sup->switches[i] != NULL)
 			switch_stop(sup->switches[i]);
@@ -569,6 +571,8 @@ static int supervisor_prepare(struct supervisor *sup, char **cause)
 		if (supervisor_trunks_start(sup, i, cause) != 0)
 			return -1;
 	}
+	if (supervisor_switches_setup(sup, cause) != 0)
+		return -1;
 	if (supervisor_captures_start(sup, cause) != 0)
 		return -1;
 	/* Every interface's cable exists before its kernel boots. */
@@ -580,8 +584,10 @@ static int supervisor_prepare(struct supervisor *sup, char **cause)
 			char *path = state_cable_path(sup->lab_dir, in->name, f->name);
 			int rc = switch_cable_open_owned(sup->switches[f->sw], name,
 			    supervisor_cable_owner(i), path, cause);
-			free(name);
 			free(path);
+			if (rc == 0)
+				rc = supervisor_port_vlans(sup, f->sw, name, &f->vlans, cause);
+			free(name);
 			if (rc != 0)
 				return -1;
 			if (!linkcond_empty(&f->link.in) || !linkcond_empty(&f->link.out)) {
@@ -604,6 +610,7 @@ static void supervisor_free(struct supervisor *sup)
 	while (sup->conns != NULL)
 		conn_free(sup->conns);
 	supervisor_captures_stop(sup);	/* before the switches their taps are on */
+	supervisor_switches_quiet(sup);
 	for (size_t i = 0; i < sup->lab->n_instances; i++)
 		instance_release(&sup->instances[i]);
 	free(sup->instances);

@@ -43,6 +43,8 @@ struct supervisor {
 	struct sw **switches;		/* lab->n_switches of them */
 	struct capture **captures;	/* the topology's `capture:`, recorded to files */
 	size_t n_captures;
+	ev_timer storm_w;		/* the storm watch (core/supervisor/switches.c) */
+	uint64_t *storm_logged;		/* per switch: when its storm was last logged, 0: none */
 	char *backing;
 	uint64_t started_ms;
 
@@ -83,6 +85,15 @@ static inline uint32_t supervisor_cable_owner(size_t i)
 static inline int supervisor_owner_index(const struct supervisor *sup, uint32_t owner)
 {
 	return owner >= 1 && owner <= sup->lab->n_instances ? (int)(owner - 1) : -1;
+}
+
+/* The owner id of both ends of link k (the lab's links counted in file
+ * order, core/supervisor/switches.c): a frame that leaves one switch by a
+ * link comes in on the other switch from the same link. */
+#define SUPERVISOR_LINK_OWNER 0x80000000u
+static inline uint32_t supervisor_link_owner(size_t k)
+{
+	return SUPERVISOR_LINK_OWNER | (uint32_t)k;
 }
 
 #endif

@@ -6,6 +6,7 @@
  *   umllab.route=10.0.2.0/24@10.0.1.254,default@10.0.1.254
  *   umllab.forward=1                               net.ipv4.ip_forward
  *   umllab.share=rw|ro                             mount the lab's share (hostfs) at /hostlab
+ *   umllab.vlan=eth0.10,eth0.20                    VLAN sub-interfaces, made before addresses
  * Every failure is reported to the host as "umllab:fail WHAT" and the setup
  * goes on, so one bad setting does not leave the guest unreachable.
  *
@@ -20,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -32,6 +34,8 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #define CMDLINE_MAX 4096
@@ -185,8 +189,9 @@ struct nl_req {
 	union {
 		struct ifaddrmsg a;
 		struct rtmsg r;
+		struct ifinfomsg i;
 	} m;
-	char attrs[64];
+	char attrs[128];
 };
 
 /* A new object (address, route): refused if it is there already. */
@@ -279,6 +284,96 @@ static void boot_route(int nl, const char *dest, const char *via)
 		boot_fail("ip route add %s via %s: %s", dest, via, strerror(err));
 }
 
+/* ---- VLAN sub-interfaces (umllab.vlan) ---- */
+
+/* 802.1Q and what it needs, in the order they load: the busybox image has
+ * only these (image/busybox.c), a Debian image all of the kernel's. */
+static const char *const vlan_modules[] = {
+	"kernel/net/llc/llc.ko", "kernel/net/802/stp.ko", "kernel/net/802/garp.ko",
+	"kernel/net/802/mrp.ko", "kernel/net/8021q/8021q.ko",
+};
+
+/* Load 802.1Q by hand: an image without a working modprobe cannot have the
+ * kernel load it. Modules already there are no error. */
+static void vlan_modules_load(void)
+{
+	struct utsname u;
+	if (uname(&u) != 0)
+		return;
+	for (size_t i = 0; i < sizeof(vlan_modules) / sizeof(vlan_modules[0]); i++) {
+		char path[256];
+		snprintf(path, sizeof(path), "/lib/modules/%s/%s", u.release, vlan_modules[i]);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		(void)syscall(SYS_finit_module, fd, "", 0);
+		close(fd);
+	}
+}
+
+/* Open a nested attribute; nl_nest_end closes it. */
+static struct rtattr *nl_nest(struct nl_req *req, unsigned short type)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)req + NLMSG_ALIGN(req->h.nlmsg_len));
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(0);
+	req->h.nlmsg_len = NLMSG_ALIGN(req->h.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	return rta;
+}
+
+static void nl_nest_end(struct nl_req *req, struct rtattr *nest)
+{
+	nest->rta_len = (unsigned short)((char *)req + req->h.nlmsg_len - (char *)nest);
+}
+
+/* `ip link add link PARENT name NAME type vlan id VID up`, by netlink. */
+static int vlan_add(int nl, const char *name, const char *parent, unsigned vid)
+{
+	struct nl_req req;
+	nl_new(&req, RTM_NEWLINK, sizeof(req.m.i));
+	req.m.i = (struct ifinfomsg){ .ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP,
+		.ifi_change = IFF_UP };
+	uint32_t link = if_nametoindex(parent);
+	if (link == 0)
+		return ENODEV;
+	uint16_t id = (uint16_t)vid;
+	nl_attr(&req, IFLA_IFNAME, name, strlen(name) + 1);
+	nl_attr(&req, IFLA_LINK, &link, sizeof(link));
+	struct rtattr *info = nl_nest(&req, IFLA_LINKINFO);
+	nl_attr(&req, IFLA_INFO_KIND, "vlan", 5);
+	struct rtattr *data = nl_nest(&req, IFLA_INFO_DATA);
+	nl_attr(&req, IFLA_VLAN_ID, &id, sizeof(id));
+	nl_nest_end(&req, data);
+	nl_nest_end(&req, info);
+	return nl_talk(nl, &req);
+}
+
+static void boot_vlans(int nl, int sock, char *list)
+{
+	bool loaded = false;
+	for (char *save = NULL, *name = strtok_r(list, ",", &save); name != NULL;
+	    name = strtok_r(NULL, ",", &save)) {
+		char parent[IFNAMSIZ];
+		unsigned vid;
+		if (strlen(name) >= IFNAMSIZ || !boot_vlan_name(name, parent, sizeof(parent), &vid)) {
+			boot_fail("bad umllab.vlan entry '%s' (expected DEV.VID, such as eth0.10)", name);
+			continue;
+		}
+		int err = vlan_add(nl, name, parent, vid);
+		if (err == EOPNOTSUPP && !loaded) {
+			vlan_modules_load();
+			loaded = true;
+			err = vlan_add(nl, name, parent, vid);
+		}
+		if (err != 0)
+			boot_fail("ip link add link %s name %s type vlan id %u: %s%s", parent, name, vid,
+			    strerror(err), err == EOPNOTSUPP ? " (the image lacks the kernel's 8021q "
+			    "module)" : "");
+		else if (link_up(sock, name) < 0)
+			boot_fail("ip link set %s up: %s", name, strerror(errno));
+	}
+}
+
 /* Calls fn(nl, left, right) for each "LEFT<sep>RIGHT" item of a comma list. */
 static void for_each_pair(char *list, char sep, int nl, void (*fn)(int, const char *, const char *),
     const char *what, const char *expected)
@@ -355,6 +450,8 @@ int guest_boot(void)
 		boot_fail("cannot open a socket to configure the network: %s", strerror(errno));
 	} else {
 		boot_links(sock);
+		if (p.vlans != NULL)
+			boot_vlans(nl, sock, p.vlans);
 		if (p.ips != NULL)
 			for_each_pair(p.ips, ':', nl, boot_addr, "umllab.ip", "DEV:ADDR/PREFIX");
 		if (p.routes != NULL)

@@ -17,6 +17,7 @@ void boot_params_read(char *cmdline, struct boot_params *p)
 		{ "umllab.route=", offsetof(struct boot_params, routes) },
 		{ "umllab.forward=", offsetof(struct boot_params, forward) },
 		{ "umllab.share=", offsetof(struct boot_params, share) },
+		{ "umllab.vlan=", offsetof(struct boot_params, vlans) },
 	};
 	*p = (struct boot_params){ 0 };
 	char *save = NULL;
@@ -69,5 +70,27 @@ bool boot_pair_next(char **cursor, char sep, char **left, char **right, bool *ba
 		*cut = '\0';
 		*right = cut + 1;
 	}
+	return true;
+}
+
+bool boot_vlan_name(const char *name, char *parent, size_t size, unsigned *vid)
+{
+	const char *dot = strrchr(name, '.');
+	if (dot == NULL || dot == name || (size_t)(dot - name) >= size)
+		return false;
+	unsigned long v = 0;
+	const char *p = dot + 1;
+	if (*p < '1' || *p > '9' || strlen(p) > 4)
+		return false;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > 4094)
+		return false;
+	memcpy(parent, name, (size_t)(dot - name));
+	parent[dot - name] = '\0';
+	*vid = (unsigned)v;
 	return true;
 }

@@ -12,7 +12,12 @@ struct boot_params {
 	char *routes;	/* umllab.route=DEST@GATEWAY,... (DEST may be "default") */
 	char *forward;	/* umllab.forward=0|1 */
 	char *share;	/* umllab.share=rw|ro */
+	char *vlans;	/* umllab.vlan=DEV.VID,... (VLAN sub-interfaces) */
 };
+
+/* "eth0.10" -> its parent "eth0" (into parent, of size size) and 10; false
+ * when name is not PARENT.VID with a VID from 1 to 4094. */
+bool boot_vlan_name(const char *name, char *parent, size_t size, unsigned *vid);
 
 /* Fills p with pointers into cmdline, which it cuts into words. A key given
  * twice counts with its last value, as the kernel's own parameters do. */

@@ -2,7 +2,7 @@
  *
  *   swprobe [-n PORTS] [--expect switch|hub] [--fs DIR] [--wait MS] CTL_PATH
  *   swprobe load [--pairs P] [--size B] [--window W] [--secs S] [--warm S]
- *                [--connect | --bess DIR] [--pid PID] CTL_PATH
+ *                [--connect | --bess DIR] [--tag VID] [--pid PID] CTL_PATH
  *   swprobe rtt [--count N] [--size B] [--bess DIR] [--pid PID] CTL_PATH
  *
  * The check (first form) attaches PORTS fake UML ports (data sockets bound to
@@ -22,7 +22,9 @@
  * prints the median, 99th percentile and mean round trip. With --bess, port
  * i is not a daemon-protocol port but a cable, as the lab's kernels use: a
  * SOCK_SEQPACKET connection to DIR/pI (UML's vector transport=bess), so the
- * two transports of one switch can be compared.
+ * two transports of one switch can be compared. With --tag, every frame the
+ * load sends carries an 802.1Q tag of VLAN VID (for a switch's trunk ports),
+ * and frames are taken back with their tag or without it.
  *
  * Standalone: it links nothing of umllab, so it judges umllab's switch and
  * the stock ones (uml_switch, vde_switch) alike. */
@@ -83,6 +85,7 @@ struct probe_frame {
 
 static const uint8_t mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static unsigned probe_failures;
+static unsigned probe_tag;	/* load --tag: the VLAN its frames carry, 0 for none */
 
 static void probe_result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -253,12 +256,19 @@ static int port_send(struct probe_port *p, const uint8_t dst[6], uint32_t seq, s
 	memset(frame, 0, len);
 	memcpy(frame, dst, 6);
 	memcpy(frame + 6, p->mac, 6);
-	frame[12] = PROBE_ETHERTYPE >> 8;
-	frame[13] = PROBE_ETHERTYPE & 0xff;
-	memcpy(frame + 14, PROBE_TAG, 4);
+	size_t t = probe_tag ? 4 : 0;
+	if (probe_tag) {
+		frame[12] = 0x81;
+		frame[13] = 0x00;
+		frame[14] = (unsigned char)(probe_tag >> 8);
+		frame[15] = (unsigned char)probe_tag;
+	}
+	frame[12 + t] = PROBE_ETHERTYPE >> 8;
+	frame[13 + t] = PROBE_ETHERTYPE & 0xff;
+	memcpy(frame + 14 + t, PROBE_TAG, 4);
 	uint32_t from = p->idx;
-	memcpy(frame + 18, &from, 4);
-	memcpy(frame + 22, &seq, 4);
+	memcpy(frame + 18 + t, &from, 4);
+	memcpy(frame + 22 + t, &seq, 4);
 	if (sendto(p->data_fd, frame, len, 0, (struct sockaddr *)&p->remote, sizeof(p->remote)) !=
 	    (ssize_t)len)
 		return -1;
@@ -564,7 +574,7 @@ static unsigned gen_send(struct probe_port *p, struct gen_stream *s, const struc
 		k = GEN_BATCH;
 	for (unsigned j = 0; j < k; j++) {
 		uint32_t seq = s->next + j;
-		memcpy(s->buf[j] + 22, &seq, 4);
+		memcpy(s->buf[j] + 22 + (probe_tag ? 4 : 0), &seq, 4);
 	}
 	int r = sendmmsg(p->data_fd, s->tx, k, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (r <= 0) {
@@ -602,7 +612,10 @@ static unsigned gen_recv(struct probe_port *ports, unsigned i, struct gen_stream
 		for (int j = 0; j < r; j++) {
 			const unsigned char *f = rxbuf[j];
 			uint32_t from, seq;
-			if (rx[j].msg_len < 26 || memcmp(f + 14, PROBE_TAG, 4) != 0) {
+			if (f[12] == 0x81 && f[13] == 0x00)
+				f += 4;	/* past an 802.1Q tag */
+			if (rx[j].msg_len < (f == rxbuf[j] ? 26u : 30u) ||
+			    memcmp(f + 14, PROBE_TAG, 4) != 0) {
 				(*extra)++;
 				continue;
 			}
@@ -648,11 +661,19 @@ static int gen_load(const struct gen_opts *o)
 			unsigned char *f = s->buf[j];
 			memcpy(f, ports[i ^ 1].mac, 6);
 			memcpy(f + 6, ports[i].mac, 6);
+			if (probe_tag) {
+				f[12] = 0x81;
+				f[13] = 0x00;
+				f[14] = (unsigned char)(probe_tag >> 8);
+				f[15] = (unsigned char)probe_tag;
+				f += 4;
+			}
 			f[12] = PROBE_ETHERTYPE >> 8;
 			f[13] = PROBE_ETHERTYPE & 0xff;
 			memcpy(f + 14, PROBE_TAG, 4);
 			uint32_t from = i;
 			memcpy(f + 18, &from, 4);
+			f = s->buf[j];
 			s->tx_iov[j].iov_base = f;
 			s->tx_iov[j].iov_len = o->size;
 			s->tx[j].msg_hdr.msg_iov = &s->tx_iov[j];
@@ -851,7 +872,7 @@ static int gen_rtt(const struct gen_opts *o)
 static void gen_usage(void)
 {
 	fprintf(stderr, "usage: swprobe load [--pairs P] [--size BYTES] [--window W] [--secs S] "
-	    "[--warm S] [--connect | --bess DIR] [--pid PID] CTL_PATH\n"
+	    "[--warm S] [--connect | --bess DIR] [--tag VID] [--pid PID] CTL_PATH\n"
 	    "       swprobe rtt [--count N] [--size BYTES] [--bess DIR] [--pid PID] CTL_PATH\n");
 	exit(2);
 }
@@ -882,6 +903,8 @@ static int gen_main(int argc, char **argv)
 			o.connect = true;
 		else if (strcmp(a, "--bess") == 0 && more)
 			o.bess_dir = argv[++i];
+		else if (strcmp(a, "--tag") == 0 && more)
+			probe_tag = (unsigned)strtoul(argv[++i], NULL, 10) & 0xfff;
 		else if (a[0] == '-' || o.ctl_path != NULL)
 			gen_usage();
 		else

@@ -111,6 +111,27 @@ static void test_pairs(void **state)
 	assert_false(boot_pair_next(&cursor, '@', &left, &right, &bad));
 }
 
+static void test_vlans(void **state)
+{
+	(void)state;
+	char cmdline[] = "umllab.ip=eth0.10:10.0.10.1/24 umllab.vlan=eth0.10,eth1.4094";
+	struct boot_params p;
+	boot_params_read(cmdline, &p);
+	assert_string_equal(p.vlans, "eth0.10,eth1.4094");
+	char parent[16];
+	unsigned vid;
+	assert_true(boot_vlan_name("eth0.10", parent, sizeof(parent), &vid));
+	assert_string_equal(parent, "eth0");
+	assert_int_equal(vid, 10);
+	assert_true(boot_vlan_name("eth15.4094", parent, sizeof(parent), &vid));
+	assert_int_equal(vid, 4094);
+	const char *bad[] = { "eth0", "eth0.", ".10", "eth0.0", "eth0.4095", "eth0.010", "eth0.1x",
+		"eth0.12345" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(boot_vlan_name(bad[i], parent, sizeof(parent), &vid));
+	assert_false(boot_vlan_name("a-very-long-name.10", parent, 8, &vid));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_params_absent_and_repeated),
 		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_pairs),
+		cmocka_unit_test(test_vlans),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,7 +25,12 @@ static const char good[] =
     "  - {name: default, route: {on: h1, to: default}}\n"
     "  - {name: fwd, forwarding: {on: r1, enabled: false}}\n"
     "  - {name: cmd, command: {on: umlA, run: \"hostname\", expect: {exit: 0, stdout: \"^umlA$\"}}}\n"
-    "  - {name: arp, frames: {switch: S1, from: umlA, proto: udp, port: 53, min: 2, within: 3}}\n";
+    "  - {name: arp, frames: {switch: S1, from: umlA, proto: udp, port: 53, min: 2, within: 3}}\n"
+    "  - {name: in 10, vlan: {port: h1.eth0, untagged: 10}}\n"
+    "  - {name: trunk, vlan: {port: S1.S2, tagged: [10, 20], untagged: 1}}\n"
+    "  - {name: root, stp: {switch: S1, root: true}}\n"
+    "  - {name: root of S3, stp: {switch: S3, root: S1}}\n"
+    "  - {name: blocks, stp: {port: S3.S2, role: alternate, state: blocking}}\n";
 
 static void test_good(void **state)
 {
@@ -36,8 +41,8 @@ static void test_good(void **state)
 		fprintf(stderr, "%s\n", diag.msgs[i]);
 	assert_non_null(l);
 	assert_int_equal(diag.n, 0);
-	assert_int_equal(l->n, 9);
-	assert_int_equal(l->max_points, 2 + 1 + 0 + 1 + 1 + 1 + 1 + 1 + 1);
+	assert_int_equal(l->n, 14);
+	assert_int_equal(l->max_points, 2 + 1 + 0 + 1 + 1 + 1 + 1 + 1 + 1 + 5);
 	assert_int_equal(l->v[0].kind, CHECK_REACH);
 	assert_string_equal(l->v[0].name, "A reaches B");
 	assert_string_equal(l->v[0].on, "umlA");
@@ -77,6 +82,21 @@ static void test_good(void **state)
 	assert_int_equal(l->v[8].port, 53);
 	assert_int_equal(l->v[8].min, 2);
 	assert_int_equal(l->v[8].within_s, 3);
+	assert_int_equal(l->v[9].kind, CHECK_VLAN);
+	assert_string_equal(l->v[9].sw_port, "h1.eth0");
+	assert_int_equal(l->v[9].untagged, 10);
+	assert_false(l->v[9].has_tagged);
+	assert_true(l->v[10].has_tagged);
+	assert_int_equal(l->v[10].tagged[0], (1ull << 10) | (1ull << 20));
+	assert_int_equal(l->v[10].untagged, 1);
+	assert_int_equal(l->v[11].kind, CHECK_STP);
+	assert_int_equal(l->v[11].root, 1);
+	assert_string_equal(l->v[11].sw, "S1");
+	assert_string_equal(l->v[12].root_sw, "S1");
+	assert_int_equal(l->v[12].root, -1);
+	assert_string_equal(l->v[13].sw_port, "S3.S2");
+	assert_string_equal(l->v[13].stp_role, "alternate");
+	assert_string_equal(l->v[13].stp_state, "discarding");
 	checks_free(l);
 	lab_diag_free(&diag);
 }
@@ -146,6 +166,17 @@ static const struct bad_case bad_cases[] = {
 	  "not a protocol" },
 	{ "checks:\n  - {name: x, frames: {switch: S1, port: 80}}\n", "2:36", "needs proto" },
 	{ "checks:\n  - {name: x, frames: {swich: S1}}\n", "2:15", "has no `switch`" },
+	{ "checks:\n  - {name: x, vlan: {port: h1, untagged: 1}}\n", "2:28", "not a switch port" },
+	{ "checks:\n  - {name: x, vlan: {port: h1.eth0}}\n", "2:15", "has no `untagged`" },
+	{ "checks:\n  - {name: x, vlan: {port: h1.eth0, untagged: 4095}}\n", "2:47",
+	  "not a whole number from 1 to 4094" },
+	{ "checks:\n  - {name: x, vlan: {port: h1.eth0, tagged: 10}}\n", "2:45", "expected a list" },
+	{ "checks:\n  - {name: x, stp: {root: true}}\n", "2:15", "needs `switch` (with root) or `port`" },
+	{ "checks:\n  - {name: x, stp: {switch: S1}}\n", "2:15", "has no `root`" },
+	{ "checks:\n  - {name: x, stp: {port: S1.S2, role: boss}}\n", "2:40", "not a port role" },
+	{ "checks:\n  - {name: x, stp: {port: S1.S2, state: up}}\n", "2:41", "not a port state" },
+	{ "checks:\n  - {name: x, stp: {switch: S1, root: true, role: root}}\n", "2:45",
+	  "goes with `port`" },
 };
 
 static void test_bad(void **state)

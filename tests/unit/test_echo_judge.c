@@ -276,6 +276,62 @@ static void test_routed_path(void **state)
 	echo_verdict_free(&v);
 }
 
+/* A link between two switches: one port for both (the label names the
+ * link, whichever end), no hop of a path; 802.1Q-tagged copies on it are
+ * the frames they carry. */
+static struct frame tagged(struct frame f)
+{
+	struct frame t = { .len = f.len + 4 };
+	memcpy(t.b, f.b, 12);
+	t.b[12] = 0x81;
+	t.b[14] = 0;
+	t.b[15] = 10;
+	memcpy(t.b + 16, f.b + 12, f.len - 12);
+	return t;
+}
+
+static void link_rec(size_t sw, bool delivered, int other, struct frame f, uint64_t t)
+{
+	struct echo_rec *r = &recs[n_recs++];
+	memset(r, 0, sizeof(*r));
+	r->kind = delivered ? ECHO_REC_DELIVERED : ECHO_REC_IN;
+	r->sw = sw;
+	r->port = (struct echo_port){ .inst = -1, .link = true, .label = "S1.S2" };
+	r->from = delivered ? port(other, NULL) : port(NOBODY, "");
+	r->ts_ns = t;
+	echo_rec_parse(r, f.b, f.len, TAG);
+}
+
+static void test_link(void **state)
+{
+	(void)state;
+	for (uint16_t s = 0; s < 2; s++) {
+		uint64_t t = 1000 * (s + 1);
+		in(S1, A, NULL, req(s), t);
+		link_rec(S1, true, A, tagged(req(s)), t + 1);		/* S1 hands it to the link */
+		link_rec(S2, false, NOBODY, tagged(req(s)), t + 2);	/* S2 takes it from there */
+		struct echo_rec *d = &recs[n_recs];
+		del(S2, B, NULL, NOBODY, "", req(s), t + 3);
+		d->from = (struct echo_port){ .inst = -1, .link = true, .label = "S1.S2" };
+		in(S2, B, NULL, rep(s), t + 10);
+		link_rec(S2, true, B, tagged(rep(s)), t + 11);
+		d = &recs[n_recs];
+		del(S1, A, NULL, NOBODY, "", rep(s), t + 13);
+		d->from = (struct echo_port){ .inst = -1, .link = true, .label = "S1.S2" };
+	}
+	struct echo_verdict v;
+	judge(B, 0, &v);
+	assert_int_equal(v.answered, 2);
+	assert_true(echo_verdict_reached(&v));
+	assert_true(v.hops_match);	/* a link is no router */
+	expect_disagreement(&v, true, NULL);
+	echo_verdict_free(&v);
+	via[0] = R1;
+	judge(B, 1, &v);
+	assert_false(v.hops_match);
+	echo_verdict_free(&v);
+}
+
 /* Item 8: the reply comes back over another switch (r2, D), to A's other cable. */
 static void test_asymmetric(void **state)
 {
@@ -501,6 +557,7 @@ int main(void)
 		cmocka_unit_test_setup(test_direct, setup),
 		cmocka_unit_test_setup(test_routed_path, setup),
 		cmocka_unit_test_setup(test_asymmetric, setup),
+		cmocka_unit_test_setup(test_link, setup),
 		cmocka_unit_test_setup(test_held_delivery, setup),
 		cmocka_unit_test_setup(test_trunk_target, setup),
 		cmocka_unit_test_setup(test_liar_and_echoer, setup),

@@ -1,4 +1,4 @@
-/* tests/unit/test_fdb.c: the switch's MAC learning table: learning, aging, forgetting, limits. */
+/* tests/unit/test_fdb.c: the switch's MAC learning table: learning, aging, forgetting, limits, VLANs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -203,6 +203,100 @@ static void test_churn(void **state)
 	fdb_free(fdb);
 }
 
+/* The table is per VLAN: one MAC in two VLANs is two entries, each on its
+ * own port; VLAN 0 (the VLAN-unaware table) is one more. */
+static void test_vlans(void **state)
+{
+	(void)state;
+	struct fdb *fdb = fdb_new(0);
+	uint8_t a[6], b[6];
+	mac_make(a, 1);
+	mac_make(b, 2);
+	assert_int_equal(fdb_learn_vlan(fdb, a, 10, 1, 0), 0);
+	assert_int_equal(fdb_lookup_vlan(fdb, a, 10, 5), 1);
+	assert_int_equal(fdb_lookup_vlan(fdb, a, 20, 5), -1);	/* unknown in VLAN 20: flooded there */
+	assert_int_equal(fdb_lookup(fdb, a, 5), -1);		/* and in the VLAN-unaware table */
+	assert_int_equal(fdb_learn_vlan(fdb, a, 20, 2, 0), 0);
+	assert_int_equal(fdb_learn(fdb, a, 3, 0), 0);
+	assert_int_equal(fdb_lookup_vlan(fdb, a, 10, 5), 1);
+	assert_int_equal(fdb_lookup_vlan(fdb, a, 20, 5), 2);
+	assert_int_equal(fdb_lookup_vlan(fdb, a, 0, 5), 3);
+	assert_int_equal(fdb_count(fdb), 3);
+
+	/* The highest VLAN and the lowest are apart; beyond 12 bits is refused. */
+	assert_int_equal(fdb_learn_vlan(fdb, b, FDB_VLAN_MAX, 4, 0), 0);
+	assert_int_equal(fdb_lookup_vlan(fdb, b, FDB_VLAN_MAX, 5), 4);
+	assert_int_equal(fdb_lookup_vlan(fdb, b, 1, 5), -1);
+	assert_int_equal(fdb_learn_vlan(fdb, b, FDB_VLAN_MAX + 1, 4, 0), -1);
+	assert_int_equal(fdb_lookup_vlan(fdb, b, FDB_VLAN_MAX + 1, 5), -1);
+
+	/* A group source is never learnt, in any VLAN. */
+	uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	assert_int_equal(fdb_learn_vlan(fdb, bc, 10, 1, 0), -1);
+
+	/* The dump: sorted by VLAN, then MAC, with ages; aged entries left out. */
+	assert_int_equal(fdb_learn_vlan(fdb, b, 10, 5, 100), 0);
+	struct fdb_entry e[8];
+	unsigned n = fdb_dump(fdb, e, 8, 1000);
+	assert_int_equal(n, 5);
+	assert_int_equal(e[0].vid, 0);
+	assert_memory_equal(e[0].mac, a, 6);
+	assert_int_equal(e[1].vid, 10);
+	assert_memory_equal(e[1].mac, a, 6);
+	assert_int_equal(e[1].port, 1);
+	assert_int_equal(e[1].age_ms, 1000);
+	assert_int_equal(e[2].vid, 10);
+	assert_memory_equal(e[2].mac, b, 6);
+	assert_int_equal(e[2].age_ms, 900);
+	assert_int_equal(e[3].vid, 20);
+	assert_int_equal(e[4].vid, FDB_VLAN_MAX);
+	assert_int_equal(fdb_dump(fdb, e, 2, 1000), 2);	/* at most max */
+	fdb_set_aging(fdb, 950);
+	assert_int_equal(fdb_dump(fdb, e, 8, 1000), 1);	/* only b in VLAN 10, seen at 100 */
+	assert_int_equal(e[0].port, 5);
+
+	/* Forgetting a port forgets it in every VLAN; flush forgets all. */
+	fdb_set_aging(fdb, 0);
+	fdb_learn_vlan(fdb, b, 20, 1, 1000);
+	fdb_forget_port(fdb, 1);
+	assert_int_equal(fdb_lookup_vlan(fdb, a, 10, 1000), -1);
+	assert_int_equal(fdb_lookup_vlan(fdb, b, 20, 1000), -1);
+	assert_int_equal(fdb_lookup_vlan(fdb, a, 20, 1000), 2);
+	fdb_flush(fdb);
+	assert_int_equal(fdb_count(fdb), 0);
+	assert_int_equal(fdb_lookup_vlan(fdb, a, 20, 1000), -1);
+	assert_int_equal(fdb_learn_vlan(fdb, a, 20, 2, 1000), 0);
+	assert_int_equal(fdb_lookup_vlan(fdb, a, 20, 1000), 2);
+	fdb_free(fdb);
+}
+
+/* Many MACs in many VLANs with a small table: every entry stays findable in
+ * its own VLAN only, through aging deletions and port removals. */
+static void test_vlan_churn(void **state)
+{
+	(void)state;
+	struct fdb *fdb = fdb_new(128);
+	fdb_set_aging(fdb, 100);
+	uint8_t mac[6];
+	for (uint32_t round = 0; round < 40; round++) {
+		uint64_t now = round * 60;
+		for (uint32_t i = 0; i < 96; i++) {
+			mac_random(mac, round * 11 + i % 32);
+			fdb_learn_vlan(fdb, mac, 1 + i / 32 * 1000, (int)(i % 7), now);
+		}
+		fdb_forget_port(fdb, (int)(round % 7));
+		for (uint32_t i = 0; i < 96; i++) {
+			mac_random(mac, round * 11 + i % 32);
+			int got = fdb_lookup_vlan(fdb, mac, 1 + i / 32 * 1000, now);
+			if (got != -1)
+				assert_int_equal(got, (int)(i % 7));
+			assert_int_equal(fdb_lookup_vlan(fdb, mac, 2 + i / 32 * 1000, now), -1);
+		}
+		assert_true(fdb_count(fdb) <= fdb_capacity(fdb));
+	}
+	fdb_free(fdb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +306,8 @@ int main(void)
 		cmocka_unit_test(test_group_not_learned),
 		cmocka_unit_test(test_full_table),
 		cmocka_unit_test(test_churn),
+		cmocka_unit_test(test_vlans),
+		cmocka_unit_test(test_vlan_churn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,7 +101,7 @@ static void test_live(void **state)
 	inet_pton(AF_INET, "10.0.2.9", &links[4].addr);
 	struct graph_instance insts[] = { { "h1", "running" }, { "r1", "running" },
 	    { "h2", "stopped" } };
-	struct graph_live live = { links, 5, insts, 3 };
+	struct graph_live live = { .links = links, .n_links = 5, .instances = insts, .n_instances = 3 };
 	char *dot = graph_render(lab, &live);
 	check_golden(dot, "tests/unit/golden/routed-live.dot");
 	/* what the picture must say, whatever its layout */

@@ -1868,6 +1868,605 @@ static void test_ctl_path(void **state)
 	rmdir(dir);
 }
 
+/* ---- VLANs ---- */
+
+/* A frame with the 4-byte test tag, 802.1Q-tagged for vid (0: untagged). */
+static void vsend(struct fport *p, const uint8_t dst[6], unsigned vid, uint32_t tag)
+{
+	unsigned char frame[64];
+	memset(frame, 0, sizeof(frame));
+	memcpy(frame, dst, 6);
+	memcpy(frame + 6, p->mac, 6);
+	size_t off = 12;
+	if (vid != 0) {
+		frame[12] = 0x81;
+		frame[13] = 0x00;
+		frame[14] = (unsigned char)(vid >> 8);
+		frame[15] = (unsigned char)vid;
+		off = 16;
+	}
+	frame[off] = ETH_TYPE_TEST >> 8;
+	frame[off + 1] = ETH_TYPE_TEST & 0xff;
+	memcpy(frame + off + 2, &tag, 4);
+	size_t len = vid != 0 ? 64 : 60;
+	assert_int_equal(send(p->data, frame, len, 0), (ssize_t)len);
+}
+
+/* The test tag of the next frame (-1: none within ms), and its VLAN (0: untagged). */
+static long vrecv(struct fport *p, unsigned ms, unsigned *vid)
+{
+	struct pollfd pfd = { .fd = p->data, .events = POLLIN };
+	if (poll(&pfd, 1, (int)ms) != 1)
+		return -1;
+	unsigned char frame[2048];
+	ssize_t n = recv(p->data, frame, sizeof(frame), 0);
+	size_t off = 12;
+	*vid = 0;
+	if (frame[12] == 0x81 && frame[13] == 0x00) {
+		*vid = (unsigned)(frame[14] & 0x0f) << 8 | frame[15];
+		off = 16;
+	}
+	assert_int_equal(n, (ssize_t)(off + 48));	/* 60 bytes, plus 4 with a tag */
+	assert_int_equal(frame[off], ETH_TYPE_TEST >> 8);
+	uint32_t tag;
+	memcpy(&tag, frame + off + 2, 4);
+	return tag;
+}
+
+static void expect_vframe(struct fport *p, unsigned want_vid, uint32_t tag)
+{
+	unsigned vid = 99999;
+	assert_int_equal(vrecv(p, WAIT_MS, &vid), (long)tag);
+	assert_int_equal(vid, want_vid);
+}
+
+static void expect_vnothing(struct fport *p)
+{
+	unsigned vid;
+	assert_int_equal(vrecv(p, QUIET_MS, &vid), -1);
+}
+
+static void cable_vlans(struct fixture *f, const char *name, const char *text)
+{
+	struct switch_vlans v;
+	char *cause = NULL;
+	assert_int_equal(switch_vlans_parse(text, &v, &cause), 0);
+	int rc = switch_cable_set_vlans(f->sw, name, &v, &cause);
+	if (rc != 0)
+		fprintf(stderr, "switch_cable_set_vlans: %s\n", cause);
+	assert_int_equal(rc, 0);
+}
+
+static uint64_t vlan_dropped(struct fixture *f)
+{
+	struct switch_info info;
+	switch_get_info(f->sw, &info);
+	return info.vlan_dropped;
+}
+
+/* Cable `name` as switch_ports_get shows it. */
+static struct switch_port_info port_info(struct fixture *f, const char *name)
+{
+	struct switch_port_info *v, found = { 0 };
+	unsigned n;
+	assert_int_equal(switch_ports_get(f->sw, &v, &n, NULL), 0);
+	bool seen = false;
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0) {
+			found = v[i];
+			seen = true;
+		}
+	free(v);
+	assert_true(seen);
+	return found;
+}
+
+static void test_vlans_text(void **state)
+{
+	(void)state;
+	struct switch_vlans v;
+	char *cause = NULL, *text;
+	assert_int_equal(switch_vlans_parse("10", &v, NULL), 0);
+	assert_int_equal(v.access, 10);
+	text = switch_vlans_format(&v);
+	assert_string_equal(text, "access 10");
+	free(text);
+	assert_int_equal(switch_vlans_parse("trunk 10,20-22,4094 native 1", &v, NULL), 0);
+	assert_int_equal(v.access, 0);
+	assert_int_equal(v.native, 1);
+	assert_true(switch_vlans_carries(&v, 21));
+	assert_true(switch_vlans_carries(&v, 1));
+	assert_false(switch_vlans_carries(&v, 23));
+	assert_false(switch_vlans_carries(&v, 0));
+	text = switch_vlans_format(&v);
+	assert_string_equal(text, "trunk 10,20-22,4094 native 1");
+	assert_int_equal(switch_vlans_parse(text, &v, NULL), 0);
+	free(text);
+	switch_vlans_default(&v);
+	assert_int_equal(v.access, 1);
+	const char *bad[] = { "0", "4095", "trunk", "trunk 10,", "trunk 5-3", "access", "ten",
+		"trunk 10 native 0", "10 native 2", "trunk 1-4095" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(switch_vlans_parse(bad[i], &v, &cause), -1);
+		assert_non_null(cause);
+		free(cause);
+		cause = NULL;
+	}
+}
+
+/* Access ports: floods and unicast stay in their VLAN; tagged frames from
+ * an access port are dropped and counted; the default port is VLAN 1. */
+static void test_vlan_access(void **state)
+{
+	struct fixture *f = *state;
+	struct fport a, b, c, d;
+	const char *names[] = { "a.eth0", "b.eth0", "c.eth0", "d.eth0" };
+	struct fport *ps[] = { &a, &b, &c, &d };
+	for (unsigned i = 0; i < 4; i++)
+		cable_open(f, names[i]);
+	cable_vlans(f, "a.eth0", "10");
+	cable_vlans(f, "b.eth0", "10");
+	cable_vlans(f, "c.eth0", "20");
+	for (unsigned i = 0; i < 4; i++)
+		fport_cable(ps[i], f, names[i], i);
+	wait_ports(f->sw, 4);
+
+	vsend(&a, mac_bcast, 0, 1);
+	expect_vframe(&b, 0, 1);
+	expect_vnothing(&c);
+	expect_vnothing(&d);
+	vsend(&c, mac_bcast, 0, 2);	/* alone in VLAN 20 */
+	vsend(&d, mac_bcast, 0, 3);	/* alone in VLAN 1 */
+	expect_vnothing(&a);
+	expect_vnothing(&b);
+	vsend(&b, a.mac, 0, 4);
+	expect_vframe(&a, 0, 4);
+	/* c knows a's MAC only in VLAN 10: c's frame to it floods VLAN 20, nobody. */
+	vsend(&c, a.mac, 0, 5);
+	expect_vnothing(&a);
+	expect_vnothing(&d);
+
+	uint64_t before = vlan_dropped(f);
+	vsend(&a, mac_bcast, 10, 6);	/* an access port takes no tags, even its own VLAN's */
+	expect_vnothing(&b);
+	assert_int_equal(vlan_dropped(f), before + 1);
+	assert_int_equal(port_info(f, "a.eth0").vlan_dropped, 1);
+	assert_int_equal(port_info(f, "a.eth0").vlans.access, 10);
+	assert_int_equal(port_info(f, "d.eth0").vlans.access, 1);
+
+	/* The table, per VLAN: a and b in 10, c in 20, d in 1. */
+	struct switch_fdb_entry *e;
+	unsigned n;
+	assert_int_equal(switch_fdb_get(f->sw, &e, &n, NULL), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(e[0].vid, 1);
+	assert_string_equal(e[0].port, "d.eth0");
+	assert_int_equal(e[1].vid, 10);
+	assert_int_equal(e[2].vid, 10);
+	assert_int_equal(e[3].vid, 20);
+	assert_string_equal(e[3].port, "c.eth0");
+	assert_memory_equal(e[3].mac, c.mac, 6);
+	free(e);
+
+	/* Back to the default everywhere: the switch knows no VLANs again, and
+	 * tags pass as they are. */
+	for (unsigned i = 0; i < 3; i++)
+		cable_vlans(f, names[i], "1");
+	vsend(&a, mac_bcast, 10, 7);
+	expect_vframe(&b, 10, 7);
+	expect_vframe(&c, 10, 7);
+	expect_vframe(&d, 10, 7);
+	assert_int_equal(switch_fdb_get(f->sw, &e, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(e[0].vid, 0);	/* the VLAN-unaware table */
+	free(e);
+	for (unsigned i = 0; i < 4; i++)
+		fport_close(ps[i]);
+	wait_ports(f->sw, 0);
+}
+
+/* A trunk carries its VLANs tagged and its native one untagged; the switch
+ * adds and removes tags between trunks and access ports; tags a port does
+ * not carry are dropped and counted. */
+static void test_vlan_trunk(void **state)
+{
+	struct fixture *f = *state;
+	struct fport t, u, a, c, d;
+	const char *names[] = { "t.eth0", "u.eth0", "a.eth0", "c.eth0", "d.eth0" };
+	struct fport *ps[] = { &t, &u, &a, &c, &d };
+	for (unsigned i = 0; i < 5; i++)
+		cable_open(f, names[i]);
+	cable_vlans(f, "t.eth0", "trunk 10,20 native 1");
+	cable_vlans(f, "u.eth0", "trunk 10,30");
+	cable_vlans(f, "a.eth0", "10");
+	cable_vlans(f, "c.eth0", "20");
+	for (unsigned i = 0; i < 5; i++)
+		fport_cable(ps[i], f, names[i], i);
+	wait_ports(f->sw, 5);
+	struct switch_port_info ti = port_info(f, "t.eth0");
+	char *text = switch_vlans_format(&ti.vlans);
+	assert_string_equal(text, "trunk 10,20 native 1");
+	free(text);
+
+	vsend(&a, mac_bcast, 0, 1);	/* VLAN 10 from an access port: tagged on both trunks */
+	expect_vframe(&t, 10, 1);
+	expect_vframe(&u, 10, 1);
+	expect_vnothing(&c);
+	expect_vnothing(&d);
+	vsend(&t, mac_bcast, 20, 2);	/* VLAN 20 from a trunk: untagged to its access port */
+	expect_vframe(&c, 0, 2);
+	expect_vnothing(&u);
+	expect_vnothing(&a);
+	vsend(&t, mac_bcast, 0, 3);	/* untagged on t: its native VLAN 1, d's */
+	expect_vframe(&d, 0, 3);
+	expect_vnothing(&a);
+	vsend(&u, mac_bcast, 10, 4);	/* trunk to trunk: the tag stays */
+	expect_vframe(&t, 10, 4);
+	expect_vframe(&a, 0, 4);
+	vsend(&t, u.mac, 10, 5);	/* unicast to the MAC learnt on u in VLAN 10 */
+	expect_vframe(&u, 10, 5);
+	expect_vnothing(&a);
+	vsend(&d, mac_bcast, 0, 6);	/* VLAN 1 goes untagged to t (native), not to u */
+	expect_vframe(&t, 0, 6);
+	expect_vnothing(&u);
+
+	uint64_t before = vlan_dropped(f);
+	vsend(&t, mac_bcast, 30, 7);	/* t does not carry 30 (u does) */
+	vsend(&u, mac_bcast, 0, 8);	/* u has no native VLAN */
+	vsend(&u, mac_bcast, 20, 9);	/* nor VLAN 20 */
+	expect_vnothing(&c);
+	expect_vnothing(&d);
+	expect_vnothing(&t);
+	assert_int_equal(vlan_dropped(f), before + 3);
+	assert_int_equal(port_info(f, "u.eth0").vlan_dropped, 2);
+
+	/* One MAC in two VLANs: two entries, each on its own port. */
+	vsend(&t, mac_bcast, 10, 10);
+	expect_vframe(&a, 0, 10);
+	expect_vframe(&u, 10, 10);
+	vsend(&a, t.mac, 0, 11);	/* VLAN 10: t's MAC is on t */
+	expect_vframe(&t, 10, 11);
+	vsend(&c, t.mac, 0, 12);	/* VLAN 20: t's MAC is on t too, learnt from frame 2 */
+	expect_vframe(&t, 20, 12);
+	struct switch_fdb_entry *e;
+	unsigned n, in10 = 0;
+	assert_int_equal(switch_fdb_get(f->sw, &e, &n, NULL), 0);
+	for (unsigned i = 0; i < n; i++)
+		if (memcmp(e[i].mac, t.mac, 6) == 0) {
+			assert_string_equal(e[i].port, "t.eth0");
+			in10 += e[i].vid == 10;
+		}
+	assert_int_equal(in10, 1);
+	free(e);
+
+	/* The VLANs belong to the cable: a reconnected kernel keeps them. */
+	fport_close(&c);
+	fport_cable(&c, f, "c.eth0", 3);
+	wait_ports(f->sw, 5);
+	vsend(&t, mac_bcast, 20, 13);
+	expect_vframe(&c, 0, 13);
+	for (unsigned i = 0; i < 5; i++)
+		fport_close(ps[i]);
+	wait_ports(f->sw, 0);
+}
+
+/* Refusals: a hub has no VLANs; an unknown cable; VLANs out of range. */
+static void test_vlan_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct switch_vlans v;
+	char *cause = NULL;
+	cable_open(f, "a.eth0");
+	switch_vlans_default(&v);
+	v.access = 4095;
+	assert_int_equal(switch_cable_set_vlans(f->sw, "a.eth0", &v, &cause), -1);
+	assert_non_null(strstr(cause, "out of range"));
+	free(cause);
+	cause = NULL;
+	v.access = 10;
+	assert_int_equal(switch_cable_set_vlans(f->sw, "nope", &v, &cause), -1);
+	assert_non_null(strstr(cause, "no cable nope"));
+	free(cause);
+	cause = NULL;
+	if (switch_mode(f->sw) == SWITCH_MODE_HUB) {
+		assert_int_equal(switch_cable_set_vlans(f->sw, "a.eth0", &v, &cause), -1);
+		assert_non_null(strstr(cause, "hub"));
+		free(cause);
+	}
+}
+
+/* ---- links between switches ---- */
+
+/* A second switch in the fixture's directory. */
+static struct sw *second_switch(struct fixture *f, const char *name)
+{
+	char ctl[160];
+	snprintf(ctl, sizeof(ctl), "%s/%s.ctl", f->dir, name);
+	char *cause = NULL;
+	struct sw *sw = switch_start(name, ctl, SWITCH_MODE_LEARNING, &cause);
+	if (sw == NULL)
+		fprintf(stderr, "switch_start: %s\n", cause);
+	assert_non_null(sw);
+	return sw;
+}
+
+static void cable_open_on(struct fixture *f, struct sw *sw, const char *name)
+{
+	char path[160];
+	cable_path(f, name, path, sizeof(path));
+	assert_int_equal(switch_cable_open(sw, name, path, NULL), 0);
+}
+
+/* Two switches cabled together forward to each other both ways, learn
+ * across the link, and a link pulled out (at either end) stops both ways;
+ * a link's end is a port by name, with VLANs like any cable. */
+static void test_link_two_switches(void **state)
+{
+	struct fixture *f = *state;
+	struct sw *s2 = second_switch(f, "S2");
+	char *cause = NULL;
+	assert_int_equal(switch_link_open(f->sw, "sw0.S2", s2, "S2.sw0", 0, &cause), 0);
+	assert_int_equal(switch_link_open(f->sw, "sw0.S2", s2, "S2.sw0x", 0, &cause), -1);
+	assert_non_null(strstr(cause, "already has a cable sw0.S2"));
+	free(cause);
+	struct fport a, b, c;
+	cable_open(f, "a.eth0");
+	cable_open_on(f, s2, "b.eth0");
+	cable_open_on(f, s2, "c.eth0");
+	fport_cable(&a, f, "a.eth0", 0);
+	fport_cable(&b, f, "b.eth0", 1);
+	fport_cable(&c, f, "c.eth0", 2);
+	wait_ports(f->sw, 2);	/* a, and the link's end */
+	wait_ports(s2, 3);
+	struct switch_port_info li = port_info(f, "sw0.S2");
+	assert_true(li.link);
+	assert_true(li.connected);
+
+	fport_send(&a, mac_bcast, 1);
+	expect_frame(&b, 1);
+	expect_frame(&c, 1);
+	fport_send(&b, a.mac, 2);	/* learnt on S2 across the link */
+	expect_frame(&a, 2);
+	expect_nothing(&c);
+	fport_send(&a, b.mac, 3);
+	expect_frame(&b, 3);
+	expect_nothing(&c);
+
+	/* Pulled out at S2's end: nothing crosses, either way. */
+	assert_int_equal(switch_cable_set_link(s2, "S2.sw0", false, NULL), 0);
+	fport_send(&a, mac_bcast, 4);
+	fport_send(&b, mac_bcast, 5);
+	expect_nothing(&b);
+	expect_frame(&c, 5);
+	expect_nothing(&a);
+	assert_int_equal(switch_cable_set_link(s2, "S2.sw0", true, NULL), 0);
+	fport_send(&b, a.mac, 6);
+	expect_frame(&a, 6);
+
+	/* A trunk link carries VLAN 10 tagged between two access ports. */
+	cable_vlans(f, "a.eth0", "10");
+	cable_vlans(f, "sw0.S2", "trunk 10");
+	struct switch_vlans v;
+	assert_int_equal(switch_vlans_parse("trunk 10", &v, NULL), 0);
+	assert_int_equal(switch_cable_set_vlans(s2, "S2.sw0", &v, NULL), 0);
+	assert_int_equal(switch_vlans_parse("10", &v, NULL), 0);
+	assert_int_equal(switch_cable_set_vlans(s2, "b.eth0", &v, NULL), 0);
+	vsend(&a, mac_bcast, 0, 7);
+	expect_vframe(&b, 0, 7);
+	expect_vnothing(&c);	/* VLAN 1 */
+
+	/* A tap on the link's end by name sees the frame tagged, as it crossed. */
+	struct switch_tap_opts o = { .cable = "sw0.S2", .ring_frames = 16 };
+	struct switch_tap *tap = switch_tap_open(f->sw, &o, NULL);
+	assert_non_null(tap);
+	vsend(&a, mac_bcast, 0, 8);
+	expect_vframe(&b, 0, 8);
+	struct switch_tap_frame tf;
+	for (int i = 0; i < 100 && !switch_tap_next(tap, &tf); i++)
+		sleep_ms(10);
+	assert_string_equal(tf.port, "sw0.S2");
+	assert_int_equal(tf.dir, SWITCH_TAP_OUT);
+	assert_int_equal(tf.len, 64);
+	assert_int_equal(tf.data[12], 0x81);
+	assert_int_equal(tf.data[15], 10);
+	switch_tap_close(f->sw, tap);
+
+	fport_close(&a);
+	fport_close(&b);
+	fport_close(&c);
+	/* Stopping one switch leaves the other's end unconnected, not broken. */
+	switch_stop(s2);
+	for (int i = 0; i < 100 && port_info(f, "sw0.S2").connected; i++)
+		sleep_ms(10);
+	assert_false(port_info(f, "sw0.S2").connected);
+	wait_ports(f->sw, 0);
+}
+
+/* Three switches in a ring without spanning tree: one broadcast makes a
+ * storm, as on real switches, but each switch floods at about its budget:
+ * counted, reported, and the guests get a bounded share. */
+static void test_storm_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct sw *s2 = second_switch(f, "S2"), *s3 = second_switch(f, "S3");
+	assert_int_equal(switch_link_open(f->sw, "sw0.S2", s2, "S2.sw0", 0, NULL), 0);
+	assert_int_equal(switch_link_open(s2, "S2.S3", s3, "S3.S2", 0, NULL), 0);
+	assert_int_equal(switch_link_open(s3, "S3.sw0", f->sw, "sw0.S3", 0, NULL), 0);
+	struct fport a;
+	cable_open(f, "a.eth0");
+	fport_cable(&a, f, "a.eth0", 0);
+	wait_ports(f->sw, 3);
+	fport_send(&a, mac_bcast, 1);
+	/* a reads what comes, as a guest does (a full receiver would be
+	 * congested, and its switch would drop the copies that feed it). */
+	unsigned got = 0;
+	unsigned char frame[2048];
+	uint64_t end = clock_ms() + 1500;
+	while (clock_ms() < end) {
+		struct pollfd pfd = { .fd = a.data, .events = POLLIN };
+		if (poll(&pfd, 1, 50) == 1 && recv(a.data, frame, sizeof(frame), 0) > 0)
+			got++;
+	}
+	struct switch_info info;
+	switch_get_info(f->sw, &info);
+	assert_true(info.flood_limited > 0);
+	assert_true(info.storm);
+	assert_true(info.storm_fps > 0);
+	assert_true(info.storm_group_pct >= 90);
+	/* The storm goes on (nothing is dropped: ports are held), at about
+	 * the budget's pace, and a gets the copies coming round. */
+	assert_true(info.frames_in > SWITCH_FLOOD_BUDGET / 2);
+	assert_true(info.frames_in < SWITCH_FLOOD_BUDGET * 5);
+	assert_true(got > SWITCH_FLOOD_BUDGET / 4);
+	assert_true(got < SWITCH_FLOOD_BUDGET * 5);
+	fport_close(&a);
+	/* Cut the ring: the storm dies out. */
+	assert_int_equal(switch_cable_set_link(s2, "S2.S3", false, NULL), 0);
+	assert_int_equal(switch_cable_set_link(s3, "S3.S2", false, NULL), 0);
+	sleep_ms(300);
+	switch_get_info(f->sw, &info);
+	uint64_t in = info.frames_in;
+	sleep_ms(300);
+	switch_get_info(f->sw, &info);
+	assert_int_equal(info.frames_in, in);
+	switch_stop(s2);
+	switch_stop(s3);
+}
+
+/* ---- spanning tree ---- */
+
+static void stp_on(struct sw *sw, unsigned priority, uint8_t last)
+{
+	struct switch_stp_config cfg = { .priority = priority, .mac = { 2, 0, 0, 0, 0, last } };
+	char *cause = NULL;
+	int rc = switch_stp_start(sw, &cfg, &cause);
+	if (rc != 0)
+		fprintf(stderr, "switch_stp_start: %s\n", cause);
+	assert_int_equal(rc, 0);
+}
+
+/* Port name's role and state ("" when it has none). */
+static void stp_port(struct sw *sw, const char *name, char *role, char *state)
+{
+	struct switch_stp_info info;
+	struct switch_stp_port *v;
+	unsigned n;
+	assert_int_equal(switch_stp_get(sw, &info, &v, &n, NULL), 0);
+	role[0] = state[0] = '\0';
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0) {
+			strcpy(role, v[i].role);
+			strcpy(state, v[i].state);
+		}
+	free(v);
+}
+
+/* The tag of the next frame that is not a BPDU within ms, or -1. */
+static long recv_no_bpdu(struct fport *p, unsigned ms)
+{
+	uint64_t end = clock_ms() + ms;
+	for (;;) {
+		uint64_t now = clock_ms();
+		struct pollfd pfd = { .fd = p->data, .events = POLLIN };
+		if (now >= end || poll(&pfd, 1, (int)(end - now)) != 1)
+			return -1;
+		unsigned char frame[2048];
+		ssize_t n = recv(p->data, frame, sizeof(frame), 0);
+		if (n >= 14 && frame[0] == 0x01 && frame[1] == 0x80 && frame[2] == 0xc2)
+			continue;	/* the switch's BPDU: spanning tree speaks on every port */
+		assert_int_equal(n, 60);
+		uint32_t tag;
+		memcpy(&tag, frame + 14, 4);
+		return tag;
+	}
+}
+
+/* Wait (up to 3 s) until port name has this role and state. */
+static void stp_wait(struct sw *sw, const char *name, const char *role, const char *state)
+{
+	char r[16], st[16];
+	for (int i = 0; i < 300; i++) {
+		stp_port(sw, name, r, st);
+		if (strcmp(r, role) == 0 && strcmp(st, state) == 0)
+			return;
+		sleep_ms(10);
+	}
+	fprintf(stderr, "%s: %s %s, not %s %s\n", name, r, st, role, state);
+	fail();
+}
+
+/* Three switches in a ring with spanning tree: one port blocks, a broadcast
+ * arrives once, no storm; the BPDUs are real frames on the links' taps;
+ * pulling a cable of the tree opens the blocked port within milliseconds. */
+static void test_stp_ring(void **state)
+{
+	struct fixture *f = *state;
+	struct sw *s2 = second_switch(f, "S2"), *s3 = second_switch(f, "S3");
+	stp_on(f->sw, 4096, 1);
+	stp_on(s2, 32768, 2);
+	stp_on(s3, 32768, 3);
+	struct switch_tap_opts o = { .cable = "S2.S3", .ring_frames = 64 };
+	struct switch_tap *tap = switch_tap_open(s2, &o, NULL);
+	assert_non_null(tap);
+	assert_int_equal(switch_link_open(f->sw, "sw0.S2", s2, "S2.sw0", 0, NULL), 0);
+	assert_int_equal(switch_link_open(s2, "S2.S3", s3, "S3.S2", 0, NULL), 0);
+	assert_int_equal(switch_link_open(s3, "S3.sw0", f->sw, "sw0.S3", 0, NULL), 0);
+	struct fport a, c;
+	cable_open(f, "a.eth0");
+	cable_open_on(f, s3, "c.eth0");
+	fport_cable(&a, f, "a.eth0", 0);
+	fport_cable(&c, f, "c.eth0", 2);
+	stp_wait(s3, "S3.S2", "alternate", "discarding");
+	stp_wait(s2, "S2.S3", "designated", "forwarding");
+	stp_wait(s3, "S3.sw0", "root", "forwarding");
+	stp_wait(f->sw, "a.eth0", "designated", "forwarding");
+	stp_wait(s3, "c.eth0", "designated", "forwarding");
+	struct switch_stp_info info;
+	struct switch_stp_port *v;
+	unsigned n;
+	assert_int_equal(switch_stp_get(s3, &info, &v, &n, NULL), 0);
+	free(v);
+	assert_true(info.on);
+	assert_int_equal(info.root_id, (uint64_t)0x1000 << 48 | 0x020000000001ull);
+	assert_int_equal(info.root_cost, 20000);
+	assert_string_equal(info.root_port, "S3.sw0");
+	/* A broadcast: once to c, and no storm. */
+	fport_send(&a, mac_bcast, 1);
+	assert_int_equal(recv_no_bpdu(&c, WAIT_MS), 1);
+	assert_int_equal(recv_no_bpdu(&c, QUIET_MS), -1);
+	struct switch_info si;
+	switch_get_info(s2, &si);
+	assert_int_equal(si.flood_limited, 0);
+	/* The BPDUs crossed the link as frames, to 01:80:c2:00:00:00 with LLC 42 42 03. */
+	struct switch_tap_frame tf;
+	bool bpdu = false;
+	for (int i = 0; i < 300 && !bpdu; i++) {
+		if (!switch_tap_next(tap, &tf)) {
+			sleep_ms(10);
+			continue;
+		}
+		bpdu = tf.len >= 17 && tf.data[0] == 0x01 && tf.data[1] == 0x80 && tf.data[2] == 0xc2 &&
+		    tf.data[14] == 0x42 && tf.data[16] == 0x03;
+	}
+	assert_true(bpdu);
+	switch_tap_close(s2, tap);
+	/* Pull the cable from sw0 to S3: S3's blocked port becomes its root port. */
+	uint64_t t0 = clock_ms();
+	assert_int_equal(switch_cable_set_link(f->sw, "sw0.S3", false, NULL), 0);
+	assert_int_equal(switch_cable_set_link(s3, "S3.sw0", false, NULL), 0);
+	stp_wait(s3, "S3.S2", "root", "forwarding");
+	uint64_t took = clock_ms() - t0;
+	assert_true(took < 2000);
+	fport_send(&a, mac_bcast, 2);
+	assert_int_equal(recv_no_bpdu(&c, WAIT_MS), 2);
+	fport_send(&c, a.mac, 3);
+	assert_int_equal(recv_no_bpdu(&a, WAIT_MS), 3);
+	fport_close(&a);
+	fport_close(&c);
+	switch_stop(s2);
+	switch_stop(s3);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);	/* refused connections are closed under our writes */
@@ -1905,6 +2504,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cond_down_flushes, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_cond_lab_cap, setup_learning, teardown),
 		cmocka_unit_test(test_ctl_path),
+		cmocka_unit_test(test_vlans_text),
+		cmocka_unit_test_setup_teardown(test_vlan_access, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_vlan_trunk, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_vlan_errors, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_vlan_errors, setup_hub, teardown),
+		cmocka_unit_test_setup_teardown(test_link_two_switches, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_storm_bounded, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_stp_ring, setup_learning, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,7 +81,7 @@ static const struct bad_case bad_cases[] = {
 	{ "disk: a list in the list", SW "instances:\n  a:\n    disks: [[x]]\n", 4, 13,
 	    "a disk of instance a is a list", 0, NULL },
 	{ "unknown interface key", SW "instances:\n  a:\n    interfaces:\n      eth0: {switch: S1, addr: 10.0.0.1/24}\n", 5, 26,
-	    "unknown key `addr` in interface eth0 of a (expected one of: switch, ip, mac, capture, link)", 0, NULL },
+	    "unknown key `addr` in interface eth0 of a (expected one of: switch, ip, mac, capture, link, vlan, vlans, native)", 0, NULL },
 	{ "link: bad delay", SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, link: {delay: 50}}}\n",
 	    4, 51, "delay `50` of interface eth0 of a is not valid (time 50: expected a number and a unit", 0, NULL },
 	{ "link: unknown condition", SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, link: {latency: 5ms}}}\n",
@@ -100,7 +100,52 @@ static const struct bad_case bad_cases[] = {
 	    "unknown key `filtre` in the capture of switch S1 (expected one of: filter, max_size, files; "
 	    "did you mean `filter`?)", 0, NULL },
 	{ "unknown switch key", "switches: {S1: {type: hub}}\ninstances: {a: }\n", 1, 17,
-	    "unknown key `type` in switch S1 (expected one of: mode, capture, trunks)", 0, NULL },
+	    "unknown key `type` in switch S1 (expected one of: mode, capture, trunks, links, stp)", 0, NULL },
+	/* VLANs of an interface's switch port, VLAN sub-interfaces */
+	{ "vlan: out of range", SW "instances: {a: {interfaces: {eth0: {switch: S1, vlan: 4095}}}}\n", 2, 55,
+	    "vlan `4095` of interface eth0 of a is not a VLAN (expected a number from 1 to 4094", 0, NULL },
+	{ "vlan and vlans", SW "instances: {a: {interfaces: {eth0: {switch: S1, vlan: 5, vlans: [6]}}}}\n",
+	    2, 58, "has both `vlan` (an access port) and `vlans` (a trunk)", 0, NULL },
+	{ "native without vlans", SW "instances: {a: {interfaces: {eth0: {switch: S1, native: 5}}}}\n",
+	    2, 49, "has `native` but no `vlans`", 0, NULL },
+	{ "vlans: not a list", SW "instances: {a: {interfaces: {eth0: {switch: S1, vlans: 10}}}}\n",
+	    2, 56, "`vlans` of interface eth0 of a is a single value (expected a list of VLANs", 0, NULL },
+	{ "vlans: twice", SW "instances: {a: {interfaces: {eth0: {switch: S1, vlans: [10, 10]}}}}\n",
+	    2, 61, "VLAN 10 is in the `vlans` of interface eth0 of a twice", 0, NULL },
+	{ "vlans: native among them", SW "instances: {a: {interfaces: {eth0: {switch: S1, vlans: [10], native: 10}}}}\n",
+	    2, 70, "native `10` of interface eth0 of a is also in `vlans`", 0, NULL },
+	{ "vlan on a hub", "switches: {H: {mode: hub}}\ninstances: {a: {interfaces: {eth0: {switch: H, vlan: 5}}}}\n",
+	    2, 48, "interface eth0 of a is on a hub, which has no VLANs", 0, NULL },
+	{ "sub-interface: bad VLAN", SW "instances: {a: {interfaces: {eth0: {switch: S1}, eth0.0: {ip: 10.0.0.1/24}}}}\n",
+	    2, 50, "interface name `eth0.0` of a is not valid (expected eth0 to eth15, or a VLAN sub-interface", 0, NULL },
+	{ "sub-interface: no parent", SW "instances: {a: {interfaces: {eth0: {switch: S1}, eth1.10: {}}}}\n",
+	    2, 50, "VLAN sub-interface eth1.10 of a is on eth1, which a does not have", 0, NULL },
+	{ "sub-interface: unknown key", SW "instances: {a: {interfaces: {eth0: {switch: S1}, eth0.10: {switch: S1}}}}\n",
+	    2, 60, "unknown key `switch` in VLAN sub-interface eth0.10 of a (expected one of: ip)", 0, NULL },
+	{ "sub-interface: address twice", SW "instances:\n  a: {interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}}\n"
+	    "  b: {interfaces: {eth0: {switch: S1}, eth0.7: {ip: 10.0.0.1/24}}}\n", 4, 53,
+	    "address 10.0.0.1 of eth0.7 of b is already used by eth0 of a", 0, NULL },
+	/* `links:` between switches and `stp:` */
+	{ "link: to itself", "switches: {S1: {links: [{to: S1}]}}\ninstances: {a: }\n", 1, 30,
+	    "to `S1` of link 1 of switch S1 is the switch itself", 0, NULL },
+	{ "link: unknown switch", "switches: {S1: {links: [{to: S9}]}}\ninstances: {a: }\n", 1, 30,
+	    "link 1 of switch S1 is on switch `S9`, which is not defined", 0, NULL },
+	{ "link: no to", "switches: {S1: {links: [{cost: 5}]}}\ninstances: {a: }\n", 1, 25,
+	    "link 1 of switch S1 has no `to`", 0, NULL },
+	{ "link: twice", "switches: {S1: {links: [{to: S2}]}, S2: {links: [{to: S1}]}}\ninstances: {a: }\n",
+	    1, 55, "to `S1` of link 1 of switch S2 is already cabled to S1 at line 1", 0, NULL },
+	{ "link: bad port priority", "switches: {S1: {links: [{to: S2, priority: 17}]}, S2: }\ninstances: {a: }\n",
+	    1, 44, "priority `17` of link 1 of switch S1 is not a multiple of 16", 0, NULL },
+	{ "link: bad cost", "switches: {S1: {links: [{to: S2, cost: 0}]}, S2: }\ninstances: {a: }\n",
+	    1, 40, "cost `0` of link 1 of switch S1 is not a path cost", 0, NULL },
+	{ "link: two hubs", "switches: {H1: {mode: hub, links: [{to: H2}]}, H2: {mode: hub}}\ninstances: {a: }\n",
+	    1, 41, "to `H2` of link 1 of switch H1 is a hub, like H1", 0, NULL },
+	{ "stp: bad priority", "switches: {S1: {stp: {priority: 1000}}}\ninstances: {a: }\n", 1, 33,
+	    "priority `1000` of switch S1 is not a multiple of 4096", 0, NULL },
+	{ "stp: on a hub", "switches: {H: {mode: hub, stp: true}}\ninstances: {a: }\n", 1, 27,
+	    "switch H is a hub, which has no spanning tree", 0, NULL },
+	{ "stp: not a bool", "switches: {S1: {stp: maybe}}\ninstances: {a: }\n", 1, 22,
+	    "stp `maybe` of switch S1", 0, NULL },
 	/* `trunks:` on a switch (TRUNK_AT: the trunk's mapping is at line 3, column 5) */
 	{ "trunks not a list", "switches:\n  S1:\n    trunks: {vxlan: 10.0.0.1:1}\ninstances: {a: }\n", 3, 13,
 	    "`trunks` of switch S1 is a mapping (expected a list such as trunks: [{vxlan:", 0, NULL },
@@ -439,6 +484,65 @@ static void test_capture(void **state)
 	assert_true(lab->instances[0].ifaces[0].capture.on);
 	assert_string_equal(lab->instances[0].ifaces[0].capture.filter, "arp");
 	assert_false(lab->instances[0].ifaces[1].capture.on);
+	lab_free(lab);
+}
+
+/* VLANs on ports, sub-interfaces, links between switches, spanning tree. */
+static void test_vlans_links(void **state)
+{
+	(void)state;
+	struct lab *lab = load_ok("switches:\n"
+	    "  S1: {stp: true, links: [{to: S2, vlans: [10, 20-20], native: 1, cost: 4}]}\n"
+	    "  S2: {stp: {priority: 4096}, links: [{to: S3}]}\n"
+	    "  S3:\n"
+	    "instances:\n"
+	    "  h1: {interfaces: {eth0: {switch: S1, vlan: 10, ip: 10.0.10.1/24}}}\n"
+	    "  r1:\n"
+	    "    interfaces:\n"
+	    "      eth0.20: {ip: 10.0.20.254/24}\n"
+	    "      eth0: {switch: S2, vlans: [10, 20, 4094], native: 5}\n"
+	    "      eth0.10: {ip: 10.0.10.254/24}\n"
+	    "      eth0.30:\n"
+	    "    routes: [{to: 10.9.0.0/16, via: 10.0.20.1}]\n", "t.yaml");
+	assert_true(lab->switches[0].stp.on);
+	assert_int_equal(lab->switches[0].stp.priority, 32768);
+	assert_int_equal(lab->switches[1].stp.priority, 4096);
+	assert_false(lab->switches[2].stp.on);
+	assert_int_equal(lab->switches[0].n_links, 1);
+	const struct lab_link *l = &lab->switches[0].links[0];
+	assert_int_equal(l->to, 1);
+	assert_int_equal(l->cost, 4);
+	assert_int_equal(l->priority, 128);
+	assert_true(l->vlans.trunk);
+	assert_int_equal(l->vlans.native, 1);
+	char *v = lab_vlans_format(&l->vlans);
+	assert_string_equal(v, "trunk 10,20 native 1");
+	free(v);
+	assert_int_equal(lab->switches[1].links[0].cost, LAB_STP_COST_DEFAULT);
+	bool from_a;
+	assert_ptr_equal(lab_link_find(lab, 2, 1, &from_a), &lab->switches[1].links[0]);
+	assert_false(from_a);
+	assert_null(lab_link_find(lab, 0, 2, NULL));
+	const struct lab_instance *h1 = &lab->instances[0], *r1 = &lab->instances[1];
+	assert_int_equal(h1->ifaces[0].vlans.access, 10);
+	assert_int_equal(r1->n_ifaces, 1);
+	v = lab_vlans_format(&r1->ifaces[0].vlans);
+	assert_string_equal(v, "trunk 10,20,4094 native 5");
+	free(v);
+	assert_int_equal(r1->n_subifs, 3);
+	assert_string_equal(r1->subifs[0].name, "eth0.10");	/* sorted */
+	assert_int_equal(r1->subifs[0].vid, 10);
+	assert_int_equal(r1->subifs[0].parent, 0);
+	assert_true(r1->subifs[0].has_addr);
+	assert_string_equal(r1->subifs[2].name, "eth0.30");
+	assert_false(r1->subifs[2].has_addr);
+	struct lab_vlans back;
+	assert_true(lab_vlans_parse("trunk 10,20,4094 native 5", &back));
+	assert_memory_equal(back.tagged, r1->ifaces[0].vlans.tagged, sizeof(back.tagged));
+	assert_true(lab_vlans_parse("", &back));
+	assert_false(back.trunk);
+	assert_false(lab_vlans_parse("trunk", &back));
+	assert_false(lab_vlans_parse("access 4095", &back));
 	lab_free(lab);
 }
 
@@ -1079,6 +1183,7 @@ int main(void)
 		cmocka_unit_test(test_fig1),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_trunks),
+		cmocka_unit_test(test_vlans_links),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_routed),
 		cmocka_unit_test(test_values),
