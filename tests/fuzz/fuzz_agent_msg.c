@@ -80,6 +80,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case AGENT_MSG_FAIL:
 			FUZZ_CHECK(m.data != NULL);
 			break;
+		case AGENT_MSG_NET:
+			/* A part of a network snapshot: its text, after the tag. */
+			FUZZ_CHECK(m.data != NULL && m.data > text);
+			break;
 		case AGENT_MSG_END:
 		case AGENT_MSG_READY:
 			FUZZ_CHECK(m.status >= 0);
