@@ -15,7 +15,7 @@ static void check_list(const struct check_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct check_spec *c = &l->v[i];
 		FUZZ_CHECK(c->name != NULL);
-		FUZZ_CHECK((unsigned)c->kind <= CHECK_FRAMES);
+		FUZZ_CHECK((unsigned)c->kind <= CHECK_STP);
 		total += c->points;
 		switch (c->kind) {
 		case CHECK_REACH:
@@ -38,6 +38,12 @@ static void check_list(const struct check_list *l)
 		case CHECK_FRAMES:
 			FUZZ_CHECK(c->sw[0] != '\0' && c->min >= 1);
 			FUZZ_CHECK(c->within_s >= 1 && c->within_s <= CHECK_WITHIN_MAX);
+			break;
+		case CHECK_VLAN:
+			FUZZ_CHECK(c->sw_port[0] != '\0' && c->untagged <= 4094);
+			break;
+		case CHECK_STP:
+			FUZZ_CHECK(c->sw[0] != '\0' && c->root >= -1 && c->root <= 1);
 			break;
 		}
 	}
