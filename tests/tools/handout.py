@@ -15,9 +15,10 @@ umllab on PATH. For each handout, in the order of the file:
 - a ``` block (no language) after it is what they print: it must equal
   the output of one or more consecutive commands of that block, after both
   are normalised (below). A line `...` stands for any lines, `...` within a
-  line at the start of a word for any text. A block whose lines start with `$ CMD` is a
-  transcript: each CMD's part is compared with that command's output; a
-  CMD the ```sh block above does not have is run there and then.
+  line at the start of a word for any text. A block whose first line is
+  `$ CMD` is a transcript: each `$ CMD` line starts the part compared with
+  that command's output; a CMD the ```sh block above does not have is run
+  there and then.
 - ```yaml, ```diff and others are not run; a ``` block before any ```sh
   block (a picture) is not compared.
 
@@ -59,10 +60,11 @@ Comments the runner reads, on a line of their own:
                                           must hold the kept and gone lines
 
 Every skip and off says why; --verbose lists them and each command as it
-runs, --show also what each printed. A command ending in `&`
-is followed by a pause of 1 s, as a person typing the next one would make.
-With --update, each output block that differs and has no `...` is rewritten
-with what was seen (paths shown as a student's); the others are listed.
+runs, --show also what each printed. A command ending in `&` is followed by
+a pause of 1 s, as a person typing the next one would make. With --update,
+each output block that differs and has no `...` is rewritten with what was
+seen (paths shown as a student's, /home/student or /home/teacher); the
+others are listed.
 
 Exit status: 0 when every handout matched, 1 otherwise, 2 on a usage error.
 """
@@ -514,7 +516,7 @@ class Runner:
     def say(self, msg):
         print(msg, flush=True)
 
-    def compare(self, res, block, cmds, directives_note=''):
+    def compare(self, res, block, cmds):
         """The output block against one or more consecutive commands."""
         norm = self.norm
         exp_raw = trim(block.lines)
@@ -754,8 +756,8 @@ class Runner:
                     continue  # a picture
                 if run is None:
                     continue  # its commands were not run
-                if trim(block.lines) and block.lines[0].startswith('$ ') or \
-                        trim(block.lines)[:1] and trim(block.lines)[0].startswith('$ '):
+                shown = trim(block.lines)
+                if shown and shown[0].startswith('$ '):
                     self.compare_transcript(res, block, run, limit)
                 else:
                     self.compare(res, block, run)
