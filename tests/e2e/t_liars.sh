@@ -114,10 +114,16 @@ expect_output "switches: .*D: 0 echo requests, 2 echo replies \(from r2\)" "the 
 expect_exit 1 "a liar and an echoer: reach and path fail" -- umllab check liars --spec "$d/liar5.yaml"
 expect_output "^FAIL +reach +a reaches t" "reach fails"
 expect_output "^FAIL +path +a to t directly" "path fails"
-expect_output "a printed replies, but none of its echo requests reached t's cables; they reached r1" \
-	"it says where the requests went"
-expect_output "S3: [0-9]+ echo requests \(from e\), [0-9]+ echo replies \(from t\)" \
-	"the echoer did get t's replies meanwhile"
+# On a loaded machine the echoer's pings may miss the check's window: then
+# t sent no reply at all, and the judge says so first. Either refutes a.
+if grep -Eq "S3: [0-9]+ echo requests \(from e\), [0-9]+ echo replies \(from t\)" "$T/last"; then
+	ok "the echoer did get t's replies meanwhile"
+	expect_output "a printed replies, but none of its echo requests reached t's cables; they reached r1" \
+		"it says where the requests went"
+else
+	expect_output "a printed replies, but no echo reply from t crossed S3; the replies came from r1" \
+		"the echoer was late: it says t sent no reply, and that r1's replies came instead"
+fi
 expect_exit 1 "umllab ping a t exits 1" -- umllab ping a t -c 6
 expect_output "disagree: a printed replies, but (none of its echo requests reached t's cables|no echo reply from t crossed S3)" \
 	"ping says why (the echoer may be late for a short ping)"
