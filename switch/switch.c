@@ -49,6 +49,9 @@ static void switch_call_run(struct sw *sw, struct switch_call *call)
 		switch_tap_unlink(sw, call->tap);
 		call->rc = 0;
 		return;
+	case SWITCH_CALL_SYNC:
+		call->rc = 0;	/* the batch before it is done, its tap records pushed */
+		return;
 	case SWITCH_CALL_TRUNK_ADD:
 		call->rc = switch_trunk_plug(sw, call->trunk, &call->cause);
 		return;
@@ -483,6 +486,12 @@ void switch_stop(struct sw *sw)
 	for (unsigned i = 0; i < switch_trunk_count(sw); i++)
 		trunk_free(sw->trunks[i]);
 	switch_free(sw);
+}
+
+void switch_sync(struct sw *sw)
+{
+	struct switch_call call = { .op = SWITCH_CALL_SYNC };
+	(void)switch_call(sw, &call, NULL);
 }
 
 void switch_get_info(struct sw *sw, struct switch_info *info)

@@ -77,6 +77,11 @@ int switch_cable_open_owned(struct sw *sw, const char *name, uint32_t owner, con
 int switch_link_open(struct sw *a, const char *name_a, struct sw *b, const char *name_b,
     uint32_t owner, char **cause);
 
+/* Return once the switch thread has finished what it was doing: every
+ * frame it sent before, and the tap records of those frames, are done (a
+ * reader of taps judging what was delivered drains after this). */
+void switch_sync(struct sw *sw);
+
 /* Unplug the cable's kernel, close the socket and remove its file. */
 void switch_cable_close(struct sw *sw, const char *name);
 

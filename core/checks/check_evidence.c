@@ -193,6 +193,11 @@ static void echo_watch_close(struct echo_watch *w)
 
 void echo_watch_stop(struct echo_watch *w)
 {
+	/* The guest may have read a reply before its switch thread, preempted
+	 * between sending it and recording the delivery, pushed the record. */
+	for (size_t i = 0; i < w->n_sw; i++)
+		if (w->sup->switches[i] != NULL)
+			switch_sync(w->sup->switches[i]);
 	echo_watch_drain(w);
 	echo_watch_close(w);
 }
