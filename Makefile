@@ -302,7 +302,7 @@ install: $(BUILD)/umllab $(MAN_PAGES) $(COMPLETION)
 	install -m 644 core/web/page/* $(DESTDIR)$(WEB_DATADIR)/web/
 	install -m 644 $(LAB_FILES) $(DESTDIR)$(DATADIR)/labs/
 	install -m 644 labs/hostfs-share/* $(DESTDIR)$(DATADIR)/labs/hostfs-share/
-	install -m 644 $(LAB_SCRIPTS) $(DESTDIR)$(DATADIR)/labs/
+	install -m 755 $(LAB_SCRIPTS) $(DESTDIR)$(DATADIR)/labs/
 	for f in $(LAB_CLASS); do install -D -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
 	install -m 644 $(BUILD)/man/umllab.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(BUILD)/man/umllab-topology.5 $(BUILD)/man/umllab-checks.5 $(DESTDIR)$(MANDIR)/man5/

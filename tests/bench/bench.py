@@ -450,7 +450,8 @@ class Bench:
         p = self.start(argv, stdin_pipe=pipe)
         # The cables' sockets come after the control socket: wait for them
         # too, or a loaded machine has swprobe connect before they exist.
-        cables = [a.split("=", 1)[1] for a in argv if a.startswith("p") and "=" in a]
+        cables = [argv[i + 1].split("=", 1)[1] for i, a in enumerate(argv[:-1])
+                  if a == "--cable" and "=" in argv[i + 1]]
         try:
             deadline = time.monotonic() + 5
             while not os.path.exists(ctl) or not all(os.path.exists(c) for c in cables):
