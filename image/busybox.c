@@ -9,7 +9,6 @@
 #include "core/base/util.h"
 #include "image/guest_files.h"
 
-#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -25,7 +24,6 @@
 /* The UML kernel's modules a guest's VLAN sub-interfaces need (802.1Q and
  * what it depends on), from the user-mode-linux package: not all of its
  * modules (100 MB), which Debian and tarball images get. */
-#define UML_MODULES_DIR "/usr/lib/uml/modules"
 static const char *const busybox_modules[] = {
 	"kernel/net/llc/llc.ko", "kernel/net/802/stp.ko", "kernel/net/802/garp.ko",
 	"kernel/net/802/mrp.ko", "kernel/net/8021q/8021q.ko",
@@ -122,30 +120,18 @@ static void busybox_free(void *arg)
  * (no error) when it has none, or several versions. */
 static void busybox_modules_load(struct busybox_state *st)
 {
-	DIR *d = opendir(UML_MODULES_DIR);
-	if (d == NULL)
-		return;
-	struct dirent *de;
-	int found = 0;
-	char *version = NULL;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		found++;
-		free(version);
-		version = xstrdup(de->d_name);
-	}
-	closedir(d);
-	for (size_t i = 0; found == 1 && i < BUSYBOX_NMODULES; i++) {
-		char *path = xasprintf(UML_MODULES_DIR "/%s/%s", version, busybox_modules[i]);
+	char *version = image_uml_modules_version();
+	bool found = version != NULL;
+	for (size_t i = 0; found && i < BUSYBOX_NMODULES; i++) {
+		char *path = xasprintf(IMAGE_UML_MODULES_DIR "/%s/%s", version, busybox_modules[i]);
 		char *why = NULL;
 		int rc = image_file_read(path, 1u << 22, &st->mod_data[i], &st->mod_len[i], &why);
 		free(why);
 		free(path);
 		if (rc < 0)
-			found = 0;
+			found = false;
 	}
-	if (found != 1) {
+	if (!found) {
 		for (size_t i = 0; i < BUSYBOX_NMODULES; i++) {
 			free(st->mod_data[i]);
 			st->mod_data[i] = NULL;

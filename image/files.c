@@ -3,6 +3,7 @@
 
 #include "core/base/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -181,4 +182,26 @@ out:
 int image_copy(const char *src, const char *dst, char **cause)
 {
 	return image_file_copy_sparse(src, dst, 0600, cause);
+}
+
+char *image_uml_modules_version(void)
+{
+	DIR *d = opendir(IMAGE_UML_MODULES_DIR);
+	if (d == NULL)
+		return NULL;
+	struct dirent *de;
+	int found = 0;
+	char *version = NULL;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		found++;
+		free(version);
+		version = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (found == 1)
+		return version;
+	free(version);
+	return NULL;
 }

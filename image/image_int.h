@@ -48,6 +48,9 @@ int image_busybox_load(char **path, char **data, size_t *len, char **cause);
 /* ---- umllab's guest layer on any image (layer.c) ---- */
 
 #define IMAGE_LAYER_DIR "/usr/lib/umllab"	/* where the layer's files are in a guest */
+/* The UML kernel's modules, installed by user-mode-linux (iptables, bridges,
+ * VLANs, ... are modules in Debian's UML kernel). */
+#define IMAGE_UML_MODULES_DIR "/usr/lib/uml/modules"
 
 struct image_layer;
 /* Read what the layer needs (the host's busybox, the embedded guest files)
@@ -108,6 +111,10 @@ int image_run_lines(char *const argv[], const char *out_path, const int *ok_stat
 
 /* Read a whole file of at most max bytes. */
 int image_file_read(const char *path, size_t max, char **data, size_t *len, char **cause);
+
+/* The one kernel version IMAGE_UML_MODULES_DIR holds modules for
+ * (malloc'd), or NULL when it holds none or several. */
+char *image_uml_modules_version(void);
 /* Create path (which must not exist) holding data, with exactly this mode. */
 int image_file_write(const char *path, const void *data, size_t len, mode_t mode, char **cause);
 /* Copy src to dst (created, must not exist), keeping holes. */

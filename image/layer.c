@@ -15,7 +15,6 @@
 #include "core/base/util.h"
 #include "image/guest_files.h"
 
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,15 +52,12 @@ static const struct {
 	{ "/etc/modprobe.d", "040755" }, { "/usr/sbin", "040755" },
 };
 
-/* The UML kernel's modules, installed by user-mode-linux (iptables, bridges,
- * VLANs, ... are modules in Debian's UML kernel). */
-#define UML_MODULES_DIR "/usr/lib/uml/modules"
 
 struct image_layer {
 	char *busybox_path;
 	char *busybox;
 	size_t busybox_len;
-	char *modules_version;	/* the one directory in UML_MODULES_DIR, or NULL */
+	char *modules_version;	/* the one directory in IMAGE_UML_MODULES_DIR, or NULL */
 };
 
 void image_layer_free(struct image_layer *layer)
@@ -84,23 +80,11 @@ const char *image_layer_modules(const struct image_layer *layer)
  * new images. */
 static uint64_t layer_find_modules(struct image_layer *layer, uint64_t h)
 {
-	DIR *d = opendir(UML_MODULES_DIR);
-	if (d == NULL)
-		return h;
-	struct dirent *de;
-	int found = 0;
-	char *version = NULL;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		found++;
-		free(version);
-		version = xstrdup(de->d_name);
-	}
-	closedir(d);
+	char *version = image_uml_modules_version();
 	struct stat st;
-	char *dep = version != NULL ? xasprintf(UML_MODULES_DIR "/%s/modules.dep", version) : NULL;
-	if (found == 1 && dep != NULL && stat(dep, &st) == 0) {
+	char *dep = version != NULL ? xasprintf(IMAGE_UML_MODULES_DIR "/%s/modules.dep", version) :
+	    NULL;
+	if (dep != NULL && stat(dep, &st) == 0) {
 		layer->modules_version = version;
 		version = NULL;
 		uint64_t id[2] = { (uint64_t)st.st_size, (uint64_t)st.st_mtime };
