@@ -305,59 +305,47 @@ static const struct lab_switch *request_switch_find(struct conn *c, const char *
 	return NULL;
 }
 
-/* switch-stp NAME [--json] */
-void request_switch_stp(struct conn *c, int argc, char **argv)
+/* switch NAME [--json] and switch-stp NAME [--json]: one switch's state as
+ * text (text) or as one JSON object (json adds its members). */
+static void switch_answer(struct conn *c, int argc, char **argv,
+    void (*json)(const struct supervisor *, size_t, struct strbuf *),
+    char *(*text)(const struct supervisor *, size_t))
 {
 	struct supervisor *sup = c->sup;
 	const struct lab_switch *ls = request_switch_find(c, argv[1]);
 	if (ls == NULL)
 		return;
 	size_t i = (size_t)(ls - sup->lab->switches);
-	char *text;
-	if (argc > 2) {
-		struct strbuf b = { 0 };
-		strbuf_printf(&b, "{\"name\":");
-		json_write_string(&b, ls->name);
-		strbuf_printf(&b, ",");
-		request_switch_stp_json(sup, i, &b);
-		strbuf_printf(&b, "}\n");
-		text = strbuf_take(&b);
-	} else {
-		text = switch_stp_text(sup, i);
-	}
-	conn_send(c, CTL_STDOUT, text, strlen(text));
-	free(text);
-	conn_finish(c, UMLLAB_EXIT_OK);
-}
-
-/* switch NAME [--json] */
-void request_switch(struct conn *c, int argc, char **argv)
-{
-	struct supervisor *sup = c->sup;
-	const struct lab_switch *ls = request_switch_find(c, argv[1]);
-	if (ls == NULL)
-		return;
-	size_t i = (size_t)(ls - sup->lab->switches);
-	bool json = argc > 2 && strcmp(argv[2], "--json") == 0;
-	if (argc > 2 && !json) {
+	bool as_json = argc > 2 && strcmp(argv[2], "--json") == 0;
+	if (argc > 2 && !as_json) {
 		conn_printf(c, CTL_STDERR, "umllab: switch %s: unexpected %s (expected --json)\n",
 		    ls->name, argv[2]);
 		conn_finish(c, UMLLAB_EXIT_USAGE);
 		return;
 	}
-	char *text;
-	if (json) {
+	char *out;
+	if (as_json) {
 		struct strbuf b = { 0 };
 		strbuf_printf(&b, "{\"name\":");
 		json_write_string(&b, ls->name);
 		strbuf_printf(&b, ",");
-		request_switch_json(sup, i, &b);
+		json(sup, i, &b);
 		strbuf_printf(&b, "}\n");
-		text = strbuf_take(&b);
+		out = strbuf_take(&b);
 	} else {
-		text = switch_text(sup, i);
+		out = text(sup, i);
 	}
-	conn_send(c, CTL_STDOUT, text, strlen(text));
-	free(text);
+	conn_send(c, CTL_STDOUT, out, strlen(out));
+	free(out);
 	conn_finish(c, UMLLAB_EXIT_OK);
+}
+
+void request_switch_stp(struct conn *c, int argc, char **argv)
+{
+	switch_answer(c, argc, argv, request_switch_stp_json, switch_stp_text);
+}
+
+void request_switch(struct conn *c, int argc, char **argv)
+{
+	switch_answer(c, argc, argv, request_switch_json, switch_text);
 }
