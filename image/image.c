@@ -387,6 +387,12 @@ int image_remove(const char *backing_path, char **cause)
 	unlink(info);
 	char *initrd = xasprintf("%s" IMAGE_INITRD_SUFFIX, backing_path);
 	unlink(initrd);
+	/* Its build lock (cache_lock): one per image, so it goes with it. */
+	const char *slash = strrchr(backing_path, '/');
+	char *lock = slash != NULL ? xasprintf("%.*s/.lock-%s", (int)(slash - backing_path),
+	    backing_path, slash + 1) : xasprintf(".lock-%s", backing_path);
+	unlink(lock);
+	free(lock);
 	free(initrd);
 	free(info);
 	return 0;
