@@ -244,10 +244,13 @@ static int capture_run(int argc, char **argv)
 	req[reqc++] = (char *)duration;
 	for (int i = 0; i < npos; i++)
 		req[reqc++] = (char *)pos[i];
-	if (out.text && out.fd == 1 && isatty(2)) {
+	/* On a terminal, say when it runs: a ping started before would be missed. */
+	if (isatty(2) && ((out.text && out.fd == 1) || out.fd != 1)) {
 		struct strbuf b = { 0 };
 		for (int i = 0; i < npos; i++)
 			strbuf_printf(&b, "%s%s", i ? ", " : "umllab: capturing ", pos[i]);
+		if (out.fd != 1)
+			strbuf_printf(&b, " into %s", file);
 		strbuf_printf(&b, " (Ctrl-C stops)\n");
 		out.started = strbuf_take(&b);
 	}
