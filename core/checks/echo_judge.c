@@ -210,7 +210,9 @@ static size_t spread(const struct echo_case *c, const struct echo_rec *k,
 
 /* Whether responder, once it had request k, sent k's own reply (the same
  * identifier, sequence and data, addresses swapped) and that reply was
- * delivered to one of the source's cables along a chain. */
+ * delivered to one of the source's cables along a chain. A responder that
+ * was itself handed that reply only passed it on (a router on the way
+ * back): it did not answer. */
 static bool answered_by(const struct echo_case *c, const struct echo_rec *k,
     const struct holder *responder)
 {
@@ -218,6 +220,12 @@ static bool answered_by(const struct echo_case *c, const struct echo_rec *k,
 	rk.type = ECHO_REPLY;
 	rk.src = k->dst;
 	rk.dst = k->src;
+	for (size_t i = 0; i < c->n_recs; i++) {
+		const struct echo_rec *d = &c->recs[i];
+		if (d->kind == ECHO_REC_DELIVERED && same_frame(d, &rk) &&
+		    port_eq(&d->port, d->sw, &responder->who, responder->sw))
+			return false;
+	}
 	struct holder h[HOLDERS_MAX];
 	size_t n = spread(c, &rk, &responder->who, responder->sw, responder->t, h);
 	for (size_t j = 1; j < n; j++)

@@ -274,6 +274,19 @@ static void test_routed_path(void **state)
 	judge(B, 1, &v);
 	assert_false(v.hops_match);
 	echo_verdict_free(&v);
+	/* An address no instance is known to have (a router's loopback): r1,
+	 * the first hop, hands the reply back but did not answer, so the
+	 * request did not go "directly" (a cable pulled, the ping around the
+	 * ring, seen passing as `via: []`). */
+	judge(NOBODY, 0, &v);
+	assert_true(echo_verdict_reached(&v));
+	assert_false(v.hops_match);
+	echo_verdict_free(&v);
+	via[0] = R1;
+	judge(NOBODY, 1, &v);
+	assert_true(v.hops_match);
+	assert_string_equal(v.hops, "umlA > r1");
+	echo_verdict_free(&v);
 }
 
 /* A link between two switches: one port for both (the label names the
