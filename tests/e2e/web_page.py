@@ -224,6 +224,22 @@ try:
           "the capture shows the ICMP lines, and only them (filter icmp): %s" % (lines[0] if lines else ""))
     magic = b.eval("(() => { const c = umllab.capture.chunks; return c.length ? Array.from(new Uint8Array(c[0]).slice(0, 4)) : []; })()")
     check(magic == [0x0a, 0x0d, 0x0d, 0x0a], "the download button's data is pcapng (section header block)")
+    # As the handouts do it: ping from umlA's console, come back to the cable: the same
+    # capture went on meanwhile, and has the new echo lines.
+    cap_n = b.eval("umllab.capture.lines.length")
+    b.eval("umllab.capture.mark = 1")
+    b.eval("document.querySelector('#topo .instance[data-instance=umlA]').dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+    b.wait("!!(umllab.console && umllab.console.term && umllab.console.ws.readyState == 1)", 15, "umlA's console again")
+    time.sleep(0.3)
+    b.eval("document.querySelector('#console textarea').focus()")
+    before_ping = b.eval("umllab.consoleText.length")
+    b.type_text("ping -c 1 10.0.0.2\n")
+    b.wait("umllab.consoleText.slice(%d).includes('1 packets received')" % before_ping, 15, "the console's ping")
+    b.eval("document.querySelector('#topo .cable[data-cable=\"umlA.eth0\"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+    check(b.wait("umllab.capture && umllab.capture.mark == 1 && umllab.capture.lines.length >= %d && "
+                 "!document.getElementById('capture-panel').hidden" % (cap_n + 2), 5, "the capture kept") is True,
+          "back on the cable after pinging from the console: the capture went on (%d lines, %d before)"
+          % (b.eval("umllab.capture.lines.length"), cap_n))
     b.screenshot(os.path.join(WORK, "web-capture.png"))
     t = time.time()
     b.eval("document.getElementById('link-down').click()")
@@ -272,6 +288,20 @@ try:
     check(dt < 1.0, "an instance's restart shows on the page within 1 s (%.0f ms)" % (dt * 1000))
     b.wait("document.querySelector('#topo .instance[data-instance=umlB]').dataset.state == 'running'", 30, "umlB running again")
     ok("umlB is running again, on the page")
+    b.eval("document.getElementById('inst-stop').click()")
+    b.wait("document.querySelector('#topo .instance[data-instance=umlB]').dataset.state == 'stopped'", 15, "umlB stopped")
+    ok("Stop from the page: umlB drawn stopped")
+    b.eval("document.getElementById('inst-start').click()")
+    b.wait("document.querySelector('#topo .instance[data-instance=umlB]').dataset.state == 'running'", 30, "umlB started")
+    ok("Start from the page: umlB drawn running again")
+
+    # A switch's frames: click S1, ping, read the lines.
+    b.eval("document.querySelector('#topo .switch[data-switch=S1]').dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+    b.wait("!!(umllab.capture && umllab.capture.target == 'S1' && umllab.capture.ws.readyState == 1)", 10, "S1's capture")
+    time.sleep(0.5)
+    r = umllab("exec", "umlA", "--", "ping", "-c", "1", "-W", "3", "10.0.0.2")
+    check(b.wait("umllab.capture.lines.filter(l => l.includes('ICMP echo request')).length >= 1", 10, "S1's ICMP lines") is True,
+          "clicking S1 shows the frames crossing the switch")
 
     # A 100-instance lab draws in under 2 s (the drawing code on a made-up status).
     ms = b.call("Runtime.evaluate", expression="""(async () => {

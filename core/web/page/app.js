@@ -126,8 +126,12 @@ function select(sel) {
   $('capture-panel').hidden = !(sel && (sel.kind === 'cable' || sel.kind === 'switch'));
   if (sel && sel.kind === 'instance') openConsole(sel.name);
   else closeConsole();
-  if (sel && sel.kind !== 'instance') startCapture(sel.name);
-  else stopCapture(true);
+  // A capture goes on behind an instance's console: back on its cable or
+  // switch, what crossed meanwhile is there (a handout pings from the
+  // console, then reads the frames). Another target starts another.
+  const c = state.capture;
+  if (sel && sel.kind !== 'instance' && !(c && c.target === sel.name)) startCapture(sel.name);
+  else if (!sel) stopCapture(true);
 }
 
 function updatePanel() {
