@@ -235,6 +235,8 @@ static void status_links(struct supervisor *sup, const struct status_ports *sp, 
 	for (size_t i = 0; i < lab->n_switches; i++)
 		for (size_t k = 0; k < lab->switches[i].n_links; k++) {
 			size_t to = lab->switches[i].links[k].to;
+			if (sup->switches[i] == NULL || sup->switches[to] == NULL)
+				continue;	/* already stopped by `down` (its conditions are on i) */
 			char *name = supervisor_link_name(lab, i, to);
 			const struct switch_port_info *p = status_port(sp, i, name);
 			struct linkcond_pair cond;
