@@ -320,6 +320,27 @@ void switch_cond_get(const struct switch_cable *cable, struct linkcond_pair *c,
 	}
 }
 
+/* What switch_ports_get shows of a cable: the frames passed into it and
+ * taken from it, and what its conditions dropped, both ways. */
+void switch_cond_counts(const struct switch_cable *cable, uint64_t *to, uint64_t *from,
+    uint64_t *dropped)
+{
+	struct linkcond_stats st[2];
+	*dropped = 0;
+	for (int d = COND_IN; d <= COND_OUT; d++) {
+		st[d] = cable->counted[d];
+		if (cable->cond[d] != NULL) {
+			struct linkcond_stats q;
+			linkcond_queue_stats(cable->cond[d], &q);
+			cond_stats_add(&st[d], &q);
+		}
+		*dropped += st[d].lost + st[d].overlimit + st[d].overmemory + st[d].oversize +
+		    st[d].flushed;
+	}
+	*to = st[COND_IN].passed + (cable->port != NULL ? cable->port->passed_to : 0);
+	*from = st[COND_OUT].passed + (cable->port != NULL ? cable->port->passed_from : 0);
+}
+
 /* ---- link conditions: the owner's side ---- */
 
 static struct cond_filter *cond_filter_copy(const struct bpf_program *prog)

@@ -469,6 +469,8 @@ static void switch_enqueue_copies(struct sw *sw, struct switch_port *src, struct
 		sw->cond_dirty = true;
 		if (linkcond_queue_admit(dst->cond_to, flat, len, switch_now_ns(sw)) != LINKCOND_PASS)
 			return;
+	} else {
+		dst->passed_to++;	/* as switch_enqueue counts it */
 	}
 	if (sw->ntaps != 0 && dst->taps != NULL)
 		for (struct switch_tap *t = *dst->taps; t != NULL; t = t->next_on_cable)
@@ -521,6 +523,7 @@ static inline __attribute__((always_inline)) void switch_enqueue_full(struct sw 
 		switch_enqueue_copies(sw, src, dst, iov, n, now);
 		return;
 	}
+	dst->passed_to++;
 	if (dst->txn == 0)
 		sw->dirty[sw->ndirty++] = dst;
 	unsigned q = dst->txn++;

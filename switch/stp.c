@@ -51,9 +51,11 @@ static void stp_send(void *arg, unsigned no, const unsigned char *frame, size_t 
 			switch_tap_push(sw, t, p, NULL, SWITCH_TAP_OUT, frame, len);
 	}
 	/* Not behind the backlog: a BPDU late is worse than one out of order. */
-	if (send(p->data_fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+	if (send(p->data_fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
 		switch_stat_add(&sw->st_out, 1);
-	else
+		if (p->cond_to == NULL)
+			p->passed_to++;	/* its cable counts it, as the BPDUs that come in */
+	} else
 		switch_stat_dropped(sw, 1);
 }
 

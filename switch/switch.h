@@ -139,6 +139,10 @@ struct switch_port_info {
 	bool link_down;		/* pulled out (switch_cable_set_link) */
 	struct switch_vlans vlans;
 	uint64_t vlan_dropped;	/* frames it sent that were refused for their VLAN */
+	/* A cable's counters, as switch_cable_get_conditions counts them (0 on
+	 * other ports): frames the switch passed into it and took from it, and
+	 * what its conditions dropped (lost, over a limit, the MTU, flushed). */
+	uint64_t frames_to, frames_from, frames_dropped;
 };
 
 /* Every port: cables and links (connected or not), trunks and

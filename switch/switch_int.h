@@ -475,6 +475,8 @@ void switch_cond_set(struct sw *sw, struct switch_cable *cable,
     const struct linkcond_pair *p, struct cond_filter *filters[2]);
 void switch_cond_fold_port(struct switch_cable *cable, struct switch_port *port);
 void switch_cond_reset(struct switch_cable *cable);
+void switch_cond_counts(const struct switch_cable *cable, uint64_t *to, uint64_t *from,
+    uint64_t *dropped);
 void switch_cond_get(const struct switch_cable *cable, struct linkcond_pair *c,
     struct linkcond_stats stats[2]);
 

@@ -231,6 +231,7 @@ void switch_ports_collect(struct sw *sw, struct switch_call *call)
 		i->link_down = c->link_down;
 		i->vlans = c->vlans;
 		i->vlan_dropped += c->vlan_drops;
+		switch_cond_counts(c, &i->frames_to, &i->frames_from, &i->frames_dropped);
 	}
 	for (unsigned k = 0; k < sw->nactive; k++)
 		if (sw->active[k]->cable == NULL)

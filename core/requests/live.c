@@ -453,6 +453,7 @@ static void link_switches_done(struct conn *c, size_t a, size_t b, const struct 
 		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
 		return;
 	}
+	request_watch_poke(c->sup);
 	char *text = linkcond_pair_format(p);
 	log_info("%s-%s: link conditions: %s", lab->switches[a].name, lab->switches[b].name,
 	    *text ? text : "none");
@@ -591,6 +592,7 @@ static void link_switches(struct conn *c, const size_t sw[2], int argc, char **a
 		    switch_cable_set_link(sup->switches[sw[1]], ba, up, &cause) != 0) {
 			conn_fail(c, UMLLAB_EXIT_FAIL, cause);
 		} else {
+			request_watch_poke(sup);
 			log_info("%s-%s: link %s", an, bn, up ? "up" : "down");
 			conn_printf(c, CTL_STDOUT, "%s: link %s (both ends, %s and %s)\n", ab,
 			    up ? "up" : "down", ab, ba);
@@ -641,6 +643,7 @@ void request_link(struct conn *c, int argc, char **argv)
 		return;
 	}
 	if (reset) {
+		request_watch_poke(sup);
 		conn_printf(c, CTL_STDOUT, "%s: %s counters reset to 0 (switch %s)\n", inst->cfg->name,
 		    li->cfg.name, sup->lab->switches[li->cfg.sw].name);
 		conn_finish(c, UMLLAB_EXIT_OK);

@@ -40,7 +40,7 @@ void request_check(struct conn *c, int argc, char **argv);
 void request_watch(struct conn *c, int argc, char **argv);
 
 /* The lab's status as `status --json` prints it (malloc'd, one line). */
-char *request_status_json(const struct supervisor *sup);
+char *request_status_json(struct supervisor *sup);
 
 /* Something watchers show changed (an instance's state, a link): each
  * `watch` client gets a line within a few milliseconds. */

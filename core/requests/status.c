@@ -6,10 +6,49 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/requests/request.h"
-#include "core/supervisor/supervisor.h"
+#include "core/base/state.h"
 #include "core/base/util.h"
+#include "core/requests/request.h"
+#include "core/supervisor/link_conditions.h"
+#include "core/supervisor/supervisor.h"
+#include "core/supervisor/switches.h"
 #include "switch/switch.h"
+
+/* Every switch's ports, asked for once per status: a cable's counters come
+ * from there (one call into each switch thread, not one per cable). */
+struct status_ports {
+	struct switch_port_info *v;
+	unsigned n;
+};
+
+static struct status_ports *status_ports_get(const struct supervisor *sup)
+{
+	struct status_ports *sp = xcalloc(sup->lab->n_switches + 1, sizeof(*sp));
+	for (size_t i = 0; i < sup->lab->n_switches; i++)
+		if (sup->switches[i] != NULL && switch_ports_get(sup->switches[i], &sp[i].v, &sp[i].n,
+		    NULL) != 0) {
+			sp[i].v = NULL;
+			sp[i].n = 0;
+		}
+	return sp;
+}
+
+static void status_ports_free(const struct supervisor *sup, struct status_ports *sp)
+{
+	for (size_t i = 0; i < sup->lab->n_switches; i++)
+		free(sp[i].v);
+	free(sp);
+}
+
+/* Port `name` of switch sw, or NULL (the switch stopped, or no such cable). */
+static const struct switch_port_info *status_port(const struct status_ports *sp, size_t sw,
+    const char *name)
+{
+	for (unsigned k = 0; k < sp[sw].n; k++)
+		if (strcmp(sp[sw].v[k].name, name) == 0)
+			return &sp[sw].v[k];
+	return NULL;
+}
 
 static void sb_json_string(struct strbuf *b, const char *s)
 {
@@ -78,7 +117,8 @@ static bool file_addr_gone(const struct instance *in, const struct lab_iface *f)
 
 /* Addresses come from the file, and from the guest (marked "(guest)": set by a startup
  * script or a student); the guest's link state shows when it is not up. */
-static char *addresses_text(const struct lab *lab, const struct instance *in, bool json)
+static char *addresses_text(const struct lab *lab, const struct instance *in,
+    const struct status_ports *sp, bool json)
 {
 	struct strbuf b = { 0 };
 	for (size_t i = 0; i < in->n_ifaces; i++) {
@@ -109,7 +149,14 @@ static char *addresses_text(const struct lab *lab, const struct instance *in, bo
 				sb_json_string(&b, gstate);
 			else
 				strbuf_printf(&b, "null");
-			strbuf_printf(&b, "}");
+			/* The cable's frames: in, to the instance; out, from it. */
+			char *cable = state_cable_name(in->cfg->name, f->name);
+			const struct switch_port_info *p = status_port(sp, f->sw, cable);
+			free(cable);
+			strbuf_printf(&b, ",\"frames_in\":%llu,\"frames_out\":%llu,"
+			    "\"frames_dropped\":%llu}", p != NULL ? (unsigned long long)p->frames_to : 0,
+			    p != NULL ? (unsigned long long)p->frames_from : 0,
+			    p != NULL ? (unsigned long long)p->frames_dropped : 0);
 			free(cond);
 			continue;
 		}
@@ -177,12 +224,54 @@ static void status_trunks(const struct supervisor *sup, struct strbuf *b, bool j
 		strbuf_printf(b, "],\"trunks\":[");
 }
 
+/* JSON: the cables between switches ("links", after "trunks"), each once,
+ * seen from the switch that declares it: its state and conditions, and its
+ * frames each way as that end counts them. */
+static void status_links(struct supervisor *sup, const struct status_ports *sp, struct strbuf *b)
+{
+	const struct lab *lab = sup->lab;
+	bool first = true;
+	strbuf_printf(b, "],\"links\":[");
+	for (size_t i = 0; i < lab->n_switches; i++)
+		for (size_t k = 0; k < lab->switches[i].n_links; k++) {
+			size_t to = lab->switches[i].links[k].to;
+			if (sup->switches[i] == NULL || sup->switches[to] == NULL)
+				continue;	/* already stopped by `down` (its conditions are on i) */
+			char *name = supervisor_link_name(lab, i, to);
+			const struct switch_port_info *p = status_port(sp, i, name);
+			struct linkcond_pair cond;
+			struct linkcond_stats st[2];
+			char *cause = NULL;
+			char *text = link_conditions_get_switches(sup, i, to, &cond, st, &cause) == 0 ?
+			    linkcond_pair_format(&cond) : xstrdup("");
+			free(cause);
+			strbuf_printf(b, "%s{\"name\":", first ? "" : ",");
+			sb_json_string(b, name);
+			strbuf_printf(b, ",\"a\":");
+			sb_json_string(b, lab->switches[i].name);
+			strbuf_printf(b, ",\"b\":");
+			sb_json_string(b, lab->switches[to].name);
+			strbuf_printf(b, ",\"link\":\"%s\",\"connected\":%s,\"conditions\":",
+			    p != NULL && p->link_down ? "down" : "up",
+			    p != NULL && p->connected ? "true" : "false");
+			sb_json_string(b, text);
+			strbuf_printf(b, ",\"frames_ab\":%llu,\"frames_ba\":%llu,\"frames_dropped\":%llu}",
+			    p != NULL ? (unsigned long long)p->frames_to : 0,
+			    p != NULL ? (unsigned long long)p->frames_from : 0,
+			    p != NULL ? (unsigned long long)p->frames_dropped : 0);
+			free(text);
+			free(name);
+			first = false;
+		}
+}
+
 /* The lab's status as text or JSON (malloc'd). */
-static char *status_render(const struct supervisor *sup, bool json)
+static char *status_render(struct supervisor *sup, bool json)
 {
 	const struct lab *lab = sup->lab;
 	uint64_t now = clock_ms();
 	struct strbuf b = { 0 };
+	struct status_ports *sp = json ? status_ports_get(sup) : NULL;
 	if (json) {
 		strbuf_printf(&b, "{\"lab\":");
 		sb_json_string(&b, lab->name);
@@ -218,7 +307,7 @@ static char *status_render(const struct supervisor *sup, bool json)
 	for (size_t i = 0; i < lab->n_instances; i++) {
 		const struct instance *in = &sup->instances[i];
 		uint64_t up_ms = in->pid > 0 ? now - in->started_ms : 0;
-		char *addrs = addresses_text(lab, in, json);
+		char *addrs = addresses_text(lab, in, sp, json);
 		if (json) {
 			strbuf_printf(&b, "%s{\"name\":", i ? "," : "");
 			sb_json_string(&b, in->cfg->name);
@@ -279,12 +368,15 @@ static char *status_render(const struct supervisor *sup, bool json)
 		}
 	}
 	status_trunks(sup, &b, json);
-	if (json)
+	if (json) {
+		status_links(sup, sp, &b);
 		strbuf_printf(&b, "]}\n");
+		status_ports_free(sup, sp);
+	}
 	return strbuf_take(&b);
 }
 
-char *request_status_json(const struct supervisor *sup)
+char *request_status_json(struct supervisor *sup)
 {
 	return status_render(sup, true);
 }

@@ -1,4 +1,4 @@
-/* core/requests/watch.c: `watch [PERIOD_MS]`: the lab's status as JSON lines (as `status --json`), at once, within 20 ms of a change, and every period while the client stays: the web page's feed (issue 26). */
+/* core/requests/watch.c: `watch [PERIOD_MS]`: the lab's status as JSON lines (as `status --json`: states, cables' conditions and frame counters), at once, within 20 ms of a change (at most 10 lines a second), and every period while the client stays: the web page's feed (issue 26). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,12 +11,15 @@
 #define WATCH_PERIOD_MIN_MS 100
 #define WATCH_PERIOD_MAX_MS 60000
 #define WATCH_SOON_S 0.02		/* changes coming together go out as one line */
+#define WATCH_GAP_MS 100		/* lines for changes: 10 a second at most (a
+					 * restart loop must not flood the page) */
 #define WATCH_BEHIND_MAX (256 * 1024)	/* a client this far behind skips a line */
 
 struct watch_req {
 	struct conn *conn;
 	ev_timer tick;			/* every period: counters and uptimes move */
 	ev_timer soon;			/* a change: send shortly, once */
+	uint64_t sent_ms;		/* the last line's time */
 };
 
 static void watch_send(struct watch_req *w)
@@ -25,6 +28,7 @@ static void watch_send(struct watch_req *w)
 	/* A slow reader misses lines, never the latest one: the next is whole. */
 	if (c->out_len > WATCH_BEHIND_MAX)
 		return;
+	w->sent_ms = clock_ms();
 	char *text = request_status_json(c->sup);
 	conn_send(c, CTL_STDOUT, text, strlen(text));
 	free(text);
@@ -69,7 +73,9 @@ void request_watch_poke(struct supervisor *sup)
 			continue;
 		struct watch_req *w = c->req;
 		if (!ev_is_active(&w->soon)) {
-			ev_timer_set(&w->soon, WATCH_SOON_S, 0);
+			uint64_t now = clock_ms(), next = w->sent_ms + WATCH_GAP_MS;
+			double after = next > now ? (double)(next - now) / 1000.0 : 0;
+			ev_timer_set(&w->soon, after > WATCH_SOON_S ? after : WATCH_SOON_S, 0);
 			ev_timer_start(sup->loop, &w->soon);
 		}
 	}

@@ -38,6 +38,7 @@ lib_cleanup() {
 			>/dev/null 2>&1
 	done
 	[ -n "${squatter:-}" ] && kill "$squatter" 2>/dev/null
+	[ -n "${web:-}" ] && kill "$web" 2>/dev/null
 	[ -d "$squatted" ] && [ "$(stat -c %U "$squatted")" = "$peer" ] && rm -rf "$squatted"
 	bash "$REPO/tests/e2e/reap.sh" "$UMLLAB_STATE_DIR" >/dev/null 2>&1
 	bash "$REPO/tests/e2e/reap.sh" "$T/a/.umllab-run" >/dev/null 2>&1
@@ -120,6 +121,43 @@ expect_refused "nor ask for its status" -- as_b env UMLLAB_STATE_DIR="$UMLLAB_ST
 expect_output "belongs to uid|Permission denied|not to you" "and is told why"
 expect_refused "nor run a command in a guest" -- \
 	as_b env UMLLAB_STATE_DIR="$UMLLAB_STATE_DIR" "$UMLLAB" exec umlA true
+
+# ---- the web page ----
+# The owner serves the lab's page on 127.0.0.1 and on a unix socket. The
+# other user, without the token, gets the same bare 403 whatever it asks,
+# cannot open the socket, the URL file or the server's environment, and
+# nothing it got holds the token or the lab's name.
+# Not through as_a: $! would be a subshell, and the kill below would miss umllab.
+setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$T/a" \
+	"$UMLLAB" web fig1 --unix "$T/a/web.sock" >"$T/web.out" 2>&1 &
+web=$!
+for _ in $(seq 100); do grep -q 'http://.*/t/[0-9a-f]*/' "$T/web.out" 2>/dev/null && break; sleep 0.1; done
+url=$(grep -o 'http://[^ ]*/t/[0-9a-f]*/' "$T/web.out" | head -1)
+token=${url#*/t/}
+token=${token%/}
+url_file=$(ls "$UMLLAB_STATE_DIR"/web-*.url 2>/dev/null | head -1)
+if [ -n "$url" ] && [ -S "$T/a/web.sock" ] && [ -n "$url_file" ]; then
+	ok "the owner serves the lab's page: ${url%%/t/*}/t/TOKEN/ and $T/a/web.sock"
+	as_a python3 "$REPO/tests/e2e/web_intruder.py" owner "$url" "$T/a/web.sock" ||
+		fails=$((fails + 1))
+	as_b python3 "$REPO/tests/e2e/web_intruder.py" other "$(echo "$url" | cut -d/ -f3)" \
+		"${#token}" "$T/a/web.sock" "$url_file" "$web" "$T/b/web-got" || fails=$((fails + 1))
+	if [ -s "$T/b/web-got" ] && ! grep -q "$token" "$T/b/web-got" &&
+		! grep -q -e fig1 -e umlA "$T/b/web-got"; then
+		ok "nothing the other user got holds the token or the lab's name"
+	else
+		fail "the other user got the token or the lab's name: $(grep -a -o -e "$token" -e fig1 -e umlA "$T/b/web-got" | sort -u | tr '\n' ' ')"
+	fi
+	grep -q "$token" "/proc/$web/cmdline" && fail "the token is on the server's command line" ||
+		ok "the token is not on the server's command line (ps shows it to everyone)"
+else
+	fail "umllab web did not start: $(cat "$T/web.out")"
+fi
+kill -TERM "$web"
+for _ in $(seq 50); do alive "$web" || break; sleep 0.1; done
+wait "$web" 2>/dev/null
+alive "$web" && fail "umllab web did not end on SIGTERM" || ok "umllab web ended on SIGTERM"
+web=
 
 # ---- stopping ----
 expect_refused "the other user cannot take the lab down" -- \

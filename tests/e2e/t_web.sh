@@ -80,6 +80,23 @@ wait "$web"; rc=$?
 	ok "SIGTERM ends the server (exit 0), its URL file and socket removed" || fail "after SIGTERM: rc $rc, $(ls "$UMLLAB_STATE_DIR" "$T")"
 expect_exit 0 "the lab runs on after the server stopped" -- umllab ping umlA umlB -c 1
 
+# --listen 127.0.0.1:PORT, and Ctrl-C (SIGINT: libev's handler replaces the
+# SIG_IGN a background job starts with).
+lport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$UMLLAB" web fig1 --listen "127.0.0.1:$lport" >"$T/web4.out" 2>&1 &
+web=$!
+url=$(wait_url "$T/web4.out")
+[ "${url%%/t/*}" = "http://127.0.0.1:$lport" ] && [ "$(ss -ltnH "sport = :$lport" | awk '{print $4}')" = "127.0.0.1:$lport" ] &&
+	ok "--listen 127.0.0.1:$lport listens there, and the URL says so" || fail "--listen: $url $(cat "$T/web4.out")"
+expect_exit 2 "--listen on an IPv6 address is refused" -- umllab web fig1 --listen "[::1]:$lport"
+expect_output "not an IPv4 address" "and says why"
+kill -INT "$web"
+for i in $(seq 50); do alive "$web" || break; sleep 0.1; done
+wait "$web"; rc=$?
+[ $rc -eq 0 ] && ! ls "$UMLLAB_STATE_DIR"/web-*.url >/dev/null 2>&1 &&
+	ok "Ctrl-C (SIGINT) ends the server, exit 0, its URL file removed" || fail "after SIGINT: rc $rc"
+expect_exit 0 "the lab runs on after Ctrl-C" -- umllab ping umlA umlB -c 1
+
 # --grade: a grading directory, live.
 mkdir -p "$T/grade"
 "$UMLLAB" web --grade "$T/grade" >"$T/web3.out" 2>&1 &

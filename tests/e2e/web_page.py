@@ -127,6 +127,23 @@ while time.time() < deadline and sum(1 for m in seen if m.get("t") == "err") < 2
 w.close()
 check(sum(1 for m in seen if m.get("t") == "err") == 2 and not any(m.get("t") == "reply" and m.get("id") in (5, 6) for m in seen),
       "exec and down from the page are refused")
+# The feed: the status at once, then at least once a second while nothing happens, and no more;
+# each cable with its state, conditions and frame counters.
+w = WebSocket("ws://%s%sws?kind=lab&lab=fig1" % (HOSTPORT, base), {"Origin": "http://" + HOSTPORT})
+times, first = [], None
+end = time.time() + 3.3
+while time.time() < end:
+    m = json.loads(w.recv()[1])
+    if m.get("t") == "status":
+        times.append(time.time())
+        first = first or m["d"]
+w.close()
+gaps = [b_ - a_ for a_, b_ in zip(times, times[1:])]
+check(3 <= len(times) <= 5 and max(gaps or [9]) < 1.2,
+      "the idle feed: %d lines in 3.3 s, at most %.2f s apart" % (len(times), max(gaps or [0])))
+f = first["instances"][0]["interfaces"][0] if first else {}
+check(all(k in f for k in ("link", "conditions", "frames_in", "frames_out", "frames_dropped")) and "links" in (first or {}),
+      "each cable in the feed has its state, conditions and frame counters: %s" % {k: f.get(k) for k in ("link", "frames_in", "frames_out")})
 w = WebSocket("ws://%s%sws?kind=console&lab=other&arg=umlA" % (HOSTPORT, base), {"Origin": "http://" + HOSTPORT})
 m = json.loads(w.recv()[1])
 w.close()
@@ -182,14 +199,47 @@ try:
     b.eval("document.getElementById('capture-filter').value = 'icmp'; document.getElementById('capture-start').click()")
     b.wait("!!(umllab.capture && umllab.capture.filter == 'icmp' && umllab.capture.ws.readyState == 1)", 10, "the filtered capture")
     time.sleep(0.5)
+    # The cable's frame counters (the feed's, drawn on the cable and in its panel) move
+    # as the pings cross it: two requests out of umlA, two replies in.
+    cable_q = "document.querySelector('#topo .cable[data-cable=\"umlA.eth0\"]')"
+    before = b.eval("(() => { const c = %s; return [+c.dataset.framesOut, +c.dataset.framesIn]; })()" % cable_q)
     r = umllab("exec", "umlA", "--", "ping", "-c", "2", "10.0.0.2")
     check(r.returncode == 0, "ping while capturing")
+    t = time.time()
+    moved = b.wait("(() => { const c = %s; return +c.dataset.framesOut >= %d && +c.dataset.framesIn >= %d; })()"
+                   % (cable_q, before[0] + 2, before[1] + 2), 5, "the cable's counters to move")
+    after = b.eval("(() => { const c = %s; return [+c.dataset.framesOut, +c.dataset.framesIn]; })()" % cable_q)
+    measure("umlA.eth0's counters on the page: sent %d -> %d, got %d -> %d, %.0f ms after the ping ended"
+            % (before[0], after[0], before[1], after[1], (time.time() - t) * 1000))
+    check(moved is True and time.time() - t < 1.5, "the cable's frame counters move on the page as pings cross it "
+          "(sent %d -> %d, got %d -> %d)" % (before[0], after[0], before[1], after[1]))
+    seen = b.eval("(() => { const c = %s; return [+c.dataset.framesOut, +c.dataset.framesIn, c.textContent, "
+                  "document.getElementById('cable-frames').textContent]; })()" % cable_q)
+    check("sent %d got %d" % (seen[0], seen[1]) in seen[2], "the counters are drawn on the cable: %s" % seen[2])
+    check("%d sent by umlA, %d delivered to it" % (seen[0], seen[1]) in seen[3],
+          "the cable's panel shows its frames: %s" % seen[3])
     b.wait("umllab.capture.lines.filter(l => l.includes('ICMP echo')).length >= 4", 10, "ICMP lines")
     lines = b.eval("umllab.capture.lines")
     check(all("ICMP" in l for l in lines) and any("echo request" in l for l in lines) and any("echo reply" in l for l in lines),
           "the capture shows the ICMP lines, and only them (filter icmp): %s" % (lines[0] if lines else ""))
     magic = b.eval("(() => { const c = umllab.capture.chunks; return c.length ? Array.from(new Uint8Array(c[0]).slice(0, 4)) : []; })()")
     check(magic == [0x0a, 0x0d, 0x0d, 0x0a], "the download button's data is pcapng (section header block)")
+    # As the handouts do it: ping from umlA's console, come back to the cable: the same
+    # capture went on meanwhile, and has the new echo lines.
+    cap_n = b.eval("umllab.capture.lines.length")
+    b.eval("umllab.capture.mark = 1")
+    b.eval("document.querySelector('#topo .instance[data-instance=umlA]').dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+    b.wait("!!(umllab.console && umllab.console.term && umllab.console.ws.readyState == 1)", 15, "umlA's console again")
+    time.sleep(0.3)
+    b.eval("document.querySelector('#console textarea').focus()")
+    before_ping = b.eval("umllab.consoleText.length")
+    b.type_text("ping -c 1 10.0.0.2\n")
+    b.wait("umllab.consoleText.slice(%d).includes('1 packets received')" % before_ping, 15, "the console's ping")
+    b.eval("document.querySelector('#topo .cable[data-cable=\"umlA.eth0\"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+    check(b.wait("umllab.capture && umllab.capture.mark == 1 && umllab.capture.lines.length >= %d && "
+                 "!document.getElementById('capture-panel').hidden" % (cap_n + 2), 5, "the capture kept") is True,
+          "back on the cable after pinging from the console: the capture went on (%d lines, %d before)"
+          % (b.eval("umllab.capture.lines.length"), cap_n))
     b.screenshot(os.path.join(WORK, "web-capture.png"))
     t = time.time()
     b.eval("document.getElementById('link-down').click()")
@@ -238,6 +288,20 @@ try:
     check(dt < 1.0, "an instance's restart shows on the page within 1 s (%.0f ms)" % (dt * 1000))
     b.wait("document.querySelector('#topo .instance[data-instance=umlB]').dataset.state == 'running'", 30, "umlB running again")
     ok("umlB is running again, on the page")
+    b.eval("document.getElementById('inst-stop').click()")
+    b.wait("document.querySelector('#topo .instance[data-instance=umlB]').dataset.state == 'stopped'", 15, "umlB stopped")
+    ok("Stop from the page: umlB drawn stopped")
+    b.eval("document.getElementById('inst-start').click()")
+    b.wait("document.querySelector('#topo .instance[data-instance=umlB]').dataset.state == 'running'", 30, "umlB started")
+    ok("Start from the page: umlB drawn running again")
+
+    # A switch's frames: click S1, ping, read the lines.
+    b.eval("document.querySelector('#topo .switch[data-switch=S1]').dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+    b.wait("!!(umllab.capture && umllab.capture.target == 'S1' && umllab.capture.ws.readyState == 1)", 10, "S1's capture")
+    time.sleep(0.5)
+    r = umllab("exec", "umlA", "--", "ping", "-c", "1", "-W", "3", "10.0.0.2")
+    check(b.wait("umllab.capture.lines.filter(l => l.includes('ICMP echo request')).length >= 1", 10, "S1's ICMP lines") is True,
+          "clicking S1 shows the frames crossing the switch")
 
     # A 100-instance lab draws in under 2 s (the drawing code on a made-up status).
     ms = b.call("Runtime.evaluate", expression="""(async () => {
@@ -245,18 +309,25 @@ try:
         const st = { lab: 'big', instances: [], switches: [] };
         for (let s = 0; s < 4; s++) st.switches.push({ name: 'S' + s, mode: 'switch', frames_in: 0, frames_out: 0, frames_dropped: 0, ports: 25 });
         for (let i = 0; i < 100; i++) st.instances.push({ name: 'h' + i, state: 'running', restarts: 0, uptime_s: 1,
-          interfaces: [{ iface: 'eth0', switch: 'S' + (i % 4), ip: '10.0.' + (i % 4) + '.' + (i + 1) + '/24', link: 'up', conditions: '', mac: '' }] });
+          interfaces: [{ iface: 'eth0', switch: 'S' + (i % 4), ip: '10.0.' + (i % 4) + '.' + (i + 1) + '/24', link: 'up', conditions: '', mac: '',
+            frames_in: i, frames_out: 2 * i, frames_dropped: 0 }] });
+        st.links = [0, 1, 2].map((k) => ({ name: 'S' + k + '.S' + (k + 1), a: 'S' + k, b: 'S' + (k + 1), link: k == 1 ? 'down' : 'up',
+          connected: true, conditions: k == 2 ? 'delay 5ms' : '', frames_ab: 10 + k, frames_ba: 20 + k, frames_dropped: 0 }));
         const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
         document.body.appendChild(svg);
         const t = performance.now();
         topo.draw(svg, st, { roles: {}, trunks: [] }, null, () => {});
         svg.getBBox();
         const ms = performance.now() - t;
+        const links = [...svg.querySelectorAll('.cable.swlink')].map((g) => g.dataset.cable + ' ' + g.dataset.link + ' ' + g.textContent);
         svg.remove();
-        return ms;
+        return [ms, links];
       })()""", awaitPromise=True, returnByValue=True)["result"]["value"]
+    ms, links = ms
     measure("drawing a 100-instance, 4-switch lab: %.1f ms" % ms)
     check(ms < 2000, "a 100-instance lab draws in under 2 s (%.1f ms)" % ms)
+    check(len(links) == 3 and links[0].startswith("S0.S1 up S0\u2192S1 10, S1\u2192S0 20") and "link down" in links[1]
+          and "delay 5ms" in links[2], "cables between switches are drawn with their state, conditions and counters: %s" % links)
     errors = b.eval("umllab.errors")
     check(not errors and not b.console_errors(), "no script errors on the page %s" % (errors or ""))
     b.eval("document.querySelector('#topo .instance[data-instance=umlA]').dispatchEvent(new MouseEvent('click', {bubbles: true}))")

@@ -681,6 +681,8 @@ static void test_cond_drop_match(void **state)
 	wait_ports(f->sw, 0);
 }
 
+static struct switch_port_info port_info(struct fixture *f, const char *name);
+
 /* A cable counts its frames with conditions or without: frames that
  * crossed with none set count as passed. The counts outlive a queue that
  * `clear` freed and a kernel that reconnected; reset sets them to 0. */
@@ -719,6 +721,11 @@ static void test_cond_counts(void **state)
 	assert_int_equal(switch_cable_get_conditions(f->sw, "a.eth0", &now, st, NULL), 0);
 	assert_int_equal(st[0].passed, 2);
 	assert_int_equal(st[1].passed, 3);
+	/* The same counts with every port (status --json, the web page). */
+	struct switch_port_info pi = port_info(f, "a.eth0");
+	assert_int_equal(pi.frames_to, 2);
+	assert_int_equal(pi.frames_from, 3);
+	assert_int_equal(pi.frames_dropped, 1);
 
 	char *cause = NULL;
 	assert_int_equal(switch_cable_reset_counters(f->sw, "a.eth0", &cause), 0);
@@ -2025,6 +2032,10 @@ static void test_vlan_access(void **state)
 	vsend(&c, a.mac, 0, 5);
 	expect_vnothing(&a);
 	expect_vnothing(&d);
+	/* The VLAN path counts the frames into each cable too (`link`, the page). */
+	assert_int_equal(port_info(f, "b.eth0").frames_to, 1);	/* frame 1 */
+	assert_int_equal(port_info(f, "a.eth0").frames_to, 1);	/* frame 4 */
+	assert_int_equal(port_info(f, "a.eth0").frames_from, 1);
 
 	uint64_t before = vlan_dropped(f);
 	vsend(&a, mac_bcast, 10, 6);	/* an access port takes no tags, even its own VLAN's */

@@ -2,7 +2,7 @@
 // an instance's console (xterm.js), a cable's or switch's frames, link
 // controls, and the lab's checks. Every action is a request that the server
 // relays to the lab's supervisor, as the CLI would send it.
-import { parseGraph, draw } from './topo.js';
+import { parseGraph, draw, cableCounts } from './topo.js';
 import { loadCommonJs } from './cjs.js';
 
 const $ = (id) => document.getElementById(id);
@@ -12,7 +12,7 @@ const state = {
   lab: null, status: null, graph: { roles: {}, trunks: [] }, ifaceKey: '',
   selected: null, labWs: null, nextId: 1, pending: new Map(),
   console: null, consoleText: '', capture: null, checkWs: null, checks: {},
-  firstDrawMs: null, draws: 0, lastRound: null,
+  firstDrawMs: null, draws: 0, lastRound: null, counts: new Map(), busy: new Set(),
 };
 window.umllab = state;
 state.errors = [];
@@ -57,6 +57,13 @@ function onLabMessage(ev) {
   const m = JSON.parse(ev.data);
   if (m.t === 'status') {
     state.status = m.d;
+    // Cables whose frame counters moved since the last status: drawn busy.
+    const counts = cableCounts(m.d);
+    state.busy = new Set([...counts].filter(([k, v]) => {
+      const was = state.counts.get(k);
+      return was && (was[0] !== v[0] || was[1] !== v[1]);
+    }).map(([k]) => k));
+    state.counts = counts;
     // Interfaces plugged or unplugged: the roles may have changed too.
     const key = m.d.instances.map((i) => `${i.name}:${i.interfaces.map((f) => `${f.iface}@${f.switch}`)}`).join(' ');
     if (key !== state.ifaceKey) {
@@ -95,7 +102,7 @@ function render() {
   document.body.classList.remove('lab-down');
   const running = s.instances.filter((i) => i.state === 'running').length;
   $('lab-state').textContent = `lab ${s.lab}: ${running} of ${s.instances.length} instances running`;
-  draw($('topo'), s, state.graph, state.selected, select);
+  draw($('topo'), s, state.graph, state.selected, select, state.busy);
   if (state.firstDrawMs === null) state.firstDrawMs = performance.now();
   state.draws++;
   $('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
@@ -119,8 +126,12 @@ function select(sel) {
   $('capture-panel').hidden = !(sel && (sel.kind === 'cable' || sel.kind === 'switch'));
   if (sel && sel.kind === 'instance') openConsole(sel.name);
   else closeConsole();
-  if (sel && sel.kind !== 'instance') startCapture(sel.name);
-  else stopCapture(true);
+  // A capture goes on behind an instance's console: back on its cable or
+  // switch, what crossed meanwhile is there (a handout pings from the
+  // console, then reads the frames). Another target starts another.
+  const c = state.capture;
+  if (sel && sel.kind !== 'instance' && !(c && c.target === sel.name)) startCapture(sel.name);
+  else if (!sel) stopCapture(true);
 }
 
 function updatePanel() {
@@ -134,8 +145,22 @@ function updatePanel() {
     const [inst, iface] = sel.name.split('.');
     const i = instanceOf(inst);
     const f = i && i.interfaces.find((x) => x.iface === iface);
-    $('cable-title').textContent = `${sel.name} (${f ? f.switch : '?'})`;
-    $('cable-info').textContent = f ? `link ${f.link}${f.ip ? `, ${f.ip}` : ''}, ${f.mac}${f.conditions ? `; ${f.conditions}` : '; no conditions'}` : 'gone';
+    const l = !f && (state.status.links || []).find((x) => x.name === sel.name);
+    const cond = (c) => (c ? `; ${c}` : '; no conditions');
+    const dropped = (n) => (n ? `, ${n} dropped by its conditions` : '');
+    if (f) {
+      $('cable-title').textContent = `${sel.name} (${f.switch})`;
+      $('cable-info').textContent = `link ${f.link}${f.ip ? `, ${f.ip}` : ''}, ${f.mac}${cond(f.conditions)}`;
+      $('cable-frames').textContent = `frames: ${f.frames_out} sent by ${inst}, ${f.frames_in} delivered to it${dropped(f.frames_dropped)}`;
+    } else if (l) {
+      $('cable-title').textContent = `${sel.name} (switch ${l.a} to switch ${l.b})`;
+      $('cable-info').textContent = `link ${l.link}${l.connected ? '' : ' (not connected)'}${cond(l.conditions)}`;
+      $('cable-frames').textContent = `frames: ${l.frames_ab} from ${l.a} to ${l.b}, ${l.frames_ba} from ${l.b} to ${l.a}${dropped(l.frames_dropped)}`;
+    } else {
+      $('cable-title').textContent = sel.name;
+      $('cable-info').textContent = 'gone';
+      $('cable-frames').textContent = '';
+    }
   }
 }
 

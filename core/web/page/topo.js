@@ -1,6 +1,8 @@
 // core/web/page/topo.js: the lab drawn as SVG from its status (`watch`, as
 // `status --json`) and its graph (`graph-live`): switches on a grid,
-// each with its hosts around it, routers above the switches they join.
+// each with its hosts around it (turned away from the cables between
+// switches), routers above the switches they join; every cable with its
+// state, conditions and frame counters.
 
 const NS = 'http://www.w3.org/2000/svg';
 
@@ -42,13 +44,36 @@ export function layout(status, graph) {
   const cell = 2 * Math.max(...switches.map((s) => R(bySwitch.get(s).length)), 130) + 100;
   const cols = Math.max(1, Math.ceil(Math.sqrt(switches.length)));
   switches.forEach((s, k) => {
-    const x = (k % cols) * cell;
-    const y = Math.floor(k / cols) * cell;
-    pos[s] = { x, y };
+    pos[s] = { x: (k % cols) * cell, y: Math.floor(k / cols) * cell };
+  });
+  // Cables between switches: a switch's hosts turn away from them, so that
+  // no host sits on such a cable.
+  const away = new Map(switches.map((s) => [s, []]));
+  for (const l of status.links || []) {
+    if (!pos[l.a] || !pos[l.b]) continue;
+    away.get(l.a).push(Math.atan2(pos[l.b].y - pos[l.a].y, pos[l.b].x - pos[l.a].x));
+    away.get(l.b).push(Math.atan2(pos[l.a].y - pos[l.b].y, pos[l.a].x - pos[l.b].x));
+  }
+  const gap = (a, b) => {
+    const d = Math.abs(a - b) % (2 * Math.PI);
+    return Math.min(d, 2 * Math.PI - d);
+  };
+  switches.forEach((s) => {
+    const { x, y } = pos[s];
     const hosts = bySwitch.get(s);
     const r = R(hosts.length);
+    const base = hosts.map((_, i) => (hosts.length <= 2 ? Math.PI * (1 - i) : (2 * Math.PI * i) / hosts.length + Math.PI / 2));
+    let turn = 0;
+    if (away.get(s).length > 0 && hosts.length > 0) {
+      let best = -1;
+      for (let k = 0; k < 36; k++) {
+        const t = (k * Math.PI) / 18;
+        const worst = Math.min(...base.flatMap((a) => away.get(s).map((b) => gap(a + t, b))));
+        if (worst > best + 1e-9) { best = worst; turn = t; }
+      }
+    }
     hosts.forEach((name, i) => {
-      const a = hosts.length <= 2 ? Math.PI * (1 - i) : (2 * Math.PI * i) / hosts.length + Math.PI / 2;
+      const a = base[i] + turn;
       pos[name] = { x: x + r * Math.cos(a), y: y + r * Math.sin(a) };
     });
   });
@@ -65,8 +90,23 @@ function fmt(n) {
   return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : `${n}`;
 }
 
-// Draw into svg; onSelect({kind, name}) on clicks; selected is highlighted.
-export function draw(svg, status, graph, selected, onSelect) {
+// A cable's frame counters, as the feed gives them (status --json): an
+// instance's cable counts what its instance sent (out) and got (in); a
+// cable between switches what went each way.
+export function cableCounts(status) {
+  const counts = new Map();
+  for (const inst of status.instances) {
+    for (const f of inst.interfaces) {
+      counts.set(`${inst.name}.${f.iface}`, [f.frames_out || 0, f.frames_in || 0, f.frames_dropped || 0]);
+    }
+  }
+  for (const l of status.links || []) counts.set(l.name, [l.frames_ab || 0, l.frames_ba || 0, l.frames_dropped || 0]);
+  return counts;
+}
+
+// Draw into svg; onSelect({kind, name}) on clicks; selected is highlighted;
+// busy: the cables whose counters moved since the last status.
+export function draw(svg, status, graph, selected, onSelect, busy) {
   const pos = layout(status, graph);
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   const xs = Object.values(pos).map((p) => p.x);
@@ -93,22 +133,63 @@ export function draw(svg, status, graph, selected, onSelect) {
       if (!a || !b) continue;
       const name = `${inst.name}.${f.iface}`;
       const down = f.link === 'down' || inst.state !== 'running';
+      const out = f.frames_out || 0;
+      const got = f.frames_in || 0;
+      const drop = f.frames_dropped || 0;
       const g = el('g', {
-        class: `cable ${down ? 'link-down' : 'link-up'}${f.conditions ? ' has-cond' : ''}${isSel('cable', name) ? ' selected' : ''}`,
+        class: `cable ${down ? 'link-down' : 'link-up'}${f.conditions ? ' has-cond' : ''}${busy && busy.has(name) ? ' busy' : ''}${isSel('cable', name) ? ' selected' : ''}`,
         'data-cable': name,
         'data-link': f.link,
+        'data-frames-out': out,
+        'data-frames-in': got,
+        'data-frames-dropped': drop,
       }, cables);
       el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'hit' }, g);
       el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'wire' }, g);
       const lx = a.x + (b.x - a.x) * 0.45;
       const ly = a.y + (b.y - a.y) * 0.45;
-      if (!dense) el('text', { x: lx, y: ly - 6, class: 'label' }, g, `${f.iface} ${f.ip || ''}`);
-      if (f.link === 'down') el('text', { x: lx, y: ly + 12, class: 'label warn' }, g, 'link down');
-      if (f.conditions) {
-        el('text', { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 + 14, class: 'label cond' }, g, f.conditions);
+      const counts = `sent ${fmt(out)} got ${fmt(got)}${drop ? ` dropped ${fmt(drop)}` : ''}`;
+      // Under the cable: its counters, then what is unusual about it.
+      let under = ly + 12;
+      const below = (cls, text) => { el('text', { x: lx, y: under, class: `label ${cls}` }, g, text); under += 14; };
+      if (!dense) {
+        el('text', { x: lx, y: ly - 6, class: 'label' }, g, `${f.iface} ${f.ip || ''}`);
+        below('frames', counts);
       }
+      if (f.link === 'down') below('warn', 'link down');
+      if (f.conditions) below('cond', f.conditions);
+      el('title', {}, g, `${name} (${f.switch}): link ${f.link}${f.conditions ? `, ${f.conditions}` : ''}; ${inst.name} ${counts} frames`);
       click(g, 'cable', name);
     }
+  }
+  // Cables between switches: each once, named as the switch that declares it.
+  for (const l of status.links || []) {
+    const a = pos[l.a];
+    const b = pos[l.b];
+    if (!a || !b) continue;
+    const ab = l.frames_ab || 0;
+    const ba = l.frames_ba || 0;
+    const drop = l.frames_dropped || 0;
+    const g = el('g', {
+      class: `cable swlink ${l.link === 'down' || !l.connected ? 'link-down' : 'link-up'}${l.conditions ? ' has-cond' : ''}${busy && busy.has(l.name) ? ' busy' : ''}${isSel('cable', l.name) ? ' selected' : ''}`,
+      'data-cable': l.name,
+      'data-link': l.link,
+      'data-frames-out': ab,
+      'data-frames-in': ba,
+      'data-frames-dropped': drop,
+    }, cables);
+    el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'hit' }, g);
+    el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'wire' }, g);
+    const mx = (a.x + b.x) / 2;
+    const my = (a.y + b.y) / 2;
+    const counts = `${l.a}\u2192${l.b} ${fmt(ab)}, ${l.b}\u2192${l.a} ${fmt(ba)}${drop ? `, dropped ${fmt(drop)}` : ''}`;
+    let under = my + 12;
+    const below = (cls, text) => { el('text', { x: mx, y: under, class: `label ${cls}` }, g, text); under += 14; };
+    el('text', { x: mx, y: my - 6, class: 'label frames' }, g, counts);
+    if (l.link === 'down') below('warn', 'link down');
+    if (l.conditions) below('cond', l.conditions);
+    el('title', {}, g, `${l.a}-${l.b}: link ${l.link}${l.conditions ? `, ${l.conditions}` : ''}; frames ${counts}`);
+    click(g, 'cable', l.name);
   }
   for (const s of status.switches) {
     const p = pos[s.name];
