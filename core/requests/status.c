@@ -8,6 +8,7 @@
 
 #include "core/requests/request.h"
 #include "core/supervisor/supervisor.h"
+#include "core/supervisor/switches.h"
 #include "core/base/util.h"
 #include "switch/switch.h"
 
@@ -276,6 +277,11 @@ static char *status_render(const struct supervisor *sup, bool json)
 		} else {
 			strbuf_printf(&b, "%-12s %-8s %-6u %s\n", lab->switches[i].name, mode, info.ports,
 			    switch_ctl_path(sup->switches[i]));
+			if (info.storm) {	/* a loop without spanning tree */
+				char *st = supervisor_storm_text(lab->switches[i].name, &info);
+				strbuf_printf(&b, "%-12s   %s\n", "", st);
+				free(st);
+			}
 		}
 	}
 	status_trunks(sup, &b, json);
