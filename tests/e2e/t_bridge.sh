@@ -4,8 +4,10 @@
 # inside a Debian guest, cabled to two umllab switches that run RSTP and are
 # cabled to each other: a loop. The switches speak STP to the bridge's
 # ports, agree with it that it is the root, and block their own cable;
-# VLAN 10 passes the bridge tagged. The image is t_debian's (one build for
-# both when the suite shares its cache).
+# VLAN 10 passes the bridge tagged. A second cable from the bridge to S1
+# makes S1 block one of its ports to the bridge (an instance's port), and
+# the graph draws both blocked ports. The image is t_debian's (one build
+# for both when the suite shares its cache).
 . "$REPO/tests/e2e/lib.sh"
 cat >"$T/bridge.yaml" <<'YAML'
 name: bridge
@@ -22,12 +24,15 @@ instances:
     interfaces:
       eth0: {switch: S1, vlans: [10]}
       eth1: {switch: S2, vlans: [10]}
+      eth2: {switch: S1, vlans: [10]}
     startup:
       - ip link add br0 type bridge vlan_filtering 1 stp_state 1 priority 4096 forward_delay 400 hello_time 100 max_age 600
       - ip link set eth0 master br0
       - ip link set eth1 master br0
+      - ip link set eth2 master br0
       - bridge vlan add dev eth0 vid 10
       - bridge vlan add dev eth1 vid 10
+      - bridge vlan add dev eth2 vid 10
       - ip link set br0 up
   h1: {interfaces: {eth0: {switch: S1, vlan: 10, ip: 10.0.10.1/24}}}
   h2: {interfaces: {eth0: {switch: S2, vlan: 10, ip: 10.0.10.2/24}}}
@@ -46,13 +51,16 @@ expect_exit 0 "up" -- umllab up "$T/bridge.yaml"
 for _ in $(seq 40); do
 	umllab switch S2 stp >"$T/stp2.txt" 2>&1
 	umllab exec br -- bridge link >"$T/brlink.txt" 2>&1
+	umllab switch S1 stp >"$T/stp1.txt" 2>&1
 	grep -Eq "^br.eth1 +Root FWD" "$T/stp2.txt" && grep -Eq "^S2.S1 +Altn BLK" "$T/stp2.txt" &&
-		[ "$(grep -c 'state forwarding' "$T/brlink.txt")" = 2 ] && break
+		grep -Eq "^br.eth2 +Altn BLK" "$T/stp1.txt" &&
+		[ "$(grep -c 'state forwarding' "$T/brlink.txt")" = 3 ] && break
 	sleep 0.5
 done
 expect_exit 0 "switch S1 stp" -- umllab switch S1 stp
 expect_output "^br.eth0 +Root FWD .*STP \(legacy peer\)" "S1 speaks 802.1D to the bridge, its root port"
 expect_output "Hello Time 1 s, Max Age 6 s, Forward Delay 4 s" "S1 runs on the root's (the bridge's) times"
+expect_output "^br.eth2 +Altn BLK .*STP \(legacy peer\)" "S1 blocks its second cable to the bridge"
 root=$(sed -n 's/.*Root ID *4096\.\([0-9a-f:]*\).*/\1/p' "$T/last")
 expect_exit 0 "the bridge's own view" -- umllab exec br -- ip -d link show br0
 brid=$(grep -o 'bridge_id [0-9a-f.:]*' "$T/last" | sed 's/bridge_id 1000\.//')
@@ -71,6 +79,12 @@ expect_output "^S2.S1 +Altn BLK 200000" "S2 blocks the costly cable between the 
 expect_exit 0 "the bridge's ports forward" -- umllab exec br -- bridge link
 expect_output "eth0: .* state forwarding" "eth0 forwards"
 expect_output "eth1: .* state forwarding" "eth1 forwards"
+expect_output "eth2: .* state forwarding" "eth2 forwards (S1 blocks that cable at its end)"
+expect_exit 0 "the graph" -- umllab graph --format dot
+expect_output '"switch/S1" -- "switch/S2" \[label="S1.S2\\ntrunk 10\\n\(blocked\)".*headlabel="X blocked"' \
+	"the graph draws S2's end of the switches' cable blocked"
+expect_output 'label="eth2\\nno address\\ntrunk 10\\n\(blocked\)", style=dashed, color="#cc0000".*label="X blocked"' \
+	"the graph draws S1's port to br's eth2 blocked"
 expect_exit 0 "checks" -- umllab check --spec "$T/checks.yaml"
 expect_output "5/5 checks" "VLAN 10 through the bridge, the root and the blocked port as the switches see them"
 # Tags pass: the bridge's own port sees VLAN 10 tags.
