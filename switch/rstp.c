@@ -593,12 +593,16 @@ void rstp_receive(struct rstp *r, unsigned port, const unsigned char *frame, siz
 		}
 	} else if (rst && (flags & FLAG_AGREEMENT) && p->role == RSTP_ROLE_DESIGNATED &&
 	    m.root == p->prio.root && vec_cmp(&m, &p->prio, false) >= 0) {
-		/* The bridge beyond agrees: this designated port forwards now. */
+		/* The bridge beyond agrees: this designated port forwards now.
+		 * (A root port says so in every BPDU it sends: one that forwards
+		 * already stays as it is, or each would be a topology change.) */
 		p->agreed = true;
 		p->proposing = false;
 		p->fd_at = 0;
-		set_state(r, p, RSTP_LEARNING, now);
-		set_state(r, p, RSTP_FORWARDING, now);
+		if (p->state != RSTP_FORWARDING) {
+			set_state(r, p, RSTP_LEARNING, now);
+			set_state(r, p, RSTP_FORWARDING, now);
+		}
 	}
 	if (news)
 		recompute(r, now);
