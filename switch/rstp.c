@@ -139,16 +139,22 @@ static uint64_t tc_time(const struct rstp *r, const struct rport *p)
 
 /* A topology change, detected on port from (or received on it): the other
  * ports forget what they learnt, and the ports towards other bridges carry
- * it on. */
-static void topology_change(struct rstp *r, struct rport *from, uint64_t now)
+ * it on. A change received again within its TC period (every BPDU of that
+ * period carries the flag) counts once. */
+static void topology_change(struct rstp *r, struct rport *from, bool received, uint64_t now)
 {
-	r->tc_count++;
-	r->tc_last = now ? now : 1;
+	if (!received || r->tc_last == 0 || now - r->tc_last >= tc_time(r, from)) {
+		r->tc_count++;
+		r->tc_last = now ? now : 1;
+	}
 	for (size_t i = 0; i < r->n; i++) {
 		struct rport *q = &r->ports[i];
-		if (q == from || q->oper_edge || !q->enabled)
+		/* A change seen here goes out of the port that saw it too (a new
+		 * root port tells the root's side); one received does not go back. */
+		if ((q == from && received) || q->oper_edge || !q->enabled)
 			continue;
-		r->ops.flush(r->arg, q->number);
+		if (q != from)
+			r->ops.flush(r->arg, q->number);
 		if (q->role == RSTP_ROLE_ROOT || q->role == RSTP_ROLE_DESIGNATED) {
 			q->tc_until = now + tc_time(r, q);
 			q->new_info = true;
@@ -171,7 +177,7 @@ static void set_state(struct rstp *r, struct rport *p, enum rstp_state st, uint6
 	if (left)
 		r->ops.flush(r->arg, p->number);	/* out of the active topology */
 	if (st == RSTP_FORWARDING && !p->oper_edge)
-		topology_change(r, p, now);
+		topology_change(r, p, false, now);
 }
 
 /* ---- sending ---- */
@@ -496,7 +502,7 @@ static uint64_t get64(const unsigned char *b)
 /* A TC on p: the other ports forget their addresses and carry it on. */
 static void tc_received(struct rstp *r, struct rport *p, uint64_t now)
 {
-	topology_change(r, p, now);
+	topology_change(r, p, true, now);
 }
 
 /* A proposal on p: a root port syncs (the designated ports that have not
@@ -587,12 +593,16 @@ void rstp_receive(struct rstp *r, unsigned port, const unsigned char *frame, siz
 		}
 	} else if (rst && (flags & FLAG_AGREEMENT) && p->role == RSTP_ROLE_DESIGNATED &&
 	    m.root == p->prio.root && vec_cmp(&m, &p->prio, false) >= 0) {
-		/* The bridge beyond agrees: this designated port forwards now. */
+		/* The bridge beyond agrees: this designated port forwards now.
+		 * (A root port says so in every BPDU it sends: one that forwards
+		 * already stays as it is, or each would be a topology change.) */
 		p->agreed = true;
 		p->proposing = false;
 		p->fd_at = 0;
-		set_state(r, p, RSTP_LEARNING, now);
-		set_state(r, p, RSTP_FORWARDING, now);
+		if (p->state != RSTP_FORWARDING) {
+			set_state(r, p, RSTP_LEARNING, now);
+			set_state(r, p, RSTP_FORWARDING, now);
+		}
 	}
 	if (news)
 		recompute(r, now);

@@ -109,14 +109,17 @@ void switch_stp_cable_changed(struct sw *sw, struct switch_cable *cable)
 		return;
 	struct switch_port *p = cable->port;
 	bool up = p != NULL && !p->dead && !cable->link_down;
+	struct rstp_port_info pi;
+	bool known = rstp_get_port(sw->stp, cable->stp_no, &pi);
 	if (p != NULL && !p->dead) {
-		/* What the bridge has for it now (a new connection starts discarding). */
-		struct rstp_port_info pi;
-		p->stp_state = SWITCH_STP_DISCARDING;
-		if (rstp_get_port(sw->stp, cable->stp_no, &pi) && pi.enabled && up)
+		/* What the bridge has for it now (a new connection starts
+		 * discarding); a cable that is no port of the bridge forwards. */
+		p->stp_state = known ? SWITCH_STP_DISCARDING : SWITCH_STP_FORWARDING;
+		if (known && pi.enabled && up)
 			stp_state(sw, cable->stp_no, pi.state);
 	}
-	rstp_port_enable(sw->stp, cable->stp_no, up, clock_ms());
+	if (known)
+		rstp_port_enable(sw->stp, cable->stp_no, up, clock_ms());
 }
 
 void switch_stp_rx(struct sw *sw, struct switch_port *src, const unsigned char *frame,

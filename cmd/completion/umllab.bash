@@ -369,7 +369,15 @@ _umllab() {
 			_umllab_add "--force --all"
 		fi
 		;;
-	switch) ((n == 0)) && _umllab_files "" ;;
+	switch)
+		# A running lab's switch (then stp, --json), or a control socket path.
+		if ((n == 0)); then
+			_umllab_offer _umllab_switches
+			_umllab_files ""
+		else
+			_umllab_add "stp --json"
+		fi
+		;;
 	confine)
 		# After --: the kernel, then its parameters.
 		[[ -n $after_dashdash && ${#pos[@]} -eq 1 ]] && COMPREPLY+=($(compgen -c -- "$cur"))

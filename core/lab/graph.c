@@ -49,6 +49,7 @@ struct gedge {
 	unsigned prefix;
 	enum edge_look look;
 	char cond[GRAPH_COND_MAX];	/* link conditions, "" for none */
+	bool blocked;			/* its switch port discards (spanning tree) */
 	bool inst_first;		/* written "instance -- switch" (else reversed) */
 	bool oriented;
 };
@@ -128,6 +129,7 @@ static void pic_collect(struct gpic *p)
 			free(cond);
 			if (l != NULL) {
 				e.look = look_of(l);
+				e.blocked = l->stp_blocked;
 				memcpy(e.cond, l->cond, sizeof(e.cond));
 				if (l->sw[0] != '\0')
 					e.sw = pic_switch(p, l->sw);
@@ -154,7 +156,7 @@ static void pic_collect(struct gpic *p)
 			continue;
 		struct gedge e = { .inst = (size_t)(in - lab->instances), .sw = pic_switch(p, l->sw),
 		    .iface = l->iface, .has_addr = l->has_addr, .addr = l->addr, .prefix = l->prefix,
-		    .look = look_of(l) };
+		    .look = look_of(l), .blocked = l->stp_blocked };
 		memcpy(e.cond, l->cond, sizeof(e.cond));
 		/* not in the file, so plugged live whatever the report says */
 		if (e.look == LOOK_UP)
@@ -293,8 +295,10 @@ static void render_edge(struct strbuf *b, const struct gpic *p, const struct ged
 	    [LOOK_DOWN] = "\n(down)", [LOOK_UNPLUGGED] = "\n(unplugged)",
 	    [LOOK_LIVE] = "\n(plugged live)", [LOOK_LIVE_DOWN] = "\n(plugged live, down)" };
 	char *vnote = edge_vlan_note(p, e);
-	char *label = xasprintf("%s\n%s%s%s%s%s", e->iface, addr, vnote, notes[e->look],
-	    e->cond[0] ? "\n" : "", e->cond);
+	/* Blocked by spanning tree (drawn only while up): red, X at the switch's end. */
+	bool blocked = e->blocked && (e->look == LOOK_UP || e->look == LOOK_LIVE);
+	char *label = xasprintf("%s\n%s%s%s%s%s%s", e->iface, addr, vnote, notes[e->look],
+	    blocked ? "\n(blocked)" : "", e->cond[0] ? "\n" : "", e->cond);
 	free(vnote);
 	strbuf_printf(b, "\t");
 	dot_quoted(b, e->inst_first ? inst : sw);
@@ -302,25 +306,17 @@ static void render_edge(struct strbuf *b, const struct gpic *p, const struct ged
 	dot_quoted(b, e->inst_first ? sw : inst);
 	strbuf_printf(b, " [");
 	dot_attr(b, "label", label);
-	switch (e->look) {
-	case LOOK_PLAIN:
-		break;
-	case LOOK_UP:
-		strbuf_printf(b, ", color=\"#38761d\"");
-		break;
-	case LOOK_DOWN:
-		strbuf_printf(b, ", style=dashed, color=\"#999999\", fontcolor=\"#666666\"");
-		break;
-	case LOOK_UNPLUGGED:
-		strbuf_printf(b, ", style=dotted, color=\"#cc0000\", fontcolor=\"#cc0000\"");
-		break;
-	case LOOK_LIVE:
-		strbuf_printf(b, ", style=bold, color=\"#1155cc\", fontcolor=\"#1155cc\"");
-		break;
-	case LOOK_LIVE_DOWN:
-		strbuf_printf(b, ", style=dashed, color=\"#1155cc\", fontcolor=\"#1155cc\"");
-		break;
-	}
+	static const char *const looks[] = { [LOOK_PLAIN] = "",
+	    [LOOK_UP] = ", color=\"#38761d\"",
+	    [LOOK_DOWN] = ", style=dashed, color=\"#999999\", fontcolor=\"#666666\"",
+	    [LOOK_UNPLUGGED] = ", style=dotted, color=\"#cc0000\", fontcolor=\"#cc0000\"",
+	    [LOOK_LIVE] = ", style=bold, color=\"#1155cc\", fontcolor=\"#1155cc\"",
+	    [LOOK_LIVE_DOWN] = ", style=dashed, color=\"#1155cc\", fontcolor=\"#1155cc\"" };
+	if (blocked)
+		strbuf_printf(b, ", style=dashed, color=\"#cc0000\", fontcolor=\"#cc0000\", %s=\"X blocked\"",
+		    e->inst_first ? "headlabel" : "taillabel");
+	else
+		strbuf_printf(b, "%s", looks[e->look]);
 	strbuf_printf(b, "];\n");
 	free(label);
 	free(addr);
@@ -554,11 +550,27 @@ static const char *snapshot_vlan(char *line, struct lab *lab)
 	return "VLANs of a link not listed before them";
 }
 
-/* The lines about VLANs and cables between switches. */
+/* stp INSTANCE IFACE blocked; NULL or what is wrong. */
+static const char *snapshot_stp(char *line, struct graph_live *live)
+{
+	char *w[SNAPSHOT_WORDS_MAX];
+	int n = split_words(line, w);
+	if (n != 4 || strcmp(w[3], "blocked") != 0)
+		return "a bad stp line";
+	struct graph_link *l = (struct graph_link *)live_link(live, w[1], w[2]);
+	if (l == NULL)
+		return "spanning tree of a link not listed before it";
+	l->stp_blocked = true;
+	return NULL;
+}
+
+/* The lines about VLANs, spanning tree and cables between switches. */
 static const char *snapshot_switch_line(char *line, struct lab *lab, struct graph_live *live)
 {
 	if (strncmp(line, "vlan ", 5) == 0)
 		return snapshot_vlan(line, lab);
+	if (strncmp(line, "stp ", 4) == 0)
+		return snapshot_stp(line, live);
 	if (strncmp(line, "swlink ", 7) != 0 && strncmp(line, "subif ", 6) != 0)
 		return SNAPSHOT_NOT_MINE;
 	char *vtext = NULL;

@@ -38,6 +38,7 @@ struct graph_link {
 	struct in_addr addr;		/* network byte order */
 	unsigned prefix;
 	char cond[GRAPH_COND_MAX];	/* its link conditions as text ("delay 50ms"); "" none */
+	bool stp_blocked;		/* spanning tree blocks its switch port (a bridge in the guest) */
 };
 
 /* The state of one instance as the supervisor names it ("running", "stopped", ...). */
@@ -93,6 +94,8 @@ char *graph_render(const struct lab *lab, const struct graph_live *live);
  *   vlan INSTANCE IFACE VLANS (after its link: its switch port's VLANs, as
  *     lab_vlans_format writes them)
  *   subif INSTANCE NAME ADDR/PREFIX|- (a VLAN sub-interface, eth0.10)
+ *   stp INSTANCE IFACE blocked (after its link: spanning tree blocks its
+ *     switch port, towards a bridge inside the guest)
  *   swlink A B up|down STP_A STP_B [VLANS] (a cable between switches listed
  *     before it; STP_X: -, forwarding or blocked; VLANS as above, the rest of
  *     the line)

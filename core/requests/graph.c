@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/state.h"
 #include "core/lab/graph.h"
 #include "core/supervisor/instance.h"
 #include "core/requests/request.h"
@@ -21,6 +22,22 @@ static const struct guest_net_addr *guest_addr(const struct instance *inst, cons
 	return NULL;
 }
 
+/* The spanning tree state of cable `name` on switch sw: -, forwarding, blocked. */
+static const char *stp_end(const struct supervisor *sup, size_t sw, const char *name)
+{
+	struct switch_stp_info info;
+	struct switch_stp_port *ports;
+	unsigned n;
+	const char *end = "-";
+	if (sup->switches[sw] == NULL || switch_stp_get(sup->switches[sw], &info, &ports, &n, NULL) != 0)
+		return end;
+	for (unsigned k = 0; k < n && info.on; k++)
+		if (strcmp(ports[k].name, name) == 0)
+			end = strcmp(ports[k].state, "forwarding") == 0 ? "forwarding" : "blocked";
+	free(ports);
+	return end;
+}
+
 static void send_link(struct conn *c, const struct supervisor *sup, const struct instance *inst,
     const struct lab_iface *f, const char *state, bool live)
 {
@@ -35,6 +52,13 @@ static void send_link(struct conn *c, const struct supervisor *sup, const struct
 	conn_printf(c, CTL_STDOUT, "link %s %s %s %s %s %s\n", inst->cfg->name, f->name,
 	    sup->lab->switches[f->sw].name, addr, state, live ? "live" : "configured");
 	free(addr);
+	/* Its switch port blocked by spanning tree (a bridge inside the guest). */
+	if (strcmp(state, "up") == 0) {
+		char *port = state_cable_name(inst->cfg->name, f->name);
+		if (strcmp(stp_end(sup, f->sw, port), "blocked") == 0)
+			conn_printf(c, CTL_STDOUT, "stp %s %s blocked\n", inst->cfg->name, f->name);
+		free(port);
+	}
 	char *cond = linkcond_pair_format(&f->link);
 	if (strlen(cond) >= GRAPH_COND_MAX)
 		strcpy(cond + GRAPH_COND_MAX - 4, "...");	/* a label, not a record */
@@ -64,22 +88,6 @@ static void send_vlans(struct conn *c, const struct instance *inst)
 		conn_printf(c, CTL_STDOUT, "subif %s %s %s\n", in->name, sub->name, addr);
 		free(addr);
 	}
-}
-
-/* The spanning tree state of cable `name` on switch sw: -, forwarding, blocked. */
-static const char *stp_end(const struct supervisor *sup, size_t sw, const char *name)
-{
-	struct switch_stp_info info;
-	struct switch_stp_port *ports;
-	unsigned n;
-	const char *end = "-";
-	if (sup->switches[sw] == NULL || switch_stp_get(sup->switches[sw], &info, &ports, &n, NULL) != 0)
-		return end;
-	for (unsigned k = 0; k < n && info.on; k++)
-		if (strcmp(ports[k].name, name) == 0)
-			end = strcmp(ports[k].state, "forwarding") == 0 ? "forwarding" : "blocked";
-	free(ports);
-	return end;
 }
 
 /* The cables between switches, with their state at both ends. */

@@ -365,6 +365,11 @@ static char *status_render(struct supervisor *sup, bool json)
 		} else {
 			strbuf_printf(&b, "%-12s %-8s %-6u %s\n", lab->switches[i].name, mode, info.ports,
 			    switch_ctl_path(sup->switches[i]));
+			if (info.storm) {	/* a loop without spanning tree */
+				char *st = supervisor_storm_text(lab->switches[i].name, &info);
+				strbuf_printf(&b, "%-12s   %s\n", "", st);
+				free(st);
+			}
 		}
 	}
 	status_trunks(sup, &b, json);

@@ -1,8 +1,10 @@
 # The spanning tree lab (labs/stp.md): a ring of switches without spanning
 # tree storms (bounded, reported); with it, one port blocks, BPDUs are
-# frames Wireshark decodes, a pulled cable heals in well under 2 s
-# (measured: pings lost while it does), and the handout's checks pass.
+# frames Wireshark decodes, a pulled cable heals by RSTP's rapid transition
+# (no forward-delay timers), and the handout's checks pass. How fast it heals
+# is measured by make bench (its l2 section), not asserted here.
 . "$REPO/tests/e2e/lib.sh"
+command -v tshark >/dev/null || { fail "tshark is missing (tests/deps.sh installs it)"; finish; }
 
 # 1. The loop: a storm, bounded and reported.
 grep -v 'stp:' "$REPO/labs/stp.yaml" | sed 's/^name: stp/name: loop/' >"$T/loop.yaml"
@@ -17,6 +19,8 @@ expect_output "^S1: storm, [0-9 ]+ frames/s, [0-9]+ % broadcast, limited$" "S1 r
 fps=$(sed -n 's/^S1: storm, \([0-9 ]*\) frames\/s.*/\1/p' "$T/last" | tr -d ' ')
 [ -n "$fps" ] && [ "$fps" -lt 100000 ] && ok "the storm is bounded ($fps frames/s at S1)" ||
 	fail "the storm is not bounded: ${fps:-?} frames/s"
+expect_exit 0 "status in the storm" -- umllab status loop
+expect_output "^ +S2: storm, [0-9 ]+ frames/s, [0-9]+ % broadcast, limited$" "status has the storm under S2"
 grep -q "warn S2: storm, " "$UMLLAB_STATE_DIR/loop/supervisor.log" &&
 	ok "the supervisor's log has the storm" || fail "no storm in supervisor.log"
 expect_exit 0 "cut the ring" -- umllab link --lab loop S2 S3 down
@@ -36,35 +40,23 @@ expect_output "^h3.eth0 +Desg FWD .* Edge" "h3's port is an edge port"
 expect_exit 0 "graph" -- umllab graph --format dot
 expect_output '"switch/S2" -- "switch/S3" \[label="S2.S3\\n\(blocked\)".*headlabel="X blocked"' \
 	"the graph draws the blocked end"
-if command -v tshark >/dev/null; then
-	umllab capture S1.S2 -c 1 -f "ether dst 01:80:c2:00:00:00" >"$T/bpdu.pcapng" 2>/dev/null
-	tshark -r "$T/bpdu.pcapng" -V >"$T/last" 2>&1
-	expect_output "Protocol Version Identifier: Rapid Spanning Tree \(2\)" "tshark decodes an RST BPDU"
-	expect_output "Port Role: Designated" "... from S1's designated port"
-fi
+umllab capture S1.S2 -c 1 -f "ether dst 01:80:c2:00:00:00" >"$T/bpdu.pcapng" 2>/dev/null
+tshark -n -r "$T/bpdu.pcapng" -V >"$T/last" 2>&1
+expect_output "Protocol Version Identifier: Rapid Spanning Tree \(2\)" "tshark decodes an RST BPDU"
+expect_output "Port Role: Designated" "... from S1's designated port"
 
-# 3. Pull the cable S3 uses to reach the root: pings every 50 ms, few lost.
-umllab exec h3 -- ping -i 0.05 -c 60 10.0.0.1 >"$T/ping.txt" 2>&1 &
-pinger=$!
-sleep 1
-t0=$(date +%s%N)
+# 3. Pull the cable S3 uses to reach the root: its alternate port takes over
+# at once. Without RSTP's rapid transition it would take two forward delays
+# (30 s): 10 s tells them apart on a loaded machine.
 expect_exit 0 "pull S1-S3" -- umllab link S1 S3 down
-while :; do
+for _ in $(seq 100); do
 	umllab switch S3 stp >"$T/stp.txt" 2>&1
 	grep -Eq "^S3.S2 +Root FWD" "$T/stp.txt" && break
-	[ $(( ($(date +%s%N) - t0) / 1000000 )) -gt 5000 ] && break
-	sleep 0.05
+	sleep 0.1
 done
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-grep -Eq "^S3.S2 +Root FWD" "$T/stp.txt" && [ "$ms" -lt 2000 ] &&
-	ok "S3.S2 became S3's root port, forwarding, within $ms ms of the pull (command included)" ||
-	{ fail "no convergence within 2 s ($ms ms)"; sed 's/^/      /' "$T/stp.txt"; }
-for _ in $(seq 100); do alive $pinger || break; sleep 0.1; done
-rcvd=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' "$T/ping.txt")
-lost=$((60 - ${rcvd:-0}))
-[ -n "$rcvd" ] && [ "$lost" -le 20 ] &&
-	ok "h3 lost $lost of 60 pings sent every 50 ms (at most $((lost * 50)) ms of outage)" ||
-	{ fail "h3 lost ${lost} pings"; sed 's/^/      /' "$T/ping.txt"; }
+grep -Eq "^S3.S2 +Root FWD" "$T/stp.txt" &&
+	ok "S3.S2 became S3's root port, forwarding, with no forward-delay wait" ||
+	{ fail "S3.S2 did not take over within 10 s"; sed 's/^/      /' "$T/stp.txt"; }
 expect_exit 0 "h3 reaches h1 the other way round" -- umllab ping h3 h1 -c 1
 expect_exit 0 "put it back" -- umllab link S1 S3 up
 sleep 0.5

@@ -31,6 +31,19 @@ grep -Eq "to +S1.S2 .*VLAN 10, IPv4 10.0.10.1 > 10.0.10.3" "$T/trunk.txt" &&
 	ok "the echo request crossed the trunk tagged with VLAN 10" ||
 	{ fail "no tagged echo request on S1.S2"; sed 's/^/      /' "$T/trunk.txt"; }
 
+# Conditions on the cable between the switches, as on an instance's: 100 ms
+# each way on the trunk (a lower bound: a loaded machine only adds).
+expect_exit 0 "delay the trunk" -- umllab link S1 S2 set delay 100ms
+expect_output "^S1.S2: conditions: delay 100ms" "S1.S2 takes conditions"
+expect_exit 0 "h1 pings h3 across the delayed trunk" -- umllab exec h1 -- ping -c 2 10.0.10.3
+min=$(sed -n 's|.*min/avg/max = \([0-9]*\)\..*|\1|p' "$T/last")
+[ -n "$min" ] && [ "$min" -ge 199 ] && ok "the round trip took the trunk's delay twice ($min ms)" ||
+	fail "round trip ${min:-?} ms across a trunk delayed 100 ms each way"
+expect_exit 0 "the trunk's conditions" -- umllab link S1 S2
+expect_output "^S1.S2 \(switch S1 to switch S2\): link up" "umllab link S1 S2 shows the cable"
+expect_output "delay 100ms" "... and its conditions"
+expect_exit 0 "clear them" -- umllab link S1 S2 clear
+
 # An access port takes no tags: h1's own VLAN 20 frames are refused and counted.
 expect_exit 1 "h1 sends tagged frames of VLAN 20" -- umllab exec h1 -- sh -c \
 	'ip link add link eth0 name eth0.20 type vlan id 20 && ip link set eth0.20 up &&

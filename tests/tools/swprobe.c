@@ -3,7 +3,7 @@
  *   swprobe [-n PORTS] [--expect switch|hub] [--fs DIR] [--wait MS] CTL_PATH
  *   swprobe load [--pairs P] [--size B] [--window W] [--secs S] [--warm S]
  *                [--connect | --bess DIR] [--tag VID] [--pid PID] CTL_PATH
- *   swprobe rtt [--count N] [--size B] [--bess DIR] [--pid PID] CTL_PATH
+ *   swprobe rtt [--count N] [--size B] [--bess DIR] [--tag VID] [--pid PID] CTL_PATH
  *
  * The check (first form) attaches PORTS fake UML ports (data sockets bound to
  * abstract names with the full sockaddr length, as UML does; with --fs, to
@@ -22,9 +22,9 @@
  * prints the median, 99th percentile and mean round trip. With --bess, port
  * i is not a daemon-protocol port but a cable, as the lab's kernels use: a
  * SOCK_SEQPACKET connection to DIR/pI (UML's vector transport=bess), so the
- * two transports of one switch can be compared. With --tag, every frame the
- * load sends carries an 802.1Q tag of VLAN VID (for a switch's trunk ports),
- * and frames are taken back with their tag or without it.
+ * two transports of one switch can be compared. With --tag, every frame
+ * load and rtt send carries an 802.1Q tag of VLAN VID (for a switch's trunk
+ * ports), and frames are taken back with their tag or without it.
  *
  * Standalone: it links nothing of umllab, so it judges umllab's switch and
  * the stock ones (uml_switch, vde_switch) alike. */
@@ -289,12 +289,13 @@ static int port_recv(struct probe_port *p, struct probe_frame *f, int timeout_ms
 			return 0;
 		unsigned char frame[PROBE_FRAME_MAX];
 		ssize_t n = recv(p->data_fd, frame, sizeof(frame), MSG_DONTWAIT);
-		if (n < 26 || memcmp(frame + 14, PROBE_TAG, 4) != 0)
+		size_t t = n >= 18 && frame[12] == 0x81 && frame[13] == 0x00 ? 4 : 0;	/* 802.1Q */
+		if (n < (ssize_t)(26 + t) || memcmp(frame + 14 + t, PROBE_TAG, 4) != 0)
 			continue;
 		memcpy(f->dst, frame, 6);
 		memcpy(f->src, frame + 6, 6);
-		memcpy(&f->from, frame + 18, 4);
-		memcpy(&f->seq, frame + 22, 4);
+		memcpy(&f->from, frame + 18 + t, 4);
+		memcpy(&f->seq, frame + 22 + t, 4);
 		f->len = (size_t)n;
 		p->received++;
 		return 1;
@@ -801,10 +802,11 @@ static bool gen_wait(struct probe_port *p, unsigned from, uint32_t seq, int time
 	for (;;) {
 		unsigned char f[GEN_HDR];
 		ssize_t r = recv(p->data_fd, f, sizeof(f), 0);
-		if (r >= 26 && memcmp(f + 14, PROBE_TAG, 4) == 0) {
+		size_t t = r >= 18 && f[12] == 0x81 && f[13] == 0x00 ? 4 : 0;	/* 802.1Q */
+		if (r >= (ssize_t)(26 + t) && memcmp(f + 14 + t, PROBE_TAG, 4) == 0) {
 			uint32_t ffrom, fseq;
-			memcpy(&ffrom, f + 18, 4);
-			memcpy(&fseq, f + 22, 4);
+			memcpy(&ffrom, f + 18 + t, 4);
+			memcpy(&fseq, f + 22 + t, 4);
 			if (ffrom == from && fseq == seq)
 				return true;
 		}
@@ -873,7 +875,7 @@ static void gen_usage(void)
 {
 	fprintf(stderr, "usage: swprobe load [--pairs P] [--size BYTES] [--window W] [--secs S] "
 	    "[--warm S] [--connect | --bess DIR] [--tag VID] [--pid PID] CTL_PATH\n"
-	    "       swprobe rtt [--count N] [--size BYTES] [--bess DIR] [--pid PID] CTL_PATH\n");
+	    "       swprobe rtt [--count N] [--size BYTES] [--bess DIR] [--tag VID] [--pid PID] CTL_PATH\n");
 	exit(2);
 }
 

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -242,6 +243,67 @@ static void test_snapshot_bad(void **state)
 	free(cause);
 }
 
+/* Spanning tree in a running lab's report: a cable between switches with
+ * one end blocked, and an instance's port blocked (a bridge in the guest),
+ * both drawn red with an X at the blocked end. */
+static void test_snapshot_stp(void **state)
+{
+	(void)state;
+	static const char report[] =
+	    GRAPH_SNAPSHOT_MAGIC "\n"
+	    "lab stp\n"
+	    "switch S1 switch\n"
+	    "switch S2 switch\n"
+	    "instance br running host\n"
+	    "instance h1 running host\n"
+	    "link br eth0 S1 - up configured\n"
+	    "link br eth1 S2 - up configured\n"
+	    "stp br eth1 blocked\n"
+	    "link h1 eth0 S1 10.0.0.1/24 up configured\n"
+	    "swlink S1 S2 up forwarding blocked\n";
+	struct lab *lab;
+	struct graph_live live;
+	char *cause = NULL;
+	assert_int_equal(graph_snapshot_parse(report, strlen(report), &lab, &live, &cause), 0);
+	assert_false(live.links[0].stp_blocked);
+	assert_true(live.links[1].stp_blocked);
+	assert_int_equal(live.n_swlinks, 1);
+	assert_int_equal(live.swlinks[0].end[0], GRAPH_STP_FORWARDING);
+	assert_int_equal(live.swlinks[0].end[1], GRAPH_STP_BLOCKED);
+	char *dot = graph_render(lab, &live);
+	assert_non_null(strstr(dot, "\"switch/S1\" -- \"switch/S2\" [label=\"S1.S2\\n(blocked)\", "
+	    "penwidth=2.5, style=dashed, color=\"#cc0000\", fontcolor=\"#cc0000\", headlabel=\"X blocked\"]"));
+	/* br's eth1: blocked at the switch's end, whichever way the edge is written */
+	const char *e = strstr(dot, "eth1\\nno address\\n(blocked)\", style=dashed, color=\"#cc0000\"");
+	assert_non_null(e);
+	const char *line = e;
+	while (line > dot && line[-1] != '\n')
+		line--;
+	bool inst_first = strncmp(line, "\t\"instance/br\" -- \"switch/S2\"", 29) == 0;
+	assert_true(inst_first || strncmp(line, "\t\"switch/S2\" -- \"instance/br\"", 29) == 0);
+	assert_non_null(strstr(e, inst_first ? "headlabel=\"X blocked\"]" : "taillabel=\"X blocked\"]"));
+	/* eth0 forwards: drawn as any cable that is up */
+	assert_non_null(strstr(dot, "eth0\\nno address\", color=\"#38761d\""));
+	free(dot);
+	lab_free(lab);
+	graph_live_free(&live);
+
+	static const char *const bad[] = {
+	    GRAPH_SNAPSHOT_MAGIC "\nlab x\nswitch S1 switch\ninstance a running host\n"
+	    "stp a eth0 blocked\n",
+	    GRAPH_SNAPSHOT_MAGIC "\nlab x\nswitch S1 switch\ninstance a running host\n"
+	    "link a eth0 S1 - up configured\nstp a eth0 forwarding\n",
+	    GRAPH_SNAPSHOT_MAGIC "\nlab x\nswitch S1 switch\ninstance a running host\n"
+	    "link a eth0 S1 - up configured\nstp a eth0 blocked now\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cause = NULL;
+		assert_int_equal(graph_snapshot_parse(bad[i], strlen(bad[i]), &lab, &live, &cause), -1);
+		assert_non_null(strstr(cause, i == 0 ? "line 5: spanning tree of a link" : "line 6: a bad stp"));
+		free(cause);
+	}
+}
+
 /* Every kind of node and edge, and names DOT would misread if unquoted. */
 static void test_shapes(void **state)
 {
@@ -277,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_snapshot_roundtrip),
 		cmocka_unit_test(test_snapshot_bad),
+		cmocka_unit_test(test_snapshot_stp),
 		cmocka_unit_test(test_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

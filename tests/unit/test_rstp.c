@@ -365,6 +365,41 @@ static void test_pull_designated_side(void **state)
 	net_free(n);
 }
 
+/* A pull seen by the bridge with the blocked port: its new root port
+ * starts forwarding, a topology change it also sends out of that port, so
+ * the bridge beyond (S2) forgets what it learnt on its way to the root (a
+ * host behind S3 used to be there); and the change, repeated in every BPDU
+ * of its period, counts once at each bridge. */
+static void test_pull_tells_the_far_side(void **state)
+{
+	(void)state;
+	struct net *n = net_new();
+	int s1 = bridge_add(n, 4096, 0), s2 = bridge_add(n, 8192, 0), s3 = bridge_add(n, 32768, 0);
+	wire(n, s1, 1, s2, 1, 20000);
+	int w13 = wire(n, s1, 2, s3, 1, 20000);
+	wire(n, s2, 2, s3, 2, 20000);
+	bool want[] = { true, true, false };
+	assert_true(converge(n, want, 2000) < 50);
+	run(n, n->now + 10000);
+	unsigned s2_flush0 = n->b[s2].flushes[1];
+	struct rstp_info i2, i3;
+	rstp_get_info(n->b[s2].r, &i2);
+	rstp_get_info(n->b[s3].r, &i3);
+	uint64_t tc2 = i2.topology_changes, tc3 = i3.topology_changes;
+	wire_set(n, w13, false);
+	bool after[] = { true, false, true };
+	assert_true(converge(n, after, 5000) < 20);
+	run(n, n->now + 20);
+	assert_true(n->b[s2].flushes[1] > s2_flush0);	/* S2 towards the root: forgotten */
+	/* Ten seconds on, past the TC period of 2 hellos: one change at each. */
+	run(n, n->now + 10000);
+	rstp_get_info(n->b[s2].r, &i2);
+	rstp_get_info(n->b[s3].r, &i3);
+	assert_int_equal(i2.topology_changes - tc2, 1);
+	assert_int_equal(i3.topology_changes - tc3, 1);
+	net_free(n);
+}
+
 /* Four bridges, two rings sharing a cable, costs that steer the tree: every
  * bridge agrees on the root, exactly n-1 cables carry frames (a tree). */
 static void test_mesh_is_a_tree(void **state)
@@ -609,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_pull_root_port),
 		cmocka_unit_test(test_pull_designated_side),
+		cmocka_unit_test(test_pull_tells_the_far_side),
 		cmocka_unit_test(test_mesh_is_a_tree),
 		cmocka_unit_test(test_backup_port),
 		cmocka_unit_test(test_edge),
