@@ -33,6 +33,10 @@ TARGET_FIG1_S = 1.0  # issue 15 (issue 5 asked for 2.0)
 TARGET_CAPTURED = 0.80  # a fully captured switch forwards this share of its uncaptured rate (64 B)
 TARGET_N20_S = 8.0  # issue 5 (issue 15 asks for 10.0)
 TARGET_SWITCH_RATIO = 2.0
+# Light load (issue 27): frames in flight in total, sending threads, the switches compared.
+LIGHT_WINDOWS = (1, 8, 32)
+LIGHT_SENDERS = 3
+LIGHT_KINDS = ("umllab switch", "umllab switch, cables", "uml_switch")
 TARGET_SUPERVISOR_CPU = 0.01
 TARGET_SUPERVISOR_MB = 16.0
 TARGET_GRADE30_S = 90.0  # umllab grade over 30 figure-1-sized submissions (issue 11)
@@ -575,6 +579,64 @@ class Bench:
                 note += f"; disturbed: others used up to {others:.2f} cores"
             self.row(f"switch round trip: {k}, 64 B ping-pong, us (one CPU)", f"{median(p50):.1f}",
                      spread(p50, "{:.1f}"), note)
+
+    # ---- switches under light load (issue 27) ----
+
+    def bench_light(self):
+        """A lab's usual load: few frames in flight. One generator thread
+        sending round-robin from two ports to a receiver, or LIGHT_SENDERS
+        sending threads (a port each) and a receiving one, with at most 1, 8
+        or 32 frames in flight in total (a closed loop), umllab (daemon
+        protocol and cables) side by side with uml_switch, round-robin over
+        the switches. Each frame's time from its send to its delivery is the
+        loop's round trip (median, p99)."""
+        kinds = [k for k in self.switch_kinds() if k[0] in LIGHT_KINDS]
+        runs = 1 if self.quick else 3
+        secs = 0.6 if self.quick else 1.0
+        regimes = [(s, w, size) for s in (1, LIGHT_SENDERS) for w in LIGHT_WINDOWS for size in (64, 1514)]
+        res = {(k[0], r): [] for k in kinds for r in regimes}
+        total = runs * len(regimes) * len(kinds)
+        done = 0
+        for _ in range(runs):
+            for r in regimes:
+                senders, window, size = r
+                for kind in kinds:
+                    done += 1
+                    log(f"light {done}/{total}: {kind[0]}, {senders} sender(s), {window} in flight, {size} B")
+                    x = self.switch_run(kind, lambda pid, ctl: self.probe(
+                        [self.swprobe, "light", "--senders", str(senders), "--window", str(window), "--size",
+                         str(size), *kind[5], "--secs", str(secs), "--warm", "0.2", "--pid", str(pid), ctl],
+                        timeout=30))
+                    res[(kind[0], r)].append(x)
+        self.results["switch_light"] = {f"{k}|{r[0]}|{r[1]}|{r[2]}": v for (k, r), v in res.items()}
+
+        def med(k, r, key):
+            return median([x[key] for x in res.get((k, r), []) if x[key] > 0])
+
+        for r in regimes:
+            senders, window, size = r
+            who = "1 sender (2 ports, one thread)" if senders == 1 else f"{senders} senders (threads)"
+            for kind in kinds:
+                k = kind[0]
+                xs = res[(k, r)]
+                fps = [x["fps"] / 1000 for x in xs]
+                loss = max(x["loss"] for x in xs) * 100
+                note = (f"round trip {med(k, r, 'p50_us'):.1f} us, p99 {med(k, r, 'p99_us'):.1f} us; "
+                        f"{med(k, r, 'fps_per_switch_cpu') / 1000:.0f} k per switch CPU-s; "
+                        f"{med(k, r, 'switch_sleeps_per_frame'):.2f} switch sleeps a frame")
+                if loss > 0:
+                    note += f"; loss up to {loss:.2f} %"
+                if k.startswith("umllab") and ("uml_switch", r) in res:
+                    p = "uml_switch"
+                    note += (f"; vs uml_switch: **{med(k, r, 'fps') / med(p, r, 'fps'):.2f}x** frames/s, "
+                             f"**{med(k, r, 'fps_per_switch_cpu') / med(p, r, 'fps_per_switch_cpu'):.2f}x** "
+                             f"per switch CPU-s, round trip {med(k, r, 'p50_us') / med(p, r, 'p50_us'):.2f}x "
+                             f"(p99 {med(k, r, 'p99_us') / med(p, r, 'p99_us'):.2f}x)")
+                others = max(x["others"] for x in xs)
+                if others >= QUIET_CORES:
+                    note += f"; disturbed: others used up to {others:.2f} cores"
+                self.row(f"switch light: {k}, {who}, {window} in flight, {size} B, k frames/s",
+                         f"{median(fps):.0f}", spread(fps, "{:.0f}"), note)
 
     # ---- trunks ----
 
@@ -1446,7 +1508,9 @@ class Bench:
               if self.a.kernel_params else []),
             f"Switch load: `swprobe load`, 2 pairs of ports streaming both ways; UML-like: data sockets as UML's, "
             f"at most {self.a.window} frames in flight per stream; capacity: connected generator sockets, 64 in "
-            "flight. Round trip: `swprobe rtt`, switch and generator pinned to one CPU.",
+            "flight. Round trip: `swprobe rtt`, switch and generator pinned to one CPU. Light load: `swprobe "
+            f"light`, senders to one receiver, at most {'/'.join(map(str, LIGHT_WINDOWS))} frames in flight in "
+            "total; round trip there: a frame's send to its delivery.",
             "",
             "| what | median | range (runs) | notes |",
             "| --- | ---: | --- | --- |",
@@ -1496,12 +1560,14 @@ e
         v = self.versions()
         log(f"{v['cores']} cores; umllab {v['umllab']}; work in {self.work}")
         sections = (self.a.only.split(",") if self.a.only else
-                    ["switch", "bringup", "large", "cold", "fig1", "conditions", "grade", "trunk"])
+                    ["switch", "light", "bringup", "large", "cold", "fig1", "conditions", "grade", "trunk"])
         t0 = time.monotonic()
         failure = None
         try:
             if "switch" in sections:
                 self.bench_switches()
+            if "light" in sections:
+                self.bench_light()
             if "fig1" in sections:
                 self.bench_fig1()
             if "bringup" in sections:
@@ -1545,7 +1611,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--quick", action="store_true", help="fewer and shorter runs, to try the suite out")
     ap.add_argument("--only", default="",
-                    help="comma-separated sections: switch, fig1, bringup, large, cold, conditions, grade, trunk; "
+                    help="comma-separated sections: switch, light, fig1, bringup, large, cold, conditions, grade, trunk; "
                     "and kathara (only when asked: 5 and 20 FRR routers from a Kathara lab directory, "
                     "after building the kathara/frr image from Debian's archive)")
     ap.add_argument("--window", type=int, default=32, help="frames in flight per stream in the switch load")
