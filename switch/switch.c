@@ -175,13 +175,16 @@ static void switch_data_event(struct sw *sw, struct switch_port *port, uint32_t 
 	}
 }
 
-/* epoll_wait's timeout: the nearest handshake deadline or accept resumption. */
+/* epoll_wait's timeout: the nearest handshake deadline, accept resumption,
+ * stalled backlog, storm window, spanning tree timer or capture reader's wake-up. */
 static int switch_timeout(struct sw *sw)
 {
 	if (sw->npending == 0 && sw->accept_resume == 0 && sw->nbacklog == 0 && sw->storm_held == 0 &&
-	    sw->stp == NULL)
+	    sw->stp == NULL && sw->ntouched == 0)
 		return -1;
 	uint64_t next = sw->accept_resume ? sw->accept_resume : UINT64_MAX;
+	if (sw->ntouched && sw->tap_due && sw->tap_due < next)
+		next = sw->tap_due;
 	uint64_t stp = switch_stp_next(sw);
 	if (stp < next)
 		next = stp;
@@ -271,7 +274,7 @@ static void *switch_thread(void *arg)
 			switch_cond_arm(sw);
 		sw->now_ns = 0;
 		if (sw->ntouched)
-			switch_tap_wake(sw);
+			switch_tap_wake(sw, 0);
 		switch_bury(sw);
 	}
 	return NULL;

@@ -47,6 +47,9 @@ struct rstp;
 #define LABEL_MAX 96
 #define SWITCH_TAPS_MAX 32		/* captures open on one switch at once */
 #define SWITCH_TAP_RING_MAX (1u << 16)
+#define SWITCH_TAP_LINGER_MS 10		/* a waiting reader is woken this long after the first
+					 * frame it has not seen, */
+#define SWITCH_TAP_WAKE_SHARE 8		/* or at once when its ring is this share full (1/8) */
 #define SWITCH_STORM_WINDOW_MS 20	/* the storm budget is counted per window (shorter than
 					 * SWITCH_STALL_MS: a held port's senders never stall) */
 #define SWITCH_STORM_WINDOWS 50		/* windows a second: its rates are published per second */
@@ -159,7 +162,7 @@ struct switch_tap {
 	bool holding;			/* reader: the slot at tail is lent out */
 	_Atomic uint64_t captured;	/* single writer: the switch thread */
 	_Atomic uint64_t dropped;
-	bool touched;			/* switch thread: filled this turn */
+	bool touched;			/* switch thread: filled, its reader not woken yet */
 	struct switch_tap *next;	/* sw->taps */
 	struct switch_tap *next_on_cable;
 	struct switch_tap **on;		/* the list it is linked into now (a cable's or a
@@ -305,6 +308,7 @@ struct sw {
 	uint64_t tap_ts;		/* this batch's time, while taps are open */
 	struct switch_tap *touched[SWITCH_TAPS_MAX];
 	unsigned ntouched;
+	uint64_t tap_due;		/* when the readers of touched taps are woken (ms); 0: none wait */
 	struct label *labels;		/* interned port names, freed with the switch */
 	int timer_fd;			/* timerfd: the next held frame is due */
 	struct switch_ev ev_timer;
@@ -459,7 +463,7 @@ static inline void switch_tap_delivered(struct sw *sw, const struct switch_port 
 			switch_tap_push(sw, t, dst, from, SWITCH_TAP_OUT, frame, len);
 }
 
-void switch_tap_wake(struct sw *sw);
+void switch_tap_wake(struct sw *sw, uint64_t now);
 void switch_tap_link(struct switch_tap *t, struct switch_tap **list);
 void switch_taps_detach(struct switch_tap **list);
 int switch_tap_add(struct sw *sw, struct switch_tap *t, char **cause);
