@@ -150,7 +150,9 @@ static void switch_bury(struct sw *sw)
 }
 
 /* A port's data socket is ready. Here, inlined in the loop, so that a batch
- * costs one call, to switch_forward (switch/forward.c). */
+ * costs one call, to switch_forward (switch/forward.c), which adds its frames
+ * to the loop turn's batch; the loop sends the batch (switch_flush) after
+ * the last of a run of data events. */
 static void switch_data_event(struct sw *sw, struct switch_port *port, uint32_t events)
 {
 	if (port->cable != NULL && (events & (EPOLLHUP | EPOLLRDHUP))) {
@@ -243,6 +245,10 @@ static void *switch_thread(void *arg)
 		}
 		for (int i = 0; i < n; i++) {
 			struct switch_ev *ev = evs[i].data.ptr;
+			/* The batch of the data events before goes first: what
+			 * follows may change ports or reuse its buffers. */
+			if (ev->kind != SWITCH_EV_DATA && sw->nrx)
+				switch_flush(sw);
 			switch (ev->kind) {
 			case SWITCH_EV_WAKE:
 				stop = true;
@@ -269,6 +275,8 @@ static void *switch_thread(void *arg)
 				break;
 			}
 		}
+		if (sw->nrx)
+			switch_flush(sw);
 		switch_timers(sw);
 		if (sw->cond_dirty)
 			switch_cond_arm(sw);

@@ -33,7 +33,8 @@ struct trunk;
 struct cond_filter;
 struct rstp;
 
-#define SWITCH_BATCH 64			/* frames per recvmmsg */
+#define SWITCH_BATCH 64			/* frames per batch (recvmmsg, sendmmsg) */
+#define SWITCH_BATCH_ROOM 16		/* a port is read into a batch with this much room left */
 #define SWITCH_FRAME_MIN 14		/* an Ethernet header */
 #define SWITCH_FRAME_MAX 1536		/* 1514 plus VLAN/MPLS room (UML allows MTU + 26) */
 #define SWITCH_BUF_SIZE 2048		/* bigger datagrams come back MSG_TRUNC */
@@ -211,6 +212,7 @@ struct switch_port {
 	struct switch_cable *cable;	/* a cable's port: no ctl_fd, data_fd is the connection */
 	unsigned txn;		/* frames queued for this port in this batch */
 	struct mmsghdr tx[SWITCH_BATCH];
+	uint8_t txi[SWITCH_BATCH];	/* each queued frame's index in the batch (sw->rx_src) */
 	uint32_t ev_mask;	/* the data socket's epoll events now */
 
 	/* Backpressure (see the top of switch/forward.c). */
@@ -336,6 +338,11 @@ struct sw {
 	unsigned nbacklog;	/* ports with frames in their backlog */
 	struct mmsghdr rx[SWITCH_BATCH];
 	struct iovec rx_iov[SWITCH_BATCH];
+	/* The batch: frames read this loop turn, from every port that was
+	 * ready, sent together (switch_flush) before anything else runs. */
+	unsigned nrx;		/* frames of the batch so far (sw->buf[0..nrx)) */
+	struct switch_port *rx_src[SWITCH_BATCH];	/* where each came in */
+	uint64_t rx_now;	/* the batch's time (ms) */
 	struct iovec tx_iov[SWITCH_BATCH];	/* the received frames, at their lengths */
 	unsigned char (*buf)[SWITCH_BUF_SIZE];
 	struct switch_vx vx[SWITCH_BATCH];	/* the full path: frames re-tagged */
@@ -413,7 +420,7 @@ bool switch_backlog_push(struct sw *sw, struct switch_port *dst, const struct io
 bool switch_backlog_push_from(struct sw *sw, struct switch_port *dst, const struct tap_port *from,
     const struct iovec *frame, unsigned pieces, uint64_t now);
 void switch_writable(struct sw *sw, struct switch_port *port);
-void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now);
+void switch_flush(struct sw *sw);
 void switch_dispatch(struct sw *sw, struct switch_port *src, unsigned i, uint64_t now,
     const unsigned char **last_src);
 void switch_forward(struct sw *sw, struct switch_port *src);
