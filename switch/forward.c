@@ -9,8 +9,9 @@
  * and one sendmmsg delivers a whole batch at once, far faster than a guest
  * drains it. So a full receiver does not cost drops at once: what it could
  * not take is copied to its backlog (SWITCH_BACKLOG frames, kept in order,
- * sent when its socket is writable again), and the sources that fed the
- * backlog stop being read until it drains. Their frames then wait in their own
+ * sent when its socket is writable again), and once it holds
+ * SWITCH_BACKLOG_PAUSE frames the sources that fed it stop being read until
+ * it drains. Their frames then wait in their own
  * socket queues and, once those fill, their senders' writes fail: backpressure
  * reaches the sender, as with uml_switch, whose one shared socket fills.
  * A receiver that takes nothing for SWITCH_STALL_MS is congested: its backlog
@@ -64,16 +65,31 @@ void switch_port_watch(struct sw *sw, struct switch_port *port)
 		port->ev_mask = mask;
 }
 
-/* src stops being read until dst's backlog drains. */
+/* The ports that fed dst's backlog stop being read until it drains. */
+static void switch_pause_feeders(struct sw *sw, struct switch_port *dst)
+{
+	for (unsigned w = 0; w < SWITCH_WORDS; w++) {
+		uint64_t bits = dst->feeders[w] & ~dst->waiters[w];
+		dst->waiters[w] |= bits;
+		while (bits) {
+			unsigned slot = w * 64 + (unsigned)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			struct switch_port *p = sw->slots[slot];
+			if (p != NULL && p->waiting++ == 0)
+				switch_port_watch(sw, p);
+		}
+	}
+}
+
+/* src fed dst's backlog: it is paused with the backlog's other feeders once
+ * the backlog holds SWITCH_BACKLOG_PAUSE frames. Below that, the backlog
+ * takes a whole batch more, and a few frames in flight (a lab's usual load)
+ * cost no pausing and resuming of their senders (two epoll_ctl each). */
 static void switch_wait_on(struct sw *sw, struct switch_port *src, struct switch_port *dst)
 {
-	uint64_t bit = 1ull << (src->slot % 64);
-	uint64_t *word = &dst->waiters[src->slot / 64];
-	if (*word & bit)
-		return;
-	*word |= bit;
-	if (src->waiting++ == 0)
-		switch_port_watch(sw, src);
+	dst->feeders[src->slot / 64] |= 1ull << (src->slot % 64);
+	if (dst->bl_count >= SWITCH_BACKLOG_PAUSE)
+		switch_pause_feeders(sw, dst);
 }
 
 /* dst's backlog is empty (or gone): everyone waiting on it reads again. */
@@ -82,6 +98,7 @@ static void switch_release_waiters(struct sw *sw, struct switch_port *dst)
 	for (unsigned w = 0; w < SWITCH_WORDS; w++) {
 		uint64_t bits = dst->waiters[w];
 		dst->waiters[w] = 0;
+		dst->feeders[w] = 0;
 		while (bits) {
 			unsigned slot = w * 64 + (unsigned)__builtin_ctzll(bits);
 			bits &= bits - 1;
@@ -92,14 +109,14 @@ static void switch_release_waiters(struct sw *sw, struct switch_port *dst)
 	}
 }
 
-/* port goes away: the backlogs it waits on forget it. */
+/* port goes away: the backlogs it fed or waits on forget it. */
 void switch_unwait(struct sw *sw, struct switch_port *port)
 {
-	if (port->waiting == 0)
-		return;
 	uint64_t bit = 1ull << (port->slot % 64);
-	for (unsigned i = 0; i < sw->nactive; i++)
+	for (unsigned i = 0; i < sw->nactive; i++) {
 		sw->active[i]->waiters[port->slot / 64] &= ~bit;
+		sw->active[i]->feeders[port->slot / 64] &= ~bit;
+	}
 	port->waiting = 0;
 }
 

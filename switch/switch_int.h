@@ -43,6 +43,7 @@ struct rstp;
 #define SWITCH_ACCEPT_BURST 16
 #define SWITCH_ACCEPT_PAUSE_MS 100	/* out of fds: stop accepting for a while, do not spin */
 #define SWITCH_BACKLOG 128		/* frames held for a full receiver */
+#define SWITCH_BACKLOG_PAUSE 32		/* its senders are paused once it holds this many */
 #define SWITCH_STALL_MS 50		/* a backlog that moves for this long: its receiver is congested */
 #define SWITCH_WORDS (SWITCH_MAX_PORTS / 64)
 #define LABEL_MAX 96
@@ -224,6 +225,7 @@ struct switch_port {
 	unsigned char (*bl)[SWITCH_FRAME_MAX];	/* allocated at first need */
 	uint16_t bl_len[SWITCH_BACKLOG];
 	uint64_t waiters[SWITCH_WORDS];	/* slots of the ports paused on this backlog */
+	uint64_t feeders[SWITCH_WORDS];	/* slots of the ports that fed it since it was empty */
 
 	bool link_down;		/* its cable is out: its frames are dropped both ways */
 	/* Its cable's queues while they have conditions, else NULL: the only
