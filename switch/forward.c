@@ -3,7 +3,10 @@
  * Forwarding drains a port with recvmmsg, decides every frame's destinations
  * (learning table or flood), queues pointers to the received buffers per
  * destination and sends each queue with one nonblocking sendmmsg: no copies,
- * no locks on that path.
+ * no locks on that path. A batch (SWITCH_BATCH frames) takes the frames of
+ * every port that was ready in one loop turn, so that under light load the
+ * frames of several senders to one receiver cost it one sendmmsg and one
+ * wake-up (see "Light load" in docs/performance.md).
  *
  * A receiver's socket queue is short (net.unix.max_dgram_qlen, 10 datagrams)
  * and one sendmmsg delivers a whole batch at once, far faster than a guest
