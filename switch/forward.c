@@ -1,5 +1,9 @@
 /* switch/forward.c: forwarding: a batch of frames from receive to flush (learning or hub), backlogs and backpressure.
  *
+ * Over 800 lines: the per-frame path (receive, both ways of dispatching,
+ * enqueue, flush, backlog) is one file so that the compiler inlines it (see
+ * below); what is not on that path lives in the switch's other files.
+ *
  * Forwarding drains a port with recvmmsg, decides every frame's destinations
  * (learning table or flood), queues pointers to the received buffers per
  * destination and sends each queue with one nonblocking sendmmsg: no copies,
