@@ -13,7 +13,8 @@
 # prints one line per run: per frame the generator sent, the switch process's
 # system calls (all, and the ones forwarding uses), context switches (its
 # threads slept or were preempted), wake-ups it caused (sched_wakeup in its
-# threads: the receivers and capture readers it woke), page faults and CPU
+# threads: the receivers and capture readers it woke; a wake-up the kernel
+# hands to an idle CPU counts there, so a lower bound), page faults and CPU
 # time. Counts do not depend much on what else the machine runs, so two
 # switches or two builds compare on a busy machine (how many frames one
 # wake-up finds still does); CPU time does. Needs perf, and root or
