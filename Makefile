@@ -125,7 +125,7 @@ $(UNIT_BINS): $$(addprefix $(BUILD)/,$$($$(notdir $$@)_OBJS))
 # A daemon-protocol client for any switch (interop checks, later a load generator).
 $(BUILD)/swprobe: tests/tools/swprobe.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/tools/swprobe.c
+	$(CC) $(ALL_CFLAGS) -o $@ tests/tools/swprobe.c -lpthread
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

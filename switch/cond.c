@@ -38,6 +38,8 @@ static void switch_cond_release_out(struct sw *sw, struct switch_cable *cable, u
 	struct linkcond_queue *q = cable->cond[COND_OUT];
 	struct switch_port *src = cable->port;
 	uint64_t now = clock_ms(), gone = 0;
+	if (sw->nrx)
+		switch_flush(sw);	/* the loop's batch first: its buffers are reused */
 	const unsigned char *f;
 	size_t len;
 	bool more = true;
@@ -54,11 +56,15 @@ static void switch_cond_release_out(struct sw *sw, struct switch_cable *cable, u
 			memcpy(sw->buf[n], f, len);
 			sw->tx_iov[n].iov_base = sw->buf[n];
 			sw->tx_iov[n].iov_len = len;
+			sw->rx_src[n] = src;
 			switch_dispatch(sw, src, n, now, &last_src);
 			n++;
 		}
-		if (n > 0)
-			switch_flush(sw, src, now);
+		if (n > 0) {
+			sw->nrx = n;
+			sw->rx_now = now;
+			switch_flush(sw);
+		}
 	}
 	switch_stat_dropped(sw, gone);
 }

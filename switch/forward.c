@@ -1,16 +1,24 @@
 /* switch/forward.c: forwarding: a batch of frames from receive to flush (learning or hub), backlogs and backpressure.
  *
+ * Over 800 lines: the per-frame path (receive, both ways of dispatching,
+ * enqueue, flush, backlog) is one file so that the compiler inlines it (see
+ * below); what is not on that path lives in the switch's other files.
+ *
  * Forwarding drains a port with recvmmsg, decides every frame's destinations
  * (learning table or flood), queues pointers to the received buffers per
  * destination and sends each queue with one nonblocking sendmmsg: no copies,
- * no locks on that path.
+ * no locks on that path. A batch (SWITCH_BATCH frames) takes the frames of
+ * every port that was ready in one loop turn, so that under light load the
+ * frames of several senders to one receiver cost it one sendmmsg and one
+ * wake-up (see "Light load" in docs/performance.md).
  *
  * A receiver's socket queue is short (net.unix.max_dgram_qlen, 10 datagrams)
  * and one sendmmsg delivers a whole batch at once, far faster than a guest
  * drains it. So a full receiver does not cost drops at once: what it could
  * not take is copied to its backlog (SWITCH_BACKLOG frames, kept in order,
- * sent when its socket is writable again), and the sources that fed the
- * backlog stop being read until it drains. Their frames then wait in their own
+ * sent when its socket is writable again), and once it holds
+ * SWITCH_BACKLOG_PAUSE frames the sources that fed it stop being read until
+ * it drains. Their frames then wait in their own
  * socket queues and, once those fill, their senders' writes fail: backpressure
  * reaches the sender, as with uml_switch, whose one shared socket fills.
  * A receiver that takes nothing for SWITCH_STALL_MS is congested: its backlog
@@ -64,16 +72,31 @@ void switch_port_watch(struct sw *sw, struct switch_port *port)
 		port->ev_mask = mask;
 }
 
-/* src stops being read until dst's backlog drains. */
+/* The ports that fed dst's backlog stop being read until it drains. */
+static void switch_pause_feeders(struct sw *sw, struct switch_port *dst)
+{
+	for (unsigned w = 0; w < SWITCH_WORDS; w++) {
+		uint64_t bits = dst->feeders[w] & ~dst->waiters[w];
+		dst->waiters[w] |= bits;
+		while (bits) {
+			unsigned slot = w * 64 + (unsigned)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			struct switch_port *p = sw->slots[slot];
+			if (p != NULL && p->waiting++ == 0)
+				switch_port_watch(sw, p);
+		}
+	}
+}
+
+/* src fed dst's backlog: it is paused with the backlog's other feeders once
+ * the backlog holds SWITCH_BACKLOG_PAUSE frames. Below that, the backlog
+ * takes a whole batch more, and a few frames in flight (a lab's usual load)
+ * cost no pausing and resuming of their senders (two epoll_ctl each). */
 static void switch_wait_on(struct sw *sw, struct switch_port *src, struct switch_port *dst)
 {
-	uint64_t bit = 1ull << (src->slot % 64);
-	uint64_t *word = &dst->waiters[src->slot / 64];
-	if (*word & bit)
-		return;
-	*word |= bit;
-	if (src->waiting++ == 0)
-		switch_port_watch(sw, src);
+	dst->feeders[src->slot / 64] |= 1ull << (src->slot % 64);
+	if (dst->bl_count >= SWITCH_BACKLOG_PAUSE)
+		switch_pause_feeders(sw, dst);
 }
 
 /* dst's backlog is empty (or gone): everyone waiting on it reads again. */
@@ -82,6 +105,7 @@ static void switch_release_waiters(struct sw *sw, struct switch_port *dst)
 	for (unsigned w = 0; w < SWITCH_WORDS; w++) {
 		uint64_t bits = dst->waiters[w];
 		dst->waiters[w] = 0;
+		dst->feeders[w] = 0;
 		while (bits) {
 			unsigned slot = w * 64 + (unsigned)__builtin_ctzll(bits);
 			bits &= bits - 1;
@@ -92,14 +116,14 @@ static void switch_release_waiters(struct sw *sw, struct switch_port *dst)
 	}
 }
 
-/* port goes away: the backlogs it waits on forget it. */
+/* port goes away: the backlogs it fed or waits on forget it. */
 void switch_unwait(struct sw *sw, struct switch_port *port)
 {
-	if (port->waiting == 0)
-		return;
 	uint64_t bit = 1ull << (port->slot % 64);
-	for (unsigned i = 0; i < sw->nactive; i++)
+	for (unsigned i = 0; i < sw->nactive; i++) {
 		sw->active[i]->waiters[port->slot / 64] &= ~bit;
+		sw->active[i]->feeders[port->slot / 64] &= ~bit;
+	}
 	port->waiting = 0;
 }
 
@@ -249,14 +273,15 @@ static inline void switch_enqueue(struct sw *sw, struct switch_port *src, struct
 	}
 	if (dst->txn == 0)
 		sw->dirty[sw->ndirty++] = dst;
+	unsigned q = dst->txn++;
+	dst->txi[q] = (uint8_t)i;
 	if (dst->trunk != NULL) {
 		/* The trunk's header, then the frame (msg_name is its remote). */
-		unsigned q = dst->txn++;
 		dst->tiov[q][1] = sw->tx_iov[i];
 		dst->tx[q].msg_hdr.msg_iov = dst->tiov[q];
 		return;
 	}
-	dst->tx[dst->txn++].msg_hdr.msg_iov = &sw->tx_iov[i];
+	dst->tx[q].msg_hdr.msg_iov = &sw->tx_iov[i];
 }
 
 static void switch_flood(struct sw *sw, struct switch_port *src, unsigned i, uint64_t now)
@@ -277,12 +302,12 @@ static size_t switch_gather(struct sw *sw, const struct iovec *iov, size_t piece
 	return len;
 }
 
-/* The first n frames queued for p, from src, went: taps of deliveries record them. */
-static void switch_flush_delivered(struct sw *sw, const struct switch_port *p,
-    const struct switch_port *src, unsigned n)
+/* The first n frames queued for p went: taps of deliveries record them. */
+static void switch_flush_delivered(struct sw *sw, const struct switch_port *p, unsigned n)
 {
-	struct tap_port from = { src->label, src->owner };
 	for (unsigned j = 0; j < n; j++) {
+		const struct switch_port *src = sw->rx_src[p->txi[j]];
+		struct tap_port from = { src->label, src->owner };
 		const struct msghdr *h = &p->tx[j].msg_hdr;
 		size_t skip = p->trunk != NULL;	/* past a trunk's header */
 		const struct iovec *f = &h->msg_iov[skip];
@@ -294,16 +319,21 @@ static void switch_flush_delivered(struct sw *sw, const struct switch_port *p,
 	}
 }
 
-/* Send each destination's frames of this batch with one sendmmsg. What a
- * full receiver does not take goes to its backlog, and src waits on it. */
-void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
+/* Send each destination's frames of the batch with one sendmmsg. What a
+ * full receiver does not take goes to its backlog, and the ports those
+ * frames came from wait on it. */
+void switch_flush(struct sw *sw)
 {
-	uint64_t out = 0, dropped = 0;
+	uint64_t out = 0, dropped = 0, now = sw->rx_now;
 	bool deliveries = sw->ndeliver != 0;
 	for (unsigned d = 0; d < sw->ndirty; d++) {
 		struct switch_port *p = sw->dirty[d];
 		unsigned k = p->txn;
 		p->txn = 0;
+		if (p->dead) {
+			dropped += k;	/* it left during the batch */
+			continue;
+		}
 		/* A short count hides its error, which is nearly always a full
 		 * queue: the backlog then finds out (a receiver that went away
 		 * fails the next send, and the backlog is dropped). */
@@ -311,7 +341,7 @@ void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
 		unsigned sent = r > 0 ? (unsigned)r : 0;
 		out += sent;
 		if (deliveries)
-			switch_flush_delivered(sw, p, src, sent);
+			switch_flush_delivered(sw, p, sent);
 		if (p->trunk != NULL) {
 			/* No backlog: a UDP socket that does not take a frame drops it. */
 			switch_stat_add(&p->trunk->frames_out, sent);
@@ -328,15 +358,19 @@ void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now)
 			dropped += k - sent;	/* gone, broken, or known to be stalled */
 			continue;
 		}
-		struct tap_port from = { src->label, src->owner };
-		for (unsigned j = sent; j < k; j++)
+		for (unsigned j = sent; j < k; j++) {
+			struct switch_port *src = sw->rx_src[p->txi[j]];
+			struct tap_port from = { src->label, src->owner };
 			if (!switch_backlog_push_from(sw, p, &from, p->tx[j].msg_hdr.msg_iov,
 			    (unsigned)p->tx[j].msg_hdr.msg_iovlen, now))
 				dropped++;
-		switch_wait_on(sw, src, p);
+			if (!src->dead)
+				switch_wait_on(sw, src, p);
+		}
 		switch_port_watch(sw, p);
 	}
 	sw->ndirty = 0;
+	sw->nrx = 0;
 	sw->vx_gen++;	/* the next batch's frames are other frames */
 	if (out)
 		switch_stat_add(&sw->st_out, out);
@@ -459,7 +493,7 @@ static const struct iovec *switch_vlan_form(struct sw *sw, unsigned i, bool tagg
 /* What switch_enqueue_full does past the common case: conditions, taps or a
  * backlog on dst, which copy the frame and so get it gathered. */
 static void switch_enqueue_copies(struct sw *sw, struct switch_port *src, struct switch_port *dst,
-    struct iovec *iov, unsigned n, uint64_t now)
+    unsigned i, struct iovec *iov, unsigned n, uint64_t now)
 {
 	const unsigned char *flat = iov->iov_base;
 	size_t len = n == 1 ? iov->iov_len : switch_gather(sw, iov, n);
@@ -487,6 +521,7 @@ static void switch_enqueue_copies(struct sw *sw, struct switch_port *src, struct
 	if (dst->txn == 0)
 		sw->dirty[sw->ndirty++] = dst;
 	unsigned q = dst->txn++;
+	dst->txi[q] = (uint8_t)i;
 	if (dst->trunk != NULL) {
 		for (unsigned k = 0; k < n; k++)
 			dst->tiov[q][1 + k] = iov[k];
@@ -520,13 +555,14 @@ static inline __attribute__((always_inline)) void switch_enqueue_full(struct sw 
 	}
 	if (dst->cond_to != NULL || dst->bl_count > 0 || dst->trunk != NULL ||
 	    (sw->ntaps != 0 && dst->taps != NULL && *dst->taps != NULL)) {
-		switch_enqueue_copies(sw, src, dst, iov, n, now);
+		switch_enqueue_copies(sw, src, dst, i, iov, n, now);
 		return;
 	}
 	dst->passed_to++;
 	if (dst->txn == 0)
 		sw->dirty[sw->ndirty++] = dst;
 	unsigned q = dst->txn++;
+	dst->txi[q] = (uint8_t)i;
 	dst->tx[q].msg_hdr.msg_iov = iov;
 	dst->tx[q].msg_hdr.msg_iovlen = n;
 }
@@ -672,12 +708,19 @@ static void switch_rx_names(struct sw *sw, bool on)
 	}
 }
 
+/* Read what src holds into the batch and decide every frame's way; the
+ * batch is sent (switch_flush) once the loop has read every port that was
+ * ready, so frames from several ports to one receiver go in one sendmmsg
+ * and wake it once. */
 void switch_forward(struct sw *sw, struct switch_port *src)
 {
+	if (SWITCH_BATCH - sw->nrx < SWITCH_BATCH_ROOM)
+		switch_flush(sw);
+	unsigned base = sw->nrx;
 	struct trunk *trunk = src->trunk;
 	if (trunk != NULL)
 		switch_rx_names(sw, true);
-	int n = recvmmsg(src->data_fd, sw->rx, SWITCH_BATCH, MSG_DONTWAIT, NULL);
+	int n = recvmmsg(src->data_fd, sw->rx + base, SWITCH_BATCH - base, MSG_DONTWAIT, NULL);
 	if (n <= 0) {
 		if (trunk != NULL)
 			switch_rx_names(sw, false);
@@ -685,6 +728,8 @@ void switch_forward(struct sw *sw, struct switch_port *src)
 	}
 
 	uint64_t now = clock_ms();
+	if (base == 0)
+		sw->rx_now = now;
 	const unsigned char *last_src = NULL;
 	uint64_t bad = 0, trunk_bad = 0;
 	bool eof = false;
@@ -692,14 +737,15 @@ void switch_forward(struct sw *sw, struct switch_port *src)
 	struct linkcond_queue *cond = src->cond_from;
 	if (sw->ntaps != 0)
 		sw->tap_ts = realtime_ns();
-	for (unsigned i = 0; i < (unsigned)n; i++) {
+	for (unsigned i = base; i < base + (unsigned)n; i++) {
 		size_t len = sw->rx[i].msg_len;
 		if (len == 0 && src->cable != NULL) {
 			/* A cable's connection ended: recvmmsg reports EOF as empty packets. */
 			eof = true;
-			n = (int)i;
+			n = (int)(i - base);
 			break;
 		}
+		sw->rx_src[i] = src;
 		size_t off = 0;
 		if (trunk != NULL) {
 			/* Another sender, another VNI, or no VXLAN header: not ours. */
@@ -734,9 +780,9 @@ void switch_forward(struct sw *sw, struct switch_port *src)
 		}
 		switch_dispatch(sw, src, i, now, &last_src);
 	}
+	sw->nrx = base + (unsigned)n;
 	if (trunk != NULL)
 		switch_rx_names(sw, false);
-	switch_flush(sw, src, now);
 	if (sw->storm_over)
 		switch_storm_hold(sw, src);
 	switch_stat_add(&sw->st_in, (unsigned)n);

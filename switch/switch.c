@@ -150,7 +150,9 @@ static void switch_bury(struct sw *sw)
 }
 
 /* A port's data socket is ready. Here, inlined in the loop, so that a batch
- * costs one call, to switch_forward (switch/forward.c). */
+ * costs one call, to switch_forward (switch/forward.c), which adds its frames
+ * to the loop turn's batch; the loop sends the batch (switch_flush) after
+ * the last of a run of data events. */
 static void switch_data_event(struct sw *sw, struct switch_port *port, uint32_t events)
 {
 	if (port->cable != NULL && (events & (EPOLLHUP | EPOLLRDHUP))) {
@@ -175,13 +177,16 @@ static void switch_data_event(struct sw *sw, struct switch_port *port, uint32_t 
 	}
 }
 
-/* epoll_wait's timeout: the nearest handshake deadline or accept resumption. */
+/* epoll_wait's timeout: the nearest handshake deadline, accept resumption,
+ * stalled backlog, storm window, spanning tree timer or capture reader's wake-up. */
 static int switch_timeout(struct sw *sw)
 {
 	if (sw->npending == 0 && sw->accept_resume == 0 && sw->nbacklog == 0 && sw->storm_held == 0 &&
-	    sw->stp == NULL)
+	    sw->stp == NULL && sw->ntouched == 0)
 		return -1;
 	uint64_t next = sw->accept_resume ? sw->accept_resume : UINT64_MAX;
+	if (sw->ntouched && sw->tap_due && sw->tap_due < next)
+		next = sw->tap_due;
 	uint64_t stp = switch_stp_next(sw);
 	if (stp < next)
 		next = stp;
@@ -240,6 +245,10 @@ static void *switch_thread(void *arg)
 		}
 		for (int i = 0; i < n; i++) {
 			struct switch_ev *ev = evs[i].data.ptr;
+			/* The batch of the data events before goes first: what
+			 * follows may change ports or reuse its buffers. */
+			if (ev->kind != SWITCH_EV_DATA && sw->nrx)
+				switch_flush(sw);
 			switch (ev->kind) {
 			case SWITCH_EV_WAKE:
 				stop = true;
@@ -266,12 +275,14 @@ static void *switch_thread(void *arg)
 				break;
 			}
 		}
+		if (sw->nrx)
+			switch_flush(sw);
 		switch_timers(sw);
 		if (sw->cond_dirty)
 			switch_cond_arm(sw);
 		sw->now_ns = 0;
 		if (sw->ntouched)
-			switch_tap_wake(sw);
+			switch_tap_wake(sw, 0);
 		switch_bury(sw);
 	}
 	return NULL;

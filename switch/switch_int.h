@@ -33,7 +33,8 @@ struct trunk;
 struct cond_filter;
 struct rstp;
 
-#define SWITCH_BATCH 64			/* frames per recvmmsg */
+#define SWITCH_BATCH 64			/* frames per batch (recvmmsg, sendmmsg) */
+#define SWITCH_BATCH_ROOM 16		/* a port is read into a batch with this much room left */
 #define SWITCH_FRAME_MIN 14		/* an Ethernet header */
 #define SWITCH_FRAME_MAX 1536		/* 1514 plus VLAN/MPLS room (UML allows MTU + 26) */
 #define SWITCH_BUF_SIZE 2048		/* bigger datagrams come back MSG_TRUNC */
@@ -42,11 +43,15 @@ struct rstp;
 #define SWITCH_ACCEPT_BURST 16
 #define SWITCH_ACCEPT_PAUSE_MS 100	/* out of fds: stop accepting for a while, do not spin */
 #define SWITCH_BACKLOG 128		/* frames held for a full receiver */
+#define SWITCH_BACKLOG_PAUSE 32		/* its senders are paused once it holds this many */
 #define SWITCH_STALL_MS 50		/* a backlog that moves for this long: its receiver is congested */
 #define SWITCH_WORDS (SWITCH_MAX_PORTS / 64)
 #define LABEL_MAX 96
 #define SWITCH_TAPS_MAX 32		/* captures open on one switch at once */
 #define SWITCH_TAP_RING_MAX (1u << 16)
+#define SWITCH_TAP_LINGER_MS 10		/* a waiting reader is woken this long after the first
+					 * frame it has not seen, */
+#define SWITCH_TAP_WAKE_SHARE 8		/* or at once when its ring is this share full (1/8) */
 #define SWITCH_STORM_WINDOW_MS 20	/* the storm budget is counted per window (shorter than
 					 * SWITCH_STALL_MS: a held port's senders never stall) */
 #define SWITCH_STORM_WINDOWS 50		/* windows a second: its rates are published per second */
@@ -159,7 +164,7 @@ struct switch_tap {
 	bool holding;			/* reader: the slot at tail is lent out */
 	_Atomic uint64_t captured;	/* single writer: the switch thread */
 	_Atomic uint64_t dropped;
-	bool touched;			/* switch thread: filled this turn */
+	bool touched;			/* switch thread: filled, its reader not woken yet */
 	struct switch_tap *next;	/* sw->taps */
 	struct switch_tap *next_on_cable;
 	struct switch_tap **on;		/* the list it is linked into now (a cable's or a
@@ -208,6 +213,7 @@ struct switch_port {
 	struct switch_cable *cable;	/* a cable's port: no ctl_fd, data_fd is the connection */
 	unsigned txn;		/* frames queued for this port in this batch */
 	struct mmsghdr tx[SWITCH_BATCH];
+	uint8_t txi[SWITCH_BATCH];	/* each queued frame's index in the batch (sw->rx_src) */
 	uint32_t ev_mask;	/* the data socket's epoll events now */
 
 	/* Backpressure (see the top of switch/forward.c). */
@@ -219,6 +225,7 @@ struct switch_port {
 	unsigned char (*bl)[SWITCH_FRAME_MAX];	/* allocated at first need */
 	uint16_t bl_len[SWITCH_BACKLOG];
 	uint64_t waiters[SWITCH_WORDS];	/* slots of the ports paused on this backlog */
+	uint64_t feeders[SWITCH_WORDS];	/* slots of the ports that fed it since it was empty */
 
 	bool link_down;		/* its cable is out: its frames are dropped both ways */
 	/* Its cable's queues while they have conditions, else NULL: the only
@@ -305,6 +312,7 @@ struct sw {
 	uint64_t tap_ts;		/* this batch's time, while taps are open */
 	struct switch_tap *touched[SWITCH_TAPS_MAX];
 	unsigned ntouched;
+	uint64_t tap_due;		/* when the readers of touched taps are woken (ms); 0: none wait */
 	struct label *labels;		/* interned port names, freed with the switch */
 	int timer_fd;			/* timerfd: the next held frame is due */
 	struct switch_ev ev_timer;
@@ -332,6 +340,11 @@ struct sw {
 	unsigned nbacklog;	/* ports with frames in their backlog */
 	struct mmsghdr rx[SWITCH_BATCH];
 	struct iovec rx_iov[SWITCH_BATCH];
+	/* The batch: frames read this loop turn, from every port that was
+	 * ready, sent together (switch_flush) before anything else runs. */
+	unsigned nrx;		/* frames of the batch so far (sw->buf[0..nrx)) */
+	struct switch_port *rx_src[SWITCH_BATCH];	/* where each came in */
+	uint64_t rx_now;	/* the batch's time (ms) */
 	struct iovec tx_iov[SWITCH_BATCH];	/* the received frames, at their lengths */
 	unsigned char (*buf)[SWITCH_BUF_SIZE];
 	struct switch_vx vx[SWITCH_BATCH];	/* the full path: frames re-tagged */
@@ -409,7 +422,7 @@ bool switch_backlog_push(struct sw *sw, struct switch_port *dst, const struct io
 bool switch_backlog_push_from(struct sw *sw, struct switch_port *dst, const struct tap_port *from,
     const struct iovec *frame, unsigned pieces, uint64_t now);
 void switch_writable(struct sw *sw, struct switch_port *port);
-void switch_flush(struct sw *sw, struct switch_port *src, uint64_t now);
+void switch_flush(struct sw *sw);
 void switch_dispatch(struct sw *sw, struct switch_port *src, unsigned i, uint64_t now,
     const unsigned char **last_src);
 void switch_forward(struct sw *sw, struct switch_port *src);
@@ -459,7 +472,7 @@ static inline void switch_tap_delivered(struct sw *sw, const struct switch_port 
 			switch_tap_push(sw, t, dst, from, SWITCH_TAP_OUT, frame, len);
 }
 
-void switch_tap_wake(struct sw *sw);
+void switch_tap_wake(struct sw *sw, uint64_t now);
 void switch_tap_link(struct switch_tap *t, struct switch_tap **list);
 void switch_taps_detach(struct switch_tap **list);
 int switch_tap_add(struct sw *sw, struct switch_tap *t, char **cause);

@@ -3,8 +3,9 @@
  * Each tap is a single-producer, single-consumer ring: the switch thread
  * copies frames in and never waits for the reader (a frame the ring has no
  * room for is counted as dropped); the reader takes them out and sleeps on
- * the tap's eventfd, which the switch writes once a turn for readers that
- * found the ring empty. A tap on a cable (or a trunk) by name is linked into
+ * the tap's eventfd, which the switch writes for readers that found the ring
+ * empty: within SWITCH_TAP_LINGER_MS of a frame, or at once when the ring
+ * fills up (switch_tap_wake). A tap on a cable (or a trunk) by name is linked into
  * that cable's list while the cable exists, and waits for one of that name
  * while it does not. A whole-switch tap sees each frame once as the switch
  * takes it in (after its cable's `out` conditions), or, a tap of deliveries,
@@ -55,21 +56,46 @@ void switch_tap_push(struct sw *sw, struct switch_tap *t, const struct switch_po
 	}
 }
 
-/* Wake the readers that wait for frames that came this turn. */
-void switch_tap_wake(struct sw *sw)
+/* Wake the readers that wait for the frames that came (at the end of a loop
+ * turn; now: clock_ms(), or 0 when not read yet). A reader that is not
+ * waiting finds them by itself. A waiting one is woken at once when its ring
+ * is filling up, and otherwise SWITCH_TAP_LINGER_MS after the first frame it
+ * has not seen: under light load a wake-up per frame (an eventfd write, and
+ * the reader's thread scheduled in and out) would cost more than forwarding
+ * the frame, and a capture shows its frames a few ms later at most. */
+void switch_tap_wake(struct sw *sw, uint64_t now)
 {
 	/* Pairs with the reader's arming: either it sees the new head, or we
 	 * see it armed. */
 	atomic_thread_fence(memory_order_seq_cst);
+	unsigned keep = 0;
 	for (unsigned i = 0; i < sw->ntouched; i++) {
 		struct switch_tap *t = sw->touched[i];
+		if (!atomic_load_explicit(&t->armed, memory_order_relaxed)) {
+			t->touched = false;	/* its reader is reading: it finds them */
+			continue;
+		}
+		uint32_t held = atomic_load_explicit(&t->head, memory_order_relaxed) -
+		    atomic_load_explicit(&t->tail, memory_order_relaxed);
+		if (held <= t->mask / SWITCH_TAP_WAKE_SHARE) {
+			if (now == 0)
+				now = clock_ms();
+			if (sw->tap_due == 0)
+				sw->tap_due = now + SWITCH_TAP_LINGER_MS;
+			if (now < sw->tap_due) {
+				sw->touched[keep++] = t;	/* later, with the others */
+				continue;
+			}
+		}
 		t->touched = false;
 		if (atomic_exchange_explicit(&t->armed, false, memory_order_relaxed)) {
 			uint64_t one = 1;
 			(void)!write(t->fd, &one, sizeof(one));
 		}
 	}
-	sw->ntouched = 0;
+	sw->ntouched = keep;
+	if (keep == 0)
+		sw->tap_due = 0;
 }
 
 void switch_tap_link(struct switch_tap *t, struct switch_tap **list)
@@ -133,6 +159,8 @@ void switch_tap_unlink(struct sw *sw, struct switch_tap *t)
 	for (unsigned i = 0; i < sw->ntouched; i++)
 		if (sw->touched[i] == t)
 			sw->touched[i] = sw->touched[--sw->ntouched];
+	if (sw->ntouched == 0)
+		sw->tap_due = 0;
 }
 
 /* ---- taps: the reader's side ---- */
@@ -182,6 +210,13 @@ struct switch_tap *switch_tap_open(struct sw *sw, const struct switch_tap_opts *
 	}
 	t->ring = xcalloc(n, sizeof(*t->ring));
 	t->mask = n - 1;
+	/* Touch every page of the ring now, in the opener's thread: a page
+	 * touched for the first time costs a page fault (60-80 us each on the
+	 * VMs measured in docs/performance.md), which the switch thread would
+	 * otherwise pay every few frames during the ring's first lap. */
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	for (size_t off = 0; off < (size_t)n * sizeof(*t->ring); off += page)
+		((volatile unsigned char *)t->ring)[off] = 0;
 	struct switch_call call = { .op = SWITCH_CALL_TAP_ADD, .tap = t };
 	if (switch_call(sw, &call, cause) != 0) {
 		switch_tap_free(t);

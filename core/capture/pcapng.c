@@ -97,24 +97,30 @@ void pcapng_interface(struct strbuf *b, const char *name, const char *desc, uint
 	block_end(b, body);
 }
 
+/* One block per frame, so built in place: three appends, not one per field. */
 void pcapng_packet(struct strbuf *b, uint32_t interface, uint64_t ts_ns, const void *data,
     uint32_t caplen, uint32_t len, enum pcapng_dir dir)
 {
 	bool flags = dir != PCAPNG_DIR_UNKNOWN;
 	size_t body = 20 + pad4(caplen) + (flags ? option_size(4) + 4 : 0);
-	block_begin(b, BT_EPB, body);
-	put32(b, interface);
-	put32(b, (uint32_t)(ts_ns >> 32));
-	put32(b, (uint32_t)ts_ns);
-	put32(b, caplen);
-	put32(b, len);
-	put_padded(b, data, caplen);
+	uint32_t head[7] = { BT_EPB, (uint32_t)(12 + body), interface, (uint32_t)(ts_ns >> 32),
+	    (uint32_t)ts_ns, caplen, len };
+	strbuf_append(b, head, sizeof(head));
+	strbuf_append(b, data, caplen);
+	/* Padding to 4 bytes, the flags option (bits 0-1: the direction), the
+	 * end of options, the block's length again. */
+	unsigned char tail[3 + 16] = { 0 };
+	size_t n = pad4(caplen) - caplen;
 	if (flags) {
-		uint32_t v = (uint32_t)dir;	/* bits 0-1: the direction */
-		put_option(b, OPT_EPB_FLAGS, &v, 4);
-		put32(b, OPT_END);
+		uint16_t opt[2] = { OPT_EPB_FLAGS, 4 };
+		uint32_t v[2] = { (uint32_t)dir, OPT_END };
+		memcpy(tail + n, opt, sizeof(opt));
+		memcpy(tail + n + sizeof(opt), v, sizeof(v));
+		n += sizeof(opt) + sizeof(v);
 	}
-	block_end(b, body);
+	uint32_t total = (uint32_t)(12 + body);
+	memcpy(tail + n, &total, 4);
+	strbuf_append(b, tail, n + 4);
 }
 
 void pcapng_stats(struct strbuf *b, uint32_t interface, uint64_t ts_ns, uint64_t received,

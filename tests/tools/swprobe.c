@@ -1,9 +1,14 @@
 /* tests/tools/swprobe.c: a uml_switch daemon-protocol client: checks any switch's delivery, and is the benchmarks' load generator.
  *
+ * Over 800 lines: one standalone program (built from this one file, linking
+ * nothing of umllab) with its four modes, which share its ports and timing.
+ *
  *   swprobe [-n PORTS] [--expect switch|hub] [--fs DIR] [--wait MS] CTL_PATH
  *   swprobe load [--pairs P] [--size B] [--window W] [--secs S] [--warm S]
  *                [--connect | --bess DIR] [--tag VID] [--pid PID] CTL_PATH
  *   swprobe rtt [--count N] [--size B] [--bess DIR] [--tag VID] [--pid PID] CTL_PATH
+ *   swprobe light [--senders K] [--size B] [--window W] [--secs S] [--warm S]
+ *                 [--bess DIR] [--pid PID] CTL_PATH
  *
  * The check (first form) attaches PORTS fake UML ports (data sockets bound to
  * abstract names with the full sockaddr length, as UML does; with --fs, to
@@ -24,13 +29,20 @@
  * SOCK_SEQPACKET connection to DIR/pI (UML's vector transport=bess), so the
  * two transports of one switch can be compared. With --tag, every frame
  * load and rtt send carries an 802.1Q tag of VLAN VID (for a switch's trunk
- * ports), and frames are taken back with their tag or without it.
+ * ports), and frames are taken back with their tag or without it. `light` is a lab's
+ * usual load, few frames in flight from a few senders to one receiver (see
+ * its part below): frames per second, per switch CPU-second, the switch's
+ * sleeps per frame, and each frame's time from send to delivery.
  *
  * Standalone: it links nothing of umllab, so it judges umllab's switch and
  * the stock ones (uml_switch, vde_switch) alike. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,6 +52,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -375,6 +389,7 @@ struct gen_opts {
 	const char *bess_dir;	/* cables DIR/p0, DIR/p1, ... instead of daemon ports */
 	long pid;
 	unsigned count;
+	unsigned senders;	/* light: sending threads (1: one thread sends from two ports) */
 };
 
 /* One stream: from port i to its partner, port i ^ 1. */
@@ -871,19 +886,406 @@ static int gen_rtt(const struct gen_opts *o)
 	return got ? 0 : 1;
 }
 
+/* ---- light load: few frames in flight, senders to one receiver ---- */
+
+/* A lab is mostly light load: a few frames in flight, a few senders. `light`
+ * sends round-robin from sender ports to one receiver port (port 0), with at
+ * most W frames in flight in total (a closed loop): with one sender, one
+ * thread sends from two ports and reads the receiver, as one busy guest
+ * talking to another would look to a switch; with --senders K > 1, K threads
+ * each send from a port of their own while another thread reads the
+ * receiver, and they share the window. Every frame carries its send time:
+ * the time to its delivery is the closed loop's round trip (median, p99).
+ * With --pid, the switch's CPU time and its context switches (sleeps and
+ * preemptions, from /proc) say what a frame costs the switch. */
+
+#define LIGHT_HDR 48			/* bytes of each received frame read */
+#define LIGHT_STAMP_OFF 26		/* the send time (ns) follows from and seq */
+#define LIGHT_MIN_SIZE 34
+#define LIGHT_SENDERS_MAX 16
+#define LIGHT_LAT_MAX (1u << 23)	/* round trips kept (the rest are counted only) */
+
+struct light_port {
+	_Atomic uint32_t next;		/* next sequence number: its sender writes it */
+	uint32_t acked;			/* 1 + the highest delivered or given up: the receiver's */
+	_Atomic uint64_t sent;
+	unsigned char frame[PROBE_FRAME_MAX];
+};
+
+struct light {
+	const struct gen_opts *o;
+	struct probe_port ports[LIGHT_SENDERS_MAX + 1];
+	struct light_port lp[LIGHT_SENDERS_MAX + 1];
+	unsigned nports;		/* the receiver and its senders */
+	_Atomic uint32_t inflight;
+	_Atomic uint32_t waiters;	/* sender threads waiting for room in the window */
+	_Atomic bool stop;
+	/* The receiver's. */
+	uint64_t delivered, late, gaps, stalls;
+	uint64_t m_start, m_end;	/* the measured window (ns) */
+	uint64_t m_delivered;
+	uint32_t *lat;
+	size_t nlat;
+	uint64_t progress_ns;
+};
+
+static int64_t light_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, (uint32_t *)addr, op, val, ts, NULL, 0);
+}
+
+/* Context switches of every thread of pid so far (voluntary: it slept; and
+ * not: it was preempted); -1 when unknown. */
+static int64_t gen_ctxt(long pid, int64_t *involuntary)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	DIR *d = opendir(path);
+	*involuntary = 0;
+	if (d == NULL)
+		return -1;
+	int64_t vol = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char f[128], line[128];
+		snprintf(f, sizeof(f), "/proc/%ld/task/%.20s/status", pid, e->d_name);
+		FILE *fp = fopen(f, "r");
+		if (fp == NULL)
+			continue;
+		while (fgets(line, sizeof(line), fp) != NULL) {
+			long long v;
+			if (sscanf(line, "voluntary_ctxt_switches: %lld", &v) == 1)
+				vol += v;
+			else if (sscanf(line, "nonvoluntary_ctxt_switches: %lld", &v) == 1)
+				*involuntary += v;
+		}
+		fclose(fp);
+	}
+	closedir(d);
+	return vol;
+}
+
+/* Send one frame from sender port i; false when its socket is full now. */
+static bool light_send(struct light *L, unsigned i, bool wait)
+{
+	struct light_port *lp = &L->lp[i];
+	struct probe_port *p = &L->ports[i];
+	uint32_t seq = atomic_load_explicit(&lp->next, memory_order_relaxed);
+	uint64_t t = now_ns();
+	memcpy(lp->frame + 22, &seq, 4);
+	memcpy(lp->frame + LIGHT_STAMP_OFF, &t, 8);
+	int flags = MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT);
+	ssize_t r;
+	if (L->o->bess_dir != NULL)
+		r = send(p->data_fd, lp->frame, L->o->size, flags);
+	else
+		r = sendto(p->data_fd, lp->frame, L->o->size, flags, (struct sockaddr *)&p->remote,
+		    sizeof(p->remote));
+	if (r != (ssize_t)L->o->size)
+		return false;
+	atomic_store_explicit(&lp->next, seq + 1, memory_order_release);
+	atomic_fetch_add_explicit(&lp->sent, 1, memory_order_relaxed);
+	return true;
+}
+
+/* Room in the window again: wake the senders that wait for it. */
+static void light_release(struct light *L, uint32_t n)
+{
+	if (n == 0)
+		return;
+	atomic_fetch_sub(&L->inflight, n);
+	if (atomic_load(&L->waiters) != 0)
+		light_futex(&L->inflight, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
+}
+
+/* Read what the receiver holds; returns frames read. */
+static unsigned light_recv(struct light *L)
+{
+	static _Thread_local unsigned char rxbuf[GEN_BATCH][LIGHT_HDR];
+	struct iovec iov[GEN_BATCH];
+	struct mmsghdr rx[GEN_BATCH];
+	for (unsigned j = 0; j < GEN_BATCH; j++) {
+		iov[j].iov_base = rxbuf[j];
+		iov[j].iov_len = LIGHT_HDR;
+		memset(&rx[j].msg_hdr, 0, sizeof(rx[j].msg_hdr));
+		rx[j].msg_hdr.msg_iov = &iov[j];
+		rx[j].msg_hdr.msg_iovlen = 1;
+	}
+	int r = recvmmsg(L->ports[0].data_fd, rx, GEN_BATCH, MSG_DONTWAIT, NULL);
+	if (r <= 0)
+		return 0;
+	uint64_t now = now_ns();
+	bool measuring = now >= L->m_start && now < L->m_end;
+	uint32_t freed = 0;
+	for (int j = 0; j < r; j++) {
+		const unsigned char *f = rxbuf[j];
+		uint32_t from, seq;
+		uint64_t t;
+		if (rx[j].msg_len < LIGHT_MIN_SIZE || memcmp(f + 14, PROBE_TAG, 4) != 0)
+			continue;
+		memcpy(&from, f + 18, 4);
+		memcpy(&seq, f + 22, 4);
+		memcpy(&t, f + LIGHT_STAMP_OFF, 8);
+		if (from == 0 || from >= L->nports)
+			continue;
+		struct light_port *lp = &L->lp[from];
+		L->delivered++;
+		if (measuring) {
+			L->m_delivered++;
+			if (L->nlat < LIGHT_LAT_MAX && now >= t)
+				L->lat[L->nlat++] = (uint32_t)(now - t > UINT32_MAX ? UINT32_MAX : now - t);
+		}
+		if ((int32_t)(seq - lp->acked) < 0) {
+			L->late++;	/* given up for lost already */
+			continue;
+		}
+		/* Frames from one port come in order: the ones skipped are lost. */
+		L->gaps += seq - lp->acked;
+		freed += seq + 1 - lp->acked;
+		lp->acked = seq + 1;
+	}
+	L->progress_ns = now;
+	light_release(L, freed);
+	return (unsigned)r;
+}
+
+/* Nothing delivered for GEN_STALL_NS: what is in flight is lost. */
+static void light_stall(struct light *L, uint64_t now)
+{
+	if (atomic_load(&L->inflight) == 0 || now - L->progress_ns < GEN_STALL_NS)
+		return;
+	uint32_t freed = 0;
+	for (unsigned i = 1; i < L->nports; i++) {
+		uint32_t n = atomic_load_explicit(&L->lp[i].next, memory_order_acquire);
+		if ((int32_t)(n - L->lp[i].acked) > 0) {
+			freed += n - L->lp[i].acked;
+			L->lp[i].acked = n;
+		}
+	}
+	L->stalls++;
+	L->progress_ns = now;
+	light_release(L, freed);
+}
+
+/* One thread sends from every sender port in turn and reads the receiver. */
+static void light_one_thread(struct light *L)
+{
+	unsigned rr = 0, nsend = L->nports - 1;
+	for (;;) {
+		uint64_t now = now_ns();
+		if (now >= L->m_end)
+			break;
+		unsigned full = 0;
+		while (atomic_load(&L->inflight) < L->o->window && full < nsend) {
+			unsigned i = 1 + rr;
+			rr = (rr + 1) % nsend;
+			if (light_send(L, i, false)) {
+				atomic_fetch_add(&L->inflight, 1);
+				full = 0;
+			} else {
+				full++;	/* its socket is full now: try the next one */
+			}
+		}
+		if (light_recv(L) != 0)
+			continue;
+		struct pollfd pfd = { .fd = L->ports[0].data_fd, .events = POLLIN };
+		poll(&pfd, 1, full ? 1 : 2);
+		light_stall(L, now_ns());
+	}
+}
+
+struct light_sender {
+	struct light *L;
+	unsigned port;
+	pthread_t th;
+};
+
+static void *light_sender_main(void *arg)
+{
+	struct light_sender *s = arg;
+	struct light *L = s->L;
+	while (!atomic_load(&L->stop)) {
+		uint32_t cur = atomic_load(&L->inflight);
+		if (cur >= L->o->window) {
+			atomic_fetch_add(&L->waiters, 1);
+			struct timespec ts = { 0, 2000000 };
+			light_futex(&L->inflight, FUTEX_WAIT_PRIVATE, cur, &ts);
+			atomic_fetch_sub(&L->waiters, 1);
+			continue;
+		}
+		if (!atomic_compare_exchange_weak(&L->inflight, &cur, cur + 1))
+			continue;
+		/* A blocking send, as a guest's: the receiver is another thread. */
+		while (!light_send(L, s->port, true) && !atomic_load(&L->stop))
+			sleep_ms(1);
+	}
+	return NULL;
+}
+
+/* K sender threads; this one reads the receiver. */
+static int light_threads(struct light *L)
+{
+	struct light_sender s[LIGHT_SENDERS_MAX];
+	unsigned n = L->nports - 1, started = 0;
+	atomic_store(&L->stop, false);
+	/* A sender that blocks must not block forever once we stop. */
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
+	for (unsigned i = 0; i < n; i++) {
+		setsockopt(L->ports[1 + i].data_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		s[i] = (struct light_sender){ .L = L, .port = 1 + i };
+		if (pthread_create(&s[i].th, NULL, light_sender_main, &s[i]) != 0)
+			break;
+		started++;
+	}
+	if (started == n) {
+		for (;;) {
+			uint64_t now = now_ns();
+			if (now >= L->m_end)
+				break;
+			if (light_recv(L) != 0)
+				continue;
+			struct pollfd pfd = { .fd = L->ports[0].data_fd, .events = POLLIN };
+			poll(&pfd, 1, 2);
+			light_stall(L, now_ns());
+		}
+	}
+	atomic_store(&L->stop, true);
+	light_futex(&L->inflight, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(s[i].th, NULL);
+	if (started != n) {
+		fprintf(stderr, "swprobe: cannot start a sender thread\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Until L->m_end: one thread, or K senders and a receiver. */
+static int light_run(struct light *L)
+{
+	if (L->o->senders > 1)
+		return light_threads(L);
+	light_one_thread(L);
+	return 0;
+}
+
+static int light_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int gen_light(const struct gen_opts *o)
+{
+	struct light *L = calloc(1, sizeof(*L));
+	if (L == NULL)
+		return 2;
+	L->o = o;
+	L->nports = 1 + (o->senders > 1 ? o->senders : 2);
+	L->lat = malloc(LIGHT_LAT_MAX * sizeof(*L->lat));
+	if (L->lat == NULL || gen_attach(L->ports, L->nports, o) != 0) {
+		free(L->lat);
+		free(L);
+		return 2;
+	}
+	for (unsigned i = 1; i < L->nports; i++) {
+		unsigned char *f = L->lp[i].frame;
+		memcpy(f, L->ports[0].mac, 6);
+		memcpy(f + 6, L->ports[i].mac, 6);
+		f[12] = PROBE_ETHERTYPE >> 8;
+		f[13] = PROBE_ETHERTYPE & 0xff;
+		memcpy(f + 14, PROBE_TAG, 4);
+		uint32_t from = i;
+		memcpy(f + 18, &from, 4);
+	}
+	/* A warm-up first, measured by nothing; then the measured window, with
+	 * the switch's and the machine's counters read at its ends. */
+	uint64_t t0 = now_ns();
+	L->progress_ns = t0;
+	int rc = 0;
+	if (o->warm > 0) {
+		L->m_start = UINT64_MAX;
+		L->m_end = t0 + (uint64_t)(o->warm * 1e9);
+		rc = light_run(L);
+	}
+	uint64_t m0 = now_ns();
+	L->m_start = m0;
+	L->m_end = m0 + (uint64_t)(o->secs * 1e9);
+	int64_t inv0 = 0, inv1 = 0;
+	int64_t cpu0 = o->pid > 0 ? gen_cpu_ns(o->pid) : -1;
+	int64_t vol0 = o->pid > 0 ? gen_ctxt(o->pid, &inv0) : -1;
+	int64_t self0 = gen_self_cpu_ns();
+	struct gen_stat st0, st1;
+	gen_machine(&st0);
+	uint64_t d0 = L->m_delivered;
+	if (rc == 0)
+		rc = light_run(L);
+	uint64_t m1 = now_ns();
+	int64_t cpu1 = o->pid > 0 ? gen_cpu_ns(o->pid) : -1;
+	int64_t vol1 = o->pid > 0 ? gen_ctxt(o->pid, &inv1) : -1;
+	int64_t self1 = gen_self_cpu_ns();
+	gen_machine(&st1);
+	uint64_t delivered = L->m_delivered - d0;
+
+	/* Stragglers still on their way count as delivered, not lost. */
+	uint64_t quiet_until = now_ms() + GEN_DRAIN_MS;
+	L->m_start = L->m_end = 0;
+	while (now_ms() < quiet_until) {
+		if (light_recv(L) != 0) {
+			quiet_until = now_ms() + GEN_DRAIN_MS;
+			continue;
+		}
+		struct pollfd pfd = { .fd = L->ports[0].data_fd, .events = POLLIN };
+		poll(&pfd, 1, 10);
+	}
+	uint64_t sent = 0;
+	for (unsigned i = 1; i < L->nports; i++)
+		sent += atomic_load(&L->lp[i].sent);
+	double secs = (double)(m1 - m0) / 1e9;
+	double sw_cpu = (cpu0 >= 0 && cpu1 >= 0) ? (double)(cpu1 - cpu0) / 1e9 : -1;
+	double gen_cpu = (double)(self1 - self0) / 1e9;
+	double loss = sent ? (double)(sent - (L->delivered < sent ? L->delivered : sent)) / (double)sent : 0;
+	qsort(L->lat, L->nlat, sizeof(*L->lat), light_cmp_u32);
+	double p50 = L->nlat ? L->lat[L->nlat / 2] / 1e3 : -1;
+	double p99 = L->nlat ? L->lat[(size_t)((double)(L->nlat - 1) * 0.99)] / 1e3 : -1;
+	double per = delivered ? 1.0 / (double)delivered : 0;
+	printf("light senders=%u size=%zu window=%u secs=%.3f sent=%llu delivered=%llu late=%llu "
+	    "gaps=%llu stalls=%llu fps=%.0f loss=%.6f p50_us=%.2f p99_us=%.2f switch_cpu=%.3f "
+	    "fps_per_switch_cpu=%.0f switch_sleeps_per_frame=%.3f switch_preempted_per_frame=%.3f "
+	    "switch_cpu_us_per_frame=%.3f gen_cpu=%.3f others=%.2f\n",
+	    o->senders > 1 ? o->senders : 1, o->size, o->window, secs, (unsigned long long)sent,
+	    (unsigned long long)delivered, (unsigned long long)L->late, (unsigned long long)L->gaps,
+	    (unsigned long long)L->stalls, (double)delivered / secs, loss, p50, p99, sw_cpu,
+	    sw_cpu > 0 ? (double)delivered / sw_cpu : -1.0,
+	    vol0 >= 0 && vol1 >= 0 ? (double)(vol1 - vol0) * per : -1.0,
+	    vol0 >= 0 && vol1 >= 0 ? (double)(inv1 - inv0) * per : -1.0,
+	    sw_cpu > 0 ? sw_cpu * 1e6 * per : -1.0, gen_cpu,
+	    gen_others(&st0, &st1, gen_cpu + (sw_cpu > 0 ? sw_cpu : 0), secs));
+	fflush(stdout);
+	for (unsigned i = 0; i < L->nports; i++)
+		port_close(&L->ports[i]);
+	free(L->lat);
+	free(L);
+	return rc == 0 ? 0 : 2;
+}
+
 static void gen_usage(void)
 {
 	fprintf(stderr, "usage: swprobe load [--pairs P] [--size BYTES] [--window W] [--secs S] "
 	    "[--warm S] [--connect | --bess DIR] [--tag VID] [--pid PID] CTL_PATH\n"
-	    "       swprobe rtt [--count N] [--size BYTES] [--bess DIR] [--tag VID] [--pid PID] CTL_PATH\n");
+	    "       swprobe rtt [--count N] [--size BYTES] [--bess DIR] [--tag VID] [--pid PID] CTL_PATH\n"
+	    "       swprobe light [--senders K] [--size BYTES] [--window W] [--secs S] [--warm S] "
+	    "[--bess DIR] [--pid PID] CTL_PATH\n");
 	exit(2);
 }
 
 static int gen_main(int argc, char **argv)
 {
-	bool rtt = strcmp(argv[1], "rtt") == 0;
+	bool rtt = strcmp(argv[1], "rtt") == 0, light = strcmp(argv[1], "light") == 0;
 	struct gen_opts o = { .pairs = 2, .size = 64, .window = 8, .secs = 2, .warm = 0.3,
-	    .count = 5000 };
+	    .count = 5000, .senders = 1 };
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		bool more = i + 1 < argc;
@@ -897,6 +1299,8 @@ static int gen_main(int argc, char **argv)
 			o.secs = strtod(argv[++i], NULL);
 		else if (strcmp(a, "--warm") == 0 && more)
 			o.warm = strtod(argv[++i], NULL);
+		else if (strcmp(a, "--senders") == 0 && more)
+			o.senders = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(a, "--count") == 0 && more)
 			o.count = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(a, "--pid") == 0 && more)
@@ -913,8 +1317,11 @@ static int gen_main(int argc, char **argv)
 			o.ctl_path = a;
 	}
 	if (o.ctl_path == NULL || o.pairs < 1 || o.pairs * 2 > PROBE_MAX_PORTS || o.size < 26 ||
-	    o.size > 1536 || o.window < 1 || o.secs <= 0 || o.warm < 0 || o.count < 1)
+	    o.size > 1536 || o.window < 1 || o.secs <= 0 || o.warm < 0 || o.count < 1 ||
+	    o.senders < 1 || o.senders > LIGHT_SENDERS_MAX || (light && o.size < LIGHT_MIN_SIZE))
 		gen_usage();
+	if (light)
+		return gen_light(&o);
 	return rtt ? gen_rtt(&o) : gen_load(&o);
 }
 
@@ -927,7 +1334,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && (strcmp(argv[1], "load") == 0 || strcmp(argv[1], "rtt") == 0))
+	if (argc > 1 && (strcmp(argv[1], "load") == 0 || strcmp(argv[1], "rtt") == 0 ||
+	    strcmp(argv[1], "light") == 0))
 		return gen_main(argc, argv);
 	struct probe_opts o = { .nports = 3, .wait_ms = 1000, .quiet_ms = 200 };
 	for (int i = 1; i < argc; i++) {
