@@ -78,9 +78,8 @@ UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch 
 TOPOLOGY_OBJS = core/lab/lab.o core/lab/topology.o core/lab/topology_tree.o core/lab/topology_check.o \
 	core/lab/topology_check_values.o core/lab/topology_check_capture.o core/lab/topology_check_link.o \
 	core/lab/topology_check_switch.o core/lab/topology_check_image.o core/lab/topology_check_disk.o \
-	core/lab/topology_check_instance.o core/lab/topology_check_order.o core/lab/labdir.o \
-	core/lab/labdir_conf.o \
-	core/lab/topology_check_vlan.o
+	core/lab/topology_check_instance.o core/lab/topology_check_addr.o core/lab/topology_check_order.o \
+	core/lab/labdir.o core/lab/labdir_conf.o core/lab/topology_check_vlan.o
 test_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_labdir_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_guest_net_OBJS = core/supervisor/guest_net.o core/base/util.o

@@ -217,9 +217,11 @@ void echo_watch_free(struct echo_watch *w)
 static const char *owner_switch(const struct supervisor *sup, int owner, struct in_addr a)
 {
 	const struct instance *in = owner >= 0 ? &sup->instances[owner] : NULL;
-	for (size_t k = 0; in != NULL && k < in->n_ifaces; k++)
-		if (in->ifaces[k].cfg.has_addr && in->ifaces[k].cfg.addr.s_addr == a.s_addr)
+	for (size_t k = 0; in != NULL && k < in->n_ifaces; k++) {
+		const struct lab_addr *f = lab_iface_addr(&in->ifaces[k].cfg, AF_INET, false);
+		if (f != NULL && f->in4.s_addr == a.s_addr)
 			return sup->lab->switches[in->ifaces[k].cfg.sw].name;
+	}
 	/* An address its guest set: on the interface the guest says. */
 	const struct guest_net_addr *g = in != NULL ? guest_net_find(&in->net.cur, a) : NULL;
 	for (size_t k = 0; g != NULL && k < in->n_ifaces; k++)
@@ -276,9 +278,11 @@ const char *echo_address_owner(const struct supervisor *sup, struct in_addr a)
 {
 	for (size_t i = 0; i < sup->lab->n_instances; i++) {
 		const struct instance *in = &sup->instances[i];
-		for (size_t k = 0; k < in->n_ifaces; k++)
-			if (in->ifaces[k].cfg.has_addr && in->ifaces[k].cfg.addr.s_addr == a.s_addr)
+		for (size_t k = 0; k < in->n_ifaces; k++) {
+			const struct lab_addr *f = lab_iface_addr(&in->ifaces[k].cfg, AF_INET, false);
+			if (f != NULL && f->in4.s_addr == a.s_addr)
 				return in->cfg->name;
+		}
 	}
 	/* An address set inside a guest (a startup script, a student): as the guest says. */
 	for (size_t i = 0; i < sup->lab->n_instances; i++)
@@ -293,8 +297,9 @@ int echo_target_address(const struct supervisor *sup, const char *target, struct
 	struct instance *peer = supervisor_instance((struct supervisor *)sup, target);
 	if (peer != NULL) {
 		for (size_t i = 0; i < peer->n_ifaces; i++) {
-			if (peer->ifaces[i].cfg.has_addr) {
-				*a = peer->ifaces[i].cfg.addr;
+			const struct lab_addr *f = lab_iface_addr(&peer->ifaces[i].cfg, AF_INET, false);
+			if (f != NULL) {
+				*a = f->in4;
 				return 0;
 			}
 		}

@@ -41,14 +41,18 @@ static const char *stp_end(const struct supervisor *sup, size_t sw, const char *
 static void send_link(struct conn *c, const struct supervisor *sup, const struct instance *inst,
     const struct lab_iface *f, const char *state, bool live)
 {
-	char ip[INET_ADDRSTRLEN] = "";
-	const struct guest_net_addr *g = f->has_addr ? NULL : guest_addr(inst, f->name);
-	if (f->has_addr)
-		inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
-	else if (g != NULL)
+	char *addr = lab_addrs_join(f->addrs, f->n_addrs, ",");
+	const struct guest_net_addr *g = f->n_addrs > 0 ? NULL : guest_addr(inst, f->name);
+	if (g != NULL) {
+		char ip[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &g->addr, ip, sizeof(ip));
-	char *addr = f->has_addr ? xasprintf("%s/%u", ip, f->prefix) :
-	    g != NULL ? xasprintf("%s/%u", ip, g->prefix) : xstrdup("-");
+		free(addr);
+		addr = xasprintf("%s/%u", ip, g->prefix);
+	}
+	if (addr[0] == '\0') {
+		free(addr);
+		addr = xstrdup("-");
+	}
 	conn_printf(c, CTL_STDOUT, "link %s %s %s %s %s %s\n", inst->cfg->name, f->name,
 	    sup->lab->switches[f->sw].name, addr, state, live ? "live" : "configured");
 	free(addr);
@@ -81,11 +85,8 @@ static void send_vlans(struct conn *c, const struct instance *inst)
 	}
 	for (size_t k = 0; k < in->n_subifs; k++) {
 		const struct lab_subif *sub = &in->subifs[k];
-		char ip[INET_ADDRSTRLEN] = "";
-		if (sub->has_addr)
-			inet_ntop(AF_INET, &sub->addr, ip, sizeof(ip));
-		char *addr = sub->has_addr ? xasprintf("%s/%u", ip, sub->prefix) : xstrdup("-");
-		conn_printf(c, CTL_STDOUT, "subif %s %s %s\n", in->name, sub->name, addr);
+		char *addr = lab_addrs_join(sub->addrs, sub->n_addrs, ",");
+		conn_printf(c, CTL_STDOUT, "subif %s %s %s\n", in->name, sub->name, addr[0] ? addr : "-");
 		free(addr);
 	}
 }

@@ -81,38 +81,48 @@ static char *uptime_text(uint64_t ms)
 	    (unsigned long long)(s / 60 % 60));
 }
 
-/* The guest's own addresses on iface name, other than the file's (JSON: a list). */
-static void guest_addrs(struct strbuf *b, const struct instance *in, const struct lab_iface *f,
+/* The guest's own IPv4 addresses on interface f, other than the file's (text: each as
+ * " ADDR/PREFIX (guest)"; JSON: all of them, as a list's items). Returns how many it wrote. */
+static size_t guest_addrs(struct strbuf *b, const struct instance *in, const struct lab_iface *f,
     bool json)
 {
 	const struct guest_net *n = &in->net.cur;
-	bool first = true;
+	size_t written = 0;
 	for (size_t k = 0; k < n->n_addrs; k++) {
 		const struct guest_net_addr *a = &n->addrs[k];
 		if (strcmp(a->iface, f->name) != 0)
 			continue;
-		if (!json && f->has_addr && a->addr.s_addr == f->addr.s_addr && a->prefix == f->prefix)
+		struct lab_addr la = { .family = AF_INET, .in4 = a->addr, .prefix = a->prefix };
+		bool in_file = false;
+		for (unsigned i = 0; i < f->n_addrs && !in_file; i++)
+			in_file = lab_addr_equal(&f->addrs[i], &la) && f->addrs[i].prefix == la.prefix;
+		if (!json && in_file)
 			continue;
-		char ip[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &a->addr, ip, sizeof(ip));
+		char ip[LAB_ADDR_TEXT_MAX];
+		lab_addr_format(&la, true, ip);
 		if (json)
-			strbuf_printf(b, "%s\"%s/%u\"", first ? "" : ",", ip, a->prefix);
+			strbuf_printf(b, "%s\"%s\"", written ? "," : "", ip);
 		else
-			strbuf_printf(b, "%s%s/%u (guest)", first && !f->has_addr ? "" : " ", ip, a->prefix);
-		first = false;
+			strbuf_printf(b, " %s (guest)", ip);
+		written++;
 	}
-	if (!json && first && !f->has_addr)
-		strbuf_printf(b, "(no address)");
+	return written;
 }
 
-/* True when the guest told its addresses and the file's address of f is not among them. */
+/* True when the guest told its addresses and an IPv4 address the file gives f is not among
+ * them. */
 static bool file_addr_gone(const struct instance *in, const struct lab_iface *f)
 {
-	const struct guest_net_addr *a;
-	if (!f->has_addr || !in->net.cur.known || in->state != INSTANCE_RUNNING)
+	if (!in->net.cur.known || in->state != INSTANCE_RUNNING)
 		return false;
-	a = guest_net_find(&in->net.cur, f->addr);
-	return a == NULL || strcmp(a->iface, f->name) != 0;
+	for (unsigned i = 0; i < f->n_addrs; i++) {
+		if (f->addrs[i].family != AF_INET)
+			continue;
+		const struct guest_net_addr *a = guest_net_find(&in->net.cur, f->addrs[i].in4);
+		if (a == NULL || strcmp(a->iface, f->name) != 0)
+			return true;
+	}
+	return false;
 }
 
 /* Addresses come from the file, and from the guest (marked "(guest)": set by a startup
@@ -124,9 +134,13 @@ static char *addresses_text(const struct lab *lab, const struct instance *in,
 	for (size_t i = 0; i < in->n_ifaces; i++) {
 		const struct instance_iface *li = &in->ifaces[i];
 		const struct lab_iface *f = &li->cfg;
-		char ip[INET_ADDRSTRLEN] = "";
-		if (f->has_addr)
-			inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
+		char ip[LAB_ADDR_TEXT_MAX];
+		/* What SLAAC gives it (a router on its switch with `ra: true`), and its link-local
+		 * address when its guest runs IPv6: from the lab, not read from the guest. */
+		struct lab_addr slaac[LAB_IFACE_ADDRS_MAX], ll;
+		size_t n_slaac = lab_iface_slaac(lab, in->cfg, f, slaac, LAB_IFACE_ADDRS_MAX);
+		bool v6 = lab_instance_ipv6(lab, in->cfg);
+		lab_iface_link_local(f, &ll);
 		char *cond = linkcond_pair_format(&f->link);
 		const char *gstate = in->net.cur.known ? guest_net_link_state(&in->net.cur, f->name) : NULL;
 		if (json) {
@@ -137,12 +151,25 @@ static char *addresses_text(const struct lab *lab, const struct instance *in,
 			    f->mac[3], f->mac[4], f->mac[5], li->link_down ? "down" : "up",
 			    li->plugged_live ? "true" : "false");
 			sb_json_string(&b, cond);
+			/* "ip": the first address (as before IPv6); "addresses": all of them. */
 			strbuf_printf(&b, ",\"ip\":");
-			if (f->has_addr)
-				strbuf_printf(&b, "\"%s/%u\"", ip, f->prefix);
+			if (f->n_addrs > 0)
+				strbuf_printf(&b, "\"%s\"", lab_addr_format(&f->addrs[0], true, ip));
 			else
 				strbuf_printf(&b, "null");
-			strbuf_printf(&b, ",\"guest_ips\":[");
+			strbuf_printf(&b, ",\"addresses\":[");
+			for (unsigned k = 0; k < f->n_addrs; k++)
+				strbuf_printf(&b, "%s\"%s\"", k ? "," : "",
+				    lab_addr_format(&f->addrs[k], true, ip));
+			strbuf_printf(&b, "],\"slaac\":[");
+			for (size_t k = 0; k < n_slaac; k++)
+				strbuf_printf(&b, "%s\"%s\"", k ? "," : "", lab_addr_format(&slaac[k], true, ip));
+			strbuf_printf(&b, "],\"link_local\":");
+			if (v6)
+				strbuf_printf(&b, "\"%s\"", lab_addr_format(&ll, true, ip));
+			else
+				strbuf_printf(&b, "null");
+			strbuf_printf(&b, ",\"ra\":%s,\"guest_ips\":[", f->ra ? "true" : "false");
 			guest_addrs(&b, in, f, true);
 			strbuf_printf(&b, "],\"guest_link\":");
 			if (gstate != NULL)
@@ -160,10 +187,13 @@ static char *addresses_text(const struct lab *lab, const struct instance *in,
 			free(cond);
 			continue;
 		}
-		strbuf_printf(&b, "%s%s ", b.len > 0 ? ", " : "", f->name);
-		if (f->has_addr)
-			strbuf_printf(&b, "%s/%u", ip, f->prefix);
-		guest_addrs(&b, in, f, false);
+		strbuf_printf(&b, "%s%s", b.len > 0 ? ", " : "", f->name);
+		for (unsigned k = 0; k < f->n_addrs; k++)
+			strbuf_printf(&b, " %s", lab_addr_format(&f->addrs[k], true, ip));
+		for (size_t k = 0; k < n_slaac; k++)
+			strbuf_printf(&b, " %s (SLAAC)", lab_addr_format(&slaac[k], true, ip));
+		if (guest_addrs(&b, in, f, false) == 0 && f->n_addrs == 0 && n_slaac == 0)
+			strbuf_printf(&b, " (no address)");
 		bool gone = file_addr_gone(in, f);
 		bool gdown = gstate != NULL && strcmp(gstate, "up") != 0 && in->state == INSTANCE_RUNNING;
 		if (li->link_down || li->plugged_live || cond[0] != '\0' || gone || gdown) {

@@ -32,25 +32,21 @@ static void argv_push(char ***argv, size_t *n, char *s)
 	(*argv)[*n] = NULL;
 }
 
-static char *cidr_text(struct in_addr a, unsigned prefix)
-{
-	char buf[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &a, buf, sizeof(buf));
-	return xasprintf("%s/%u", buf, prefix);
-}
 
 /* The VLAN sub-interfaces' addresses, after the interfaces' in list (DEV:ADDR/PREFIX,...). */
 static char *spawn_subif_addrs(const struct lab_instance *c, char *list)
 {
 	for (size_t i = 0; i < c->n_subifs; i++) {
 		const struct lab_subif *s = &c->subifs[i];
-		if (!s->has_addr)
-			continue;
-		char *cidr = cidr_text(s->addr, s->prefix);
-		char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", s->name, cidr);
-		free(cidr);
-		free(list);
-		list = next;
+		for (unsigned k = 0; k < s->n_addrs; k++) {
+			char cidr[LAB_ADDR_TEXT_MAX];
+			if (s->addrs[k].family != AF_INET)
+				continue;
+			char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", s->name,
+			    lab_addr_format(&s->addrs[k], true, cidr));
+			free(list);
+			list = next;
+		}
 	}
 	return list;
 }
@@ -146,13 +142,15 @@ char **instance_argv(const struct instance *inst)
 	char *list = NULL;
 	for (size_t i = 0; i < inst->n_ifaces; i++) {
 		const struct lab_iface *f = &inst->ifaces[i].cfg;
-		if (!f->has_addr)
-			continue;
-		char *cidr = cidr_text(f->addr, f->prefix);
-		char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", f->name, cidr);
-		free(cidr);
-		free(list);
-		list = next;
+		for (unsigned k = 0; k < f->n_addrs; k++) {
+			char cidr[LAB_ADDR_TEXT_MAX];
+			if (f->addrs[k].family != AF_INET)
+				continue;
+			char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", f->name,
+			    lab_addr_format(&f->addrs[k], true, cidr));
+			free(list);
+			list = next;
+		}
 	}
 	list = spawn_subif_addrs(c, list);
 	if (list != NULL) {
@@ -163,11 +161,12 @@ char **instance_argv(const struct instance *inst)
 	spawn_vlan_param(c, &argv, &n);
 	for (size_t i = 0; i < c->n_routes; i++) {
 		const struct lab_route *r = &c->routes[i];
-		char via[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &r->via, via, sizeof(via));
-		char *to = r->is_default ? xstrdup("default") : cidr_text(r->to, r->prefix);
-		char *next = xasprintf("%s%s%s@%s", list ? list : "", list ? "," : "", to, via);
-		free(to);
+		char via[LAB_ADDR_TEXT_MAX], to[LAB_ADDR_TEXT_MAX];
+		if (r->to.family != AF_INET)
+			continue;
+		char *next = xasprintf("%s%s%s@%s", list ? list : "", list ? "," : "",
+		    r->is_default ? "default" : lab_addr_format(&r->to, true, to),
+		    lab_addr_format(&r->via, false, via));
 		free(list);
 		list = next;
 	}

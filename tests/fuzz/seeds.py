@@ -48,6 +48,19 @@ write("topology", "images.yaml",
       "  disk: {file: ./router.img}\nimage: deb\nshare: {dir: /tmp, readonly: true}\n"
       "instances:\n  a: {image: web, forward: true, startup: [ip addr, 'echo hi'], unsafe_shared_root: true}\n"
       "  b: {share: ./x, restart: never, mem: 128M}\n")
+write("topology", "ipv6.yaml",
+      "ipv6: true\nswitches: {S1: {}, S2: {}}\ninstances:\n"
+      "  h1:\n    interfaces: {eth0: {switch: S1, ip: [10.0.1.1/24, 2001:db8:1::1/64]}}\n"
+      "    routes: [{to: default, via: fe80::1, dev: eth0}, {to: default, via: 10.0.1.254}]\n"
+      "  r1:\n    forward: true\n    interfaces:\n"
+      "      eth0: {switch: S1, ip: [10.0.1.254/24, 2001:db8:1::fe/64, fe80::1/64], ra: true}\n"
+      "      eth1: {switch: S2, ip: [2001:db8:2::fe/64, fe80::1/64], ra: true}\n"
+      "  h2: {interfaces: {eth0: {switch: S2}}}\n  h3: {ipv6: false}\n")
+write("topology", "bad-ipv6.yaml",
+      "switches: {S: {}}\ninstances:\n  a:\n    ipv6: false\n"
+      "    interfaces: {eth0: {switch: S, ip: [2001:db8::/64, fe80::1/10, \"::1/128\", 2001:db8::1], ra: true}}\n"
+      "    routes: [{to: 2001:db8:2::1/64, via: 10.0.0.1}, {to: default, via: fe80::1}]\n"
+      "  b: {interfaces: {eth0: {switch: S, ip: fe80::1/64}}}\n  c: {interfaces: {eth0: {switch: S, ip: fe80::1/64}}}\n")
 write("topology", "deep.yaml", "instances: " + "[" * 40 + "]" * 40 + "\n")
 write("topology", "empty.yaml", "")
 
@@ -99,7 +112,7 @@ for name, text in [
     write("agent_msg", name, text)
 
 # ---- control frames: one byte (how the stream is cut), then {u16 version, u16 type, u32 len} + payload ----
-with open(os.path.join(ROOT, "core", "control.h")) as f:
+with open(os.path.join(ROOT, "core", "base", "control.h")) as f:
     CTL_VERSION = int(re.search(r"#define CTL_VERSION (\d+)", f.read()).group(1))
 
 

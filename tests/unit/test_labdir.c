@@ -124,7 +124,7 @@ static void test_read(void **state)
 	assert_int_equal(r1->ifaces[1].sw, 1);
 	assert_true(r1->ifaces[1].mac_given);
 	assert_int_equal(r1->ifaces[1].mac[5], 1);
-	assert_false(r1->ifaces[0].has_addr);
+	assert_int_equal(r1->ifaces[0].n_addrs, 0);
 	assert_int_equal(r1->mem_bytes, 256ULL << 20);
 	assert_true(r1->forward);
 	assert_string_equal(lab->images[r1->image].name, "kathara-frr");
