@@ -64,9 +64,9 @@ WEB_DATADIR ?= $(DATADIR)
 $(BUILD)/core/web/web_page.o: ALL_CFLAGS += -DWEB_DATADIR='"$(WEB_DATADIR)"'
 
 GUEST_AGENT_SRCS = image/guest/agent.c image/guest/boot.c image/guest/boot_params.c image/guest/netwatch.c \
-	image/guest/kathara.c
+	image/guest/kathara.c image/guest/ra.c
 $(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h image/guest/boot_params.h \
-	image/guest/netwatch.h image/guest/kathara.h
+	image/guest/netwatch.h image/guest/kathara.h image/guest/ra.h
 	@mkdir -p $(@D)
 	$(GUEST_CC) -std=c11 -D_GNU_SOURCE $(WARN) -I. -Os -static -s -o $@ $(GUEST_AGENT_SRCS)
 

@@ -370,6 +370,10 @@ bool lab_uses_ipv6(const struct lab *lab)
 				if (in->ifaces[j].addrs[k].family == AF_INET6)
 					return true;
 		}
+		for (size_t j = 0; j < in->n_subifs; j++)
+			for (unsigned k = 0; k < in->subifs[j].n_addrs; k++)
+				if (in->subifs[j].addrs[k].family == AF_INET6)
+					return true;
 		for (size_t j = 0; j < in->n_routes; j++)
 			if (in->routes[j].to.family == AF_INET6)
 				return true;

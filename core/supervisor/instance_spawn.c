@@ -40,8 +40,6 @@ static char *spawn_subif_addrs(const struct lab_instance *c, char *list)
 		const struct lab_subif *s = &c->subifs[i];
 		for (unsigned k = 0; k < s->n_addrs; k++) {
 			char cidr[LAB_ADDR_TEXT_MAX];
-			if (s->addrs[k].family != AF_INET)
-				continue;
 			char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", s->name,
 			    lab_addr_format(&s->addrs[k], true, cidr));
 			free(list);
@@ -144,8 +142,6 @@ char **instance_argv(const struct instance *inst)
 		const struct lab_iface *f = &inst->ifaces[i].cfg;
 		for (unsigned k = 0; k < f->n_addrs; k++) {
 			char cidr[LAB_ADDR_TEXT_MAX];
-			if (f->addrs[k].family != AF_INET)
-				continue;
 			char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", f->name,
 			    lab_addr_format(&f->addrs[k], true, cidr));
 			free(list);
@@ -162,20 +158,42 @@ char **instance_argv(const struct instance *inst)
 	for (size_t i = 0; i < c->n_routes; i++) {
 		const struct lab_route *r = &c->routes[i];
 		char via[LAB_ADDR_TEXT_MAX], to[LAB_ADDR_TEXT_MAX];
-		if (r->to.family != AF_INET)
-			continue;
-		char *next = xasprintf("%s%s%s@%s", list ? list : "", list ? "," : "",
+		/* GATEWAY%DEV: the interface a link-local gateway is on. */
+		char *next = xasprintf("%s%s%s@%s%s%s", list ? list : "", list ? "," : "",
 		    r->is_default ? "default" : lab_addr_format(&r->to, true, to),
-		    lab_addr_format(&r->via, false, via));
+		    lab_addr_format(&r->via, false, via), r->dev[0] ? "%" : "", r->dev);
 		free(list);
 		list = next;
 	}
 	if (list != NULL) {
 		argv_push(&argv, &n, xasprintf("umllab.route=%s", list));
 		free(list);
+		list = NULL;
 	}
 	if (c->forward)
 		argv_push(&argv, &n, xstrdup("umllab.forward=1"));
+	/* IPv6: loaded at boot only when the lab uses it, so IPv4 labs boot as fast as
+	 * ever; `ipv6: false` also tells any later modprobe of it (the kernel's, kmod's
+	 * and busybox's read module parameters from the command line). */
+	enum lab_ipv6 v6 = c->ipv6 != LAB_IPV6_AUTO ? c->ipv6 : e->lab->ipv6;
+	if (lab_instance_ipv6(e->lab, c)) {
+		argv_push(&argv, &n, xstrdup("umllab.ipv6=1"));
+	} else if (v6 == LAB_IPV6_OFF) {
+		argv_push(&argv, &n, xstrdup("ipv6.disable=1"));
+		argv_push(&argv, &n, xstrdup("umllab.ipv6=0"));
+	}
+	for (size_t i = 0; i < inst->n_ifaces; i++) {
+		const struct lab_iface *f = &inst->ifaces[i].cfg;
+		if (!f->ra)
+			continue;
+		char *next = xasprintf("%s%s%s", list ? list : "", list ? "," : "", f->name);
+		free(list);
+		list = next;
+	}
+	if (list != NULL) {
+		argv_push(&argv, &n, xasprintf("umllab.ra=%s", list));
+		free(list);
+	}
 	return argv;
 }
 
