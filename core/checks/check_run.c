@@ -44,7 +44,7 @@ struct check_run {
 	unsigned exec_id;
 	struct strbuf out;
 	struct echo_watch *watch;
-	struct in_addr target;
+	struct echo_target target;
 	const char *owner;
 	struct mc_ticket *ticket;
 	void (*judge)(struct check_run *run, int status, const char *error);
@@ -139,8 +139,7 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 {
 	const struct check_spec *c = run->cur;
 	const char *src = c->on;
-	char ip[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &run->target, ip, sizeof(ip));
+	const char *ip = run->target.text;
 	if (status < 0) {
 		run_result(run, false, "", "%s could not ping: %s", src, error);
 		return;
@@ -150,7 +149,7 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 	const char *via[CHECK_VIA_MAX];
 	for (size_t i = 0; i < c->n_via; i++)
 		via[i] = c->via[i];
-	echo_watch_judge(run->watch, run->target, via, c->n_via, &v);
+	echo_watch_judge(run->watch, &run->target, via, c->n_via, &v);
 	bool claim = echo_guest_claims_replies(run->out.s, status);
 	char *why = echo_disagreement(&v, claim);
 	bool reached = echo_verdict_reached(&v);
@@ -184,10 +183,11 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 			    v.carried);
 		else if (breach != NULL)
 			run_result(run, false, expected, "%s; switches: %s", breach, v.carried);
-		else if (v.requests_from_src == 0 && v.arp_from_src > 0)
-			run_result(run, true, expected, "%s asked for %s by ARP %u time%s and nobody "
-			    "answered, so no echo request could leave", src, ip, v.arp_from_src,
-			    v.arp_from_src == 1 ? "" : "s");
+		else if (v.requests_from_src == 0 && v.asks_from_src > 0)
+			run_result(run, true, expected, "%s asked for %s by %s %u time%s and nobody "
+			    "answered, so no echo request could leave", src, ip,
+			    v.ipv6 ? "neighbour solicitation" : "ARP", v.asks_from_src,
+			    v.asks_from_src == 1 ? "" : "s");
 		else if (v.requests_from_src == 0)
 			run_result(run, false, expected, "no echo request from %s to %s crossed any "
 			    "switch: its ping sent nothing, so the check cannot tell that the network "
@@ -229,17 +229,16 @@ static void start_ping(struct check_run *run)
 			    c->via[i]);
 			return;
 		}
-	if (echo_target_address(run->sup, c->to, &run->target, &cause) != 0) {
+	if (echo_target_resolve(run->sup, c->on, c->to, c->ipv6 ? AF_INET6 : 0, &run->target,
+	    &cause) != 0) {
 		run_result(run, false, "", "%s", cause);
 		free(cause);
 		return;
 	}
-	run->owner = echo_address_owner(run->sup, run->target);
+	run->owner = echo_address_owner(run->sup, c->on, &run->target);
 	if (c->kind == CHECK_NO_REACH && c->strict && run->owner == NULL) {
-		char ip[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &run->target, ip, sizeof(ip));
 		run_result(run, false, "", "no instance of lab %s has %s: no_reach strict watches "
-		    "the target's own cables", run->sup->lab->name, ip);
+		    "the target's own cables", run->sup->lab->name, run->target.text);
 		return;
 	}
 	unsigned tag = echo_watch_tag();
@@ -249,7 +248,7 @@ static void start_ping(struct check_run *run)
 		free(cause);
 		return;
 	}
-	char *cmd = echo_ping_command(c->count, tag, run->target);
+	char *cmd = echo_ping_command(c->count, tag, &run->target);
 	run_exec(run, cmd, c->count * 1000 + 5000, judge_ping);
 	free(cmd);
 }

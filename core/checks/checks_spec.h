@@ -48,6 +48,7 @@ struct check_spec {
 	char via[CHECK_VIA_MAX][LAB_NAME_MAX + 1];
 	size_t n_via;
 	unsigned count;			/* pings, default 3 */
+	bool ipv6;			/* `ipv6: true`: ping to's IPv6 address (forwarding: IPv6's) */
 	bool strict;			/* no_reach: nothing of from's reached to's cables */
 	/* iface, route */
 	char dev[16];			/* "" when not given (route) */
