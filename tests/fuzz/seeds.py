@@ -72,6 +72,13 @@ for name, path in [("pass.yaml", "tests/e2e/labs/check/pass.yaml"),
                    ("troubleshoot-checks.yaml", "labs/troubleshoot-checks.yaml")]:
     with open(os.path.join(ROOT, path), "rb") as f:
         write("checks_spec", name, f.read())
+write("checks_spec", "ipv6.yaml",
+      "checks:\n  - {name: a, reach: {from: h1, to: h2, ipv6: true}}\n"
+      "  - {name: b, path: {from: h1, to: \"fe80::1%eth0\", via: []}}\n"
+      "  - {name: c, iface: {on: h1, dev: eth0, address: 2001:db8::1/64}}\n"
+      "  - {name: d, route: {on: h1, to: default, ipv6: true, via: fe80::1, dev: eth0}}\n"
+      "  - {name: e, forwarding: {on: r1, ipv6: true}}\n"
+      "  - {name: f, frames: {switch: S1, proto: icmp6}}\n")
 
 # ---- mconsole replies (err, more, len, data) and notifications (magic, version, type, len, data) ----
 MAGIC, VERSION = 0xcafebabe, 2
