@@ -46,6 +46,8 @@ struct gedge {
 	const char *iface;
 	const struct lab_addr *addrs;	/* the interface's, or its live link's */
 	unsigned n_addrs;
+	struct lab_addr slaac[LAB_IFACE_ADDRS_MAX];	/* what SLAAC gives it (routers' `ra:`) */
+	size_t n_slaac;
 	enum edge_look look;
 	char cond[GRAPH_COND_MAX];	/* link conditions, "" for none */
 	bool blocked;			/* its switch port discards (spanning tree) */
@@ -123,6 +125,7 @@ static void pic_collect(struct gpic *p)
 			struct gedge e = { .inst = i, .sw = f->sw, .iface = f->name,
 			    .addrs = f->addrs, .n_addrs = f->n_addrs,
 			    .look = p->live == NULL ? LOOK_PLAIN : LOOK_DOWN };
+			e.n_slaac = lab_iface_slaac(lab, in, f, e.slaac, LAB_IFACE_ADDRS_MAX);
 			char *cond = linkcond_pair_format(&f->link);
 			(void)str_copy(e.cond, sizeof(e.cond), cond);
 			free(cond);
@@ -287,6 +290,10 @@ static void render_edge(struct strbuf *b, const struct gpic *p, const struct ged
 	for (unsigned i = 0; i < e->n_addrs; i++) {
 		char ip[LAB_ADDR_TEXT_MAX];
 		strbuf_printf(&ab, "%s%s", i ? "\n" : "", lab_addr_format(&e->addrs[i], true, ip));
+	}
+	for (size_t i = 0; i < e->n_slaac; i++) {
+		char ip[LAB_ADDR_TEXT_MAX];
+		strbuf_printf(&ab, "%s%s (SLAAC)", ab.len ? "\n" : "", lab_addr_format(&e->slaac[i], true, ip));
 	}
 	char *addr = ab.len ? strbuf_take(&ab) : xstrdup("no address");
 	static const char *const notes[] = { [LOOK_PLAIN] = "", [LOOK_UP] = "",
@@ -641,6 +648,33 @@ static const char *snapshot_line(char *line, struct lab *lab, struct graph_live 
 		free(lab->path);
 		lab->path = xstrdup(line + 5);	/* the rest of the line: a path may hold spaces */
 		return NULL;
+	}
+	if (strncmp(line, "ra ", 3) == 0 || strncmp(line, "mac ", 4) == 0) {
+		/* ra INSTANCE IFACE: the interface (configured, listed before) sends router
+		 * advertisements; mac INSTANCE IFACE MAC: its MAC. So SLAAC addresses can be drawn. */
+		char *w[SNAPSHOT_WORDS_MAX];
+		bool ra = line[0] == 'r';
+		const struct lab_instance *in = split_words(line, w) == (ra ? 3 : 4) ?
+		    lab_instance_find(lab, w[1]) : NULL;
+		for (size_t i = 0; in != NULL && i < in->n_ifaces; i++) {
+			struct lab_iface *f = &in->ifaces[i];
+			unsigned m[6];
+			char tail;
+			if (strcmp(f->name, w[2]) != 0)
+				continue;
+			if (ra) {
+				f->ra = true;
+				return NULL;
+			}
+			if (sscanf(w[3], "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4],
+			    &m[5], &tail) != 6)
+				return "a bad MAC";
+			for (int k = 0; k < 6; k++)
+				f->mac[k] = (uint8_t)m[k];
+			return NULL;
+		}
+		return ra ? "router advertisements of an interface not listed before them" :
+		    "the MAC of an interface not listed before it";
 	}
 	if (strncmp(line, "cond ", 5) == 0) {
 		/* cond INSTANCE IFACE TEXT: the text is the rest of the line. */

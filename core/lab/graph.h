@@ -99,6 +99,8 @@ char *graph_render(const struct lab *lab, const struct graph_live *live);
  *   swlink A B up|down STP_A STP_B [VLANS] (a cable between switches listed
  *     before it; STP_X: -, forwarding or blocked; VLANS as above, the rest of
  *     the line)
+ *   ra INSTANCE IFACE (after its configured link: it sends router advertisements)
+ *   mac INSTANCE IFACE MAC (after its configured link)
  * Every line is checked (names, references, addresses); a bad one fails the
  * whole answer with *cause naming its line. On success *lab is malloc'd
  * (lab_free) and *live filled (graph_live_free). */

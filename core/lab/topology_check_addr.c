@@ -328,7 +328,7 @@ static bool route_gateway_ok(struct checker *c, const struct ynode *via, const c
 		    iname, on->iface);
 		return false;
 	}
-	uint32_t g = ntohl(gw->in4.s_addr), m = topo_prefix_mask(on->a.prefix);
+	uint32_t g = ntohl(gw->in4.s_addr), m = gw->family == AF_INET ? topo_prefix_mask(on->a.prefix) : 0;
 	if (gw->family == AF_INET && on->a.prefix < 31 && ((g & ~m) == 0 || (g & ~m) == ~m)) {
 		topo_value_error(c->r, via, "via", what,
 		    "is the network or broadcast address of the subnet of %s (expected a host address)",

@@ -69,6 +69,11 @@ static void send_link(struct conn *c, const struct supervisor *sup, const struct
 	if (cond[0] != '\0')
 		conn_printf(c, CTL_STDOUT, "cond %s %s %s\n", inst->cfg->name, f->name, cond);
 	free(cond);
+	if (f->ra && !live)
+		conn_printf(c, CTL_STDOUT, "ra %s %s\n", inst->cfg->name, f->name);
+	if (!live)
+		conn_printf(c, CTL_STDOUT, "mac %s %s %02x:%02x:%02x:%02x:%02x:%02x\n", inst->cfg->name,
+		    f->name, f->mac[0], f->mac[1], f->mac[2], f->mac[3], f->mac[4], f->mac[5]);
 }
 
 /* An interface's VLANs (when not the default) and its instance's VLAN sub-interfaces. */

@@ -51,7 +51,8 @@ write("topology", "images.yaml",
 write("topology", "ipv6.yaml",
       "ipv6: true\nswitches: {S1: {}, S2: {}}\ninstances:\n"
       "  h1:\n    interfaces: {eth0: {switch: S1, ip: [10.0.1.1/24, 2001:db8:1::1/64]}}\n"
-      "    routes: [{to: default, via: fe80::1, dev: eth0}, {to: default, via: 10.0.1.254}]\n"
+      "    routes: [{to: default, via: fe80::1, dev: eth0}, {to: default, via: 10.0.1.254},\n"
+      "             {to: 2001:db8:9::/48, via: 2001:db8:1::fe, dev: eth0}]\n"
       "  r1:\n    forward: true\n    interfaces:\n"
       "      eth0: {switch: S1, ip: [10.0.1.254/24, 2001:db8:1::fe/64, fe80::1/64], ra: true}\n"
       "      eth1: {switch: S2, ip: [2001:db8:2::fe/64, fe80::1/64], ra: true}\n"

@@ -337,6 +337,52 @@ static void test_shapes(void **state)
 	lab_free(lab);
 }
 
+/* Issue 24: every address of a link, and those SLAAC gives, from the file and from a running lab. */
+static void test_ipv6(void **state)
+{
+	(void)state;
+	static const char yaml[] =
+	    "name: v6\nswitches: {S1: {}}\ninstances:\n"
+	    "  r1:\n    forward: true\n"
+	    "    interfaces: {eth0: {switch: S1, ip: [10.0.1.254/24, 2001:db8:1::fe/64], ra: true}}\n"
+	    "  h1:\n    interfaces: {eth0: {switch: S1, mac: 02:00:00:00:00:01}}\n";
+	struct lab_diag diag = { 0 };
+	struct lab *lab = lab_load_string(yaml, sizeof(yaml) - 1, "v6.yaml", &diag);
+	assert_non_null(lab);
+	char *dot = graph_render(lab, NULL);
+	assert_non_null(strstr(dot, "eth0\\n10.0.1.254/24\\n2001:db8:1::fe/64\""));
+	assert_non_null(strstr(dot, "eth0\\n2001:db8:1::ff:fe00:1/64 (SLAAC)\""));
+	free(dot);
+	lab_free(lab);
+	lab_diag_free(&diag);
+
+	static const char report[] =
+	    GRAPH_SNAPSHOT_MAGIC "\nlab v6\nswitch S1 switch\n"
+	    "instance r1 running router\ninstance h1 running host\n"
+	    "link r1 eth0 S1 10.0.1.254/24,2001:db8:1::fe/64 up configured\nra r1 eth0\n"
+	    "link h1 eth0 S1 - up configured\nmac h1 eth0 02:00:00:00:00:01\n";
+	struct graph_live live;
+	char *cause = NULL;
+	assert_int_equal(graph_snapshot_parse(report, strlen(report), &lab, &live, &cause), 0);
+	assert_true(lab->instances[0].ifaces[0].ra);
+	dot = graph_render(lab, &live);
+	assert_non_null(strstr(dot, "eth0\\n2001:db8:1::ff:fe00:1/64 (SLAAC)\""));
+	free(dot);
+	lab_free(lab);
+	graph_live_free(&live);
+	static const char bad[] = GRAPH_SNAPSHOT_MAGIC "\nlab v6\nswitch S1 switch\n"
+	    "instance r1 running router\nra r1 eth0\n";
+	assert_int_equal(graph_snapshot_parse(bad, strlen(bad), &lab, &live, &cause), -1);
+	assert_non_null(strstr(cause, "line 5: router advertisements of an interface not listed"));
+	free(cause);
+	cause = NULL;
+	static const char badmac[] = GRAPH_SNAPSHOT_MAGIC "\nlab v6\nswitch S1 switch\n"
+	    "instance r1 running router\nlink r1 eth0 S1 - up configured\nmac r1 eth0 02:00\n";
+	assert_int_equal(graph_snapshot_parse(badmac, strlen(badmac), &lab, &live, &cause), -1);
+	assert_non_null(strstr(cause, "line 6: a bad MAC"));
+	free(cause);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_bad),
 		cmocka_unit_test(test_snapshot_stp),
 		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_ipv6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
