@@ -156,18 +156,14 @@ static int write_file(const char *path, const char *text)
 	return rc;
 }
 
-/* Before dev comes up: its link-local address is ours to make (boot_link_local_add,
- * without DAD, so it answers at once), and it keeps its addresses when it goes down
- * and up again, as IPv4 ones are kept. SLAAC still makes addresses, with DAD. */
+/* dev keeps its IPv6 addresses when it goes down and up again, as IPv4 ones are kept
+ * (the kernel keeps no link-local one: it makes it again, with DAD, when dev comes up). */
 static void boot_ipv6_dev(const char *dev)
 {
-	static const char *const keys[] = { "addr_gen_mode", "keep_addr_on_down" };
-	for (size_t i = 0; i < 2; i++) {
-		char path[128];
-		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", dev, keys[i]);
-		if (write_file(path, "1") < 0)
-			boot_fail("net.ipv6.conf.%s.%s=1: %s", dev, keys[i], strerror(errno));
-	}
+	char path[128];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/keep_addr_on_down", dev);
+	if (write_file(path, "1") < 0)
+		boot_fail("net.ipv6.conf.%s.keep_addr_on_down=1: %s", dev, strerror(errno));
 }
 
 /* Reads the first line of a small file into buf; false when there is none. */
@@ -252,13 +248,16 @@ static void boot_links(int sock, int nl, bool ipv6)
 			boot_fail("ip link set %s name %s: %s", names[i], ifr.ifr_newname, strerror(errno));
 	}
 	n = net_devices("eth", names, 64);
-	for (size_t i = 0; i < n && ipv6; i++)
+	/* The link-local address goes on before the link comes up, without DAD, so it
+	 * answers at once (a gateway's, at the first ping); coming up, the kernel finds
+	 * the address it would have made (the same EUI-64) already there. */
+	for (size_t i = 0; i < n && ipv6; i++) {
 		boot_ipv6_dev(names[i]);
+		boot_link_local_add(nl, sock, names[i]);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (link_up(sock, names[i]) < 0)
 			boot_fail("ip link set %s up: %s", names[i], strerror(errno));
-	for (size_t i = 0; i < n && ipv6; i++)
-		boot_link_local_add(nl, sock, names[i]);
 }
 
 struct nl_req {
@@ -350,7 +349,7 @@ static void boot_addr(int nl, const char *dev, const char *cidr)
 		boot_fail("ip addr add %s dev %s: %s", cidr, dev, strerror(err));
 }
 
-/* fe80::/64 from dev's MAC (boot_ipv6_dev stopped the kernel from making it). */
+/* fe80::/64 from dev's MAC, as the kernel makes it, but without DAD. */
 static void boot_link_local_add(int nl, int sock, const char *dev)
 {
 	struct ifreq ifr = { 0 };
