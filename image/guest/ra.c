@@ -166,13 +166,15 @@ void guest_ra_start(const char *devs, const char *ips, bool router)
 		fprintf(stderr, "umllab-ra: socket: %s\n", strerror(errno));
 		_exit(1);
 	}
-	int hops = 255, on = 1;
+	int hops = 255, on = 1, off = 0;
 	struct icmp6_filter filter;
 	ICMP6_FILTER_SETBLOCKALL(&filter);
 	ICMP6_FILTER_SETPASS(ND_ROUTER_SOLICIT, &filter);
 	setsockopt(sock, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops));
 	setsockopt(sock, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops));
 	setsockopt(sock, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+	/* Not to ourselves: the kernel would take its own advertisements in. */
+	setsockopt(sock, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof(off));
 	setsockopt(sock, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof(filter));
 
 	struct ra_iface ifs[RA_IFACES_MAX];

@@ -23,7 +23,7 @@ def u32(*v):
 
 
 # ---- topology: the example labs, plus one file per kind of mistake ----
-LABS = ["fig1", "hub", "routed", "debian", "hostfs", "watchdog", "shared-root", "switch-vs-hub"]
+LABS = ["fig1", "hub", "routed", "ipv6", "debian", "hostfs", "watchdog", "shared-root", "switch-vs-hub"]
 for lab in LABS:
     with open(os.path.join(ROOT, "labs", lab + ".yaml"), "rb") as f:
         write("topology", lab + ".yaml", f.read())
@@ -48,7 +48,7 @@ write("topology", "images.yaml",
       "  disk: {file: ./router.img}\nimage: deb\nshare: {dir: /tmp, readonly: true}\n"
       "instances:\n  a: {image: web, forward: true, startup: [ip addr, 'echo hi'], unsafe_shared_root: true}\n"
       "  b: {share: ./x, restart: never, mem: 128M}\n")
-write("topology", "ipv6.yaml",
+write("topology", "ipv6-keys.yaml",
       "ipv6: true\nswitches: {S1: {}, S2: {}}\ninstances:\n"
       "  h1:\n    interfaces: {eth0: {switch: S1, ip: [10.0.1.1/24, 2001:db8:1::1/64]}}\n"
       "    routes: [{to: default, via: fe80::1, dev: eth0}, {to: default, via: 10.0.1.254},\n"

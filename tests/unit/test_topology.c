@@ -1177,7 +1177,7 @@ static void test_shipped_labs(void **state)
 	(void)state;
 	static const char *files[] = { "labs/fig1.yaml", "labs/routed.yaml", "labs/hub.yaml",
 	    "labs/debian.yaml", "labs/shared-root.yaml", "labs/shared-root-unsafe.yaml",
-	    "labs/hostfs.yaml" };
+	    "labs/hostfs.yaml", "labs/ipv6.yaml" };
 	if (access(files[0], R_OK) != 0)
 		skip();
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
