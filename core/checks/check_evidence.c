@@ -225,9 +225,11 @@ static bool iface_has(const struct lab *lab, const struct lab_instance *in, cons
 	size_t n = 0;
 	for (unsigned i = 0; i < f->n_addrs; i++)
 		a[n++] = f->addrs[i];
-	n += lab_iface_slaac(lab, in, f, a + n, LAB_IFACE_ADDRS_MAX - n);
-	if (t->ipv6 && lab_instance_ipv6(lab, in))
-		lab_iface_link_local(f, &a[n++]);
+	if (t->ipv6) {	/* what the lab gives it besides (a walk of the lab: IPv6 only) */
+		n += lab_iface_slaac(lab, in, f, a + n, LAB_IFACE_ADDRS_MAX - n);
+		if (lab_instance_ipv6(lab, in))
+			lab_iface_link_local(f, &a[n++]);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct in6_addr m = a[i].family == AF_INET ? echo_addr_v4(a[i].in4) : a[i].in6;
 		if (memcmp(&m, &t->addr, sizeof(m)) == 0)

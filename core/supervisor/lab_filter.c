@@ -49,7 +49,7 @@ static size_t lab_name_addrs(void *arg, const char *name, int family,
 	if (inst == NULL)
 		return 0;
 	size_t n = 0;
-	bool v6 = lab_instance_ipv6(sup->lab, inst->cfg);
+	bool v6 = family != AF_INET && lab_instance_ipv6(sup->lab, inst->cfg);
 	for (size_t i = 0; i < inst->n_ifaces; i++) {
 		const struct lab_iface *f = &inst->ifaces[i].cfg;
 		if (dot != NULL && strcmp(f->name, dot + 1) != 0)
@@ -58,7 +58,8 @@ static size_t lab_name_addrs(void *arg, const char *name, int family,
 		size_t k = 0;
 		for (unsigned j = 0; j < f->n_addrs; j++)
 			a[k++] = f->addrs[j];
-		k += lab_iface_slaac(sup->lab, inst->cfg, f, a + k, LAB_IFACE_ADDRS_MAX);
+		if (v6)
+			k += lab_iface_slaac(sup->lab, inst->cfg, f, a + k, LAB_IFACE_ADDRS_MAX);
 		if (v6)
 			lab_iface_link_local(f, &a[k++]);
 		for (size_t j = 0; j < k && n < FILTER_NAME_ADDRS_MAX; j++) {
