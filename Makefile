@@ -82,7 +82,7 @@ TOPOLOGY_OBJS = core/lab/lab.o core/lab/topology.o core/lab/topology_tree.o core
 	core/lab/labdir.o core/lab/labdir_conf.o core/lab/topology_check_vlan.o
 test_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_labdir_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
-test_guest_net_OBJS = core/supervisor/guest_net.o core/base/util.o
+test_guest_net_OBJS = core/supervisor/guest_net.o core/lab/lab.o core/base/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/base/util.o
 test_fdb_OBJS = switch/fdb.o
 test_rstp_OBJS = switch/rstp.o
@@ -204,7 +204,7 @@ fuzz_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base
 fuzz_topology_LIBS = $(YAML_LIBS)
 fuzz_labdir_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 fuzz_labdir_LIBS = $(YAML_LIBS)
-fuzz_guest_net_OBJS = core/supervisor/guest_net.o core/base/util.o
+fuzz_guest_net_OBJS = core/supervisor/guest_net.o core/lab/lab.o core/base/util.o
 fuzz_checks_spec_OBJS = core/checks/checks_spec.o $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 fuzz_checks_spec_LIBS = $(YAML_LIBS)
 fuzz_mconsole_reply_OBJS = mconsole/codec.o

@@ -253,15 +253,15 @@ static long target_switch(const struct supervisor *sup, const char *src, const s
 }
 
 /* Whether the guest of instance in says interface name has t's address (set by a startup
- * script or a student, not in the file). */
+ * script or a student, or made by its kernel: link-local, SLAAC). */
 static bool guest_has(const struct instance *in, const char *name, const struct echo_target *t)
 {
+	struct lab_addr a = { .family = t->ipv6 ? AF_INET6 : AF_INET };
 	if (t->ipv6)
-		return false;
-	struct in_addr a;
-	memcpy(&a, t->addr.s6_addr + 12, 4);
-	const struct guest_net_addr *g = guest_net_find(&in->net.cur, a);
-	return g != NULL && strcmp(g->iface, name) == 0;
+		a.in6 = t->addr;
+	else
+		memcpy(&a.in4, t->addr.s6_addr + 12, 4);
+	return guest_net_find(&in->net.cur, &a, name) != NULL;
 }
 
 /* The interface of an instance with t's address (on switch sw, for a link-local one): by the
@@ -388,11 +388,13 @@ int echo_target_resolve(const struct supervisor *sup, const char *src, const cha
 			target_set(t, &a, NULL);
 			return 0;
 		}
-		const struct guest_net_addr *g = family != AF_INET6 ? guest_net_first(&peer->net.cur) : NULL;
+		/* None in the file: one its guest set (IPv4 first, as above). */
+		const struct guest_net_addr *g = family != AF_INET6 ?
+		    guest_net_first(&peer->net.cur, AF_INET) : NULL;
+		if (g == NULL && family != AF_INET)
+			g = guest_net_first(&peer->net.cur, AF_INET6);
 		if (g != NULL) {
-			/* none in the file: the one its guest set */
-			a = (struct lab_addr){ .family = AF_INET, .in4 = g->addr, .prefix = g->prefix };
-			target_set(t, &a, NULL);
+			target_set(t, &g->addr, NULL);
 			return 0;
 		}
 		if (family == AF_INET6)

@@ -13,13 +13,22 @@
 #include "switch/switch.h"
 #include "core/base/util.h"
 
-/* The first address the guest itself set on iface (none in the file), or NULL. */
-static const struct guest_net_addr *guest_addr(const struct instance *inst, const char *iface)
+/* The addresses the guest itself set on iface, "ADDR/PREFIX,..." ("" for none): link-local
+ * and SLAAC ones left out (the graph draws SLAAC from the routers' `ra` lines). */
+static char *guest_addrs(const struct instance *inst, const char *iface)
 {
-	for (size_t k = 0; k < inst->net.cur.n_addrs; k++)
-		if (strcmp(inst->net.cur.addrs[k].iface, iface) == 0)
-			return &inst->net.cur.addrs[k];
-	return NULL;
+	struct strbuf b = { 0 };
+	strbuf_printf(&b, "%s", "");
+	unsigned n = 0;
+	for (size_t k = 0; k < inst->net.cur.n_addrs && n < LAB_IFACE_ADDRS_MAX; k++) {
+		const struct guest_net_addr *a = &inst->net.cur.addrs[k];
+		if (strcmp(a->iface, iface) != 0 || lab_addr_link_local(&a->addr) ||
+		    (a->dynamic && a->addr.family == AF_INET6))
+			continue;
+		char ip[LAB_ADDR_TEXT_MAX];
+		strbuf_printf(&b, "%s%s", n++ ? "," : "", lab_addr_format(&a->addr, true, ip));
+	}
+	return strbuf_take(&b);
 }
 
 /* The spanning tree state of cable `name` on switch sw: -, forwarding, blocked. */
@@ -41,14 +50,9 @@ static const char *stp_end(const struct supervisor *sup, size_t sw, const char *
 static void send_link(struct conn *c, const struct supervisor *sup, const struct instance *inst,
     const struct lab_iface *f, const char *state, bool live)
 {
-	char *addr = lab_addrs_join(f->addrs, f->n_addrs, ",");
-	const struct guest_net_addr *g = f->n_addrs > 0 ? NULL : guest_addr(inst, f->name);
-	if (g != NULL) {
-		char ip[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &g->addr, ip, sizeof(ip));
-		free(addr);
-		addr = xasprintf("%s/%u", ip, g->prefix);
-	}
+	/* The file's addresses, else those its guest set. */
+	char *addr = f->n_addrs > 0 ? lab_addrs_join(f->addrs, f->n_addrs, ",") :
+	    guest_addrs(inst, f->name);
 	if (addr[0] == '\0') {
 		free(addr);
 		addr = xstrdup("-");
