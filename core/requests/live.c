@@ -147,9 +147,15 @@ static void plug_on_config_reply(void *arg, int status, uint32_t err, const char
 	char *cmd;
 	if (r->iface.n_addrs > 0) {
 		char ip[LAB_ADDR_TEXT_MAX];
-		cmd = xasprintf("ip link set vec%u name %s && ip link set %s up && "
-		    "ip addr add %s dev %s", k, name, name, lab_addr_format(&r->iface.addrs[0], true, ip),
-		    name);
+		/* A guest booted without IPv6 (an IPv4 lab) has no ipv6 module loaded, and
+		 * netlink does not load it: load it first, by its name or, in an image without
+		 * a working modprobe, from its file. */
+		const char *v6 = r->iface.addrs[0].family != AF_INET6 ? "" :
+		    "{ [ -d /proc/sys/net/ipv6 ] || modprobe ipv6 || { m=/lib/modules/$(uname -r)/kernel; "
+		    "insmod $m/lib/crc-ccitt.ko; insmod $m/net/ipv6/ipv6.ko; }; } >/dev/null 2>&1; ";
+		cmd = xasprintf("%sip link set vec%u name %s && ip link set %s up && "
+		    "ip addr add %s dev %s", v6, k, name, name,
+		    lab_addr_format(&r->iface.addrs[0], true, ip), name);
 	} else {
 		cmd = xasprintf("ip link set vec%u name %s && ip link set %s up", k, name, name);
 	}
@@ -239,6 +245,13 @@ void request_plug(struct conn *c, int argc, char **argv)
 	}
 	f.sw = (size_t)(sw - sup->lab->switches);
 	if (argv[4][0] != '\0' && parse_cidr(c, argv[4], &f) != 0) {
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	if (f.n_addrs > 0 && f.addrs[0].family == AF_INET6 &&
+	    (inst->cfg->ipv6 != LAB_IPV6_AUTO ? inst->cfg->ipv6 : sup->lab->ipv6) == LAB_IPV6_OFF) {
+		conn_printf(c, CTL_STDERR, "umllab: IPv6 is off in %s (`ipv6: false`): plug it with an "
+		    "IPv4 address\n", inst->cfg->name);
 		conn_finish(c, UMLLAB_EXIT_USAGE);
 		return;
 	}

@@ -207,6 +207,20 @@ char *instance_vector_arg(const char *lab_dir, const char *instance, const struc
 	return arg;
 }
 
+size_t instance_cmdline_len(char *const *argv)
+{
+	/* The kernel's own arguments follow "--" and the kernel's path (instance_argv). */
+	size_t i = 0;
+	while (argv[i] != NULL && strcmp(argv[i], "--") != 0)
+		i++;
+	if (argv[i] == NULL || argv[i + 1] == NULL)
+		return 0;
+	size_t len = 0;
+	for (i += 2; argv[i] != NULL; i++)
+		len += strlen(argv[i]) + (len > 0);
+	return len;
+}
+
 void instance_argv_free(char **argv)
 {
 	if (argv == NULL)
@@ -386,6 +400,16 @@ int instance_spawn(struct instance *inst, char **cause)
 		goto fail;
 
 	char **argv = instance_argv(inst);
+	size_t kernel_line = instance_cmdline_len(argv);
+	if (kernel_line >= UML_COMMAND_LINE_SIZE) {
+		/* UML would exit at once ("add_arg: Too many command line arguments!"). */
+		set_cause(cause, "the kernel command line of %s would be %zu bytes, and UML takes at "
+		    "most %d: give it fewer addresses, routes or VLAN sub-interfaces, or use a "
+		    "shorter state directory", inst->cfg->name, kernel_line, UML_COMMAND_LINE_SIZE - 1);
+		instance_argv_free(argv);
+		close(slave);
+		goto fail;
+	}
 	char *line = xstrdup("");
 	for (char **p = argv; *p != NULL; p++) {
 		char *next = xasprintf("%s%s%s", line, line[0] ? " " : "", *p);

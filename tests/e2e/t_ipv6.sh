@@ -8,6 +8,8 @@
 #   - a liar on S1 answering for h2's IPv6 address passes neither reach nor ping
 #   - a planted fault on IPv6 frames (drop icmp6) leaves IPv4 alone
 #   - ipv6: false: no IPv6 in that guest
+#   - addresses the guest has (netwatch): SLAAC and link-local read from h2, an IPv6
+#     address a startup script sets (late, no `ip:`) shown, pinged by name and judged
 . "$REPO/tests/e2e/lib.sh"
 h2_slaac=2001:db8:2::ff:fe00:201
 
@@ -20,28 +22,15 @@ cat >>"$T/v6.yaml" <<'EOF'
     ipv6: false
     interfaces:
       eth0: {switch: S2, ip: 10.0.2.9/24}
+  late:
+    interfaces:
+      eth0: {switch: S1}
+    startup:
+      - ip -6 addr add 2001:db8:1::55/64 dev eth0
 EOF
 expect_exit 0 "validate" -- umllab validate "$T/v6.yaml"
 expect_exit 0 "up" -- umllab up "$T/v6.yaml"
 expect_output "r1: running after .* eth0=2001:db8:1::fe/64 eth0=fe80::1/64" "up lists r1's IPv6 addresses"
-
-# status shows both families, and what SLAAC gives h2.
-expect_exit 0 "status" -- umllab status v6
-expect_output "h1 +running .*eth0 10.0.1.1/24 2001:db8:1::1/64" "status: h1 dual-stack"
-expect_output "h2 +running .*eth0 10.0.2.1/24 $h2_slaac/64 \(SLAAC\)" "status: h2's SLAAC address"
-expect_exit 0 "status --json" -- umllab status v6 --json
-python3 - "$T/last" <<'PY' && ok "status --json: addresses, slaac, link_local" || fail "status --json"
-import json, sys
-s = {i["name"]: i for i in json.load(open(sys.argv[1]))["instances"]}
-h1 = s["h1"]["interfaces"][0]
-assert h1["ip"] == "10.0.1.1/24" and h1["addresses"] == ["10.0.1.1/24", "2001:db8:1::1/64"], h1
-assert h1["link_local"].startswith("fe80::"), h1
-assert s["h2"]["interfaces"][0]["slaac"] == ["2001:db8:2::ff:fe00:201/64"], s["h2"]
-assert s["r1"]["interfaces"][1]["ra"] is True
-assert s["off"]["interfaces"][0]["link_local"] is None
-PY
-expect_exit 0 "graph" -- umllab graph v6
-expect_output "eth0\\\\n10.0.2.1/24\\\\n$h2_slaac/64 \(SLAAC\)" "graph: h2's SLAAC address"
 
 # Dual stack on one switch, without a router (figure 1's part).
 expect_exit 0 "ping h1 r1 (IPv4)" -- umllab ping h1 r1 -c 1
@@ -59,6 +48,30 @@ for i in $(seq 1 40); do
 done
 grep -q "$h2_slaac/64" "$T/addr" && ok "h2 configured $h2_slaac by SLAAC" || { fail "no SLAAC address"; cat "$T/addr"; }
 
+# status shows both families, and the SLAAC address h2 has (read from the guest).
+umllab status v6 >/dev/null 2>&1; sleep 0.5	# the guest tells 200 ms after a change
+expect_exit 0 "status" -- umllab status v6
+expect_output "h1 +running .*eth0 10.0.1.1/24 2001:db8:1::1/64" "status: h1 dual-stack"
+expect_output "h2 +running .*eth0 10.0.2.1/24 $h2_slaac/64 \(SLAAC\)" "status: h2's SLAAC address"
+expect_output "late +running .*eth0 2001:db8:1::55/64 \(guest\)" "status: the address late's startup set"
+expect_exit 0 "status --json" -- umllab status v6 --json
+python3 - "$T/last" <<'PY' && ok "status --json: addresses, slaac, link_local" || fail "status --json"
+import json, sys
+s = {i["name"]: i for i in json.load(open(sys.argv[1]))["instances"]}
+h1 = s["h1"]["interfaces"][0]
+assert h1["ip"] == "10.0.1.1/24" and h1["addresses"] == ["10.0.1.1/24", "2001:db8:1::1/64"], h1
+assert h1["link_local"].startswith("fe80::"), h1
+assert s["h2"]["interfaces"][0]["slaac"] == ["2001:db8:2::ff:fe00:201/64"], s["h2"]
+assert s["r1"]["interfaces"][1]["ra"] is True
+assert s["off"]["interfaces"][0]["link_local"] is None
+# from the guest: h2's link-local address is the EUI-64 of its MAC
+assert s["h2"]["interfaces"][0]["link_local"] == "fe80::ff:fe00:201/64", s["h2"]
+assert s["late"]["interfaces"][0]["guest_ips"] == ["2001:db8:1::55/64"], s["late"]
+PY
+expect_exit 0 "graph" -- umllab graph v6
+expect_output "eth0\\\\n10.0.2.1/24\\\\n$h2_slaac/64 \(SLAAC\)" "graph: h2's SLAAC address"
+
+
 # Routed, through the link-local gateway, both ways.
 expect_exit 0 "ping h1 h2 -6" -- umllab ping h1 h2 -6 -c 2
 expect_output "switches: S1: 2 echo requests \(from h1\), 2 echo replies \(from r1\); S2: 2 echo requests \(from r1\), 2 echo replies \(from h2\)" \
@@ -67,6 +80,13 @@ expect_exit 0 "ping h2 h1 -6" -- umllab ping h2 h1 -6 -c 1
 expect_exit 1 "ping -6 nobody on S1" -- umllab ping h1 2001:db8:1::99 -c 1
 expect_output "h1 sent [0-9]+ neighbour solicitations?, and no echo request followed" "neighbour solicitations shown as ARP is"
 expect_exit 2 "ping -6 an IPv4 address" -- umllab ping h1 10.0.2.1 -6
+
+# An IPv6 address only the guest knows (its startup set it): ping by name, judged.
+expect_exit 0 "ping h1 late -6" -- umllab ping h1 late -6 -c 1
+expect_output "PING 2001:db8:1::55" "late's IPv6 address from its guest"
+expect_output "switches: S1: 1 echo request \(from h1\), 1 echo reply \(from late\)" "late answered"
+expect_exit 2 "ping h1 late -4: it has no IPv4 address" -- umllab ping h1 late -4 -c 1
+expect_output "instance late has no IPv4 address to ping" "-4 says so"
 
 # The checks of the handout.
 expect_exit 0 "labs/ipv6-checks.yaml passes" -- umllab check v6 --spec "$REPO/labs/ipv6-checks.yaml"
@@ -133,4 +153,19 @@ expect_exit 1 "off: forwarding ipv6 says no IPv6" -- umllab check v6 --spec "$T/
 expect_output "the kernel of off has no IPv6" "the kernel says it has none"
 
 expect_exit 0 "down" -- timeout 60 "$UMLLAB" down --wipe v6
+
+# An IPv4 lab (figure 1) boots without IPv6; plug --ip with an IPv6 address loads it then,
+# and the guest's own addresses (netwatch) follow.
+sed -e 's/^name: .*//' "$REPO/labs/fig1.yaml" >"$T/four.yaml"
+expect_exit 0 "an IPv4 lab up" -- umllab up "$T/four.yaml"
+umllab exec umlA -- ls /proc/sys/net/ipv6 >"$T/last" 2>&1
+expect_output "No such file" "no IPv6 in an IPv4 lab's guest"
+expect_exit 0 "plug umlA eth1 with an IPv6 address" -- umllab plug umlA eth1 S1 --ip 2001:db8:9::1/64
+expect_exit 0 "plug umlB eth1 with an IPv6 address" -- umllab plug umlB eth1 S1 --ip 2001:db8:9::2/64
+sleep 2	# duplicate address detection (plug does not skip it)
+expect_exit 0 "ping umlA 2001:db8:9::2" -- umllab ping umlA 2001:db8:9::2 -c 1
+expect_output "switches: S1: 1 echo request \(from umlA\), 1 echo reply \(from umlB\)" "judged by the switch"
+expect_exit 0 "status" -- umllab status four
+expect_output "eth1 2001:db8:9::1/64 \[plugged live\]" "status: the plugged address"
+expect_exit 0 "down" -- timeout 60 "$UMLLAB" down --wipe four
 finish
