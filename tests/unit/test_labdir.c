@@ -149,6 +149,8 @@ static void test_read(void **state)
 
 	const struct lab_instance *r2 = lab_instance_find(lab, "r2");
 	assert_non_null(strstr(r2->startup[0], " -6"));
+	assert_int_equal(r2->ipv6, LAB_IPV6_ON);	/* [ipv6]=true: umllab's boot runs IPv6 */
+	assert_int_equal(r1->ipv6, LAB_IPV6_AUTO);	/* Kathara's default: its sysctls turn it off */
 	assert_string_equal(r2->startup[r2->n_startup - 1], "echo hi");
 	assert_string_equal(lab->images[r2->image].name, "kathara-base");
 	const struct lab_instance *pc = lab_instance_find(lab, "pc");
