@@ -955,6 +955,32 @@ static void test_ipv6(void **state)
 	assert_false(lab_addr_parse("2001:db8::1/129", true, &a));
 	assert_false(lab_addr_parse("2001:db8::1/064", true, &a));
 	assert_false(lab_addr_parse("fe80::1%eth0", false, &a));
+
+	/* A VLAN sub-interface's ip: a list of either family too; IPv6 on one makes the lab use
+	 * IPv6, and is refused where IPv6 is off. */
+	static const char sub[] =
+	    "switches: {S1: {}}\n"
+	    "instances:\n"
+	    "  r1:\n"
+	    "    interfaces:\n"
+	    "      eth0: {switch: S1, vlans: [10]}\n"
+	    "      eth0.10: {ip: [10.0.10.254/24, 2001:db8:10::fe/64]}\n";
+	lab = load_ok(sub, "sub.yaml");
+	assert_int_equal(lab->instances[0].subifs[0].n_addrs, 2);
+	assert_addr(lab->instances[0].subifs[0].addrs[1], "2001:db8:10::fe/64");
+	assert_true(lab_uses_ipv6(lab));
+	char *joined = lab_addrs_join(lab->instances[0].subifs[0].addrs, 2, ",");
+	assert_string_equal(joined, "10.0.10.254/24,2001:db8:10::fe/64");
+	free(joined);
+	lab_free(lab);
+	char off[sizeof(sub) + 32];
+	snprintf(off, sizeof(off), "%s    ipv6: false\n", sub);
+	lab = lab_load_string(off, strlen(off), "sub.yaml", &d);
+	assert_null(lab);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.msgs[0], "sub.yaml:6:38: ip `2001:db8:10::fe/64` of interface eth0.10 of r1 "
+	    "is an IPv6 address, but IPv6 is off for r1"));
+	lab_diag_free(&d);
 }
 
 static void test_not_nul_terminated(void **state)
