@@ -64,9 +64,9 @@ WEB_DATADIR ?= $(DATADIR)
 $(BUILD)/core/web/web_page.o: ALL_CFLAGS += -DWEB_DATADIR='"$(WEB_DATADIR)"'
 
 GUEST_AGENT_SRCS = image/guest/agent.c image/guest/boot.c image/guest/boot_params.c image/guest/netwatch.c \
-	image/guest/kathara.c
+	image/guest/kathara.c image/guest/ra.c
 $(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h image/guest/boot_params.h \
-	image/guest/netwatch.h image/guest/kathara.h
+	image/guest/netwatch.h image/guest/kathara.h image/guest/ra.h
 	@mkdir -p $(@D)
 	$(GUEST_CC) -std=c11 -D_GNU_SOURCE $(WARN) -I. -Os -static -s -o $@ $(GUEST_AGENT_SRCS)
 
@@ -78,12 +78,11 @@ UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch 
 TOPOLOGY_OBJS = core/lab/lab.o core/lab/topology.o core/lab/topology_tree.o core/lab/topology_check.o \
 	core/lab/topology_check_values.o core/lab/topology_check_capture.o core/lab/topology_check_link.o \
 	core/lab/topology_check_switch.o core/lab/topology_check_image.o core/lab/topology_check_disk.o \
-	core/lab/topology_check_instance.o core/lab/topology_check_order.o core/lab/labdir.o \
-	core/lab/labdir_conf.o \
-	core/lab/topology_check_vlan.o
+	core/lab/topology_check_instance.o core/lab/topology_check_addr.o core/lab/topology_check_order.o \
+	core/lab/labdir.o core/lab/labdir_conf.o core/lab/topology_check_vlan.o
 test_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_labdir_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
-test_guest_net_OBJS = core/supervisor/guest_net.o core/base/util.o
+test_guest_net_OBJS = core/supervisor/guest_net.o core/lab/lab.o core/base/util.o
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/base/util.o
 test_fdb_OBJS = switch/fdb.o
 test_rstp_OBJS = switch/rstp.o
@@ -205,7 +204,7 @@ fuzz_topology_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base
 fuzz_topology_LIBS = $(YAML_LIBS)
 fuzz_labdir_OBJS = $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 fuzz_labdir_LIBS = $(YAML_LIBS)
-fuzz_guest_net_OBJS = core/supervisor/guest_net.o core/base/util.o
+fuzz_guest_net_OBJS = core/supervisor/guest_net.o core/lab/lab.o core/base/util.o
 fuzz_checks_spec_OBJS = core/checks/checks_spec.o $(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 fuzz_checks_spec_LIBS = $(YAML_LIBS)
 fuzz_mconsole_reply_OBJS = mconsole/codec.o

@@ -1,4 +1,4 @@
-/* image/busybox.c: the default guest image: the host's static busybox, umllab's init script and agent, and the kernel's 802.1Q modules, in ext4.
+/* image/busybox.c: the default guest image: the host's static busybox, umllab's init script and agent, and the kernel's 802.1Q and IPv6 modules, in ext4.
  *
  * Built as an ordinary user: no root, no loop device. The tree is staged in a
  * directory, `mkfs.ext4 -d` copies it into a sparse image file, and `debugfs`
@@ -17,27 +17,32 @@
 #include <unistd.h>
 
 /* Bump when anything below changes the image, so cached images are rebuilt. */
-#define BUSYBOX_FORMAT "umllab busybox image 3"	/* 2: /usr/lib/umllab/init; 3: 802.1Q modules */
+#define BUSYBOX_FORMAT "umllab busybox image 4"	/* 2: /usr/lib/umllab/init; 3: 802.1Q modules; 4: ipv6.ko */
 #define BUSYBOX_IMAGE_SIZE "32M"
 #define BUSYBOX_FILE_MAX (64u << 20)
 
 /* The UML kernel's modules a guest's VLAN sub-interfaces need (802.1Q and
- * what it depends on), from the user-mode-linux package: not all of its
- * modules (100 MB), which Debian and tarball images get. */
+ * what it depends on) and IPv6 (the guest's boot loads it when the lab uses
+ * IPv6), from the user-mode-linux package: not all of its modules (100 MB),
+ * which Debian and tarball images get. */
 static const char *const busybox_modules[] = {
 	"kernel/net/llc/llc.ko", "kernel/net/802/stp.ko", "kernel/net/802/garp.ko",
 	"kernel/net/802/mrp.ko", "kernel/net/8021q/8021q.ko",
+	"kernel/lib/crc-ccitt.ko", "kernel/net/ipv6/ipv6.ko",
 };
 #define BUSYBOX_NMODULES (sizeof(busybox_modules) / sizeof(busybox_modules[0]))
-/* What busybox's modprobe reads for them, and the name the kernel asks for. */
+/* What busybox's modprobe reads for them, and the names the kernel asks for
+ * (net-pf-10: a program opened an IPv6 socket). */
 static const char busybox_modules_dep[] =
 	"kernel/net/llc/llc.ko:\n"
 	"kernel/net/802/stp.ko: kernel/net/llc/llc.ko\n"
 	"kernel/net/802/garp.ko: kernel/net/802/stp.ko kernel/net/llc/llc.ko\n"
 	"kernel/net/802/mrp.ko:\n"
 	"kernel/net/8021q/8021q.ko: kernel/net/802/garp.ko kernel/net/802/stp.ko "
-	"kernel/net/802/mrp.ko kernel/net/llc/llc.ko\n";
-static const char busybox_modules_alias[] = "alias rtnl-link-vlan 8021q\n";
+	"kernel/net/802/mrp.ko kernel/net/llc/llc.ko\n"
+	"kernel/lib/crc-ccitt.ko:\n"
+	"kernel/net/ipv6/ipv6.ko: kernel/lib/crc-ccitt.ko\n";
+static const char busybox_modules_alias[] = "alias rtnl-link-vlan 8021q\nalias net-pf-10 ipv6\n";
 
 struct busybox_state {
 	char *path;		/* the host's busybox */
@@ -116,7 +121,7 @@ static void busybox_free(void *arg)
 	free(st);
 }
 
-/* The 802.1Q modules of the one kernel version the host has them for; none
+/* The 802.1Q and IPv6 modules of the one kernel version the host has them for; none
  * (no error) when it has none, or several versions. */
 static void busybox_modules_load(struct busybox_state *st)
 {
@@ -282,7 +287,7 @@ static int stage_applets(struct stage *sg, const struct busybox_state *st, char 
 	return rc;
 }
 
-/* lib/modules/VERSION/ with the 802.1Q modules, their modules.dep and alias. */
+/* lib/modules/VERSION/ with the 802.1Q and IPv6 modules, their modules.dep and alias. */
 static int stage_modules(struct stage *sg, const struct busybox_state *st, char **cause)
 {
 	if (st->modules == NULL)

@@ -1,8 +1,11 @@
-/* core/capture/frame_text.c: what an Ethernet frame is, in one line (ARP, IPv4 with ICMP/TCP/UDP, IPv6). */
+/* core/capture/frame_text.c: what an Ethernet frame is, in one line (ARP, IPv4 and IPv6 with
+ * ICMP, ICMPv6 and neighbour discovery, TCP, UDP). */
 #include "core/capture/frame_text.h"
 
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 static uint16_t be16(const unsigned char *p)
 {
@@ -64,6 +67,88 @@ static void icmp_text(struct strbuf *b, const unsigned char *p, size_t len)
 	}
 }
 
+static void ip6_text(struct strbuf *b, const unsigned char *a)
+{
+	char t[INET6_ADDRSTRLEN];
+	strbuf_printf(b, "%s", inet_ntop(AF_INET6, a, t, sizeof(t)) != NULL ? t : "?");
+}
+
+/* The first option of type want in a neighbour discovery message's options. */
+static const unsigned char *nd_option(const unsigned char *p, size_t len, unsigned want)
+{
+	while (len >= 8 && p[1] != 0 && (size_t)p[1] * 8 <= len) {
+		if (p[0] == want)
+			return p;
+		len -= (size_t)p[1] * 8;
+		p += (size_t)p[1] * 8;
+	}
+	return NULL;
+}
+
+static void icmp6_text(struct strbuf *b, const unsigned char *src, const unsigned char *p, size_t len)
+{
+	static const unsigned char any[16];
+	if (len < 8) {
+		strbuf_printf(b, "ICMPv6, truncated");
+		return;
+	}
+	const unsigned char *o;
+	switch (p[0]) {
+	case 128:
+	case 129:
+		strbuf_printf(b, "ICMPv6 echo %s, id %u, seq %u", p[0] == 128 ? "request" : "reply",
+		    be16(p + 4), be16(p + 6));
+		break;
+	case 133:
+		strbuf_printf(b, "ICMPv6 router solicitation");
+		break;
+	case 134:
+		strbuf_printf(b, "ICMPv6 router advertisement, router lifetime %u s", be16(p + 6));
+		if (len >= 16 && (o = nd_option(p + 16, len - 16, 3)) != NULL && o[1] == 4) {
+			strbuf_printf(b, ", prefix ");
+			ip6_text(b, o + 16);
+			strbuf_printf(b, "/%u", o[2]);
+		}
+		break;
+	case 135:
+		if (len < 24) {
+			strbuf_printf(b, "ICMPv6 neighbour solicitation, truncated");
+			break;
+		}
+		strbuf_printf(b, "ICMPv6 neighbour solicitation, who-has ");
+		ip6_text(b, p + 8);
+		if (memcmp(src, any, 16) == 0)
+			strbuf_printf(b, " (duplicate address detection)");
+		break;
+	case 136:
+		if (len < 24) {
+			strbuf_printf(b, "ICMPv6 neighbour advertisement, truncated");
+			break;
+		}
+		strbuf_printf(b, "ICMPv6 neighbour advertisement, ");
+		ip6_text(b, p + 8);
+		if ((o = nd_option(p + 24, len - 24, 2)) != NULL) {
+			strbuf_printf(b, " is-at ");
+			mac_text(b, o + 2);
+		}
+		break;
+	case 1:
+		strbuf_printf(b, "ICMPv6 destination unreachable (code %u)", p[1]);
+		break;
+	case 2:
+		strbuf_printf(b, "ICMPv6 packet too big, mtu %u", (unsigned)(be16(p + 4) << 16 | be16(p + 6)));
+		break;
+	case 3:
+		strbuf_printf(b, "ICMPv6 time exceeded in transit");
+		break;
+	case 143:
+		strbuf_printf(b, "ICMPv6 multicast listener report");
+		break;
+	default:
+		strbuf_printf(b, "ICMPv6 type %u, code %u", p[0], p[1]);
+	}
+}
+
 static void tcp_flags(struct strbuf *b, unsigned f)
 {
 	static const char names[] = "FSRPAU";
@@ -72,6 +157,29 @@ static void tcp_flags(struct strbuf *b, unsigned f)
 		if (f & (1u << i))
 			strbuf_printf(b, "%c", names[i] == 'A' ? '.' : names[i]);
 	strbuf_printf(b, "]");
+}
+
+static void l4_text(struct strbuf *b, unsigned proto, const unsigned char *l4, size_t l4len)
+{
+	switch (proto) {
+	case 6:
+		if (l4len < 14) {
+			strbuf_printf(b, "TCP, truncated");
+			break;
+		}
+		strbuf_printf(b, "TCP %u > %u", be16(l4), be16(l4 + 2));
+		tcp_flags(b, l4[13]);
+		break;
+	case 17:
+		if (l4len < 8) {
+			strbuf_printf(b, "UDP, truncated");
+			break;
+		}
+		strbuf_printf(b, "UDP %u > %u", be16(l4), be16(l4 + 2));
+		break;
+	default:
+		strbuf_printf(b, "protocol %u", proto);
+	}
 }
 
 static void ipv4_text(struct strbuf *b, const unsigned char *p, size_t len)
@@ -92,28 +200,50 @@ static void ipv4_text(struct strbuf *b, const unsigned char *p, size_t len)
 		strbuf_printf(b, "fragment");
 		return;
 	}
-	switch (p[9]) {
-	case 1:
+	if (p[9] == 1)
 		icmp_text(b, l4, l4len);
-		break;
-	case 6:
-		if (l4len < 14) {
-			strbuf_printf(b, "TCP, truncated");
-			break;
-		}
-		strbuf_printf(b, "TCP %u > %u", be16(l4), be16(l4 + 2));
-		tcp_flags(b, l4[13]);
-		break;
-	case 17:
-		if (l4len < 8) {
-			strbuf_printf(b, "UDP, truncated");
-			break;
-		}
-		strbuf_printf(b, "UDP %u > %u", be16(l4), be16(l4 + 2));
-		break;
-	default:
-		strbuf_printf(b, "protocol %u", p[9]);
+	else
+		l4_text(b, p[9], l4, l4len);
+}
+
+
+static void ipv6_text(struct strbuf *b, const unsigned char *p, size_t len)
+{
+	if (len < 40 || (p[0] >> 4) != 6) {
+		strbuf_printf(b, "IPv6, truncated");
+		return;
 	}
+	strbuf_printf(b, "IPv6 ");
+	ip6_text(b, p + 8);
+	strbuf_printf(b, " > ");
+	ip6_text(b, p + 24);
+	strbuf_printf(b, ", hlim %u, ", p[7]);
+	size_t end = 40 + be16(p + 4), at = 40;
+	if (end > len)
+		end = len;
+	unsigned next = p[6];
+	/* Extension headers: hop-by-hop (MLD has one), routing, destination options, fragment. */
+	for (int i = 0; i < 8 && (next == 0 || next == 43 || next == 60 || next == 44); i++) {
+		if (at + 8 > end) {
+			strbuf_printf(b, "truncated");
+			return;
+		}
+		if (next == 44 && (be16(p + at + 2) & 0xfff8) != 0) {
+			strbuf_printf(b, "fragment");
+			return;
+		}
+		size_t hlen = next == 44 ? 8 : ((size_t)p[at + 1] + 1) * 8;
+		next = p[at];
+		at += hlen;
+	}
+	if (at > end) {
+		strbuf_printf(b, "truncated");
+		return;
+	}
+	if (next == 58)
+		icmp6_text(b, p + 8, p + at, end - at);
+	else
+		l4_text(b, next, p + at, end - at);
 }
 
 void frame_describe(struct strbuf *b, const unsigned char *f, size_t len)
@@ -143,7 +273,7 @@ void frame_describe(struct strbuf *b, const unsigned char *f, size_t len)
 		ipv4_text(b, p, plen);
 		break;
 	case 0x86dd:
-		strbuf_printf(b, "IPv6, %zu bytes", plen);
+		ipv6_text(b, p, plen);
 		break;
 	default:
 		strbuf_printf(b, "ethertype 0x%04x, %zu bytes", type, len);

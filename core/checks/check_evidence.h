@@ -7,7 +7,8 @@
  * cable's `in` conditions and once the port's socket took them, with the
  * port they came in on. Both keep ICMP echo requests and replies carrying
  * the ping's payload pattern (chosen per ping, so other traffic does not
- * count), the first also ARP requests; for no_reach strict, every frame.
+ * count), ICMP and ICMPv6 alike, the first also ARP requests and neighbour
+ * solicitations; for no_reach strict, every frame.
  * A cable is attributed by the owner id the supervisor gave it
  * (supervisor_cable_owner), which a guest cannot choose: the frames a guest
  * sends enter the switch on its own cables, whatever MAC or IP address it
@@ -23,6 +24,14 @@
 
 struct supervisor;
 struct echo_watch;
+
+/* What a ping aims at. */
+struct echo_target {
+	struct in6_addr addr;		/* IPv4 mapped, as echo_judge keeps addresses */
+	bool ipv6;
+	char dev[16];			/* a link-local target: the source's interface it is on */
+	char text[ECHO_ADDR_TEXT_MAX + 20];	/* as ping takes it: "10.0.0.2", "fe80::1%eth0" */
+};
 struct sw;
 struct switch_tap;
 
@@ -46,21 +55,26 @@ void echo_watch_free(struct echo_watch *w);
 
 /* Judge src's ping to target by the records (via: a path's instances, each
  * of the lab). echo_verdict_free the result. */
-void echo_watch_judge(struct echo_watch *w, struct in_addr target, const char *const *via,
-    size_t n_via, struct echo_verdict *v);
+void echo_watch_judge(struct echo_watch *w, const struct echo_target *target,
+    const char *const *via, size_t n_via, struct echo_verdict *v);
 
-/* The ping command to run in src for the watch: `ping -q -c N -i 0.2 -W 1 -p TAG TARGET`. */
-char *echo_ping_command(unsigned count, unsigned tag, struct in_addr target);
+/* The ping command to run in src for the watch: `ping [-6] -q -c N -i 0.2 -W 1 -p TAG TARGET`. */
+char *echo_ping_command(unsigned count, unsigned tag, const struct echo_target *target);
 
 /* Whether the guest's ping printed replies (its summary, else its exit status). */
 bool echo_guest_claims_replies(const char *output, int status);
 
-/* The instance of the lab with address a on one of its interfaces, or NULL. */
-const char *echo_address_owner(const struct supervisor *sup, struct in_addr a);
+/* The instance of the lab that has t's address, by the topology: an address in its
+ * `ip:`, one SLAAC gives it, or (on the switch of t's interface of src) its link-local
+ * one. NULL when none has it. */
+const char *echo_address_owner(const struct supervisor *sup, const char *src,
+    const struct echo_target *t);
 
-/* Where to ping for a target: an instance (its first address) or an IPv4
- * literal. -1 with *cause. */
-int echo_target_address(const struct supervisor *sup, const char *target, struct in_addr *a,
-    char **cause);
+/* Where src pings for target: an instance (its first address of family, or of
+ * either, IPv4 first; for IPv6 one SLAAC gives it when it has none in `ip:`) or
+ * an address (IPv6 link-local ones as fe80::1%eth0, eth0 being src's). family:
+ * AF_INET, AF_INET6, or 0 for either. -1 with *cause. */
+int echo_target_resolve(const struct supervisor *sup, const char *src, const char *target,
+    int family, struct echo_target *t, char **cause);
 
 #endif

@@ -44,7 +44,7 @@ struct check_run {
 	unsigned exec_id;
 	struct strbuf out;
 	struct echo_watch *watch;
-	struct in_addr target;
+	struct echo_target target;
 	const char *owner;
 	struct mc_ticket *ticket;
 	void (*judge)(struct check_run *run, int status, const char *error);
@@ -139,8 +139,7 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 {
 	const struct check_spec *c = run->cur;
 	const char *src = c->on;
-	char ip[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &run->target, ip, sizeof(ip));
+	const char *ip = run->target.text;
 	if (status < 0) {
 		run_result(run, false, "", "%s could not ping: %s", src, error);
 		return;
@@ -150,7 +149,7 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 	const char *via[CHECK_VIA_MAX];
 	for (size_t i = 0; i < c->n_via; i++)
 		via[i] = c->via[i];
-	echo_watch_judge(run->watch, run->target, via, c->n_via, &v);
+	echo_watch_judge(run->watch, &run->target, via, c->n_via, &v);
 	bool claim = echo_guest_claims_replies(run->out.s, status);
 	char *why = echo_disagreement(&v, claim);
 	bool reached = echo_verdict_reached(&v);
@@ -184,10 +183,11 @@ static void judge_ping(struct check_run *run, int status, const char *error)
 			    v.carried);
 		else if (breach != NULL)
 			run_result(run, false, expected, "%s; switches: %s", breach, v.carried);
-		else if (v.requests_from_src == 0 && v.arp_from_src > 0)
-			run_result(run, true, expected, "%s asked for %s by ARP %u time%s and nobody "
-			    "answered, so no echo request could leave", src, ip, v.arp_from_src,
-			    v.arp_from_src == 1 ? "" : "s");
+		else if (v.requests_from_src == 0 && v.asks_from_src > 0)
+			run_result(run, true, expected, "%s asked for %s by %s %u time%s and nobody "
+			    "answered, so no echo request could leave", src, ip,
+			    v.ipv6 ? "neighbour solicitation" : "ARP", v.asks_from_src,
+			    v.asks_from_src == 1 ? "" : "s");
 		else if (v.requests_from_src == 0)
 			run_result(run, false, expected, "no echo request from %s to %s crossed any "
 			    "switch: its ping sent nothing, so the check cannot tell that the network "
@@ -229,17 +229,16 @@ static void start_ping(struct check_run *run)
 			    c->via[i]);
 			return;
 		}
-	if (echo_target_address(run->sup, c->to, &run->target, &cause) != 0) {
+	if (echo_target_resolve(run->sup, c->on, c->to, c->ipv6 ? AF_INET6 : 0, &run->target,
+	    &cause) != 0) {
 		run_result(run, false, "", "%s", cause);
 		free(cause);
 		return;
 	}
-	run->owner = echo_address_owner(run->sup, run->target);
+	run->owner = echo_address_owner(run->sup, c->on, &run->target);
 	if (c->kind == CHECK_NO_REACH && c->strict && run->owner == NULL) {
-		char ip[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &run->target, ip, sizeof(ip));
 		run_result(run, false, "", "no instance of lab %s has %s: no_reach strict watches "
-		    "the target's own cables", run->sup->lab->name, ip);
+		    "the target's own cables", run->sup->lab->name, run->target.text);
 		return;
 	}
 	unsigned tag = echo_watch_tag();
@@ -249,7 +248,7 @@ static void start_ping(struct check_run *run)
 		free(cause);
 		return;
 	}
-	char *cmd = echo_ping_command(c->count, tag, run->target);
+	char *cmd = echo_ping_command(c->count, tag, &run->target);
 	run_exec(run, cmd, c->count * 1000 + 5000, judge_ping);
 	free(cmd);
 }
@@ -261,9 +260,8 @@ static void judge_iface(struct check_run *run, int status, const char *error)
 	const struct check_spec *c = run->cur;
 	struct strbuf want = { 0 };
 	if (c->has_addr) {
-		char ip[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &c->addr, ip, sizeof(ip));
-		strbuf_printf(&want, "address %s/%u, ", ip, c->prefix);
+		char ip[LAB_ADDR_TEXT_MAX];
+		strbuf_printf(&want, "address %s, ", lab_addr_format(&c->addr, true, ip));
 	}
 	if (c->state >= 0)
 		strbuf_printf(&want, "state %s, ", c->state ? "up" : "down");
@@ -283,19 +281,23 @@ static void judge_iface(struct check_run *run, int status, const char *error)
 		return;
 	}
 	bool up = strtoul(flags, NULL, 16) & 1;	/* IFF_UP */
-	/* The guest's addresses: "inet A/P" lines of `ip -4 addr`. */
+	/* The guest's addresses: "inet A/P" and "inet6 A/P" lines of `ip addr`, compared as
+	 * addresses (IPv6 has many ways to write one). Link-local ones are shown only when
+	 * the check asks for one. */
 	struct strbuf addrs = { 0 };
 	bool addr_ok = !c->has_addr;
-	for (const char *p = run->out.s; (p = strstr(p, "inet ")) != NULL; p += 5) {
-		char a[24] = "";
-		if (sscanf(p + 5, "%23s", a) != 1)
+	for (const char *p = run->out.s; (p = strstr(p, "inet")) != NULL; p += 4) {
+		if (p > run->out.s && p[-1] != ' ')
+			continue;
+		int skip = strncmp(p, "inet ", 5) == 0 ? 5 : strncmp(p, "inet6 ", 6) == 0 ? 6 : 0;
+		char a[LAB_ADDR_TEXT_MAX] = "";
+		struct lab_addr seen;
+		if (skip == 0 || sscanf(p + skip, "%51s", a) != 1 || !lab_addr_parse(a, true, &seen))
+			continue;
+		if (lab_addr_link_local(&seen) && !(c->has_addr && lab_addr_link_local(&c->addr)))
 			continue;
 		strbuf_printf(&addrs, "%s%s", addrs.len ? " " : "", a);
-		char ip[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &c->addr, ip, sizeof(ip));
-		char w[24];
-		snprintf(w, sizeof(w), "%s/%u", ip, c->prefix);
-		if (c->has_addr && strcmp(a, w) == 0)
+		if (c->has_addr && lab_addr_equal(&seen, &c->addr) && seen.prefix == c->addr.prefix)
 			addr_ok = true;
 	}
 	char want_mac[18];
@@ -315,37 +317,61 @@ static void start_iface(struct check_run *run)
 	const struct check_spec *c = run->cur;
 	if ((run->inst = run_instance(run, c->on, true)) == NULL)
 		return;
-	char *cmd = xasprintf("cd /sys/class/net/%s && cat address mtu flags && ip -4 addr show "
+	char *cmd = xasprintf("cd /sys/class/net/%s && cat address mtu flags && ip addr show "
 	    "dev %s", c->dev, c->dev);
 	run_exec(run, cmd, RUN_COMMAND_TIMEOUT_MS, judge_iface);
 	free(cmd);
 }
 
-/* ---- route: the guest's /proc/net/route ---- */
+/* ---- route: the guest's /proc/net/route and /proc/net/ipv6_route ---- */
 
-static void route_format(struct strbuf *b, bool is_default, struct in_addr to, unsigned prefix,
-    bool has_via, struct in_addr via, const char *dev)
+#define ROUTE6_MARK "-- ipv6 --"
+
+static void route_format(struct strbuf *b, bool is_default, const struct lab_addr *to, bool has_via,
+    const struct lab_addr *via, const char *dev)
 {
-	char a[INET_ADDRSTRLEN];
-	if (is_default) {
-		strbuf_printf(b, "default");
-	} else {
-		inet_ntop(AF_INET, &to, a, sizeof(a));
-		strbuf_printf(b, "%s/%u", a, prefix);
-	}
-	if (has_via) {
-		inet_ntop(AF_INET, &via, a, sizeof(a));
-		strbuf_printf(b, " via %s", a);
-	}
+	char a[LAB_ADDR_TEXT_MAX];
+	if (is_default)
+		strbuf_printf(b, "default%s", to->family == AF_INET6 ? " (IPv6)" : "");
+	else
+		strbuf_printf(b, "%s", lab_addr_format(to, true, a));
+	if (has_via)
+		strbuf_printf(b, " via %s", lab_addr_format(via, false, a));
 	if (dev != NULL && dev[0] != '\0')
 		strbuf_printf(b, " dev %s", dev);
+}
+
+/* 32 hex digits of /proc/net/ipv6_route into an address. */
+static bool hex6(const char *s, struct in6_addr *out)
+{
+	for (int i = 0; i < 16; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return false;
+		out->s6_addr[i] = (unsigned char)v;
+	}
+	return true;
+}
+
+/* One route the guest has; whether it is the one the check wants. */
+static bool route_seen(struct check_run *run, struct strbuf *seen, const struct lab_addr *to,
+    const struct lab_addr *gw, bool has_gw, const char *dev)
+{
+	const struct check_spec *c = run->cur;
+	bool is_default = to->prefix == 0;
+	route_format(seen, is_default, to, has_gw, gw, dev);
+	strbuf_printf(seen, "; ");
+	return to->family == c->addr.family &&
+	    (c->route_default ? is_default : !is_default && lab_addr_equal(to, &c->addr) &&
+	    to->prefix == c->addr.prefix) && (!c->has_via || (has_gw && lab_addr_equal(gw, &c->route_via))) &&
+	    (c->dev[0] == '\0' || strcmp(dev, c->dev) == 0);
 }
 
 static void judge_route(struct check_run *run, int status, const char *error)
 {
 	const struct check_spec *c = run->cur;
 	struct strbuf want = { 0 }, seen = { 0 };
-	route_format(&want, c->route_default, c->addr, c->prefix, c->has_via, c->route_via, c->dev);
+	route_format(&want, c->route_default, &c->addr, c->has_via, &c->route_via, c->dev);
 	char *expected = strbuf_take(&want);
 	if (status != 0) {
 		run_result(run, false, expected, "cannot read the routes of %s%s%s", c->on,
@@ -354,23 +380,39 @@ static void judge_route(struct check_run *run, int status, const char *error)
 		return;
 	}
 	bool found = false;
+	char *six = strstr(run->out.s, ROUTE6_MARK "\n");
+	if (six != NULL)
+		*six = '\0';
 	const char *line = strchr(run->out.s, '\n');	/* after the header */
 	while (line != NULL && *++line != '\0') {
 		char dev[32];
 		unsigned dst, gw, fl, mask;
 		if (sscanf(line, "%31s %x %x %x %*d %*d %*d %x", dev, &dst, &gw, &fl, &mask) == 5) {
 			/* The kernel prints each address as its raw 32 bits: network order in memory. */
-			struct in_addr d = { .s_addr = dst }, g = { .s_addr = gw };
-			unsigned prefix = (unsigned)__builtin_popcount(mask);
-			bool is_default = dst == 0 && mask == 0;
-			route_format(&seen, is_default, d, prefix, gw != 0, g, dev);
-			strbuf_printf(&seen, "; ");
-			if ((c->route_default ? is_default : !is_default && d.s_addr == c->addr.s_addr &&
-			    prefix == c->prefix) && (!c->has_via || g.s_addr == c->route_via.s_addr) &&
-			    (c->dev[0] == '\0' || strcmp(dev, c->dev) == 0))
-				found = true;
+			struct lab_addr d = { .family = AF_INET, .in4.s_addr = dst,
+			    .prefix = (unsigned)__builtin_popcount(mask) };
+			struct lab_addr g = { .family = AF_INET, .in4.s_addr = gw, .prefix = 32 };
+			found |= route_seen(run, &seen, &d, &g, gw != 0, dev);
 		}
 		line = strchr(line, '\n');
+	}
+	/* IPv6: DEST PLEN SRC SPLEN NEXTHOP METRIC REFCNT USE FLAGS DEV. The kernel's own
+	 * routes (local addresses, multicast, link-local, rejects) are left out. */
+	for (line = six != NULL ? six + strlen(ROUTE6_MARK) + 1 : NULL; line != NULL && *line != '\0';) {
+		char d6[33], g6[33], dev[32];
+		unsigned plen, flags;
+		struct lab_addr d = { .family = AF_INET6 }, g = { .family = AF_INET6, .prefix = 128 };
+		static const struct in6_addr any;
+		if (sscanf(line, "%32s %x %*s %*x %32s %*x %*x %*x %x %31s", d6, &plen, g6, &flags,
+		    dev) == 5 && hex6(d6, &d.in6) && hex6(g6, &g.in6) && plen <= 128 &&
+		    !(flags & 0x0200) && !(flags & 0x80000000u) && strcmp(dev, "lo") != 0 &&
+		    d.in6.s6_addr[0] != 0xff && !(lab_addr_link_local(&d) && plen == 64)) {
+			d.prefix = plen;
+			bool has_gw = memcmp(&g.in6, &any, sizeof(any)) != 0;
+			found |= route_seen(run, &seen, &d, &g, has_gw, dev);
+		}
+		line = strchr(line, '\n');
+		line = line != NULL ? line + 1 : NULL;
 	}
 	char *list = seen.len ? strbuf_take(&seen) : xstrdup("no routes; ");
 	list[strlen(list) - 2] = '\0';
@@ -383,7 +425,8 @@ static void start_route(struct check_run *run)
 {
 	if ((run->inst = run_instance(run, run->cur->on, true)) == NULL)
 		return;
-	run_exec(run, "cat /proc/net/route", RUN_COMMAND_TIMEOUT_MS, judge_route);
+	run_exec(run, "cat /proc/net/route && echo '" ROUTE6_MARK "' && { cat /proc/net/ipv6_route "
+	    "2>/dev/null; true; }", RUN_COMMAND_TIMEOUT_MS, judge_route);
 }
 
 /* ---- command: the guest agent's word ---- */
@@ -447,21 +490,26 @@ static void forwarding_on_reply(void *arg, int status, uint32_t err, const char 
 		return;
 	run->ticket = NULL;
 	const struct check_spec *c = run->cur;
-	const char *expected = c->enabled ? "ip_forward 1 (forwarding)" : "ip_forward 0 (not forwarding)";
+	const char *key = c->ipv6 ? "net.ipv6.conf.all.forwarding" : "ip_forward";
+	char *expected = xasprintf("%s %d (%sforwarding%s)", key, c->enabled ? 1 : 0,
+	    c->enabled ? "" : "not ", c->ipv6 ? " IPv6" : "");
 	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\0' || data[len - 1] == ' '))
 		len--;
 	while (len > 0 && (data[0] == '\n' || data[0] == ' ')) {
 		data++;
 		len--;
 	}
-	if (status != 0 || err != 0) {
+	if (status == 0 && err != 0 && c->ipv6)
+		/* No such file: the kernel has no IPv6 (not loaded, or ipv6: false). */
+		run_result(run, !c->enabled, expected, "the kernel of %s has no IPv6, so no %s "
+		    "(%.*s)", c->on, key, (int)len, data);
+	else if (status != 0 || err != 0)
 		run_result(run, false, expected, "the kernel of %s did not answer: %.*s", c->on,
 		    (int)len, data);
-		return;
-	}
-	bool on = len > 0 && data[len - 1] == '1';
-	run_result(run, on == c->enabled, expected, "the kernel of %s says ip_forward %.*s", c->on,
-	    (int)len, data);
+	else
+		run_result(run, (len > 0 && data[len - 1] == '1') == c->enabled, expected,
+		    "the kernel of %s says %s %.*s", c->on, key, (int)len, data);
+	free(expected);
 }
 
 static void start_forwarding(struct check_run *run)
@@ -475,8 +523,8 @@ static void start_forwarding(struct check_run *run)
 	}
 	run->ticket = xcalloc(1, sizeof(*run->ticket));
 	run->ticket->run = run;
-	mconsole_session_request(inst->mc, "proc sys/net/ipv4/ip_forward", RUN_MCONSOLE_TIMEOUT_MS,
-	    forwarding_on_reply, run->ticket);
+	mconsole_session_request(inst->mc, run->cur->ipv6 ? "proc sys/net/ipv6/conf/all/forwarding" :
+	    "proc sys/net/ipv4/ip_forward", RUN_MCONSOLE_TIMEOUT_MS, forwarding_on_reply, run->ticket);
 }
 
 /* ---- frames: a tap on the switch ---- */
@@ -532,7 +580,7 @@ static void start_frames(struct check_run *run)
 		return;
 	run->frames_owner = from != NULL ?
 	    supervisor_cable_owner((size_t)(from - run->sup->instances)) : 0;
-	static const char *const exprs[] = { "", "arp", "icmp", "tcp", "udp" };
+	static const char *const exprs[] = { "", "arp", "icmp", "tcp", "udp", "icmp6" };
 	char *expr = c->port ? xasprintf("%s port %u", exprs[c->proto], c->port) :
 	    xstrdup(exprs[c->proto]);
 	char *cause = NULL;

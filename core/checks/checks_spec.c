@@ -24,7 +24,7 @@ const char *check_kind_name(enum check_kind kind)
 
 const char *check_proto_name(enum check_proto proto)
 {
-	static const char *const names[] = { "any", "arp", "icmp", "tcp", "udp" };
+	static const char *const names[] = { "any", "arp", "icmp", "tcp", "udp", "icmp6" };
 	return (size_t)proto < sizeof(names) / sizeof(names[0]) ? names[proto] : "?";
 }
 
@@ -66,22 +66,48 @@ static bool want_name(struct topo_report *r, const struct ynode *key, const stru
 	return true;
 }
 
-/* `to:` of reach, no_reach and path: an instance name or an IPv4 address. */
-static bool want_target(struct topo_report *r, const struct ynode *key, const struct ynode *val,
-    const char *owner, char out[LAB_NAME_MAX + 1])
+/* An address of either family (ADDRESS, or ADDRESS/PREFIX with prefix), IPv4 strictly. */
+static bool addr_read(const struct ynode *s, bool prefix, struct lab_addr *out)
 {
-	const struct ynode *s = topo_want_scalar(r, key, val, owner,
-	    "an instance name or an IPv4 address");
-	if (s == NULL)
+	if (strlen(s->str) != s->len || !lab_addr_parse(s->str, prefix, out) ||
+	    (!prefix && strchr(s->str, '/') != NULL))
 		return false;
 	uint32_t a;
-	if ((!lab_name_valid(s->str) && !topo_ip4_parse(s->str, s->len, &a)) ||
-	    strlen(s->str) != s->len) {
+	unsigned p;
+	return out->family == AF_INET6 || (prefix ? topo_cidr_parse(s, &a, &p) :
+	    topo_ip4_parse(s->str, s->len, &a));
+}
+
+/* `to:` of reach, no_reach and path: an instance name or an address (a link-local one
+ * may say the source's interface: fe80::1%eth0). */
+static bool want_target(struct topo_report *r, const struct ynode *key, const struct ynode *val,
+    const char *owner, char out[CHECK_TARGET_MAX])
+{
+	const struct ynode *s = topo_want_scalar(r, key, val, owner,
+	    "an instance name or an IP address");
+	if (s == NULL)
+		return false;
+	char text[CHECK_TARGET_MAX];
+	struct lab_addr a;
+	bool ok = strlen(s->str) == s->len && s->len < sizeof(text);
+	if (ok && !lab_name_valid(s->str)) {
+		memcpy(text, s->str, s->len + 1);
+		char *pct = strchr(text, '%');
+		if (pct != NULL)
+			*pct = '\0';
+		struct ynode n = *s;
+		n.str = text;
+		n.len = strlen(text);
+		ok = addr_read(&n, false, &a) && (pct == NULL || (lab_addr_link_local(&a) &&
+		    strncmp(pct + 1, "eth", 3) == 0 && pct[4] != '\0'));
+	}
+	if (!ok) {
 		topo_error(r, s->line, s->column, "%s `%s` of %s is neither an instance name nor an "
-		    "IPv4 address (expected such as umlB or 10.0.0.2)", key->str, s->show, owner);
+		    "IP address (expected such as umlB, 10.0.0.2, 2001:db8::2 or fe80::1%%eth0)", key->str,
+		    s->show, owner);
 		return false;
 	}
-	str_copy(out, LAB_NAME_MAX + 1, s->str);
+	str_copy(out, CHECK_TARGET_MAX, s->str);
 	return true;
 }
 
@@ -104,35 +130,32 @@ static bool want_dev(struct topo_report *r, const struct ynode *key, const struc
 }
 
 static bool want_cidr(struct topo_report *r, const struct ynode *key, const struct ynode *val,
-    const char *owner, struct in_addr *addr, unsigned *prefix)
+    const char *owner, struct lab_addr *addr)
 {
 	const struct ynode *s = topo_want_scalar(r, key, val, owner,
-	    "ADDRESS/PREFIX such as 10.0.0.1/24");
-	uint32_t a;
+	    "ADDRESS/PREFIX such as 10.0.0.1/24 or 2001:db8::1/64");
 	if (s == NULL)
 		return false;
-	if (!topo_cidr_parse(s, &a, prefix)) {
+	if (!addr_read(s, true, addr)) {
 		topo_error(r, s->line, s->column, "%s `%s` of %s is not an address with a prefix "
-		    "length (expected ADDRESS/PREFIX such as 10.0.0.1/24)", key->str, s->show, owner);
+		    "length (expected ADDRESS/PREFIX such as 10.0.0.1/24 or 2001:db8::1/64)", key->str,
+		    s->show, owner);
 		return false;
 	}
-	addr->s_addr = htonl(a);
 	return true;
 }
 
 static bool want_ip(struct topo_report *r, const struct ynode *key, const struct ynode *val,
-    const char *owner, struct in_addr *addr)
+    const char *owner, struct lab_addr *addr)
 {
-	const struct ynode *s = topo_want_scalar(r, key, val, owner, "an IPv4 address");
-	uint32_t a;
+	const struct ynode *s = topo_want_scalar(r, key, val, owner, "an IP address");
 	if (s == NULL)
 		return false;
-	if (!topo_ip4_parse(s->str, s->len, &a)) {
-		topo_error(r, s->line, s->column, "%s `%s` of %s is not an IPv4 address (expected "
-		    "such as 10.0.1.254)", key->str, s->show, owner);
+	if (!addr_read(s, false, addr)) {
+		topo_error(r, s->line, s->column, "%s `%s` of %s is not an IP address (expected "
+		    "such as 10.0.1.254 or fe80::1)", key->str, s->show, owner);
 		return false;
 	}
-	addr->s_addr = htonl(a);
 	return true;
 }
 
@@ -167,15 +190,17 @@ static void missing(struct topo_report *r, const struct ynode *at, const char *k
 	topo_error(r, at->line, at->column, "%s has no `%s` (expected %s)", owner, key, expected);
 }
 
-/* reach, no_reach, path: {from: A, to: B, count: N}, path with via: [...],
+/* reach, no_reach, path: {from: A, to: B, count: N, ipv6: BOOL}, path with via: [...],
  * no_reach with strict: BOOL */
 static void parse_ping(struct topo_report *r, const struct ynode *kkey, const struct ynode *map,
     const char *owner, struct check_spec *c)
 {
 	struct field f[] = { { .name = "from" }, { .name = "to" }, { .name = "count" },
-	    { .name = c->kind == CHECK_PATH ? "via" : "strict" } };
-	size_t nf = c->kind == CHECK_REACH ? 3 : 4;
+	    { .name = "ipv6" }, { .name = c->kind == CHECK_PATH ? "via" : "strict" } };
+	size_t nf = c->kind == CHECK_REACH ? 4 : 5;
 	map_fields_in(r, map, f, nf, owner);
+	if (f[3].val != NULL)
+		topo_want_bool(r, f[3].key, f[3].val, owner, &c->ipv6);
 	c->count = 3;
 	if (f[0].val != NULL)
 		want_name(r, f[0].key, f[0].val, owner, c->on);
@@ -184,14 +209,19 @@ static void parse_ping(struct topo_report *r, const struct ynode *kkey, const st
 	if (f[1].val != NULL)
 		want_target(r, f[1].key, f[1].val, owner, c->to);
 	else
-		missing(r, kkey, "to", owner, "an instance or an IPv4 address, such as to: umlB");
+		missing(r, kkey, "to", owner, "an instance or an IP address, such as to: umlB");
 	if (f[2].val != NULL)
 		want_uint(r, f[2].key, f[2].val, owner, 1, CHECK_COUNT_MAX, &c->count);
-	if (c->kind == CHECK_NO_REACH && f[3].val != NULL)
-		topo_want_bool(r, f[3].key, f[3].val, owner, &c->strict);
+	struct lab_addr a;
+	if (c->ipv6 && lab_addr_parse(c->to, false, &a) && a.family == AF_INET)
+		topo_error(r, f[3].val->line, f[3].val->column, "ipv6 `%s` of %s, but `to` %s is an "
+		    "IPv4 address (expected an instance or an IPv6 address with ipv6: true)",
+		    f[3].val->show, owner, c->to);
+	if (c->kind == CHECK_NO_REACH && f[4].val != NULL)
+		topo_want_bool(r, f[4].key, f[4].val, owner, &c->strict);
 	if (c->kind != CHECK_PATH)
 		return;
-	const struct ynode *via = f[3].val;
+	const struct ynode *via = f[4].val;
 	if (via == NULL) {
 		missing(r, kkey, "via", owner, "the routers in order, such as via: [r1, r2]");
 		return;
@@ -207,7 +237,7 @@ static void parse_ping(struct topo_report *r, const struct ynode *kkey, const st
 			    "`via` of %s has more than %d hops", owner, CHECK_VIA_MAX);
 			break;
 		}
-		if (want_name(r, f[3].key, via->kids[i], owner, c->via[c->n_via]))
+		if (want_name(r, f[4].key, via->kids[i], owner, c->via[c->n_via]))
 			c->n_via++;
 	}
 }
@@ -228,7 +258,7 @@ static void parse_iface(struct topo_report *r, const struct ynode *kkey, const s
 	else
 		missing(r, kkey, "dev", owner, "an interface, such as dev: eth0");
 	if (f[2].val != NULL)
-		c->has_addr = want_cidr(r, f[2].key, f[2].val, owner, &c->addr, &c->prefix);
+		c->has_addr = want_cidr(r, f[2].key, f[2].val, owner, &c->addr);
 	if (f[3].val != NULL) {
 		const struct ynode *s = topo_want_scalar(r, f[3].key, f[3].val, owner, "up or down");
 		if (s != NULL && strcmp(s->str, "up") == 0)
@@ -258,24 +288,41 @@ static void parse_route(struct topo_report *r, const struct ynode *kkey, const s
     const char *owner, struct check_spec *c)
 {
 	struct field f[] = { { .name = "on" }, { .name = "to" }, { .name = "via" },
-	    { .name = "dev" } };
-	map_fields_in(r, map, f, 4, owner);
+	    { .name = "dev" }, { .name = "ipv6" } };
+	map_fields_in(r, map, f, 5, owner);
 	if (f[0].val != NULL)
 		want_name(r, f[0].key, f[0].val, owner, c->on);
 	else
 		missing(r, kkey, "on", owner, "an instance, such as on: umlA");
+	if (f[4].val != NULL)
+		topo_want_bool(r, f[4].key, f[4].val, owner, &c->ipv6);
+	if (f[2].val != NULL)
+		c->has_via = want_ip(r, f[2].key, f[2].val, owner, &c->route_via);
 	if (f[1].val == NULL) {
 		missing(r, kkey, "to", owner, "a destination such as 10.0.2.0/24, or default");
 	} else if (f[1].val->type == YNODE_SCALAR && strcmp(f[1].val->str, "default") == 0) {
+		/* The default route of IPv6 with ipv6: true, or by the gateway's family. */
 		c->route_default = true;
-	} else if (want_cidr(r, f[1].key, f[1].val, owner, &c->addr, &c->prefix)) {
-		uint32_t mask = c->prefix ? 0xffffffffu << (32 - c->prefix) : 0;
-		if ((ntohl(c->addr.s_addr) & ~mask) != 0)
+		c->addr.family = c->has_via ? c->route_via.family : c->ipv6 ? AF_INET6 : AF_INET;
+	} else if (want_cidr(r, f[1].key, f[1].val, owner, &c->addr)) {
+		struct lab_addr net = c->addr;
+		unsigned char *b = net.family == AF_INET ? (unsigned char *)&net.in4 : net.in6.s6_addr;
+		for (unsigned i = net.prefix; i < (net.family == AF_INET ? 32u : 128u); i++)
+			b[i / 8] &= (unsigned char)~(0x80u >> (i % 8));
+		if (!lab_addr_equal(&net, &c->addr))
 			topo_error(r, f[1].val->line, f[1].val->column, "to `%s` of %s has host bits set "
-			    "(expected a network address, such as 10.0.2.0/24)", f[1].val->show, owner);
+			    "(expected a network address, such as 10.0.2.0/24 or 2001:db8:2::/64)",
+			    f[1].val->show, owner);
+		c->route_default = c->addr.prefix == 0;
 	}
-	if (f[2].val != NULL)
-		c->has_via = want_ip(r, f[2].key, f[2].val, owner, &c->route_via);
+	if (c->addr.family != 0 && c->has_via && c->addr.family != c->route_via.family)
+		topo_error(r, f[2].val->line, f[2].val->column, "via `%s` of %s is not of the family "
+		    "of `to` (expected an %s gateway)", f[2].val->show, owner,
+		    c->addr.family == AF_INET6 ? "IPv6" : "IPv4");
+	else if (c->ipv6 && c->addr.family == AF_INET)
+		topo_error(r, f[4].val->line, f[4].val->column, "ipv6 `%s` of %s, but the route is "
+		    "an IPv4 one (expected ipv6: true with an IPv6 `to` or `via`, or `to: default`)",
+		    f[4].val->show, owner);
 	if (f[3].val != NULL)
 		want_dev(r, f[3].key, f[3].val, owner, c->dev);
 }
@@ -283,8 +330,10 @@ static void parse_route(struct topo_report *r, const struct ynode *kkey, const s
 static void parse_forwarding(struct topo_report *r, const struct ynode *kkey,
     const struct ynode *map, const char *owner, struct check_spec *c)
 {
-	struct field f[] = { { .name = "on" }, { .name = "enabled" } };
-	map_fields_in(r, map, f, 2, owner);
+	struct field f[] = { { .name = "on" }, { .name = "enabled" }, { .name = "ipv6" } };
+	map_fields_in(r, map, f, 3, owner);
+	if (f[2].val != NULL)
+		topo_want_bool(r, f[2].key, f[2].val, owner, &c->ipv6);
 	c->enabled = true;
 	if (f[0].val != NULL)
 		want_name(r, f[0].key, f[0].val, owner, c->on);
@@ -351,13 +400,13 @@ static void parse_frames(struct topo_report *r, const struct ynode *kkey, const 
 		want_name(r, f[1].key, f[1].val, owner, c->on);
 	if (f[2].val != NULL) {
 		const struct ynode *s = topo_want_scalar(r, f[2].key, f[2].val, owner,
-		    "arp, icmp, tcp or udp");
-		for (enum check_proto p = CHECK_PROTO_ARP; s != NULL && p <= CHECK_PROTO_UDP; p++)
+		    "arp, icmp, icmp6, tcp or udp");
+		for (enum check_proto p = CHECK_PROTO_ARP; s != NULL && p <= CHECK_PROTO_ICMP6; p++)
 			if (strcmp(s->str, check_proto_name(p)) == 0)
 				c->proto = p;
 		if (s != NULL && c->proto == CHECK_PROTO_ANY)
 			topo_error(r, s->line, s->column, "proto `%s` of %s is not a protocol (expected "
-			    "arp, icmp, tcp or udp)", s->show, owner);
+			    "arp, icmp, icmp6, tcp or udp)", s->show, owner);
 	}
 	if (f[3].val != NULL) {
 		want_uint(r, f[3].key, f[3].val, owner, 1, 65535, &c->port);

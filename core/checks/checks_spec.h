@@ -20,6 +20,7 @@
 #define CHECK_COUNT_MAX 20	/* pings per reach check */
 #define CHECK_WITHIN_MAX 60	/* seconds a frames check may watch */
 #define CHECKS_MAX 200
+#define CHECK_TARGET_MAX 64	/* an instance, an address, or fe80::1%eth0 */
 
 enum check_kind {
 	CHECK_REACH,
@@ -35,7 +36,7 @@ enum check_kind {
 };
 
 enum check_proto { CHECK_PROTO_ANY, CHECK_PROTO_ARP, CHECK_PROTO_ICMP, CHECK_PROTO_TCP,
-	CHECK_PROTO_UDP };
+	CHECK_PROTO_UDP, CHECK_PROTO_ICMP6 };
 
 struct check_spec {
 	char *name;
@@ -44,23 +45,24 @@ struct check_spec {
 	int line, column;		/* of the item */
 	char on[LAB_NAME_MAX + 1];	/* from: (reach, no_reach, path, frames) or on: */
 	/* reach, no_reach, path */
-	char to[LAB_NAME_MAX + 1];	/* an instance name or an IPv4 address */
+	char to[CHECK_TARGET_MAX];	/* an instance name or an address (IPv4, IPv6, fe80::1%eth0) */
 	char via[CHECK_VIA_MAX][LAB_NAME_MAX + 1];
 	size_t n_via;
 	unsigned count;			/* pings, default 3 */
+	bool ipv6;			/* `ipv6: true`: ping to's IPv6 address; forwarding: IPv6's;
+					 * route: `to: default` is ::/0 */
 	bool strict;			/* no_reach: nothing of from's reached to's cables */
 	/* iface, route */
 	char dev[16];			/* "" when not given (route) */
 	bool has_addr;
-	struct in_addr addr;		/* iface address / route destination, network order */
-	unsigned prefix;
+	struct lab_addr addr;		/* iface address / route destination, either family */
 	int state;			/* iface: -1 not checked, 0 down, 1 up */
 	bool has_mac;
 	uint8_t mac[6];
 	unsigned mtu;			/* 0: not checked */
 	bool route_default;
 	bool has_via;
-	struct in_addr route_via;
+	struct lab_addr route_via;	/* of the destination's family */
 	/* forwarding */
 	bool enabled;
 	/* command */

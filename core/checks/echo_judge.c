@@ -22,6 +22,90 @@ static uint64_t fnv1a(const unsigned char *p, size_t n)
 	return h;
 }
 
+struct in6_addr echo_addr_v4(struct in_addr a)
+{
+	struct in6_addr m = { 0 };
+	m.s6_addr[10] = m.s6_addr[11] = 0xff;
+	memcpy(m.s6_addr + 12, &a, 4);
+	return m;
+}
+
+void echo_addr_format(const struct in6_addr *a, char buf[ECHO_ADDR_TEXT_MAX])
+{
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		inet_ntop(AF_INET, a->s6_addr + 12, buf, ECHO_ADDR_TEXT_MAX);
+	else
+		inet_ntop(AF_INET6, a, buf, ECHO_ADDR_TEXT_MAX);
+}
+
+static void mapped(struct in6_addr *out, const unsigned char *v4)
+{
+	memset(out, 0, sizeof(*out));
+	out->s6_addr[10] = out->s6_addr[11] = 0xff;
+	memcpy(out->s6_addr + 12, v4, 4);
+}
+
+/* The ICMP or ICMPv6 message at icmp (end: where the IP packet ends). */
+static void echo_icmp(struct echo_rec *r, const unsigned char *d, size_t icmp_at, size_t end,
+    unsigned request, unsigned reply, unsigned tag)
+{
+	const unsigned char *icmp = d + icmp_at;
+	if (icmp[0] != request && icmp[0] != reply)
+		return;
+	r->type = icmp[0] == request ? ECHO_REQUEST : ECHO_REPLY;
+	r->id = (uint16_t)(icmp[4] << 8 | icmp[5]);
+	r->seq = (uint16_t)(icmp[6] << 8 | icmp[7]);
+	size_t data = icmp_at + 8;
+	r->hash = fnv1a(d + data, end - data);
+	/* The pattern where the taps look for it (check_evidence.c). */
+	r->tagged = tag != 0 && end > icmp_at + 50 && icmp[30] == tag && icmp[50] == tag;
+}
+
+/* IPv6: past the extension headers a ping may carry, to ICMPv6. */
+static void echo_parse6(struct echo_rec *r, const unsigned char *d, size_t len, unsigned tag)
+{
+	const unsigned char *ip = d + 14;
+	if (len < 14 + 40 || (ip[0] >> 4) != 6)
+		return;
+	size_t end = 14 + 40 + ((size_t)ip[4] << 8 | ip[5]);
+	if (end > len)
+		end = len;	/* a frame shorter than its IP length says: what is there */
+	unsigned next = ip[6];
+	size_t at = 14 + 40;
+	for (int hops = 0; hops < 8 && next != 58; hops++) {
+		if (at + 8 > end)
+			return;
+		if (next == 44) {	/* a fragment: only the first one has the ICMPv6 header */
+			if (((d[at + 2] << 8 | d[at + 3]) & 0xfff8) != 0)
+				return;
+			next = d[at];
+			at += 8;
+		} else if (next == 0 || next == 43 || next == 60) {
+			next = d[at];
+			at += ((size_t)d[at + 1] + 1) * 8;
+		} else {
+			return;
+		}
+	}
+	if (next != 58 || at + 8 > end)
+		return;
+	const unsigned char *icmp = d + at;
+	if (icmp[0] == 135) {	/* neighbour solicitation: its target after 4 reserved bytes */
+		static const unsigned char any[16];
+		if (at + 24 > end || memcmp(ip + 8, any, 16) == 0)
+			return;	/* DAD's (from ::) asks nobody for anything */
+		r->type = ECHO_NS;
+		memcpy(&r->src, ip + 8, 16);
+		memcpy(&r->dst, icmp + 8, 16);
+		return;
+	}
+	echo_icmp(r, d, at, end, 128, 129, tag);
+	if (r->type != ECHO_OTHER) {
+		memcpy(&r->src, ip + 8, 16);
+		memcpy(&r->dst, ip + 24, 16);
+	}
+}
+
 void echo_rec_parse(struct echo_rec *r, const unsigned char *d, size_t len, unsigned tag)
 {
 	unsigned char untagged[2048];
@@ -34,7 +118,8 @@ void echo_rec_parse(struct echo_rec *r, const unsigned char *d, size_t len, unsi
 	}
 	r->type = ECHO_OTHER;
 	r->tagged = false;
-	r->src = r->dst = 0;
+	memset(&r->src, 0, sizeof(r->src));
+	memset(&r->dst, 0, sizeof(r->dst));
 	r->id = r->seq = 0;
 	r->hash = 0;
 	r->fhash = fnv1a(d, len);
@@ -47,9 +132,13 @@ void echo_rec_parse(struct echo_rec *r, const unsigned char *d, size_t len, unsi
 		if (len >= 14 + 28 && a[0] == 0 && a[1] == 1 && a[2] == 8 && a[3] == 0 && a[4] == 6 &&
 		    a[5] == 4 && a[6] == 0 && a[7] == 1) {
 			r->type = ECHO_ARP;
-			memcpy(&r->src, a + 14, 4);
-			memcpy(&r->dst, a + 24, 4);
+			mapped(&r->src, a + 14);
+			mapped(&r->dst, a + 24);
 		}
+		return;
+	}
+	if (ethertype == 0x86dd) {
+		echo_parse6(r, d, len, tag);
 		return;
 	}
 	if (ethertype != 0x0800 || len < 14 + 20)
@@ -62,18 +151,11 @@ void echo_rec_parse(struct echo_rec *r, const unsigned char *d, size_t len, unsi
 	size_t end = 14 + ((size_t)ip[2] << 8 | ip[3]);
 	if (end > len || end < 14 + ihl + 8)
 		end = len;	/* a frame shorter than its IP length says: what is there */
-	const unsigned char *icmp = ip + ihl;
-	if (icmp[0] != 8 && icmp[0] != 0)
-		return;
-	r->type = icmp[0] == 8 ? ECHO_REQUEST : ECHO_REPLY;
-	memcpy(&r->src, ip + 12, 4);
-	memcpy(&r->dst, ip + 16, 4);
-	r->id = (uint16_t)(icmp[4] << 8 | icmp[5]);
-	r->seq = (uint16_t)(icmp[6] << 8 | icmp[7]);
-	size_t data = 14 + ihl + 8;
-	r->hash = fnv1a(d + data, end - data);
-	/* The pattern where the taps look for it (check_evidence.c). */
-	r->tagged = tag != 0 && end > 14 + ihl + 50 && icmp[30] == tag && icmp[50] == tag;
+	echo_icmp(r, d, 14 + ihl, end, 8, 0, tag);
+	if (r->type != ECHO_OTHER) {
+		mapped(&r->src, ip + 12);
+		mapped(&r->dst, ip + 16);
+	}
 }
 
 /* ---- ports and names ---- */
@@ -129,10 +211,15 @@ static void names_add(char *list, size_t size, const char *name)
 
 /* ---- frames followed end to end ---- */
 
+static bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
 static bool same_frame(const struct echo_rec *a, const struct echo_rec *b)
 {
-	return a->type == b->type && a->src == b->src && a->dst == b->dst && a->id == b->id &&
-	    a->seq == b->seq && a->hash == b->hash;
+	return a->type == b->type && addr_eq(&a->src, &b->src) && addr_eq(&a->dst, &b->dst) &&
+	    a->id == b->id && a->seq == b->seq && a->hash == b->hash;
 }
 
 /* A delivery whose origin the switch did not keep (its receiver's cable
@@ -389,10 +476,10 @@ static char *carried_text(const struct echo_case *c, const struct echo_verdict *
 			const struct echo_rec *e = &c->recs[i];
 			if (e->sw != s || e->kind != ECHO_REC_IN || !e->tagged)
 				continue;
-			if (e->type == ECHO_REQUEST && e->dst == c->target.s_addr) {
+			if (e->type == ECHO_REQUEST && addr_eq(&e->dst, &c->target)) {
 				req++;
 				names_add(req_from, sizeof(req_from), port_name(c, &e->port));
-			} else if (e->type == ECHO_REPLY && e->src == c->target.s_addr) {
+			} else if (e->type == ECHO_REPLY && addr_eq(&e->src, &c->target)) {
 				rep++;
 				names_add(rep_from, sizeof(rep_from), port_name(c, &e->port));
 			}
@@ -409,9 +496,10 @@ static char *carried_text(const struct echo_case *c, const struct echo_verdict *
 	}
 	if (b.len == 0)
 		strbuf_printf(&b, "no switch carried an echo request or reply of it");
-	if (v->requests_from_src == 0 && v->arp_from_src > 0)
-		strbuf_printf(&b, " (%s sent %u ARP request%s, and no echo request followed)",
-		    v->src, v->arp_from_src, v->arp_from_src == 1 ? "" : "s");
+	if (v->requests_from_src == 0 && v->asks_from_src > 0)
+		strbuf_printf(&b, " (%s sent %u %s%s, and no echo request followed)", v->src,
+		    v->asks_from_src, echo_ask_word(v, v->asks_from_src),
+		    v->asks_from_src == 1 ? "" : "s");
 	if (c->lost > 0)
 		strbuf_printf(&b, " (%llu frame%s came too fast to be recorded)",
 		    (unsigned long long)c->lost, c->lost == 1 ? "" : "s");
@@ -425,7 +513,8 @@ void echo_judge(struct echo_case *c, struct echo_verdict *v)
 	v->has_owner = c->owner >= 0;
 	if (v->has_owner)
 		str_copy(v->owner, sizeof(v->owner), inst_name(c, c->owner));
-	inet_ntop(AF_INET, &c->target, v->target, sizeof(v->target));
+	echo_addr_format(&c->target, v->target);
+	v->ipv6 = !IN6_IS_ADDR_V4MAPPED(&c->target);
 	str_copy(v->owner_switch, sizeof(v->owner_switch),
 	    c->owner_switch != NULL ? c->owner_switch : "any switch");
 	v->lost = c->lost;
@@ -439,11 +528,12 @@ void echo_judge(struct echo_case *c, struct echo_verdict *v)
 		const struct echo_rec *r = &c->recs[i];
 		if (r->kind != ECHO_REC_IN || r->port.inst != c->src)
 			continue;
-		if (r->type == ECHO_ARP) {
-			v->arp_from_src++;
+		/* Address resolution of the ping's family: who tried, when nothing answered. */
+		if (r->type == (v->ipv6 ? ECHO_NS : ECHO_ARP)) {
+			v->asks_from_src++;
 			continue;
 		}
-		if (r->type != ECHO_REQUEST || !r->tagged || r->dst != c->target.s_addr)
+		if (r->type != ECHO_REQUEST || !r->tagged || !addr_eq(&r->dst, &c->target))
 			continue;
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
@@ -461,9 +551,9 @@ void echo_judge(struct echo_case *c, struct echo_verdict *v)
 
 	for (size_t i = 0; i < c->n_recs; i++) {
 		const struct echo_rec *e = &c->recs[i];
-		if (!e->tagged || e->type != ECHO_REPLY || e->src != c->target.s_addr)
+		if (!e->tagged || e->type != ECHO_REPLY || !addr_eq(&e->src, &c->target))
 			continue;
-		if (e->kind == ECHO_REC_IN && first != NULL && e->dst == first->src) {
+		if (e->kind == ECHO_REC_IN && first != NULL && addr_eq(&e->dst, &first->src)) {
 			v->replies_carried++;
 			if (e->port.inst >= 0 && e->port.inst == c->owner)
 				v->replies_from_owner++;
@@ -508,6 +598,12 @@ void echo_verdict_free(struct echo_verdict *v)
 	free(v->carried);
 	free(v->hops);
 	v->carried = v->hops = NULL;
+}
+
+const char *echo_ask_word(const struct echo_verdict *v, unsigned n)
+{
+	(void)n;
+	return v->ipv6 ? "neighbour solicitation" : "ARP request";
 }
 
 bool echo_verdict_reached(const struct echo_verdict *v)

@@ -21,7 +21,11 @@
  * source's cables along a chain from the target: by any path, but only by
  * instances that had the frame delivered to them first. Frames a guest forges
  * without having them (another guest's copy, a replay from elsewhere) have
- * no such chain. tests/unit/test_echo_judge.c. */
+ * no such chain. tests/unit/test_echo_judge.c.
+ *
+ * IPv4 (ICMP) and IPv6 (ICMPv6) pings are judged alike: addresses are kept as
+ * IPv6 ones, IPv4 mapped (::ffff:a.b.c.d); a neighbour solicitation stands
+ * for an ARP request. */
 #ifndef UMLLAB_ECHO_JUDGE_H
 #define UMLLAB_ECHO_JUDGE_H
 
@@ -42,6 +46,7 @@ enum echo_type {
 	ECHO_REQUEST,		/* ICMP echo request */
 	ECHO_REPLY,		/* ICMP echo reply */
 	ECHO_ARP,		/* ARP request: src asks who has dst */
+	ECHO_NS,		/* ICMPv6 neighbour solicitation: src asks who has dst (not DAD's) */
 };
 
 /* A port of a switch: an instance's cable, a link between two switches, or
@@ -61,8 +66,8 @@ struct echo_rec {
 	struct echo_port from;		/* DELIVERED: where it came in; label "" when not known */
 	enum echo_type type;
 	bool tagged;			/* an echo with this ping's payload pattern */
-	uint32_t src, dst;		/* IPv4, network order (ARP: sender and target) */
-	uint16_t id, seq;		/* echo: ICMP identifier and sequence */
+	struct in6_addr src, dst;	/* IPv4 mapped (ARP, NS: sender and target) */
+	uint16_t id, seq;		/* echo: ICMP or ICMPv6 identifier and sequence */
 	uint64_t hash;			/* echo: of the ICMP data */
 	uint64_t fhash;			/* of the whole frame, as carried */
 	uint64_t ts_ns;
@@ -71,6 +76,12 @@ struct echo_rec {
 /* Fill r's frame fields (type, tagged, addresses, id, seq, hashes) from a
  * frame; tag is the ping's payload byte (0: none). The other fields stay. */
 void echo_rec_parse(struct echo_rec *r, const unsigned char *frame, size_t len, unsigned tag);
+
+/* An IPv4 address in the judge's form (::ffff:a.b.c.d). */
+struct in6_addr echo_addr_v4(struct in_addr a);
+/* An address as people write it: dotted quad for a mapped IPv4 one. */
+#define ECHO_ADDR_TEXT_MAX 46		/* INET6_ADDRSTRLEN */
+void echo_addr_format(const struct in6_addr *a, char buf[ECHO_ADDR_TEXT_MAX]);
 
 /* What to judge: the records, the names behind the indices, and the ping. */
 struct echo_case {
@@ -82,7 +93,7 @@ struct echo_case {
 	const char *const *switches;
 	size_t n_switches;
 	int src;			/* the instance that pinged */
-	struct in_addr target;
+	struct in6_addr target;		/* IPv4 mapped */
 	int owner;			/* the instance that has the target address, or -1 */
 	const char *owner_switch;	/* where owner has that address (messages), or NULL */
 	const int *via;			/* path: the instances in between, in order */
@@ -94,8 +105,10 @@ struct echo_case {
 
 struct echo_verdict {
 	/* the ping, for messages */
-	char src[ECHO_LABEL_MAX], owner[ECHO_LABEL_MAX], target[16], owner_switch[ECHO_LABEL_MAX];
+	char src[ECHO_LABEL_MAX], owner[ECHO_LABEL_MAX], target[ECHO_ADDR_TEXT_MAX];
+	char owner_switch[ECHO_LABEL_MAX];
 	bool has_owner;
+	bool ipv6;			/* the target is an IPv6 address */
 	/* what the switches saw */
 	unsigned requests_from_src;	/* src's echo requests to target (distinct), taken in from its cables */
 	unsigned requests_to_target;	/* of them, delivered to the target's cables along a chain
@@ -104,7 +117,7 @@ struct echo_verdict {
 	unsigned replies_carried;	/* echo replies from target to src's address, taken in anywhere */
 	unsigned replies_to_src;	/* echo replies of this ping from target delivered to src's cables */
 	unsigned answered;		/* src's requests whose own reply came back from the target end to end */
-	unsigned arp_from_src;		/* ARP requests src sent */
+	unsigned asks_from_src;		/* ARP requests (IPv4) or neighbour solicitations (IPv6) src sent */
 	char repliers[ECHO_NAMES_MAX];	/* who sent replies to src's address ("r1, liar") */
 	char went[ECHO_NAMES_MAX];	/* where src's requests were delivered, when not to the target */
 	char came_from[ECHO_NAMES_MAX];	/* who handed src the replies it got, when none answered it */
@@ -120,6 +133,9 @@ struct echo_verdict {
 };
 
 void echo_judge(struct echo_case *c, struct echo_verdict *v);
+
+/* "ARP request" or "neighbour solicitation", for n of them ("s" when n != 1 is added). */
+const char *echo_ask_word(const struct echo_verdict *v, unsigned n);
 void echo_verdict_free(struct echo_verdict *v);
 
 /* The switches show src reaching target: a request and its own reply, end to end. */

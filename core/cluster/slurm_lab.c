@@ -125,9 +125,11 @@ int slurm_lab_part_of(const struct slurm_lab *l, const char *instance, char *add
 		part = (int)lab_split_part_of(lab, i, l->parts);
 		if (addr != NULL) {
 			addr[0] = '\0';
-			for (size_t k = 0; k < in->n_ifaces && addr[0] == '\0'; k++)
-				if (in->ifaces[k].has_addr)
-					inet_ntop(AF_INET, &in->ifaces[k].addr, addr, INET_ADDRSTRLEN);
+			for (size_t k = 0; k < in->n_ifaces && addr[0] == '\0'; k++) {
+				const struct lab_addr *a = lab_iface_addr(&in->ifaces[k], AF_INET, false);
+				if (a != NULL)
+					inet_ntop(AF_INET, &a->in4, addr, INET_ADDRSTRLEN);
+			}
 		}
 	}
 	if (part < 0)

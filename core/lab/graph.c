@@ -44,9 +44,10 @@ struct gedge {
 	size_t inst;			/* index into lab->instances */
 	size_t sw;			/* index into the switch nodes */
 	const char *iface;
-	bool has_addr;
-	struct in_addr addr;
-	unsigned prefix;
+	const struct lab_addr *addrs;	/* the interface's, or its live link's */
+	unsigned n_addrs;
+	struct lab_addr slaac[LAB_IFACE_ADDRS_MAX];	/* what SLAAC gives it (routers' `ra:`) */
+	size_t n_slaac;
 	enum edge_look look;
 	char cond[GRAPH_COND_MAX];	/* link conditions, "" for none */
 	bool blocked;			/* its switch port discards (spanning tree) */
@@ -122,8 +123,9 @@ static void pic_collect(struct gpic *p)
 			const struct lab_iface *f = &in->ifaces[j];
 			const struct graph_link *l = live_link(p->live, in->name, f->name);
 			struct gedge e = { .inst = i, .sw = f->sw, .iface = f->name,
-			    .has_addr = f->has_addr, .addr = f->addr, .prefix = f->prefix,
+			    .addrs = f->addrs, .n_addrs = f->n_addrs,
 			    .look = p->live == NULL ? LOOK_PLAIN : LOOK_DOWN };
+			e.n_slaac = lab_iface_slaac(lab, in, f, e.slaac, LAB_IFACE_ADDRS_MAX);
 			char *cond = linkcond_pair_format(&f->link);
 			(void)str_copy(e.cond, sizeof(e.cond), cond);
 			free(cond);
@@ -133,10 +135,9 @@ static void pic_collect(struct gpic *p)
 				memcpy(e.cond, l->cond, sizeof(e.cond));
 				if (l->sw[0] != '\0')
 					e.sw = pic_switch(p, l->sw);
-				if (l->live_plugged && l->has_addr) {
-					e.has_addr = true;
-					e.addr = l->addr;
-					e.prefix = l->prefix;
+				if (l->live_plugged && l->n_addrs > 0) {
+					e.addrs = l->addrs;
+					e.n_addrs = l->n_addrs;
 				}
 			}
 			pic_add_edge(p, e);
@@ -155,8 +156,8 @@ static void pic_collect(struct gpic *p)
 		if (configured)
 			continue;
 		struct gedge e = { .inst = (size_t)(in - lab->instances), .sw = pic_switch(p, l->sw),
-		    .iface = l->iface, .has_addr = l->has_addr, .addr = l->addr, .prefix = l->prefix,
-		    .look = look_of(l), .blocked = l->stp_blocked };
+		    .iface = l->iface, .addrs = l->addrs, .n_addrs = l->n_addrs, .look = look_of(l),
+		    .blocked = l->stp_blocked };
 		memcpy(e.cond, l->cond, sizeof(e.cond));
 		/* not in the file, so plugged live whatever the report says */
 		if (e.look == LOOK_UP)
@@ -272,13 +273,11 @@ static char *edge_vlan_note(const struct gpic *p, const struct gedge *e)
 		const struct lab_subif *sub = &in->subifs[k];
 		if (sub->parent != f->index)
 			continue;
-		char ip[INET_ADDRSTRLEN] = "";
-		if (sub->has_addr)
-			inet_ntop(AF_INET, &sub->addr, ip, sizeof(ip));
-		if (sub->has_addr)
-			strbuf_printf(&b, "\n%s %s/%u", sub->name, ip, sub->prefix);
-		else
-			strbuf_printf(&b, "\n%s", sub->name);
+		strbuf_printf(&b, "\n%s", sub->name);
+		for (unsigned i = 0; i < sub->n_addrs; i++) {
+			char ip[LAB_ADDR_TEXT_MAX];
+			strbuf_printf(&b, "%s%s", i ? ", " : " ", lab_addr_format(&sub->addrs[i], true, ip));
+		}
 	}
 	return strbuf_take(&b);
 }
@@ -287,10 +286,16 @@ static void render_edge(struct strbuf *b, const struct gpic *p, const struct ged
 {
 	char *inst = xasprintf("instance/%s", p->lab->instances[e->inst].name);
 	char *sw = xasprintf("switch/%s", p->sw_names[e->sw]);
-	char ip[INET_ADDRSTRLEN] = "";
-	if (e->has_addr)
-		inet_ntop(AF_INET, &e->addr, ip, sizeof(ip));
-	char *addr = e->has_addr ? xasprintf("%s/%u", ip, e->prefix) : xstrdup("no address");
+	struct strbuf ab = { 0 };
+	for (unsigned i = 0; i < e->n_addrs; i++) {
+		char ip[LAB_ADDR_TEXT_MAX];
+		strbuf_printf(&ab, "%s%s", i ? "\n" : "", lab_addr_format(&e->addrs[i], true, ip));
+	}
+	for (size_t i = 0; i < e->n_slaac; i++) {
+		char ip[LAB_ADDR_TEXT_MAX];
+		strbuf_printf(&ab, "%s%s (SLAAC)", ab.len ? "\n" : "", lab_addr_format(&e->slaac[i], true, ip));
+	}
+	char *addr = ab.len ? strbuf_take(&ab) : xstrdup("no address");
 	static const char *const notes[] = { [LOOK_PLAIN] = "", [LOOK_UP] = "",
 	    [LOOK_DOWN] = "\n(down)", [LOOK_UNPLUGGED] = "\n(unplugged)",
 	    [LOOK_LIVE] = "\n(plugged live)", [LOOK_LIVE_DOWN] = "\n(plugged live, down)" };
@@ -501,24 +506,25 @@ static int iface_index_dot(const char *s, unsigned *parent)
 	return 0;
 }
 
-static int parse_addr(const char *s, bool *has, struct in_addr *addr, unsigned *prefix)
+/* "-", or addresses with their prefixes, separated by commas. */
+static int parse_addrs(const char *s, struct lab_addr *addrs, unsigned *n)
 {
-	*has = false;
+	*n = 0;
 	if (strcmp(s, "-") == 0)
 		return 0;
-	const char *slash = strchr(s, '/');
-	if (slash == NULL || slash - s >= INET_ADDRSTRLEN || slash[1] == '\0')
-		return -1;
-	char ip[INET_ADDRSTRLEN];
-	memcpy(ip, s, (size_t)(slash - s));
-	ip[slash - s] = '\0';
-	char *end;
-	long p = strtol(slash + 1, &end, 10);
-	if (*end != '\0' || p < 0 || p > 32 || inet_pton(AF_INET, ip, addr) != 1)
-		return -1;
-	*has = true;
-	*prefix = (unsigned)p;
-	return 0;
+	for (const char *p = s;;) {
+		size_t len = strcspn(p, ",");
+		char one[LAB_ADDR_TEXT_MAX];
+		if (*n == LAB_IFACE_ADDRS_MAX || len == 0 || len >= sizeof(one))
+			return -1;
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (!lab_addr_parse(one, true, &addrs[(*n)++]))
+			return -1;
+		if (p[len] == '\0')
+			return 0;
+		p += len + 1;
+	}
 }
 
 static ssize_t find_switch(const struct lab *lab, const char *name)
@@ -598,7 +604,7 @@ static const char *snapshot_switch_line(char *line, struct lab *lab, struct grap
 			return "a sub-interface of an instance not listed before it";
 		if (str_copy(sub.name, sizeof(sub.name), w[2]) != 0 || strchr(w[2], '.') == NULL ||
 		    iface_index_dot(w[2], &sub.parent) != 0 ||
-		    parse_addr(w[3], &sub.has_addr, &sub.addr, &sub.prefix) != 0)
+		    parse_addrs(w[3], sub.addrs, &sub.n_addrs) != 0)
 			return "a bad sub-interface";
 		in->subifs = xreallocarray(in->subifs, in->n_subifs + 1, sizeof(*in->subifs));
 		in->subifs[in->n_subifs++] = sub;
@@ -642,6 +648,33 @@ static const char *snapshot_line(char *line, struct lab *lab, struct graph_live 
 		free(lab->path);
 		lab->path = xstrdup(line + 5);	/* the rest of the line: a path may hold spaces */
 		return NULL;
+	}
+	if (strncmp(line, "ra ", 3) == 0 || strncmp(line, "mac ", 4) == 0) {
+		/* ra INSTANCE IFACE: the interface (configured, listed before) sends router
+		 * advertisements; mac INSTANCE IFACE MAC: its MAC. So SLAAC addresses can be drawn. */
+		char *w[SNAPSHOT_WORDS_MAX];
+		bool ra = line[0] == 'r';
+		const struct lab_instance *in = split_words(line, w) == (ra ? 3 : 4) ?
+		    lab_instance_find(lab, w[1]) : NULL;
+		for (size_t i = 0; in != NULL && i < in->n_ifaces; i++) {
+			struct lab_iface *f = &in->ifaces[i];
+			unsigned m[6];
+			char tail;
+			if (strcmp(f->name, w[2]) != 0)
+				continue;
+			if (ra) {
+				f->ra = true;
+				return NULL;
+			}
+			if (sscanf(w[3], "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4],
+			    &m[5], &tail) != 6)
+				return "a bad MAC";
+			for (int k = 0; k < 6; k++)
+				f->mac[k] = (uint8_t)m[k];
+			return NULL;
+		}
+		return ra ? "router advertisements of an interface not listed before them" :
+		    "the MAC of an interface not listed before it";
 	}
 	if (strncmp(line, "cond ", 5) == 0) {
 		/* cond INSTANCE IFACE TEXT: the text is the rest of the line. */
@@ -725,7 +758,7 @@ static const char *snapshot_line(char *line, struct lab *lab, struct graph_live 
 			return "a bad interface name";
 		if (!lab_name_valid(w[3]) || (configured && sw < 0))
 			return "a link to a switch not listed before it";
-		if (parse_addr(w[4], &l.has_addr, &l.addr, &l.prefix) != 0)
+		if (parse_addrs(w[4], l.addrs, &l.n_addrs) != 0)
 			return "a bad address";
 		bool unplugged = strcmp(w[5], "unplugged") == 0;
 		if ((strcmp(w[5], "up") != 0 && strcmp(w[5], "down") != 0 && !unplugged) ||
@@ -752,9 +785,8 @@ static const char *snapshot_line(char *line, struct lab *lab, struct graph_live 
 			(void)str_copy(f->name, sizeof(f->name), w[2]);
 			f->index = (unsigned)index;
 			f->sw = (size_t)sw;
-			f->has_addr = l.has_addr;
-			f->addr = l.addr;
-			f->prefix = l.prefix;
+			memcpy(f->addrs, l.addrs, sizeof(f->addrs));
+			f->n_addrs = l.n_addrs;
 		} else {
 			(void)str_copy(l.sw, sizeof(l.sw), w[3]);
 		}

@@ -34,9 +34,8 @@ struct graph_link {
 	enum graph_link_state state;
 	bool live_plugged;		/* plugged in while the lab ran (`umllab plug`) */
 	char sw[LAB_NAME_MAX + 1];	/* its switch; "" means as in the lab */
-	bool has_addr;
-	struct in_addr addr;		/* network byte order */
-	unsigned prefix;
+	struct lab_addr addrs[LAB_IFACE_ADDRS_MAX];	/* either family */
+	unsigned n_addrs;
 	char cond[GRAPH_COND_MAX];	/* its link conditions as text ("delay 50ms"); "" none */
 	bool stp_blocked;		/* spanning tree blocks its switch port (a bridge in the guest) */
 };
@@ -87,18 +86,21 @@ char *graph_render(const struct lab *lab, const struct graph_live *live);
  *   switch NAME switch|hub
  *   trunk SWITCH VNI LISTEN REMOTE (after its switch; addresses as IP:PORT or [IPV6]:PORT)
  *   instance NAME STATE host|router
- *   link INSTANCE IFACE SWITCH ADDR/PREFIX|- up|down|unplugged configured|live
+ *   link INSTANCE IFACE SWITCH ADDR/PREFIX[,ADDR/PREFIX...]|- up|down|unplugged configured|live
+ *     (addresses of either family, at most LAB_IFACE_ADDRS_MAX)
  * Configured links (as in the lab file) become the lab's interfaces; live
  * ones (plugged while the lab ran) only live links.
  *   cond INSTANCE IFACE TEXT (after its link: the conditions on its cable)
  *   vlan INSTANCE IFACE VLANS (after its link: its switch port's VLANs, as
  *     lab_vlans_format writes them)
- *   subif INSTANCE NAME ADDR/PREFIX|- (a VLAN sub-interface, eth0.10)
+ *   subif INSTANCE NAME ADDR/PREFIX[,ADDR/PREFIX...]|- (a VLAN sub-interface, eth0.10)
  *   stp INSTANCE IFACE blocked (after its link: spanning tree blocks its
  *     switch port, towards a bridge inside the guest)
  *   swlink A B up|down STP_A STP_B [VLANS] (a cable between switches listed
  *     before it; STP_X: -, forwarding or blocked; VLANS as above, the rest of
  *     the line)
+ *   ra INSTANCE IFACE (after its configured link: it sends router advertisements)
+ *   mac INSTANCE IFACE MAC (after its configured link)
  * Every line is checked (names, references, addresses); a bad one fails the
  * whole answer with *cause naming its line. On success *lab is malloc'd
  * (lab_free) and *live filled (graph_live_free). */

@@ -2,6 +2,8 @@
  * names, default MACs, the list of loader messages. */
 #include "core/lab/lab.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -229,4 +231,191 @@ bool lab_vlans_parse(const char *text, struct lab_vlans *v)
 		v->native = (uint16_t)n;
 	}
 	return *p == '\0';
+}
+
+/* ---- addresses of either family ---- */
+
+char *lab_addr_format(const struct lab_addr *a, bool with_prefix, char buf[LAB_ADDR_TEXT_MAX])
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	if (a->family == AF_INET || a->family == AF_INET6)
+		inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->in4 : (const void *)&a->in6,
+		    ip, sizeof(ip));
+	if (with_prefix)
+		snprintf(buf, LAB_ADDR_TEXT_MAX, "%s/%u", ip, a->prefix);
+	else
+		snprintf(buf, LAB_ADDR_TEXT_MAX, "%s", ip);
+	return buf;
+}
+
+char *lab_addrs_join(const struct lab_addr *a, unsigned n, const char *sep)
+{
+	struct strbuf b = { 0 };
+	strbuf_printf(&b, "%s", "");
+	for (unsigned i = 0; i < n; i++) {
+		char ip[LAB_ADDR_TEXT_MAX];
+		strbuf_printf(&b, "%s%s", i ? sep : "", lab_addr_format(&a[i], true, ip));
+	}
+	return strbuf_take(&b);
+}
+
+bool lab_addr_parse(const char *s, bool need_prefix, struct lab_addr *out)
+{
+	char ip[INET6_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	size_t len = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (len == 0 || len >= sizeof(ip) || (need_prefix && slash == NULL))
+		return false;
+	memcpy(ip, s, len);
+	ip[len] = '\0';
+	struct lab_addr a = { 0 };
+	if (inet_pton(AF_INET, ip, &a.in4) == 1)
+		a.family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, &a.in6) == 1)
+		a.family = AF_INET6;
+	else
+		return false;
+	unsigned max = a.family == AF_INET ? 32 : 128;
+	a.prefix = max;
+	if (slash != NULL) {
+		const char *p = slash + 1;
+		unsigned v = 0;
+		size_t n = strlen(p);
+		if (n == 0 || n > 3 || (p[0] == '0' && n > 1))
+			return false;
+		for (; *p != '\0'; p++) {
+			if (*p < '0' || *p > '9')
+				return false;
+			v = v * 10 + (unsigned)(*p - '0');
+		}
+		if (v > max)
+			return false;
+		a.prefix = v;
+	}
+	*out = a;
+	return true;
+}
+
+bool lab_addr_equal(const struct lab_addr *a, const struct lab_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->in4.s_addr == b->in4.s_addr;
+	return memcmp(&a->in6, &b->in6, sizeof(a->in6)) == 0;
+}
+
+bool lab_addr_in_net(const struct lab_addr *a, const struct lab_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	const unsigned char *x = a->family == AF_INET ? (const void *)&a->in4 : (const void *)&a->in6;
+	const unsigned char *y = a->family == AF_INET ? (const void *)&b->in4 : (const void *)&b->in6;
+	unsigned bits = a->prefix;
+	for (size_t i = 0; bits > 0; i++, bits = bits > 8 ? bits - 8 : 0) {
+		unsigned char m = (unsigned char)(bits >= 8 ? 0xff : 0xff << (8 - bits));
+		if ((x[i] & m) != (y[i] & m))
+			return false;
+	}
+	return true;
+}
+
+bool lab_addr_link_local(const struct lab_addr *a)
+{
+	return a->family == AF_INET6 && a->in6.s6_addr[0] == 0xfe && (a->in6.s6_addr[1] & 0xc0) == 0x80;
+}
+
+const struct lab_addr *lab_iface_addr(const struct lab_iface *f, int family, bool link_local)
+{
+	for (unsigned i = 0; i < f->n_addrs; i++)
+		if ((family == 0 || f->addrs[i].family == family) &&
+		    (link_local || !lab_addr_link_local(&f->addrs[i])))
+			return &f->addrs[i];
+	return NULL;
+}
+
+/* The interface identifier of a MAC (modified EUI-64, RFC 4291 appendix A). */
+static void eui64(const uint8_t mac[6], unsigned char id[8])
+{
+	id[0] = mac[0] ^ 0x02;
+	id[1] = mac[1];
+	id[2] = mac[2];
+	id[3] = 0xff;
+	id[4] = 0xfe;
+	id[5] = mac[3];
+	id[6] = mac[4];
+	id[7] = mac[5];
+}
+
+void lab_iface_link_local(const struct lab_iface *f, struct lab_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET6;
+	out->prefix = 64;
+	out->in6.s6_addr[0] = 0xfe;
+	out->in6.s6_addr[1] = 0x80;
+	eui64(f->mac, out->in6.s6_addr + 8);
+}
+
+bool lab_uses_ipv6(const struct lab *lab)
+{
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		const struct lab_instance *in = &lab->instances[i];
+		if (in->ipv6 == LAB_IPV6_ON)
+			return true;
+		for (size_t j = 0; j < in->n_ifaces; j++) {
+			if (in->ifaces[j].ra)
+				return true;
+			for (unsigned k = 0; k < in->ifaces[j].n_addrs; k++)
+				if (in->ifaces[j].addrs[k].family == AF_INET6)
+					return true;
+		}
+		for (size_t j = 0; j < in->n_subifs; j++)
+			for (unsigned k = 0; k < in->subifs[j].n_addrs; k++)
+				if (in->subifs[j].addrs[k].family == AF_INET6)
+					return true;
+		for (size_t j = 0; j < in->n_routes; j++)
+			if (in->routes[j].to.family == AF_INET6)
+				return true;
+	}
+	return lab->ipv6 == LAB_IPV6_ON;
+}
+
+bool lab_instance_ipv6(const struct lab *lab, const struct lab_instance *in)
+{
+	enum lab_ipv6 v = in->ipv6 != LAB_IPV6_AUTO ? in->ipv6 : lab->ipv6;
+	if (v != LAB_IPV6_AUTO)
+		return v == LAB_IPV6_ON;
+	return lab_uses_ipv6(lab);
+}
+
+size_t lab_iface_slaac(const struct lab *lab, const struct lab_instance *in,
+    const struct lab_iface *f, struct lab_addr *out, size_t max)
+{
+	size_t n = 0;
+	if (in->forward || !lab_instance_ipv6(lab, in))
+		return 0;
+	for (size_t i = 0; i < lab->n_instances; i++) {
+		const struct lab_instance *r = &lab->instances[i];
+		if (r == in)
+			continue;
+		for (size_t j = 0; j < r->n_ifaces; j++) {
+			const struct lab_iface *g = &r->ifaces[j];
+			if (!g->ra || g->sw != f->sw)
+				continue;
+			for (unsigned k = 0; k < g->n_addrs && n < max; k++) {
+				const struct lab_addr *p = &g->addrs[k];
+				if (p->family != AF_INET6 || p->prefix != 64 || lab_addr_link_local(p))
+					continue;
+				struct lab_addr a = *p;
+				eui64(f->mac, a.in6.s6_addr + 8);
+				bool dup = false;
+				for (size_t m = 0; m < n && !dup; m++)
+					dup = lab_addr_equal(&out[m], &a);
+				if (!dup)
+					out[n++] = a;
+			}
+		}
+	}
+	return n;
 }

@@ -97,13 +97,27 @@ struct lab_switch {
 	int line, column;	/* where it is defined, 1-based */
 };
 
+/* An address of either family with its prefix length, in network byte order:
+ * an interface's `ip:`, a route's destination or gateway. */
+#define LAB_ADDR_TEXT_MAX 52		/* "ffff:...:ffff/128" and its NUL */
+struct lab_addr {
+	int family;			/* AF_INET or AF_INET6 */
+	union {
+		struct in_addr in4;
+		struct in6_addr in6;
+	};
+	unsigned prefix;		/* 0..32, 0..128 */
+};
+
+#define LAB_IFACE_ADDRS_MAX 8	/* `ip:` addresses of one interface */
+
 struct lab_iface {
 	char name[8];		/* "eth0" */
 	unsigned index;		/* N of ethN */
 	size_t sw;		/* index into lab->switches */
-	bool has_addr;
-	struct in_addr addr;	/* network byte order */
-	unsigned prefix;	/* 0..32 */
+	struct lab_addr addrs[LAB_IFACE_ADDRS_MAX];	/* `ip:`, in file order, either family */
+	unsigned n_addrs;
+	bool ra;		/* `ra: true`: the guest advertises its IPv6 /64 prefixes (SLAAC) */
 	uint8_t mac[6];		/* from `mac:`, else lab_default_mac() */
 	bool mac_given;
 	struct lab_capture capture;
@@ -120,18 +134,24 @@ struct lab_subif {
 	char name[LAB_SUBIF_NAME_MAX];	/* "eth0.10" */
 	unsigned parent;		/* N of its parent ethN */
 	unsigned vid;			/* 1 .. 4094 */
-	bool has_addr;
-	struct in_addr addr;		/* network byte order */
-	unsigned prefix;
+	struct lab_addr addrs[LAB_IFACE_ADDRS_MAX];	/* `ip:`, in file order, either family */
+	unsigned n_addrs;
 	int line, column;
 };
 
 struct lab_route {
-	bool is_default;	/* `to: default` */
-	struct in_addr to;	/* network address (host bits zero) */
-	unsigned prefix;
-	struct in_addr via;
+	bool is_default;	/* `to: default` (or a /0): 0.0.0.0/0 or ::/0 */
+	struct lab_addr to;	/* the network (host bits zero); its family is the route's */
+	struct lab_addr via;	/* the gateway, of the same family (its prefix: the full length) */
+	char dev[8];		/* `dev: ethN`, required with a link-local gateway; "" when not given */
 	int line, column;
+};
+
+/* `ipv6:` of the lab or an instance. */
+enum lab_ipv6 {
+	LAB_IPV6_AUTO,		/* not given: on in the guest when the lab uses IPv6 anywhere */
+	LAB_IPV6_ON,		/* `ipv6: true`: on, with link-local addresses, even in an IPv4 lab */
+	LAB_IPV6_OFF,		/* `ipv6: false`: the guest has no IPv6 at all (ipv6.disable=1) */
 };
 
 enum lab_restart {
@@ -194,6 +214,7 @@ struct lab_instance {
 	struct lab_route *routes;
 	size_t n_routes;
 	bool forward;			/* `forward: true` */
+	enum lab_ipv6 ipv6;		/* `ipv6:`, else the lab's */
 	char **startup;			/* `startup:` shell commands, in order */
 	size_t n_startup;
 	enum lab_restart restart;	/* `restart:` */
@@ -230,6 +251,7 @@ struct lab {
 	struct lab_info *info;		/* `info:`, in file order */
 	size_t n_info;
 	bool from_dir;			/* read from a Kathara/Netkit lab directory (path is it) */
+	enum lab_ipv6 ipv6;		/* the lab's `ipv6:` */
 };
 
 void lab_free(struct lab *lab);
@@ -265,5 +287,36 @@ bool lab_name_valid(const char *s);
 /* The stable default MAC of an interface: locally administered, unicast, derived
  * from the lab, instance and interface names. */
 void lab_default_mac(const char *lab, const char *instance, const char *iface, uint8_t mac[6]);
+
+/* ---- addresses of either family ---- */
+
+/* "10.0.0.1/24", "2001:db8::1/64"; without the prefix when with_prefix is false. Returns buf. */
+char *lab_addr_format(const struct lab_addr *a, bool with_prefix, char buf[LAB_ADDR_TEXT_MAX]);
+/* Addresses with their prefixes, joined by sep; "" for none (malloc'd). */
+char *lab_addrs_join(const struct lab_addr *a, unsigned n, const char *sep);
+/* "ADDRESS/PREFIX" (need_prefix) or "ADDRESS" (a host: the full length) of either family, as
+ * inet_pton reads it; false when it is not one. The topology loader is stricter. */
+bool lab_addr_parse(const char *s, bool need_prefix, struct lab_addr *out);
+/* The same family and address (prefixes aside). */
+bool lab_addr_equal(const struct lab_addr *a, const struct lab_addr *b);
+/* Whether b lies in the network a/a->prefix (of a's family). */
+bool lab_addr_in_net(const struct lab_addr *a, const struct lab_addr *b);
+/* fe80::/10. */
+bool lab_addr_link_local(const struct lab_addr *a);
+
+/* The first address of f of a family (AF_INET, AF_INET6; 0: either), or NULL. Link-local
+ * addresses given in `ip:` count only when link_local is true. */
+const struct lab_addr *lab_iface_addr(const struct lab_iface *f, int family, bool link_local);
+/* The link-local address fe80::/64 the guest gives an interface: the EUI-64 of its MAC. */
+void lab_iface_link_local(const struct lab_iface *f, struct lab_addr *out);
+/* Whether the lab uses IPv6 anywhere (an address, a route, `ra:` or `ipv6: true`). */
+bool lab_uses_ipv6(const struct lab *lab);
+/* Whether an instance's guest runs IPv6 (its `ipv6:`, else the lab's, else lab_uses_ipv6). */
+bool lab_instance_ipv6(const struct lab *lab, const struct lab_instance *in);
+/* The addresses SLAAC gives interface f of instance in: each /64 prefix that an interface
+ * with `ra: true` of another instance on f's switch advertises, with the EUI-64 of f's MAC
+ * (none for a router, which takes no advertisements). Returns how many, at most max. */
+size_t lab_iface_slaac(const struct lab *lab, const struct lab_instance *in,
+    const struct lab_iface *f, struct lab_addr *out, size_t max);
 
 #endif

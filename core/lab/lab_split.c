@@ -107,6 +107,10 @@ int lab_split_apply(struct lab *lab, const struct lab_split *s, char **cause)
 		return set_cause(cause, "the part's name %s is longer than %d characters: give the lab a "
 		    "shorter `name:`", name, LAB_NAME_MAX);
 
+	/* A part whose instances use no IPv6 still runs it when the whole lab does (its
+	 * neighbours in other parts may talk IPv6 to it over the trunks). */
+	if (lab->ipv6 == LAB_IPV6_AUTO && lab_uses_ipv6(lab))
+		lab->ipv6 = LAB_IPV6_ON;
 	/* The other parts' instances go into a lab of their own, which
 	 * lab_free() frees as it frees any lab's. */
 	struct lab *rest = xcalloc(1, sizeof(*rest));

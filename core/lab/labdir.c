@@ -344,6 +344,11 @@ static void gen_device(struct gen *g, struct kdir *d, struct kimages *im, const 
 	    mem != NULL ? mem : MEM_DEFAULT);
 	free(mem);
 	gen_line(g, none, "    forward: true");
+	/* IPv6 on: umllab's boot loads it before the links come up and gives them their
+	 * link-local addresses, and umllab knows the guest runs it (ping -6, checks). Off
+	 * (Kathara's default) stays Kathara's sysctls, which a startup may undo. */
+	if (v->ipv6)
+		gen_line(g, v->ipv6_at, "    ipv6: true");
 	if (v->n_ifaces > 0) {
 		gen_line(g, none, "    interfaces:");
 		for (size_t k = 0; k < v->n_ifaces; k++) {

@@ -255,8 +255,10 @@ static void conf_option(struct kdir *d, struct kdev *v, const char *opt, const c
 		if (b < 0)
 			kdir_msg(d, f, ln, col, false, "ipv6 `%s` of %s is not a boolean (expected true or "
 			    "false)", value, v->name);
-		else
+		else {
 			v->ipv6 = b == 1;
+			v->ipv6_at = at;
+		}
 	} else if (strcmp(opt, "sysctl") == 0) {
 		/* Kathara: net.* only, KEY=VALUE; the same key again replaces the value. */
 		const char *eq = strchr(value, '=');

@@ -47,7 +47,8 @@ struct kdev {
 	struct kiface *ifaces;
 	size_t n_ifaces;
 	struct kvalue image, mem;	/* text NULL when not given */
-	bool ipv6;
+	bool ipv6;			/* `[ipv6]=true` */
+	struct kpos ipv6_at;
 	struct kvalue *sysctls, *envs, *execs;	/* sysctl K=V (last per key wins), env K=V, exec */
 	size_t n_sysctls, n_envs, n_execs;
 	char **deps;			/* lab.dep: boots after these */

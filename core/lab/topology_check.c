@@ -60,8 +60,13 @@ struct lab *topo_build(struct topo_report *r, const struct ynode *root, const ch
 	struct field f[] = { { .name = "name" }, { .name = "switches" }, { .name = "instances" },
 	    { .name = "images" }, { .name = "image" }, { .name = "share" },
 	    { .name = "checks" },	/* checks: read by core/checks/checks_spec.c */
-	    { .name = "info" } };
-	topo_map_fields(c.r, root, f, 8, "at the top level");
+	    { .name = "info" }, { .name = "ipv6" } };
+	topo_map_fields(c.r, root, f, 9, "at the top level");
+	bool v6;
+	if (f[8].val != NULL && topo_want_bool(c.r, f[8].key, f[8].val, "the lab", &v6)) {
+		c.lab->ipv6 = v6 ? LAB_IPV6_ON : LAB_IPV6_OFF;
+		c.ipv6_line = v6 ? 0 : f[8].key->line;
+	}
 	check_name(&c, f[0].key, f[0].val, default_name);
 	if (f[1].val != NULL)
 		topo_check_switches(&c, f[1].key, f[1].val);

@@ -3,9 +3,9 @@
  * and the tree, never core/lab/topology.h (the loader, which calls them).
  *
  * Dependencies point one way: topology_check.c (topo_build, the top level) calls the
- * sections; _instance calls _switch, _image, _disk, _capture, _link and _order, and _switch
- * calls _capture; every one calls the value checks (_values), which call only the tree
- * (core/lab/topology_tree.c) and util. */
+ * sections; _instance calls _switch, _image, _disk, _capture, _link, _addr, _vlan and
+ * _order, and _switch calls _capture; every one calls the value checks (_values), which
+ * call only the tree (core/lab/topology_tree.c) and util. */
 #ifndef UMLLAB_TOPOLOGY_CHECK_H
 #define UMLLAB_TOPOLOGY_CHECK_H
 
@@ -21,7 +21,9 @@
 
 /* One use of an address or MAC in the lab, to find the ones given twice. */
 struct use {
-	uint64_t key;
+	uint64_t key;		/* a MAC */
+	struct lab_addr addr;	/* an address (family 0 for a MAC) */
+	long scope;		/* a link-local address: the index of its switch; else -1 */
 	int line, column;
 	bool given;		/* MAC: from `mac:` rather than the default */
 	char who[64];		/* "eth0 of umlA" */
@@ -42,6 +44,7 @@ struct checker {
 	bool images_bad;		/* `images:` is not a mapping: undefined images are noise */
 	size_t default_image;		/* top-level `image:` */
 	bool default_image_bad;		/* ... was wrong: instances without `image:` say nothing */
+	int ipv6_line;			/* of the lab's `ipv6: false`, 0 when not given */
 	unsigned *switch_ports;		/* interfaces on each switch so far */
 	struct after_note *afters;	/* `after:` of each instance, resolved once all are known */
 	size_t n_afters, cap_afters;
@@ -69,6 +72,12 @@ enum cidr_result { CIDR_OK, CIDR_BAD_ADDR, CIDR_NO_PREFIX, CIDR_BAD_PREFIX };
 enum cidr_result topo_cidr_read(const struct ynode *n, uint32_t *addr, unsigned *prefix);
 /* Why a would not do as the address of a host, or NULL when it would. */
 const char *topo_ip4_special(uint32_t a);
+/* IPv6: "ADDRESS/PREFIX" (no zone, prefix 0 to 128), and the same for a lone address
+ * (CIDR_NO_PREFIX means it had one). */
+enum cidr_result topo_cidr6_read(const struct ynode *n, struct in6_addr *addr, unsigned *prefix);
+bool topo_ip6_parse(const char *s, size_t len, struct in6_addr *out);
+/* Why an IPv6 address would not do as the address of a host, or NULL when it would. */
+const char *topo_ip6_special(const struct in6_addr *a);
 
 int topo_hexval(char ch);
 uint64_t topo_mac_key(const uint8_t mac[6]);
@@ -114,15 +123,49 @@ bool topo_check_share(struct checker *c, const struct ynode *key, const struct y
 void topo_check_disks(struct checker *c, const struct ynode *key, const struct ynode *seq,
     struct lab_instance *in, const char *owner);
 void topo_check_disk_owners(struct checker *c);
-/* topology_check_instance.c: `instances:` (interfaces, addresses, routes, startup, ...),
- * then addresses and MACs given twice in the lab. */
-void topo_check_instances(struct checker *c, const struct ynode *root, const struct ynode *key,
-    const struct ynode *map);
+/* topology_check_addr.c: addresses of either family, routes, and what is given twice. */
+/* The addresses an instance's interfaces were given, in file order, whether or not the rest
+ * of each interface is right, so the checks across interfaces and routes see them all and
+ * one mistake does not cause others. */
+struct subnet {
+	struct lab_addr a;
+	int line, column;	/* of the address in `ip:` */
+	const char *ip, *iface;	/* as written, for messages */
+};
+
+struct subnets {
+	struct subnet *v;
+	size_t n;
+	bool trouble;		/* some `ip:` was wrong: route checks would only guess */
+	bool trouble6;		/* ... and perhaps an IPv6 one */
+};
+
+/* One use of an address or MAC (key; family 0), to find the ones given twice. */
+struct use *topo_use_add(struct use **v, size_t *n, uint64_t key, int line, int column, bool given,
+    const char *iface, const char *inst);
+/* `ip:` of interface ifc (ifname) of instance iname: one address or a list, into ifc->addrs and
+ * nets; false when one was wrong. switch_ok: ifc->sw is its switch (for link-local ones). */
+bool topo_check_ips(struct checker *c, const struct ynode *key, const struct ynode *val,
+    const char *what, const char *ifname, const char *iname, struct lab_iface *ifc, bool switch_ok,
+    struct subnets *nets);
+void topo_check_overlaps(struct checker *c, const struct subnets *nets, const char *iname);
+/* `routes:` of an instance whose interfaces (and their nets) are checked already. */
+void topo_check_routes(struct checker *c, const struct ynode *key, const struct ynode *seq,
+    struct lab_instance *in, const char *iname, const struct subnets *nets);
+/* IPv6 in an instance whose IPv6 is off (`ipv6: false` at ipv6_line). */
+void topo_check_ipv6_off(struct checker *c, const struct lab_instance *in, const char *iname,
+    const struct subnets *nets, int ipv6_line);
+/* Addresses and MACs given twice anywhere in the lab. */
 void topo_check_uniques(struct checker *c);
 /* topology_check_order.c: `after:` of instance inst (noted while instances are read), then,
  * once all are known, the names resolved and circles refused; `info:` of the lab. */
 void topo_note_after(struct checker *c, size_t inst, const struct ynode *key, const struct ynode *val);
 void topo_check_order(struct checker *c);
 void topo_check_info(struct checker *c, const struct ynode *key, const struct ynode *val);
+
+/* topology_check_instance.c: `instances:` (interfaces, addresses, routes, startup, ...),
+ * each interface's addresses and routes through topology_check_addr.c. */
+void topo_check_instances(struct checker *c, const struct ynode *root, const struct ynode *key,
+    const struct ynode *map);
 
 #endif

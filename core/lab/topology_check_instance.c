@@ -1,6 +1,5 @@
-/* core/lab/topology_check_instance.c: check `instances:`: each instance's interfaces and their
- * addresses, routes, startup commands and other keys; then the addresses and MACs given twice
- * in the lab. */
+/* core/lab/topology_check_instance.c: check `instances:`: each instance's interfaces, startup
+ * commands and other keys (addresses and routes: topology_check_addr.c). */
 #include "core/lab/topology_check.h"
 
 #include <arpa/inet.h>
@@ -13,31 +12,6 @@
 #define STARTUP_CMD_MAX 4096
 #define MEM_MIN (16ULL << 20)
 #define MEM_MAX (4ULL << 30)
-#define IP_EXAMPLE "ADDRESS/PREFIX such as 10.0.0.1/24"
-#define ROUTE_EXAMPLE "{to: 10.0.2.0/24, via: 10.0.1.254}"
-
-static void use_add(struct use **v, size_t *n, uint64_t key, int line, int column, bool given,
-    const char *iface, const char *inst)
-{
-	if ((*n & (*n - 1)) == 0)	/* at 0, 1, 2, 4, ...: double */
-		*v = xreallocarray(*v, *n ? *n * 2 : 1, sizeof(**v));
-	struct use *u = &(*v)[(*n)++];
-	u->key = key;
-	u->line = line;
-	u->column = column;
-	u->given = given;
-	snprintf(u->who, sizeof(u->who), "%s of %s", iface, inst);
-}
-
-static int use_cmp(const void *a, const void *b)
-{
-	const struct use *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return (x->column > y->column) - (x->column < y->column);
-}
 
 /* `host: N` on an instance: the part of `up --slurm` (0 to LAB_HOST_MAX) it runs in. */
 static void check_host(struct checker *c, const struct ynode *key, const struct ynode *val,
@@ -77,65 +51,6 @@ static int iface_index(const struct ynode *n)
 		return -1;
 	return v;
 }
-
-/* Check one interface's address; true when it may be used. */
-static bool check_ip(struct checker *c, const struct ynode *s, const char *owner, struct lab_iface *ifc)
-{
-	uint32_t a;
-	unsigned prefix = 0;
-	char net[16];
-
-	switch (topo_cidr_read(s, &a, &prefix)) {
-	case CIDR_BAD_ADDR:
-		topo_value_error(c->r, s, "ip", owner, "is not a valid IPv4 address (expected " IP_EXAMPLE ")");
-		return false;
-	case CIDR_NO_PREFIX:
-		topo_value_error(c->r, s, "ip", owner, "has no prefix length (expected " IP_EXAMPLE ")");
-		return false;
-	case CIDR_BAD_PREFIX:
-		topo_value_error(c->r, s, "ip", owner, "has a bad prefix length (expected /0 to /32, e.g. 10.0.0.1/24)");
-		return false;
-	case CIDR_OK:
-		break;
-	}
-	const char *why = topo_ip4_special(a);
-	if (why != NULL) {
-		topo_value_error(c->r, s, "ip", owner, "is %s (expected a unicast host address such as 10.0.0.1/24)", why);
-		return false;
-	}
-	uint32_t mask = topo_prefix_mask(prefix);
-	topo_ip4_format(a & mask, net);
-	if (prefix < 31 && (a & ~mask) == 0) {
-		topo_value_error(c->r, s, "ip", owner, "is the network address of %s/%u (expected a host address inside it)",
-		    net, prefix);
-		return false;
-	}
-	if (prefix < 31 && (a & ~mask) == ~mask) {
-		topo_value_error(c->r, s, "ip", owner, "is the broadcast address of %s/%u (expected a host address inside it)",
-		    net, prefix);
-		return false;
-	}
-	ifc->has_addr = true;
-	ifc->addr.s_addr = htonl(a);
-	ifc->prefix = prefix;
-	return true;
-}
-
-/* The addresses an instance's interfaces were given, in file order, whether or not the rest
- * of each interface is right, so the checks across interfaces and routes see them all and
- * one mistake does not cause others. */
-struct subnet {
-	uint32_t addr;
-	unsigned prefix;
-	int line, column;	/* of the `ip:` value */
-	const char *ip, *iface;	/* as written, for messages */
-};
-
-struct subnets {
-	struct subnet *v;
-	size_t n;
-	bool trouble;		/* some `ip:` was wrong: route checks would only guess */
-};
 
 #define SUBIFS_MAX 32	/* VLAN sub-interfaces of one instance (they travel on its command line) */
 
@@ -192,19 +107,14 @@ static void check_subif(struct checker *c, const struct ynode *name, const struc
 		struct field f[] = { { .name = "ip" } };
 		topo_map_fields(c->r, val, f, 1, where);
 		if (f[0].val != NULL) {
+			/* One address or a list, of either family, like an interface's (link-local
+			 * ones are not checked for uniqueness: the parent's switch is not known yet). */
 			struct lab_iface tmp = { 0 };
-			const struct ynode *s = topo_want_scalar(c->r, f[0].key, f[0].val, what, IP_EXAMPLE);
-			if (s == NULL || !check_ip(c, s, what, &tmp)) {
-				nets->trouble = true;
+			if (!topo_check_ips(c, f[0].key, f[0].val, what, name->show, iname, &tmp, false,
+			    nets))
 				return;
-			}
-			sub.has_addr = true;
-			sub.addr = tmp.addr;
-			sub.prefix = tmp.prefix;
-			nets->v[nets->n++] = (struct subnet){ ntohl(tmp.addr.s_addr), tmp.prefix, s->line,
-			    s->column, s->show, name->show };
-			use_add(&c->addrs, &c->n_addrs, ntohl(tmp.addr.s_addr), s->line, s->column, true,
-			    name->show, iname);
+			memcpy(sub.addrs, tmp.addrs, sizeof(sub.addrs));
+			sub.n_addrs = tmp.n_addrs;
 		}
 	}
 	if (in->n_subifs == SUBIFS_MAX) {
@@ -247,7 +157,6 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 	if (!topo_want_mapping(c->r, key, map, true, what,
 	    "a mapping such as interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}"))
 		return;
-	nets->v = xcalloc(map->n_kids / 2 + 1, sizeof(*nets->v));
 	in->ifaces = xcalloc(LAB_IFACE_MAX, sizeof(*in->ifaces));
 	for (size_t k = 0; k + 1 < map->n_kids; k += 2) {
 		const struct ynode *name = map->kids[k], *val = map->kids[k + 1];
@@ -278,8 +187,8 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 			continue;
 		struct field f[] = { { .name = "switch" }, { .name = "ip" }, { .name = "mac" },
 		    { .name = "capture" }, { .name = "link" }, { .name = "vlan" }, { .name = "vlans" },
-		    { .name = "native" } };
-		topo_map_fields(c->r, val, f, 8, where);
+		    { .name = "native" }, { .name = "ra" } };
+		topo_map_fields(c->r, val, f, 9, where);
 		if (f[3].val != NULL)
 			topo_check_capture(c, f[3].key, f[3].val, what, &ifc.capture);
 		if (f[4].val != NULL) {
@@ -287,7 +196,7 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 			ifc.link_line = f[4].key->line;
 			ifc.link_column = f[4].key->column;
 		}
-		bool ok = idx >= 0;
+		bool ok = idx >= 0, switch_ok = false;
 		if (f[0].val == NULL) {
 			topo_error(c->r, name->line, name->column,
 			    "%s has no `switch` (expected a key such as switch: S1)", what);
@@ -305,21 +214,27 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 				ok = false;
 			} else {
 				ifc.sw = (size_t)sw;
+				switch_ok = true;
 				topo_check_port_vlans(c, &f[5], &f[6], &f[7], what,
 				    c->lab->switches[sw].mode == LAB_SWITCH_HUB, &ifc.vlans);
 			}
 		}
-		if (f[1].val != NULL) {
-			const struct ynode *s = topo_want_scalar(c->r, f[1].key, f[1].val, what, IP_EXAMPLE);
-			if (s == NULL || !check_ip(c, s, what, &ifc)) {
-				nets->trouble = true;
+		const char *ifname = name->type == YNODE_SCALAR ? name->show : "?";
+		bool ips_ok = true;
+		if (f[1].val != NULL && !topo_check_ips(c, f[1].key, f[1].val, what, ifname, iname, &ifc,
+		    switch_ok, nets))
+			ok = ips_ok = false;
+		if (f[8].val != NULL && topo_want_bool(c->r, f[8].key, f[8].val, what, &ifc.ra) && ifc.ra &&
+		    ips_ok) {
+			bool prefix64 = false;
+			for (unsigned i = 0; i < ifc.n_addrs; i++)
+				prefix64 |= ifc.addrs[i].family == AF_INET6 && ifc.addrs[i].prefix == 64 &&
+				    !lab_addr_link_local(&ifc.addrs[i]);
+			if (!prefix64) {
+				topo_value_error(c->r, f[8].val, "ra", what, "but the interface has no IPv6 "
+				    "/64 prefix to advertise (expected an address such as 2001:db8:1::1/64 "
+				    "in its `ip:`)");
 				ok = false;
-			} else {
-				const char *ifname = name->type == YNODE_SCALAR ? name->show : "?";
-				nets->v[nets->n++] = (struct subnet){ ntohl(ifc.addr.s_addr), ifc.prefix,
-				    s->line, s->column, s->show, ifname };
-				use_add(&c->addrs, &c->n_addrs, ntohl(ifc.addr.s_addr), s->line, s->column,
-				    true, ifname, iname);
 			}
 		}
 		if (f[2].val != NULL) {
@@ -340,7 +255,7 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 				ok = false;
 			} else {
 				ifc.mac_given = true;
-				use_add(&c->macs, &c->n_macs, topo_mac_key(ifc.mac), s->line, s->column, true,
+				topo_use_add(&c->macs, &c->n_macs, topo_mac_key(ifc.mac), s->line, s->column, true,
 				    name->show, iname);
 			}
 		}
@@ -349,150 +264,19 @@ static void check_interfaces(struct checker *c, const struct ynode *key, const s
 		str_copy(ifc.name, sizeof(ifc.name), name->str);	/* checked: eth0 .. eth15 */
 		if (!ifc.mac_given) {
 			lab_default_mac(c->lab_name, iname, ifc.name, ifc.mac);
-			use_add(&c->macs, &c->n_macs, topo_mac_key(ifc.mac), name->line, name->column, false,
+			topo_use_add(&c->macs, &c->n_macs, topo_mac_key(ifc.mac), name->line, name->column, false,
 			    ifc.name, iname);
 		}
 		in->ifaces[in->n_ifaces++] = ifc;
 	}
 	check_subif_parents(c, in, iname);
-	/* Two interfaces of one instance on overlapping subnets make the kernel's choice of
-	 * interface arbitrary: always a mistake in a teaching lab. Reported at the later one
-	 * (the same address twice is reported as such, lab-wide). */
-	for (size_t j = 1; j < nets->n; j++)
-		for (size_t i = 0; i < j; i++) {
-			const struct subnet *a = &nets->v[i], *b = &nets->v[j];
-			uint32_t m = topo_prefix_mask(a->prefix < b->prefix ? a->prefix : b->prefix);
-			if (a->addr == b->addr || (a->addr & m) != (b->addr & m))
-				continue;
-			topo_error(c->r, b->line, b->column,
-			    "ip `%s` of interface %s of %s overlaps the subnet of %s (`%s`, line %d) (expected each interface of an instance on its own subnet)",
-			    b->ip, b->iface, iname, a->iface, a->ip, a->line);
-			break;
-		}
+	topo_check_overlaps(c, nets, iname);
 }
 
 static int iface_cmp(const void *a, const void *b)
 {
 	const struct lab_iface *x = a, *y = b;
 	return (x->index > y->index) - (x->index < y->index);
-}
-
-static void check_routes(struct checker *c, const struct ynode *key, const struct ynode *seq,
-    struct lab_instance *in, const char *iname, const struct subnets *nets)
-{
-	if (seq->type == YNODE_ALIAS || ynode_is_null(seq))
-		return;
-	if (seq->type != YNODE_SEQUENCE) {
-		const struct ynode *p = topo_at(key, seq);
-		topo_error(c->r, p->line, p->column,
-		    "`routes` of instance %s is %s (expected a list such as routes: [" ROUTE_EXAMPLE "])", iname,
-		    topo_kind(seq));
-		return;
-	}
-	in->routes = xcalloc(seq->n_kids, sizeof(*in->routes));
-	for (size_t k = 0; k < seq->n_kids; k++) {
-		const struct ynode *item = seq->kids[k];
-		char what[96], where[sizeof(what) + 8];
-		snprintf(what, sizeof(what), "route %zu of %s", k + 1, iname);
-		snprintf(where, sizeof(where), "in %s", what);
-		if (!topo_want_mapping(c->r, item, item, false, what, "a mapping such as " ROUTE_EXAMPLE))
-			continue;
-		struct field f[] = { { .name = "to" }, { .name = "via" } };
-		topo_map_fields(c->r, item, f, 2, where);
-		struct lab_route rt = { .line = item->line, .column = item->column };
-		bool ok = true;
-		const struct ynode *to = NULL, *via = NULL;
-		for (int i = 0; i < 2; i++)
-			if (f[i].val == NULL) {
-				topo_error(c->r, item->line, item->column, "%s has no `%s` (expected %s)", what,
-				    f[i].name, ROUTE_EXAMPLE);
-				ok = false;
-			}
-		if (f[0].val != NULL) {
-			to = topo_want_scalar(c->r, f[0].key, f[0].val, what, "NETWORK/PREFIX or default");
-		}
-		if (to != NULL && strcmp(to->str, "default") == 0 && to->len == 7) {
-			rt.is_default = true;
-		} else if (to != NULL) {
-			uint32_t a;
-			unsigned prefix = 0;
-			enum cidr_result res = topo_cidr_read(to, &a, &prefix);
-			if (res != CIDR_OK) {
-				topo_value_error(c->r, to, "to", what,
-				    "is not a network (expected NETWORK/PREFIX such as 10.0.2.0/24, or default)");
-				to = NULL;
-			} else if ((a & ~topo_prefix_mask(prefix)) != 0) {
-				char net[16];
-				topo_ip4_format(a & topo_prefix_mask(prefix), net);
-				topo_value_error(c->r, to, "to", what, "has host bits set (expected the network address, %s/%u)",
-				    net, prefix);
-				to = NULL;
-			} else {
-				rt.is_default = prefix == 0;
-				rt.to.s_addr = htonl(a);
-				rt.prefix = prefix;
-			}
-		}
-		if (to == NULL)
-			ok = false;
-		if (f[1].val != NULL) {
-			via = topo_want_scalar(c->r, f[1].key, f[1].val, what, "a gateway address such as 10.0.1.254");
-		}
-		uint32_t gw = 0;
-		if (via != NULL && !topo_ip4_parse(via->str, via->len, &gw)) {
-			topo_value_error(c->r, via, "via", what,
-			    "is not an IPv4 address (expected a gateway address such as 10.0.1.254, without a prefix)");
-			via = NULL;
-		}
-		if (via != NULL && !nets->trouble) {
-			const struct subnet *on = NULL;
-			for (size_t i = 0; i < nets->n && on == NULL; i++) {
-				uint32_t m = topo_prefix_mask(nets->v[i].prefix);
-				if ((nets->v[i].addr & m) == (gw & m))
-					on = &nets->v[i];
-			}
-			if (on == NULL && nets->n == 0) {
-				topo_value_error(c->r, via, "via", what,
-				    "cannot be reached: %s has no `ip` on any interface (expected the address of a router on the subnet of one of its interfaces)",
-				    iname);
-				via = NULL;
-			} else if (on == NULL) {
-				topo_value_error(c->r, via, "via", what,
-				    "is on none of %s's subnets (expected the address of a router on the subnet of one of its interfaces)",
-				    iname);
-				via = NULL;
-			} else if (on->addr == gw) {
-				topo_value_error(c->r, via, "via", what,
-				    "is %s's own address on %s (expected the address of another host, the router)",
-				    iname, on->iface);
-				via = NULL;
-			} else if (on->prefix < 31 && ((gw & ~topo_prefix_mask(on->prefix)) == 0 ||
-			    (gw & ~topo_prefix_mask(on->prefix)) == ~topo_prefix_mask(on->prefix))) {
-				topo_value_error(c->r, via, "via", what,
-				    "is the network or broadcast address of the subnet of %s (expected a host address)",
-				    on->iface);
-				via = NULL;
-			}
-		}
-		if (via == NULL)
-			ok = false;
-		if (!ok)
-			continue;
-		rt.via.s_addr = htonl(gw);
-		for (size_t i = 0; i < in->n_routes; i++) {
-			const struct lab_route *o = &in->routes[i];
-			if (o->is_default == rt.is_default && o->prefix == rt.prefix &&
-			    o->to.s_addr == rt.to.s_addr) {
-				topo_error(c->r, to->line, to->column,
-				    "%s goes to `%s`, like the route at line %d (expected each destination once)",
-				    what, to->show, o->line);
-				ok = false;
-				break;
-			}
-		}
-		if (ok)
-			in->routes[in->n_routes++] = rt;
-	}
 }
 
 /* `startup:` or `shutdown:`: a list of shell commands, into *out. */
@@ -557,10 +341,16 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 		    { .name = "forward" }, { .name = "startup" }, { .name = "restart" },
 		    { .name = "image" }, { .name = "share" }, { .name = "unsafe_shared_root" },
 		    { .name = "disks" }, { .name = "host" }, { .name = "after" },
-		    { .name = "shutdown" } };
+		    { .name = "shutdown" }, { .name = "ipv6" } };
 		char where[128];
 		snprintf(where, sizeof(where), "in instance %s", iname);
-		topo_map_fields(c->r, val, f, 13, where);
+		topo_map_fields(c->r, val, f, 14, where);
+		int ipv6_line = c->ipv6_line;
+		bool v6;
+		if (f[13].val != NULL && topo_want_bool(c->r, f[13].key, f[13].val, what, &v6)) {
+			in.ipv6 = v6 ? LAB_IPV6_ON : LAB_IPV6_OFF;
+			ipv6_line = v6 ? 0 : f[13].key->line;
+		}
 		if (f[0].val != NULL) {
 			const struct ynode *s = topo_want_scalar(c->r, f[0].key, f[0].val, what, "a size such as 64M");
 			int rc = s != NULL ? topo_size_parse(s, &in.mem_bytes) : 0;
@@ -576,7 +366,9 @@ static void check_instance(struct checker *c, const struct ynode *name, const st
 		if (f[1].val != NULL)
 			check_interfaces(c, f[1].key, f[1].val, &in, iname, &nets);
 		if (f[2].val != NULL)
-			check_routes(c, f[2].key, f[2].val, &in, iname, &nets);
+			topo_check_routes(c, f[2].key, f[2].val, &in, iname, &nets);
+		if (ipv6_line > 0)
+			topo_check_ipv6_off(c, &in, iname, &nets, ipv6_line);
 		free(nets.v);
 		if (f[3].val != NULL) {
 			topo_want_bool(c->r, f[3].key, f[3].val, what, &in.forward);
@@ -664,39 +456,3 @@ void topo_check_instances(struct checker *c, const struct ynode *root, const str
 	}
 }
 
-/* Addresses and MACs given twice anywhere in the lab: reported at each later one. */
-void topo_check_uniques(struct checker *c)
-{
-	if (c->n_addrs > 1)
-		qsort(c->addrs, c->n_addrs, sizeof(*c->addrs), use_cmp);
-	for (size_t i = 1; i < c->n_addrs; i++) {
-		const struct use *u = &c->addrs[i];
-		size_t first = i;
-		while (first > 0 && c->addrs[first - 1].key == u->key)
-			first--;
-		if (first == i)
-			continue;
-		char a[16];
-		topo_ip4_format((uint32_t)u->key, a);
-		topo_error(c->r, u->line, u->column,
-		    "address %s of %s is already used by %s at line %d, column %d (expected each address once in the lab)",
-		    a, u->who, c->addrs[first].who, c->addrs[first].line, c->addrs[first].column);
-	}
-	if (c->n_macs > 1)
-		qsort(c->macs, c->n_macs, sizeof(*c->macs), use_cmp);
-	for (size_t i = 1; i < c->n_macs; i++) {
-		const struct use *u = &c->macs[i];
-		size_t first = i;
-		while (first > 0 && c->macs[first - 1].key == u->key)
-			first--;
-		if (first == i)
-			continue;
-		const struct use *f = &c->macs[first];
-		char m[18];
-		topo_mac_format(u->key, m);
-		topo_error(c->r, u->line, u->column,
-		    "%s %s of %s is already used by %s at line %d, column %d (expected each interface to have its own MAC%s)",
-		    u->given ? "mac" : "the default mac", m, u->who, f->who, f->line, f->column,
-		    u->given ? "" : "; give one of them another `mac:`");
-	}
-}

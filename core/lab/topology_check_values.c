@@ -3,6 +3,7 @@
  * scalars, mappings, booleans, addresses, MACs, sizes, paths. */
 #include "core/lab/topology_check.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +244,54 @@ const char *topo_ip4_special(uint32_t a)
 		return "a multicast address";
 	if ((a >> 28) == 0xf)
 		return "a reserved or broadcast address";
+	return NULL;
+}
+
+/* IPv6 as inet_pton reads it: no zone (%eth0), no brackets, no white space. */
+bool topo_ip6_parse(const char *s, size_t len, struct in6_addr *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+	if (len == 0 || len >= sizeof(buf) || memchr(s, '%', len) != NULL || memchr(s, ':', len) == NULL)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return strlen(buf) == len && inet_pton(AF_INET6, buf, out) == 1;
+}
+
+enum cidr_result topo_cidr6_read(const struct ynode *n, struct in6_addr *addr, unsigned *prefix)
+{
+	const char *slash = memchr(n->str, '/', n->len);
+	size_t alen = slash ? (size_t)(slash - n->str) : n->len;
+	if (!topo_ip6_parse(n->str, alen, addr))
+		return CIDR_BAD_ADDR;
+	if (slash == NULL)
+		return CIDR_NO_PREFIX;
+	const char *p = slash + 1, *end = n->str + n->len;
+	unsigned v = 0;
+	if (p == end || end - p > 3 || (p[0] == '0' && end - p > 1))
+		return CIDR_BAD_PREFIX;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return CIDR_BAD_PREFIX;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (v > 128)
+		return CIDR_BAD_PREFIX;
+	*prefix = v;
+	return CIDR_OK;
+}
+
+const char *topo_ip6_special(const struct in6_addr *a)
+{
+	static const unsigned char zero[16];
+	if (memcmp(a->s6_addr, zero, 16) == 0)
+		return "the unspecified address ::";
+	if (memcmp(a->s6_addr, zero, 15) == 0 && a->s6_addr[15] == 1)
+		return "the loopback address ::1";
+	if (a->s6_addr[0] == 0xff)
+		return "a multicast address";
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		return "an IPv4-mapped address";
 	return NULL;
 }
 

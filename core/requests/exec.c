@@ -19,7 +19,7 @@ struct exec_req {
 	bool is_ping;
 	/* ping: what the switches carried meanwhile, and what the guest printed */
 	struct echo_watch *watch;
-	struct in_addr target;
+	struct echo_target target;
 	struct strbuf out;
 };
 
@@ -45,7 +45,7 @@ static int ping_judge(struct conn *c, struct exec_req *r, int status)
 {
 	echo_watch_stop(r->watch);
 	struct echo_verdict v;
-	echo_watch_judge(r->watch, r->target, NULL, 0, &v);
+	echo_watch_judge(r->watch, &r->target, NULL, 0, &v);
 	conn_printf(c, CTL_STDOUT, "switches: %s\n", v.carried);
 	bool claim = echo_guest_claims_replies(r->out.s != NULL ? r->out.s : "", status);
 	char *why = echo_disagreement(&v, claim);
@@ -122,17 +122,27 @@ void request_exec(struct conn *c, int argc, char **argv)
 	exec_start(c, r, argv[2]);
 }
 
+/* ping A B COUNT [-4|-6] */
 void request_ping(struct conn *c, int argc, char **argv)
 {
-	(void)argc;
-	struct in_addr target;
+	struct echo_target target;
 	char *cause = NULL;
 	struct instance *inst = request_instance(c, argv[1], true);
 	if (inst == NULL) {
 		conn_finish(c, UMLLAB_EXIT_USAGE);
 		return;
 	}
-	if (echo_target_address(c->sup, argv[2], &target, &cause) != 0) {
+	int family = 0;
+	if (argc > 4 && strcmp(argv[4], "-6") == 0)
+		family = AF_INET6;
+	else if (argc > 4 && strcmp(argv[4], "-4") == 0)
+		family = AF_INET;
+	else if (argc > 4) {
+		conn_printf(c, CTL_STDERR, "umllab: ping takes -4 or -6, not %s\n", argv[4]);
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	if (echo_target_resolve(c->sup, argv[1], argv[2], family, &target, &cause) != 0) {
 		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
 		return;
 	}
@@ -145,7 +155,7 @@ void request_ping(struct conn *c, int argc, char **argv)
 	}
 	/* A payload pattern of its own, so the taps keep this ping's frames only. */
 	unsigned tag = echo_watch_tag();
-	const char *owner = echo_address_owner(c->sup, target);
+	const char *owner = echo_address_owner(c->sup, argv[1], &target);
 	struct echo_watch *w = echo_watch_start(c->sup, tag, inst->cfg->name, owner, false, &cause);
 	if (w == NULL) {
 		conn_fail(c, UMLLAB_EXIT_USAGE, cause);
@@ -156,7 +166,7 @@ void request_ping(struct conn *c, int argc, char **argv)
 	r->is_ping = true;
 	r->watch = w;
 	r->target = target;
-	char *cmd = echo_ping_command((unsigned)count, tag, target);
+	char *cmd = echo_ping_command((unsigned)count, tag, &target);
 	exec_start(c, r, cmd);
 	free(cmd);
 }

@@ -13,13 +13,22 @@
 #include "switch/switch.h"
 #include "core/base/util.h"
 
-/* The first address the guest itself set on iface (none in the file), or NULL. */
-static const struct guest_net_addr *guest_addr(const struct instance *inst, const char *iface)
+/* The addresses the guest itself set on iface, "ADDR/PREFIX,..." ("" for none): link-local
+ * and SLAAC ones left out (the graph draws SLAAC from the routers' `ra` lines). */
+static char *guest_addrs(const struct instance *inst, const char *iface)
 {
-	for (size_t k = 0; k < inst->net.cur.n_addrs; k++)
-		if (strcmp(inst->net.cur.addrs[k].iface, iface) == 0)
-			return &inst->net.cur.addrs[k];
-	return NULL;
+	struct strbuf b = { 0 };
+	strbuf_printf(&b, "%s", "");
+	unsigned n = 0;
+	for (size_t k = 0; k < inst->net.cur.n_addrs && n < LAB_IFACE_ADDRS_MAX; k++) {
+		const struct guest_net_addr *a = &inst->net.cur.addrs[k];
+		if (strcmp(a->iface, iface) != 0 || lab_addr_link_local(&a->addr) ||
+		    (a->dynamic && a->addr.family == AF_INET6))
+			continue;
+		char ip[LAB_ADDR_TEXT_MAX];
+		strbuf_printf(&b, "%s%s", n++ ? "," : "", lab_addr_format(&a->addr, true, ip));
+	}
+	return strbuf_take(&b);
 }
 
 /* The spanning tree state of cable `name` on switch sw: -, forwarding, blocked. */
@@ -41,14 +50,13 @@ static const char *stp_end(const struct supervisor *sup, size_t sw, const char *
 static void send_link(struct conn *c, const struct supervisor *sup, const struct instance *inst,
     const struct lab_iface *f, const char *state, bool live)
 {
-	char ip[INET_ADDRSTRLEN] = "";
-	const struct guest_net_addr *g = f->has_addr ? NULL : guest_addr(inst, f->name);
-	if (f->has_addr)
-		inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
-	else if (g != NULL)
-		inet_ntop(AF_INET, &g->addr, ip, sizeof(ip));
-	char *addr = f->has_addr ? xasprintf("%s/%u", ip, f->prefix) :
-	    g != NULL ? xasprintf("%s/%u", ip, g->prefix) : xstrdup("-");
+	/* The file's addresses, else those its guest set. */
+	char *addr = f->n_addrs > 0 ? lab_addrs_join(f->addrs, f->n_addrs, ",") :
+	    guest_addrs(inst, f->name);
+	if (addr[0] == '\0') {
+		free(addr);
+		addr = xstrdup("-");
+	}
 	conn_printf(c, CTL_STDOUT, "link %s %s %s %s %s %s\n", inst->cfg->name, f->name,
 	    sup->lab->switches[f->sw].name, addr, state, live ? "live" : "configured");
 	free(addr);
@@ -65,6 +73,11 @@ static void send_link(struct conn *c, const struct supervisor *sup, const struct
 	if (cond[0] != '\0')
 		conn_printf(c, CTL_STDOUT, "cond %s %s %s\n", inst->cfg->name, f->name, cond);
 	free(cond);
+	if (f->ra && !live)
+		conn_printf(c, CTL_STDOUT, "ra %s %s\n", inst->cfg->name, f->name);
+	if (!live)
+		conn_printf(c, CTL_STDOUT, "mac %s %s %02x:%02x:%02x:%02x:%02x:%02x\n", inst->cfg->name,
+		    f->name, f->mac[0], f->mac[1], f->mac[2], f->mac[3], f->mac[4], f->mac[5]);
 }
 
 /* An interface's VLANs (when not the default) and its instance's VLAN sub-interfaces. */
@@ -81,11 +94,8 @@ static void send_vlans(struct conn *c, const struct instance *inst)
 	}
 	for (size_t k = 0; k < in->n_subifs; k++) {
 		const struct lab_subif *sub = &in->subifs[k];
-		char ip[INET_ADDRSTRLEN] = "";
-		if (sub->has_addr)
-			inet_ntop(AF_INET, &sub->addr, ip, sizeof(ip));
-		char *addr = sub->has_addr ? xasprintf("%s/%u", ip, sub->prefix) : xstrdup("-");
-		conn_printf(c, CTL_STDOUT, "subif %s %s %s\n", in->name, sub->name, addr);
+		char *addr = lab_addrs_join(sub->addrs, sub->n_addrs, ",");
+		conn_printf(c, CTL_STDOUT, "subif %s %s %s\n", in->name, sub->name, addr[0] ? addr : "-");
 		free(addr);
 	}
 }

@@ -124,11 +124,9 @@ static void plug_on_configured(void *arg, int status, const char *error)
 	struct instance_iface *li = instance_iface_add(r->inst, &r->iface);
 	li->plugged_live = true;
 	const struct lab *lab = r->inst->env->lab;
-	char ip[INET_ADDRSTRLEN + 4] = "no address";
-	if (r->iface.has_addr) {
-		inet_ntop(AF_INET, &r->iface.addr, ip, INET_ADDRSTRLEN);
-		snprintf(ip + strlen(ip), 4, "/%u", r->iface.prefix);
-	}
+	char ip[LAB_ADDR_TEXT_MAX] = "no address";
+	if (r->iface.n_addrs > 0)
+		lab_addr_format(&r->iface.addrs[0], true, ip);
 	live_finish(r, UMLLAB_EXIT_OK, "%s: %s plugged into %s (%s)", r->inst->cfg->name, name,
 	    lab->switches[r->iface.sw].name, ip);
 }
@@ -147,11 +145,17 @@ static void plug_on_config_reply(void *arg, int status, uint32_t err, const char
 	unsigned k = r->iface.index;
 	const char *name = r->iface.name;
 	char *cmd;
-	if (r->iface.has_addr) {
-		char ip[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &r->iface.addr, ip, sizeof(ip));
-		cmd = xasprintf("ip link set vec%u name %s && ip link set %s up && "
-		    "ip addr add %s/%u dev %s", k, name, name, ip, r->iface.prefix, name);
+	if (r->iface.n_addrs > 0) {
+		char ip[LAB_ADDR_TEXT_MAX];
+		/* A guest booted without IPv6 (an IPv4 lab) has no ipv6 module loaded, and
+		 * netlink does not load it: load it first, by its name or, in an image without
+		 * a working modprobe, from its file. */
+		const char *v6 = r->iface.addrs[0].family != AF_INET6 ? "" :
+		    "{ [ -d /proc/sys/net/ipv6 ] || modprobe ipv6 || { m=/lib/modules/$(uname -r)/kernel; "
+		    "insmod $m/lib/crc-ccitt.ko; insmod $m/net/ipv6/ipv6.ko; }; } >/dev/null 2>&1; ";
+		cmd = xasprintf("%sip link set vec%u name %s && ip link set %s up && "
+		    "ip addr add %s dev %s", v6, k, name, name,
+		    lab_addr_format(&r->iface.addrs[0], true, ip), name);
 	} else {
 		cmd = xasprintf("ip link set vec%u name %s && ip link set %s up", k, name, name);
 	}
@@ -162,27 +166,15 @@ static void plug_on_config_reply(void *arg, int status, uint32_t err, const char
 		plug_on_configured(r, -1, "its kernel went away");
 }
 
-/* Parse "a.b.c.d/len" into f; -1 with a message for the client. */
+/* Parse "ADDRESS/LEN" (IPv4 or IPv6) into f; -1 with a message for the client. */
 static int parse_cidr(struct conn *c, const char *text, struct lab_iface *f)
 {
-	char addr[INET_ADDRSTRLEN];
-	const char *slash = strchr(text, '/');
-	char *end = NULL;
-	long prefix = slash != NULL ? strtol(slash + 1, &end, 10) : -1;
-	if (slash == NULL || (size_t)(slash - text) >= sizeof(addr) || end == slash + 1 ||
-	    *end != '\0' || prefix < 0 || prefix > 32) {
+	if (!lab_addr_parse(text, true, &f->addrs[0])) {
 		conn_printf(c, CTL_STDERR, "umllab: %s is not an address with a prefix length, "
-		    "such as 10.0.1.1/24\n", text);
+		    "such as 10.0.1.1/24 or 2001:db8:1::1/64\n", text);
 		return -1;
 	}
-	memcpy(addr, text, (size_t)(slash - text));
-	addr[slash - text] = '\0';
-	if (inet_pton(AF_INET, addr, &f->addr) != 1) {
-		conn_printf(c, CTL_STDERR, "umllab: %s is not an IPv4 address\n", addr);
-		return -1;
-	}
-	f->has_addr = true;
-	f->prefix = (unsigned)prefix;
+	f->n_addrs = 1;
 	return 0;
 }
 
@@ -205,8 +197,11 @@ static const char *address_owner(struct supervisor *sup, const struct lab_iface 
 		struct instance *in = &sup->instances[i];
 		for (size_t k = 0; k < in->n_ifaces; k++) {
 			const struct lab_iface *g = &in->ifaces[k].cfg;
-			if ((f->has_addr && g->has_addr && g->addr.s_addr == f->addr.s_addr) ||
-			    memcmp(g->mac, f->mac, 6) == 0)
+			for (unsigned a = 0; a < f->n_addrs; a++)
+				for (unsigned b = 0; b < g->n_addrs; b++)
+					if (lab_addr_equal(&f->addrs[a], &g->addrs[b]))
+						return in->cfg->name;
+			if (memcmp(g->mac, f->mac, 6) == 0)
 				return in->cfg->name;
 		}
 	}
@@ -250,6 +245,13 @@ void request_plug(struct conn *c, int argc, char **argv)
 	}
 	f.sw = (size_t)(sw - sup->lab->switches);
 	if (argv[4][0] != '\0' && parse_cidr(c, argv[4], &f) != 0) {
+		conn_finish(c, UMLLAB_EXIT_USAGE);
+		return;
+	}
+	if (f.n_addrs > 0 && f.addrs[0].family == AF_INET6 &&
+	    (inst->cfg->ipv6 != LAB_IPV6_AUTO ? inst->cfg->ipv6 : sup->lab->ipv6) == LAB_IPV6_OFF) {
+		conn_printf(c, CTL_STDERR, "umllab: IPv6 is off in %s (`ipv6: false`): plug it with an "
+		    "IPv4 address\n", inst->cfg->name);
 		conn_finish(c, UMLLAB_EXIT_USAGE);
 		return;
 	}

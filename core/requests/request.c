@@ -17,7 +17,7 @@ static const struct request_entry {
 } requests[] = {
 	{ "status", 1, 2, request_status },
 	{ "exec", 3, 3, request_exec },
-	{ "ping", 4, 4, request_ping },
+	{ "ping", 4, 5, request_ping },
 	{ "down", 1, 1, request_down },
 	{ "stop", 2, 2, request_stop },
 	{ "start", 2, 2, request_start },

@@ -81,52 +81,80 @@ static char *uptime_text(uint64_t ms)
 	    (unsigned long long)(s / 60 % 60));
 }
 
-/* The guest's own addresses on iface name, other than the file's (JSON: a list). */
-static void guest_addrs(struct strbuf *b, const struct instance *in, const struct lab_iface *f,
-    bool json)
+/* Whether the guest's snapshot tells what instance in has now. */
+static bool guest_known(const struct instance *in)
 {
-	const struct guest_net *n = &in->net.cur;
-	bool first = true;
-	for (size_t k = 0; k < n->n_addrs; k++) {
-		const struct guest_net_addr *a = &n->addrs[k];
-		if (strcmp(a->iface, f->name) != 0)
-			continue;
-		if (!json && f->has_addr && a->addr.s_addr == f->addr.s_addr && a->prefix == f->prefix)
-			continue;
-		char ip[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &a->addr, ip, sizeof(ip));
-		if (json)
-			strbuf_printf(b, "%s\"%s/%u\"", first ? "" : ",", ip, a->prefix);
-		else
-			strbuf_printf(b, "%s%s/%u (guest)", first && !f->has_addr ? "" : " ", ip, a->prefix);
-		first = false;
-	}
-	if (!json && first && !f->has_addr)
-		strbuf_printf(b, "(no address)");
+	return in->net.cur.known && in->state == INSTANCE_RUNNING;
 }
 
-/* True when the guest told its addresses and the file's address of f is not among them. */
+static bool in_file(const struct lab_iface *f, const struct lab_addr *a)
+{
+	for (unsigned i = 0; i < f->n_addrs; i++)
+		if (lab_addr_equal(&f->addrs[i], a) && f->addrs[i].prefix == a->prefix)
+			return true;
+	return false;
+}
+
+/* The guest's own addresses on interface f, link-local ones left out. Text: those not in
+ * the file, each as " ADDR/PREFIX (guest)", or "(SLAAC)" for an IPv6 one the kernel made;
+ * JSON: all of them, or (slaac) the kernel's IPv6 ones, as a list's items. Returns how many
+ * it wrote. */
+static size_t guest_addrs(struct strbuf *b, const struct instance *in, const struct lab_iface *f,
+    bool json, bool slaac)
+{
+	const struct guest_net *n = &in->net.cur;
+	size_t written = 0;
+	for (size_t k = 0; k < n->n_addrs; k++) {
+		const struct guest_net_addr *a = &n->addrs[k];
+		bool kernel6 = a->dynamic && a->addr.family == AF_INET6;
+		if (strcmp(a->iface, f->name) != 0 || lab_addr_link_local(&a->addr) ||
+		    (!json && in_file(f, &a->addr)) || (slaac && !kernel6))
+			continue;
+		char ip[LAB_ADDR_TEXT_MAX];
+		lab_addr_format(&a->addr, true, ip);
+		if (json)
+			strbuf_printf(b, "%s\"%s\"", written ? "," : "", ip);
+		else
+			strbuf_printf(b, " %s (%s)", ip, kernel6 ? "SLAAC" : "guest");
+		written++;
+	}
+	return written;
+}
+
+/* True when the guest told its addresses and one the file gives f is not among them. */
 static bool file_addr_gone(const struct instance *in, const struct lab_iface *f)
 {
-	const struct guest_net_addr *a;
-	if (!f->has_addr || !in->net.cur.known || in->state != INSTANCE_RUNNING)
+	if (!guest_known(in))
 		return false;
-	a = guest_net_find(&in->net.cur, f->addr);
-	return a == NULL || strcmp(a->iface, f->name) != 0;
+	for (unsigned i = 0; i < f->n_addrs; i++)
+		if (guest_net_find(&in->net.cur, &f->addrs[i], f->name) == NULL)
+			return true;
+	return false;
 }
 
 /* Addresses come from the file, and from the guest (marked "(guest)": set by a startup
- * script or a student); the guest's link state shows when it is not up. */
+ * script or a student; "(SLAAC)": made by its kernel from a router's advertisement). What
+ * SLAAC should give (a router on its switch with `ra: true`) is shown from the lab while
+ * the guest has not told, or when it lacks one. The guest's link state shows when it is
+ * not up. */
 static char *addresses_text(const struct lab *lab, const struct instance *in,
     const struct status_ports *sp, bool json)
 {
 	struct strbuf b = { 0 };
+	bool known = guest_known(in);
 	for (size_t i = 0; i < in->n_ifaces; i++) {
 		const struct instance_iface *li = &in->ifaces[i];
 		const struct lab_iface *f = &li->cfg;
-		char ip[INET_ADDRSTRLEN] = "";
-		if (f->has_addr)
-			inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
+		char ip[LAB_ADDR_TEXT_MAX];
+		struct lab_addr slaac[LAB_IFACE_ADDRS_MAX], ll;
+		size_t n_slaac = lab_iface_slaac(lab, in->cfg, f, slaac, LAB_IFACE_ADDRS_MAX);
+		bool v6 = lab_instance_ipv6(lab, in->cfg);
+		lab_iface_link_local(f, &ll);
+		const struct guest_net_addr *gll = NULL;
+		for (size_t k = 0; known && k < in->net.cur.n_addrs && gll == NULL; k++)
+			if (lab_addr_link_local(&in->net.cur.addrs[k].addr) &&
+			    strcmp(in->net.cur.addrs[k].iface, f->name) == 0)
+				gll = &in->net.cur.addrs[k];
 		char *cond = linkcond_pair_format(&f->link);
 		const char *gstate = in->net.cur.known ? guest_net_link_state(&in->net.cur, f->name) : NULL;
 		if (json) {
@@ -137,13 +165,30 @@ static char *addresses_text(const struct lab *lab, const struct instance *in,
 			    f->mac[3], f->mac[4], f->mac[5], li->link_down ? "down" : "up",
 			    li->plugged_live ? "true" : "false");
 			sb_json_string(&b, cond);
+			/* "ip": the first address (as before IPv6); "addresses": all of them. */
 			strbuf_printf(&b, ",\"ip\":");
-			if (f->has_addr)
-				strbuf_printf(&b, "\"%s/%u\"", ip, f->prefix);
+			if (f->n_addrs > 0)
+				strbuf_printf(&b, "\"%s\"", lab_addr_format(&f->addrs[0], true, ip));
 			else
 				strbuf_printf(&b, "null");
-			strbuf_printf(&b, ",\"guest_ips\":[");
-			guest_addrs(&b, in, f, true);
+			strbuf_printf(&b, ",\"addresses\":[");
+			for (unsigned k = 0; k < f->n_addrs; k++)
+				strbuf_printf(&b, "%s\"%s\"", k ? "," : "",
+				    lab_addr_format(&f->addrs[k], true, ip));
+			/* SLAAC and link-local: the guest's own once it told, else from the lab. */
+			strbuf_printf(&b, "],\"slaac\":[");
+			if (known)
+				guest_addrs(&b, in, f, true, true);
+			for (size_t k = 0; !known && k < n_slaac; k++)
+				strbuf_printf(&b, "%s\"%s\"", k ? "," : "", lab_addr_format(&slaac[k], true, ip));
+			strbuf_printf(&b, "],\"link_local\":");
+			if (known ? gll != NULL : v6)
+				strbuf_printf(&b, "\"%s\"", lab_addr_format(gll != NULL ? &gll->addr : &ll, true,
+				    ip));
+			else
+				strbuf_printf(&b, "null");
+			strbuf_printf(&b, ",\"ra\":%s,\"guest_ips\":[", f->ra ? "true" : "false");
+			guest_addrs(&b, in, f, true, false);
 			strbuf_printf(&b, "],\"guest_link\":");
 			if (gstate != NULL)
 				sb_json_string(&b, gstate);
@@ -160,10 +205,19 @@ static char *addresses_text(const struct lab *lab, const struct instance *in,
 			free(cond);
 			continue;
 		}
-		strbuf_printf(&b, "%s%s ", b.len > 0 ? ", " : "", f->name);
-		if (f->has_addr)
-			strbuf_printf(&b, "%s/%u", ip, f->prefix);
-		guest_addrs(&b, in, f, false);
+		strbuf_printf(&b, "%s%s", b.len > 0 ? ", " : "", f->name);
+		for (unsigned k = 0; k < f->n_addrs; k++)
+			strbuf_printf(&b, " %s", lab_addr_format(&f->addrs[k], true, ip));
+		size_t shown = f->n_addrs + (known ? guest_addrs(&b, in, f, false, false) : 0);
+		for (size_t k = 0; k < n_slaac; k++) {
+			if (known && guest_net_find(&in->net.cur, &slaac[k], f->name) != NULL)
+				continue;
+			strbuf_printf(&b, " %s (SLAAC%s)", lab_addr_format(&slaac[k], true, ip),
+			    known ? ", not in the guest" : "");
+			shown++;
+		}
+		if (shown == 0)
+			strbuf_printf(&b, " (no address)");
 		bool gone = file_addr_gone(in, f);
 		bool gdown = gstate != NULL && strcmp(gstate, "up") != 0 && in->state == INSTANCE_RUNNING;
 		if (li->link_down || li->plugged_live || cond[0] != '\0' || gone || gdown) {

@@ -2,7 +2,6 @@
  * and image/guest/netwatch.c for the format). */
 #include "core/supervisor/guest_net.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,20 +38,10 @@ static bool name_ok(const char *s)
 	return true;
 }
 
-static bool cidr_ok(const char *s, struct in_addr *a, unsigned *prefix)
+/* ADDRESS/PREFIX of either family. */
+static bool cidr_ok(const char *s, struct lab_addr *a)
 {
-	char ip[INET_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	if (slash == NULL || (size_t)(slash - s) >= sizeof(ip))
-		return false;
-	memcpy(ip, s, (size_t)(slash - s));
-	ip[slash - s] = '\0';
-	char *end;
-	unsigned long p = strtoul(slash + 1, &end, 10);
-	if (*end != '\0' || end == slash + 1 || p > 32 || inet_pton(AF_INET, ip, a) != 1)
-		return false;
-	*prefix = (unsigned)p;
-	return true;
+	return lab_addr_parse(s, true, a);
 }
 
 /* One item into n; false when it is malformed or over a limit. */
@@ -76,10 +65,9 @@ static bool net_item(struct guest_net *n, char *item)
 		str_copy(l->state, sizeof(l->state), w[2]);
 		return true;
 	}
-	if (k == 3 && strcmp(w[0], "a") == 0) {
-		struct guest_net_addr a = { 0 };
-		if (!name_ok(w[1]) || !cidr_ok(w[2], &a.addr, &a.prefix) ||
-		    n->n_addrs == GUEST_NET_ADDRS_MAX)
+	if ((k == 3 || (k == 4 && strcmp(w[3], "dyn") == 0)) && strcmp(w[0], "a") == 0) {
+		struct guest_net_addr a = { .dynamic = k == 4 };
+		if (!name_ok(w[1]) || !cidr_ok(w[2], &a.addr) || n->n_addrs == GUEST_NET_ADDRS_MAX)
 			return false;
 		str_copy(a.iface, sizeof(a.iface), w[1]);
 		n->addrs = xreallocarray(n->addrs, n->n_addrs + 1, sizeof(*n->addrs));
@@ -88,12 +76,13 @@ static bool net_item(struct guest_net *n, char *item)
 	}
 	if (k == 5 && strcmp(w[0], "r") == 0) {
 		struct guest_net_route r = { 0 };
-		if (!cidr_ok(w[1], &r.dst, &r.prefix) || !name_ok(w[3]) ||
+		if (!cidr_ok(w[1], &r.dst) || !name_ok(w[3]) ||
 		    strlen(w[4]) >= sizeof(r.proto) || !name_ok(w[4]) ||
 		    n->n_routes == GUEST_NET_ROUTES_MAX)
 			return false;
 		if (strcmp(w[2], "-") != 0) {
-			if (inet_pton(AF_INET, w[2], &r.via) != 1)
+			if (!lab_addr_parse(w[2], false, &r.via) || strchr(w[2], '/') != NULL ||
+			    r.via.family != r.dst.family)
 				return false;
 			r.has_via = true;
 		}
@@ -167,24 +156,30 @@ int guest_net_feed(struct guest_net_rx *rx, const char *data, size_t len, uint64
 	return 1;
 }
 
-const struct guest_net_addr *guest_net_first(const struct guest_net *n)
+const struct guest_net_addr *guest_net_first(const struct guest_net *n, int family)
 {
-	const struct guest_net_addr *best = NULL;
+	const struct guest_net_addr *best = NULL, *any = NULL;
 	for (size_t i = 0; i < n->n_addrs; i++) {
 		const struct guest_net_addr *a = &n->addrs[i];
+		if ((family != 0 && a->addr.family != family) || lab_addr_link_local(&a->addr))
+			continue;
+		if (any == NULL)
+			any = a;
 		if (strncmp(a->iface, "eth", 3) != 0)
 			continue;
 		unsigned long x = strtoul(a->iface + 3, NULL, 10);
 		if (best == NULL || x < strtoul(best->iface + 3, NULL, 10))
 			best = a;
 	}
-	return best != NULL || n->n_addrs == 0 ? best : &n->addrs[0];
+	return best != NULL ? best : any;
 }
 
-const struct guest_net_addr *guest_net_find(const struct guest_net *n, struct in_addr a)
+const struct guest_net_addr *guest_net_find(const struct guest_net *n, const struct lab_addr *a,
+    const char *iface)
 {
 	for (size_t i = 0; i < n->n_addrs; i++)
-		if (n->addrs[i].addr.s_addr == a.s_addr)
+		if (lab_addr_equal(&n->addrs[i].addr, a) &&
+		    (iface == NULL || strcmp(n->addrs[i].iface, iface) == 0))
 			return &n->addrs[i];
 	return NULL;
 }

@@ -1,6 +1,7 @@
-/* core/supervisor/guest_net.h: what a guest says of its own network (links, IPv4 addresses,
- * routes), kept per instance from the agent's snapshots (image/guest/netwatch.c): how
- * `status`, `ping`, `check` and `graph` know addresses a startup script or a student set.
+/* core/supervisor/guest_net.h: what a guest says of its own network (links, IPv4 and IPv6
+ * addresses, routes), kept per instance from the agent's snapshots (image/guest/netwatch.c):
+ * how `status`, `ping`, `check` and `graph` know addresses a startup script or a student set,
+ * and the IPv6 addresses the kernel made itself (link-local, SLAAC).
  *
  * Pure (no system calls): the guest decides what it sends, so every part is bounded and
  * checked; a malformed part drops the snapshot it belongs to. */
@@ -11,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/lab/lab.h"
 
 #define GUEST_NET_LINKS_MAX 64
 #define GUEST_NET_ADDRS_MAX 256
@@ -24,15 +27,14 @@ struct guest_net_link {
 
 struct guest_net_addr {
 	char iface[GUEST_NET_NAME_MAX];
-	struct in_addr addr;
-	unsigned prefix;
+	struct lab_addr addr;		/* either family, with its prefix */
+	bool dynamic;			/* made by the kernel (SLAAC) or a daemon, not added by hand */
 };
 
 struct guest_net_route {
-	struct in_addr dst;
-	unsigned prefix;
+	struct lab_addr dst;		/* with its prefix; the route's family */
 	bool has_via;
-	struct in_addr via;
+	struct lab_addr via;		/* a link-local IPv6 gateway is on iface */
 	char iface[GUEST_NET_NAME_MAX];	/* "-" when none */
 	char proto[12];			/* kernel, static, ospf, ... */
 };
@@ -62,11 +64,13 @@ int guest_net_feed(struct guest_net_rx *rx, const char *data, size_t len, uint64
 /* Forget everything (a new boot); free. */
 void guest_net_reset(struct guest_net_rx *rx);
 
-/* The first address of the guest on an ethN interface (in interface order), or NULL. */
-const struct guest_net_addr *guest_net_first(const struct guest_net *n);
+/* The first address of a family (AF_INET, AF_INET6; 0: either) of the guest on an ethN
+ * interface (in interface order; else on any), link-local ones left out, or NULL. */
+const struct guest_net_addr *guest_net_first(const struct guest_net *n, int family);
 
-/* The guest's address a, or NULL. */
-const struct guest_net_addr *guest_net_find(const struct guest_net *n, struct in_addr a);
+/* The guest's address a (its prefix aside) on interface iface (NULL: any), or NULL. */
+const struct guest_net_addr *guest_net_find(const struct guest_net *n, const struct lab_addr *a,
+    const char *iface);
 
 /* The state of link name, or NULL when the guest did not tell. */
 const char *guest_net_link_state(const struct guest_net *n, const char *name);

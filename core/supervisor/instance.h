@@ -126,6 +126,12 @@ int instance_can_exec(const struct instance *inst);
 /* The full argv of linux.uml for this instance (NULL-terminated, malloc'd). */
 char **instance_argv(const struct instance *inst);
 void instance_argv_free(char **argv);
+/* UML's COMMAND_LINE_SIZE (arch/um): the kernel's arguments joined by spaces must be shorter,
+ * or it exits at once. */
+#define UML_COMMAND_LINE_SIZE 4096
+/* The length of the kernel command line an instance_argv() makes (its arguments after the
+ * kernel's path, joined by spaces). */
+size_t instance_cmdline_len(char *const *argv);
 
 /* `vecN:transport=bess,dst=CABLE,mac=MAC` for interface f (ethN) of an
  * instance: its kernel parameter, and the mconsole `config` of `plug`. */

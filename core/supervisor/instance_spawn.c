@@ -32,25 +32,19 @@ static void argv_push(char ***argv, size_t *n, char *s)
 	(*argv)[*n] = NULL;
 }
 
-static char *cidr_text(struct in_addr a, unsigned prefix)
-{
-	char buf[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &a, buf, sizeof(buf));
-	return xasprintf("%s/%u", buf, prefix);
-}
 
 /* The VLAN sub-interfaces' addresses, after the interfaces' in list (DEV:ADDR/PREFIX,...). */
 static char *spawn_subif_addrs(const struct lab_instance *c, char *list)
 {
 	for (size_t i = 0; i < c->n_subifs; i++) {
 		const struct lab_subif *s = &c->subifs[i];
-		if (!s->has_addr)
-			continue;
-		char *cidr = cidr_text(s->addr, s->prefix);
-		char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", s->name, cidr);
-		free(cidr);
-		free(list);
-		list = next;
+		for (unsigned k = 0; k < s->n_addrs; k++) {
+			char cidr[LAB_ADDR_TEXT_MAX];
+			char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", s->name,
+			    lab_addr_format(&s->addrs[k], true, cidr));
+			free(list);
+			list = next;
+		}
 	}
 	return list;
 }
@@ -146,13 +140,13 @@ char **instance_argv(const struct instance *inst)
 	char *list = NULL;
 	for (size_t i = 0; i < inst->n_ifaces; i++) {
 		const struct lab_iface *f = &inst->ifaces[i].cfg;
-		if (!f->has_addr)
-			continue;
-		char *cidr = cidr_text(f->addr, f->prefix);
-		char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", f->name, cidr);
-		free(cidr);
-		free(list);
-		list = next;
+		for (unsigned k = 0; k < f->n_addrs; k++) {
+			char cidr[LAB_ADDR_TEXT_MAX];
+			char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", f->name,
+			    lab_addr_format(&f->addrs[k], true, cidr));
+			free(list);
+			list = next;
+		}
 	}
 	list = spawn_subif_addrs(c, list);
 	if (list != NULL) {
@@ -163,20 +157,43 @@ char **instance_argv(const struct instance *inst)
 	spawn_vlan_param(c, &argv, &n);
 	for (size_t i = 0; i < c->n_routes; i++) {
 		const struct lab_route *r = &c->routes[i];
-		char via[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &r->via, via, sizeof(via));
-		char *to = r->is_default ? xstrdup("default") : cidr_text(r->to, r->prefix);
-		char *next = xasprintf("%s%s%s@%s", list ? list : "", list ? "," : "", to, via);
-		free(to);
+		char via[LAB_ADDR_TEXT_MAX], to[LAB_ADDR_TEXT_MAX];
+		/* GATEWAY%DEV: the interface a link-local gateway is on. */
+		char *next = xasprintf("%s%s%s@%s%s%s", list ? list : "", list ? "," : "",
+		    r->is_default ? "default" : lab_addr_format(&r->to, true, to),
+		    lab_addr_format(&r->via, false, via), r->dev[0] ? "%" : "", r->dev);
 		free(list);
 		list = next;
 	}
 	if (list != NULL) {
 		argv_push(&argv, &n, xasprintf("umllab.route=%s", list));
 		free(list);
+		list = NULL;
 	}
 	if (c->forward)
 		argv_push(&argv, &n, xstrdup("umllab.forward=1"));
+	/* IPv6: loaded at boot only when the lab uses it, so IPv4 labs boot as fast as
+	 * ever; `ipv6: false` also tells any later modprobe of it (the kernel's, kmod's
+	 * and busybox's read module parameters from the command line). */
+	enum lab_ipv6 v6 = c->ipv6 != LAB_IPV6_AUTO ? c->ipv6 : e->lab->ipv6;
+	if (lab_instance_ipv6(e->lab, c)) {
+		argv_push(&argv, &n, xstrdup("umllab.ipv6=1"));
+	} else if (v6 == LAB_IPV6_OFF) {
+		argv_push(&argv, &n, xstrdup("ipv6.disable=1"));
+		argv_push(&argv, &n, xstrdup("umllab.ipv6=0"));
+	}
+	for (size_t i = 0; i < inst->n_ifaces; i++) {
+		const struct lab_iface *f = &inst->ifaces[i].cfg;
+		if (!f->ra)
+			continue;
+		char *next = xasprintf("%s%s%s", list ? list : "", list ? "," : "", f->name);
+		free(list);
+		list = next;
+	}
+	if (list != NULL) {
+		argv_push(&argv, &n, xasprintf("umllab.ra=%s", list));
+		free(list);
+	}
 	return argv;
 }
 
@@ -188,6 +205,20 @@ char *instance_vector_arg(const char *lab_dir, const char *instance, const struc
 	    f->index, path, m[0], m[1], m[2], m[3], m[4], m[5]);
 	free(path);
 	return arg;
+}
+
+size_t instance_cmdline_len(char *const *argv)
+{
+	/* The kernel's own arguments follow "--" and the kernel's path (instance_argv). */
+	size_t i = 0;
+	while (argv[i] != NULL && strcmp(argv[i], "--") != 0)
+		i++;
+	if (argv[i] == NULL || argv[i + 1] == NULL)
+		return 0;
+	size_t len = 0;
+	for (i += 2; argv[i] != NULL; i++)
+		len += strlen(argv[i]) + (len > 0);
+	return len;
 }
 
 void instance_argv_free(char **argv)
@@ -369,6 +400,16 @@ int instance_spawn(struct instance *inst, char **cause)
 		goto fail;
 
 	char **argv = instance_argv(inst);
+	size_t kernel_line = instance_cmdline_len(argv);
+	if (kernel_line >= UML_COMMAND_LINE_SIZE) {
+		/* UML would exit at once ("add_arg: Too many command line arguments!"). */
+		set_cause(cause, "the kernel command line of %s would be %zu bytes, and UML takes at "
+		    "most %d: give it fewer addresses, routes or VLAN sub-interfaces, or use a "
+		    "shorter state directory", inst->cfg->name, kernel_line, UML_COMMAND_LINE_SIZE - 1);
+		instance_argv_free(argv);
+		close(slave);
+		goto fail;
+	}
 	char *line = xstrdup("");
 	for (char **p = argv; *p != NULL; p++) {
 		char *next = xasprintf("%s%s%s", line, line[0] ? " " : "", *p);

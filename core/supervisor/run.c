@@ -440,13 +440,13 @@ static void supervisor_on_instance_change(struct instance *inst, void *arg)
 		char *addrs = xstrdup("");
 		for (size_t i = 0; i < inst->n_ifaces; i++) {
 			const struct lab_iface *f = &inst->ifaces[i].cfg;
-			char ip[INET_ADDRSTRLEN];
-			if (!f->has_addr)
-				continue;
-			inet_ntop(AF_INET, &f->addr, ip, sizeof(ip));
-			char *next = xasprintf("%s %s=%s/%u", addrs, f->name, ip, f->prefix);
-			free(addrs);
-			addrs = next;
+			for (unsigned k = 0; k < f->n_addrs; k++) {
+				char ip[LAB_ADDR_TEXT_MAX];
+				char *next = xasprintf("%s %s=%s", addrs, f->name,
+				    lab_addr_format(&f->addrs[k], true, ip));
+				free(addrs);
+				addrs = next;
+			}
 		}
 		double secs = (double)(inst->ready_ms - inst->started_ms) / 1000.0;
 		size_t idx = (size_t)(inst - sup->instances);

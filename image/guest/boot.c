@@ -2,9 +2,15 @@
  *
  * The host's contract, read from /proc/cmdline (every one optional):
  *   umllab.name=NAME                               hostname (else /etc/hostname)
- *   umllab.ip=eth0:10.0.0.1/24,eth1:10.0.1.1/24    addresses (lo and every ethN come up anyway)
- *   umllab.route=10.0.2.0/24@10.0.1.254,default@10.0.1.254
- *   umllab.forward=1                               net.ipv4.ip_forward
+ *   umllab.ip=eth0:10.0.0.1/24,eth1:10.0.1.1/24    addresses (lo and every ethN come up anyway),
+ *              eth0:2001:db8::1/64                 of either family
+ *   umllab.route=10.0.2.0/24@10.0.1.254,default@10.0.1.254,
+ *                2001:db8:2::/64@fe80::1%eth0      the gateway's family is the route's; %DEV
+ *                                                  says which interface it is on
+ *   umllab.forward=1                               net.ipv4.ip_forward (and IPv6 forwarding)
+ *   umllab.ipv6=1                                  load IPv6 first; link-local addresses
+ *   umllab.ipv6=0                                  IPv6 off (the module, if loaded, disabled)
+ *   umllab.ra=eth1,eth2                            send router advertisements there (ra.c)
  *   umllab.share=rw|ro                             mount the lab's share (hostfs) at /hostlab
  *   umllab.vlan=eth0.10,eth0.20                    VLAN sub-interfaces, made before addresses
  * Every failure is reported to the host as "umllab:fail WHAT" and the setup
@@ -16,6 +22,7 @@
 #include "image/guest/boot.h"
 #include "image/guest/agent_proto.h"
 #include "image/guest/boot_params.h"
+#include "image/guest/ra.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -99,6 +106,66 @@ static void boot_modprobe(void)
 		close(fd);
 }
 
+/* Loads a module of the running kernel from its file, by one system call (no
+ * modprobe: a fork and exec cost about 30 ms in UML). 0, or an errno; an
+ * already loaded module is no error. */
+static int module_load(const char *rel, const char *params)
+{
+	struct utsname u;
+	if (uname(&u) < 0)
+		return errno;
+	char path[512];
+	snprintf(path, sizeof(path), "/lib/modules/%s/%s", u.release, rel);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	int rc = syscall(SYS_finit_module, fd, params, 0) < 0 && errno != EEXIST ? errno : 0;
+	close(fd);
+	return rc;
+}
+
+/* IPv6 is a module in Debian's UML kernel. on: loaded before the links come
+ * up, so that they get their link-local addresses as they do; otherwise
+ * loaded disabled (ipv6.disable=1 on the command line says the same to a
+ * modprobe that loads it later). An image without the module file still
+ * gets it through the kernel's own modprobe, when it has one. */
+static bool boot_ipv6_load(bool on)
+{
+	int err = module_load("kernel/lib/crc-ccitt.ko", "");
+	if (err == 0)
+		err = module_load("kernel/net/ipv6/ipv6.ko", on ? "" : "disable=1");
+	if (err == 0 || !on)
+		return err == 0;
+	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);	/* asks the kernel's modprobe */
+	if (s >= 0) {
+		close(s);
+		return true;
+	}
+	boot_fail("IPv6: cannot load the kernel's ipv6 module (%s), and the kernel could not "
+	    "either: does the image have /lib/modules?", strerror(err));
+	return false;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = write(fd, text, strlen(text)) < 0 ? -1 : 0;
+	close(fd);
+	return rc;
+}
+
+/* dev keeps its IPv6 addresses when it goes down and up again, as IPv4 ones are kept
+ * (the kernel keeps no link-local one: it makes it again, with DAD, when dev comes up). */
+static void boot_ipv6_dev(const char *dev)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/keep_addr_on_down", dev);
+	if (write_file(path, "1") < 0)
+		boot_fail("net.ipv6.conf.%s.keep_addr_on_down=1: %s", dev, strerror(errno));
+}
+
 /* Reads the first line of a small file into buf; false when there is none. */
 static int read_line(const char *path, char *buf, size_t size)
 {
@@ -161,9 +228,11 @@ static size_t net_devices(const char *prefix, char names[][IFNAMSIZ], size_t max
 	return n;
 }
 
+static void boot_link_local_add(int nl, int sock, const char *dev);
+
 /* The host plugs each interface in as a vector device on its cable (vecN,
  * see switch/cable.c): it is ethN to the guest. Bringing it up connects it. */
-static void boot_links(int sock)
+static void boot_links(int sock, int nl, bool ipv6)
 {
 	if (link_up(sock, "lo") < 0)
 		boot_fail("ip link set lo up: %s", strerror(errno));
@@ -179,6 +248,13 @@ static void boot_links(int sock)
 			boot_fail("ip link set %s name %s: %s", names[i], ifr.ifr_newname, strerror(errno));
 	}
 	n = net_devices("eth", names, 64);
+	/* The link-local address goes on before the link comes up, without DAD, so it
+	 * answers at once (a gateway's, at the first ping); coming up, the kernel finds
+	 * the address it would have made (the same EUI-64) already there. */
+	for (size_t i = 0; i < n && ipv6; i++) {
+		boot_ipv6_dev(names[i]);
+		boot_link_local_add(nl, sock, names[i]);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (link_up(sock, names[i]) < 0)
 			boot_fail("ip link set %s up: %s", names[i], strerror(errno));
@@ -238,12 +314,29 @@ static int nl_talk(int nl, struct nl_req *req)
 	}
 }
 
+/* Adds an address; IPv6 ones without DAD (umllab checked them unique). 0 or an errno. */
+static int addr_add(int nl, unsigned index, int family, const unsigned char *addr, unsigned prefix)
+{
+	struct nl_req req;
+	nl_new(&req, RTM_NEWADDR, sizeof(req.m.a));
+	req.m.a = (struct ifaddrmsg){ .ifa_family = (unsigned char)family,
+		.ifa_prefixlen = (unsigned char)prefix,
+		.ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0,
+		.ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = index };
+	size_t len = family == AF_INET ? 4 : 16;
+	if (family == AF_INET)
+		nl_attr(&req, IFA_LOCAL, addr, len);
+	nl_attr(&req, IFA_ADDRESS, addr, len);
+	return nl_talk(nl, &req);
+}
+
 static void boot_addr(int nl, const char *dev, const char *cidr)
 {
-	struct in_addr addr;
+	unsigned char addr[16];
+	int family;
 	unsigned prefix;
 	unsigned index = if_nametoindex(dev);
-	if (!boot_cidr_parse(cidr, &addr, &prefix)) {
+	if (!boot_addr_parse(cidr, &family, addr, &prefix)) {
 		boot_fail("bad umllab.ip address '%s' for %s (expected ADDR/PREFIX)", cidr, dev);
 		return;
 	}
@@ -251,34 +344,66 @@ static void boot_addr(int nl, const char *dev, const char *cidr)
 		boot_fail("ip addr add %s dev %s: no such device", cidr, dev);
 		return;
 	}
-	struct nl_req req;
-	nl_new(&req, RTM_NEWADDR, sizeof(req.m.a));
-	req.m.a = (struct ifaddrmsg){ .ifa_family = AF_INET, .ifa_prefixlen = (unsigned char)prefix,
-		.ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = index };
-	nl_attr(&req, IFA_LOCAL, &addr, sizeof(addr));
-	nl_attr(&req, IFA_ADDRESS, &addr, sizeof(addr));
-	int err = nl_talk(nl, &req);
+	int err = addr_add(nl, index, family, addr, prefix);
 	if (err != 0)
 		boot_fail("ip addr add %s dev %s: %s", cidr, dev, strerror(err));
 }
 
+/* fe80::/64 from dev's MAC, as the kernel makes it, but without DAD. */
+static void boot_link_local_add(int nl, int sock, const char *dev)
+{
+	struct ifreq ifr = { 0 };
+	size_t len = strlen(dev);
+	if (len >= IFNAMSIZ)
+		return;
+	memcpy(ifr.ifr_name, dev, len + 1);
+	unsigned index = if_nametoindex(dev);
+	if (index == 0 || ioctl(sock, SIOCGIFHWADDR, &ifr) < 0) {
+		boot_fail("the link-local address of %s: %s", dev, strerror(errno));
+		return;
+	}
+	unsigned char addr[16];
+	boot_link_local((const unsigned char *)ifr.ifr_hwaddr.sa_data, addr);
+	int err = addr_add(nl, index, AF_INET6, addr, 64);
+	if (err != 0 && err != EEXIST)
+		boot_fail("ip addr add fe80::/64 dev %s: %s", dev, strerror(err));
+}
+
 static void boot_route(int nl, const char *dest, const char *via)
 {
-	struct in_addr to = { 0 }, gw;
+	unsigned char to[16] = { 0 }, gw[16];
+	int family, to_family = 0;
 	unsigned prefix = 0;
-	if ((strcmp(dest, "default") != 0 && !boot_cidr_parse(dest, &to, &prefix)) ||
-	    inet_pton(AF_INET, via, &gw) != 1) {
-		boot_fail("bad umllab.route entry '%s@%s' (expected DEST@GATEWAY)", dest, via);
+	char gwtext[INET6_ADDRSTRLEN + IFNAMSIZ + 2], *dev = NULL;
+	size_t vlen = strlen(via);
+	bool ok = vlen < sizeof(gwtext);
+	if (ok) {
+		memcpy(gwtext, via, vlen + 1);
+		ok = boot_gateway_parse(gwtext, &family, gw, &dev);
+	}
+	if (ok && strcmp(dest, "default") != 0)
+		ok = boot_addr_parse(dest, &to_family, to, &prefix) && to_family == family;
+	if (!ok) {
+		boot_fail("bad umllab.route entry '%s@%s' (expected DEST@GATEWAY or DEST@GATEWAY%%DEV, "
+		    "of one family)", dest, via);
+		return;
+	}
+	unsigned oif = 0;
+	if (dev != NULL && (oif = if_nametoindex(dev)) == 0) {
+		boot_fail("ip route add %s via %s: no such device %s", dest, via, dev);
 		return;
 	}
 	struct nl_req req;
+	size_t len = family == AF_INET ? 4 : 16;
 	nl_new(&req, RTM_NEWROUTE, sizeof(req.m.r));
-	req.m.r = (struct rtmsg){ .rtm_family = AF_INET, .rtm_dst_len = (unsigned char)prefix,
-		.rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_BOOT,
-		.rtm_scope = RT_SCOPE_UNIVERSE, .rtm_type = RTN_UNICAST };
+	req.m.r = (struct rtmsg){ .rtm_family = (unsigned char)family,
+		.rtm_dst_len = (unsigned char)prefix, .rtm_table = RT_TABLE_MAIN,
+		.rtm_protocol = RTPROT_BOOT, .rtm_scope = RT_SCOPE_UNIVERSE, .rtm_type = RTN_UNICAST };
 	if (prefix > 0)
-		nl_attr(&req, RTA_DST, &to, sizeof(to));
-	nl_attr(&req, RTA_GATEWAY, &gw, sizeof(gw));
+		nl_attr(&req, RTA_DST, to, len);
+	nl_attr(&req, RTA_GATEWAY, gw, len);
+	if (oif != 0)
+		nl_attr(&req, RTA_OIF, &oif, sizeof(oif));
 	int err = nl_talk(nl, &req);
 	if (err != 0)
 		boot_fail("ip route add %s via %s: %s", dest, via, strerror(err));
@@ -388,16 +513,6 @@ static void for_each_pair(char *list, char sep, int nl, void (*fn)(int, const ch
 	}
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = write(fd, text, strlen(text)) < 0 ? -1 : 0;
-	close(fd);
-	return rc;
-}
-
 static void boot_forward(const char *forward)
 {
 	if (forward == NULL || forward[0] == '\0')
@@ -443,13 +558,19 @@ int guest_boot(void)
 	else
 		boot_fail("cannot read /proc/cmdline: %s", strerror(errno));
 	boot_hostname(p.name);
+	/* IPv6: only when the lab uses it (or turns it off), so IPv4 labs boot as they did. */
+	bool ipv6 = p.ipv6 != NULL && strcmp(p.ipv6, "1") == 0;
+	if (p.ipv6 != NULL && !boot_ipv6_load(ipv6))
+		ipv6 = false;
+	/* The advertisements' prefixes come from the addresses, which are cut up below. */
+	char *ra_ips = p.ra != NULL && p.ips != NULL ? strdup(p.ips) : NULL;
 
 	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (sock < 0 || nl < 0) {
 		boot_fail("cannot open a socket to configure the network: %s", strerror(errno));
 	} else {
-		boot_links(sock);
+		boot_links(sock, nl, ipv6);
 		if (p.vlans != NULL)
 			boot_vlans(nl, sock, p.vlans);
 		if (p.ips != NULL)
@@ -463,6 +584,10 @@ int guest_boot(void)
 		close(nl);
 	boot_forward(p.forward);
 	boot_share(p.share);
+	if (p.ra != NULL && ipv6)
+		guest_ra_start(p.ra, ra_ips != NULL ? ra_ips : "",
+		    p.forward != NULL && strcmp(p.forward, "1") == 0);
+	free(ra_ips);
 
 	/* From here on the console shows only kernel errors and worse (levels
 	 * 0-3; a panic raises the level itself). The host's exec requests arrive

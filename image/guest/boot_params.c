@@ -18,6 +18,8 @@ void boot_params_read(char *cmdline, struct boot_params *p)
 		{ "umllab.forward=", offsetof(struct boot_params, forward) },
 		{ "umllab.share=", offsetof(struct boot_params, share) },
 		{ "umllab.vlan=", offsetof(struct boot_params, vlans) },
+		{ "umllab.ipv6=", offsetof(struct boot_params, ipv6) },
+		{ "umllab.ra=", offsetof(struct boot_params, ra) },
 	};
 	*p = (struct boot_params){ 0 };
 	char *save = NULL;
@@ -93,4 +95,102 @@ bool boot_vlan_name(const char *name, char *parent, size_t size, unsigned *vid)
 	parent[dot - name] = '\0';
 	*vid = (unsigned)v;
 	return true;
+}
+
+bool boot_addr_parse(const char *text, int *family, unsigned char addr[16], unsigned *prefix)
+{
+	char buf[INET6_ADDRSTRLEN + 5];
+	size_t len = strlen(text);
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, text, len + 1);
+	char *slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*family = AF_INET6;
+	else
+		return false;
+	unsigned max = *family == AF_INET ? 32 : 128;
+	*prefix = max;
+	if (slash != NULL) {
+		char *end;
+		unsigned long p = strtoul(slash + 1, &end, 10);
+		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || p > max)
+			return false;
+		*prefix = (unsigned)p;
+	}
+	return true;
+}
+
+bool boot_gateway_parse(char *text, int *family, unsigned char addr[16], char **dev)
+{
+	char *pct = strchr(text, '%');
+	*dev = NULL;
+	if (pct != NULL) {
+		if (pct[1] == '\0')
+			return false;
+		*pct = '\0';
+		*dev = pct + 1;
+	}
+	unsigned prefix;
+	return strchr(text, '/') == NULL && boot_addr_parse(text, family, addr, &prefix);
+}
+
+void boot_link_local(const unsigned char mac[6], unsigned char addr[16])
+{
+	memset(addr, 0, 16);
+	addr[0] = 0xfe;
+	addr[1] = 0x80;
+	addr[8] = mac[0] ^ 0x02;
+	addr[9] = mac[1];
+	addr[10] = mac[2];
+	addr[11] = 0xff;
+	addr[12] = 0xfe;
+	addr[13] = mac[3];
+	addr[14] = mac[4];
+	addr[15] = mac[5];
+}
+
+static void put32(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+size_t boot_ra_message(unsigned char *buf, size_t cap, const unsigned char mac[6],
+    const struct boot_prefix *prefixes, size_t n, unsigned router_lifetime)
+{
+	size_t len = 16 + 8 + 32 * n;
+	if (cap < len || router_lifetime > 0xffff)
+		return 0;
+	memset(buf, 0, len);
+	buf[0] = 134;			/* router advertisement; code 0, checksum by the kernel */
+	buf[4] = 64;			/* current hop limit */
+	buf[6] = (unsigned char)(router_lifetime >> 8);
+	buf[7] = (unsigned char)router_lifetime;
+	/* reachable time, retrans timer: 0, unspecified */
+	unsigned char *o = buf + 16;
+	o[0] = 1;			/* source link-layer address */
+	o[1] = 1;			/* in units of 8 bytes */
+	memcpy(o + 2, mac, 6);
+	o += 8;
+	for (size_t i = 0; i < n; i++, o += 32) {
+		unsigned plen = prefixes[i].len > 128 ? 128 : prefixes[i].len;
+		o[0] = 3;		/* prefix information */
+		o[1] = 4;
+		o[2] = (unsigned char)plen;
+		o[3] = 0xc0;		/* L: on-link, A: autonomous address configuration */
+		put32(o + 4, BOOT_RA_VALID_S);
+		put32(o + 8, BOOT_RA_PREFERRED_S);
+		for (unsigned b = 0; b < 16; b++) {
+			unsigned keep = plen >= 8 * (b + 1) ? 8 : plen > 8 * b ? plen - 8 * b : 0;
+			o[16 + b] = prefixes[i].addr[b] & (unsigned char)(keep ? 0xff << (8 - keep) : 0);
+		}
+	}
+	return len;
 }

@@ -4,6 +4,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The umllab.* parameters of the kernel command line; NULL when absent. */
 struct boot_params {
@@ -13,6 +14,8 @@ struct boot_params {
 	char *forward;	/* umllab.forward=0|1 */
 	char *share;	/* umllab.share=rw|ro */
 	char *vlans;	/* umllab.vlan=DEV.VID,... (VLAN sub-interfaces) */
+	char *ipv6;	/* umllab.ipv6=1: load IPv6, link-local addresses; 0: IPv6 off */
+	char *ra;	/* umllab.ra=eth0,...: send router advertisements there */
 };
 
 /* "eth0.10" -> its parent "eth0" (into parent, of size size) and 10; false
@@ -25,6 +28,34 @@ void boot_params_read(char *cmdline, struct boot_params *p);
 
 /* "A.B.C.D/N", or "A.B.C.D" (a host, /32). */
 bool boot_cidr_parse(const char *text, struct in_addr *addr, unsigned *prefix);
+
+/* "ADDR/N", or "ADDR" (a host: /32, /128), of either family: *family is AF_INET (addr
+ * holds 4 bytes) or AF_INET6 (16). */
+bool boot_addr_parse(const char *text, int *family, unsigned char addr[16], unsigned *prefix);
+
+/* A route's gateway, "ADDR" or "ADDR%DEV" (the interface it is on, as for a
+ * link-local gateway): *dev points into text (cut there) or is NULL. */
+bool boot_gateway_parse(char *text, int *family, unsigned char addr[16], char **dev);
+
+/* fe80::/64 with the modified EUI-64 of mac: the interface's link-local address. */
+void boot_link_local(const unsigned char mac[6], unsigned char addr[16]);
+
+/* A prefix a router advertises (prefix information option). */
+struct boot_prefix {
+	unsigned char addr[16];	/* host bits are cleared in the message */
+	unsigned len;
+};
+
+#define BOOT_RA_VALID_S 86400u		/* prefix valid lifetime: a day */
+#define BOOT_RA_PREFERRED_S 14400u	/* ... preferred: 4 hours */
+#define BOOT_RA_ROUTER_S 1800u		/* router lifetime of a router that forwards */
+
+/* An ICMPv6 router advertisement (RFC 4861 4.2; the kernel fills the checksum)
+ * with mac as its source link-layer address and one prefix information option
+ * (on-link, autonomous) per prefix; router_lifetime 0 says "not a default
+ * router". Returns its length, 0 when cap is too small. */
+size_t boot_ra_message(unsigned char *buf, size_t cap, const unsigned char mac[6],
+    const struct boot_prefix *prefixes, size_t n, unsigned router_lifetime);
 
 /* The next item of a comma list "LEFT<sep>RIGHT,...", cut in place: returns
  * false at the end of the list. An item without sep or with an empty side

@@ -1,13 +1,17 @@
-/* image/guest/netwatch.c: the guest's links, IPv4 addresses and routes, sent to the host as
- * one snapshot whenever they change (200 ms after the last change: a routing daemon installs
- * its routes in bursts). The host keeps the last whole snapshot (core/supervisor/guest_net.c).
+/* image/guest/netwatch.c: the guest's links, IPv4 and IPv6 addresses and routes, sent to the
+ * host as one snapshot whenever they change (200 ms after the last change: a routing daemon
+ * installs its routes in bursts), and only when they did (a router's advertisements refresh
+ * SLAAC addresses every few seconds without changing them). The host keeps the last whole
+ * snapshot (core/supervisor/guest_net.c).
  *
  * One snapshot is "umllab:n SEQ PART FLAG ITEMS": PART counts from 0, FLAG is 'm' while
  * more parts follow and 'e' on the last; ITEMS are separated by ';':
  *   l IFACE up|nocarrier|dormant|down   a link (not lo)
- *   a IFACE ADDR/PREFIX           an IPv4 address (not on lo)
+ *   a IFACE ADDR/PREFIX [dyn]     an address of either family (not on lo; not while IPv6
+ *                                 checks it is unique, nor when it is not): dyn when the
+ *                                 kernel or a daemon made it (SLAAC, DHCP), not by hand
  *   r DEST/PREFIX GATEWAY|- IFACE PROTO   a route of the main table (PROTO: kernel, boot,
- *                                 static, ospf, bgp, rip, zebra, dhcp, ... or a number) */
+ *                                 static, ra, ospf, bgp, rip, zebra, dhcp, ... or a number) */
 #include "image/guest/netwatch.h"
 #include "image/guest/agent_proto.h"
 
@@ -18,6 +22,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -42,7 +47,8 @@ int netwatch_open(void)
 	if (fd < 0)
 		return -1;
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
-		.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE };
+		.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
+		RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE };
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		close(fd);
 		return -1;
@@ -94,10 +100,8 @@ struct link {
 struct snap {
 	struct link links[LINKS_MAX];
 	int n_links;
-	char msg[AGENT_NOTIFY_MAX];
-	size_t len, head;	/* the message so far; where its items start */
-	unsigned part;
-	void (*send)(const void *, size_t);
+	char *items;		/* every item, each followed by ';' */
+	size_t len, cap;
 };
 
 static const char *link_name(const struct snap *s, int index)
@@ -108,32 +112,51 @@ static const char *link_name(const struct snap *s, int index)
 	return NULL;
 }
 
-static void snap_head(struct snap *s)
-{
-	s->len = (size_t)snprintf(s->msg, sizeof(s->msg), "umllab:n %u %u m ", seq, s->part);
-	s->head = s->len;
-}
-
-static void snap_flush(struct snap *s, bool last)
-{
-	s->msg[s->head - 2] = last ? 'e' : 'm';
-	if (s->len > s->head && s->msg[s->len - 1] == ';')
-		s->len--;
-	s->send(s->msg, s->len);
-	s->part++;
-	snap_head(s);
-}
-
 static void snap_item(struct snap *s, const char *item)
 {
 	size_t n = strlen(item);
-	if (n + 1 > sizeof(s->msg) - s->head)
-		return;		/* cannot happen with names of IF_NAMESIZE */
-	if (s->len + n + 1 > sizeof(s->msg))
-		snap_flush(s, false);
-	memcpy(s->msg + s->len, item, n);
-	s->msg[s->len + n] = ';';
+	if (s->len + n + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4096;
+		while (cap < s->len + n + 1)
+			cap *= 2;
+		char *p = realloc(s->items, cap);
+		if (p == NULL)
+			return;		/* the host gets a snapshot without it */
+		s->items = p;
+		s->cap = cap;
+	}
+	memcpy(s->items + s->len, item, n);
+	s->items[s->len + n] = ';';
 	s->len += n + 1;
+}
+
+/* The items as messages of at most AGENT_NOTIFY_MAX bytes, whole items in each. */
+static void snap_send(const struct snap *s, void (*send)(const void *, size_t))
+{
+	char msg[AGENT_NOTIFY_MAX];
+	unsigned part = 0;
+	size_t off = 0;
+	do {
+		int head = snprintf(msg, sizeof(msg), "umllab:n %u %u m ", seq, part);
+		size_t len = (size_t)head;
+		while (off < s->len) {
+			const char *end = memchr(s->items + off, ';', s->len - off);
+			size_t n = (size_t)(end - (s->items + off)) + 1;
+			if (len + n > sizeof(msg) && len > (size_t)head)
+				break;
+			if (len + n <= sizeof(msg)) {	/* else longer than a message: left out */
+				memcpy(msg + len, s->items + off, n);
+				len += n;
+			}
+			off += n;
+		}
+		if (off == s->len)
+			msg[head - 2] = 'e';
+		if (len > (size_t)head && msg[len - 1] == ';')
+			len--;
+		send(msg, len);
+		part++;
+	} while (off < s->len);
 }
 
 /* One dump request; calls fn for each message of the answer. */
@@ -201,28 +224,41 @@ static void on_addr(struct snap *s, const struct nlmsghdr *h)
 	if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg)))
 		return;
 	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
-	if (ifa->ifa_family != AF_INET)
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return;
 	const char *name = link_name(s, (int)ifa->ifa_index);
 	if (name == NULL || strcmp(name, "lo") == 0)
 		return;
+	size_t size = ifa->ifa_family == AF_INET ? 4 : 16;
 	int len = (int)IFA_PAYLOAD(h);
 	const void *local = NULL, *address = NULL;
+	unsigned flags = ifa->ifa_flags;
 	for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-		if (RTA_PAYLOAD(a) != 4)
+		if (a->rta_type == IFA_FLAGS && RTA_PAYLOAD(a) == 4)
+			memcpy(&flags, RTA_DATA(a), 4);
+		if (RTA_PAYLOAD(a) != size)
 			continue;
 		if (a->rta_type == IFA_LOCAL)
 			local = RTA_DATA(a);
 		else if (a->rta_type == IFA_ADDRESS)
 			address = RTA_DATA(a);
 	}
+	/* An IPv6 address is not yet the guest's while its uniqueness is checked (DAD), nor
+	 * when another host has it. */
 	const void *ip = local != NULL ? local : address;
-	if (ip == NULL)
+	if (ip == NULL || (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
 		return;
-	char text[INET_ADDRSTRLEN], item[96];
-	inet_ntop(AF_INET, ip, text, sizeof(text));
-	snprintf(item, sizeof(item), "a %s %s/%u", name, text, ifa->ifa_prefixlen);
+	char text[INET6_ADDRSTRLEN], item[128];
+	inet_ntop(ifa->ifa_family, ip, text, sizeof(text));
+	snprintf(item, sizeof(item), "a %s %s/%u%s", name, text, ifa->ifa_prefixlen,
+	    flags & IFA_F_PERMANENT ? "" : " dyn");
 	snap_item(s, item);
+}
+
+/* The unspecified address of a family: 0.0.0.0, ::. */
+static void str_any(char buf[INET6_ADDRSTRLEN], int family)
+{
+	strcpy(buf, family == AF_INET ? "0.0.0.0" : "::");
 }
 
 static const char *proto_name(unsigned p, char buf[8])
@@ -233,6 +269,7 @@ static const char *proto_name(unsigned p, char buf[8])
 	case RTPROT_STATIC: return "static";
 	case RTPROT_ZEBRA: return "zebra";
 	case RTPROT_DHCP: return "dhcp";
+	case RTPROT_RA: return "ra";
 	case 186: return "bgp";
 	case 187: return "isis";
 	case 188: return "ospf";
@@ -248,8 +285,9 @@ static void on_route(struct snap *s, const struct nlmsghdr *h)
 	if (h->nlmsg_type != RTM_NEWROUTE || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct rtmsg)))
 		return;
 	const struct rtmsg *rt = NLMSG_DATA(h);
-	if (rt->rtm_family != AF_INET || rt->rtm_type != RTN_UNICAST)
+	if ((rt->rtm_family != AF_INET && rt->rtm_family != AF_INET6) || rt->rtm_type != RTN_UNICAST)
 		return;
+	unsigned short size = rt->rtm_family == AF_INET ? 4 : 16;
 	int len = (int)RTM_PAYLOAD(h);
 	unsigned table = rt->rtm_table;
 	const void *dst = NULL, *gw = NULL;
@@ -257,9 +295,9 @@ static void on_route(struct snap *s, const struct nlmsghdr *h)
 	for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == RTA_TABLE && RTA_PAYLOAD(a) == 4)
 			memcpy(&table, RTA_DATA(a), 4);
-		else if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) == 4)
+		else if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) == size)
 			dst = RTA_DATA(a);
-		else if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) == 4)
+		else if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) == size)
 			gw = RTA_DATA(a);
 		else if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) == 4)
 			memcpy(&oif, RTA_DATA(a), 4);
@@ -271,7 +309,7 @@ static void on_route(struct snap *s, const struct nlmsghdr *h)
 				int nlen = nh->rtnh_len - (int)sizeof(*nh);
 				for (const struct rtattr *b = RTNH_DATA(nh); RTA_OK(b, nlen);
 				    b = RTA_NEXT(b, nlen))
-					if (b->rta_type == RTA_GATEWAY && RTA_PAYLOAD(b) == 4)
+					if (b->rta_type == RTA_GATEWAY && RTA_PAYLOAD(b) == size)
 						gw = RTA_DATA(b);
 			}
 		}
@@ -279,11 +317,12 @@ static void on_route(struct snap *s, const struct nlmsghdr *h)
 	if (table != RT_TABLE_MAIN)
 		return;
 	const char *name = link_name(s, oif);
-	char d[INET_ADDRSTRLEN] = "0.0.0.0", g[INET_ADDRSTRLEN] = "-", pb[8], item[128];
+	char d[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN] = "-", pb[8], item[160];
+	str_any(d, rt->rtm_family);
 	if (dst != NULL)
-		inet_ntop(AF_INET, dst, d, sizeof(d));
+		inet_ntop(rt->rtm_family, dst, d, sizeof(d));
 	if (gw != NULL)
-		inet_ntop(AF_INET, gw, g, sizeof(g));
+		inet_ntop(rt->rtm_family, gw, g, sizeof(g));
 	snprintf(item, sizeof(item), "r %s/%u %s %s %s", d, rt->rtm_dst_len, g,
 	    name != NULL ? name : "-", proto_name(rt->rtm_protocol, pb));
 	snap_item(s, item);
@@ -300,18 +339,30 @@ void netwatch_run(uint64_t now_ms, void (*send)(const void *buf, size_t len))
 	struct timeval tv = { .tv_sec = 2 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	static struct snap s;
-	memset(&s, 0, sizeof(s));
-	s.send = send;
-	seq++;
-	snap_head(&s);
+	static char *last;		/* the items last sent */
+	static size_t last_len;
+	s.n_links = 0;
+	s.len = 0;
+	/* AF_UNSPEC: every family the kernel has (IPv6 once its module is loaded). */
 	bool ok = dump(fd, RTM_GETLINK, AF_UNSPEC, &s, on_link) == 0 &&
-	    dump(fd, RTM_GETADDR, AF_INET, &s, on_addr) == 0 &&
-	    dump(fd, RTM_GETROUTE, AF_INET, &s, on_route) == 0;
+	    dump(fd, RTM_GETADDR, AF_UNSPEC, &s, on_addr) == 0 &&
+	    dump(fd, RTM_GETROUTE, AF_UNSPEC, &s, on_route) == 0;
 	close(fd);
-	if (ok)
-		snap_flush(&s, true);
-	else
+	if (!ok) {
 		netwatch_want(now_ms);	/* try again shortly */
+		return;
+	}
+	if (last != NULL && last_len == s.len && memcmp(last, s.items, s.len) == 0)
+		return;		/* nothing the host does not know */
+	char *copy = malloc(s.len + 1);
+	if (copy != NULL) {
+		memcpy(copy, s.items != NULL ? s.items : "", s.len);
+		free(last);
+		last = copy;
+		last_len = s.len;
+	}
+	seq++;
+	snap_send(&s, send);
 }
 
 /* ---- a cable's state ---- */

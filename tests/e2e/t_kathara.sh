@@ -4,7 +4,9 @@
 # two FRR routers speaking OSPF, a web and DNS server, pc1; lab.conf's options,
 # lab.dep, device folders, shared.startup, a .shutdown, a startup line that fails on
 # purpose; addresses the startups set, seen by status, ping, graph and check; a
-# pulled cable seen by the guest. Bad lab directories are refused at their lines.
+# pulled cable seen by the guest; [ipv6]=true on r2 and srv (Debian images with IPv6,
+# their startups' `ip -6 address add` seen and pinged). Bad lab directories are refused
+# at their lines.
 # The kathara/frr image is built from Debian's archive (cached by UMLLAB_TEST_CACHE).
 # The sanitizer pass skips it: 2.5 minutes of OSPF convergence, where the
 # lab.conf reader and the guest's network snapshots are unit-tested and
@@ -48,7 +50,8 @@ expect_output "No such file or directory" "... and its output"
 expect_exit 0 "status" -- umllab status net
 expect_output "description: OSPF between two FRR routers" "LAB_DESCRIPTION shown"
 expect_output "r1 +running .*eth0 10.0.1.1/24 \(guest\), eth1 10.0.12.1/30 \(guest\)" "addresses set by r1.startup, from the guest"
-expect_output "srv +running .*eth0 10.0.2.80/24 \(guest\) 10.0.2.53/24 \(guest\)" "both of srv's addresses"
+expect_output "srv +running .*eth0 10.0.2.80/24 \(guest\) 10.0.2.53/24 \(guest\) 2001:db8:2::80/64 \(guest\)" \
+	"srv's addresses, IPv6 too"
 expect_output "startup failed: .*pc1.startup" "status marks pc1"
 expect_exit 0 "status --json" -- umllab status net --json
 expect_output '"guest_ips":\["10.0.1.10/24"\]' "JSON: the guest's addresses"
@@ -72,6 +75,11 @@ expect_exit 0 "/etc/init.d/apache2 status" -- umllab exec srv -- /etc/init.d/apa
 expect_exit 0 "Kathara's kernel settings, and the lab's own" -- umllab exec r1 -- sh -c \
 	'cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/eth0/rp_filter /proc/sys/net/ipv4/icmp_ratelimit /proc/sys/net/ipv6/conf/all/disable_ipv6 /proc/sys/net/ipv4/conf/all/log_martians | tr "\n" " "'
 expect_output "^1 0 0 1 1 ?$" "forwarding on, no rp_filter, no ICMP limit, no IPv6; log_martians from [sysctl]"
+expect_exit 0 "[ipv6]=true: IPv6 on in srv" -- umllab exec srv -- cat /proc/sys/net/ipv6/conf/all/disable_ipv6
+expect_output "^0" "srv runs IPv6 (Debian's image loads the module at boot)"
+expect_exit 0 "ping r2 srv -6 (srv's IPv6 address from its startup)" -- umllab ping r2 srv -6 -c 1
+expect_output "PING 2001:db8:2::80" "the address srv's startup set"
+expect_output "switches: C: 1 echo request \(from r2\), 1 echo reply \(from srv\)" "C carried the ICMPv6 echoes"
 expect_exit 0 "the device folder, over /" -- umllab exec r1 -- stat -c "%U %a %n" /etc/frr/frr.conf
 expect_output "^frr 640 /etc/frr/frr.conf" "frr.conf owned by frr, mode 640 (as Kathara)"
 expect_exit 0 "shared/ at /shared" -- umllab exec r2 -- cat /shared/started.log
@@ -81,7 +89,7 @@ awk '/srv started/{s=NR} /pc1 started/{p=NR} END{exit !(s && p && s < p)}' "$d/s
 expect_exit 0 "graph shows the guest's addresses" -- umllab graph net
 expect_output "10.0.12.1/30" "r1's address in the drawing"
 expect_exit 0 "check (the lab directory's checks.yaml)" -- umllab check net
-expect_output "4/4 checks" "every check passes"
+expect_output "5/5 checks" "every check passes (one over IPv6)"
 
 # A pulled cable: the guest sees it (not RUNNING: dormant), and sees it back.
 expect_exit 0 "link r1 eth1 down" -- umllab link r1 eth1 down

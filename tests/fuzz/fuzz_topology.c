@@ -77,7 +77,11 @@ static void check_lab(const struct lab *lab)
 			snprintf(name, sizeof(name), "eth%u", ifc->index);
 			FUZZ_CHECK(strcmp(name, ifc->name) == 0);
 			FUZZ_CHECK(ifc->sw < lab->n_switches);
-			FUZZ_CHECK(!ifc->has_addr || ifc->prefix <= 32);
+			FUZZ_CHECK(ifc->n_addrs <= LAB_IFACE_ADDRS_MAX);
+			for (unsigned k = 0; k < ifc->n_addrs; k++)
+				FUZZ_CHECK((ifc->addrs[k].family == AF_INET && ifc->addrs[k].prefix <= 32) ||
+				    (ifc->addrs[k].family == AF_INET6 && ifc->addrs[k].prefix <= 128));
+			FUZZ_CHECK(!ifc->ra || lab_instance_ipv6(lab, in));
 			FUZZ_CHECK((ifc->mac[0] & 1) == 0);	/* never a multicast MAC */
 			if (!ifc->mac_given) {
 				uint8_t mac[6];
@@ -89,11 +93,13 @@ static void check_lab(const struct lab *lab)
 		}
 		for (size_t j = 0; j < in->n_routes; j++) {
 			const struct lab_route *rt = &in->routes[j];
-			FUZZ_CHECK(rt->prefix <= 32);
-			if (!rt->is_default && rt->prefix < 32) {
-				uint32_t host = ntohl(rt->to.s_addr) & (UINT32_MAX >> rt->prefix);
+			FUZZ_CHECK(rt->to.family == rt->via.family);
+			FUZZ_CHECK(rt->to.prefix <= (rt->to.family == AF_INET ? 32u : 128u));
+			if (rt->to.family == AF_INET && !rt->is_default && rt->to.prefix < 32) {
+				uint32_t host = ntohl(rt->to.in4.s_addr) & (UINT32_MAX >> rt->to.prefix);
 				FUZZ_CHECK(host == 0);
 			}
+			FUZZ_CHECK(!lab_addr_link_local(&rt->via) || rt->dev[0] != '\0');
 		}
 		FUZZ_CHECK(in->n_startup == 0 || in->startup != NULL);
 		for (size_t j = 0; j < in->n_startup; j++)
@@ -103,8 +109,10 @@ static void check_lab(const struct lab *lab)
 	for (size_t a = 0; a < n_seen; a++) {
 		for (size_t b = a + 1; b < n_seen; b++) {
 			FUZZ_CHECK(memcmp(seen[a]->mac, seen[b]->mac, 6) != 0);
-			FUZZ_CHECK(!seen[a]->has_addr || !seen[b]->has_addr ||
-			    seen[a]->addr.s_addr != seen[b]->addr.s_addr);
+			for (unsigned i = 0; i < seen[a]->n_addrs; i++)
+				for (unsigned j = 0; j < seen[b]->n_addrs; j++)
+					FUZZ_CHECK(!lab_addr_equal(&seen[a]->addrs[i], &seen[b]->addrs[j]) ||
+					    (lab_addr_link_local(&seen[a]->addrs[i]) && seen[a]->sw != seen[b]->sw));
 		}
 	}
 }

@@ -23,7 +23,7 @@ def u32(*v):
 
 
 # ---- topology: the example labs, plus one file per kind of mistake ----
-LABS = ["fig1", "hub", "routed", "debian", "hostfs", "watchdog", "shared-root", "switch-vs-hub"]
+LABS = ["fig1", "hub", "routed", "ipv6", "debian", "hostfs", "watchdog", "shared-root", "switch-vs-hub"]
 for lab in LABS:
     with open(os.path.join(ROOT, "labs", lab + ".yaml"), "rb") as f:
         write("topology", lab + ".yaml", f.read())
@@ -48,6 +48,20 @@ write("topology", "images.yaml",
       "  disk: {file: ./router.img}\nimage: deb\nshare: {dir: /tmp, readonly: true}\n"
       "instances:\n  a: {image: web, forward: true, startup: [ip addr, 'echo hi'], unsafe_shared_root: true}\n"
       "  b: {share: ./x, restart: never, mem: 128M}\n")
+write("topology", "ipv6-keys.yaml",
+      "ipv6: true\nswitches: {S1: {}, S2: {}}\ninstances:\n"
+      "  h1:\n    interfaces: {eth0: {switch: S1, ip: [10.0.1.1/24, 2001:db8:1::1/64]}}\n"
+      "    routes: [{to: default, via: fe80::1, dev: eth0}, {to: default, via: 10.0.1.254},\n"
+      "             {to: 2001:db8:9::/48, via: 2001:db8:1::fe, dev: eth0}]\n"
+      "  r1:\n    forward: true\n    interfaces:\n"
+      "      eth0: {switch: S1, ip: [10.0.1.254/24, 2001:db8:1::fe/64, fe80::1/64], ra: true}\n"
+      "      eth1: {switch: S2, ip: [2001:db8:2::fe/64, fe80::1/64], ra: true}\n"
+      "  h2: {interfaces: {eth0: {switch: S2}}}\n  h3: {ipv6: false}\n")
+write("topology", "bad-ipv6.yaml",
+      "switches: {S: {}}\ninstances:\n  a:\n    ipv6: false\n"
+      "    interfaces: {eth0: {switch: S, ip: [2001:db8::/64, fe80::1/10, \"::1/128\", 2001:db8::1], ra: true}}\n"
+      "    routes: [{to: 2001:db8:2::1/64, via: 10.0.0.1}, {to: default, via: fe80::1}]\n"
+      "  b: {interfaces: {eth0: {switch: S, ip: fe80::1/64}}}\n  c: {interfaces: {eth0: {switch: S, ip: fe80::1/64}}}\n")
 write("topology", "deep.yaml", "instances: " + "[" * 40 + "]" * 40 + "\n")
 write("topology", "empty.yaml", "")
 
@@ -59,6 +73,13 @@ for name, path in [("pass.yaml", "tests/e2e/labs/check/pass.yaml"),
                    ("troubleshoot-checks.yaml", "labs/troubleshoot-checks.yaml")]:
     with open(os.path.join(ROOT, path), "rb") as f:
         write("checks_spec", name, f.read())
+write("checks_spec", "ipv6.yaml",
+      "checks:\n  - {name: a, reach: {from: h1, to: h2, ipv6: true}}\n"
+      "  - {name: b, path: {from: h1, to: \"fe80::1%eth0\", via: []}}\n"
+      "  - {name: c, iface: {on: h1, dev: eth0, address: 2001:db8::1/64}}\n"
+      "  - {name: d, route: {on: h1, to: default, ipv6: true, via: fe80::1, dev: eth0}}\n"
+      "  - {name: e, forwarding: {on: r1, ipv6: true}}\n"
+      "  - {name: f, frames: {switch: S1, proto: icmp6}}\n")
 
 # ---- mconsole replies (err, more, len, data) and notifications (magic, version, type, len, data) ----
 MAGIC, VERSION = 0xcafebabe, 2
@@ -99,7 +120,7 @@ for name, text in [
     write("agent_msg", name, text)
 
 # ---- control frames: one byte (how the stream is cut), then {u16 version, u16 type, u32 len} + payload ----
-with open(os.path.join(ROOT, "core", "control.h")) as f:
+with open(os.path.join(ROOT, "core", "base", "control.h")) as f:
     CTL_VERSION = int(re.search(r"#define CTL_VERSION (\d+)", f.read()).group(1))
 
 

@@ -17,7 +17,8 @@ static void test_params_from_a_real_command_line(void **state)
 	char cmdline[] = "mem=64M ubd0=/s/umlA.cow,/c/busybox.img root=/dev/ubda rw umid=umlA "
 	    "vec0:transport=bess,dst=/s/cables/umlA.eth0,mac=02:73:65:b0:3b:16 umllab.name=umlA "
 	    "umllab.share=ro umllab.ip=eth0:10.0.0.1/24,eth1:10.0.1.1/24 "
-	    "umllab.route=default@10.0.0.254 umllab.forward=1 console=tty0\n";
+	    "umllab.route=default@10.0.0.254 umllab.forward=1 console=tty0 umllab.ipv6=1 "
+	    "umllab.ra=eth1\n";
 	struct boot_params p;
 	boot_params_read(cmdline, &p);
 	assert_string_equal(p.name, "umlA");
@@ -25,6 +26,8 @@ static void test_params_from_a_real_command_line(void **state)
 	assert_string_equal(p.routes, "default@10.0.0.254");
 	assert_string_equal(p.forward, "1");
 	assert_string_equal(p.share, "ro");
+	assert_string_equal(p.ipv6, "1");
+	assert_string_equal(p.ra, "eth1");
 }
 
 static void test_params_absent_and_repeated(void **state)
@@ -132,6 +135,97 @@ static void test_vlans(void **state)
 	assert_false(boot_vlan_name("a-very-long-name.10", parent, 8, &vid));
 }
 
+static void test_addr_either_family(void **state)
+{
+	(void)state;
+	unsigned char a[16];
+	int family;
+	unsigned prefix;
+	assert_true(boot_addr_parse("10.0.1.254/24", &family, a, &prefix));
+	assert_int_equal(family, AF_INET);
+	assert_int_equal(prefix, 24);
+	assert_int_equal(a[0], 10);
+	assert_true(boot_addr_parse("2001:db8:1::fe/64", &family, a, &prefix));
+	assert_int_equal(family, AF_INET6);
+	assert_int_equal(prefix, 64);
+	assert_int_equal(a[0], 0x20);
+	assert_int_equal(a[15], 0xfe);
+	assert_true(boot_addr_parse("fe80::1", &family, a, &prefix));
+	assert_int_equal(prefix, 128);
+	static const char *const bad[] = { "2001:db8::1/129", "2001:db8::1/", "2001:db8::g/64",
+		"fe80::1%eth0", "10.0.0.1/33", "", "::ffff:1.2.3.4.5/96" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(boot_addr_parse(bad[i], &family, a, &prefix));
+}
+
+static void test_gateway(void **state)
+{
+	(void)state;
+	unsigned char a[16];
+	int family;
+	char *dev;
+	char ll[] = "fe80::1%eth0", v4[] = "10.0.1.254", v4dev[] = "10.0.1.254%eth1";
+	assert_true(boot_gateway_parse(ll, &family, a, &dev));
+	assert_int_equal(family, AF_INET6);
+	assert_string_equal(dev, "eth0");
+	assert_true(boot_gateway_parse(v4, &family, a, &dev));
+	assert_int_equal(family, AF_INET);
+	assert_null(dev);
+	assert_true(boot_gateway_parse(v4dev, &family, a, &dev));
+	assert_string_equal(dev, "eth1");
+	char nodev[] = "fe80::1%", prefix[] = "2001:db8::1/64", junk[] = "router%eth0";
+	assert_false(boot_gateway_parse(nodev, &family, a, &dev));
+	assert_false(boot_gateway_parse(prefix, &family, a, &dev));
+	assert_false(boot_gateway_parse(junk, &family, a, &dev));
+}
+
+static void test_link_local(void **state)
+{
+	(void)state;
+	static const unsigned char mac[6] = { 0x02, 0x5b, 0xa1, 0x4e, 0x28, 0xea };
+	unsigned char a[16];
+	char text[INET6_ADDRSTRLEN];
+	boot_link_local(mac, a);
+	assert_non_null(inet_ntop(AF_INET6, a, text, sizeof(text)));
+	assert_string_equal(text, "fe80::5b:a1ff:fe4e:28ea");	/* as the kernel makes it */
+}
+
+static void test_router_advertisement(void **state)
+{
+	(void)state;
+	static const unsigned char mac[6] = { 0x02, 0, 0, 0, 0x02, 0x01 };
+	struct boot_prefix p[2];
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:2::fe", p[0].addr), 1);
+	p[0].len = 64;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:3:4:5::1", p[1].addr), 1);
+	p[1].len = 64;
+	unsigned char m[128];
+	assert_int_equal(boot_ra_message(m, sizeof(m), mac, p, 2, BOOT_RA_ROUTER_S), 16 + 8 + 64);
+	assert_int_equal(m[0], 134);
+	assert_int_equal(m[1], 0);
+	assert_int_equal(m[4], 64);
+	assert_int_equal(m[6] << 8 | m[7], 1800);
+	assert_int_equal(m[16], 1);		/* source link-layer address */
+	assert_int_equal(m[17], 1);
+	assert_memory_equal(m + 18, mac, 6);
+	const unsigned char *o = m + 24;
+	assert_int_equal(o[0], 3);		/* prefix information */
+	assert_int_equal(o[1], 4);
+	assert_int_equal(o[2], 64);
+	assert_int_equal(o[3], 0xc0);
+	assert_int_equal(o[4] << 24 | o[5] << 16 | o[6] << 8 | o[7], 86400);
+	assert_int_equal(o[8] << 24 | o[9] << 16 | o[10] << 8 | o[11], 14400);
+	char text[INET6_ADDRSTRLEN];
+	assert_non_null(inet_ntop(AF_INET6, o + 16, text, sizeof(text)));
+	assert_string_equal(text, "2001:db8:2::");	/* host bits cleared */
+	assert_non_null(inet_ntop(AF_INET6, o + 32 + 16, text, sizeof(text)));
+	assert_string_equal(text, "2001:db8:3:4::");
+	/* not a default router; too small a buffer */
+	assert_int_equal(boot_ra_message(m, sizeof(m), mac, p, 1, 0), 56);
+	assert_int_equal(m[6] | m[7], 0);
+	assert_int_equal(boot_ra_message(m, 50, mac, p, 1, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +234,10 @@ int main(void)
 		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_pairs),
 		cmocka_unit_test(test_vlans),
+		cmocka_unit_test(test_addr_either_family),
+		cmocka_unit_test(test_gateway),
+		cmocka_unit_test(test_link_local),
+		cmocka_unit_test(test_router_advertisement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,8 +61,9 @@ static void test_good(void **state)
 	assert_int_equal(f->kind, CHECK_IFACE);
 	assert_string_equal(f->dev, "eth0");
 	assert_true(f->has_addr);
-	assert_int_equal(ntohl(f->addr.s_addr), 0x0a000001);
-	assert_int_equal(f->prefix, 24);
+	assert_int_equal(f->addr.family, AF_INET);
+	assert_int_equal(ntohl(f->addr.in4.s_addr), 0x0a000001);
+	assert_int_equal(f->addr.prefix, 24);
 	assert_int_equal(f->state, 1);
 	assert_true(f->has_mac);
 	assert_int_equal(f->mac[5], 0x0a);
@@ -97,6 +98,45 @@ static void test_good(void **state)
 	assert_string_equal(l->v[13].sw_port, "S3.S2");
 	assert_string_equal(l->v[13].stp_role, "alternate");
 	assert_string_equal(l->v[13].stp_state, "discarding");
+	checks_free(l);
+	lab_diag_free(&diag);
+}
+
+/* Issue 24: IPv6 targets, addresses, routes and forwarding. */
+static void test_ipv6(void **state)
+{
+	(void)state;
+	static const char spec[] =
+	    "checks:\n"
+	    "  - {name: by name, reach: {from: h1, to: h2, ipv6: true}}\n"
+	    "  - {name: literal, no_reach: {from: h1, to: \"2001:db8:2::99\", strict: true}}\n"
+	    "  - {name: link-local, path: {from: h1, to: \"fe80::1%eth0\", via: []}}\n"
+	    "  - {name: addr, iface: {on: h1, dev: eth0, address: 2001:DB8:1::1/64}}\n"
+	    "  - {name: route, route: {on: h1, to: 2001:db8:2::/64, via: fe80::1, dev: eth0}}\n"
+	    "  - {name: default6, route: {on: h2, to: default, ipv6: true}}\n"
+	    "  - {name: default by gateway, route: {on: h1, to: default, via: 2001:db8:1::fe}}\n"
+	    "  - {name: fwd6, forwarding: {on: r1, ipv6: true}}\n";
+	struct lab_diag diag = { 0 };
+	struct check_list *l = checks_load_string(spec, sizeof(spec) - 1, "v6.yaml", false, &diag);
+	for (size_t i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.msgs[i]);
+	assert_non_null(l);
+	assert_int_equal(l->n, 8);
+	assert_true(l->v[0].ipv6);
+	assert_string_equal(l->v[1].to, "2001:db8:2::99");
+	assert_false(l->v[1].ipv6);
+	assert_string_equal(l->v[2].to, "fe80::1%eth0");
+	assert_int_equal(l->v[3].addr.family, AF_INET6);
+	assert_int_equal(l->v[3].addr.prefix, 64);
+	assert_int_equal(l->v[4].addr.family, AF_INET6);
+	assert_int_equal(l->v[4].route_via.family, AF_INET6);
+	assert_false(l->v[4].route_default);
+	assert_true(l->v[5].route_default);
+	assert_int_equal(l->v[5].addr.family, AF_INET6);
+	assert_true(l->v[6].route_default);
+	assert_int_equal(l->v[6].addr.family, AF_INET6);
+	assert_true(l->v[7].ipv6);
+	assert_true(l->v[7].enabled);
 	checks_free(l);
 	lab_diag_free(&diag);
 }
@@ -143,7 +183,24 @@ static const struct bad_case bad_cases[] = {
 	{ "checks:\n  - {name: x, points: -1, forwarding: {on: a}}\n", "2:23", "not a whole number" },
 	{ "checks:\n  - {name: x, reach: {from: a}}\n", "2:15", "has no `to`" },
 	{ "checks:\n  - {name: x, reach: {from: a, to: 10.0.0.300}}\n", "2:36",
-	  "neither an instance name nor an IPv4 address" },
+	  "neither an instance name nor an IP address" },
+	{ "checks:\n  - {name: x, reach: {from: a, to: \"2001:db8::1%eth0\"}}\n", "2:36",
+	  "neither an instance name nor an IP address" },
+	{ "checks:\n  - {name: x, reach: {from: a, to: 2001:db8::/64}}\n", "2:36",
+	  "neither an instance name nor an IP address" },
+	{ "checks:\n  - {name: x, reach: {from: a, to: 10.0.0.1, ipv6: true}}\n", "2:52",
+	  "ipv6 `true` of check `x`, but `to` 10.0.0.1 is an IPv4 address" },
+	{ "checks:\n  - {name: x, path: {from: a, to: b, via: [], ipv6: 6}}\n", "2:53", "not a boolean" },
+	{ "checks:\n  - {name: x, iface: {on: a, dev: eth0, address: 2001:db8::1}}\n", "2:50",
+	  "not an address with a prefix length (expected ADDRESS/PREFIX such as 10.0.0.1/24 or 2001:db8::1/64)" },
+	{ "checks:\n  - {name: x, route: {on: a, to: 2001:db8:2::1/64}}\n", "2:34", "host bits" },
+	{ "checks:\n  - {name: x, route: {on: a, to: 2001:db8:2::/64, via: 10.0.0.1}}\n", "2:56",
+	  "is not of the family of `to` (expected an IPv6 gateway)" },
+	{ "checks:\n  - {name: x, route: {on: a, to: 10.0.2.0/24, ipv6: true}}\n", "2:53",
+	  "but the route is an IPv4 one" },
+	{ "checks:\n  - {name: x, route: {on: a, to: default, via: fe80::1/64}}\n", "2:48",
+	  "is not an IP address" },
+	{ "checks:\n  - {name: x, forwarding: {on: a, ipv6: on}}\n", "2:41", "not a boolean" },
 	{ "checks:\n  - {name: x, reach: {from: a b, to: b}}\n", "2:29", "is not a name" },
 	{ "checks:\n  - {name: x, path: {from: a, to: b}}\n", "2:15", "has no `via`" },
 	{ "checks:\n  - {name: x, no_reach: {from: a, to: b, strict: yes please}}\n", "2:50",
@@ -217,6 +274,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_topology),
+		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_missing_file),
 	};

@@ -22,41 +22,80 @@ static const char *const sws[] = { "S1", "S2", "D", "umlB" };
 
 #define IP_A "10.0.1.1"
 #define IP_B "10.0.2.1"
+#define IP6_A "2001:db8:1::1"
+#define IP6_B "2001:db8:2::1"
 
-static uint32_t ip(const char *s)
+/* The addresses of this test's ping: IPv4 (setup) or IPv6 (setup6). */
+static const char *ip_a = IP_A, *ip_b = IP_B;
+
+/* An address as the judge keeps it: IPv6, IPv4 mapped. */
+static struct in6_addr addr(const char *s)
 {
-	struct in_addr a;
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, s, &a4) == 1)
+		return echo_addr_v4(a4);
+	assert_int_equal(inet_pton(AF_INET6, s, &a6), 1);
+	return a6;
+}
+
+static bool is6(const char *s)
+{
+	return strchr(s, ':') != NULL;
 }
 
 /* ---- frames as the wire has them ---- */
 
 struct frame {
-	unsigned char b[14 + 20 + 8 + 56];
+	unsigned char b[14 + 40 + 8 + 8 + 56];
 	size_t len;
 };
 
-/* An echo request (reply = false) or reply, 56 data bytes: an 8-byte stamp, then the pattern. */
+/* An IPv6 header for next header nh and plen bytes of payload; returns where the payload starts. */
+static unsigned char *ip6_header(struct frame *f, const char *src, const char *dst, unsigned nh,
+    size_t plen)
+{
+	f->b[12] = 0x86;
+	f->b[13] = 0xdd;
+	unsigned char *h = f->b + 14;
+	h[0] = 0x60;
+	h[4] = (unsigned char)(plen >> 8);
+	h[5] = (unsigned char)plen;
+	h[6] = (unsigned char)nh;
+	h[7] = 64;
+	struct in6_addr s = addr(src), d = addr(dst);
+	memcpy(h + 8, &s, 16);
+	memcpy(h + 24, &d, 16);
+	f->len = 14 + 40 + plen;
+	return h + 40;
+}
+
+/* An echo request (reply = false) or reply, 56 data bytes: an 8-byte stamp, then the pattern;
+ * ICMPv6 when the addresses are IPv6 ones. */
 static struct frame echo(bool reply, const char *src, const char *dst, uint16_t id, uint16_t seq,
     unsigned tag, uint64_t stamp)
 {
-	struct frame f = { .len = sizeof(f.b) };
+	struct frame f = { .len = 14 + 20 + 8 + 56 };
 	memset(f.b, 0, sizeof(f.b));
 	f.b[0] = 0x02;
 	f.b[6] = 0x02;
 	f.b[12] = 0x08;
-	unsigned char *iph = f.b + 14;
-	iph[0] = 0x45;
-	iph[2] = 0;
-	iph[3] = 84;
-	iph[8] = 64;
-	iph[9] = 1;
-	uint32_t s = ip(src), d = ip(dst);
-	memcpy(iph + 12, &s, 4);
-	memcpy(iph + 16, &d, 4);
-	unsigned char *icmp = iph + 20;
-	icmp[0] = reply ? 0 : 8;
+	unsigned char *iph = f.b + 14, *icmp;
+	if (is6(src)) {
+		icmp = ip6_header(&f, src, dst, 58, 8 + 56);
+		icmp[0] = reply ? 129 : 128;
+	} else {
+		iph[0] = 0x45;
+		iph[2] = 0;
+		iph[3] = 84;
+		iph[8] = 64;
+		iph[9] = 1;
+		struct in6_addr s = addr(src), d = addr(dst);
+		memcpy(iph + 12, s.s6_addr + 12, 4);
+		memcpy(iph + 16, d.s6_addr + 12, 4);
+		icmp = iph + 20;
+		icmp[0] = reply ? 0 : 8;
+	}
 	icmp[4] = (unsigned char)(id >> 8);
 	icmp[5] = (unsigned char)id;
 	icmp[6] = (unsigned char)(seq >> 8);
@@ -68,16 +107,34 @@ static struct frame echo(bool reply, const char *src, const char *dst, uint16_t 
 
 static struct frame req(uint16_t seq)
 {
-	return echo(false, IP_A, IP_B, 77, seq, TAG, 1000 + seq);
+	return echo(false, ip_a, ip_b, 77, seq, TAG, 1000 + seq);
 }
 
 static struct frame rep(uint16_t seq)
 {
-	return echo(true, IP_B, IP_A, 77, seq, TAG, 1000 + seq);
+	return echo(true, ip_b, ip_a, 77, seq, TAG, 1000 + seq);
 }
 
+/* IPv6: a neighbour solicitation from sender (:: for DAD) for target. */
+static struct frame ns(const char *sender, const char *target)
+{
+	struct frame f;
+	memset(f.b, 0, sizeof(f.b));
+	f.b[0] = 0x33;
+	f.b[1] = 0x33;
+	f.b[6] = 0x02;
+	unsigned char *icmp = ip6_header(&f, sender, "ff02::1:ff00:1", 58, 24);
+	icmp[0] = 135;
+	struct in6_addr t = addr(target);
+	memcpy(icmp + 8, &t, 16);
+	return f;
+}
+
+/* Address resolution: an ARP request, or for IPv6 a neighbour solicitation. */
 static struct frame arp(const char *sender, const char *target)
 {
+	if (is6(sender))
+		return ns(sender, target);
 	struct frame f = { .len = 14 + 28 };
 	memset(f.b, 0, sizeof(f.b));
 	memset(f.b, 0xff, 6);
@@ -90,9 +147,9 @@ static struct frame arp(const char *sender, const char *target)
 	a[4] = 6;
 	a[5] = 4;
 	a[7] = 1;
-	uint32_t s = ip(sender), t = ip(target);
-	memcpy(a + 14, &s, 4);
-	memcpy(a + 24, &t, 4);
+	struct in6_addr s = addr(sender), t = addr(target);
+	memcpy(a + 14, s.s6_addr + 12, 4);
+	memcpy(a + 24, t.s6_addr + 12, 4);
 	return f;
 }
 
@@ -154,7 +211,7 @@ static void judge(int owner, size_t n_via, struct echo_verdict *v)
 	struct echo_case c = { .recs = recs, .n_recs = n_recs, .instances = insts,
 	    .n_instances = N_INST, .switches = sws, .n_switches = N_SW, .src = A,
 	    .owner = owner, .owner_switch = owner == B ? "S2" : NULL, .via = via, .n_via = n_via };
-	c.target.s_addr = owner == B || owner == NOBODY ? ip(IP_B) : 0;
+	c.target = addr(ip_b);
 	echo_judge(&c, v);
 }
 
@@ -162,6 +219,17 @@ static int setup(void **state)
 {
 	(void)state;
 	n_recs = 0;
+	ip_a = IP_A;
+	ip_b = IP_B;
+	return 0;
+}
+
+static int setup6(void **state)
+{
+	(void)state;
+	n_recs = 0;
+	ip_a = IP6_A;
+	ip_b = IP6_B;
 	return 0;
 }
 
@@ -204,7 +272,8 @@ static void test_parse(void **state)
 	assert_true(r.tagged);
 	assert_int_equal(r.id, 77);
 	assert_int_equal(r.seq, 1);
-	assert_int_equal(r.src, ip(IP_A));
+	struct in6_addr want = addr(ip_a);
+	assert_memory_equal(&r.src, &want, 16);
 	struct echo_rec q;
 	struct frame g = rep(1);
 	echo_rec_parse(&q, g.b, g.len, TAG);
@@ -223,7 +292,8 @@ static void test_parse(void **state)
 	struct frame a = arp(IP_A, IP_B);
 	echo_rec_parse(&r, a.b, a.len, TAG);
 	assert_int_equal(r.type, ECHO_ARP);
-	assert_int_equal(r.dst, ip(IP_B));
+	want = addr(ip_b);
+	assert_memory_equal(&r.dst, &want, 16);
 	a.b[14 + 7] = 2;		/* an ARP reply is not a request */
 	echo_rec_parse(&r, a.b, a.len, TAG);
 	assert_int_equal(r.type, ECHO_OTHER);
@@ -507,7 +577,7 @@ static void test_strict(void **state)
 	n_recs = 0;	/* umlB ignores ARP too: only umlA's ARP reached it */
 	hop(S2, A, B, arp(IP_A, IP_B), 10);
 	judge(B, 0, &v);
-	assert_int_equal(v.arp_from_src, 1);
+	assert_int_equal(v.asks_from_src, 1);
 	why = echo_strict_breach(&v);
 	assert_string_equal(why, "1 frame from umlA's cables reached umlB's cables (on S2)");
 	free(why);
@@ -563,6 +633,164 @@ static void test_lost(void **state)
 	echo_verdict_free(&v);
 }
 
+/* ---- IPv6: the same rules, ICMPv6 frames ---- */
+
+static void test_parse6(void **state)
+{
+	(void)state;
+	struct echo_rec r, q;
+	struct frame f = req(1), g = rep(1);
+	echo_rec_parse(&r, f.b, f.len, TAG);
+	assert_int_equal(r.type, ECHO_REQUEST);
+	assert_true(r.tagged);
+	assert_int_equal(r.id, 77);
+	assert_int_equal(r.seq, 1);
+	struct in6_addr a = addr(IP6_A), b = addr(IP6_B);
+	assert_memory_equal(&r.src, &a, 16);
+	assert_memory_equal(&r.dst, &b, 16);
+	echo_rec_parse(&q, g.b, g.len, TAG);
+	assert_int_equal(q.type, ECHO_REPLY);
+	assert_true(q.hash == r.hash);
+	char text[ECHO_ADDR_TEXT_MAX];
+	echo_addr_format(&q.src, text);
+	assert_string_equal(text, IP6_B);
+
+	/* a hop-by-hop header before ICMPv6 (as MLD has): skipped */
+	struct frame h;
+	memset(h.b, 0, sizeof(h.b));
+	unsigned char *p = ip6_header(&h, IP6_A, IP6_B, 0, 8 + 8 + 56);
+	p[0] = 58;		/* next: ICMPv6, length 0: 8 bytes */
+	memcpy(p + 8, f.b + 14 + 40, 8 + 56);
+	echo_rec_parse(&q, h.b, h.len, TAG);
+	assert_int_equal(q.type, ECHO_REQUEST);
+	assert_true(q.hash == r.hash);
+	/* a fragment past the first: no ICMPv6 header */
+	memset(h.b, 0, sizeof(h.b));
+	p = ip6_header(&h, IP6_A, IP6_B, 44, 8 + 8 + 56);
+	p[0] = 58;
+	p[3] = 0x08;		/* offset 1 */
+	memcpy(p + 8, f.b + 14 + 40, 8 + 56);
+	echo_rec_parse(&q, h.b, h.len, TAG);
+	assert_int_equal(q.type, ECHO_OTHER);
+	/* an ICMPv6 error is no echo */
+	f.b[14 + 40] = 1;
+	echo_rec_parse(&q, f.b, f.len, TAG);
+	assert_int_equal(q.type, ECHO_OTHER);
+
+	/* neighbour solicitations ask for their target; DAD's (from ::) asks nothing */
+	struct frame n = ns(IP6_A, "fe80::1");
+	echo_rec_parse(&q, n.b, n.len, TAG);
+	assert_int_equal(q.type, ECHO_NS);
+	struct in6_addr ll = addr("fe80::1");
+	assert_memory_equal(&q.dst, &ll, 16);
+	n = ns("::", IP6_A);
+	echo_rec_parse(&q, n.b, n.len, TAG);
+	assert_int_equal(q.type, ECHO_OTHER);
+	echo_rec_parse(&q, n.b, 14 + 40 + 20, TAG);	/* cut short */
+	assert_int_equal(q.type, ECHO_OTHER);
+}
+
+static void test_direct6(void **state)
+{
+	(void)state;
+	for (uint16_t s = 0; s < 3; s++) {
+		hop(S2, A, B, req(s), 100 * s + 10);
+		hop(S2, B, A, rep(s), 100 * s + 20);
+	}
+	struct echo_verdict v;
+	judge(B, 0, &v);
+	assert_true(v.ipv6);
+	assert_string_equal(v.target, IP6_B);
+	assert_int_equal(v.answered, 3);
+	assert_true(echo_verdict_reached(&v));
+	assert_string_equal(v.carried, "S2: 3 echo requests (from umlA), 3 echo replies (from umlB)");
+	expect_disagreement(&v, true, NULL);
+	expect_disagreement(&v, false, "umlA printed no replies, but 3 echo replies from "
+	    "2001:db8:2::1 reached umlA's cables");
+	echo_verdict_free(&v);
+
+	/* The same ping over IPv4 is no evidence for the IPv6 address. */
+	n_recs = 0;
+	ip_a = IP_A;
+	ip_b = IP_B;
+	hop(S2, A, B, req(0), 10);
+	hop(S2, B, A, rep(0), 20);
+	ip_a = IP6_A;
+	ip_b = IP6_B;
+	judge(B, 0, &v);
+	assert_int_equal(v.requests_from_src, 0);
+	assert_false(echo_verdict_reached(&v));
+	expect_disagreement(&v, true, "umlA printed replies, but no echo request from umlA to "
+	    "2001:db8:2::1 crossed any switch");
+	echo_verdict_free(&v);
+}
+
+static void test_routed6(void **state)
+{
+	(void)state;
+	routed_ping();
+	struct echo_verdict v;
+	via[0] = R1;
+	judge(B, 1, &v);
+	assert_int_equal(v.answered, 3);
+	assert_true(v.hops_match);
+	assert_string_equal(v.hops, "umlA > r1");
+	assert_string_equal(v.carried, "S1: 3 echo requests (from umlA), 3 echo replies (from r1); "
+	    "S2: 3 echo requests (from r1), 3 echo replies (from umlB)");
+	echo_verdict_free(&v);
+}
+
+/* The liar answers for umlB's IPv6 address on S1, the echoer feeds umlB copies on S2. */
+static void test_liar_and_echoer6(void **state)
+{
+	(void)state;
+	for (uint16_t s = 0; s < 3; s++) {
+		uint64_t t = 1000 * (s + 1);
+		hop(S1, A, L, req(s), t);
+		hop(S1, L, A, rep(s), t + 5);
+		hop(S2, E, B, req(s), t + 1);
+		hop(S2, B, E, rep(s), t + 6);
+	}
+	struct echo_verdict v;
+	judge(B, 0, &v);
+	assert_int_equal(v.replies_to_src, 3);
+	assert_int_equal(v.requests_to_target, 0);
+	assert_false(echo_verdict_reached(&v));
+	expect_disagreement(&v, true, "umlA printed replies, but none of its echo requests reached "
+	    "umlB's cables; they reached liar");
+	echo_verdict_free(&v);
+}
+
+/* Nobody answered umlA's neighbour solicitations: shown as ARP is, and counted as a try. */
+static void test_neighbour_solicitations(void **state)
+{
+	(void)state;
+	in(S2, A, NULL, ns(IP6_A, IP6_B), 10);
+	in(S2, A, NULL, ns("::", IP6_A), 11);		/* DAD: not a try */
+	in(S2, A, NULL, arp(IP_A, IP_B), 12);		/* the other family's: not this ping's */
+	struct echo_verdict v;
+	judge(B, 0, &v);
+	assert_int_equal(v.asks_from_src, 1);
+	assert_string_equal(echo_ask_word(&v, 1), "neighbour solicitation");
+	assert_string_equal(v.carried, "no switch carried an echo request or reply of it (umlA sent "
+	    "1 neighbour solicitation, and no echo request followed)");
+	echo_verdict_free(&v);
+	in(S2, A, NULL, ns(IP6_A, IP6_B), 13);
+	judge(B, 0, &v);
+	assert_non_null(strstr(v.carried, "umlA sent 2 neighbour solicitations"));
+	echo_verdict_free(&v);
+
+	/* strict: umlA's solicitation delivered to umlB's cable is a breach */
+	n_recs = 0;
+	hop(S2, A, B, ns(IP6_A, IP6_B), 10);
+	judge(B, 0, &v);
+	char *why = echo_strict_breach(&v);
+	assert_non_null(why);
+	assert_string_equal(why, "1 frame from umlA's cables reached umlB's cables (on S2)");
+	free(why);
+	echo_verdict_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +808,15 @@ int main(void)
 		cmocka_unit_test_setup(test_strict, setup),
 		cmocka_unit_test_setup(test_old_messages, setup),
 		cmocka_unit_test_setup(test_lost, setup),
+		cmocka_unit_test_setup(test_parse6, setup6),
+		cmocka_unit_test_setup(test_direct6, setup6),
+		cmocka_unit_test_setup(test_routed6, setup6),
+		cmocka_unit_test_setup(test_liar_and_echoer6, setup6),
+		cmocka_unit_test_setup(test_asymmetric, setup6),
+		cmocka_unit_test_setup(test_held_delivery, setup6),
+		cmocka_unit_test_setup(test_reply_before_request, setup6),
+		cmocka_unit_test_setup(test_switch_named_like_instance, setup6),
+		cmocka_unit_test_setup(test_neighbour_solicitations, setup6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,9 +97,9 @@ static void test_live(void **state)
 		{ .instance = "r1", .iface = "eth1", .state = GRAPH_LINK_UP },
 		{ .instance = "h2", .iface = "eth0", .state = GRAPH_LINK_DOWN },
 		{ .instance = "h1", .iface = "eth1", .state = GRAPH_LINK_UP, .live_plugged = true,
-		    .sw = "S2", .has_addr = true, .prefix = 24 },
+		    .sw = "S2", .n_addrs = 1 },
 	};
-	inet_pton(AF_INET, "10.0.2.9", &links[4].addr);
+	assert_true(lab_addr_parse("10.0.2.9/24", true, &links[4].addrs[0]));
 	struct graph_instance insts[] = { { "h1", "running" }, { "r1", "running" },
 	    { "h2", "stopped" } };
 	struct graph_live live = { .links = links, .n_links = 5, .instances = insts, .n_instances = 3 };
@@ -129,7 +129,7 @@ static void test_snapshot_roundtrip(void **state)
 	    "instance umlB stopped host\n"
 	    "link umlA eth0 S1 10.0.0.1/24 up configured\n"
 	    "link umlB eth0 S1 10.0.0.2/24 down configured\n"
-	    "link umlA eth1 S2 10.0.1.1/24 up live\n";
+	    "link umlA eth1 S2 10.0.1.1/24,2001:db8:1::1/64 up live\n";
 	struct lab *lab;
 	struct graph_live live;
 	char *cause = NULL;
@@ -148,7 +148,9 @@ static void test_snapshot_roundtrip(void **state)
 	assert_non_null(strstr(dot, "label=\"lab fig1 (running)\""));
 	assert_non_null(strstr(dot, "\"switch/S2\" [label=\"S2\\nhub\", shape=doublecircle"));
 	assert_non_null(strstr(dot, "eth0\\n10.0.0.2/24\\n(down)\""));
-	assert_non_null(strstr(dot, "eth1\\n10.0.1.1/24\\n(plugged live)\""));
+	assert_non_null(strstr(dot, "eth1\\n10.0.1.1/24\\n2001:db8:1::1/64\\n(plugged live)\""));
+	assert_int_equal(live.links[2].n_addrs, 2);
+	assert_int_equal(live.links[2].addrs[1].family, AF_INET6);
 	assert_null(strstr(dot, "/home/student"));	/* no paths in the picture */
 	assert_int_equal(lab->switches[1].n_trunks, 1);
 	assert_int_equal(lab->switches[1].trunks[0].vni, 42);
@@ -207,6 +209,10 @@ static void test_snapshot_bad(void **state)
 		    "link a eth0 S1 10.0.0.1/33 up configured\n", "a bad address" },
 		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\nswitch S1 switch\ninstance a running host\n"
 		    "link a eth0 S1 10.0.0.1 up configured\n", "a bad address" },
+		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\nswitch S1 switch\ninstance a running host\n"
+		    "link a eth0 S1 10.0.0.1/24,2001:db8::1/129 up configured\n", "a bad address" },
+		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\nswitch S1 switch\ninstance a running host\n"
+		    "link a eth0 S1 10.0.0.1/24, up configured\n", "a bad address" },
 		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\nswitch S1 switch\ninstance a running host\n"
 		    "link a eth0 S1 - sideways configured\n", "a bad link state" },
 		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\nswitch S1 switch\ninstance a running host\n"
@@ -331,6 +337,52 @@ static void test_shapes(void **state)
 	lab_free(lab);
 }
 
+/* Issue 24: every address of a link, and those SLAAC gives, from the file and from a running lab. */
+static void test_ipv6(void **state)
+{
+	(void)state;
+	static const char yaml[] =
+	    "name: v6\nswitches: {S1: {}}\ninstances:\n"
+	    "  r1:\n    forward: true\n"
+	    "    interfaces: {eth0: {switch: S1, ip: [10.0.1.254/24, 2001:db8:1::fe/64], ra: true}}\n"
+	    "  h1:\n    interfaces: {eth0: {switch: S1, mac: 02:00:00:00:00:01}}\n";
+	struct lab_diag diag = { 0 };
+	struct lab *lab = lab_load_string(yaml, sizeof(yaml) - 1, "v6.yaml", &diag);
+	assert_non_null(lab);
+	char *dot = graph_render(lab, NULL);
+	assert_non_null(strstr(dot, "eth0\\n10.0.1.254/24\\n2001:db8:1::fe/64\""));
+	assert_non_null(strstr(dot, "eth0\\n2001:db8:1::ff:fe00:1/64 (SLAAC)\""));
+	free(dot);
+	lab_free(lab);
+	lab_diag_free(&diag);
+
+	static const char report[] =
+	    GRAPH_SNAPSHOT_MAGIC "\nlab v6\nswitch S1 switch\n"
+	    "instance r1 running router\ninstance h1 running host\n"
+	    "link r1 eth0 S1 10.0.1.254/24,2001:db8:1::fe/64 up configured\nra r1 eth0\n"
+	    "link h1 eth0 S1 - up configured\nmac h1 eth0 02:00:00:00:00:01\n";
+	struct graph_live live;
+	char *cause = NULL;
+	assert_int_equal(graph_snapshot_parse(report, strlen(report), &lab, &live, &cause), 0);
+	assert_true(lab->instances[0].ifaces[0].ra);
+	dot = graph_render(lab, &live);
+	assert_non_null(strstr(dot, "eth0\\n2001:db8:1::ff:fe00:1/64 (SLAAC)\""));
+	free(dot);
+	lab_free(lab);
+	graph_live_free(&live);
+	static const char bad[] = GRAPH_SNAPSHOT_MAGIC "\nlab v6\nswitch S1 switch\n"
+	    "instance r1 running router\nra r1 eth0\n";
+	assert_int_equal(graph_snapshot_parse(bad, strlen(bad), &lab, &live, &cause), -1);
+	assert_non_null(strstr(cause, "line 5: router advertisements of an interface not listed"));
+	free(cause);
+	cause = NULL;
+	static const char badmac[] = GRAPH_SNAPSHOT_MAGIC "\nlab v6\nswitch S1 switch\n"
+	    "instance r1 running router\nlink r1 eth0 S1 - up configured\nmac r1 eth0 02:00\n";
+	assert_int_equal(graph_snapshot_parse(badmac, strlen(badmac), &lab, &live, &cause), -1);
+	assert_non_null(strstr(cause, "line 6: a bad MAC"));
+	free(cause);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_bad),
 		cmocka_unit_test(test_snapshot_stp),
 		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_ipv6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

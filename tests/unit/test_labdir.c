@@ -124,7 +124,7 @@ static void test_read(void **state)
 	assert_int_equal(r1->ifaces[1].sw, 1);
 	assert_true(r1->ifaces[1].mac_given);
 	assert_int_equal(r1->ifaces[1].mac[5], 1);
-	assert_false(r1->ifaces[0].has_addr);
+	assert_int_equal(r1->ifaces[0].n_addrs, 0);
 	assert_int_equal(r1->mem_bytes, 256ULL << 20);
 	assert_true(r1->forward);
 	assert_string_equal(lab->images[r1->image].name, "kathara-frr");
@@ -149,6 +149,8 @@ static void test_read(void **state)
 
 	const struct lab_instance *r2 = lab_instance_find(lab, "r2");
 	assert_non_null(strstr(r2->startup[0], " -6"));
+	assert_int_equal(r2->ipv6, LAB_IPV6_ON);	/* [ipv6]=true: umllab's boot runs IPv6 */
+	assert_int_equal(r1->ipv6, LAB_IPV6_AUTO);	/* Kathara's default: its sysctls turn it off */
 	assert_string_equal(r2->startup[r2->n_startup - 1], "echo hi");
 	assert_string_equal(lab->images[r2->image].name, "kathara-base");
 	const struct lab_instance *pc = lab_instance_find(lab, "pc");

@@ -1,4 +1,5 @@
 /* tests/unit/test_pcapng.c: the pcapng encoder: block layout, and tshark reading it back (when installed). */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -196,6 +197,76 @@ static void test_frame_text(void **state)
 	expect_text(other, 60, "00:00:00:00:00:00 > 00:00:00:00:00:00, ethertype 0x88b5, 60 bytes");
 }
 
+/* An IPv6 frame: 02:..:01 > dst, src > dst addresses, next header nh, payload pl of n bytes. */
+static size_t frame6(unsigned char *f, const char *dst_mac_last, const char *src, const char *dst,
+    unsigned nh, const unsigned char *pl, size_t n)
+{
+	memset(f, 0, 14 + 40);
+	f[0] = 0x33;
+	f[1] = 0x33;
+	f[5] = (unsigned char)dst_mac_last[0];
+	f[6] = 0x02;
+	f[11] = 1;
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	unsigned char *h = f + 14;
+	h[0] = 0x60;
+	h[4] = (unsigned char)(n >> 8);
+	h[5] = (unsigned char)n;
+	h[6] = (unsigned char)nh;
+	h[7] = 255;
+	assert_int_equal(inet_pton(AF_INET6, src, h + 8), 1);
+	assert_int_equal(inet_pton(AF_INET6, dst, h + 24), 1);
+	memcpy(h + 40, pl, n);
+	return 14 + 40 + n;
+}
+
+static void test_frame_text6(void **state)
+{
+	(void)state;
+	unsigned char f[200];
+	unsigned char echo[16] = { 128, 0, 0, 0, 0, 7, 0, 3 };
+	size_t n = frame6(f, "\x01", "2001:db8:1::1", "2001:db8:2::1", 58, echo, sizeof(echo));
+	expect_text(f, n, "02:00:00:00:00:01 > 33:33:00:00:00:01, IPv6 2001:db8:1::1 > 2001:db8:2::1, "
+	    "hlim 255, ICMPv6 echo request, id 7, seq 3");
+	unsigned char nsol[32] = { 135, 0, 0, 0, 0, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 2, [23] = 1,
+		1, 1, 2, 0, 0, 0, 0, 1 };
+	n = frame6(f, "\x01", "2001:db8:2::fe", "ff02::1:ff00:1", 58, nsol, sizeof(nsol));
+	expect_text(f, n, "02:00:00:00:00:01 > 33:33:00:00:00:01, IPv6 2001:db8:2::fe > ff02::1:ff00:1, "
+	    "hlim 255, ICMPv6 neighbour solicitation, who-has 2001:db8:2::1");
+	n = frame6(f, "\x01", "::", "ff02::1:ff00:1", 58, nsol, 24);
+	expect_text(f, n, "02:00:00:00:00:01 > 33:33:00:00:00:01, IPv6 :: > ff02::1:ff00:1, hlim 255, "
+	    "ICMPv6 neighbour solicitation, who-has 2001:db8:2::1 (duplicate address detection)");
+	unsigned char nadv[32] = { 136, 0, 0, 0, 0x60, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 2, [23] = 1,
+		2, 1, 2, 0, 0, 0, 2, 1 };
+	n = frame6(f, "\x01", "2001:db8:2::1", "2001:db8:2::fe", 58, nadv, sizeof(nadv));
+	expect_text(f, n, "02:00:00:00:00:01 > 33:33:00:00:00:01, IPv6 2001:db8:2::1 > 2001:db8:2::fe, "
+	    "hlim 255, ICMPv6 neighbour advertisement, 2001:db8:2::1 is-at 02:00:00:00:02:01");
+	unsigned char ra[16 + 8 + 32] = { 134, 0, 0, 0, 64, 0, 0x07, 0x08, [16] = 1, 1, 2, 0, 0, 0, 0, 1,
+		3, 4, 64, 0xc0, [40] = 0x20, 0x01, 0x0d, 0xb8, 0, 2 };
+	n = frame6(f, "\x01", "fe80::1", "ff02::1", 58, ra, sizeof(ra));
+	expect_text(f, n, "02:00:00:00:00:01 > 33:33:00:00:00:01, IPv6 fe80::1 > ff02::1, hlim 255, "
+	    "ICMPv6 router advertisement, router lifetime 1800 s, prefix 2001:db8:2::/64");
+	unsigned char rs[8] = { 133 };
+	n = frame6(f, "\x02", "fe80::2", "ff02::2", 58, rs, sizeof(rs));
+	expect_text(f, n, "02:00:00:00:00:01 > 33:33:00:00:00:02, IPv6 fe80::2 > ff02::2, hlim 255, "
+	    "ICMPv6 router solicitation");
+	/* MLD behind a hop-by-hop header; UDP; a later fragment; truncated */
+	unsigned char mld[8 + 8] = { 58, 0, 5, 2, 0, 0, 1, 0, 143 };
+	n = frame6(f, "\x16", "fe80::2", "ff02::16", 0, mld, sizeof(mld));
+	expect_text(f, n, "02:00:00:00:00:01 > 33:33:00:00:00:16, IPv6 fe80::2 > ff02::16, hlim 255, "
+	    "ICMPv6 multicast listener report");
+	unsigned char udp[8] = { 0x02, 0x22, 0x02, 0x23, 0, 8, 0, 0 };
+	n = frame6(f, "\x01", "fe80::2", "ff02::1:2", 17, udp, sizeof(udp));
+	expect_text(f, n, "02:00:00:00:00:01 > 33:33:00:00:00:01, IPv6 fe80::2 > ff02::1:2, hlim 255, "
+	    "UDP 546 > 547");
+	unsigned char frag[16] = { 58, 0, 0, 0x08 };
+	n = frame6(f, "\x01", "2001:db8::1", "2001:db8::2", 44, frag, sizeof(frag));
+	expect_text(f, n, "02:00:00:00:00:01 > 33:33:00:00:00:01, IPv6 2001:db8::1 > 2001:db8::2, "
+	    "hlim 255, fragment");
+	expect_text(f, 14 + 30, "02:00:00:00:00:01 > 33:33:00:00:00:01, IPv6, truncated");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_tshark),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_frame_text),
+		cmocka_unit_test(test_frame_text6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,9 +58,9 @@ static const struct bad_case bad_cases[] = {
 	{ "empty instances (null)", "instances:\n", 1, 1, "`instances` is empty", 0, NULL },
 	/* unknown keys */
 	{ "unknown top-level key", SW "instances: {a: }\nswitchs: {}\n", 3, 1,
-	    "unknown key `switchs` at the top level (expected one of: name, switches, instances, images, image, share, checks, info; did you mean `switches`?)", 0, NULL },
+	    "unknown key `switchs` at the top level (expected one of: name, switches, instances, images, image, share, checks, info, ipv6; did you mean `switches`?)", 0, NULL },
 	{ "unknown instance key", SW "instances:\n  a:\n    interface: {}\n", 4, 5,
-	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart, image, share, unsafe_shared_root, disks, host, after, shutdown; did you mean `interfaces`?)", 0, NULL },
+	    "unknown key `interface` in instance a (expected one of: mem, interfaces, routes, forward, startup, restart, image, share, unsafe_shared_root, disks, host, after, shutdown, ipv6; did you mean `interfaces`?)", 0, NULL },
 	/* `disks:` */
 	{ "disks: not a list", SW "instances:\n  a:\n    disks: data.img\n", 4, 12,
 	    "`disks` of instance a is a single value", 0, NULL },
@@ -81,7 +81,7 @@ static const struct bad_case bad_cases[] = {
 	{ "disk: a list in the list", SW "instances:\n  a:\n    disks: [[x]]\n", 4, 13,
 	    "a disk of instance a is a list", 0, NULL },
 	{ "unknown interface key", SW "instances:\n  a:\n    interfaces:\n      eth0: {switch: S1, addr: 10.0.0.1/24}\n", 5, 26,
-	    "unknown key `addr` in interface eth0 of a (expected one of: switch, ip, mac, capture, link, vlan, vlans, native)", 0, NULL },
+	    "unknown key `addr` in interface eth0 of a (expected one of: switch, ip, mac, capture, link, vlan, vlans, native, ra)", 0, NULL },
 	{ "link: bad delay", SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, link: {delay: 50}}}\n",
 	    4, 51, "delay `50` of interface eth0 of a is not valid (time 50: expected a number and a unit", 0, NULL },
 	{ "link: unknown condition", SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1, link: {latency: 5ms}}}\n",
@@ -185,8 +185,8 @@ static const struct bad_case bad_cases[] = {
 	    "127.0.0.1:4789}]\n  S2:\n    trunks: [{vxlan: 127.0.0.1:2, vni: 1, listen: 127.0.0.1:4789}]\n"
 	    TRUNK_END, 5, 51, "listen `127.0.0.1:4789` of trunk 0 of switch S2 is already the listen address of "
 	    "trunk 0 of switch S1 at line 3", 0, NULL },
-	{ "unknown route key", VIA_AT "10.0.0.254, dev: eth0}]\n", 5, 45,
-	    "unknown key `dev` in route 1 of a (expected one of: to, via)", 0, NULL },
+	{ "unknown route key", VIA_AT "10.0.0.254, metric: 5}]\n", 5, 45,
+	    "unknown key `metric` in route 1 of a (expected one of: to, via, dev)", 0, NULL },
 	/* wrong types */
 	{ "instances is a list", "instances: [a, b]\n", 1, 12, "`instances` is a list (expected a mapping", 0, NULL },
 	{ "switches is a list", "switches: [S1]\ninstances: {a: }\n", 1, 11, "`switches` is a list", 0, NULL },
@@ -258,12 +258,73 @@ static const struct bad_case bad_cases[] = {
 	{ "gateway is own address", VIA_AT "10.0.0.1}]\n", 5, 33, "is a's own address on eth0", 0, NULL },
 	{ "gateway with a prefix", VIA_AT "10.0.0.254/24}]\n", 5, 33, "is not an IPv4 address", 0, NULL },
 	{ "gateway without any address", SW "instances:\n  a:\n    interfaces: {eth0: {switch: S1}}\n"
-	    "    routes: [{to: default, via: 10.0.0.254}]\n", 5, 33, "a has no `ip` on any interface", 0, NULL },
+	    "    routes: [{to: default, via: 10.0.0.254}]\n", 5, 33, "a has no IPv4 address on any interface", 0, NULL },
 	{ "route to with host bits", ROUTES_AT "[{to: 10.0.2.1/24, via: 10.0.0.254}]\n", 5, 19,
 	    "to `10.0.2.1/24` of route 1 of a has host bits set (expected the network address, 10.0.2.0/24)", 0, NULL },
 	{ "route to without prefix", ROUTES_AT "[{to: 10.0.2.0, via: 10.0.0.254}]\n", 5, 19, "is not a network", 0, NULL },
 	{ "route to the same place twice", ROUTES_AT "[{to: default, via: 10.0.0.254}, {to: 0.0.0.0/0, via: 10.0.0.253}]\n",
 	    5, 51, "route 2 of a goes to `0.0.0.0/0`, like the route at line 5", 0, NULL },
+	/* IPv6 (issue 24) */
+	{ "bad IPv6 address", IP_AT "2001:db8::g/64}}\n", 4, 41,
+	    "ip `2001:db8::g/64` of interface eth0 of a is not a valid IPv6 address (expected ADDRESS/PREFIX such as 2001:db8::1/64)", 0, NULL },
+	{ "IPv6 without prefix", IP_AT "2001:db8::1}}\n", 4, 41, "has no prefix length (expected ADDRESS/PREFIX such as 2001:db8::1/64)", 0, NULL },
+	{ "IPv6 prefix 129", IP_AT "2001:db8::1/129}}\n", 4, 41, "has a bad prefix length (expected /0 to /128", 0, NULL },
+	{ "IPv6 with a zone", IP_AT "\"fe80::1%eth0/64\"}}\n", 4, 41, "is not a valid IPv6 address", 0, NULL },
+	{ "IPv6 multicast", IP_AT "ff02::1/64}}\n", 4, 41, "is a multicast address (expected a unicast host address such as 2001:db8::1/64)", 0, NULL },
+	{ "IPv6 loopback", IP_AT "\"::1/128\"}}\n", 4, 41, "is the loopback address ::1", 0, NULL },
+	{ "IPv6 unspecified", IP_AT "\"::/0\"}}\n", 4, 41, "is the unspecified address ::", 0, NULL },
+	{ "IPv4-mapped IPv6", IP_AT "\"::ffff:10.0.0.1/120\"}}\n", 4, 41, "is an IPv4-mapped address", 0, NULL },
+	{ "IPv6 subnet-router anycast", IP_AT "2001:db8:1::/64}}\n", 4, 41,
+	    "is the subnet-router anycast address of 2001:db8:1::/64 (expected a host address inside it)", 0, NULL },
+	{ "link-local with a /10", IP_AT "fe80::1/10}}\n", 4, 41, "is a link-local address with a /10 prefix (expected fe80::X/64", 0, NULL },
+	{ "a mapping in the ip list", IP_AT "[10.0.0.1/24, {a: 1}]}}\n", 4, 55,
+	    "an address in `ip` of interface eth0 of a is a mapping", 0, NULL },
+	{ "a bad address in the ip list", IP_AT "[10.0.0.1/24, 2001:db8::1]}}\n", 4, 55,
+	    "ip `2001:db8::1` of interface eth0 of a has no prefix length", 0, NULL },
+	{ "nine addresses", IP_AT "[2001:db8::1/64, 2001:db8::2/64, 2001:db8::3/64, 2001:db8::4/64, "
+	    "2001:db8::5/64, 2001:db8::6/64, 2001:db8::7/64, 2001:db8::8/64, 2001:db8::9/64]}}\n", 4, 170,
+	    "ip `2001:db8::9/64` of interface eth0 of a is one address too many (expected at most 8", 0, NULL },
+	{ "IPv6 given twice", SW "instances:\n  a: {interfaces: {eth0: {switch: S1, ip: [10.0.0.1/24, 2001:db8::1/64]}}}\n"
+	    "  b: {interfaces: {eth0: {switch: S1, ip: \"2001:DB8:0::1/64\"}}}\n", 4, 43,
+	    "address 2001:db8::1 of eth0 of b is already used by eth0 of a at line 3, column 57 (expected each address once in the lab)", 0, NULL },
+	{ "link-local twice on a switch", SW "instances:\n  a: {interfaces: {eth0: {switch: S1, ip: fe80::1/64}}}\n"
+	    "  b: {interfaces: {eth0: {switch: S1, ip: fe80::1/64}}}\n", 4, 43,
+	    "address fe80::1 of eth0 of b is already used by eth0 of a at line 3, column 43 (expected each link-local address once on a switch)", 0, NULL },
+	{ "IPv6 subnets overlapping", SW "instances:\n  a:\n    interfaces:\n"
+	    "      eth0: {switch: S1, ip: 2001:db8:1::1/64}\n      eth1: {switch: S1, ip: 2001:db8::2/32}\n", 6, 30,
+	    "ip `2001:db8::2/32` of interface eth1 of a overlaps the subnet of eth0", 0, NULL },
+	{ "ra without a /64", IP_AT "10.0.0.1/24, ra: true}}\n", 4, 58,
+	    "ra `true` of interface eth0 of a but the interface has no IPv6 /64 prefix to advertise", 0, NULL },
+	{ "ra with a /48 only", IP_AT "2001:db8::1/48, ra: yes}}\n", 4, 61, "no IPv6 /64 prefix", 0, NULL },
+	{ "ra not a boolean", IP_AT "2001:db8::1/64, ra: 2}}\n", 4, 61, "ra `2` of interface eth0 of a is not a boolean", 0, NULL },
+	{ "IPv6 gateway for an IPv4 network", ROUTES_AT "[{to: 10.0.2.0/24, via: 2001:db8::1}]\n", 5, 37,
+	    "via `2001:db8::1` of route 1 of a is an IPv6 address, but `to` `10.0.2.0/24` is an IPv4 network (expected a gateway of the destination's family)", 0, NULL },
+	{ "IPv4 gateway for an IPv6 network", ROUTES_AT "[{to: 2001:db8:2::/64, via: 10.0.0.254}]\n", 5, 41,
+	    "is an IPv4 address, but `to` `2001:db8:2::/64` is an IPv6 network", 0, NULL },
+	{ "link-local gateway without dev", ROUTES_AT "[{to: 2001:db8:2::/64, via: fe80::1}]\n", 5, 41,
+	    "via `fe80::1` of route 1 of a is a link-local address, which is on every link: say which (expected a key such as dev: eth0", 0, NULL },
+	{ "route dev that is not an interface", ROUTES_AT "[{to: 10.0.2.0/24, via: 10.0.0.254, dev: eth1}]\n", 5, 54,
+	    "dev `eth1` of route 1 of a is not an interface of a (expected one of: eth0)", 0, NULL },
+	{ "IPv6 gateway without an IPv6 address", VIA_AT "2001:db8::1}]\n", 5, 33,
+	    "cannot be reached: a has no IPv6 address on any interface", 0, NULL },
+	{ "IPv6 gateway that is a multicast address", VIA_AT "ff02::2}]\n", 5, 33,
+	    "via `ff02::2` of route 1 of a is a multicast address (expected the address of a router)", 0, NULL },
+	{ "IPv6 gateway not an address", VIA_AT "2001:db8::1/64}]\n", 5, 33, "is not an IPv6 address (expected a gateway", 0, NULL },
+	{ "IPv6 route with host bits", ROUTES_AT "[{to: 2001:db8:2::1/64, via: fe80::1, dev: eth0}]\n", 5, 19,
+	    "to `2001:db8:2::1/64` of route 1 of a has host bits set (expected the network address, 2001:db8:2::/64)", 0, NULL },
+	{ "IPv6 default twice", ROUTES_AT "[{to: default, via: fe80::1, dev: eth0}, {to: \"::/0\", via: fe80::2, dev: eth0}]\n",
+	    5, 59, "route 2 of a goes to `::/0`, like the route at line 5", 0, NULL },
+	{ "an IPv6 address with ipv6: false", SW "instances:\n  a:\n    ipv6: false\n"
+	    "    interfaces: {eth0: {switch: S1, ip: 2001:db8::1/64}}\n", 5, 41,
+	    "ip `2001:db8::1/64` of interface eth0 of a is an IPv6 address, but IPv6 is off for a (`ipv6: false` at line 4)", 0, NULL },
+	{ "an IPv6 route with the lab's ipv6: false", "ipv6: no\n" SW "instances:\n  a:\n"
+	    "    interfaces: {eth0: {switch: S1}}\n    routes: [{to: default, via: fe80::1, dev: eth0}]\n", 6, 14,
+	    "route 1 of a is an IPv6 route, but IPv6 is off for a (`ipv6: false` at line 1)", 0, NULL },
+	{ "ra with ipv6: false", SW "instances:\n  a:\n    ipv6: false\n"
+	    "    interfaces: {eth0: {switch: S1, ip: 2001:db8::1/64, ra: true}}\n", 5, 18,
+	    "interface eth0 of a has `ra: true`, but IPv6 is off for a", 2, NULL },
+	{ "ipv6 not a boolean", SW "instances:\n  a: {ipv6: maybe}\n", 3, 13,
+	    "ipv6 `maybe` of instance a is not a boolean", 0, NULL },
 	/* mem */
 	{ "mem with a bad suffix", SW "instances:\n  a:\n    mem: 64MB\n", 4, 10, "mem `64MB` of instance a is not a size", 0, NULL },
 	{ "mem too small", SW "instances:\n  a:\n    mem: 8M\n", 4, 10, "is too small (expected at least 16M)", 0, NULL },
@@ -415,11 +476,12 @@ static struct lab *load_ok(const char *yaml, const char *file)
 	return load_ok_len(yaml, strlen(yaml), file);
 }
 
-static void assert_addr(struct in_addr a, const char *dotted)
+/* An address as text, with its prefix when text has one ("10.0.0.1/24", "fe80::1"). */
+static void assert_addr(struct lab_addr a, const char *text)
 {
-	char buf[INET_ADDRSTRLEN];
-	assert_non_null(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
-	assert_string_equal(buf, dotted);
+	char buf[LAB_ADDR_TEXT_MAX];
+	lab_addr_format(&a, strchr(text, '/') != NULL, buf);
+	assert_string_equal(buf, text);
 }
 
 static const char fig1[] =
@@ -533,9 +595,9 @@ static void test_vlans_links(void **state)
 	assert_string_equal(r1->subifs[0].name, "eth0.10");	/* sorted */
 	assert_int_equal(r1->subifs[0].vid, 10);
 	assert_int_equal(r1->subifs[0].parent, 0);
-	assert_true(r1->subifs[0].has_addr);
+	assert_int_equal(r1->subifs[0].n_addrs, 1);
 	assert_string_equal(r1->subifs[2].name, "eth0.30");
-	assert_false(r1->subifs[2].has_addr);
+	assert_int_equal(r1->subifs[2].n_addrs, 0);
 	struct lab_vlans back;
 	assert_true(lab_vlans_parse("trunk 10,20,4094 native 5", &back));
 	assert_memory_equal(back.tagged, r1->ifaces[0].vlans.tagged, sizeof(back.tagged));
@@ -649,9 +711,10 @@ static void test_fig1(void **state)
 		assert_string_equal(ifc->name, "eth0");
 		assert_int_equal(ifc->index, 0);
 		assert_int_equal(ifc->sw, 0);
-		assert_true(ifc->has_addr);
-		assert_addr(ifc->addr, addrs[i]);
-		assert_int_equal(ifc->prefix, 24);
+		assert_int_equal(ifc->n_addrs, 1);
+		assert_addr(ifc->addrs[0], addrs[i]);
+		assert_int_equal(ifc->addrs[0].prefix, 24);
+		assert_false(ifc->ra);
 		assert_false(ifc->mac_given);
 		uint8_t mac[6];
 		lab_default_mac("fig1", names[i], "eth0", mac);
@@ -699,9 +762,9 @@ static void test_routed(void **state)
 	assert_non_null(h1);
 	assert_int_equal(h1->n_routes, 1);
 	assert_false(h1->routes[0].is_default);
-	assert_addr(h1->routes[0].to, "10.0.2.0");
-	assert_int_equal(h1->routes[0].prefix, 24);
+	assert_addr(h1->routes[0].to, "10.0.2.0/24");
 	assert_addr(h1->routes[0].via, "10.0.1.254");
+	assert_string_equal(h1->routes[0].dev, "");
 	assert_int_equal(h1->routes[0].line, 10);
 	assert_int_equal(h1->routes[0].column, 9);
 
@@ -710,8 +773,7 @@ static void test_routed(void **state)
 	assert_int_equal(h2->ifaces[0].sw, 1);
 	assert_int_equal(h2->n_routes, 1);
 	assert_true(h2->routes[0].is_default);
-	assert_int_equal(h2->routes[0].prefix, 0);
-	assert_int_equal(h2->routes[0].to.s_addr, 0);
+	assert_addr(h2->routes[0].to, "0.0.0.0/0");
 	assert_addr(h2->routes[0].via, "10.0.2.254");
 
 	const struct lab_instance *r1 = lab_instance_find(lab, "r1");
@@ -722,7 +784,7 @@ static void test_routed(void **state)
 	/* sorted by index, whatever the file order */
 	assert_string_equal(r1->ifaces[0].name, "eth0");
 	assert_int_equal(r1->ifaces[0].sw, 0);
-	assert_addr(r1->ifaces[0].addr, "10.0.1.254");
+	assert_addr(r1->ifaces[0].addrs[0], "10.0.1.254");
 	assert_int_equal(r1->ifaces[0].line, 18);
 	assert_string_equal(r1->ifaces[1].name, "eth1");
 	assert_int_equal(r1->ifaces[1].index, 1);
@@ -778,23 +840,147 @@ static void test_values(void **state)
 	assert_string_equal(in->ifaces[2].name, "eth15");
 	assert_int_equal(in->ifaces[2].index, 15);
 	assert_int_equal(in->ifaces[2].sw, 1);
-	assert_false(in->ifaces[2].has_addr);
+	assert_int_equal(in->ifaces[2].n_addrs, 0);
 	assert_true(in->ifaces[2].mac_given);
 	static const uint8_t m15[6] = { 0x02, 0xab, 0xcd, 0x00, 0x00, 0x01 };
 	static const uint8_t m3[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 	assert_memory_equal(in->ifaces[2].mac, m15, 6);
 	assert_memory_equal(in->ifaces[0].mac, m3, 6);
-	assert_addr(in->ifaces[0].addr, "192.168.7.0");	/* /31: both addresses are hosts */
-	assert_int_equal(in->ifaces[0].prefix, 31);
-	assert_int_equal(in->ifaces[1].prefix, 32);
+	assert_addr(in->ifaces[0].addrs[0], "192.168.7.0/31");	/* /31: both addresses are hosts */
+	assert_int_equal(in->ifaces[1].addrs[0].prefix, 32);
 	assert_false(in->ifaces[1].mac_given);
 	assert_int_equal(in->n_routes, 2);
-	assert_addr(in->routes[0].to, "192.168.8.0");
-	assert_int_equal(in->routes[0].prefix, 22);
+	assert_addr(in->routes[0].to, "192.168.8.0/22");
 	assert_true(in->routes[1].is_default);
 	assert_int_equal(lab->switches[1].mode, LAB_SWITCH_HUB);
 	assert_string_equal(lab->switches[1].name, "hub-1");
 	lab_free(lab);
+}
+
+/* Issue 24: addresses of both families, link-local gateways, ra, ipv6: false, SLAAC. */
+static void test_ipv6(void **state)
+{
+	(void)state;
+	static const char yaml[] =
+	    "name: v6\n"
+	    "switches: {S1: {}, S2: {}}\n"
+	    "instances:\n"
+	    "  h1:\n"
+	    "    interfaces:\n"
+	    "      eth0: {switch: S1, ip: [10.0.1.1/24, 2001:db8:1::1/64], mac: 02:00:00:00:00:01}\n"
+	    "    routes:\n"
+	    "      - {to: default, via: 10.0.1.254}\n"
+	    "      - {to: default, via: fe80::1, dev: eth0}\n"
+	    "  r1:\n"
+	    "    forward: true\n"
+	    "    interfaces:\n"
+	    "      eth0: {switch: S1, ip: [10.0.1.254/24, 2001:db8:1::fe/64, fe80::1/64], ra: true}\n"
+	    "      eth1: {switch: S2, ip: [2001:db8:2::fe/64, fe80::1/64], ra: true}\n"
+	    "  h2:\n"
+	    "    interfaces: {eth0: {switch: S2, mac: 02:00:00:00:02:01}}\n"
+	    "  h3:\n"
+	    "    ipv6: false\n"
+	    "    interfaces: {eth0: {switch: S2, ip: 10.0.3.1/24}}\n"
+	    "  h4:\n"
+	    "    interfaces: {eth0: {switch: S1, ip: 2001:db8:1::4/64}}\n"
+	    "    routes: [{to: 2001:db8:2::/64, via: 2001:db8:1::fe, dev: eth0}, {to: 10.0.0.0/8, via: 10.0.1.254}]\n";
+	struct lab_diag d = { 0 };
+	struct lab *lab = lab_load_string(yaml, strlen(yaml), "v6.yaml", &d);
+	/* h4's IPv4 route has no IPv4 address to go by: the one mistake */
+	assert_null(lab);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.msgs[0], "v6.yaml:22:"));
+	assert_non_null(strstr(d.msgs[0], "h4 has no IPv4 address on any interface"));
+	lab_diag_free(&d);
+	lab_free(lab);
+
+	/* the same without h4's IPv4 route */
+	char *good = strdup(yaml);
+	*strstr(good, ", {to: 10.0.0.0/8") = '\0';
+	strcat(good, "]\n");
+	lab = load_ok(good, "v6.yaml");
+	free(good);
+	assert_true(lab_uses_ipv6(lab));
+	const struct lab_instance *h1 = lab_instance_find(lab, "h1"), *r1 = lab_instance_find(lab, "r1"),
+	    *h2 = lab_instance_find(lab, "h2"), *h3 = lab_instance_find(lab, "h3"),
+	    *h4 = lab_instance_find(lab, "h4");
+	assert_int_equal(h1->ifaces[0].n_addrs, 2);
+	assert_int_equal(h1->ifaces[0].addrs[0].family, AF_INET);
+	assert_addr(h1->ifaces[0].addrs[1], "2001:db8:1::1/64");
+	assert_int_equal(h1->n_routes, 2);
+	assert_true(h1->routes[0].is_default);
+	assert_int_equal(h1->routes[0].to.family, AF_INET);
+	assert_true(h1->routes[1].is_default);
+	assert_addr(h1->routes[1].to, "::/0");
+	assert_addr(h1->routes[1].via, "fe80::1");
+	assert_string_equal(h1->routes[1].dev, "eth0");
+	assert_true(r1->ifaces[0].ra);
+	assert_int_equal(r1->ifaces[1].n_addrs, 2);
+	assert_addr(h4->routes[0].via, "2001:db8:1::fe");
+	assert_string_equal(h4->routes[0].dev, "eth0");
+	assert_int_equal(h3->ipv6, LAB_IPV6_OFF);
+	assert_false(lab_instance_ipv6(lab, h3));
+	assert_true(lab_instance_ipv6(lab, h2));
+
+	struct lab_addr ll, sl[4];
+	lab_iface_link_local(&h1->ifaces[0], &ll);
+	assert_addr(ll, "fe80::ff:fe00:1/64");
+	assert_int_equal(lab_iface_slaac(lab, h2, &h2->ifaces[0], sl, 4), 1);
+	assert_addr(sl[0], "2001:db8:2::ff:fe00:201/64");
+	assert_int_equal(lab_iface_slaac(lab, h1, &h1->ifaces[0], sl, 4), 1);
+	assert_addr(sl[0], "2001:db8:1::ff:fe00:1/64");
+	assert_int_equal(lab_iface_slaac(lab, r1, &r1->ifaces[0], sl, 4), 0);	/* a router */
+	assert_int_equal(lab_iface_slaac(lab, h3, &h3->ifaces[0], sl, 4), 0);	/* IPv6 off */
+	lab_free(lab);
+
+	/* IPv4 only: IPv6 stays as the kernel has it, unless asked for */
+	lab = load_ok(fig1, "labs/fig1.yaml");
+	assert_false(lab_uses_ipv6(lab));
+	assert_false(lab_instance_ipv6(lab, &lab->instances[0]));
+	lab_free(lab);
+	static const char on[] = "ipv6: true\ninstances:\n  a: {}\n  b: {ipv6: false}\n";
+	lab = load_ok(on, "on.yaml");
+	assert_true(lab_uses_ipv6(lab));
+	assert_true(lab_instance_ipv6(lab, &lab->instances[0]));
+	assert_false(lab_instance_ipv6(lab, &lab->instances[1]));
+	lab_free(lab);
+
+	struct lab_addr a;
+	assert_true(lab_addr_parse("2001:db8::1/64", true, &a));
+	assert_int_equal(a.family, AF_INET6);
+	assert_true(lab_addr_parse("10.0.0.1", false, &a));
+	assert_int_equal(a.prefix, 32);
+	assert_false(lab_addr_parse("10.0.0.1", true, &a));
+	assert_false(lab_addr_parse("10.0.0.1/33", true, &a));
+	assert_false(lab_addr_parse("2001:db8::1/129", true, &a));
+	assert_false(lab_addr_parse("2001:db8::1/064", true, &a));
+	assert_false(lab_addr_parse("fe80::1%eth0", false, &a));
+
+	/* A VLAN sub-interface's ip: a list of either family too; IPv6 on one makes the lab use
+	 * IPv6, and is refused where IPv6 is off. */
+	static const char sub[] =
+	    "switches: {S1: {}}\n"
+	    "instances:\n"
+	    "  r1:\n"
+	    "    interfaces:\n"
+	    "      eth0: {switch: S1, vlans: [10]}\n"
+	    "      eth0.10: {ip: [10.0.10.254/24, 2001:db8:10::fe/64]}\n";
+	lab = load_ok(sub, "sub.yaml");
+	assert_int_equal(lab->instances[0].subifs[0].n_addrs, 2);
+	assert_addr(lab->instances[0].subifs[0].addrs[1], "2001:db8:10::fe/64");
+	assert_true(lab_uses_ipv6(lab));
+	char *joined = lab_addrs_join(lab->instances[0].subifs[0].addrs, 2, ",");
+	assert_string_equal(joined, "10.0.10.254/24,2001:db8:10::fe/64");
+	free(joined);
+	lab_free(lab);
+	char off[sizeof(sub) + 32];
+	snprintf(off, sizeof(off), "%s    ipv6: false\n", sub);
+	lab = lab_load_string(off, strlen(off), "sub.yaml", &d);
+	assert_null(lab);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.msgs[0], "sub.yaml:6:38: ip `2001:db8:10::fe/64` of interface eth0.10 of r1 "
+	    "is an IPv6 address, but IPv6 is off for r1"));
+	lab_diag_free(&d);
 }
 
 static void test_not_nul_terminated(void **state)
@@ -1017,7 +1203,7 @@ static void test_shipped_labs(void **state)
 	(void)state;
 	static const char *files[] = { "labs/fig1.yaml", "labs/routed.yaml", "labs/hub.yaml",
 	    "labs/debian.yaml", "labs/shared-root.yaml", "labs/shared-root-unsafe.yaml",
-	    "labs/hostfs.yaml" };
+	    "labs/hostfs.yaml", "labs/ipv6.yaml" };
 	if (access(files[0], R_OK) != 0)
 		skip();
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -1187,6 +1373,7 @@ int main(void)
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_routed),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_not_nul_terminated),
 		cmocka_unit_test(test_many_mistakes),
 		cmocka_unit_test(test_error_cap),
