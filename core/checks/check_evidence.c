@@ -346,6 +346,11 @@ const char *echo_address_owner(const struct supervisor *sup, const char *src,
 		for (size_t i = 0; i < sup->lab->n_instances; i++)
 			if (owner_iface(sup, &sup->instances[i], t, sw, guest) != NULL)
 				return sup->instances[i].cfg->name;
+	/* Then a guest's address on an interface with no cable (a router's
+	 * loopback on lo): its owner, reached through its other interfaces. */
+	for (size_t i = 0; !link_local(&t->addr) && i < sup->lab->n_instances; i++)
+		if (guest_has(&sup->instances[i], NULL, t))
+			return sup->instances[i].cfg->name;
 	return NULL;
 }
 

@@ -236,6 +236,15 @@ static char *addresses_text(const struct lab *lab, const struct instance *in,
 		}
 		free(cond);
 	}
+	/* A router's loopback address (10.255.0.1/32 on lo, set by a startup): no
+	 * cable's, but how the others reach it. */
+	for (size_t k = 0; !json && known && k < in->net.cur.n_addrs; k++) {
+		const struct guest_net_addr *a = &in->net.cur.addrs[k];
+		char ip[LAB_ADDR_TEXT_MAX];
+		if (strcmp(a->iface, "lo") == 0 && !lab_addr_link_local(&a->addr))
+			strbuf_printf(&b, "%slo %s (guest)", b.len > 0 ? ", " : "",
+			    lab_addr_format(&a->addr, true, ip));
+	}
 	return strbuf_take(&b);
 }
 

@@ -227,7 +227,7 @@ static void on_addr(struct snap *s, const struct nlmsghdr *h)
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return;
 	const char *name = link_name(s, (int)ifa->ifa_index);
-	if (name == NULL || strcmp(name, "lo") == 0)
+	if (name == NULL)
 		return;
 	size_t size = ifa->ifa_family == AF_INET ? 4 : 16;
 	int len = (int)IFA_PAYLOAD(h);
@@ -247,6 +247,11 @@ static void on_addr(struct snap *s, const struct nlmsghdr *h)
 	 * when another host has it. */
 	const void *ip = local != NULL ? local : address;
 	if (ip == NULL || (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
+		return;
+	/* lo's own 127.0.0.1 and ::1 say nothing; a router's loopback address
+	 * (10.255.0.1/32 on lo) is how others reach it. */
+	if (ifa->ifa_family == AF_INET ? ((const unsigned char *)ip)[0] == 127 :
+	    IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)ip))
 		return;
 	char text[INET6_ADDRSTRLEN], item[128];
 	inet_ntop(ifa->ifa_family, ip, text, sizeof(text));

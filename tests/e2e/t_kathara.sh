@@ -53,6 +53,7 @@ expect_output "r1 +running .*eth0 10.0.1.1/24 \(guest\), eth1 10.0.12.1/30 \(gue
 expect_output "srv +running .*eth0 10.0.2.80/24 \(guest\) 10.0.2.53/24 \(guest\) 2001:db8:2::80/64 \(guest\)" \
 	"srv's addresses, IPv6 too"
 expect_output "startup failed: .*pc1.startup" "status marks pc1"
+expect_output "r2 +running .*, lo 10.255.0.2/32 \(guest\)" "r2's loopback address, on no cable"
 expect_exit 0 "status --json" -- umllab status net --json
 expect_output '"guest_ips":\["10.0.1.10/24"\]' "JSON: the guest's addresses"
 
@@ -64,6 +65,12 @@ done
 expect_exit 0 "r1 learned 10.0.2.0/24 by OSPF" -- umllab exec r1 -- ip route show 10.0.2.0/24
 expect_output "via 10.0.12.2 dev eth1 proto ospf" "through r2"
 expect_exit 0 "ping pc1 srv (srv's address is the one its startup set)" -- umllab ping pc1 srv -c 2
+for i in $(seq 1 30); do
+	umllab exec r1 -- ip route show 10.255.0.2 2>/dev/null | grep -q "proto ospf" && break
+	sleep 1
+done
+expect_exit 0 "ping r1 r2's loopback (an address of r2 on lo, learnt by OSPF)" -- umllab ping r1 10.255.0.2 -c 1
+expect_output "switches: B: 1 echo request \(from r1\), 1 echo reply \(from r2\)" "... answered by r2 over B"
 expect_output "switches: .*echo repl" "the switches saw the replies"
 expect_exit 0 "the page, by name, from the DNS server" -- umllab exec pc1 -- /root/fetch.sh
 expect_output "umllab kathara test page" "apache2 served the device folder's page; bind9 resolved www.lab.test"
