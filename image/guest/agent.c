@@ -8,6 +8,7 @@
  * so old requests are not run twice. */
 #include "image/guest/agent_proto.h"
 #include "image/guest/boot.h"
+#include "image/guest/frr.h"
 #include "image/guest/kathara.h"
 #include "image/guest/netwatch.h"
 
@@ -525,8 +526,11 @@ int main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--boot") == 0)
 		return guest_boot();
 	const char *self = strrchr(argv[0], '/');
-	if (strcmp(self != NULL ? self + 1 : argv[0], "kathara") == 0)
+	const char *name = self != NULL ? self + 1 : argv[0];
+	if (strcmp(name, "kathara") == 0)
 		return kathara_main(argc, argv);
+	if (strcmp(name, "frr") == 0)	/* /etc/init.d/frr in images with FRR (image/layer.c) */
+		return frr_main(argc, argv);
 	/* fds 0-2 must be open, or a pipe could land on them. */
 	int fd;
 	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
