@@ -8,7 +8,8 @@
  * the busybox applets in /usr/lib/umllab/bin, so a tarball with nothing but a
  * shell still boots, configures its network and runs `umllab exec`. It also carries
  * the helpers of Kathara lab directories (kathara: the agent under that name, see
- * image/guest/kathara.c; systemctl for guests without systemd). No root
+ * image/guest/kathara.c; systemctl for guests without systemd) and, in an image with
+ * FRR, FRR's init script in C (/etc/init.d/frr, image/guest/frr.c). No root
  * and no loop device: debugfs edits the image file directly. */
 #include "image/image_int.h"
 
@@ -16,12 +17,13 @@
 #include "image/guest_files.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 /* Bump when the layer's layout changes, so images carrying it are rebuilt. */
-#define LAYER_FORMAT "umllab guest layer 4"
+#define LAYER_FORMAT "umllab guest layer 5"
 #define LAYER_DIR IMAGE_LAYER_DIR
 
 static const char layer_inittab[] =
@@ -178,6 +180,17 @@ int image_layer_stage(const struct image_layer *layer, const char *dir, char **c
 	return layer_stage(layer, dir, cause);
 }
 
+/* True when the image has path (debugfs says nothing on standard output otherwise). */
+static bool layer_has(const char *debugfs, const char *image_path, const char *path)
+{
+	char *out = NULL, *req = xasprintf("stat %s", path);
+	char *argv[] = { (char *)debugfs, "-R", req, (char *)image_path, NULL };
+	bool has = image_run(argv, &out, NULL) == 0 && out != NULL && strstr(out, "Inode:") != NULL;
+	free(out);
+	free(req);
+	return has;
+}
+
 /* debugfs goes on after a failed command: look at the result instead. */
 static int layer_verify(const char *debugfs, const char *image_path, char **cause)
 {
@@ -223,7 +236,7 @@ int image_layer_apply(const struct image_layer *layer, const char *image_path,
 		script_add(&s, "mkdir %s", layer_dirs[i].path);	/* fails harmlessly when there */
 	/* A second layer replaces the first; rcS is the boot script of layer 1. */
 	static const char *const files[] = { "busybox", "agent", "rcS", "init", "kathara",
-		"systemctl" };
+		"systemctl", "frr" };
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		script_add(&s, "rm " LAYER_DIR "/%s", files[i]);
 	script_add(&s, "write %s/busybox " LAYER_DIR "/busybox", stage);
@@ -234,6 +247,15 @@ int image_layer_apply(const struct image_layer *layer, const char *image_path,
 	/* systemctl, and service where the image has none (fails harmlessly when there). */
 	script_add(&s, "symlink /usr/sbin/systemctl " LAYER_DIR "/systemctl");
 	script_add(&s, "symlink /usr/sbin/service " LAYER_DIR "/systemctl");
+	/* FRR's init script (bash, about thirty forks to start FRR) becomes the agent's C
+	 * version, which runs FRR's own script for what it does not do itself (frr.c). */
+	bool frr = layer_has(debugfs, image_path, "/usr/lib/frr/frrinit.sh") &&
+	    layer_has(debugfs, image_path, "/etc/init.d/frr");
+	if (frr) {
+		script_add(&s, "symlink " LAYER_DIR "/frr " LAYER_DIR "/agent");
+		script_add(&s, "rm /etc/init.d/frr");
+		script_add(&s, "symlink /etc/init.d/frr " LAYER_DIR "/frr");
+	}
 	script_add(&s, "rm /etc/inittab");
 	script_add(&s, "write %s/inittab /etc/inittab", stage);
 	script_add(&s, "rm /etc/modprobe.d/umllab.conf");
@@ -244,6 +266,10 @@ int image_layer_apply(const struct image_layer *layer, const char *image_path,
 	script_own(&s, LAYER_DIR "/agent", "0100755");
 	script_own(&s, LAYER_DIR "/init", NULL);
 	script_own(&s, LAYER_DIR "/kathara", NULL);
+	if (frr) {
+		script_own(&s, LAYER_DIR "/frr", NULL);
+		script_own(&s, "/etc/init.d/frr", NULL);
+	}
 	script_own(&s, LAYER_DIR "/systemctl", "0100755");
 	script_own(&s, "/etc/inittab", "0100644");
 	script_own(&s, "/etc/modprobe.d/umllab.conf", "0100644");

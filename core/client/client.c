@@ -86,6 +86,15 @@ char *client_find_lab(const char *lab_arg, bool must_run, char **cause)
 			lab_free(lab);
 		}
 		lab_diag_free(&diag);
+	} else if (!lab_name_valid(lab_arg) && strlen(lab_arg) > LAB_NAME_MAX &&
+	    strchr(lab_arg, '/') == NULL) {
+		/* A lab directory's long name, as the user knows it: the lab's shortened one. */
+		char shortened[LAB_NAME_MAX + 1];
+		labdir_short_name(lab_arg, shortened);
+		name = lab_name_valid(shortened) ? xstrdup(shortened) : NULL;
+		if (name == NULL)
+			set_cause(cause, "%s is neither a lab name ([A-Za-z0-9_-], at most %d characters) "
+			    "nor a topology file", lab_arg, LAB_NAME_MAX);
 	} else if (!lab_name_valid(lab_arg)) {
 		set_cause(cause, "%s is neither a lab name ([A-Za-z0-9_-], at most %d characters) "
 		    "nor a topology file", lab_arg, LAB_NAME_MAX);

@@ -535,12 +535,26 @@ char *labdir_name(const char *path)
 	const char *base = strrchr(abs, '/');
 	base = base != NULL && base[1] != '\0' ? base + 1 : "lab";
 	char name[LAB_NAME_MAX + 1];
-	size_t n = 0;
-	for (const char *p = base; *p != '\0' && n < LAB_NAME_MAX; p++)
-		name[n++] = isalnum((unsigned char)*p) || *p == '_' || *p == '-' ? *p : '-';
-	name[n] = '\0';
+	labdir_short_name(base, name);
 	free(abs);
 	return xstrdup(name);
+}
+
+void labdir_short_name(const char *base, char out[LAB_NAME_MAX + 1])
+{
+	size_t len = strlen(base), n = 0;
+	/* Too long: the start, and a hash of the whole, so that two long names that start
+	 * alike (bgp-multi-homed-stub, bgp-multi-homed-stub-large) stay two labs. */
+	size_t keep = len > LAB_NAME_MAX ? LAB_NAME_MAX - 5 : len;
+	for (size_t i = 0; i < keep; i++)
+		out[n++] = isalnum((unsigned char)base[i]) || base[i] == '_' || base[i] == '-' ? base[i] : '-';
+	if (len > LAB_NAME_MAX) {
+		uint32_t h = 2166136261u;
+		for (const char *p = base; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+		n += (size_t)snprintf(out + n, LAB_NAME_MAX + 1 - n, "-%04x", (unsigned)(h & 0xffff));
+	}
+	out[n] = '\0';
 }
 
 bool labdir_is(const char *path)

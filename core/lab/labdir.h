@@ -10,6 +10,7 @@
 #define UMLLAB_LABDIR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/lab/lab.h"
 
@@ -25,10 +26,13 @@
  * lab.conf. */
 bool labdir_is(const char *path);
 
-/* The lab's name: the directory's own name, as Kathara has it (characters outside
- * A-Z a-z 0-9 _ - become -, and at most 32 are kept). malloc'd, or NULL when path cannot
- * be resolved. */
+/* The lab's name: the directory's own name, as Kathara has it (see labdir_short_name).
+ * malloc'd, or NULL when path cannot be resolved. */
 char *labdir_name(const char *path);
+
+/* The same from a directory's name: characters outside A-Z a-z 0-9 _ - become -, and a
+ * name longer than 32 keeps its first 27 and a hash of the whole (-XXXX). */
+void labdir_short_name(const char *base, char out[LAB_NAME_MAX + 1]);
 
 /* Read the lab directory path (or path/lab.conf). images_file (or NULL) maps image names
  * Kathara's labs use to umllab images. NULL when there is a mistake; diag gets every message

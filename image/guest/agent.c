@@ -8,6 +8,8 @@
  * so old requests are not run twice. */
 #include "image/guest/agent_proto.h"
 #include "image/guest/boot.h"
+#include "image/guest/cmd_words.h"
+#include "image/guest/frr.h"
 #include "image/guest/kathara.h"
 #include "image/guest/netwatch.h"
 
@@ -231,6 +233,29 @@ static int pending_count(void)
 	return n;
 }
 
+/* Runs words[0] as the shell would find it on env's PATH; returns if it cannot. */
+static void exec_path(char **words, char *const *env)
+{
+	if (strchr(words[0], '/') != NULL) {
+		execve(words[0], words, env);
+		return;
+	}
+	const char *path = "";
+	for (char *const *e = env; *e != NULL; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	while (*path != '\0') {
+		size_t len = strcspn(path, ":");
+		char full[512];
+		if (len > 0 && snprintf(full, sizeof(full), "%.*s/%s", (int)len, path, words[0]) <
+		    (int)sizeof(full) && access(full, X_OK) == 0) {
+			execve(full, words, env);
+			return;
+		}
+		path += len + (path[len] == ':');
+	}
+}
+
 /* The child side of child_start: never returns. */
 static void child_exec(int out_fd, const char *cmd)
 {
@@ -244,6 +269,12 @@ static void child_exec(int out_fd, const char *cmd)
 	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
 		_exit(126);
 	closefrom(3);
+	/* Plain words: the program itself, found on child_env's PATH (a shell would cost a
+	 * fork and an exec more); anything else, or a name not found, goes to the shell. */
+	static char buf[AGENT_CMD_MAX + 1];
+	char *words[256];
+	if (strlen(cmd) < sizeof(buf) && cmd_words(cmd, buf, words, 256) > 0)
+		exec_path(words, (char *const *)child_env);
 	char *const argv[] = { "sh", "-c", (char *)cmd, NULL };
 	execve("/bin/sh", argv, (char *const *)child_env);
 	/* An image without /bin/sh still has umllab's busybox. */
@@ -525,8 +556,11 @@ int main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--boot") == 0)
 		return guest_boot();
 	const char *self = strrchr(argv[0], '/');
-	if (strcmp(self != NULL ? self + 1 : argv[0], "kathara") == 0)
+	const char *name = self != NULL ? self + 1 : argv[0];
+	if (strcmp(name, "kathara") == 0)
 		return kathara_main(argc, argv);
+	if (strcmp(name, "frr") == 0)	/* /etc/init.d/frr in images with FRR (image/layer.c) */
+		return frr_main(argc, argv);
 	/* fds 0-2 must be open, or a pipe could land on them. */
 	int fd;
 	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)

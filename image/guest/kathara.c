@@ -19,6 +19,7 @@
  * lab's share, hostfs); umllab's supervisor runs these as the startup commands that
  * `umllab convert DIR` shows (docs/kathara.md). */
 #include "image/guest/kathara.h"
+#include "image/guest/guest_util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,6 +32,8 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,17 +56,6 @@ static void warn(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-}
-
-static int write_text(const char *path, const char *text, int flags, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC | flags, mode);
-	if (fd < 0)
-		return -1;
-	size_t len = strlen(text);
-	int rc = write(fd, text, len) == (ssize_t)len ? 0 : -1;
-	close(fd);
-	return rc;
 }
 
 static void mkdirs(const char *path, mode_t mode)
@@ -99,7 +91,7 @@ static void sysctl_set(const char *key, const char *value, bool from_lab)
 	}
 	char text[256];
 	snprintf(text, sizeof(text), "%s\n", value);
-	if (write_text(path, text, O_TRUNC, 0) < 0 && from_lab)
+	if (guest_write_text(path, text, O_TRUNC, 0) < 0 && from_lab)
 		warn("cannot set %s=%s: %s", key, value, strerror(errno));
 }
 
@@ -117,11 +109,32 @@ static void sysctl_each(const char *fmt, const char *value, char ifaces[][32], s
 	}
 }
 
+/* A module of the running kernel (a path under /lib/modules/RELEASE), if it is there;
+ * one already loaded is no error. */
+static void module_load(const char *path)
+{
+	struct utsname u;
+	char full[512];
+	if (uname(&u) != 0 || snprintf(full, sizeof(full), "/lib/modules/%s/%s", u.release, path) >=
+	    (int)sizeof(full))
+		return;
+	int fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	(void)syscall(SYS_finit_module, fd, "", 0);
+	close(fd);
+}
+
 /* Kathara's defaults for every device (its manager/docker/DockerMachine.py). */
 static void sysctl_defaults(bool ipv6)
 {
-	/* IPv6 is a module of Debian's UML kernel: an IPv6 socket loads it now, or it would
-	 * come later, with IPv6 on. */
+	/* IPv6 is a module of Debian's UML kernel: load it now, or it would come later, with
+	 * IPv6 on. By hand first: the kernel's way (an IPv6 socket) runs modprobe, 0.1 to 0.3
+	 * CPU-seconds in a UML guest. */
+	if (access("/proc/sys/net/ipv6", F_OK) != 0) {
+		module_load("kernel/lib/crc-ccitt.ko");
+		module_load("kernel/net/ipv6/ipv6.ko");
+	}
 	if (access("/proc/sys/net/ipv6", F_OK) != 0) {
 		int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (s >= 0)
@@ -168,50 +181,12 @@ static size_t text_convert(char *buf, size_t len)
 	return out;
 }
 
-static int read_all(const char *path, char **buf, size_t *len, size_t max)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || (size_t)st.st_size > max) {
-		if (errno == 0)
-			errno = EFBIG;
-		close(fd);
-		return -1;
-	}
-	size_t cap = (size_t)st.st_size + 1, n = 0;
-	char *b = malloc(cap);
-	for (;;) {
-		if (b == NULL) {
-			close(fd);
-			return -1;
-		}
-		ssize_t r = read(fd, b + n, cap - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n == cap - 1 && cap - 1 < max) {
-			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			b = realloc(b, cap);
-		} else if (n == cap - 1) {
-			break;
-		}
-	}
-	close(fd);
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
 
 static void copy_file(const char *src, const char *dst, const struct stat *st)
 {
 	char *buf;
 	size_t len;
-	if (read_all(src, &buf, &len, FILE_MAX) < 0) {
+	if (guest_read_file(src, &buf, &len, FILE_MAX) < 0) {
 		warn("cannot read %s: %s", src, strerror(errno));
 		return;
 	}
@@ -277,28 +252,6 @@ static void copy_tree(const char *src, const char *dst, int depth)
 	closedir(d);
 }
 
-/* A user's ids from /etc/passwd (a static program has no NSS). */
-static bool user_ids(const char *name, uid_t *uid, gid_t *gid)
-{
-	FILE *f = fopen("/etc/passwd", "re");
-	if (f == NULL)
-		return false;
-	char line[512];
-	bool found = false;
-	size_t n = strlen(name);
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		unsigned long u, g;
-		if (strncmp(line, name, n) == 0 && line[n] == ':' &&
-		    sscanf(strchr(line + n + 1, ':') != NULL ? strchr(line + n + 1, ':') + 1 : "",
-		    "%lu:%lu", &u, &g) == 2) {
-			*uid = (uid_t)u;
-			*gid = (gid_t)g;
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
 
 /* chown -R (owner >= 0) and chmod -R mode (mode != 0) of everything under dir. */
 static void tree_own(const char *dir, int depth, long owner, gid_t group, mode_t mode)
@@ -334,7 +287,7 @@ static void frr_timeout(void)
 {
 	char *text;
 	size_t len;
-	if (read_all(FRR_DAEMONS, &text, &len, 1u << 20) < 0)
+	if (guest_read_file(FRR_DAEMONS, &text, &len, 1u << 20) < 0)
 		return;
 	bool has = false;
 	for (char *l = strstr(text, "watchfrr_options"); l != NULL && !has;
@@ -345,7 +298,7 @@ static void frr_timeout(void)
 	}
 	free(text);
 	if (!has)
-		write_text(FRR_DAEMONS, "\n# umllab: a longer start for watchfrr on a busy host "
+		guest_write_text(FRR_DAEMONS, "\n# umllab: a longer start for watchfrr on a busy host "
 		    "(docs/kathara.md)\nwatchfrr_options=\"${watchfrr_options:+$watchfrr_options }"
 		    WATCHFRR_OPTIONS "\"\n", O_APPEND, 0);
 }
@@ -358,7 +311,7 @@ static void fixups(const char *dev)
 	if (stat("/etc/hosts", &st) != 0 || st.st_size == 0) {
 		char text[256];
 		snprintf(text, sizeof(text), "127.0.0.1 localhost\n::1 localhost\n127.0.1.1 %s\n", dev);
-		write_text("/etc/hosts", text, O_CREAT | O_TRUNC, 0644);
+		guest_write_text("/etc/hosts", text, O_CREAT | O_TRUNC, 0644);
 	}
 	if (stat("/var/www", &st) == 0 && S_ISDIR(st.st_mode))
 		tree_own("/var/www", 0, -1, 0, 0777);	/* chmod -R 777 on what /var/www holds */
@@ -366,7 +319,7 @@ static void fixups(const char *dev)
 	for (size_t i = 0; i < 2; i++) {
 		uid_t u;
 		gid_t g;
-		if (stat(daemons[i][0], &st) != 0 || !user_ids(daemons[i][1], &u, &g))
+		if (stat(daemons[i][0], &st) != 0 || !guest_user_ids(daemons[i][1], &u, &g))
 			continue;
 		(void)!chown(daemons[i][0], u, g);
 		tree_own(daemons[i][0], 0, (long)u, g, 0);
@@ -412,8 +365,8 @@ static int setup(int argc, char **argv)
 	/* [env]: for the startup scripts and the console's login shells. */
 	mkdirs("/etc/umllab", 0755);
 	mkdirs("/etc/profile.d", 0755);
-	write_text(ENVFILE, env, O_CREAT | O_TRUNC, 0644);
-	write_text("/etc/profile.d/umllab-kathara.sh", "[ -r " ENVFILE " ] && . " ENVFILE "\n",
+	guest_write_text(ENVFILE, env, O_CREAT | O_TRUNC, 0644);
+	guest_write_text("/etc/profile.d/umllab-kathara.sh", "[ -r " ENVFILE " ] && . " ENVFILE "\n",
 	    O_CREAT | O_TRUNC, 0644);
 	/* shared/ of the lab at /shared, made if missing (as Kathara does). */
 	struct stat st;
@@ -440,7 +393,7 @@ static void env_load(void)
 {
 	char *buf;
 	size_t len;
-	if (read_all(ENVFILE, &buf, &len, 1u << 16) < 0)
+	if (guest_read_file(ENVFILE, &buf, &len, 1u << 16) < 0)
 		return;
 	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l != NULL;
 	    l = strtok_r(NULL, "\n", &save)) {
@@ -469,7 +422,7 @@ static int run(const char *name)
 	snprintf(failed, sizeof(failed), STATE "/%s.failed", name);
 	char *text;
 	size_t len;
-	if (read_all(src, &text, &len, SCRIPT_MAX) < 0) {
+	if (guest_read_file(src, &text, &len, SCRIPT_MAX) < 0) {
 		warn("cannot read %s: %s", src, strerror(errno));
 		return 1;
 	}
@@ -492,8 +445,8 @@ static int run(const char *name)
 	    "trap '{ __s=$?; set +x; } 2>/dev/null; echo \"umllab: %s:$LINENO: exit status $__s: "
 	    "$BASH_COMMAND\" >&2; echo $LINENO >> %s; set -x' ERR\n"
 	    "set -x\n", name, failed);
-	write_text(trap, trap_text, O_CREAT | O_TRUNC, 0644);
-	write_text(failed, "", O_CREAT | O_TRUNC, 0644);
+	guest_write_text(trap, trap_text, O_CREAT | O_TRUNC, 0644);
+	guest_write_text(failed, "", O_CREAT | O_TRUNC, 0644);
 	const char *log = strcmp(name, "shared.startup") == 0 ? "/var/log/shared.log" :
 	    strstr(name, ".startup") != NULL ? "/var/log/startup.log" : "/var/log/shutdown.log";
 	int log_fd = open(log, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -550,7 +503,7 @@ static int run(const char *name)
 	close(log_fd);
 	char *lines;
 	size_t fl = 0;
-	if (read_all(failed, &lines, &fl, 1u << 16) == 0) {
+	if (guest_read_file(failed, &lines, &fl, 1u << 16) == 0) {
 		size_t count = 0;
 		for (size_t i = 0; i < fl; i++)
 			count += lines[i] == '\n';

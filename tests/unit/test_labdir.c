@@ -339,9 +339,15 @@ static void test_name(void **state)
 	char *n = labdir_name(dir);
 	assert_string_equal(n, "my-lab-v2");
 	free(n);
-	lab_dir("a-very-long-lab-directory-name-of-kathara-labs");
+	lab_dir("kathara-lab_bgp-multi-homed-stub-large");
 	n = labdir_name(dir);
 	assert_int_equal(strlen(n), 32);
+	assert_memory_equal(n, "kathara-lab_bgp-multi-homed-", 27);
+	char other[LAB_NAME_MAX + 1];
+	labdir_short_name("kathara-lab_bgp-multi-homed-stub", other);
+	assert_string_equal(other, "kathara-lab_bgp-multi-homed-stub");	/* 32: kept whole */
+	labdir_short_name("kathara-lab_bgp-multi-homed-stub-larger", other);
+	assert_string_not_equal(other, n);
 	free(n);
 	assert_true(labdir_is(dir));
 	assert_false(labdir_is("/nonexistent/x"));
