@@ -27,6 +27,8 @@ struct cap_tap {
 	struct sw *sw;
 	char *switch_name;
 	ev_io w;
+	bool has;			/* cur: a frame taken from the tap, not yet written */
+	struct switch_tap_frame cur;
 };
 
 struct cap_iface {
@@ -160,53 +162,72 @@ static void capture_pause(struct capture *c)
 	ev_timer_again(c->loop, &c->resume_w);
 }
 
-/* Copy what one tap holds into the stream; true when frames may remain. */
-static bool capture_drain_tap(struct capture *c, struct cap_tap *t)
+/* Write frame f of tap t into the stream; false when the capture must stop
+ * taking frames for now (it ended, or its reader is behind). */
+static bool capture_emit(struct capture *c, struct cap_tap *t, const struct switch_tap_frame *f)
 {
-	struct switch_tap_frame f;
-	for (unsigned n = 0; n < CAPTURE_DRAIN_MAX; n++) {
+	if (c->fd >= 0 && c->max_bytes > 0 && c->file_bytes > 0 &&
+	    c->file_bytes + c->out.len + f->len + 256 > c->max_bytes) {
+		capture_flush(c);
+		char *cause = NULL;
+		if (capture_file_open(c, true, &cause) != 0) {
+			capture_end(c, cause);
+			free(cause);
+			return false;
+		}
+	}
+	uint32_t id = capture_iface(c, t, f->port);
+	pcapng_packet(&c->out, id, f->ts_ns, f->data, f->len, f->len,
+	    f->dir == SWITCH_TAP_IN ? PCAPNG_DIR_INBOUND : PCAPNG_DIR_OUTBOUND);
+	c->frames++;
+	if (c->out.len >= CAPTURE_CHUNK)
+		capture_flush(c);
+	if (c->max_frames != 0 && c->frames >= c->max_frames) {
+		capture_flush(c);
+		char *why = xasprintf("it reached its count, -c %llu", (unsigned long long)c->frames);
+		capture_end(c, why);
+		free(why);
+		return false;
+	}
+	if (capture_client_behind(c)) {
+		capture_flush(c);
+		capture_pause(c);
+		return false;
+	}
+	return true;
+}
+
+/* Copy what the taps hold into the stream, oldest first across taps: a
+ * switch's reader is woken up to 10 ms after its frames (switch_tap_wake),
+ * so the frames of another switch, later ones among them, may be read
+ * first. A tap's frame stays valid until its next switch_tap_next, so each
+ * tap keeps the one it showed until it is the oldest. True when frames may
+ * remain. */
+static bool capture_drain_all_taps(struct capture *c)
+{
+	for (unsigned n = 0; n < CAPTURE_DRAIN_MAX * c->ntaps; n++) {
 		if (c->ended || c->paused)
 			return false;
-		if (!switch_tap_next(t->tap, &f))
-			return false;
-		if (c->fd >= 0 && c->max_bytes > 0 && c->file_bytes > 0 &&
-		    c->file_bytes + c->out.len + f.len + 256 > c->max_bytes) {
-			capture_flush(c);
-			char *cause = NULL;
-			if (capture_file_open(c, true, &cause) != 0) {
-				capture_end(c, cause);
-				free(cause);
-				return false;
-			}
+		struct cap_tap *oldest = NULL;
+		for (size_t i = 0; i < c->ntaps; i++) {
+			struct cap_tap *t = &c->taps[i];
+			if (!t->has)
+				t->has = switch_tap_next(t->tap, &t->cur);
+			if (t->has && (oldest == NULL || t->cur.ts_ns < oldest->cur.ts_ns))
+				oldest = t;
 		}
-		uint32_t id = capture_iface(c, t, f.port);
-		pcapng_packet(&c->out, id, f.ts_ns, f.data, f.len, f.len,
-		    f.dir == SWITCH_TAP_IN ? PCAPNG_DIR_INBOUND : PCAPNG_DIR_OUTBOUND);
-		c->frames++;
-		if (c->out.len >= CAPTURE_CHUNK)
-			capture_flush(c);
-		if (c->max_frames != 0 && c->frames >= c->max_frames) {
-			capture_flush(c);
-			char *why = xasprintf("it reached its count, -c %llu",
-			    (unsigned long long)c->frames);
-			capture_end(c, why);
-			free(why);
+		if (oldest == NULL)
 			return false;
-		}
-		if (capture_client_behind(c)) {
-			capture_flush(c);
-			capture_pause(c);
+		oldest->has = false;
+		if (!capture_emit(c, oldest, &oldest->cur))
 			return false;
-		}
 	}
 	return true;
 }
 
 static void capture_drain_all(struct capture *c)
 {
-	bool more = false;
-	for (size_t i = 0; i < c->ntaps; i++)
-		more |= capture_drain_tap(c, &c->taps[i]);
+	bool more = capture_drain_all_taps(c);
 	capture_flush(c);
 	if (more)
 		ev_timer_start(c->loop, &c->more_w);
@@ -220,9 +241,7 @@ static void capture_on_tap(struct ev_loop *loop, ev_io *w, int revents)
 	uint64_t v;
 	while (read(w->fd, &v, sizeof(v)) < 0 && errno == EINTR)
 		;
-	if (capture_drain_tap(t->cap, t))
-		ev_timer_start(t->cap->loop, &t->cap->more_w);
-	capture_flush(t->cap);
+	capture_drain_all(t->cap);
 }
 
 static void capture_on_more(struct ev_loop *loop, ev_timer *w, int revents)

@@ -22,7 +22,8 @@ pl=$base pv=$((base + 1))
 mkdir -p "$T/share"
 cat >"$T/share/liar-sh" <<'EOF'
 #!/bin/busybox ash
-# a's shell (the agent runs `/bin/sh -c CMD`): each ping's pattern goes to
+# a's shell (the agent runs `/bin/sh -c CMD` when a command is not plain
+# words): each ping's pattern goes to
 # the share, a file name (another kernel's hostfs reads names afresh); with
 # /etc/fake the ping runs, and its output is replaced by success.
 case "$2" in
@@ -38,6 +39,21 @@ ping*)
 	;;
 esac
 exec /bin/busybox ash "$@"
+EOF
+# a's ping: the agent runs a command of plain words itself, the first on its
+# PATH (/sbin first), with no shell; the same lie as liar-sh's.
+cat >"$T/share/liar-ping" <<'EOF'
+#!/bin/busybox ash
+args=" $*"
+tag=${args#* -p }
+tag=${tag%% *}
+: >"/hostlab/tag-$tag"
+if [ -f /etc/fake ]; then
+	/bin/busybox ping "$@" >/dev/null 2>&1
+	echo "3 packets transmitted, 3 packets received, 0% packet loss"
+	exit 0
+fi
+exec /bin/busybox ping "$@"
 EOF
 cat >"$T/share/echoer" <<'EOF'
 # e: pings t from a's address with the pattern of a's ping.
@@ -70,6 +86,7 @@ instances:
       - {to: 10.0.2.0/24, via: 10.0.1.254}
     startup:
       - "cp /hostlab/liar-sh /tmp/sh && chmod 755 /tmp/sh && mv -f /tmp/sh /bin/sh"
+      - "cp /hostlab/liar-ping /sbin/ping && chmod 755 /sbin/ping"
   r1:
     forward: true
     interfaces:
