@@ -1,4 +1,4 @@
-/* core/base/proc.h: finding and stopping every host process of a UML kernel.
+/* core/base/proc.h: finding and stopping every host process of a UML kernel, and what the host's scheduler says of one.
  *
  * A UML kernel is several host processes, and some of them (its userspace
  * processes) run in sessions of their own and outlive the main process
@@ -8,6 +8,7 @@
 #define UMLLAB_PROC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Send sig to every process of ours whose command line holds both
@@ -20,5 +21,20 @@ int proc_count_uml(const char *uml_dir, const char *umid);
 
 /* True when pid runs and is not a zombie. */
 bool proc_alive(pid_t pid);
+
+/* What the host's scheduler says of a process and of its children (a UML
+ * kernel's userspace processes and helpers are children of its main
+ * process, and its guest's programs run in them). */
+struct proc_sched {
+	bool ok;		/* false: pid could not be read (gone) */
+	char state;		/* the process's own state: R, S, D, T, t, Z ... */
+	bool any_disk;		/* it or a child waits in D (uninterruptible) */
+	uint64_t run_ns;	/* CPU time of all of them (schedstat) */
+	uint64_t wait_ns;	/* time they were runnable but waited for a CPU */
+};
+
+/* Sample pid and its children from /proc (a dozen small reads: for the
+ * rare moment a kernel is late, not for every probe). */
+void proc_sched_sample(pid_t pid, struct proc_sched *out);
 
 #endif

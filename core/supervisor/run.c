@@ -614,6 +614,8 @@ static void supervisor_free(struct supervisor *sup)
 	for (size_t i = 0; i < sup->lab->n_instances; i++)
 		instance_release(&sup->instances[i]);
 	free(sup->instances);
+	watchdog_probes_free(sup->env.probes);
+	sup->env.probes = NULL;
 	for (size_t i = 0; i < sup->lab->n_switches; i++)
 		if (sup->switches != NULL && sup->switches[i] != NULL)
 			switch_stop(sup->switches[i]);
@@ -663,6 +665,7 @@ int supervisor_main(struct lab *lab, const char *lab_dir, const struct superviso
 	ev_signal_start(sup.loop, &sup.sig_int);
 
 	sup.env.loop = sup.loop;
+	sup.env.probes = watchdog_probes_new(sup.loop, NULL);
 	sup.env.lab = lab;
 	sup.env.lab_dir = sup.lab_dir;
 	sup.env.boot_timeout_ms = BOOT_TIMEOUT_MS;
