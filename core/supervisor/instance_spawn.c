@@ -129,8 +129,16 @@ char **instance_argv(const struct instance *inst)
 	argv_push(&argv, &n, xstrdup("log_buf_len=256K"));
 	/* Boot time: the RAID6 algorithm benchmark busy-loops 0.86 s at every
 	 * boot (no guest has RAID), and legacy ptys cost up to 0.7 s more
-	 * (measured in docs/performance.md). */
-	argv_push(&argv, &n, xstrdup("initcall_blacklist=raid6_select_algo"));
+	 * (measured in docs/performance.md). Each device a boot registers
+	 * sends a uevent, and each uevent starts a usermode helper
+	 * (/sbin/hotplug, absent) whose address space is a new host process
+	 * in UML: a third of a boot's CPU. The 64 serial lines (ttyS, unused:
+	 * ssl=null) are 64 of those 232 uevents. The delay loop's calibration
+	 * busy-loops too; lpj= gives it what this machine kind measures (only
+	 * udelay() uses it, and UML's drivers time nothing with it). Together
+	 * a third less CPU per boot (docs/dev/NOTES.md, issue 27). */
+	argv_push(&argv, &n, xstrdup("initcall_blacklist=raid6_select_algo,ssl_init"));
+	argv_push(&argv, &n, xstrdup("lpj=7297024"));
 	argv_push(&argv, &n, xstrdup("pty.legacy_count=0"));
 	/* Each interface is a vector device on its cable (a SOCK_SEQPACKET
 	 * socket in the lab's private directory: see switch/cable.c); the
