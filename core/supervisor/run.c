@@ -625,6 +625,17 @@ static void supervisor_free(struct supervisor *sup)
 	free(sup->backing);
 }
 
+/* A large lab holds more descriptors than the usual soft limit of 1024. */
+static int supervisor_fd_limit(struct supervisor *sup, char **cause)
+{
+	char *why = NULL;
+	if (fd_limit_raise(lab_fds_needed(sup->lab), &why) == 0)
+		return 0;
+	set_cause(cause, "lab %s (%zu instances): %s", sup->lab->name, sup->lab->n_instances, why);
+	free(why);
+	return -1;
+}
+
 /* Give the clients of `down` a moment to read their answer. */
 static void supervisor_flush_conns(struct supervisor *sup)
 {
@@ -681,7 +692,8 @@ int supervisor_main(struct lab *lab, const char *lab_dir, const struct superviso
 
 	/* The control socket first: a `down` during a long image build must
 	 * find someone to talk to (it is served once the loop runs). */
-	if (ctl_listen(&sup, &cause) != 0 || supervisor_prepare(&sup, &cause) != 0) {
+	if (supervisor_fd_limit(&sup, &cause) != 0 || ctl_listen(&sup, &cause) != 0 ||
+	    supervisor_prepare(&sup, &cause) != 0) {
 		progress(&sup, 'E', "%s", cause);
 		progress_end(&sup, false);
 		free(cause);
