@@ -33,27 +33,26 @@ struct watchdog_probe {
 	bool reported;			/* on_hang was called */
 	char *client_path;
 	struct sockaddr_un kernel;
-	ev_io read_w;
 	struct watchdog_liveness l;
 	unsigned tick_no;		/* the last tick that saw this probe */
 	void (*on_hang)(void *arg, uint64_t silent_ms, const char *why);
 	void *arg;
 };
 
-/* Read the answers waiting (at most max); true when there was one. */
-static bool probe_drain(struct watchdog_probe *p, uint64_t now, unsigned max)
+/* Read the answers waiting; true when there was one. Nothing watches the
+ * socket: the lab's tick reads each answer a tick after its request (the
+ * kernels answer in milliseconds), so answers cost no wake-up of their own. */
+static bool probe_drain(struct watchdog_probe *p, uint64_t now)
 {
 	bool got = false;
 	char buf[MCONSOLE_REPLY_SIZE];
-	for (unsigned i = 0; i < max; i++) {
+	for (unsigned i = 0; i < 64; i++) {
 		/* Connected: only the kernel's socket can send here. */
 		ssize_t n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				ev_io_stop(p->g->loop, &p->read_w);	/* the deadline judges */
-			break;
+			break;	/* EAGAIN, or an error: the deadline judges */
 		}
 		struct mconsole_reply r;
 		if (mconsole_reply_decode(buf, (size_t)n, &r) == 0)
@@ -62,16 +61,6 @@ static bool probe_drain(struct watchdog_probe *p, uint64_t now, unsigned max)
 	if (got)
 		watchdog_liveness_answered(&p->l, now);
 	return got;
-}
-
-static void probe_on_read(struct ev_loop *loop, ev_io *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	struct watchdog_probe *p = w->data;
-	/* One answer per request, and the loop calls again while more wait:
-	 * reading on to EAGAIN would cost a system call per answer. */
-	probe_drain(p, clock_ms(), 1);
 }
 
 /* One send() on a socket connected once. A request that cannot go counts
@@ -95,14 +84,13 @@ static bool probe_judge(struct watchdog_probe *p, uint64_t now)
 	 * sample is still seen, and a kernel seen idle before it is not blamed. */
 	struct proc_sched s;
 	proc_sched_sample(p->pid, &s);
-	if (probe_drain(p, now, 64))
+	if (probe_drain(p, now))
 		return false;
 	enum watchdog_blame b = watchdog_liveness_blame(&p->l, &g->t, &s);
 	if (b == WATCHDOG_BLAME_WAIT)
 		return false;
 	char why[128];
 	watchdog_blame_text(b, &p->l, &s, &g->t, why, sizeof(why));
-	ev_io_stop(g->loop, &p->read_w);
 	p->reported = true;
 	p->on_hang(p->arg, now - p->l.answer_ms, why);	/* may stop and free p */
 	return true;
@@ -126,6 +114,8 @@ again:
 		p->tick_no = tick;
 		if (paused)
 			watchdog_liveness_pause(&p->l, now);
+		if (p->l.in_flight)
+			probe_drain(p, now);
 		switch (watchdog_liveness_tick(&p->l, &g->t)) {
 		case WATCHDOG_STEP_NONE:
 			break;
@@ -194,9 +184,6 @@ struct watchdog_probe *watchdog_probe_start(struct watchdog_probes *g, pid_t pid
 	 * kernel not listening yet is connected to at the first request. */
 	p->connected = connect(fd, (struct sockaddr *)&kernel, sizeof(kernel)) == 0;
 	watchdog_liveness_init(&p->l, &g->t, clock_ms());
-	ev_io_init(&p->read_w, probe_on_read, fd, EV_READ);
-	p->read_w.data = p;
-	ev_io_start(g->loop, &p->read_w);
 	p->next = g->head;
 	if (g->head != NULL)
 		g->head->prev = p;
@@ -221,7 +208,6 @@ void watchdog_probe_stop(struct watchdog_probe *p)
 		p->next->prev = p->prev;
 	if (--g->n == 0)
 		ev_timer_stop(g->loop, &g->tick);	/* nothing to probe: no wake-ups */
-	ev_io_stop(g->loop, &p->read_w);
 	close(p->fd);
 	if (p->client_path != NULL)
 		unlink(p->client_path);

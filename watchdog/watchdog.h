@@ -54,12 +54,13 @@ uint64_t watchdog_backoff_ms(unsigned attempt);
  * the probe's own, every interval, and must answer within answer_ms; a
  * hang is then seen at most interval + answer after the kernel's last sign
  * of life (1.75 + 0.75 s: the 2.5 s target). One timer ticks for all of a
- * lab's kernels, so 500 idle kernels cost four timer wake-ups a second and
- * their answers come in batches; each request is one send() on a socket
- * connected once, each answer one recv(). (Until issue 27: a timer, a
- * connect(), a send() and two recv()s per kernel twice a second, 2.2 % of
- * a core for 100 idle kernels; the send() itself is most of what is left,
- * as it wakes the kernel with SIGIO.)
+ * lab's kernels and does all the work: it sends the requests that are due
+ * and reads the answers to the last tick's, so 500 idle kernels cost the
+ * supervisor four wake-ups a second. Each request is one send() on a
+ * socket connected once, each answer one recv(). (Until issue 27: a timer,
+ * a connect(), a send(), an epoll wake-up and two recv()s per kernel twice
+ * a second, 2.2 % of a core for 100 idle kernels; the send() is most of
+ * what is left, as it wakes the kernel with SIGIO.)
  *
  * A late answer is blamed on the kernel only when it had the chance to
  * answer: its process is stopped, or it ran (it or its guest's programs
