@@ -139,6 +139,51 @@ static int proc_scan(const char *uml_dir, const char *umid, int sig)
 	return found;
 }
 
+int proc_signal_uml_children(pid_t parent, const char *uml_dir, const char *umid, int sig,
+    bool (*skip)(pid_t pid, void *arg), void *arg)
+{
+	char *want_dir = xasprintf("uml_dir=%s", uml_dir);
+	char *want_umid = umid != NULL ? xasprintf("umid=%s", umid) : NULL;
+	int found = 0;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)parent);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		char cpath[320];
+		snprintf(cpath, sizeof(cpath), "/proc/%d/task/%s/children", (int)parent, de->d_name);
+		int fd = open(cpath, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* One pid per 8 bytes at most: a supervisor of 1024 kernels and
+		 * their leftovers fits. */
+		char buf[16384];
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		for (char *q = buf, *e; *q != '\0'; q = e) {
+			long child = strtol(q, &e, 10);
+			if (e == q)
+				break;
+			pid_t pid = (pid_t)child;
+			if (pid <= 0 || (skip != NULL && skip(pid, arg)) ||
+			    !cmdline_matches(pid, want_dir, want_umid))
+				continue;
+			if (sig == 0 ? proc_alive(pid) : kill(pid, sig) == 0)
+				found++;
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+	free(want_dir);
+	free(want_umid);
+	return found;
+}
+
 int proc_signal_uml(const char *uml_dir, const char *umid, int sig)
 {
 	return sig == 0 ? 0 : proc_scan(uml_dir, umid, sig);

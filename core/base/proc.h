@@ -19,6 +19,15 @@ int proc_signal_uml(const char *uml_dir, const char *umid, int sig);
 /* How many such processes run now (zombies do not count). */
 int proc_count_uml(const char *uml_dir, const char *umid);
 
+/* The same, among the children of parent only (of any of its threads), and
+ * without those skip() names (NULL: none): a kernel's own processes are its
+ * main process's children, and once it is gone they are the supervisor's
+ * (a child subreaper). A scan of all of /proc per kernel made `down` of
+ * 500 instances quadratic: each scan read every kernel's command line.
+ * sig 0 counts (zombies do not count). */
+int proc_signal_uml_children(pid_t parent, const char *uml_dir, const char *umid, int sig,
+    bool (*skip)(pid_t pid, void *arg), void *arg);
+
 /* True when pid runs and is not a zombie. */
 bool proc_alive(pid_t pid);
 

@@ -59,6 +59,8 @@ struct instance_env {
 	bool supervising;		/* the lab is up: restart what fails */
 	unsigned stop_grace_ms;
 	void (*on_change)(struct instance *inst, void *arg);
+	/* True when pid is the main process of a running kernel of the lab. */
+	bool (*is_kernel)(pid_t pid, void *arg);
 	void *arg;
 };
 

@@ -244,24 +244,40 @@ void instance_close_io(struct instance *inst)
 /* Kill every host process of this instance's kernel: its main process
  * leads a process group, but its userspace processes run in sessions of
  * their own and are found by their command line (core/base/proc.h). */
+/* Another instance's kernel, running: never a leftover of this one. */
+static bool instance_other_kernel(pid_t pid, void *arg)
+{
+	const struct instance *inst = arg;
+	return inst->env->is_kernel != NULL && inst->env->is_kernel(pid, inst->env->arg);
+}
+
+/* The kernel's processes are its main process's children (its guest's
+ * programs, its helpers), and the supervisor's once the main process is
+ * gone: looking there, not through all of /proc, keeps a lab's `down`
+ * linear in its size. */
 void instance_kill(struct instance *inst)
 {
-	if (inst->pid > 0 && killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
-		log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
 	char *uml_dir = state_path(inst->env->lab_dir, STATE_UML_DIR);
-	proc_signal_uml(uml_dir, inst->cfg->name, SIGKILL);
+	if (inst->pid > 0) {
+		proc_signal_uml_children(inst->pid, uml_dir, inst->cfg->name, SIGKILL, NULL, NULL);
+		if (killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
+			log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
+	}
+	proc_signal_uml_children(getpid(), uml_dir, inst->cfg->name, SIGKILL, instance_other_kernel, inst);
 	free(uml_dir);
 }
 
 /* After the main process exited: nothing of the kernel may survive it, or
  * its leftovers would hold the disk and a switch port of the next boot.
- * SIGKILL is quick; the wait is bounded all the same. */
+ * They are the supervisor's children now. SIGKILL is quick; the wait is
+ * bounded all the same. */
 static void instance_kill_leftovers(struct instance *inst)
 {
 	char *uml_dir = state_path(inst->env->lab_dir, STATE_UML_DIR);
 	uint64_t until = clock_ms() + 2000;
-	while (proc_signal_uml(uml_dir, inst->cfg->name, SIGKILL) > 0 &&
-	    proc_count_uml(uml_dir, inst->cfg->name) > 0 && clock_ms() < until) {
+	while (proc_signal_uml_children(getpid(), uml_dir, inst->cfg->name, SIGKILL, instance_other_kernel,
+	    inst) > 0 && proc_signal_uml_children(getpid(), uml_dir, inst->cfg->name, 0, instance_other_kernel,
+	    inst) > 0 && clock_ms() < until) {
 		sleep_ms(5);
 	}
 	free(uml_dir);

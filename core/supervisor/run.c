@@ -424,6 +424,15 @@ static void supervisor_boot_more(struct supervisor *sup)
 	}
 }
 
+static bool supervisor_is_kernel(pid_t pid, void *arg)
+{
+	const struct supervisor *sup = arg;
+	for (size_t i = 0; i < sup->lab->n_instances; i++)
+		if (sup->instances[i].pid == pid)
+			return true;
+	return false;
+}
+
 static void supervisor_on_instance_change(struct instance *inst, void *arg)
 {
 	struct supervisor *sup = arg;
@@ -682,6 +691,7 @@ int supervisor_main(struct lab *lab, const char *lab_dir, const struct superviso
 	sup.env.boot_timeout_ms = BOOT_TIMEOUT_MS;
 	sup.env.stop_grace_ms = STOP_GRACE_MS;
 	sup.env.on_change = supervisor_on_instance_change;
+	sup.env.is_kernel = supervisor_is_kernel;
 	sup.env.arg = &sup;
 	const char *bt = getenv("UMLLAB_BOOT_TIMEOUT");
 	if (bt != NULL && atoi(bt) > 0)
