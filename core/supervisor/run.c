@@ -402,6 +402,56 @@ static bool supervisor_after_ready(const struct supervisor *sup, size_t i)
 	return true;
 }
 
+/* Is there memory for instance i to boot? When there is not and nothing
+ * boots (whose end would look again), look again every second for as long
+ * as a boot may stay silent, then give up: a host driven into the OOM
+ * killer takes more than the lab down. UMLLAB_TEST_MEM_AVAILABLE_MB stands
+ * in for the host's MemAvailable in tests. */
+static bool supervisor_boot_memory(struct supervisor *sup, size_t i)
+{
+	uint64_t avail = mem_available_bytes();
+	const char *fake = getenv("UMLLAB_TEST_MEM_AVAILABLE_MB");
+	if (fake != NULL && atoll(fake) > 0)
+		avail = (uint64_t)atoll(fake) << 20;
+	const struct lab_instance *in = &sup->lab->instances[i];
+	if (bootsched_memory_ok(avail, in->mem_bytes)) {
+		sup->boot_mem_waits = 0;
+		return true;
+	}
+	if (sup->boot.booting > 0)
+		return false;
+	if (sup->boot_mem_waits == 0)
+		log_warnx("%s: waiting for memory to boot: the host has %llu MB available, a boot "
+		    "needs about %llu MB", in->name, (unsigned long long)(avail >> 20),
+		    (unsigned long long)((in->mem_bytes + BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE) >> 20));
+	if (sup->boot_mem_waits++ < sup->env.boot_timeout_ms / 1000) {
+		ev_timer_set(&sup->boot_mem_w, 1., 0.);
+		ev_timer_start(sup->loop, &sup->boot_mem_w);
+		return false;
+	}
+	progress(sup, 'E', "%s: not enough memory to boot it: the host has %llu MB available after "
+	    "%u of %zu instances came up, and a boot needs about %llu MB (its mem: %llu MB and %llu MB "
+	    "more); give the instances less mem:, or run fewer", in->name,
+	    (unsigned long long)(avail >> 20), sup->boot.booted, sup->lab->n_instances,
+	    (unsigned long long)((in->mem_bytes + BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE) >> 20),
+	    (unsigned long long)(in->mem_bytes >> 20),
+	    (unsigned long long)((BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE) >> 20));
+	progress(sup, 'E', "stopping lab %s", sup->lab->name);
+	sup->bringing_up = false;
+	sup->exit_code = SUPERVISOR_EXIT_FAILED;
+	supervisor_stop_all(sup);
+	return false;
+}
+
+static void supervisor_boot_more(struct supervisor *sup);
+
+static void supervisor_on_boot_mem(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	supervisor_boot_more(w->data);
+}
+
 /* Start the next instances of the file while the boot scheduler has room. */
 static void supervisor_boot_more(struct supervisor *sup)
 {
@@ -411,6 +461,9 @@ static void supervisor_boot_more(struct supervisor *sup)
 		struct instance *inst = &sup->instances[i];
 		if (sup->boot_step[i] != 0 || !supervisor_after_ready(sup, i))
 			continue;
+		if (inst->state == INSTANCE_STOPPED && inst->started_ms == 0 && sup->bringing_up &&
+		    !supervisor_boot_memory(sup, i))
+			return;
 		sup->boot_step[i] = 1;
 		bootsched_started(&sup->boot);
 		if (inst->state == INSTANCE_STOPPED && inst->started_ms == 0) {
@@ -719,6 +772,8 @@ int supervisor_main(struct lab *lab, const char *lab_dir, const struct superviso
 
 	sup.bringing_up = true;
 	sup.boot_step = xcalloc(lab->n_instances ? lab->n_instances : 1, 1);
+	ev_timer_init(&sup.boot_mem_w, supervisor_on_boot_mem, 1., 0.);
+	sup.boot_mem_w.data = &sup;
 	uint64_t mem = 0;
 	for (size_t i = 0; i < lab->n_instances; i++)
 		mem = lab->instances[i].mem_bytes > mem ? lab->instances[i].mem_bytes : mem;
@@ -740,6 +795,7 @@ int supervisor_main(struct lab *lab, const char *lab_dir, const struct superviso
 	supervisor_flush_conns(&sup);
 
 	int code = sup.exit_code;
+	ev_timer_stop(sup.loop, &sup.boot_mem_w);
 	free(sup.boot_step);
 	supervisor_free(&sup);
 	char *p = state_path(sup.lab_dir, STATE_PIDFILE);

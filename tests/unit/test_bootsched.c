@@ -108,6 +108,17 @@ static void test_thousand(void **state)
 	assert_int_equal(s.booting, 0);
 }
 
+static void test_memory(void **state)
+{
+	(void)state;
+	assert_true(bootsched_memory_ok(0, 64 * MiB));	/* unknown: go */
+	assert_true(bootsched_memory_ok(2 * GiB, 64 * MiB));
+	assert_true(bootsched_memory_ok(64 * MiB + BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE, 64 * MiB));
+	assert_false(bootsched_memory_ok(64 * MiB + BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE - 1, 64 * MiB));
+	assert_false(bootsched_memory_ok(300 * MiB, 64 * MiB));
+	assert_false(bootsched_memory_ok(2 * GiB, 4 * GiB));	/* a big guest needs room for all of it */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +126,7 @@ int main(void)
 		cmocka_unit_test(test_follows_the_boots),
 		cmocka_unit_test(test_room_never_exceeds_the_waiting),
 		cmocka_unit_test(test_thousand),
+		cmocka_unit_test(test_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
