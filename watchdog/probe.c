@@ -39,14 +39,16 @@ struct watchdog_probe {
 	void *arg;
 };
 
-/* Read the answers waiting; true when there was one. Nothing watches the
- * socket: the lab's tick reads each answer a tick after its request (the
- * kernels answer in milliseconds), so answers cost no wake-up of their own. */
-static bool probe_drain(struct watchdog_probe *p, uint64_t now)
+/* Read up to max answers waiting; true when there was one. Nothing
+ * watches the socket: the lab's tick reads each answer a tick after its
+ * request (the kernels answer in milliseconds), so answers cost no wake-up
+ * of their own, and one recv() each (a request has one answer: reading
+ * on to EAGAIN would double the system calls). */
+static bool probe_drain(struct watchdog_probe *p, uint64_t now, unsigned max)
 {
 	bool got = false;
 	char buf[MCONSOLE_REPLY_SIZE];
-	for (unsigned i = 0; i < 64; i++) {
+	for (unsigned i = 0; i < max; i++) {
 		/* Connected: only the kernel's socket can send here. */
 		ssize_t n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0) {
@@ -84,7 +86,7 @@ static bool probe_judge(struct watchdog_probe *p, uint64_t now)
 	 * sample is still seen, and a kernel seen idle before it is not blamed. */
 	struct proc_sched s;
 	proc_sched_sample(p->pid, &s);
-	if (probe_drain(p, now))
+	if (probe_drain(p, now, 64))
 		return false;
 	enum watchdog_blame b = watchdog_liveness_blame(&p->l, &g->t, &s);
 	if (b == WATCHDOG_BLAME_WAIT)
@@ -115,7 +117,7 @@ again:
 		if (paused)
 			watchdog_liveness_pause(&p->l, now);
 		if (p->l.in_flight)
-			probe_drain(p, now);
+			probe_drain(p, now, 1);
 		switch (watchdog_liveness_tick(&p->l, &g->t)) {
 		case WATCHDOG_STEP_NONE:
 			break;
