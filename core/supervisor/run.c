@@ -402,11 +402,9 @@ static bool supervisor_after_ready(const struct supervisor *sup, size_t i)
 	return true;
 }
 
-/* Is there memory for instance i to boot? When there is not and nothing
- * boots (whose end would look again), look again every second for as long
- * as a boot may stay silent, then give up: a host driven into the OOM
- * killer takes more than the lab down. UMLLAB_TEST_MEM_AVAILABLE_MB stands
- * in for the host's MemAvailable in tests. */
+/* Memory for instance i to boot? Else, with nothing booting, look every second for as long as a
+ * boot may stay silent, then give up: the OOM killer would take more than the lab down.
+ * UMLLAB_TEST_MEM_AVAILABLE_MB stands in for the host's MemAvailable in tests. */
 static bool supervisor_boot_memory(struct supervisor *sup, size_t i)
 {
 	uint64_t avail = mem_available_bytes();
@@ -418,24 +416,19 @@ static bool supervisor_boot_memory(struct supervisor *sup, size_t i)
 		sup->boot_mem_waits = 0;
 		return true;
 	}
+	unsigned long long have = avail >> 20, need = (in->mem_bytes + BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE) >> 20;
 	if (sup->boot.booting > 0)
 		return false;
 	if (sup->boot_mem_waits == 0)
-		log_warnx("%s: waiting for memory to boot: the host has %llu MB available, a boot "
-		    "needs about %llu MB", in->name, (unsigned long long)(avail >> 20),
-		    (unsigned long long)((in->mem_bytes + BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE) >> 20));
+		log_warnx("%s: waiting for memory to boot: %llu MB available, a boot needs %llu", in->name, have, need);
 	if (sup->boot_mem_waits++ < sup->env.boot_timeout_ms / 1000) {
 		ev_timer_set(&sup->boot_mem_w, 1., 0.);
 		ev_timer_start(sup->loop, &sup->boot_mem_w);
 		return false;
 	}
-	progress(sup, 'E', "%s: not enough memory to boot it: the host has %llu MB available after "
-	    "%u of %zu instances came up, and a boot needs about %llu MB (its mem: %llu MB and %llu MB "
-	    "more); give the instances less mem:, or run fewer", in->name,
-	    (unsigned long long)(avail >> 20), sup->boot.booted, sup->lab->n_instances,
-	    (unsigned long long)((in->mem_bytes + BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE) >> 20),
-	    (unsigned long long)(in->mem_bytes >> 20),
-	    (unsigned long long)((BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE) >> 20));
+	progress(sup, 'E', "%s: not enough memory to boot it: the host has %llu MB available after %u of %zu "
+	    "instances came up, and a boot needs about %llu MB (its mem: and 304 MB); give the instances "
+	    "less mem:, or run fewer", in->name, have, sup->boot.booted, sup->lab->n_instances, need);
 	progress(sup, 'E', "stopping lab %s", sup->lab->name);
 	sup->bringing_up = false;
 	sup->exit_code = SUPERVISOR_EXIT_FAILED;
@@ -691,11 +684,11 @@ static void supervisor_free(struct supervisor *sup)
 static int supervisor_fd_limit(struct supervisor *sup, char **cause)
 {
 	char *why = NULL;
-	if (fd_limit_raise(lab_fds_needed(sup->lab), &why) == 0)
-		return 0;
-	set_cause(cause, "lab %s (%zu instances): %s", sup->lab->name, sup->lab->n_instances, why);
+	int r = fd_limit_raise(lab_fds_needed(sup->lab), &why);
+	if (r != 0)
+		set_cause(cause, "lab %s (%zu instances): %s", sup->lab->name, sup->lab->n_instances, why);
 	free(why);
-	return -1;
+	return r;
 }
 
 /* Give the clients of `down` a moment to read their answer. */
