@@ -89,7 +89,9 @@ test_guest_net_OBJS = core/supervisor/guest_net.o core/lab/lab.o core/base/util.
 test_mconsole_OBJS = mconsole/codec.o mconsole/agent.o mconsole/socket.o core/base/util.o
 test_fdb_OBJS = switch/fdb.o
 test_rstp_OBJS = switch/rstp.o
-test_watchdog_OBJS = watchdog/policy.o
+test_watchdog_OBJS = watchdog/policy.o watchdog/liveness.o watchdog/probe.o mconsole/codec.o mconsole/socket.o \
+	core/base/proc.o core/base/util.o
+test_watchdog_LIBS = -lev
 test_daemon_proto_OBJS = switch/daemon_proto.o core/base/util.o
 # The switch's own files (switch/switch_int.h): a test that links one links them all.
 SWITCH_OBJS = switch/switch.o switch/port.o switch/forward.o switch/tap.o switch/cond.o switch/cable.o switch/vlan.o switch/stp.o switch/rstp.o

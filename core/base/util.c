@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,23 @@ uint64_t mem_available_bytes(void)
 			break;
 	fclose(f);
 	return (uint64_t)kb << 10;
+}
+
+int fd_limit_raise(unsigned long need, char **cause)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return set_cause(cause, "reading the limit on open files: %s", strerror(errno));
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+		return set_cause(cause, "it needs about %lu open files at once, and the hard limit on "
+		    "open files is %llu: raise it (ulimit -Hn, or nofile in /etc/security/limits.conf)", need,
+		    (unsigned long long)rl.rlim_max);
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return set_cause(cause, "raising the limit on open files to %lu: %s", need, strerror(errno));
+	return 0;
 }
 
 void sleep_ms(unsigned ms)

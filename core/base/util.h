@@ -40,6 +40,10 @@ uint64_t clock_ns(void);
 /* The host's MemAvailable in bytes (/proc/meminfo); 0 when unknown. */
 uint64_t mem_available_bytes(void);
 
+/* Raise the soft limit on open files (RLIMIT_NOFILE) to at least need,
+ * within the hard limit; -1 with *cause when the hard limit is lower. */
+int fd_limit_raise(unsigned long need, char **cause);
+
 /* This program's path (/proc/self/exe), or NULL with *cause. */
 char *self_exe(char **cause);
 

@@ -87,6 +87,17 @@ const struct lab_instance *lab_instance_find(const struct lab *lab, const char *
 	return NULL;
 }
 
+unsigned long lab_fds_needed(const struct lab *lab)
+{
+	/* 100 idle instances on one switch held 7.5 each (log, pty, notify,
+	 * mconsole and probe sockets, a cable's two); the rest is room for
+	 * execs' sessions. */
+	unsigned long n = 256;	/* the supervisor's own, control clients, captures */
+	for (size_t i = 0; i < lab->n_instances; i++)
+		n += 8 + 2 * lab->instances[i].n_ifaces;
+	return n + 16 * lab->n_switches;
+}
+
 const struct lab_image *lab_image_find(const struct lab *lab, const char *name)
 {
 	for (size_t i = 0; i < lab->n_images; i++)

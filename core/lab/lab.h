@@ -19,8 +19,10 @@
 #define LAB_IFACE_MAX 16	/* eth0 .. eth15 */
 /* What one lab may ask for: a typo (or a hostile file) must not ask a shared
  * server for thousands of kernels. LAB_SWITCH_PORTS_MAX is switch/switch.h's
- * SWITCH_MAX_PORTS (core/supervisor/supervisor.c checks that they agree). */
-#define LAB_INSTANCES_MAX 512
+ * SWITCH_MAX_PORTS (core/supervisor/supervisor.c checks that they agree).
+ * 1024 instances: 1000 idle busybox guests fit a 2-core, 24 GiB machine
+ * (docs/performance.md); more than 256 need several switches. */
+#define LAB_INSTANCES_MAX 1024
 #define LAB_SWITCHES_MAX 64
 #define LAB_SWITCH_PORTS_MAX 256
 #define LAB_MEM_DEFAULT (64ULL << 20)
@@ -269,6 +271,12 @@ void lab_diag_add(struct lab_diag *diag, char *msg);
 void lab_diag_free(struct lab_diag *diag);
 
 const struct lab_instance *lab_instance_find(const struct lab *lab, const char *name);
+
+/* File descriptors the lab's supervisor may hold at once (an upper bound
+ * with room for clients): per instance its console, log, notify and two
+ * mconsole sockets and an exec or two, per interface a cable's listening
+ * and connected sockets, per switch its thread's epoll, events and taps. */
+unsigned long lab_fds_needed(const struct lab *lab);
 const struct lab_switch *lab_switch_find(const struct lab *lab, const char *name);
 const struct lab_image *lab_image_find(const struct lab *lab, const char *name);
 

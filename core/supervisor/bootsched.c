@@ -46,3 +46,9 @@ void bootsched_finished(struct bootsched *s, bool ok, double secs)
 	else if (secs <= BOOTSCHED_QUICK_S && s->limit < s->max)
 		s->limit++;
 }
+
+bool bootsched_memory_ok(uint64_t mem_available, uint64_t mem_per_instance)
+{
+	return mem_available == 0 ||
+	    mem_available >= mem_per_instance + BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE;
+}

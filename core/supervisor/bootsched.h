@@ -22,6 +22,7 @@
 #define BOOTSCHED_QUICK_S 3.0	/* a boot this fast: the machine has room for one more */
 #define BOOTSCHED_SLOW_S 20.0	/* a boot this slow (a third of the boot limit): too many at once */
 #define BOOTSCHED_OVERHEAD (48ULL << 20)	/* host memory a booting kernel needs beyond its guest's */
+#define BOOTSCHED_RESERVE (256ULL << 20)	/* left to the host when the next boot starts */
 
 struct bootsched {
 	unsigned limit;		/* boots at once now */
@@ -43,5 +44,11 @@ void bootsched_finished(struct bootsched *s, bool ok, double secs);
 
 /* Instances not started yet. */
 unsigned bootsched_waiting(const struct bootsched *s);
+
+/* May another kernel start with mem_available left on the host (0:
+ * unknown)? A boot may touch all of its guest's memory; a lab of 1000
+ * fills a host gradually, and the last boots must not push it into the
+ * OOM killer (issue 27). */
+bool bootsched_memory_ok(uint64_t mem_available, uint64_t mem_per_instance);
 
 #endif

@@ -25,8 +25,6 @@
 #define HALT_TIMEOUT_MS 2000
 #define SYNC_TIMEOUT_MS 2000		/* the guest's `sync` before a halt */
 #define LOG_MAX_BYTES (1U << 20)	/* console log; one older generation is kept */
-#define PROBE_INTERVAL_MS 500		/* liveness probe period ... */
-#define PROBE_HANG_MS 2000		/* ... and the silence that means "hung" */
 #define RESTART_BURST 5			/* at most 5 restarts ... */
 #define RESTART_WINDOW_MS 60000		/* ... a minute, then give up */
 #define STABLE_RUN_MS 10000		/* a run this long resets the back-off */
@@ -246,12 +244,12 @@ static void act_configure(struct instance *inst, const char *detail)
 	startup_run_next(inst);
 }
 
-static void probe_on_hang(void *arg, uint64_t silent_ms)
+static void probe_on_hang(void *arg, uint64_t silent_ms, const char *blame)
 {
 	struct instance *inst = arg;
 	/* act_fault stops and frees the probe: it does nothing more after this. */
-	char *why = xasprintf("hung: no answer on its mconsole for %.1f s",
-	    (double)silent_ms / 1000.0);
+	char *why = xasprintf("hung: no answer on its mconsole for %.1f s (%s)",
+	    (double)silent_ms / 1000.0, blame);
 	inst->fault = WATCHDOG_FAULT_HANG;
 	instance_handle_detail(inst, INSTANCE_EV_FAULT, why);
 	free(why);
@@ -265,8 +263,8 @@ static void act_running(struct instance *inst, const char *detail)
 	log_info("%s: running (%.1f s after start)", inst->cfg->name,
 	    (double)(inst->ready_ms - inst->started_ms) / 1000.0);
 	char *probe_path = state_path(inst->env->lab_dir, "%s.probe", inst->cfg->name);
-	inst->probe = watchdog_probe_start(inst->env->loop, inst->mconsole_path, probe_path,
-	    PROBE_INTERVAL_MS, PROBE_HANG_MS, probe_on_hang, inst, &cause);
+	inst->probe = watchdog_probe_start(inst->env->probes, inst->pid, inst->mconsole_path, probe_path,
+	    probe_on_hang, inst, &cause);
 	free(probe_path);
 	if (inst->probe == NULL) {
 		log_warnx("%s: no liveness probe: %s", inst->cfg->name, cause);

@@ -45,10 +45,12 @@ struct console;
 struct guest;
 struct mconsole_session;
 struct watchdog_probe;
+struct watchdog_probes;
 
 /* What the supervisor provides to every instance of a lab. */
 struct instance_env {
 	struct ev_loop *loop;
+	struct watchdog_probes *probes;	/* the lab's liveness probes, one timer for all */
 	const struct lab *lab;
 	const char *lab_dir;
 	const char *kernel;		/* path of linux.uml */
@@ -57,6 +59,8 @@ struct instance_env {
 	bool supervising;		/* the lab is up: restart what fails */
 	unsigned stop_grace_ms;
 	void (*on_change)(struct instance *inst, void *arg);
+	/* True when pid is the main process of a running kernel of the lab. */
+	bool (*is_kernel)(pid_t pid, void *arg);
 	void *arg;
 };
 

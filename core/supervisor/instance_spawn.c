@@ -123,10 +123,16 @@ char **instance_argv(const struct instance *inst)
 	argv_push(&argv, &n, xstrdup("log_buf_len=256K"));
 	/* Boot time: the RAID6 algorithm benchmark busy-loops 0.86 s at every
 	 * boot (no guest has RAID), and legacy ptys cost up to 0.7 s more
-	 * (measured in docs/performance.md). The serial lines (ssl_init: a
-	 * devtmpfs node each, made by a kernel thread) cost 0.2 CPU-seconds of
-	 * a 0.6 s boot, and ssl=null leaves them unused (docs/kathara.md). */
+	 * (measured in docs/performance.md). Each device a boot registers
+	 * sends a uevent, and each uevent starts a usermode helper
+	 * (/sbin/hotplug, absent) whose address space is a new host process
+	 * in UML: a third of a boot's CPU. The 64 serial lines (ttyS, unused:
+	 * ssl=null) are 64 of those 232 uevents. The delay loop's calibration
+	 * busy-loops too; lpj= gives it what this machine kind measures (only
+	 * udelay() uses it, and UML's drivers time nothing with it). Together
+	 * a third less CPU per boot (docs/dev/NOTES.md, issue 27). */
 	argv_push(&argv, &n, xstrdup("initcall_blacklist=raid6_select_algo,ssl_init"));
+	argv_push(&argv, &n, xstrdup("lpj=7297024"));
 	argv_push(&argv, &n, xstrdup("pty.legacy_count=0"));
 	/* Each interface is a vector device on its cable (a SOCK_SEQPACKET
 	 * socket in the lab's private directory: see switch/cable.c); the
@@ -269,24 +275,40 @@ void instance_close_io(struct instance *inst)
 /* Kill every host process of this instance's kernel: its main process
  * leads a process group, but its userspace processes run in sessions of
  * their own and are found by their command line (core/base/proc.h). */
+/* Another instance's kernel, running: never a leftover of this one. */
+static bool instance_other_kernel(pid_t pid, void *arg)
+{
+	const struct instance *inst = arg;
+	return inst->env->is_kernel != NULL && inst->env->is_kernel(pid, inst->env->arg);
+}
+
+/* The kernel's processes are its main process's children (its guest's
+ * programs, its helpers), and the supervisor's once the main process is
+ * gone: looking there, not through all of /proc, keeps a lab's `down`
+ * linear in its size. */
 void instance_kill(struct instance *inst)
 {
-	if (inst->pid > 0 && killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
-		log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
 	char *uml_dir = state_path(inst->env->lab_dir, STATE_UML_DIR);
-	proc_signal_uml(uml_dir, inst->cfg->name, SIGKILL);
+	if (inst->pid > 0) {
+		proc_signal_uml_children(inst->pid, uml_dir, inst->cfg->name, SIGKILL, NULL, NULL);
+		if (killpg(inst->pid, SIGKILL) != 0 && errno != ESRCH)
+			log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
+	}
+	proc_signal_uml_children(getpid(), uml_dir, inst->cfg->name, SIGKILL, instance_other_kernel, inst);
 	free(uml_dir);
 }
 
 /* After the main process exited: nothing of the kernel may survive it, or
  * its leftovers would hold the disk and a switch port of the next boot.
- * SIGKILL is quick; the wait is bounded all the same. */
+ * They are the supervisor's children now. SIGKILL is quick; the wait is
+ * bounded all the same. */
 static void instance_kill_leftovers(struct instance *inst)
 {
 	char *uml_dir = state_path(inst->env->lab_dir, STATE_UML_DIR);
 	uint64_t until = clock_ms() + 2000;
-	while (proc_signal_uml(uml_dir, inst->cfg->name, SIGKILL) > 0 &&
-	    proc_count_uml(uml_dir, inst->cfg->name) > 0 && clock_ms() < until) {
+	while (proc_signal_uml_children(getpid(), uml_dir, inst->cfg->name, SIGKILL, instance_other_kernel,
+	    inst) > 0 && proc_signal_uml_children(getpid(), uml_dir, inst->cfg->name, 0, instance_other_kernel,
+	    inst) > 0 && clock_ms() < until) {
 		sleep_ms(5);
 	}
 	free(uml_dir);

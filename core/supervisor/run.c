@@ -24,6 +24,7 @@
 #include "core/supervisor/guest.h"
 #include "core/storage/labimage.h"
 #include "core/supervisor/lab_filter.h"
+#include "core/supervisor/recorded.h"
 #include "core/supervisor/link_conditions.h"
 #include "core/supervisor/switches.h"
 #include "core/base/log.h"
@@ -146,87 +147,6 @@ static void remove_tree_files(const char *dir)
 }
 
 /* Everything is stopped: take the lab's files away and leave the loop. */
-static void supervisor_capture_on_end(void *arg, const char *why)
-{
-	(void)arg;
-	log_warnx("a recorded capture stopped: %s", why);
-}
-
-/* One file capture of the topology's `capture:`; -1 with *cause naming where
- * in the file it was asked for. */
-static int supervisor_capture_add(struct supervisor *sup, const struct lab_capture *lc,
-    const struct capture_target *t, const char *name, char **cause)
-{
-	struct bpf_program prog = { 0 };
-	char *why = NULL;
-	if (lc->filter[0] != '\0' && lab_filter_compile(sup, lc->filter, &prog, &why) != 0) {
-		set_cause(cause, "%s:%d:%d: the capture of %s: %s", sup->lab->path, lc->line, lc->column,
-		    name, why);
-		free(why);
-		return -1;
-	}
-	char *path = state_path(sup->lab_dir, "%s/%s.pcapng", STATE_CAPTURES, name);
-	struct capture_opts o = { .targets = t, .ntargets = 1,
-	    .prog = lc->filter[0] != '\0' ? &prog : NULL, .path = path,
-	    .max_bytes = lc->max_bytes, .files = lc->files, .on_end = supervisor_capture_on_end };
-	struct capture *c = capture_start(sup->loop, &o, &why);
-	free(path);
-	pcap_freecode(&prog);
-	if (c == NULL) {
-		set_cause(cause, "%s:%d:%d: the capture of %s: %s", sup->lab->path, lc->line, lc->column,
-		    name, why);
-		free(why);
-		return -1;
-	}
-	sup->captures = xreallocarray(sup->captures, sup->n_captures + 1, sizeof(*sup->captures));
-	sup->captures[sup->n_captures++] = c;
-	return 0;
-}
-
-/* The topology's `capture:` keys, recording from the first frame. */
-static int supervisor_captures_start(struct supervisor *sup, char **cause)
-{
-	const struct lab *lab = sup->lab;
-	for (size_t i = 0; i < lab->n_switches; i++) {
-		if (!lab->switches[i].capture.on)
-			continue;
-		struct capture_target t = { .sw = sup->switches[i], .switch_name = lab->switches[i].name };
-		if (supervisor_capture_add(sup, &lab->switches[i].capture, &t, lab->switches[i].name,
-		    cause) != 0)
-			return -1;
-	}
-	for (size_t i = 0; i < lab->n_instances; i++) {
-		const struct lab_instance *in = &lab->instances[i];
-		for (size_t k = 0; k < in->n_ifaces; k++) {
-			const struct lab_iface *f = &in->ifaces[k];
-			if (!f->capture.on)
-				continue;
-			char *name = state_cable_name(in->name, f->name);
-			struct capture_target t = { .sw = sup->switches[f->sw],
-			    .switch_name = lab->switches[f->sw].name, .cable = name };
-			int rc = supervisor_capture_add(sup, &f->capture, &t, name, cause);
-			free(name);
-			if (rc != 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-/* Write what the recorded captures still hold and close their files. */
-static void supervisor_captures_stop(struct supervisor *sup)
-{
-	for (size_t i = 0; i < sup->n_captures; i++) {
-		uint64_t got, lost;
-		capture_stop(sup->captures[i], &got, &lost);
-		log_info("recorded capture %zu: %llu frames, %llu not captured (the disk was too slow)",
-		    i + 1, (unsigned long long)got, (unsigned long long)lost);
-	}
-	free(sup->captures);
-	sup->captures = NULL;
-	sup->n_captures = 0;
-}
-
 static void supervisor_finish(struct supervisor *sup)
 {
 	if (sup->finished)
@@ -402,6 +322,49 @@ static bool supervisor_after_ready(const struct supervisor *sup, size_t i)
 	return true;
 }
 
+/* Memory for instance i to boot? Else, with nothing booting, look every second for as long as a
+ * boot may stay silent, then give up: the OOM killer would take more than the lab down.
+ * UMLLAB_TEST_MEM_AVAILABLE_MB stands in for the host's MemAvailable in tests. */
+static bool supervisor_boot_memory(struct supervisor *sup, size_t i)
+{
+	uint64_t avail = mem_available_bytes();
+	const char *fake = getenv("UMLLAB_TEST_MEM_AVAILABLE_MB");
+	if (fake != NULL && atoll(fake) > 0)
+		avail = (uint64_t)atoll(fake) << 20;
+	const struct lab_instance *in = &sup->lab->instances[i];
+	if (bootsched_memory_ok(avail, in->mem_bytes)) {
+		sup->boot_mem_waits = 0;
+		return true;
+	}
+	unsigned long long have = avail >> 20, need = (in->mem_bytes + BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE) >> 20;
+	if (sup->boot.booting > 0)
+		return false;
+	if (sup->boot_mem_waits == 0)
+		log_warnx("%s: waiting for memory to boot: %llu MB available, a boot needs %llu", in->name, have, need);
+	if (sup->boot_mem_waits++ < sup->env.boot_timeout_ms / 1000) {
+		ev_timer_set(&sup->boot_mem_w, 1., 0.);
+		ev_timer_start(sup->loop, &sup->boot_mem_w);
+		return false;
+	}
+	progress(sup, 'E', "%s: not enough memory to boot it: the host has %llu MB available after %u of %zu "
+	    "instances came up, and a boot needs about %llu MB (its mem: and 304 MB); give the instances "
+	    "less mem:, or run fewer", in->name, have, sup->boot.booted, sup->lab->n_instances, need);
+	progress(sup, 'E', "stopping lab %s", sup->lab->name);
+	sup->bringing_up = false;
+	sup->exit_code = SUPERVISOR_EXIT_FAILED;
+	supervisor_stop_all(sup);
+	return false;
+}
+
+static void supervisor_boot_more(struct supervisor *sup);
+
+static void supervisor_on_boot_mem(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	supervisor_boot_more(w->data);
+}
+
 /* Start the next instances of the file while the boot scheduler has room. */
 static void supervisor_boot_more(struct supervisor *sup)
 {
@@ -411,6 +374,9 @@ static void supervisor_boot_more(struct supervisor *sup)
 		struct instance *inst = &sup->instances[i];
 		if (sup->boot_step[i] != 0 || !supervisor_after_ready(sup, i))
 			continue;
+		if (inst->state == INSTANCE_STOPPED && inst->started_ms == 0 && sup->bringing_up &&
+		    !supervisor_boot_memory(sup, i))
+			return;
 		sup->boot_step[i] = 1;
 		bootsched_started(&sup->boot);
 		if (inst->state == INSTANCE_STOPPED && inst->started_ms == 0) {
@@ -422,6 +388,15 @@ static void supervisor_boot_more(struct supervisor *sup)
 			bootsched_finished(&sup->boot, false, 0);
 		}	/* else started by hand and booting: counted when it runs */
 	}
+}
+
+static bool supervisor_is_kernel(pid_t pid, void *arg)
+{
+	const struct supervisor *sup = arg;
+	for (size_t i = 0; i < sup->lab->n_instances; i++)
+		if (sup->instances[i].pid == pid)
+			return true;
+	return false;
 }
 
 static void supervisor_on_instance_change(struct instance *inst, void *arg)
@@ -631,6 +606,8 @@ static void supervisor_free(struct supervisor *sup)
 	for (size_t i = 0; i < sup->lab->n_instances; i++)
 		instance_release(&sup->instances[i]);
 	free(sup->instances);
+	watchdog_probes_free(sup->env.probes);
+	sup->env.probes = NULL;
 	for (size_t i = 0; i < sup->lab->n_switches; i++)
 		if (sup->switches != NULL && sup->switches[i] != NULL)
 			switch_stop(sup->switches[i]);
@@ -638,6 +615,17 @@ static void supervisor_free(struct supervisor *sup)
 	if (sup->ctl_fd >= 0)
 		close(sup->ctl_fd);
 	free(sup->backing);
+}
+
+/* A large lab holds more descriptors than the usual soft limit of 1024. */
+static int supervisor_fd_limit(struct supervisor *sup, char **cause)
+{
+	char *why = NULL;
+	int r = fd_limit_raise(lab_fds_needed(sup->lab), &why);
+	if (r != 0)
+		set_cause(cause, "lab %s (%zu instances): %s", sup->lab->name, sup->lab->n_instances, why);
+	free(why);
+	return r;
 }
 
 /* Give the clients of `down` a moment to read their answer. */
@@ -680,11 +668,13 @@ int supervisor_main(struct lab *lab, const char *lab_dir, const struct superviso
 	ev_signal_start(sup.loop, &sup.sig_int);
 
 	sup.env.loop = sup.loop;
+	sup.env.probes = watchdog_probes_new(sup.loop, NULL);
 	sup.env.lab = lab;
 	sup.env.lab_dir = sup.lab_dir;
 	sup.env.boot_timeout_ms = BOOT_TIMEOUT_MS;
 	sup.env.stop_grace_ms = STOP_GRACE_MS;
 	sup.env.on_change = supervisor_on_instance_change;
+	sup.env.is_kernel = supervisor_is_kernel;
 	sup.env.arg = &sup;
 	const char *bt = getenv("UMLLAB_BOOT_TIMEOUT");
 	if (bt != NULL && atoi(bt) > 0)
@@ -695,7 +685,8 @@ int supervisor_main(struct lab *lab, const char *lab_dir, const struct superviso
 
 	/* The control socket first: a `down` during a long image build must
 	 * find someone to talk to (it is served once the loop runs). */
-	if (ctl_listen(&sup, &cause) != 0 || supervisor_prepare(&sup, &cause) != 0) {
+	if (supervisor_fd_limit(&sup, &cause) != 0 || ctl_listen(&sup, &cause) != 0 ||
+	    supervisor_prepare(&sup, &cause) != 0) {
 		progress(&sup, 'E', "%s", cause);
 		progress_end(&sup, false);
 		free(cause);
@@ -711,6 +702,8 @@ int supervisor_main(struct lab *lab, const char *lab_dir, const struct superviso
 
 	sup.bringing_up = true;
 	sup.boot_step = xcalloc(lab->n_instances ? lab->n_instances : 1, 1);
+	ev_timer_init(&sup.boot_mem_w, supervisor_on_boot_mem, 1., 0.);
+	sup.boot_mem_w.data = &sup;
 	uint64_t mem = 0;
 	for (size_t i = 0; i < lab->n_instances; i++)
 		mem = lab->instances[i].mem_bytes > mem ? lab->instances[i].mem_bytes : mem;
@@ -732,6 +725,7 @@ int supervisor_main(struct lab *lab, const char *lab_dir, const struct superviso
 	supervisor_flush_conns(&sup);
 
 	int code = sup.exit_code;
+	ev_timer_stop(sup.loop, &sup.boot_mem_w);
 	free(sup.boot_step);
 	supervisor_free(&sup);
 	char *p = state_path(sup.lab_dir, STATE_PIDFILE);

@@ -63,6 +63,8 @@ struct supervisor {
 	struct bootsched boot;		/* how many kernels boot at once during bring-up */
 	bool boot_counted;		/* a bring-up large enough to say booted/booting/waiting */
 	unsigned char *boot_step;	/* per instance: 0 waiting, 1 booting (scheduled), 2 booted */
+	ev_timer boot_mem_w;		/* looking again for memory to boot the next kernel */
+	unsigned boot_mem_waits;	/* seconds waited so far with nothing booting */
 	bool stopping;
 	unsigned shutdowns;		/* `shutdown:` commands still running before the stop */
 	bool shutdown_done;		/* they ran (or were skipped): stop now */

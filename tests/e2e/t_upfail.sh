@@ -36,6 +36,13 @@ expect_output "stopped making progress while booting: its console was silent for
 sleep 0.5
 [ -z "$(pgrep -u "$(id -u)" -f "$T/slow-kernel")" ] && ok "the hung kernels were killed" || fail "hung kernels left"
 
+# Not enough memory for the next boot (a host with 100 MB available): up
+# waits for memory as long as a boot may stay silent, then says so.
+UMLLAB_BOOT_TIMEOUT=2 UMLLAB_TEST_MEM_AVAILABLE_MB=100 expect_exit 1 "up without memory to boot" -- umllab up "$lab"
+expect_output "umlA: not enough memory to boot it: the host has 100 MB available after 0 of 2 instances came up" \
+	"up says which instance found no memory, and how much there was"
+expect_exit 0 "down of the lab without memory" -- umllab down fig1
+
 # A long state directory: the socket path limit is a clear error.
 long=$T/$(printf 'd%.0s' $(seq 90))
 UMLLAB_STATE_DIR=$long expect_exit 1 "up with a state dir too long for unix sockets" -- umllab up "$lab"

@@ -26,8 +26,19 @@ print(i['state'] == 'running' and i['restarts'] >= $2)")" = True ] && return 0
 	return 1
 }
 
+# A real hang (not SIGSTOP): a guest program that takes the guest's CPU for
+# good, so the kernel runs but never answers (tests/e2e/labs/hang.c).
+faults="kill9 sigstop sysrq-mconsole sysrq-inside"
+if ${CC:-cc} -Os -static -nostdlib -fno-stack-protector -fno-asynchronous-unwind-tables -Wl,--build-id=none \
+	-Wl,-N -Wl,--no-warn-rwx-segments -s -o "$T/hang" "$REPO/tests/e2e/labs/hang.c" 2>"$T/hang.err"; then
+	faults="$faults hang-inside"
+	hang_b64=$(base64 -w0 "$T/hang")
+else
+	ok "hang-inside: skipped, no C compiler here ($(head -c 200 "$T/hang.err"))"
+fi
+
 n=0
-for fault in kill9 sigstop sysrq-mconsole sysrq-inside; do
+for fault in $faults; do
 	n=$((n + 1))
 	umllab exec web -- sh -c "echo $fault > /root/mark-$fault; sync" >/dev/null
 	pid=$(field web pid)
@@ -46,11 +57,26 @@ for fault in kill9 sigstop sysrq-mconsole sysrq-inside; do
 		want="kernel panic: sysrq triggered crash" ;;
 	sysrq-inside) umllab exec web -- sh -c 'echo c > /proc/sysrq-trigger' >/dev/null 2>&1
 		want="kernel panic: sysrq triggered crash" ;;
+	hang-inside)
+		# RT throttling off, then the spinner: nothing else in the guest runs.
+		umllab exec web -- sh -c "echo $hang_b64 | base64 -d >/tmp/hang && chmod +x /tmp/hang &&
+			echo -1 >/proc/sys/kernel/sched_rt_runtime_us && (/tmp/hang &)" >/dev/null 2>&1
+		want="hung: no answer on its mconsole" ;;
 	esac
 	if wait_back web "$n"; then ok "$fault: web is running again (restart $n)"; else
 		fail "$fault: web did not come back"; umllab status watchdog; fi
 	cause=$(field web cause)
 	[[ "$cause" == *"$want"* ]] && ok "$fault: cause recorded: $cause" || fail "$fault: cause is '$cause', expected '$want'"
+	case $fault in
+	sigstop|hang-inside)
+		# Seen within 2.5 s of the last answer (and a little for a busy
+		# machine: a kernel kept from the CPU gets more time).
+		silent=$(sed -n 's/.*for \([0-9.]*\) s.*/\1/p' <<<"$cause")
+		awk -v s="${silent:-99}" 'BEGIN { exit !(s <= 3.25) }' && ok "$fault: seen after $silent s of silence" ||
+			fail "$fault: seen after '$silent' s of silence (target 2.5 s)"
+		[ "$fault" = sigstop ] && why="its process is stopped" || why="used the CPU"
+		[[ "$cause" == *"$why"* ]] && ok "$fault: the cause says why: $why" || fail "$fault: the cause does not say '$why'" ;;
+	esac
 	expect_exit 0 "$fault: client reaches web again" -- umllab ping client web -c 1
 	marks=$(umllab exec web -- sh -c 'cat /root/mark-*' | tr '\n' ' ')
 	[[ "$marks" == *"$fault"* ]] && ok "$fault: the file written before the crash is still there ($marks)" \

@@ -80,12 +80,53 @@ static void test_room_never_exceeds_the_waiting(void **state)
 	assert_int_equal(s.booted, 3);
 }
 
+/* Issue 27: a lab of 1000 boots through, never more at once than the
+ * machine allows, whatever the boots' pace. */
+static void test_thousand(void **state)
+{
+	(void)state;
+	struct bootsched s;
+	bootsched_init(&s, 1000, 2, 20 * GiB, 64 * MiB);
+	unsigned running = 0, most = 0, rounds = 0;
+	while (s.booted < 1000) {
+		for (unsigned k = bootsched_room(&s); k > 0; k--) {
+			bootsched_started(&s);
+			running++;
+		}
+		most = running > most ? running : most;
+		assert_true(running <= s.max);
+		assert_true(running > 0);
+		/* the oldest boot ends: quick, then slow for a while, then quick */
+		double secs = rounds > 300 && rounds < 400 ? 25.0 : rounds > 600 && rounds < 700 ? 10.0 : 1.0;
+		bootsched_finished(&s, true, secs);
+		running--;
+		rounds++;
+	}
+	assert_int_equal(rounds, 1000);
+	assert_int_equal(most, 8);
+	assert_int_equal(bootsched_waiting(&s), 0);
+	assert_int_equal(s.booting, 0);
+}
+
+static void test_memory(void **state)
+{
+	(void)state;
+	assert_true(bootsched_memory_ok(0, 64 * MiB));	/* unknown: go */
+	assert_true(bootsched_memory_ok(2 * GiB, 64 * MiB));
+	assert_true(bootsched_memory_ok(64 * MiB + BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE, 64 * MiB));
+	assert_false(bootsched_memory_ok(64 * MiB + BOOTSCHED_OVERHEAD + BOOTSCHED_RESERVE - 1, 64 * MiB));
+	assert_false(bootsched_memory_ok(300 * MiB, 64 * MiB));
+	assert_false(bootsched_memory_ok(2 * GiB, 4 * GiB));	/* a big guest needs room for all of it */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_start_from_the_machine),
 		cmocka_unit_test(test_follows_the_boots),
 		cmocka_unit_test(test_room_never_exceeds_the_waiting),
+		cmocka_unit_test(test_thousand),
+		cmocka_unit_test(test_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "core/base/util.h"
 #include "core/lab/topology.h"
 
 #define SW "switches: {S1: {}}\n"
@@ -681,8 +683,56 @@ static void test_limits(void **state)
 	free(y);
 	y = gen_lab(LAB_SWITCHES_MAX, LAB_INSTANCES_MAX + 1, false);
 	snprintf(where, sizeof(where), "t.yaml:%d:3: ", LAB_SWITCHES_MAX + 3 + LAB_INSTANCES_MAX);
-	expect_one_error(y, where, "instance h512 is one too many (expected at most 512 instances");
+	char msg[96];
+	snprintf(msg, sizeof(msg), "instance h%d is one too many (expected at most %d instances",
+	    LAB_INSTANCES_MAX, LAB_INSTANCES_MAX);
+	expect_one_error(y, where, msg);
 	free(y);
+}
+
+/* Issue 27: at least 1000 instances, and the descriptors their supervisor
+ * raises its limit to are enough for them. */
+static void test_large_lab(void **state)
+{
+	(void)state;
+	assert_true(LAB_INSTANCES_MAX >= 1000);
+	char *y = gen_lab(10, 1000, false);
+	struct lab *lab = load_ok(y, "t.yaml");
+	assert_int_equal(lab->n_instances, 1000);
+	/* 7.5 descriptors per instance were seen held; room for more. */
+	unsigned long fds = lab_fds_needed(lab);
+	assert_true(fds >= 1000 * 8 && fds < 1000 * 16);
+	lab_free(lab);
+	free(y);
+	/* A small lab stays within the usual soft limit of 1024. */
+	y = gen_lab(1, 20, false);
+	lab = load_ok(y, "t.yaml");
+	assert_true(lab_fds_needed(lab) <= 1024);
+	lab_free(lab);
+	free(y);
+
+	/* The supervisor raises its soft limit within the hard one, and says
+	 * what to do when the hard one is too low. */
+	struct rlimit old, rl;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	rl = old;
+	rl.rlim_cur = 100;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	char *cause = NULL;
+	assert_int_equal(fd_limit_raise(50, &cause), 0);	/* enough already */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_int_equal(rl.rlim_cur, 100);
+	if (old.rlim_max == RLIM_INFINITY || old.rlim_max >= 1000) {
+		assert_int_equal(fd_limit_raise(1000, &cause), 0);
+		assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+		assert_int_equal(rl.rlim_cur, 1000);
+	}
+	if (old.rlim_max != RLIM_INFINITY) {
+		assert_int_equal(fd_limit_raise((unsigned long)old.rlim_max + 1, &cause), -1);
+		assert_non_null(strstr(cause, "hard limit on open files"));
+		free(cause);
+	}
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
 }
 
 static void test_fig1(void **state)
@@ -1368,6 +1418,7 @@ int main(void)
 		cmocka_unit_test(test_startup_too_long),
 		cmocka_unit_test(test_fig1),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_large_lab),
 		cmocka_unit_test(test_trunks),
 		cmocka_unit_test(test_vlans_links),
 		cmocka_unit_test(test_capture),
