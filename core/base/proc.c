@@ -112,6 +112,14 @@ static bool cmdline_matches(pid_t pid, const char *want_dir, const char *want_um
 	return dir && umid;
 }
 
+/* Whether pid is a kernel of uml_dir (and umid): then signal it (sig 0: is it alive?). */
+static bool proc_hit(pid_t pid, const char *want_dir, const char *want_umid, int sig)
+{
+	if (!cmdline_matches(pid, want_dir, want_umid))
+		return false;
+	return sig == 0 ? proc_alive(pid) : kill(pid, sig) == 0;
+}
+
 static int proc_scan(const char *uml_dir, const char *umid, int sig)
 {
 	char *want_dir = xasprintf("uml_dir=%s", uml_dir);
@@ -127,9 +135,7 @@ static int proc_scan(const char *uml_dir, const char *umid, int sig)
 		struct stat st;
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-		if (stat(path, &st) != 0 || st.st_uid != me || !cmdline_matches(pid, want_dir, want_umid))
-			continue;
-		if (sig == 0 ? proc_alive(pid) : kill(pid, sig) == 0)
+		if (stat(path, &st) == 0 && st.st_uid == me && proc_hit(pid, want_dir, want_umid, sig))
 			found++;
 	}
 	if (d != NULL)
@@ -170,10 +176,8 @@ int proc_signal_uml_children(pid_t parent, const char *uml_dir, const char *umid
 			if (e == q)
 				break;
 			pid_t pid = (pid_t)child;
-			if (pid <= 0 || (skip != NULL && skip(pid, arg)) ||
-			    !cmdline_matches(pid, want_dir, want_umid))
-				continue;
-			if (sig == 0 ? proc_alive(pid) : kill(pid, sig) == 0)
+			if (pid > 0 && (skip == NULL || !skip(pid, arg)) &&
+			    proc_hit(pid, want_dir, want_umid, sig))
 				found++;
 		}
 	}
