@@ -5,6 +5,8 @@ lab=$REPO/labs/fig1.yaml
 expect_exit 0 "up fig1" -- umllab up "$lab"
 expect_output "umlA: running" "up reports umlA running"
 expect_output "lab fig1 is up" "up reports the lab up"
+expect_exit 0 "status --json right after up" -- umllab status fig1 --json
+expect_output '"guest_link":"up"' "the guest told its network before up returned"
 [ "$(id -u)" != 0 ] && ok "runs as uid $(id -u), not root" || echo "note: running as root"
 for pid in $(lab_pids fig1); do
 	# A guest's short-lived processes (its shell starting) may end meanwhile.
