@@ -127,15 +127,10 @@ const char *instance_state_name(enum instance_state s);
 /* True while the instance is alive and its agent can run commands. */
 int instance_can_exec(const struct instance *inst);
 
-/* The full argv of linux.uml for this instance (NULL-terminated, malloc'd). */
+/* The full argv of linux.uml for this instance (NULL-terminated, malloc'd): its live
+ * wiring through core/storage/kernel_line.c, the builder `validate` measures with. */
 char **instance_argv(const struct instance *inst);
 void instance_argv_free(char **argv);
-/* UML's COMMAND_LINE_SIZE (arch/um): the kernel's arguments joined by spaces must be shorter,
- * or it exits at once. */
-#define UML_COMMAND_LINE_SIZE 4096
-/* The length of the kernel command line an instance_argv() makes (its arguments after the
- * kernel's path, joined by spaces). */
-size_t instance_cmdline_len(char *const *argv);
 
 /* `vecN:transport=bess,dst=CABLE,mac=MAC` for interface f (ethN) of an
  * instance: its kernel parameter, and the mconsole `config` of `plug`. */
