@@ -107,7 +107,8 @@ struct instance {
 	struct strbuf startup_out;	/* the last output of the startup command running */
 	char *startup_error;		/* this boot's startup commands that failed, or NULL */
 	char *startup_output;		/* ... and the last lines of the first one's output */
-	unsigned sync_id;		/* the `sync` before a halt, or 0 */
+	unsigned sync_id;		/* the `sync` before a stop, or 0 */
+	bool stop_killed;		/* stopping: its kernel killed on purpose (act_halt) */
 	bool agent_ready;		/* this boot's guest agent has said ready */
 	struct guest_net_rx net;	/* what the guest says of its addresses and routes */
 	/* Log lines the guest can repeat at will, each kind rate-limited. */

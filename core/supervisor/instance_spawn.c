@@ -130,6 +130,18 @@ static void instance_kill_leftovers(struct instance *inst)
 
 static void instance_drain_notify(struct instance *inst);
 
+/* uml_dir/NAME: the kernel's pid file and mconsole socket, which its halt removes. */
+static void instance_remove_umid_dir(const struct instance *inst)
+{
+	const char *files[] = { "pid", "mconsole" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *p = xasprintf("%s/%s", inst->umid_dir, files[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(inst->umid_dir);
+}
+
 static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
 {
 	(void)revents;
@@ -144,7 +156,13 @@ static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
 		log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
 	inst->pid = 0;
 	instance_kill_leftovers(inst);
-	char *why = wait_status_text(w->rstatus);
+	/* Stopped on purpose (act_halt): say so, and remove what UML's own halt would have. */
+	bool stopped = inst->stop_killed && WIFSIGNALED(w->rstatus) && WTERMSIG(w->rstatus) == SIGKILL;
+	inst->stop_killed = false;
+	if (stopped)
+		instance_remove_umid_dir(inst);
+	char *why = stopped ? xstrdup("stopped (its guest synced its disks)") :
+	    wait_status_text(w->rstatus);
 	log_info("%s: %s", inst->cfg->name, why);
 	console_close_pty(inst->console);
 	console_note(inst->console, "%s: %s", inst->cfg->name, why);
