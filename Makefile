@@ -76,7 +76,7 @@ $(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h
 UNIT_TESTS = test_topology test_mconsole test_fdb test_daemon_proto test_switch test_watchdog test_graph \
 	test_sha256 test_log test_pcapng test_linkcond test_filter_names test_bootsched test_checks_spec test_check_report test_grade \
 	test_vxlan test_slurm test_boot_params test_filter test_echo_judge test_web_auth test_labdir test_guest_net test_rstp \
-	test_frr_daemons test_cmd_words
+	test_frr_daemons test_cmd_words test_kernel_line
 # The topology loader: the lab model, the YAML tree, the checks (tree -> struct lab), lab_load.
 TOPOLOGY_OBJS = core/lab/lab.o core/lab/topology.o core/lab/topology_tree.o core/lab/topology_check.o \
 	core/lab/topology_check_values.o core/lab/topology_check_capture.o core/lab/topology_check_link.o \
@@ -116,6 +116,8 @@ test_bootsched_OBJS = core/supervisor/bootsched.o
 test_boot_params_OBJS = image/guest/boot_params.o
 test_frr_daemons_OBJS = image/guest/frr_daemons.o
 test_cmd_words_OBJS = image/guest/cmd_words.o
+test_kernel_line_OBJS = core/storage/kernel_line.o core/storage/disk_path.o core/base/state.o image/guest/boot_params.o \
+	$(TOPOLOGY_OBJS) switch/linkcond.o switch/vxlan.o core/base/util.o
 test_slurm_OBJS = core/cluster/slurm.o core/base/subproc.o core/lab/lab_split.o $(TOPOLOGY_OBJS) \
 	switch/linkcond.o switch/vxlan.o core/base/util.o
 test_grade_OBJS = core/grade/grade.o core/grade/grade_step.o core/checks/check_report.o core/grade/grade_report.o core/grade/grade_lab.o core/grade/grade_policy.o core/grade/grade_fs.o core/base/json.o core/base/proc.o core/base/state.o \

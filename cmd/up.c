@@ -97,6 +97,16 @@ static int up_run(int argc, char **argv)
 		lab_free(lab);
 		return cmd_fail(cause, EXIT_FAIL);
 	}
+	/* As validate: a kernel command line UML would refuse stops everything here. */
+	if (lab_kernel_lines_check(lab, &diag) > 0) {
+		for (size_t i = 0; i < diag.n; i++)
+			fprintf(stderr, "%s\n", diag.msgs[i]);
+		lab_diag_free(&diag);
+		lab_free(lab);
+		fprintf(stderr, "umllab: %s has mistakes; nothing was started\n", file);
+		return EXIT_FAIL;
+	}
+	lab_diag_free(&diag);
 	if (up_prepare(lab, &cause) < 0) {
 		lab_free(lab);
 		return cmd_fail(cause, EXIT_FAIL);

@@ -5,6 +5,7 @@
 #include "core/checks/checks_spec.h"
 #include "core/base/util.h"
 #include "core/lab/topology.h"
+#include "core/storage/labimage.h"
 
 static int validate_run(int argc, char **argv)
 {
@@ -17,6 +18,15 @@ static int validate_run(int argc, char **argv)
 	lab_diag_free(&diag);
 	if (lab == NULL)
 		return EXIT_FAIL;
+	/* What UML would refuse when the kernel starts: a command line too long. */
+	size_t over = lab_kernel_lines_check(lab, &diag);
+	for (size_t i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.msgs[i]);
+	lab_diag_free(&diag);
+	if (over > 0) {
+		lab_free(lab);
+		return EXIT_FAIL;
+	}
 	/* Its `checks:` too (core/checks/checks_spec.c reads them; `umllab check` runs them).
 	 * A Kathara lab directory has none: `umllab check --spec FILE` brings them. */
 	struct check_list *checks = lab->from_dir ? xcalloc(1, sizeof(*checks)) :

@@ -236,12 +236,44 @@ static const char *kind_names(void)
 	return "busybox, debian, url, file";
 }
 
-int image_prepare(const struct image_request *req, char **backing_path, char **cause)
+/* The kind of req, or NULL with *cause. */
+static const struct image_kind *image_request_kind(const struct image_request *req, char **cause)
 {
 	const char *kind_name = req->kind != NULL ? req->kind : "busybox";
 	const struct image_kind *kind = image_kind_find(kind_name);
 	if (kind == NULL)
-		return set_cause(cause, "unknown image kind '%s' (known: %s)", kind_name, kind_names());
+		set_cause(cause, "unknown image kind '%s' (known: %s)", kind_name, kind_names());
+	return kind;
+}
+
+/* Where the image of these inputs is (or will be) in the cache dir. */
+static char *image_file(const char *dir, const struct image_kind *kind, uint64_t key)
+{
+	return xasprintf("%s/%s-%016" PRIx64 ".img", dir, kind->name, key);
+}
+
+char *image_path(const struct image_request *req, char **cause)
+{
+	const struct image_kind *kind = image_request_kind(req, cause);
+	if (kind == NULL)
+		return NULL;
+	char *dir = req->cache_dir != NULL ? xstrdup(req->cache_dir) : image_cache_dir(cause);
+	if (dir == NULL)
+		return NULL;
+	uint64_t key;
+	void *state = kind->inputs(req, &key, cause);
+	char *path = state != NULL ? image_file(dir, kind, key) : NULL;
+	if (state != NULL)
+		kind->free(state);
+	free(dir);
+	return path;
+}
+
+int image_prepare(const struct image_request *req, char **backing_path, char **cause)
+{
+	const struct image_kind *kind = image_request_kind(req, cause);
+	if (kind == NULL)
+		return -1;
 
 	char *dir = req->cache_dir != NULL ? xstrdup(req->cache_dir) : image_cache_dir(cause);
 	if (dir == NULL)
@@ -261,7 +293,7 @@ int image_prepare(const struct image_request *req, char **backing_path, char **c
 	uint64_t key;
 	if ((state = kind->inputs(req, &key, cause)) == NULL)
 		goto out;
-	path = xasprintf("%s/%s-%016" PRIx64 ".img", dir, kind->name, key);
+	path = image_file(dir, kind, key);
 	if (image_cached(path)) {
 		rc = 0;
 		goto out;

@@ -52,6 +52,11 @@ struct image_request {
  * missing tool, the Debian package that provides it. */
 int image_prepare(const struct image_request *req, char **backing_path, char **cause);
 
+/* The file image_prepare would give for req (malloc'd), from its inputs alone: nothing
+ * is built, downloaded, or looked for (the file may not exist yet). NULL with *cause
+ * when an input is missing, as image_prepare. */
+char *image_path(const struct image_request *req, char **cause);
+
 /* One line describing the image (kind, inputs, path, size) for status and `image ls`. */
 char *image_describe(const char *backing_path);
 

@@ -87,12 +87,17 @@ static bool guest_known(const struct instance *in)
 	return in->net.cur.known && in->state == INSTANCE_RUNNING;
 }
 
-static bool in_file(const struct lab_iface *f, const struct lab_addr *a)
+static bool addr_in(const struct lab_addr *list, unsigned n, const struct lab_addr *a)
 {
-	for (unsigned i = 0; i < f->n_addrs; i++)
-		if (lab_addr_equal(&f->addrs[i], a) && f->addrs[i].prefix == a->prefix)
+	for (unsigned i = 0; i < n; i++)
+		if (lab_addr_equal(&list[i], a) && list[i].prefix == a->prefix)
 			return true;
 	return false;
+}
+
+static bool in_file(const struct lab_iface *f, const struct lab_addr *a)
+{
+	return addr_in(f->addrs, f->n_addrs, a);
 }
 
 /* The guest's own addresses on interface f, link-local ones left out. Text: those not in
@@ -130,6 +135,80 @@ static bool file_addr_gone(const struct instance *in, const struct lab_iface *f)
 		if (guest_net_find(&in->net.cur, &f->addrs[i], f->name) == NULL)
 			return true;
 	return false;
+}
+
+/* Whether name is one of the instance's cables' interfaces. */
+static bool cable_iface(const struct instance *in, const char *name)
+{
+	for (size_t i = 0; i < in->n_ifaces; i++)
+		if (strcmp(in->ifaces[i].cfg.name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Interfaces beyond the cables: the file's VLAN sub-interfaces (eth0.10), then, once the guest
+ * told, every other one it has an address on: a router's loopback address (10.255.0.1/32 on
+ * lo, how the others reach it), a student's dummy0, br0 or eth0.20. Text: ", NAME ADDR ..."
+ * each, the file's addresses as they are, the guest's others marked "(guest)" ("(SLAAC)": made
+ * by its kernel) as on the cables; JSON: an "other_interfaces" list of {"iface", "addresses"
+ * (the file's), "guest_ips" (the guest's)}. Link-local addresses are left out. */
+static void other_interfaces(struct strbuf *b, const struct instance *in, bool json)
+{
+	const struct lab_instance *c = in->cfg;
+	const struct guest_net *n = &in->net.cur;
+	bool known = guest_known(in);
+	size_t max = c->n_subifs + (known ? n->n_addrs : 0);
+	const char **names = xcalloc(max + 1, sizeof(*names));
+	size_t n_names = 0;
+	for (size_t i = 0; i < c->n_subifs; i++)
+		names[n_names++] = c->subifs[i].name;
+	for (size_t k = 0; known && k < n->n_addrs; k++) {
+		const char *name = n->addrs[k].iface;
+		bool seen = cable_iface(in, name) || lab_addr_link_local(&n->addrs[k].addr);
+		for (size_t i = 0; i < n_names && !seen; i++)
+			seen = strcmp(names[i], name) == 0;
+		if (!seen)
+			names[n_names++] = name;
+	}
+	if (json)
+		strbuf_printf(b, ",\"other_interfaces\":[");
+	for (size_t i = 0; i < n_names; i++) {
+		const struct lab_subif *sub = i < c->n_subifs ? &c->subifs[i] : NULL;
+		char ip[LAB_ADDR_TEXT_MAX];
+		if (json) {
+			strbuf_printf(b, "%s{\"iface\":", i ? "," : "");
+			sb_json_string(b, names[i]);
+			strbuf_printf(b, ",\"addresses\":[");
+		} else {
+			strbuf_printf(b, "%s%s", b->len > 0 ? ", " : "", names[i]);
+		}
+		for (unsigned k = 0; sub != NULL && k < sub->n_addrs; k++)
+			strbuf_printf(b, json ? "%s\"%s\"" : "%s%s", json ? (k ? "," : "") : " ",
+			    lab_addr_format(&sub->addrs[k], true, ip));
+		if (json)
+			strbuf_printf(b, "],\"guest_ips\":[");
+		size_t written = 0;
+		for (size_t k = 0; known && k < n->n_addrs; k++) {
+			const struct guest_net_addr *a = &n->addrs[k];
+			if (strcmp(a->iface, names[i]) != 0 || lab_addr_link_local(&a->addr) ||
+			    (!json && sub != NULL && addr_in(sub->addrs, sub->n_addrs, &a->addr)))
+				continue;
+			lab_addr_format(&a->addr, true, ip);
+			if (json)
+				strbuf_printf(b, "%s\"%s\"", written ? "," : "", ip);
+			else
+				strbuf_printf(b, " %s (%s)", ip, a->dynamic && a->addr.family == AF_INET6 ?
+				    "SLAAC" : "guest");
+			written++;
+		}
+		if (json)
+			strbuf_printf(b, "]}");
+		else if (written == 0 && (sub == NULL || sub->n_addrs == 0))
+			strbuf_printf(b, " (no address)");
+	}
+	if (json)
+		strbuf_printf(b, "]");
+	free(names);
 }
 
 /* Addresses come from the file, and from the guest (marked "(guest)": set by a startup
@@ -236,15 +315,8 @@ static char *addresses_text(const struct lab *lab, const struct instance *in,
 		}
 		free(cond);
 	}
-	/* A router's loopback address (10.255.0.1/32 on lo, set by a startup): no
-	 * cable's, but how the others reach it. */
-	for (size_t k = 0; !json && known && k < in->net.cur.n_addrs; k++) {
-		const struct guest_net_addr *a = &in->net.cur.addrs[k];
-		char ip[LAB_ADDR_TEXT_MAX];
-		if (strcmp(a->iface, "lo") == 0 && !lab_addr_link_local(&a->addr))
-			strbuf_printf(&b, "%slo %s (guest)", b.len > 0 ? ", " : "",
-			    lab_addr_format(&a->addr, true, ip));
-	}
+	if (!json)
+		other_interfaces(&b, in, false);
 	return strbuf_take(&b);
 }
 
@@ -388,7 +460,9 @@ static char *status_render(struct supervisor *sup, bool json)
 				sb_json_string(&b, in->startup_error);
 			else
 				strbuf_printf(&b, "null");
-			strbuf_printf(&b, ",\"interfaces\":[%s]}", addrs);
+			strbuf_printf(&b, ",\"interfaces\":[%s]", addrs);
+			other_interfaces(&b, in, true);
+			strbuf_printf(&b, "}");
 		} else {
 			char *up = in->pid > 0 ? uptime_text(up_ms) : xstrdup("-");
 			char pid[16];

@@ -12,10 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/base/state.h"
 #include "core/base/util.h"
+#include "core/storage/kernel_line.h"
 
-#define SHARED_PREFIX "shared-"
-#define SHARED_SUFFIX ".img"
+#define SHARED_PREFIX LAB_DISK_SHARED_PREFIX
+#define SHARED_SUFFIX LAB_DISK_SHARED_SUFFIX
 #define ORIGIN_SUFFIX ".origin"		/* next to a shared disk: the image it was copied from */
 
 static const char *const kind_names[] = {
@@ -55,18 +57,68 @@ int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char
 	return rc;
 }
 
-char *lab_disk_path(const char *disk_dir, const struct lab *lab, const struct lab_instance *in)
+size_t lab_kernel_lines_check(const struct lab *lab, struct lab_diag *diag)
 {
-	if (in->unsafe_shared_root)
-		return xasprintf("%s/" SHARED_PREFIX "%s" SHARED_SUFFIX, disk_dir, lab->images[in->image].name);
-	return xasprintf("%s/%s.cow", disk_dir, in->name);
-}
-
-char *lab_disk_extra_path(const char *disk_dir, const struct lab_instance *in, size_t i)
-{
-	if (in->disks[i].file != NULL)
-		return xstrdup(in->disks[i].file);
-	return xasprintf("%s/%s.ubd%zu.img", disk_dir, in->name, i + 1);
+	char *why = NULL;
+	char *root = state_root(&why);
+	char *lab_dir = root != NULL ? state_lab_dir(root, lab->name, false, &why) : NULL;
+	char *disk_dir = lab_dir != NULL ? state_disk_dir(lab->name, false, NULL) : NULL;
+	char *cache = lab_dir != NULL ? image_cache_dir(&why) : NULL;
+	size_t over = 0;
+	/* Each image's file, once (its inputs are hashed: a busybox binary, a guest agent). */
+	char **backing = xcalloc(lab->n_images + 1, sizeof(*backing));
+	bool *initrd = xcalloc(lab->n_images + 1, sizeof(*initrd));
+	for (size_t i = 0; cache != NULL && i < lab->n_images; i++) {
+		const struct lab_image *im = &lab->images[i];
+		bool used = false;
+		for (size_t k = 0; k < lab->n_instances && !used; k++)
+			used = lab->instances[k].image == i;
+		if (!used)
+			continue;
+		struct image_request req = {
+			.kind = kind_names[im->kind], .name = im->name, .cache_dir = cache,
+			.release = im->release, .packages = im->packages, .n_packages = im->n_packages,
+			.mirror = im->mirror, .url = im->url, .sha256 = im->sha256, .path = im->file,
+		};
+		/* NULL: a missing input, which preparing the image will tell. */
+		backing[i] = im->backing != NULL ? xstrdup(im->backing) : image_path(&req, &why);
+		free(why);
+		why = NULL;
+		/* An initramfs is known once the image is built (XFS, Btrfs). */
+		char *path = backing[i] != NULL ? xasprintf("%s" IMAGE_INITRD_SUFFIX, backing[i]) : NULL;
+		initrd[i] = path != NULL && access(path, R_OK) == 0;
+		free(path);
+	}
+	/* Where nothing can be said (no state or cache directory), `up` will say why. */
+	for (size_t i = 0; cache != NULL && i < lab->n_instances; i++) {
+		const struct lab_instance *c = &lab->instances[i];
+		if (backing[c->image] == NULL)
+			continue;
+		struct kernel_line_where w = { .kernel = kernel_line_kernel(), .lab_dir = lab_dir,
+			.disk_dir = disk_dir != NULL ? disk_dir : lab_dir, .backing = backing[c->image],
+			.initrd = initrd[c->image] };
+		const struct lab_iface **ifaces = xcalloc(c->n_ifaces + 1, sizeof(*ifaces));
+		for (size_t k = 0; k < c->n_ifaces; k++)
+			ifaces[k] = &c->ifaces[k];
+		char **argv = kernel_line_argv(&w, lab, c, ifaces, c->n_ifaces);
+		char *msg = kernel_line_judge(lab, c, lab_dir, argv);
+		if (msg != NULL) {
+			lab_diag_add(diag, msg);
+			over++;
+		}
+		kernel_line_free(argv);
+		free(ifaces);
+	}
+	for (size_t i = 0; i < lab->n_images; i++)
+		free(backing[i]);
+	free(backing);
+	free(initrd);
+	free(why);
+	free(cache);
+	free(disk_dir);
+	free(lab_dir);
+	free(root);
+	return over;
 }
 
 /* A fresh extra disk: a sparse file of its size, made once (what the guest

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "core/lab/topology.h"
+#include "core/storage/disk_path.h"	/* lab_disk_path, lab_disk_extra_path */
 #include "image/image.h"
 
 struct lab_images_opts {
@@ -28,13 +29,12 @@ struct lab_images_opts {
  * with *cause naming the image and what failed. */
 int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char **cause);
 
-/* The disk an instance boots from (malloc'd): its copy-on-write file, or the
- * shared writable image with unsafe_shared_root. */
-char *lab_disk_path(const char *disk_dir, const struct lab *lab, const struct lab_instance *in);
+/* Every instance's kernel command line (core/storage/kernel_line.c), measured as `up`
+ * would start it here (this user's state and disk directories, the image files its
+ * inputs name, built or not) without building or starting anything: one message in diag
+ * for each instance whose line UML would refuse. Returns how many. */
+size_t lab_kernel_lines_check(const struct lab *lab, struct lab_diag *diag);
 
-/* The file of extra disk i (`disks:`, ubd i+1) of an instance (malloc'd):
- * the file it names, or DISK_DIR/NAME.ubdN.img for a fresh one. */
-char *lab_disk_extra_path(const char *disk_dir, const struct lab_instance *in, size_t i);
 
 /* Before the instances start: every existing copy-on-write file must have
  * been made over the image its instance runs on now (else -1, with *cause

@@ -107,7 +107,8 @@ struct instance {
 	struct strbuf startup_out;	/* the last output of the startup command running */
 	char *startup_error;		/* this boot's startup commands that failed, or NULL */
 	char *startup_output;		/* ... and the last lines of the first one's output */
-	unsigned sync_id;		/* the `sync` before a halt, or 0 */
+	unsigned sync_id;		/* the `sync` before a stop, or 0 */
+	bool stop_killed;		/* stopping: its kernel killed on purpose (act_halt) */
 	bool agent_ready;		/* this boot's guest agent has said ready */
 	struct guest_net_rx net;	/* what the guest says of its addresses and routes */
 	/* Log lines the guest can repeat at will, each kind rate-limited. */
@@ -127,15 +128,10 @@ const char *instance_state_name(enum instance_state s);
 /* True while the instance is alive and its agent can run commands. */
 int instance_can_exec(const struct instance *inst);
 
-/* The full argv of linux.uml for this instance (NULL-terminated, malloc'd). */
+/* The full argv of linux.uml for this instance (NULL-terminated, malloc'd): its live
+ * wiring through core/storage/kernel_line.c, the builder `validate` measures with. */
 char **instance_argv(const struct instance *inst);
 void instance_argv_free(char **argv);
-/* UML's COMMAND_LINE_SIZE (arch/um): the kernel's arguments joined by spaces must be shorter,
- * or it exits at once. */
-#define UML_COMMAND_LINE_SIZE 4096
-/* The length of the kernel command line an instance_argv() makes (its arguments after the
- * kernel's path, joined by spaces). */
-size_t instance_cmdline_len(char *const *argv);
 
 /* `vecN:transport=bess,dst=CABLE,mac=MAC` for interface f (ethN) of an
  * instance: its kernel parameter, and the mconsole `config` of `plug`. */

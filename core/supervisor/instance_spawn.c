@@ -14,6 +14,7 @@
 
 #include "core/supervisor/console.h"
 #include "core/supervisor/guest.h"
+#include "core/storage/kernel_line.h"
 #include "core/storage/labimage.h"
 #include "core/base/log.h"
 #include "core/base/proc.h"
@@ -23,219 +24,32 @@
 #include "mconsole/session.h"
 #include "watchdog/watchdog.h"
 
-/* ---- the kernel command line ---- */
-
-static void argv_push(char ***argv, size_t *n, char *s)
-{
-	*argv = xreallocarray(*argv, *n + 2, sizeof(char *));
-	(*argv)[(*n)++] = s;
-	(*argv)[*n] = NULL;
-}
-
-
-/* The VLAN sub-interfaces' addresses, after the interfaces' in list (DEV:ADDR/PREFIX,...). */
-static char *spawn_subif_addrs(const struct lab_instance *c, char *list)
-{
-	for (size_t i = 0; i < c->n_subifs; i++) {
-		const struct lab_subif *s = &c->subifs[i];
-		for (unsigned k = 0; k < s->n_addrs; k++) {
-			char cidr[LAB_ADDR_TEXT_MAX];
-			char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", s->name,
-			    lab_addr_format(&s->addrs[k], true, cidr));
-			free(list);
-			list = next;
-		}
-	}
-	return list;
-}
-
-/* umllab.vlan=eth0.10,eth0.20: the VLAN sub-interfaces the guest makes at boot. */
-static void spawn_vlan_param(const struct lab_instance *c, char ***argv, size_t *n)
-{
-	if (c->n_subifs == 0)
-		return;
-	struct strbuf b = { 0 };
-	for (size_t i = 0; i < c->n_subifs; i++)
-		strbuf_printf(&b, "%s%s", i ? "," : "", c->subifs[i].name);
-	char *list = strbuf_take(&b);
-	argv_push(argv, n, xasprintf("umllab.vlan=%s", list));
-	free(list);
-}
+/* ---- the kernel command line (core/storage/kernel_line.c builds it) ---- */
 
 char **instance_argv(const struct instance *inst)
 {
-	const struct lab_instance *c = inst->cfg;
 	const struct instance_env *e = inst->env;
-	char **argv = NULL;
-	size_t n = 0;
-
-	/* The kernel runs confined (core/confine/confine.c): `umllab confine` (this
-	 * same program, whatever became of its file) applies Landlock rules
-	 * derived from the parameters below, then execs the kernel. */
-	const struct lab_image *img = &e->lab->images[c->image];
-	argv_push(&argv, &n, xstrdup("/proc/self/exe"));
-	argv_push(&argv, &n, xstrdup("confine"));
-	if (c->share.dir == NULL || c->share.readonly)
-		argv_push(&argv, &n, xstrdup("--ro"));	/* no share: an empty, read-only directory */
-	else if (c->share.symlinks)
-		argv_push(&argv, &n, xstrdup("--symlinks"));
-	argv_push(&argv, &n, xstrdup("--"));
-	argv_push(&argv, &n, xstrdup(e->kernel));
-	argv_push(&argv, &n, xasprintf("mem=%lluM", (unsigned long long)(c->mem_bytes >> 20)));
-	if (c->unsafe_shared_root) {
-		/* One writable disk for every such instance of this image: `c`
-		 * tells UML not to lock it (see labs/shared-root.md). */
-		char *disk = lab_disk_path(inst->disk_dir, e->lab, c);
-		argv_push(&argv, &n, xasprintf("ubd0c=%s", disk));
-		free(disk);
-	} else {
-		argv_push(&argv, &n, xasprintf("ubd0=%s,%s", inst->cow_path, img->backing));
-	}
-	/* `disks:`: ubd1 and up, the guest's /dev/ubdb, /dev/ubdc, ... */
-	for (size_t i = 0; i < c->n_disks; i++) {
-		char *file = lab_disk_extra_path(inst->disk_dir, c, i);
-		argv_push(&argv, &n, xasprintf("ubd%zu%s=%s", i + 1, c->disks[i].readonly ? "r" : "", file));
-		free(file);
-	}
-	argv_push(&argv, &n, xstrdup("root=/dev/ubda"));
-	/* An XFS or Btrfs image gets umllab's layer from its initramfs at boot. */
+	const struct lab_image *img = &e->lab->images[inst->cfg->image];
 	char *initrd = xasprintf("%s" IMAGE_INITRD_SUFFIX, img->backing);
-	if (access(initrd, R_OK) == 0)
-		argv_push(&argv, &n, xasprintf("initrd=%s", initrd));
+	struct kernel_line_where w = { .kernel = e->kernel, .lab_dir = e->lab_dir,
+		.disk_dir = inst->disk_dir, .backing = img->backing, .initrd = access(initrd, R_OK) == 0 };
 	free(initrd);
-	argv_push(&argv, &n, xstrdup("init=" IMAGE_INIT_PATH));
-	argv_push(&argv, &n, xstrdup("rw"));
-	argv_push(&argv, &n, xasprintf("umid=%s", c->name));
-	argv_push(&argv, &n, xasprintf("uml_dir=%s/%s", e->lab_dir, STATE_UML_DIR));
-	argv_push(&argv, &n, xasprintf("mconsole=notify:%s", inst->notify_path));
-	argv_push(&argv, &n, xstrdup("con0=fd:0,fd:1"));
-	argv_push(&argv, &n, xstrdup("con=null"));
-	argv_push(&argv, &n, xstrdup("ssl=null"));
-	/* hostfs shows the lab's share, else an empty directory; confine makes
-	 * sure nothing beyond it is reachable. */
-	if (c->share.dir != NULL)
-		argv_push(&argv, &n, xasprintf("hostfs=%s", c->share.dir));
-	else
-		argv_push(&argv, &n, xasprintf("hostfs=%s/%s", e->lab_dir, STATE_HOSTFS));
-	argv_push(&argv, &n, xstrdup("noreboot"));
-	/* exec commands arrive as unacknowledged `log` records: Debian's 16 KB
-	 * log buffer would drop chunks of long ones. */
-	argv_push(&argv, &n, xstrdup("log_buf_len=256K"));
-	/* Boot time: the RAID6 algorithm benchmark busy-loops 0.86 s at every
-	 * boot (no guest has RAID), and legacy ptys cost up to 0.7 s more
-	 * (measured in docs/performance.md). Each device a boot registers
-	 * sends a uevent, and each uevent starts a usermode helper
-	 * (/sbin/hotplug, absent) whose address space is a new host process
-	 * in UML: a third of a boot's CPU. The 64 serial lines (ttyS, unused:
-	 * ssl=null) are 64 of those 232 uevents. The delay loop's calibration
-	 * busy-loops too; lpj= gives it what this machine kind measures (only
-	 * udelay() uses it, and UML's drivers time nothing with it). Together
-	 * a third less CPU per boot (docs/dev/NOTES.md, issue 27). */
-	argv_push(&argv, &n, xstrdup("initcall_blacklist=raid6_select_algo,ssl_init"));
-	argv_push(&argv, &n, xstrdup("lpj=7297024"));
-	argv_push(&argv, &n, xstrdup("pty.legacy_count=0"));
-	/* Each interface is a vector device on its cable (a SOCK_SEQPACKET
-	 * socket in the lab's private directory: see switch/cable.c); the
-	 * guest's boot setup (image/guest/boot.c) renames vecN to ethN. */
+	const struct lab_iface **ifaces = xcalloc(inst->n_ifaces + 1, sizeof(*ifaces));
 	for (size_t i = 0; i < inst->n_ifaces; i++)
-		argv_push(&argv, &n, instance_vector_arg(e->lab_dir, c->name, &inst->ifaces[i].cfg));
-	argv_push(&argv, &n, xasprintf("umllab.name=%s", c->name));
-	if (c->share.dir != NULL)
-		argv_push(&argv, &n, xstrdup(c->share.readonly ? "umllab.share=ro" : "umllab.share=rw"));
-
-	/* Addresses and routes travel on the kernel command line: one shared
-	 * image serves every instance. */
-	char *list = NULL;
-	for (size_t i = 0; i < inst->n_ifaces; i++) {
-		const struct lab_iface *f = &inst->ifaces[i].cfg;
-		for (unsigned k = 0; k < f->n_addrs; k++) {
-			char cidr[LAB_ADDR_TEXT_MAX];
-			char *next = xasprintf("%s%s%s:%s", list ? list : "", list ? "," : "", f->name,
-			    lab_addr_format(&f->addrs[k], true, cidr));
-			free(list);
-			list = next;
-		}
-	}
-	list = spawn_subif_addrs(c, list);
-	if (list != NULL) {
-		argv_push(&argv, &n, xasprintf("umllab.ip=%s", list));
-		free(list);
-		list = NULL;
-	}
-	spawn_vlan_param(c, &argv, &n);
-	for (size_t i = 0; i < c->n_routes; i++) {
-		const struct lab_route *r = &c->routes[i];
-		char via[LAB_ADDR_TEXT_MAX], to[LAB_ADDR_TEXT_MAX];
-		/* GATEWAY%DEV: the interface a link-local gateway is on. */
-		char *next = xasprintf("%s%s%s@%s%s%s", list ? list : "", list ? "," : "",
-		    r->is_default ? "default" : lab_addr_format(&r->to, true, to),
-		    lab_addr_format(&r->via, false, via), r->dev[0] ? "%" : "", r->dev);
-		free(list);
-		list = next;
-	}
-	if (list != NULL) {
-		argv_push(&argv, &n, xasprintf("umllab.route=%s", list));
-		free(list);
-		list = NULL;
-	}
-	if (c->forward)
-		argv_push(&argv, &n, xstrdup("umllab.forward=1"));
-	/* IPv6: loaded at boot only when the lab uses it, so IPv4 labs boot as fast as
-	 * ever; `ipv6: false` also tells any later modprobe of it (the kernel's, kmod's
-	 * and busybox's read module parameters from the command line). */
-	enum lab_ipv6 v6 = c->ipv6 != LAB_IPV6_AUTO ? c->ipv6 : e->lab->ipv6;
-	if (lab_instance_ipv6(e->lab, c)) {
-		argv_push(&argv, &n, xstrdup("umllab.ipv6=1"));
-	} else if (v6 == LAB_IPV6_OFF) {
-		argv_push(&argv, &n, xstrdup("ipv6.disable=1"));
-		argv_push(&argv, &n, xstrdup("umllab.ipv6=0"));
-	}
-	for (size_t i = 0; i < inst->n_ifaces; i++) {
-		const struct lab_iface *f = &inst->ifaces[i].cfg;
-		if (!f->ra)
-			continue;
-		char *next = xasprintf("%s%s%s", list ? list : "", list ? "," : "", f->name);
-		free(list);
-		list = next;
-	}
-	if (list != NULL) {
-		argv_push(&argv, &n, xasprintf("umllab.ra=%s", list));
-		free(list);
-	}
+		ifaces[i] = &inst->ifaces[i].cfg;
+	char **argv = kernel_line_argv(&w, e->lab, inst->cfg, ifaces, inst->n_ifaces);
+	free(ifaces);
 	return argv;
 }
 
 char *instance_vector_arg(const char *lab_dir, const char *instance, const struct lab_iface *f)
 {
-	char *path = state_cable_path(lab_dir, instance, f->name);
-	const uint8_t *m = f->mac;
-	char *arg = xasprintf("vec%u:transport=bess,dst=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x",
-	    f->index, path, m[0], m[1], m[2], m[3], m[4], m[5]);
-	free(path);
-	return arg;
-}
-
-size_t instance_cmdline_len(char *const *argv)
-{
-	/* The kernel's own arguments follow "--" and the kernel's path (instance_argv). */
-	size_t i = 0;
-	while (argv[i] != NULL && strcmp(argv[i], "--") != 0)
-		i++;
-	if (argv[i] == NULL || argv[i + 1] == NULL)
-		return 0;
-	size_t len = 0;
-	for (i += 2; argv[i] != NULL; i++)
-		len += strlen(argv[i]) + (len > 0);
-	return len;
+	return kernel_line_vector_arg(lab_dir, instance, f);
 }
 
 void instance_argv_free(char **argv)
 {
-	if (argv == NULL)
-		return;
-	for (char **p = argv; *p != NULL; p++)
-		free(*p);
-	free(argv);
+	kernel_line_free(argv);
 }
 
 /* ---- process and sockets ---- */
@@ -316,6 +130,18 @@ static void instance_kill_leftovers(struct instance *inst)
 
 static void instance_drain_notify(struct instance *inst);
 
+/* uml_dir/NAME: the kernel's pid file and mconsole socket, which its halt removes. */
+static void instance_remove_umid_dir(const struct instance *inst)
+{
+	const char *files[] = { "pid", "mconsole" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *p = xasprintf("%s/%s", inst->umid_dir, files[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(inst->umid_dir);
+}
+
 static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
 {
 	(void)revents;
@@ -330,7 +156,13 @@ static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
 		log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
 	inst->pid = 0;
 	instance_kill_leftovers(inst);
-	char *why = wait_status_text(w->rstatus);
+	/* Stopped on purpose (act_halt): say so, and remove what UML's own halt would have. */
+	bool stopped = inst->stop_killed && WIFSIGNALED(w->rstatus) && WTERMSIG(w->rstatus) == SIGKILL;
+	inst->stop_killed = false;
+	if (stopped)
+		instance_remove_umid_dir(inst);
+	char *why = stopped ? xstrdup("stopped (its guest synced its disks)") :
+	    wait_status_text(w->rstatus);
 	log_info("%s: %s", inst->cfg->name, why);
 	console_close_pty(inst->console);
 	console_note(inst->console, "%s: %s", inst->cfg->name, why);
@@ -424,12 +256,12 @@ int instance_spawn(struct instance *inst, char **cause)
 		goto fail;
 
 	char **argv = instance_argv(inst);
-	size_t kernel_line = instance_cmdline_len(argv);
-	if (kernel_line >= UML_COMMAND_LINE_SIZE) {
-		/* UML would exit at once ("add_arg: Too many command line arguments!"). */
-		set_cause(cause, "the kernel command line of %s would be %zu bytes, and UML takes at "
-		    "most %d: give it fewer addresses, routes or VLAN sub-interfaces, or use a "
-		    "shorter state directory", inst->cfg->name, kernel_line, UML_COMMAND_LINE_SIZE - 1);
+	/* UML would exit at once ("add_arg: Too many command line arguments!"); `validate`
+	 * and `up` measured it already, but a live plug may have added interfaces since. */
+	char *too_long = kernel_line_judge(e->lab, inst->cfg, e->lab_dir, argv);
+	if (too_long != NULL) {
+		set_cause(cause, "%s", too_long);
+		free(too_long);
 		instance_argv_free(argv);
 		close(slave);
 		goto fail;

@@ -22,6 +22,7 @@
 #include "core/supervisor/conn.h"
 #include "core/base/control.h"
 #include "core/supervisor/guest.h"
+#include "core/storage/kernel_line.h"
 #include "core/storage/labimage.h"
 #include "core/supervisor/lab_filter.h"
 #include "core/supervisor/recorded.h"
@@ -495,12 +496,6 @@ static void supervisor_on_signal(struct ev_loop *loop, ev_signal *w, int revents
 	supervisor_stop_all(sup);
 }
 
-static const char *kernel_path(void)
-{
-	const char *k = getenv("UMLLAB_KERNEL");
-	return k != NULL && k[0] != '\0' ? k : "/usr/bin/linux.uml";
-}
-
 /* The switch's `trunks:`: only on addresses this host has (lab traffic
  * leaves the host only where the file says, from where the file says). */
 static int supervisor_trunks_start(struct supervisor *sup, size_t i, char **cause)
@@ -525,7 +520,7 @@ static int supervisor_trunks_start(struct supervisor *sup, size_t i, char **caus
 static int supervisor_prepare(struct supervisor *sup, char **cause)
 {
 	struct lab *lab = sup->lab;
-	sup->env.kernel = kernel_path();
+	sup->env.kernel = kernel_line_kernel();
 	if (access(sup->env.kernel, X_OK) != 0)
 		return set_cause(cause, "the UML kernel %s is missing: install the Debian package "
 		    "user-mode-linux (apt-get install user-mode-linux), or set UMLLAB_KERNEL",

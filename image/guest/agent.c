@@ -66,6 +66,7 @@ static struct {
 static int dead_next;
 static struct child children[MAX_CHILDREN];
 static int mconsole_fd = -1;
+static int net_fd = -1;		/* netwatch's; -1 when it could not be opened */
 static sigset_t old_mask;
 
 static const char *const child_env[] = {
@@ -348,6 +349,9 @@ static void child_finish(struct child *c)
 			break;
 	if (c->fd >= 0)
 		close(c->fd);
+	/* What the command did to the network first: the host takes a startup command's
+	 * end as the startup done, and `up` returns on it. */
+	netwatch_flush(net_fd, now_ms(), notify_send);
 	notify_end(c->id, c->status);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -586,14 +590,16 @@ int main(int argc, char **argv)
 	if (lseek(kmsg_fd, 0, SEEK_END) < 0)
 		agent_warn("cannot seek to the end of /dev/kmsg: %s", strerror(errno));
 
-	char ready[32];
-	int n = snprintf(ready, sizeof(ready), AGENT_READY_TAG "%d", AGENT_PROTO_VERSION);
-	notify_send(ready, (size_t)n);
-	/* The guest's addresses and routes, told now and at each change. */
-	int net_fd = netwatch_open();
+	/* The guest's addresses and routes, told now (before "ready": a lab with no startup
+	 * commands is up on it) and at each change. */
+	net_fd = netwatch_open();
 	if (net_fd < 0)
 		agent_warn("cannot watch the network's addresses: %s", strerror(errno));
 	netwatch_want(now_ms());
+	netwatch_flush(net_fd, now_ms(), notify_send);
+	char ready[32];
+	int n = snprintf(ready, sizeof(ready), AGENT_READY_TAG "%d", AGENT_PROTO_VERSION);
+	notify_send(ready, (size_t)n);
 
 	struct pollfd pfd[3 + MAX_CHILDREN];
 	struct child *pchild[3 + MAX_CHILDREN];

@@ -31,7 +31,8 @@
  *     "umllab:o ID\n" + BYTES     output (stdout and stderr merged) of request ID
  *     "umllab:n SEQ PART FLAG ITEMS"  the guest's links, addresses and routes, one
  *                                 snapshot in parts, sent at each change (the format:
- *                                 image/guest/netwatch.c)
+ *                                 image/guest/netwatch.c), before "umllab:ready", and
+ *                                 before the "umllab:e" of a command that changed them
  *     "umllab:e ID STATUS"        request ID finished; STATUS is the exit code,
  *                                 or 128+N when killed by signal N, or
  *                                 AGENT_STATUS_REJECTED when the agent did not

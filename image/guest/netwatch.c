@@ -2,7 +2,8 @@
  * host as one snapshot whenever they change (200 ms after the last change: a routing daemon
  * installs its routes in bursts), and only when they did (a router's advertisements refresh
  * SLAAC addresses every few seconds without changing them). The host keeps the last whole
- * snapshot (core/supervisor/guest_net.c).
+ * snapshot (core/supervisor/guest_net.c). netwatch_flush sends one at once: at the agent's
+ * start and before it tells a command's end.
  *
  * One snapshot is "umllab:n SEQ PART FLAG ITEMS": PART counts from 0, FLAG is 'm' while
  * more parts follow and 'e' on the last; ITEMS are separated by ';':
@@ -368,6 +369,16 @@ void netwatch_run(uint64_t now_ms, void (*send)(const void *buf, size_t len))
 	}
 	seq++;
 	snap_send(&s, send);
+}
+
+void netwatch_flush(int fd, uint64_t now_ms, void (*send)(const void *buf, size_t len))
+{
+	if (fd >= 0)
+		netwatch_event(fd, now_ms);
+	if (!due)
+		return;
+	due_ms = now_ms;
+	netwatch_run(now_ms, send);
 }
 
 /* ---- a cable's state ---- */

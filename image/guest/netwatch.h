@@ -29,4 +29,13 @@ int netwatch_set_link(const char *iface, bool up);
 /* Ask for a snapshot now (at the agent's start). */
 void netwatch_want(uint64_t now_ms);
 
+/* What fd has heard, and a snapshot due, sent now rather than after the settle time:
+ * before the agent says it started (so the host knows the network the guest booted with)
+ * and before it says a command ended (so what the command set, a startup script's `ip
+ * address add`, reaches the host ahead of the end, and `up`, which waits for that end,
+ * returns knowing it). Changes made in the kernel synchronously with the command's system
+ * calls are all queued on fd by then; later ones (IPv6's duplicate address detection, a
+ * daemon's routes) come with the next snapshot. fd < 0: only the snapshot. */
+void netwatch_flush(int fd, uint64_t now_ms, void (*send)(const void *buf, size_t len));
+
 #endif

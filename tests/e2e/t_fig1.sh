@@ -5,6 +5,8 @@ lab=$REPO/labs/fig1.yaml
 expect_exit 0 "up fig1" -- umllab up "$lab"
 expect_output "umlA: running" "up reports umlA running"
 expect_output "lab fig1 is up" "up reports the lab up"
+expect_exit 0 "status --json right after up" -- umllab status fig1 --json
+expect_output '"guest_link":"up"' "the guest told its network before up returned"
 [ "$(id -u)" != 0 ] && ok "runs as uid $(id -u), not root" || echo "note: running as root"
 for pid in $(lab_pids fig1); do
 	# A guest's short-lived processes (its shell starting) may end meanwhile.
@@ -55,6 +57,19 @@ assert names["umlB"]["interfaces"][0]["ip"] == "10.0.0.2/24"
 assert s["switches"][0]["ports"] == 2 and s["switches"][0]["mode"] == "switch"
 PY
 expect_exit 0 "status by file name" -- umllab status "$lab"
+# Addresses a student puts on interfaces of no cable: a VLAN sub-interface made by hand,
+# a loopback address; shown marked as the guest's (the agent tells them before exec ends).
+expect_exit 0 "a student's eth0.77 and lo address" -- umllab exec umlA -- sh -c \
+	'ip link add link eth0 name eth0.77 type vlan id 77 && ip link set eth0.77 up && ip addr add 10.77.0.1/24 dev eth0.77 && ip addr add 10.255.0.1/32 dev lo'
+expect_exit 0 "status" -- umllab status fig1
+expect_output "umlA +running .* eth0 10.0.0.1/24, lo 10.255.0.1/32 \(guest\), eth0.77 10.77.0.1/24 \(guest\)$" \
+	"status shows them, marked (guest), after the cable's"
+expect_exit 0 "status --json" -- umllab status fig1 --json
+expect_output '"other_interfaces":\[\{"iface":"lo","addresses":\[\],"guest_ips":\["10.255.0.1/32"\]\},\{"iface":"eth0.77","addresses":\[\],"guest_ips":\["10.77.0.1/24"\]\}\]' \
+	"JSON: other_interfaces"
+expect_exit 0 "remove them" -- umllab exec umlA -- sh -c 'ip link del eth0.77 && ip addr del 10.255.0.1/32 dev lo'
+expect_exit 0 "status" -- umllab status fig1
+grep -q "eth0.77\|10.255.0.1" "$T/last" && fail "status still shows the removed addresses" || ok "... and no more once removed"
 
 pids=$(lab_pids fig1)
 [ -n "$pids" ] && ok "lab processes found: $(echo $pids)" || fail "no lab processes found"

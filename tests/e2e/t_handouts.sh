@@ -40,6 +40,20 @@ student() {
 	env -u UMLLAB_STATE_DIR -u XDG_CACHE_HOME -u XDG_STATE_HOME HOME="$home" USER="$(id -un)" \
 		PATH="$T/bin:$PATH" TMPDIR="$T/tmp" XDG_RUNTIME_DIR="$run" "$@"
 }
+# The form first, nothing run: every handout is well formed, and an empty output
+# block is refused unless marked `no output` (it would match any silent command).
+student python3 "$REPO/tests/tools/handout.py" --check labs/*.md >"$T/check.out" 2>&1 &&
+	ok "every handout is well formed (--check)" || { fail "handouts not well formed"; cat "$T/check.out"; }
+printf '# e\n\n```sh\ntrue\necho hi\n```\n\n```\n```\n' >"$T/empty.md"
+student python3 "$REPO/tests/tools/handout.py" "$T/empty.md" >"$T/last" 2>&1
+[ $? = 1 ] && ok "an empty output block is refused" || fail "an empty output block was not refused"
+expect_output "^FAIL .*empty.md: not well formed \(nothing was run\)" "... before anything runs"
+expect_output "empty.md:8: an empty output block: .*no output" "... at its line, with what to do"
+printf '# m\n\n```sh\ntrue\n```\n\n<!-- handout-test: no output -->\n```\n```\n\n```sh\necho oops\n```\n\n<!-- handout-test: no output -->\n```\n```\n' >"$T/marked.md"
+student python3 "$REPO/tests/tools/handout.py" "$T/marked.md" >"$T/last" 2>&1
+[ $? = 1 ] && ok "a block marked no output compares" || fail "a marked block compared nothing"
+expect_output "marked.md:16: marked .no output., but .echo oops. printed:" "... each command of its block"
+grep -q "marked.md:8" "$T/last" && fail "the silent command's marked block failed" || ok "... and passes a silent one"
 student umllab image build labs/fig1.yaml >"$T/image.out" 2>&1 ||
 	{ fail "the busybox image: $(cat "$T/image.out")"; finish; }
 student python3 "$REPO/tests/tools/handout.py" $files

@@ -34,8 +34,10 @@ zombies=$(ps -eo stat=,ppid= | awk -v p="$sup" '$1 ~ /^Z/ && $2 == p' | wc -l)
 [ "$zombies" -eq 0 ] && ok "no zombies under the supervisor" || fail "$zombies zombies"
 expect_exit 0 "down" -- timeout 30 "$UMLLAB" down fig1
 
-# 10 up/down cycles of a one-instance lab (they leak nothing).
-printf 'name: cyc\nswitches: {S1: {}}\ninstances:\n  a: {interfaces: {eth0: {switch: S1, ip: 10.9.0.1/24}}}\n' >"$T/cyc.yaml"
+# 10 up/down cycles of a one-instance lab (they leak nothing). Its startup command adds
+# an address: `up` returns once the guest told it, so `status` right after shows it.
+printf 'name: cyc\nswitches: {S1: {}}\ninstances:\n  a: {interfaces: {eth0: {switch: S1, ip: 10.9.0.1/24}},\n      startup: [ip addr add 10.9.1.1/24 dev eth0]}\n' >"$T/cyc.yaml"
+untold=0
 # Every process of these labs names this test's directory on its command line.
 base=$(pgrep -f -- "$T/" | wc -l)
 first_fds="" last_fds=""
@@ -43,6 +45,7 @@ first_fds="" last_fds=""
 cycles=${UMLLAB_TEST_CYCLES:-10}
 for i in $(seq "$cycles"); do
 	umllab up "$T/cyc.yaml" >"$T/last" 2>&1 || { fail "cycle $i: up failed"; cat "$T/last"; break; }
+	umllab status cyc 2>&1 | grep -q "eth0 10.9.0.1/24 10.9.1.1/24 (guest)" || untold=$((untold + 1))
 	fds=$(ls /proc/"$(cat "$UMLLAB_STATE_DIR/cyc/supervisor.pid")"/fd | wc -l)
 	[ -z "$first_fds" ] && first_fds=$fds
 	last_fds=$fds
@@ -50,6 +53,8 @@ for i in $(seq "$cycles"); do
 done
 after=$(pgrep -f -- "$T/" | wc -l)
 [ "$after" -le "$base" ] && ok "processes after $cycles cycles: $base -> $after" || fail "processes grew: $base -> $after"
+[ "$untold" -eq 0 ] && ok "status right after up showed the startup's address in all $cycles cycles" ||
+	fail "status right after up lacked the startup's address in $untold of $cycles cycles"
 [ "$last_fds" -le "$first_fds" ] && ok "supervisor descriptors: first cycle $first_fds, last $last_fds" \
 	|| fail "supervisor descriptors grew: $first_fds -> $last_fds"
 finish

@@ -25,6 +25,19 @@ expect_exit 1 "up of a missing file" -- umllab up "$T/nope.yaml"
 [ "$(wc -l <"$T/last")" -eq 1 ] && expect_output "nope.yaml: cannot open" "up of a missing file: one message" \
 	|| { fail "up of a missing file: one message expected"; sed 's/^/      /' "$T/last"; }
 expect_exit 0 "validate fig1" -- umllab validate "$REPO/labs/fig1.yaml"
+# A kernel command line UML would refuse (16 interfaces of 8 IPv6 addresses): at the
+# instance, before anything starts.
+python3 - >"$T/big.yaml" <<'PY'
+print("switches: {S1: {}}\ninstances:\n  small:\n    interfaces: {eth0: {switch: S1, ip: 10.0.0.1/24}}\n  big:\n    interfaces:")
+for i in range(16):
+    print("      eth%d: {switch: S1, ip: [%s]}" % (i, ", ".join("2001:db8:%x:%x::1/64" % (i + 1, k + 1) for k in range(8))))
+PY
+expect_exit 1 "validate: a kernel command line too long" -- umllab validate "$T/big.yaml"
+expect_output "big.yaml:5:3: instance big: its kernel command line would be [0-9]+ bytes, and UML takes at most 4095: its 16 interfaces take [0-9]+ \(each names its cable's socket under .*/big\), its addresses [0-9]+" \
+	"the instance, its line's length, what takes the room"
+expect_exit 1 "up of it" -- umllab up "$T/big.yaml"
+expect_output "nothing was started" "up starts nothing"
+[ ! -e "$UMLLAB_STATE_DIR/big" ] && ok "no state for it" || fail "state created for a lab that cannot start"
 expect_exit 2 "no arguments" -- umllab validate
 expect_exit 0 "--help" -- umllab --help
 for c in up down status ping exec validate switch; do

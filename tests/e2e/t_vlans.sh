@@ -16,7 +16,12 @@ expect_output "^10 +02:[0-9a-f:]+ +h1.eth0 " "h1's MAC learnt in VLAN 10"
 expect_exit 0 "switch S2 --json" -- umllab switch S2 --json
 expect_output '"name":"r1.eth0","to":"instance r1","connected":true,"link":"up","vlans":"trunk 10,20"' \
 	"JSON: r1's port is a trunk"
+expect_exit 0 "status" -- umllab status vlans
+expect_output "r1 +running .* eth0 \(no address\), eth0.10 10.0.10.254/24, eth0.20 10.0.20.254/24$" \
+	"status shows r1's VLAN sub-interfaces with the file's addresses"
 expect_exit 0 "status --json has the ports and the table" -- umllab status --json
+expect_output '"other_interfaces":\[\{"iface":"eth0.10","addresses":\["10.0.10.254/24"\],"guest_ips":\["10.0.10.254/24"\]\}' \
+	"JSON: a sub-interface's addresses, the file's and the guest's"
 expect_output '"port_list":\[' "status --json lists the switches' ports"
 expect_output '"fdb":\[\{"vlan":' "status --json has the address tables"
 

@@ -2,9 +2,15 @@
 """tests/tools/handout.py: run a handout's commands as written and compare what they print with what it shows.
 
     handout.py [--update] [--verbose] [--show] HANDOUT.md...
+    handout.py --check HANDOUT.md...
 
 Run from the directory a student works in (the one holding labs/), with
-umllab on PATH. For each handout, in the order of the file:
+umllab on PATH. With --check, nothing is run: each handout's form is
+checked (fences closed, comments known, commands bash can read, no empty
+output block unmarked), as it is before every run, where a mistake of form
+stops that handout before any command.
+
+For each handout, in the order of the file:
 
 - a ```sh block is commands, run one by one in one bash that lives as long
   as the handout (so `cd`, variables and `&` jobs carry over), each with
@@ -19,6 +25,10 @@ umllab on PATH. For each handout, in the order of the file:
   `$ CMD` is a transcript: each `$ CMD` line starts the part compared with
   that command's output; a CMD the ```sh block above does not have is run
   there and then.
+- an empty ``` block is refused (it would match any command that prints
+  nothing, so it compares nothing): say which command prints nothing with a
+  transcript (`$ CMD` alone), or mark the block `no output` (below) when
+  no command of the ```sh block above prints anything.
 - ```yaml, ```diff and others are not run; a ``` block before any ```sh
   block (a picture) is not compared.
 
@@ -58,6 +68,11 @@ Comments the runner reads, on a line of their own:
                                           handout asks for (lines ` ` kept, `-`
                                           gone, `+` new): made in FILE, which
                                           must hold the kept and gone lines
+  <!-- handout-test: no output -->        the next ``` block is empty on purpose:
+                                          every command of the ```sh block above
+                                          must print nothing (a block `from the
+                                          second terminal` is that terminal's
+                                          command's and needs no mark)
 
 Every skip and off says why; --verbose lists them and each command as it
 runs, --show also what each printed. A command ending in `&` is followed by
@@ -66,7 +81,8 @@ each output block that differs and has no `...` is rewritten with what was
 seen (paths shown as a student's, /home/student or /home/teacher); the
 others are listed.
 
-Exit status: 0 when every handout matched, 1 otherwise, 2 on a usage error.
+Exit status: 0 when every handout matched (--check: is well formed), 1
+otherwise, 2 on a usage error.
 """
 import difflib
 import grp
@@ -489,6 +505,7 @@ class Result:
         self.compared = 0
         self.updates = []   # (start, end, new lines)
         self.listed = []
+        self.ill_formed = False    # its form is wrong: nothing was run
 
 
 SHOWN_HOME = ['/home/student']
@@ -512,17 +529,20 @@ class Runner:
         self.verbose = verbose or show
         self.update = update
         self.show = show
+        self.dry = False      # while the form is checked: nothing runs, nothing is compared
 
     def say(self, msg):
         print(msg, flush=True)
 
     def compare(self, res, block, cmds):
         """The output block against one or more consecutive commands."""
+        res.compared += 1
+        if self.dry:
+            return True
         norm = self.norm
         exp_raw = trim(block.lines)
         exp = norm.lines(exp_raw, False)
         outs = [norm.lines(trim(c.out.split('\n')) if c.out is not None else [], True) for c in cmds]
-        res.compared += 1
         for i in range(len(cmds)):
             acc = []
             for j in range(i, len(cmds)):
@@ -596,6 +616,8 @@ class Runner:
                 new.append(rest)
             if tag not in (' ', '-', '+'):
                 raise HandoutError(f'{res.path}:{block.lineno}: a diff line starts with neither " ", "-" nor "+"')
+        if self.dry:
+            return
         path = os.path.join(self.shell.cwd, name)
         try:
             text = open(path).read().split('\n')
@@ -612,6 +634,9 @@ class Runner:
 
     def exec(self, res, cmd, limit):
         res.commands += 1
+        if self.dry:
+            cmd.rc, cmd.out = cmd.want, ''
+            return True
         if self.verbose:
             self.say(f'  $ {cmd.key}')
         t0 = time.monotonic()
@@ -632,13 +657,36 @@ class Runner:
             time.sleep(BACKGROUND_PAUSE)
         return True
 
-    def handout(self, path):
+    def no_output(self, res, block, cmds):
+        """A block marked `no output`: each command printed nothing."""
+        res.compared += 1
+        if self.dry:
+            return
+        for c in cmds:
+            if c.out is not None and c.out.strip():
+                res.failures.append(f'{res.path}:{block.lineno}: marked `no output`, but `{c.key}` printed:\n'
+                                    + show_path(c.out.rstrip('\n'), self.env))
+
+    def handout(self, path, check_only=False):
+        """Check the handout's form without running anything; then, unless
+        check_only or it is ill-formed, follow it."""
+        self.dry = True
+        try:
+            res = self.walk(path)
+        finally:
+            self.dry = False
+        res.ill_formed = bool(res.failures)
+        if check_only or res.failures:
+            return res
+        return self.walk(path)
+
+    def walk(self, path):
         res = Result(path)
         self.norm = Normaliser(self.env)
         lines, items = read_markdown(path)
         SHOWN_HOME[0] = '/home/teacher' if any('/home/teacher' in x for x in lines) else '/home/student'
         work = tempfile.mkdtemp(prefix='handout.')
-        self.shell = Shell(self.env, os.getcwd(), work)
+        self.shell = Shell(self.env, os.getcwd(), work) if not self.dry else None
         terminals = []
         off = None           # the reason, while off
         pending = {}         # directives for the next block
@@ -686,6 +734,8 @@ class Runner:
                             raise Abort()
                     elif text.startswith('apply to '):
                         pending['apply'] = text[len('apply to '):].strip()
+                    elif text.strip() == 'no output':
+                        pending['no_output'] = lineno
                     else:
                         raise HandoutError(f'{path}:{lineno}: unknown handout-test comment: {text}')
                     continue
@@ -702,6 +752,9 @@ class Runner:
                         seen_sh = True
                     continue
                 if block.lang == 'sh':
+                    if 'no_output' in directives:
+                        raise HandoutError(f'{path}:{directives["no_output"]}: `no output` marks the '
+                                           f'output block after a ```sh block, not the ```sh block')
                     seen_sh = True
                     text_lines = block.lines
                     for word, rep in directives.get('replace', []):
@@ -717,6 +770,9 @@ class Runner:
                     if directives.get('second'):
                         for c in cmds:
                             res.commands += 1
+                            if self.dry:
+                                terminals.append((None, limit))
+                                continue
                             if self.verbose:
                                 self.say(f'  $ {c.key}   (second terminal)')
                             term = Terminal(c, self.env, self.shell.cwd)
@@ -733,12 +789,22 @@ class Runner:
                     self.apply(res, block, directives['apply'])
                     continue
                 if block.lang != '':
+                    if 'no_output' in directives:
+                        raise HandoutError(f'{path}:{directives["no_output"]}: `no output` marks a '
+                                           f'```{block.lang} block, not an output block')
                     continue
                 self.norm.once = [re.compile(x) for x in directives.get('vary', [])]
+                shown = trim(block.lines)
+                if 'no_output' in directives and shown:
+                    res.failures.append(f'{path}:{block.lineno}: an output block marked `no output` '
+                                        f'(line {directives["no_output"]}) shows {len(shown)} lines')
+                    continue
                 if directives.get('from_second'):
                     if not terminals:
                         raise HandoutError(f'{path}:{block.lineno}: no second terminal runs')
                     term, tlimit = terminals.pop(0)
+                    if term is None:
+                        continue
                     try:
                         term.finish(tlimit)
                     except HandoutError as e:
@@ -756,8 +822,17 @@ class Runner:
                     continue  # a picture
                 if run is None:
                     continue  # its commands were not run
-                shown = trim(block.lines)
-                if shown and shown[0].startswith('$ '):
+                if not shown:
+                    if 'no_output' in directives:
+                        self.no_output(res, block, run)
+                    else:
+                        res.failures.append(
+                            f'{path}:{block.lineno}: an empty output block: it would match any command '
+                            f'that prints nothing. Name the command with a transcript (`$ CMD` alone in '
+                            f'the block), or put <!-- handout-test: no output --> before the block when no '
+                            f'command of the ```sh block above prints anything')
+                    continue
+                if shown[0].startswith('$ '):
                     self.compare_transcript(res, block, run, limit)
                 else:
                     self.compare(res, block, run)
@@ -767,9 +842,12 @@ class Runner:
             res.failures.append(str(e))
         finally:
             for term, _ in terminals:
+                if term is None:
+                    continue
                 term.stop()
                 res.failures.append(f'{path}: a second terminal still ran at the end: {term.cmd.key}')
-            self.shell.close()
+            if self.shell is not None:
+                self.shell.close()
             shutil.rmtree(work, ignore_errors=True)
         if res.updates:
             for start, end, new in sorted(res.updates, reverse=True):
@@ -782,8 +860,8 @@ class Runner:
 def main(argv):
     args = [a for a in argv if not a.startswith('--')]
     opts = {a for a in argv if a.startswith('--')}
-    unknown = opts - {'--update', '--verbose', '--show'}
-    if unknown or not args:
+    unknown = opts - {'--update', '--verbose', '--show', '--check'}
+    if unknown or not args or ('--check' in opts and len(opts) > 1):
         print(__doc__.split('\n\n')[1], file=sys.stderr)
         return 2
     env = dict(os.environ)
@@ -794,15 +872,21 @@ def main(argv):
         if '--verbose' in opts:
             print(f'{path}:', flush=True)
         try:
-            res = runner.handout(path)
+            res = runner.handout(path, '--check' in opts)
         except HandoutError as e:
             print(f'FAIL {path}: {e}')
             bad += 1
             continue
         secs = time.monotonic() - t0
         word = 'PASS' if not res.failures else 'FAIL'
-        print(f'{word} {path}: {res.commands} commands, {res.compared} outputs compared, '
-              f'{len(res.skipped)} parts not run ({secs:.1f} s)', flush=True)
+        if res.ill_formed:
+            print(f'FAIL {path}: not well formed (nothing was run)', flush=True)
+        elif '--check' in opts:
+            print(f'PASS {path}: well formed: {res.commands} commands, {res.compared} outputs to compare, '
+                  f'{len(res.skipped)} parts not to run (nothing run)', flush=True)
+        else:
+            print(f'{word} {path}: {res.commands} commands, {res.compared} outputs compared, '
+                  f'{len(res.skipped)} parts not run ({secs:.1f} s)', flush=True)
         if '--verbose' in opts or res.failures:
             for s in res.skipped:
                 print(f'  not run: {s}')
