@@ -221,6 +221,25 @@ def group_cpu_s(pgids):
     return ticks / CLK_TCK
 
 
+def group_user_sys_s(pgids):
+    """(user, system) host CPU-seconds of the process groups pgids, as group_cpu_s:
+    for a UML kernel, user is the guest kernel's own code and system the host
+    kernel's work for it (system calls, signals, ptrace)."""
+    user = sys_ = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[2]) in pgids:
+                user += int(fields[11]) + int(fields[13])
+                sys_ += int(fields[12]) + int(fields[14])
+        except (OSError, IndexError, ValueError):
+            pass
+    return user / CLK_TCK, sys_ / CLK_TCK
+
+
 def process_groups():
     """{pgid: [pids]} of every process, in one pass over /proc."""
     groups = {}
@@ -1324,7 +1343,7 @@ class Bench:
         cnt0 = {g: self.tcp_counters(g, kind["dev"]) for g in (src, dst)}
         sw0 = self.tcp_switch_dropped()
         load = open("/proc/loadavg").read().split()[0]
-        cpu0 = {g: group_cpu_s({self.tcp_pgid[g]}) for g in (src, dst)}
+        cpu0 = {g: group_user_sys_s({self.tcp_pgid[g]}) for g in (src, dst)}
         swpid = self.tcp_switch_pid[via]
         s0, t0 = proc_cpu_ns(swpid) or 0, time.monotonic()
         busy0 = machine_busy()
@@ -1337,7 +1356,7 @@ class Bench:
         secs = time.monotonic() - t0
         busy1 = machine_busy()
         s1 = proc_cpu_ns(swpid) or 0
-        cpu1 = {g: group_cpu_s({self.tcp_pgid[g]}) for g in (src, dst)}
+        cpu1 = {g: group_user_sys_s({self.tcp_pgid[g]}) for g in (src, dst)}
         sw1 = self.tcp_switch_dropped()
         cnt1 = {g: self.tcp_counters(g, kind["dev"]) for g in (src, dst)}
         try:
@@ -1360,8 +1379,10 @@ class Bench:
             "retransmits": end["sum_sent"].get("retransmits"),
             "load": float(load),
             "secs": secs,
-            "cpu_cores": {"sender kernel": (cpu1[src] - cpu0[src]) / secs,
-                          "receiver kernel": (cpu1[dst] - cpu0[dst]) / secs,
+            "cpu_cores": {"sender kernel": (sum(cpu1[src]) - sum(cpu0[src])) / secs,
+                          "receiver kernel": (sum(cpu1[dst]) - sum(cpu0[dst])) / secs,
+                          "sender kernel, host system time": (cpu1[src][1] - cpu0[src][1]) / secs,
+                          "receiver kernel, host system time": (cpu1[dst][1] - cpu0[dst][1]) / secs,
                           "switch": (s1 - s0) / 1e9 / secs,
                           "machine": (busy1[0] - busy0[0]) / CLK_TCK / secs},
             "switch_dropped": (sw1 - sw0) if sw0 is not None and sw1 is not None and via == "umllab" else None,
