@@ -55,6 +55,20 @@ PING_JOBS = 16  # `umllab exec ... ping` at once while checking that a lab answe
 # answering within these; the supervisor of an idle 500 under 1 % of a core.
 TARGET_HUGE_S = {500: 40.0, 1000: 90.0}
 HUGE_MIN_AVAILABLE_MB = 2048  # a run that drives MemAvailable below this is stopped
+# Guest TCP (issue 27), only when asked (--only tcp): two Debian guests with
+# iperf3, the same two on umllab's switch, uml_switch and vde_switch at once.
+TCP_PACKAGES = ("iperf3", "iproute2", "iputils-ping")
+TCP_MEM = "128M"
+TCP_GUESTS = (("a", "10.0.0.1"), ("b", "10.0.0.2"))
+TCP_HOST = {"a": 1, "b": 2}
+TCP_VIA = {  # the guests' interface on each switch
+    "umllab": {"dev": "eth0", "net": "10.0.0.", "mac": "00", "label": "umllab's switch (a cable each)"},
+    "uml_switch": {"dev": "eth1", "net": "10.99.0.", "mac": "99", "label": "uml_switch (daemon transport)"},
+    "vde_switch": {"dev": "eth2", "net": "10.97.0.", "mac": "97", "label": "vde_switch (vde transport)"},
+}
+TCP_SECONDS = 10
+TCP_RUNS = 3
+TARGET_TCP_GBIT = 1.5
 
 # The machine may be shared: a run starts only once the rest of it uses less
 # than QUIET_CORES (waiting at most QUIET_BUDGET_S over the whole suite), and a
@@ -205,6 +219,25 @@ def group_cpu_s(pgids):
         except (OSError, IndexError, ValueError):
             pass
     return ticks / CLK_TCK
+
+
+def group_user_sys_s(pgids):
+    """(user, system) host CPU-seconds of the process groups pgids, as group_cpu_s:
+    for a UML kernel, user is the guest kernel's own code and system the host
+    kernel's work for it (system calls, signals, ptrace)."""
+    user = sys_ = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[2]) in pgids:
+                user += int(fields[11]) + int(fields[13])
+                sys_ += int(fields[12]) + int(fields[14])
+        except (OSError, IndexError, ValueError):
+            pass
+    return user / CLK_TCK, sys_ / CLK_TCK
 
 
 def process_groups():
@@ -1242,6 +1275,259 @@ class Bench:
             self.lab_down(name)
         self.results["kathara"] = data
 
+    # ---- guest TCP (issue 27); only with --only tcp ----
+
+    def make_tcp_lab(self):
+        """Two Debian guests with iperf3 on one umllab switch (their eth0: a cable each)."""
+        path = os.path.join(self.labdir, "tcp.yaml")
+        with open(path, "w") as f:
+            f.write("# Two Debian guests with iperf3 (tests/bench/bench.py, section tcp)\nname: tcpbench\n"
+                    f"images:\n  deb: {{debian: bookworm, packages: [{', '.join(TCP_PACKAGES)}]}}\nimage: deb\n"
+                    "switches:\n  S1: {mode: switch}\ninstances:\n")
+            for nm, ip in TCP_GUESTS:
+                f.write(f"  {nm}: {{mem: {TCP_MEM}, interfaces: {{eth0: {{switch: S1, ip: {ip}/24}}}}}}\n")
+        return path
+
+    def tcp_exec(self, inst, argv, timeout=60, check=True):
+        return self.run([self.umllab, "exec", "--lab", "tcpbench", inst, "--", *argv], timeout=timeout,
+                        cache=self.tcp_cache, check=check)
+
+    def tcp_counters(self, inst, dev):
+        """The guest's TCP and device counters: /proc/net/snmp and netstat (name -> value),
+        softnet drops, and dev's statistics."""
+        r = self.tcp_exec(inst, ["sh", "-c", "cat /proc/net/snmp /proc/net/netstat; echo softnet; "
+                                 "cat /proc/net/softnet_stat; echo dev; cd /sys/class/net/" + dev +
+                                 "/statistics && for f in tx_dropped rx_dropped tx_packets rx_packets; do "
+                                 "echo $f $(cat $f); done"])
+        c, lines = {}, r.stdout.splitlines()
+        i = 0
+        while i < len(lines) and lines[i] != "softnet":
+            if i + 1 < len(lines) and lines[i].split(":")[0] == lines[i + 1].split(":")[0]:
+                pre, names = lines[i].split(":", 1)
+                vals = lines[i + 1].split(":", 1)[1].split()
+                for k, v in zip(names.split(), vals):
+                    try:
+                        c[f"{pre}.{k}"] = int(v)
+                    except ValueError:
+                        pass
+                i += 2
+            else:
+                i += 1
+        i += 1
+        drops = 0
+        while i < len(lines) and lines[i] != "dev":
+            parts = lines[i].split()
+            if len(parts) > 1:
+                drops += int(parts[1], 16)  # the second column: the backlog's drops
+            i += 1
+        c["softnet.dropped"] = drops
+        for line in lines[i + 1:]:
+            k, _, v = line.partition(" ")
+            if v.strip().isdigit():
+                c[f"dev.{k}"] = int(v)
+        return c
+
+    def tcp_switch_dropped(self):
+        try:
+            st = json.loads(self.run([self.umllab, "status", "tcpbench", "--json"], timeout=30,
+                                     cache=self.tcp_cache).stdout)
+            return sum(s.get("frames_dropped", 0) for s in st.get("switches", []))
+        except (BenchError, ValueError):
+            return None
+
+    def tcp_run(self, via, src, dst, streams, bidir=False):
+        """One iperf3 run src -> dst over the interface `via` names; Gbit/s received,
+        retransmissions, and what the guests and the host counted meanwhile."""
+        kind = TCP_VIA[via]
+        dst_ip = f"{kind['net']}{TCP_HOST[dst]}"
+        cnt0 = {g: self.tcp_counters(g, kind["dev"]) for g in (src, dst)}
+        sw0 = self.tcp_switch_dropped()
+        load = open("/proc/loadavg").read().split()[0]
+        cpu0 = {g: group_user_sys_s({self.tcp_pgid[g]}) for g in (src, dst)}
+        swpid = self.tcp_switch_pid[via]
+        s0, t0 = proc_cpu_ns(swpid) or 0, time.monotonic()
+        busy0 = machine_busy()
+        argv = ["iperf3", "-c", dst_ip, "-t", str(self.tcp_secs), "-i", "0", "-J"]
+        if streams > 1:
+            argv += ["-P", str(streams)]
+        if bidir:
+            argv.append("--bidir")
+        r = self.tcp_exec(src, argv, timeout=self.tcp_secs + 60, check=False)
+        secs = time.monotonic() - t0
+        busy1 = machine_busy()
+        s1 = proc_cpu_ns(swpid) or 0
+        cpu1 = {g: group_user_sys_s({self.tcp_pgid[g]}) for g in (src, dst)}
+        sw1 = self.tcp_switch_dropped()
+        cnt1 = {g: self.tcp_counters(g, kind["dev"]) for g in (src, dst)}
+        try:
+            j = json.loads(r.stdout[r.stdout.index("{"):])
+        except ValueError:
+            j = {}
+        if "error" in j or "sum_received" not in j.get("end", {}):
+            raise BenchError(f"iperf3 {src} -> {dst} via {via}: exit {r.returncode}: " +
+                             (j.get("error") or (r.stdout + r.stderr).strip()[-400:]))
+        end = j["end"]
+        delta = {g: {k: cnt1[g][k] - cnt0[g].get(k, 0) for k in cnt1[g]} for g in (src, dst)}
+        keep = ("Tcp.RetransSegs", "TcpExt.TCPLostRetransmit", "TcpExt.TCPSackRecovery", "TcpExt.TCPFastRetrans",
+                "TcpExt.TCPTimeouts", "TcpExt.TCPSpuriousRTOs", "TcpExt.TCPSACKReorder", "TcpExt.TCPOFOQueue",
+                "TcpExt.TCPBacklogDrop", "TcpExt.TCPRcvPruned", "TcpExt.TCPOFODrop", "TcpExt.TCPSlowStartRetrans",
+                "TcpExt.TCPDSACKRecv", "TcpExt.TCPDSACKOfoRecv", "TcpExt.TCPLossProbes", "Ip.InDiscards",
+                "softnet.dropped", "dev.tx_dropped", "dev.rx_dropped", "dev.tx_packets", "dev.rx_packets")
+        return {
+            "gbit_s": end["sum_received"]["bits_per_second"] / 1e9,
+            "sent_gbit_s": end["sum_sent"]["bits_per_second"] / 1e9,
+            "retransmits": end["sum_sent"].get("retransmits"),
+            "load": float(load),
+            "secs": secs,
+            "cpu_cores": {"sender kernel": (sum(cpu1[src]) - sum(cpu0[src])) / secs,
+                          "receiver kernel": (sum(cpu1[dst]) - sum(cpu0[dst])) / secs,
+                          "sender kernel, host system time": (cpu1[src][1] - cpu0[src][1]) / secs,
+                          "receiver kernel, host system time": (cpu1[dst][1] - cpu0[dst][1]) / secs,
+                          "switch": (s1 - s0) / 1e9 / secs,
+                          "machine": (busy1[0] - busy0[0]) / CLK_TCK / secs},
+            "switch_dropped": (sw1 - sw0) if sw0 is not None and sw1 is not None and via == "umllab" else None,
+            "sender": {k: delta[src].get(k, 0) for k in keep},
+            "receiver": {k: delta[dst].get(k, 0) for k in keep},
+        }
+
+    def tcp_plug(self):
+        """The guests' eth1 into a uml_switch (daemon transport) and eth2 into a
+        vde_switch (vde transport), over mconsole; addresses on both; the
+        switches' pids by the interface they serve."""
+        self.tcp_switch_pid = {"umllab": self.tcp_sup}
+        ctl = os.path.join(self.work, "tcp-us.ctl")
+        # libvdeplug makes its own socket in the switch's directory, and the
+        # kernels' confinement lets them make files only in the lab's uml_dir.
+        vdedir = os.path.join(self.state, "tcpbench", "uml", ".vde")
+        if os.path.exists(ctl):
+            os.unlink(ctl)
+        shutil.rmtree(vdedir, ignore_errors=True)
+        want = {}
+        if shutil.which("uml_switch"):
+            p = self.start(["uml_switch", "-unix", ctl])
+            self.tcp_procs.append(p)
+            self.tcp_switch_pid["uml_switch"] = p.pid
+            want["uml_switch"] = ctl
+        if shutil.which("vde_switch"):
+            # vde_switch reads commands on stdin and quits at its end: a pipe kept open.
+            p = self.start(["vde_switch", "-s", vdedir], stdin_pipe=True)
+            self.tcp_procs.append(p)
+            self.tcp_switch_pid["vde_switch"] = p.pid
+            want["vde_switch"] = os.path.join(vdedir, "ctl")
+        deadline = time.monotonic() + 5
+        while not all(os.path.exists(c) for c in want.values()):
+            if time.monotonic() > deadline:
+                raise BenchError(f"no control socket from {', '.join(k for k, c in want.items() if not os.path.exists(c))}")
+            time.sleep(0.02)
+        for nm, _ in TCP_GUESTS:
+            sock = os.path.join(self.state, "tcpbench", "uml", nm, "mconsole")
+            for via in want:
+                kind = TCP_VIA[via]
+                mac = f"02:00:00:{kind['mac']}:00:{TCP_HOST[nm]:02x}"
+                spec = (f"daemon,{mac},unix,{ctl}" if via == "uml_switch" else f"vde,{vdedir},{mac}")
+                err, text = mconsole(sock, f"config {kind['dev']}={spec}")
+                if err:
+                    raise BenchError(f"{nm}: mconsole config {kind['dev']}={spec}: {text}")
+                self.tcp_exec(nm, ["sh", "-c", f"ip addr add {kind['net']}{TCP_HOST[nm]}/24 dev {kind['dev']} && "
+                                   f"ip link set {kind['dev']} up"], timeout=30)
+        return ["umllab"] + list(want)
+
+    def bench_tcp(self):
+        """iperf3 between two Debian guests (mem 128M), the same two guests on
+        three switches at once: umllab's (a cable each, as a lab plugs them),
+        uml_switch (daemon transport) and vde_switch (vde transport). Both ways
+        and with 4 streams, round-robin over the switches, a few runs each:
+        Gbit/s received, TCP retransmissions, the load average, and where the
+        CPU went (each kernel's process group and the switch, in cores)."""
+        self.tcp_secs = 3 if self.quick else TCP_SECONDS
+        self.tcp_cache = self.a.cache or self.cache
+        self.tcp_procs = []
+        lab = self.make_tcp_lab()
+        kernel = self.kernel
+        if kernel is None:
+            # vde's plug library (vdeplug4) loads its plugins with dlopen: the
+            # kernels' confinement lets a kernel read the system's libraries only
+            # when it starts through a script (core/confine/confine.c, add_program).
+            self.kernel = self.kernel_wrapper("")
+        try:
+            self.bench_tcp_lab(lab)
+        finally:
+            self.kernel = kernel
+
+    def bench_tcp_lab(self, lab):
+        t_section = time.monotonic()
+        runs = 1 if self.quick else TCP_RUNS
+        log("tcp: building the Debian image with iperf3 (cached when --cache holds it)")
+        self.wait_quiet()
+        t0 = time.monotonic()
+        r = self.run([self.umllab, "image", "build", lab], timeout=900, cache=self.tcp_cache)
+        t_build = time.monotonic() - t0
+        built = "mmdebstrap: success" in r.stdout + r.stderr
+        data = {"build_s": t_build, "built": built, "secs": self.tcp_secs, "runs": {}}
+        log(f"tcp: image {'built' if built else 'cached'} in {t_build:.0f} s; lab up")
+        self.wait_quiet()
+        t0 = time.monotonic()
+        t_up, t_ans, st = self.lab_up(lab, "tcpbench", cache=self.tcp_cache, timeout=300)
+        data["up_s"], data["answered_s"] = t_up, t_ans
+        self.tcp_pgid = {i["name"]: i["pid"] for i in st["instances"]}
+        self.tcp_sup = st["supervisor_pid"]
+        try:
+            vias = self.tcp_plug()
+            for nm, _ in TCP_GUESTS:
+                self.tcp_exec(nm, ["sh", "-c", "iperf3 -s -D >/dev/null 2>&1 </dev/null"], timeout=30)
+                r = self.tcp_exec(nm, ["cat", "/proc/cmdline"], timeout=30)
+                data.setdefault("cmdline", {})[nm] = r.stdout.strip()
+            time.sleep(0.5)
+            modes = [("a", "b", 1), ("b", "a", 1), ("a", "b", 4)]
+            for run in range(runs):
+                order = vias[run % len(vias):] + vias[:run % len(vias)]
+                for via in order:
+                    for src, dst, streams in modes:
+                        key = f"{via} {src}->{dst} x{streams}"
+                        log(f"tcp: run {run + 1}/{runs}: {key}")
+                        self.wait_quiet()
+                        data["runs"].setdefault(key, []).append(self.tcp_run(via, src, dst, streams))
+        finally:
+            for p in self.tcp_procs:
+                self.stop(p)
+            self.lab_down("tcpbench")
+        data["section_s"] = time.monotonic() - t_section
+        self.results["tcp"] = data
+        self.tcp_rows(data, vias, modes)
+
+    def tcp_rows(self, data, vias, modes):
+        runs = data["runs"]
+        for src, dst, streams in modes:
+            what = f"{src} -> {dst}" + (f", {streams} streams" if streams > 1 else "")
+            peers = [median([x["gbit_s"] for x in runs[f"{v} {src}->{dst} x{streams}"]]) for v in vias
+                     if v != "umllab"]
+            best = max(peers, default=0)
+            for via in vias:
+                xs = runs[f"{via} {src}->{dst} x{streams}"]
+                g = [x["gbit_s"] for x in xs]
+                rt = [x["retransmits"] for x in xs if x["retransmits"] is not None]
+                loads = [x["load"] for x in xs]
+                cpu = {k: median([x["cpu_cores"][k] for x in xs]) for k in xs[0]["cpu_cores"]}
+                note = (f"retransmissions {median(rt):.0f} (" + spread(rt, "{:.0f}") + "); " if rt else "")
+                note += (f"load average {min(loads):.2f}-{max(loads):.2f}; cores used: sender kernel "
+                         f"{cpu['sender kernel']:.2f}, receiver kernel {cpu['receiver kernel']:.2f}, switch "
+                         f"{cpu['switch']:.2f}, whole machine {cpu['machine']:.2f}")
+                drops = [x["sender"]["dev.tx_dropped"] for x in xs]
+                if any(drops):
+                    note += f"; sender's tx_dropped {median(drops):.0f}"
+                sd = [x["switch_dropped"] for x in xs if x["switch_dropped"] is not None]
+                if sd:
+                    note += f"; switch dropped {median(sd):.0f}"
+                if via == "umllab" and best:
+                    note += f"; {median(g) / best:.2f}x the better peer; target >= 1.0x and >= 1.5 Gbit/s: " + \
+                        ("met" if median(g) >= best and median(g) >= TARGET_TCP_GBIT else "missed")
+                self.row(f"tcp: iperf3 {what}, Debian guests {TCP_MEM}, via {TCP_VIA[via]['label']}, Gbit/s",
+                         f"{median(g):.2f}", spread(g, "{:.2f}"), note)
+        self.row("tcp: the section (image " + ("built" if data["built"] else "cached") + ", up, runs), s",
+                 f"{data['section_s']:.0f}", "1 run",
+                 f"{len(next(iter(runs.values())))} runs of {data['secs']} s per row; image {data['build_s']:.0f} s, "
+                 f"up {data['up_s']:.1f} s")
+
     def footprint(self, name, st, target_mb=None, target_cpu=None):
         """With the biggest lab up and idle: memory per instance, the
         supervisor's memory and CPU, copy-on-write files."""
@@ -1996,6 +2282,8 @@ e
                 self.bench_l2()
             if "kathara" in sections:  # only when asked: it builds a Debian image
                 self.bench_kathara()
+            if "tcp" in sections:  # only when asked: it builds a Debian image
+                self.bench_tcp()
             if "huge" in sections:  # only when asked: 500 and 1000 instances, about 10 GB
                 self.bench_huge()
         except BenchError as e:
@@ -2029,7 +2317,11 @@ def main():
                     "l2 (VLANs' instructions per frame, spanning tree's convergence and idle cost); "
                     "and kathara (only when asked: 5 and 20 FRR routers from a Kathara lab directory, "
                     "after building the kathara/frr image from Debian's archive), huge (only when asked: "
-                    "500 and 1000 instances, each once, stopped if MemAvailable falls under 2 GB)")
+                    "500 and 1000 instances, each once, stopped if MemAvailable falls under 2 GB), tcp (only when "
+                    "asked: iperf3 between two Debian guests on umllab's switch, uml_switch and vde_switch)")
+    ap.add_argument("--cache", default="",
+                    help="an image cache to use and keep (XDG_CACHE_HOME) for the sections that build "
+                    "Debian images (tcp), instead of a fresh one")
     ap.add_argument("--window", type=int, default=32, help="frames in flight per stream in the switch load")
     ap.add_argument("--rev", default="", help="umllab's revision, for the table")
     ap.add_argument("--plot-label", default="this run", help="this run's name in the plot")
