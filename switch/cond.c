@@ -93,8 +93,7 @@ static void switch_cond_release_in(struct sw *sw, struct switch_cable *cable, ui
 					switch_tap_delivered(sw, dst, NULL, f, len);
 				continue;
 			}
-			if ((errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
-			    dst->congested) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 				dropped++;
 				continue;
 			}

@@ -21,9 +21,12 @@
  * it drains. Their frames then wait in their own
  * socket queues and, once those fill, their senders' writes fail: backpressure
  * reaches the sender, as with uml_switch, whose one shared socket fills.
- * A receiver that takes nothing for SWITCH_STALL_MS is congested: its backlog
- * is dropped, its sources resume, and frames for it are dropped while it stays
- * full, so a stopped guest never holds up the others for longer than that.
+ * A receiver that takes nothing for SWITCH_STALL_MS is congested: its sources
+ * resume, and frames for it go behind its backlog while there is room and are
+ * dropped once it is full, so a stopped guest never holds up the others for
+ * longer than that. The backlog is kept: a guest the host only descheduled
+ * for a while (a loaded host) gets every frame in order once it reads again,
+ * and TCP loses nothing (issue 27, "Guest TCP" in docs/performance.md).
  *
  * frames_in counts every datagram read; frames_dropped counts failed
  * deliveries and frames refused for their size (under 14 or over 1536 bytes);
@@ -94,6 +97,8 @@ static void switch_pause_feeders(struct sw *sw, struct switch_port *dst)
  * cost no pausing and resuming of their senders (two epoll_ctl each). */
 static void switch_wait_on(struct sw *sw, struct switch_port *src, struct switch_port *dst)
 {
+	if (dst->congested)
+		return;	/* it stalled: its senders go on, and what does not fit is dropped */
 	dst->feeders[src->slot / 64] |= 1ull << (src->slot % 64);
 	if (dst->bl_count >= SWITCH_BACKLOG_PAUSE)
 		switch_pause_feeders(sw, dst);
@@ -210,6 +215,7 @@ static void switch_backlog_flush(struct sw *sw, struct switch_port *port)
 		port->bl_count -= (unsigned)r;
 		out += (unsigned)r;
 		port->bl_moved = clock_ms();
+		port->congested = false;	/* it reads again */
 	}
 	if (out)
 		switch_stat_add(&sw->st_out, out);
@@ -354,8 +360,8 @@ void switch_flush(struct sw *sw)
 		if (sent == k)
 			continue;
 		bool full = r > 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-		if (!full || p->congested) {
-			dropped += k - sent;	/* gone, broken, or known to be stalled */
+		if (!full) {
+			dropped += k - sent;	/* gone or broken */
 			continue;
 		}
 		for (unsigned j = sent; j < k; j++) {
@@ -799,15 +805,16 @@ void switch_forward(struct sw *sw, struct switch_port *src)
 }
 
 /* Backlogs that did not move for SWITCH_STALL_MS: their receivers are
- * congested (switch_timeout wakes the loop for the nearest deadline). */
+ * congested, and their senders read again (switch_timeout wakes the loop for
+ * the nearest deadline). The backlog stays, and moves when the receiver reads. */
 void switch_stalls(struct sw *sw, uint64_t now)
 {
 	for (unsigned i = 0; i < sw->nactive && sw->nbacklog; i++) {
 		struct switch_port *p = sw->active[i];
-		if (p->bl_count == 0 || p->bl_moved + SWITCH_STALL_MS > now)
+		if (p->bl_count == 0 || p->congested || p->bl_moved + SWITCH_STALL_MS > now)
 			continue;
-		switch_backlog_release(sw, p);
 		p->congested = true;	/* EPOLLOUT stays on to tell when it drains */
+		switch_release_waiters(sw, p);
 		switch_port_watch(sw, p);
 	}
 }

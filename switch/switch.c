@@ -194,7 +194,7 @@ static int switch_timeout(struct sw *sw)
 		next = sw->storm_win + SWITCH_STORM_WINDOW_MS;
 	for (unsigned i = 0; i < sw->nactive && sw->nbacklog; i++) {
 		struct switch_port *p = sw->active[i];
-		if (p->bl_count > 0 && p->bl_moved + SWITCH_STALL_MS < next)
+		if (p->bl_count > 0 && !p->congested && p->bl_moved + SWITCH_STALL_MS < next)
 			next = p->bl_moved + SWITCH_STALL_MS;
 	}
 	for (unsigned i = 0; i < SWITCH_MAX_PORTS && sw->npending; i++) {

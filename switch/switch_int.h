@@ -218,7 +218,8 @@ struct switch_port {
 
 	/* Backpressure (see the top of switch/forward.c). */
 	unsigned waiting;	/* backlogs of other ports this one waits on; reading paused while > 0 */
-	bool congested;		/* the receiver stalled: frames for it are dropped while it is full */
+	bool congested;		/* the receiver stalled: its senders are not paused, and frames
+				 * for it are dropped while its backlog is full */
 	unsigned bl_head;	/* the oldest frame in bl */
 	unsigned bl_count;
 	uint64_t bl_moved;	/* when the backlog last filled from empty or sent a frame (ms) */

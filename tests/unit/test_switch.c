@@ -1486,7 +1486,8 @@ static void test_full_receiver(void **state)
 	fport_attach(&b, f->ctl_path, 1);
 	fport_attach(&c, f->ctl_path, 2);
 
-	for (uint32_t i = 0; i < 100; i++) {
+	/* More than B's socket queue and backlog hold (10 + SWITCH_BACKLOG). */
+	for (uint32_t i = 0; i < 200; i++) {
 		fport_send(&a, b.mac, i);	/* unknown: flooded to B and C */
 		if (i % 8 == 7)
 			sleep_ms(1);
@@ -1500,13 +1501,19 @@ static void test_full_receiver(void **state)
 		;
 	assert_int_equal(tag, 1000);
 
-	wait_info(f->sw, 101, 202);
 	struct switch_info info;
-	switch_get_info(f->sw, &info);
+	for (int i = 0; i < WAIT_MS / 10; i++) {
+		switch_get_info(f->sw, &info);
+		if (info.frames_in == 201 && info.frames_dropped > 0)
+			break;
+		sleep_ms(10);
+	}
+	assert_int_equal(info.frames_in, 201);
 	assert_true(info.frames_dropped > 0);
 
-	/* B drains what it had queued; the switch still delivers to it. */
-	while (fport_recv(&b, 0, NULL) >= 0)
+	/* B drains what it had queued and what the switch kept for it; the
+	 * switch still delivers to it. */
+	while (fport_recv(&b, QUIET_MS, NULL) >= 0)
 		;
 	fport_send(&a, mac_bcast, 2000);
 	expect_frame(&b, 2000);
@@ -1630,9 +1637,10 @@ static void test_backlog_pauses_sender(void **state)
 	fport_close(&p[1]);
 }
 
-/* B never reads: after SWITCH_STALL_MS it is congested, its frames are
- * dropped and A, paused on it, is read again, so C keeps getting A's
- * frames. Once B drains, it receives again. */
+/* B never reads: after SWITCH_STALL_MS it is congested, A, paused on it, is
+ * read again, so C keeps getting A's frames, and what B's backlog cannot
+ * hold is dropped. Once B reads, it gets its backlog, in order, then what
+ * comes next. */
 static void test_congested_receiver(void **state)
 {
 	struct fixture *f = *state;
@@ -1668,9 +1676,16 @@ static void test_congested_receiver(void **state)
 	switch_get_info(f->sw, &info);
 	assert_true(info.frames_dropped > 0);
 
-	/* B drains its queue: it is writable, so frames reach it again. */
-	while (fport_recv(&p[1], 0, NULL) >= 0)
-		;
+	/* B reads again: its queue, then the backlog kept for it, oldest first
+	 * (the frames A sent before it stalled), then a new frame. */
+	long tag, last = -1;
+	unsigned kept = 0;
+	while ((tag = fport_recv(&p[1], QUIET_MS, NULL)) >= 0) {
+		assert_true(tag > last);
+		last = tag;
+		kept++;
+	}
+	assert_true(kept > 10);	/* more than its socket queue held: the backlog was kept */
 	fport_send(&p[0], p[1].mac, 5000);
 	expect_frame(&p[1], 5000);
 	for (unsigned i = 0; i < 3; i++)
@@ -1704,9 +1719,10 @@ static void test_stuck_receiver_isolated(void **state)
 	switch_get_info(f->sw, &info);
 	assert_int_equal(info.frames_dropped, 0);
 
-	/* B stops reading: congested. A's frames for it are dropped; C->D flows. */
+	/* B stops reading: congested. A's frames for it go behind its backlog
+	 * until that is full, then are dropped; C->D flows. */
 	sleep_ms(2 * 50);
-	for (uint32_t i = 0; i < 40; i++) {
+	for (uint32_t i = 0; i < 160; i++) {
 		(void)fport_try_send(&p[0], p[1].mac, 1000 + i);
 		fport_send(&p[2], p[3].mac, 100 + i);
 		expect_frame(&p[3], 100 + i);
