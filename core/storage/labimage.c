@@ -25,6 +25,16 @@ static const char *const kind_names[] = {
 	[LAB_IMAGE_URL] = "url", [LAB_IMAGE_FILE] = "file",
 };
 
+/* What image/ needs to find or build im, in cache. */
+static struct image_request lab_image_request(const struct lab_image *im, const char *cache)
+{
+	return (struct image_request){
+		.kind = kind_names[im->kind], .name = im->name, .cache_dir = cache,
+		.release = im->release, .packages = im->packages, .n_packages = im->n_packages,
+		.mirror = im->mirror, .url = im->url, .sha256 = im->sha256, .path = im->file,
+	};
+}
+
 int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char **cause)
 {
 	char *cache = image_cache_dir(cause);
@@ -36,13 +46,11 @@ int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char
 		/* `all`: every image the file defines; the built-in one only when used. */
 		if (im->backing != NULL || (!im->used && (!opts->all || i == 0)) || im->name[0] == '\0')
 			continue;
-		struct image_request req = {
-			.kind = kind_names[im->kind], .name = im->name, .cache_dir = cache,
-			.release = im->release, .packages = im->packages, .n_packages = im->n_packages,
-			.mirror = im->mirror, .url = im->url, .sha256 = im->sha256, .path = im->file,
-			.offline = opts->offline, .progress = opts->progress, .progress_arg = opts->arg,
-			.meter = opts->meter,
-		};
+		struct image_request req = lab_image_request(im, cache);
+		req.offline = opts->offline;
+		req.progress = opts->progress;
+		req.progress_arg = opts->arg;
+		req.meter = opts->meter;
 		char *why = NULL;
 		if (image_prepare(&req, &im->backing, &why) < 0) {
 			if (i == 0)
@@ -70,16 +78,9 @@ size_t lab_kernel_lines_check(const struct lab *lab, struct lab_diag *diag)
 	bool *initrd = xcalloc(lab->n_images + 1, sizeof(*initrd));
 	for (size_t i = 0; cache != NULL && i < lab->n_images; i++) {
 		const struct lab_image *im = &lab->images[i];
-		bool used = false;
-		for (size_t k = 0; k < lab->n_instances && !used; k++)
-			used = lab->instances[k].image == i;
-		if (!used)
+		if (!im->used)
 			continue;
-		struct image_request req = {
-			.kind = kind_names[im->kind], .name = im->name, .cache_dir = cache,
-			.release = im->release, .packages = im->packages, .n_packages = im->n_packages,
-			.mirror = im->mirror, .url = im->url, .sha256 = im->sha256, .path = im->file,
-		};
+		struct image_request req = lab_image_request(im, cache);
 		/* NULL: a missing input, which preparing the image will tell. */
 		backing[i] = im->backing != NULL ? xstrdup(im->backing) : image_path(&req, &why);
 		free(why);

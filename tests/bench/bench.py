@@ -207,18 +207,7 @@ def group_mem_kb(pids):
 def group_cpu_s(pgids):
     """Host CPU-seconds of every process in the process groups pgids, with the children
     they have reaped (a UML kernel reaps the host processes of its guest's processes)."""
-    ticks = 0
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if int(fields[2]) in pgids:
-                ticks += sum(int(x) for x in fields[11:15])
-        except (OSError, IndexError, ValueError):
-            pass
-    return ticks / CLK_TCK
+    return sum(group_user_sys_s(pgids))
 
 
 def group_user_sys_s(pgids):
