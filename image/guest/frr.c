@@ -360,10 +360,7 @@ static int run(char *const *argv, bool quiet)
 		fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	int ws, rc = -1;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	rc = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	int rc = guest_wait_status(pid);
 	if (out >= 0 && rc != 0) {
 		char buf[4096];
 		ssize_t n;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int guest_write_text(const char *path, const char *text, int flags, mode_t mode)
@@ -89,4 +90,15 @@ bool guest_user_ids(const char *name, uid_t *uid, gid_t *gid)
 	}
 	fclose(f);
 	return found;
+}
+
+int guest_wait_status(pid_t pid)
+{
+	int ws = 0;
+	pid_t w;
+	while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
+		;
+	if (w != pid)
+		return -1;
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }

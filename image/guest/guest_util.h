@@ -1,4 +1,4 @@
-/* image/guest/guest_util.h: small file and user helpers shared by the guest's programs
+/* image/guest/guest_util.h: small file, user and child-process helpers shared by the guest's programs
  * (kathara.c, frr.c): a static program has no NSS, and reads whole small files. */
 #ifndef UMLLAB_GUEST_UTIL_H
 #define UMLLAB_GUEST_UTIL_H
@@ -17,5 +17,9 @@ int guest_write_text(const char *path, const char *text, int flags, mode_t mode)
 
 /* A user's ids from /etc/passwd; false if there is no such user. */
 bool guest_user_ids(const char *name, uid_t *uid, gid_t *gid);
+
+/* Waits for child pid: its exit status, 128+N when signal N ended it, or -1 when it cannot
+ * be waited for. */
+int guest_wait_status(pid_t pid);
 
 #endif

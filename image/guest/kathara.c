@@ -487,12 +487,9 @@ static int run(const char *name)
 		dprintf(2, "umllab: cannot run %s: %s\n", script, strerror(errno));
 		_exit(127);
 	}
-	int status = 1, ws;
-	if (pid > 0) {
-		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-			;
-		status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	}
+	int status = 1;
+	if (pid > 0 && (status = guest_wait_status(pid)) < 0)
+		status = 1;
 	/* What it wrote, to the host. */
 	char buf[8192];
 	ssize_t n;
