@@ -13,7 +13,7 @@
 static void test_params_from_a_real_command_line(void **state)
 {
 	(void)state;
-	/* As instance_argv() writes it, with the kernel's own words around. */
+	/* As kernel_line_argv() (core/storage/kernel_line.c) writes it, with the kernel's own words around. */
 	char cmdline[] = "mem=64M ubd0=/s/umlA.cow,/c/busybox.img root=/dev/ubda rw umid=umlA "
 	    "vec0:transport=bess,dst=/s/cables/umlA.eth0,mac=02:73:65:b0:3b:16 umllab.name=umlA "
 	    "umllab.share=ro umllab.ip=eth0:10.0.0.1/24,eth1:10.0.1.1/24 "
