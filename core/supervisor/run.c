@@ -98,6 +98,22 @@ static void image_progress(void *arg, const char *msg)
 	progress(arg, 'P', "%s", msg);
 }
 
+/* The control socket's path is gone: the lab's runtime directory was removed
+ * under it (a logout that empties XDG_RUNTIME_DIR, a clean-up of /tmp, an
+ * `rm -rf`). No `down` can reach the lab any more, so it stops itself rather
+ * than leave its kernels running for ever. */
+static void ctl_on_gone(struct ev_loop *loop, ev_stat *w, int revents)
+{
+	(void)revents;
+	struct supervisor *sup = w->data;
+	if (w->attr.st_nlink != 0 || sup->finished)
+		return;
+	ev_stat_stop(loop, w);
+	log_warnx("the control socket %s was removed (the lab's runtime directory deleted?): "
+	    "nothing could reach the lab any more, so it stops", w->path);
+	supervisor_stop_all(sup);
+}
+
 static int ctl_listen(struct supervisor *sup, char **cause)
 {
 	char *path = state_path(sup->lab_dir, STATE_CONTROL);
@@ -113,10 +129,24 @@ static int ctl_listen(struct supervisor *sup, char **cause)
 		goto out;
 	}
 	conn_accept_start(sup);
+	/* inotify on a local file system: no polling; elsewhere every 10 s. */
+	sup->ctl_path = xstrdup(path);
+	ev_stat_init(&sup->ctl_gone_w, ctl_on_gone, sup->ctl_path, 10.);
+	sup->ctl_gone_w.data = sup;
+	ev_stat_start(sup->loop, &sup->ctl_gone_w);
 	rc = 0;
 out:
 	free(path);
 	return rc;
+}
+
+static void ctl_watch_stop(struct supervisor *sup)
+{
+	if (sup->ctl_path == NULL)
+		return;
+	ev_stat_stop(sup->loop, &sup->ctl_gone_w);
+	free(sup->ctl_path);
+	sup->ctl_path = NULL;
 }
 
 /* ---- bring-up and down ---- */
@@ -177,6 +207,7 @@ static void supervisor_finish(struct supervisor *sup)
 	p = state_path(sup->lab_dir, STATE_CAPTURES);	/* kept if it holds recordings */
 	rmdir(p);
 	free(p);
+	ctl_watch_stop(sup);
 	p = state_path(sup->lab_dir, STATE_CONTROL);
 	unlink(p);
 	free(p);
@@ -607,6 +638,7 @@ static void supervisor_free(struct supervisor *sup)
 		if (sup->switches != NULL && sup->switches[i] != NULL)
 			switch_stop(sup->switches[i]);
 	free(sup->switches);
+	ctl_watch_stop(sup);
 	if (sup->ctl_fd >= 0)
 		close(sup->ctl_fd);
 	free(sup->backing);

@@ -51,6 +51,8 @@ struct supervisor {
 	int ctl_fd;
 	ev_io ctl_w;
 	ev_timer ctl_pause_w;		/* accepting again after running out of descriptors */
+	ev_stat ctl_gone_w;		/* the control socket's path: removed, the lab stops */
+	char *ctl_path;
 	struct conn *conns;
 	ev_signal sig_term, sig_int;
 

@@ -1,5 +1,6 @@
 # The supervisor itself: killed with SIGKILL, status says so, down cleans up,
-# up starts cleanly; and 20 up/down cycles leak neither processes nor descriptors.
+# up starts cleanly; a lab whose directory is removed stops itself; and 10
+# up/down cycles leak neither processes nor descriptors.
 . "$REPO/tests/e2e/lib.sh"
 lab=$REPO/labs/fig1.yaml
 expect_exit 0 "up" -- umllab up "$lab"
@@ -33,6 +34,25 @@ fds1=$(ls /proc/"$sup"/fd | wc -l)
 zombies=$(ps -eo stat=,ppid= | awk -v p="$sup" '$1 ~ /^Z/ && $2 == p' | wc -l)
 [ "$zombies" -eq 0 ] && ok "no zombies under the supervisor" || fail "$zombies zombies"
 expect_exit 0 "down" -- timeout 30 "$UMLLAB" down fig1
+
+# A lab whose runtime directory is removed under it (a logout emptying
+# XDG_RUNTIME_DIR, a clean-up of /tmp) cannot be reached by `down`: it stops
+# itself, leaving nothing running.
+expect_exit 0 "up, for its runtime directory to be removed" -- umllab up "$lab"
+sup=$(cat "$UMLLAB_STATE_DIR/fig1/supervisor.pid")
+kids=$(lab_pids fig1 | sort -u)
+rm -rf "$UMLLAB_STATE_DIR/fig1"
+for _ in $(seq 100); do alive "$sup" || break; sleep 0.1; done
+alive "$sup" && fail "the supervisor still runs 10 s after its directory was removed" ||
+	ok "the supervisor stopped when its directory was removed"
+left=""
+for _ in $(seq 50); do
+	left=""
+	for pid in $kids; do alive "$pid" && left="$left $pid"; done
+	[ -z "$left" ] && break
+	sleep 0.1
+done
+[ -z "$left" ] && ok "none of its processes is left" || { fail "still running:$left"; kill -KILL $left 2>/dev/null; }
 
 # 10 up/down cycles of a one-instance lab (they leak nothing). Its startup command adds
 # an address: `up` returns once the guest told it, so `status` right after shows it.
