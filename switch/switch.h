@@ -313,6 +313,11 @@ bool switch_tap_next(struct switch_tap *tap, struct switch_tap_frame *f);
 /* Frames copied into the ring so far, and frames not copied because it was full. */
 void switch_tap_counts(const struct switch_tap *tap, uint64_t *captured, uint64_t *dropped);
 
+/* The tap of a cable that was unplugged from switch from and plugged into
+ * switch to (by the same name) follows it; the frames it holds stay. -1 with
+ * *cause (the tap still on from) when to has too many taps. */
+int switch_tap_move(struct sw *from, struct sw *to, struct switch_tap *tap, char **cause);
+
 void switch_tap_close(struct sw *sw, struct switch_tap *tap);
 
 /* ---- trunks: ports to switches of other labs, over VXLAN (switch/vxlan.h) ----

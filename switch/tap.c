@@ -159,6 +159,7 @@ void switch_tap_unlink(struct sw *sw, struct switch_tap *t)
 	for (unsigned i = 0; i < sw->ntouched; i++)
 		if (sw->touched[i] == t)
 			sw->touched[i] = sw->touched[--sw->ntouched];
+	t->touched = false;	/* a switch it moves to lists it afresh */
 	if (sw->ntouched == 0)
 		sw->tap_due = 0;
 }
@@ -265,6 +266,24 @@ void switch_tap_counts(const struct switch_tap *tap, uint64_t *captured, uint64_
 {
 	*captured = atomic_load_explicit(&tap->captured, memory_order_relaxed);
 	*dropped = atomic_load_explicit(&tap->dropped, memory_order_relaxed);
+}
+
+/* Out of one switch, into the other: the ring and what it holds stay, so its
+ * reader goes on as before. Each switch_call returns once that switch's thread
+ * has done it, so the two threads never fill the ring at once. */
+int switch_tap_move(struct sw *from, struct sw *to, struct switch_tap *tap, char **cause)
+{
+	if (from == to)
+		return 0;
+	struct switch_call out = { .op = SWITCH_CALL_TAP_REMOVE, .tap = tap };
+	if (switch_call(from, &out, cause) != 0)
+		return -1;
+	struct switch_call in = { .op = SWITCH_CALL_TAP_ADD, .tap = tap };
+	if (switch_call(to, &in, cause) == 0)
+		return 0;
+	struct switch_call back = { .op = SWITCH_CALL_TAP_ADD, .tap = tap };
+	(void)switch_call(from, &back, NULL);
+	return -1;
 }
 
 void switch_tap_close(struct sw *sw, struct switch_tap *tap)

@@ -26,6 +26,7 @@ struct cap_tap {
 	struct switch_tap *tap;
 	struct sw *sw;
 	char *switch_name;
+	char *cable;			/* the cable it follows, or NULL: the whole switch */
 	ev_io w;
 	bool has;			/* cur: a frame taken from the tap, not yet written */
 	struct switch_tap_frame cur;
@@ -314,6 +315,7 @@ struct capture *capture_start(struct ev_loop *loop, const struct capture_opts *o
 		t->cap = c;
 		t->sw = o->targets[i].sw;
 		t->switch_name = xstrdup(o->targets[i].switch_name);
+		t->cable = o->targets[i].cable != NULL ? xstrdup(o->targets[i].cable) : NULL;
 		ev_io_init(&t->w, capture_on_tap, switch_tap_fd(t->tap), EV_READ);
 		t->w.data = t;
 		ev_io_start(loop, &t->w);
@@ -328,6 +330,32 @@ struct capture *capture_start(struct ev_loop *loop, const struct capture_opts *o
 fail:
 	capture_drop(c);
 	return NULL;
+}
+
+void capture_cable_moved(struct capture *c, const char *cable, struct sw *to,
+    const char *switch_name)
+{
+	if (c->ended)
+		return;
+	for (size_t i = 0; i < c->ntaps; i++) {
+		struct cap_tap *t = &c->taps[i];
+		if (t->cable == NULL || strcmp(t->cable, cable) != 0 || t->sw == to)
+			continue;
+		char *cause = NULL;
+		if (switch_tap_move(t->sw, to, t->tap, &cause) != 0) {
+			char *why = xasprintf("cable %s moved to switch %s, and the capture could not "
+			    "follow it: %s", cable, switch_name, cause);
+			capture_end(c, why);
+			free(why);
+			free(cause);
+			return;
+		}
+		t->sw = to;
+		free(t->switch_name);
+		t->switch_name = xstrdup(switch_name);
+	}
+	/* What the old switch put in a ring and had not yet woken the reader for. */
+	capture_drain_all(c);
 }
 
 void capture_counts(const struct capture *c, uint64_t *captured, uint64_t *dropped)
@@ -352,6 +380,7 @@ static void capture_free(struct capture *c)
 		ev_io_stop(c->loop, &c->taps[i].w);
 		switch_tap_close(c->taps[i].sw, c->taps[i].tap);
 		free(c->taps[i].switch_name);
+		free(c->taps[i].cable);
 	}
 	if (c->fd >= 0)
 		close(c->fd);

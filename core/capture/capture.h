@@ -52,6 +52,13 @@ struct capture_opts {
 
 struct capture *capture_start(struct ev_loop *loop, const struct capture_opts *o, char **cause);
 
+/* Cable `cable` was plugged into switch `to` (named switch_name): the
+ * capture's taps on it follow it there (its frames on the new switch are a
+ * new pcapng interface, named alike, described by that switch). Should the
+ * new switch have no room for the tap, the capture ends and says why. */
+void capture_cable_moved(struct capture *c, const char *cable, struct sw *to,
+    const char *switch_name);
+
 /* Frames written so far, and frames the switches could not copy because
  * the capture's reader was too slow. */
 void capture_counts(const struct capture *c, uint64_t *captured, uint64_t *dropped);

@@ -183,6 +183,16 @@ void request_capture_lab_down(struct supervisor *sup)
 			capture_finish(c, "the lab is going down");
 }
 
+void request_capture_cable_moved(struct supervisor *sup, const char *cable, size_t sw_index)
+{
+	for (struct conn *c = sup->conns; c != NULL; c = c->next) {
+		struct capture_req *r = c->on_input == capture_on_input ? c->req : NULL;
+		if (r != NULL && r->cap != NULL)
+			capture_cable_moved(r->cap, cable, sup->switches[sw_index],
+			    sup->lab->switches[sw_index].name);
+	}
+}
+
 /* The capture's stream goes to the client as CTL_STDOUT. */
 static void capture_sink_write(void *arg, const void *data, size_t len)
 {

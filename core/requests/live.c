@@ -11,6 +11,7 @@
 #include "core/supervisor/instance.h"
 #include "core/supervisor/lab_filter.h"
 #include "core/supervisor/link_conditions.h"
+#include "core/supervisor/recorded.h"
 #include "core/base/log.h"
 #include "core/requests/request.h"
 #include "core/base/state.h"
@@ -282,6 +283,10 @@ void request_plug(struct conn *c, int argc, char **argv)
 	char *cable = state_cable_name(inst->cfg->name, name);
 	char *path = state_cable_path(sup->lab_dir, inst->cfg->name, name);
 	char *cause = NULL;
+	/* A capture of this cable, started while it was on another switch, follows
+	 * it here before its first frame. */
+	supervisor_captures_cable_moved(sup, cable, f.sw);
+	request_capture_cable_moved(sup, cable, f.sw);
 	int rc = switch_cable_open_owned(sup->switches[f.sw], cable,
 	    supervisor_cable_owner((size_t)(inst - sup->instances)), path, &cause);
 	free(cable);

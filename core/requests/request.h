@@ -60,6 +60,9 @@ void request_switch_stp_json(const struct supervisor *sup, size_t i, struct strb
  * about to stop. */
 void request_capture_lab_down(struct supervisor *sup);
 
+/* Cable `cable` is being plugged into switch sw_index: the live captures of it follow it. */
+void request_capture_cable_moved(struct supervisor *sup, const char *cable, size_t sw_index);
+
 /* Stop every running check (their taps are on the switches), telling its client. */
 void request_check_lab_down(struct supervisor *sup);
 

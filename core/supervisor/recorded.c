@@ -78,6 +78,13 @@ int supervisor_captures_start(struct supervisor *sup, char **cause)
 	return 0;
 }
 
+void supervisor_captures_cable_moved(struct supervisor *sup, const char *cable, size_t sw_index)
+{
+	for (size_t i = 0; i < sup->n_captures; i++)
+		capture_cable_moved(sup->captures[i], cable, sup->switches[sw_index],
+		    sup->lab->switches[sw_index].name);
+}
+
 /* Write what the recorded captures still hold and close their files. */
 void supervisor_captures_stop(struct supervisor *sup)
 {

@@ -8,6 +8,9 @@
  * naming where in the lab file a capture was asked for. */
 int supervisor_captures_start(struct supervisor *sup, char **cause);
 
+/* Cable `cable` was plugged into switch sw_index: the recorded captures of it follow it. */
+void supervisor_captures_cable_moved(struct supervisor *sup, const char *cable, size_t sw_index);
+
 /* Write what the recorded captures still hold, close their files, and log their counts. */
 void supervisor_captures_stop(struct supervisor *sup);
 

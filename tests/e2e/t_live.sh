@@ -69,9 +69,23 @@ expect_exit 2 "plug into a stopped instance" -- umllab plug umlB eth1 S2
 expect_output "stopped" "says it is not running"
 [ "$(ports S2)" = 2 ] && ok "S2 still has two ports after the mistakes" || fail "S2 has $(ports S2) ports"
 
+# A capture of the cable, started while it is on S2, follows it to S1.
+"$UMLLAB" capture umlA.eth1 -w "$T/moved.pcapng" >"$T/moved.out" 2>&1 &
+cap=$!
+for _ in $(seq 100); do [ -s "$T/moved.pcapng" ] && break; sleep 0.1; done
 expect_exit 0 "unplug eth1" -- umllab unplug umlA eth1
 for _ in $(seq 20); do [ "$(ports S2)" = 1 ] && break; sleep 0.1; done
 [ "$(ports S2)" = 1 ] && ok "its port left S2" || fail "S2 has $(ports S2) ports"
 expect_exit 1 "umlC is out of reach again" -- umllab ping umlA 10.0.1.3 -c 1
+expect_exit 0 "plug eth1 into S1 instead" -- umllab plug umlA eth1 S1 --ip 10.0.5.1/24
+# Nobody has 10.0.5.9: umlA's ARP requests for it leave by eth1.
+umllab exec umlA -- ping -c 2 -W 1 10.0.5.9 >/dev/null 2>&1
+kill -INT "$cap"
+wait "$cap"
+grep -Eq "capture ended \(stopped\): [1-9][0-9]* frames? captured" "$T/moved.out" &&
+	grep -aq "a port of switch S1" "$T/moved.pcapng" &&
+	ok "the capture of umlA.eth1 followed it from S2 to S1" ||
+	fail "the capture did not follow the cable to S1: $(cat "$T/moved.out")"
+expect_exit 0 "unplug eth1 from S1" -- umllab unplug umlA eth1
 expect_exit 0 "down" -- timeout 30 "$UMLLAB" down live
 finish

@@ -2224,6 +2224,45 @@ static void cable_open_on(struct fixture *f, struct sw *sw, const char *name)
 	assert_int_equal(switch_cable_open(sw, name, path, NULL), 0);
 }
 
+/* A cable's tap follows the cable to another switch (switch_tap_move, as
+ * `umllab plug` does), keeping the frames it held: the frame of the cable's
+ * last moments on the first switch comes first. */
+static void test_tap_moved(void **state)
+{
+	struct fixture *f = *state;
+	struct sw *s2 = second_switch(f, "S2");
+	struct fport a, b, c;
+	struct switch_tap *t = tap_open(f, "b.eth0", NULL, 64);
+	two_cables(f, &a, &b);
+	fport_send(&b, mac_bcast, 1);
+	expect_frame(&a, 1);
+	fport_close(&b);
+	switch_cable_close(f->sw, "b.eth0");
+	wait_ports(f->sw, 1);
+	char *cause = NULL;
+	assert_int_equal(switch_tap_move(f->sw, s2, t, &cause), 0);
+	cable_open_on(f, s2, "b.eth0");
+	cable_open_on(f, s2, "c.eth0");
+	fport_cable(&b, f, "b.eth0", 1);
+	fport_cable(&c, f, "c.eth0", 2);
+	wait_ports(s2, 2);
+	fport_send(&b, mac_bcast, 2);
+	expect_frame(&c, 2);
+	expect_tapped(t, "b.eth0", SWITCH_TAP_IN, 1);
+	expect_tapped(t, "b.eth0", SWITCH_TAP_IN, 2);
+	fport_send(&c, b.mac, 3);
+	expect_frame(&b, 3);
+	expect_tapped(t, "b.eth0", SWITCH_TAP_OUT, 3);
+	fport_send(&a, mac_bcast, 4);	/* the first switch: nothing of b's */
+	expect_untapped(t);
+	switch_tap_close(s2, t);
+	fport_close(&a);
+	fport_close(&b);
+	fport_close(&c);
+	wait_ports(f->sw, 0);
+	switch_stop(s2);
+}
+
 /* Two switches cabled together forward to each other both ways, learn
  * across the link, and a link pulled out (at either end) stops both ways;
  * a link's end is a port by name, with VLANs like any cable. */
@@ -2508,6 +2547,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cable_errors, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_tap_switch, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_tap_cable, setup_learning, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_moved, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_tap_slow_reader, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_tap_errors, setup_learning, teardown),
 		cmocka_unit_test_setup_teardown(test_tap_deliveries, setup_learning, teardown),
