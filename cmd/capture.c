@@ -124,7 +124,8 @@ static int capture_list(const char *lab)
 			names[n++] = xstrdup(e->d_name);
 		}
 		closedir(d);
-		qsort(names, (size_t)n, sizeof(*names), name_cmp);
+		if (n > 0)
+			qsort(names, (size_t)n, sizeof(*names), name_cmp);
 		for (int i = 0; i < n; i++) {
 			char *path = xasprintf("%s/%s", cdir, names[i]);
 			struct stat st;

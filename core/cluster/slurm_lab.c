@@ -34,10 +34,18 @@ int slurm_lab_save(const char *name, long job, unsigned parts, const char *file,
 	char *text = xasprintf("%ld %u %s\n", job, parts, file);
 	FILE *f = fopen(path, "w");
 	int rc = 0;
-	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0) {
+	if (f == NULL) {
 		rc = set_cause(cause, "cannot write %s: %s", path, strerror(errno));
-		if (f != NULL)
-			fclose(f);
+	} else {
+		/* fclose() once, whatever happened: a second one is undefined. */
+		bool written = fputs(text, f) != EOF;
+		int err = errno;
+		if (fclose(f) != 0 && written) {
+			written = false;
+			err = errno;
+		}
+		if (!written)
+			rc = set_cause(cause, "cannot write %s: %s", path, strerror(err));
 	}
 	free(text);
 	free(path);

@@ -277,7 +277,7 @@ static char *switch_stp_text(const struct supervisor *sup, size_t i)
 	for (unsigned k = 0; k < n; k++) {
 		const struct switch_stp_port *p = &ports[k];
 		char prio[16];
-		snprintf(prio, sizeof(prio), "%u.%u", p->port_id >> 8, p->number);
+		snprintf(prio, sizeof(prio), "%u.%u", (unsigned)(p->port_id >> 8), p->number);
 		strbuf_printf(&b, "%-16s %-4s %-3s %-9u %-8s %s%s%s%s\n", p->name,
 		    p->enabled ? role_short(p->role) : "Dis", p->enabled ? state_short(p->state) : "BLK",
 		    p->cost, prio, p->enabled ? "P2p" : "down", p->edge ? " Edge" : "",
