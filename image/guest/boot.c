@@ -20,6 +20,7 @@
  * each, about 30 ms apiece in UML, half of a boot's user-space time. Here
  * every step is a system call (netlink for addresses and routes). */
 #include "image/guest/boot.h"
+#include "core/base/eui64.h"
 #include "image/guest/agent_proto.h"
 #include "image/guest/boot_params.h"
 #include "image/guest/ra.h"
@@ -375,7 +376,7 @@ static void boot_link_local_add(int nl, int sock, const char *dev)
 		return;
 	}
 	unsigned char addr[16];
-	boot_link_local((const unsigned char *)ifr.ifr_hwaddr.sa_data, addr);
+	eui64_link_local((const unsigned char *)ifr.ifr_hwaddr.sa_data, addr);
 	int err = addr_add(nl, index, AF_INET6, addr, 64);
 	if (err != 0 && err != EEXIST)
 		boot_fail("ip addr add fe80::/64 dev %s: %s", dev, strerror(err));
