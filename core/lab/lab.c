@@ -68,6 +68,7 @@ void lab_free(struct lab *lab)
 		free(im->url);
 		free(im->file);
 		free(im->backing);
+		free(im->inputs_file);
 	}
 	free(lab->images);
 	free(lab->share.dir);
