@@ -68,7 +68,7 @@ GUEST_AGENT_SRCS = image/guest/agent.c image/guest/boot.c image/guest/boot_param
 	image/guest/guest_util.c image/guest/cmd_words.c
 $(GUEST_AGENT): $(GUEST_AGENT_SRCS) image/guest/agent_proto.h image/guest/boot.h image/guest/boot_params.h \
 	image/guest/netwatch.h image/guest/kathara.h image/guest/ra.h image/guest/frr.h image/guest/frr_daemons.h \
-	image/guest/guest_util.h image/guest/cmd_words.h
+	image/guest/guest_util.h image/guest/cmd_words.h core/base/eui64.h
 	@mkdir -p $(@D)
 	$(GUEST_CC) -std=c11 -D_GNU_SOURCE $(WARN) -I. -Os -static -s -o $@ $(GUEST_AGENT_SRCS)
 

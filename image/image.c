@@ -274,6 +274,10 @@ int image_prepare(const struct image_request *req, char **backing_path, char **c
 	const struct image_kind *kind = image_request_kind(req, cause);
 	if (kind == NULL)
 		return -1;
+	if (req->known_file != NULL && image_cached(req->known_file)) {
+		*backing_path = xstrdup(req->known_file);
+		return 0;
+	}
 
 	char *dir = req->cache_dir != NULL ? xstrdup(req->cache_dir) : image_cache_dir(cause);
 	if (dir == NULL)

@@ -41,6 +41,8 @@ struct image_request {
 	/* file */
 	const char *path;		/* an ext2/3/4, XFS or Btrfs image or a root-filesystem tarball */
 	bool offline;			/* only look in the cache: never build nor download */
+	const char *known_file;		/* image_path() of these inputs, when the caller has it: an
+					 * image already there is used without hashing them again */
 	image_progress_fn progress;	/* may be NULL */
 	void *progress_arg;
 	image_meter_fn meter;		/* may be NULL */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/eui64.h"
 #include "core/base/util.h"
 
 void lab_diag_add(struct lab_diag *diag, char *msg)
@@ -67,6 +68,7 @@ void lab_free(struct lab *lab)
 		free(im->url);
 		free(im->file);
 		free(im->backing);
+		free(im->inputs_file);
 	}
 	free(lab->images);
 	free(lab->share.dir);
@@ -345,27 +347,12 @@ const struct lab_addr *lab_iface_addr(const struct lab_iface *f, int family, boo
 	return NULL;
 }
 
-/* The interface identifier of a MAC (modified EUI-64, RFC 4291 appendix A). */
-static void eui64(const uint8_t mac[6], unsigned char id[8])
-{
-	id[0] = mac[0] ^ 0x02;
-	id[1] = mac[1];
-	id[2] = mac[2];
-	id[3] = 0xff;
-	id[4] = 0xfe;
-	id[5] = mac[3];
-	id[6] = mac[4];
-	id[7] = mac[5];
-}
-
 void lab_iface_link_local(const struct lab_iface *f, struct lab_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->family = AF_INET6;
 	out->prefix = 64;
-	out->in6.s6_addr[0] = 0xfe;
-	out->in6.s6_addr[1] = 0x80;
-	eui64(f->mac, out->in6.s6_addr + 8);
+	eui64_link_local(f->mac, out->in6.s6_addr);
 }
 
 bool lab_uses_ipv6(const struct lab *lab)
@@ -419,7 +406,7 @@ size_t lab_iface_slaac(const struct lab *lab, const struct lab_instance *in,
 				if (p->family != AF_INET6 || p->prefix != 64 || lab_addr_link_local(p))
 					continue;
 				struct lab_addr a = *p;
-				eui64(f->mac, a.in6.s6_addr + 8);
+				eui64_id(f->mac, a.in6.s6_addr + 8);
 				bool dup = false;
 				for (size_t m = 0; m < n && !dup; m++)
 					dup = lab_addr_equal(&out[m], &a);

@@ -184,6 +184,8 @@ struct lab_image {
 	char *file;			/* file: its absolute path */
 	bool used;			/* some instance runs on it */
 	char *backing;			/* the prepared image file; NULL until it is prepared */
+	char *inputs_file;		/* the file its inputs name in the cache, built or not, once
+					 * lab_kernel_lines_check hashed them; NULL until then */
 	int line, column;
 };
 

@@ -18,7 +18,6 @@
 #include "core/supervisor/supervisor.h"
 #include "core/supervisor/switches.h"
 #include "core/base/util.h"
-#include "image/guest/agent_proto.h"
 #include "mconsole/session.h"
 #include "switch/switch.h"
 
@@ -143,13 +142,10 @@ static void plug_on_config_reply(void *arg, int status, uint32_t err, const char
 		    r->inst->cfg->name, r->iface.name, (int)len, data);
 		return;
 	}
-	/* The kernel names the card vecN; bringing it up connects its cable. Its
-	 * byte queue limit first, as at boot (AGENT_BQL_LIMIT_MAX), best effort. */
+	/* The kernel names the card vecN; bringing it up connects its cable. (The
+	 * guest's agent gives it its byte queue limit as it appears: netwatch.c.) */
 	unsigned k = r->iface.index;
 	const char *name = r->iface.name;
-	char *vec = xasprintf("vec%u", k);
-	char *bql = xasprintf("{ echo %d > " AGENT_BQL_PATH "; } 2>/dev/null; ", AGENT_BQL_LIMIT_MAX, vec);
-	free(vec);
 	char *cmd;
 	if (r->iface.n_addrs > 0) {
 		char ip[LAB_ADDR_TEXT_MAX];
@@ -159,13 +155,12 @@ static void plug_on_config_reply(void *arg, int status, uint32_t err, const char
 		const char *v6 = r->iface.addrs[0].family != AF_INET6 ? "" :
 		    "{ [ -d /proc/sys/net/ipv6 ] || modprobe ipv6 || { m=/lib/modules/$(uname -r)/kernel; "
 		    "insmod $m/lib/crc-ccitt.ko; insmod $m/net/ipv6/ipv6.ko; }; } >/dev/null 2>&1; ";
-		cmd = xasprintf("%s%sip link set vec%u name %s && ip link set %s up && "
-		    "ip addr add %s dev %s", v6, bql, k, name, name,
+		cmd = xasprintf("%sip link set vec%u name %s && ip link set %s up && "
+		    "ip addr add %s dev %s", v6, k, name, name,
 		    lab_addr_format(&r->iface.addrs[0], true, ip), name);
 	} else {
-		cmd = xasprintf("%sip link set vec%u name %s && ip link set %s up", bql, k, name, name);
+		cmd = xasprintf("ip link set vec%u name %s && ip link set %s up", k, name, name);
 	}
-	free(bql);
 	unsigned id = guest_exec(r->inst->guest, cmd, LIVE_EXEC_TIMEOUT_MS, NULL,
 	    plug_on_configured, r);
 	free(cmd);

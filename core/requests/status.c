@@ -146,69 +146,114 @@ static bool cable_iface(const struct instance *in, const char *name)
 	return false;
 }
 
+/* The interfaces beyond the cables (other_ifaces_collect), for both writers. */
+struct other_iface {
+	const char *name;
+	const struct lab_subif *sub;		/* the file's VLAN sub-interface, or NULL */
+	const struct guest_net_addr **guest;	/* the guest's addresses on it, link-local left out */
+	size_t n_guest;
+};
+struct other_ifaces {
+	struct other_iface *v;
+	size_t n;
+	const struct guest_net_addr **addrs;	/* every v[i].guest points into it */
+};
+
 /* Interfaces beyond the cables: the file's VLAN sub-interfaces (eth0.10), then, once the guest
  * told, every other one it has an address on: a router's loopback address (10.255.0.1/32 on
- * lo, how the others reach it), a student's dummy0, br0 or eth0.20. Text: ", NAME ADDR ..."
- * each, the file's addresses as they are, the guest's others marked "(guest)" ("(SLAAC)": made
- * by its kernel) as on the cables; JSON: an "other_interfaces" list of {"iface", "addresses"
- * (the file's), "guest_ips" (the guest's)}. Link-local addresses are left out. */
-static void other_interfaces(struct strbuf *b, const struct instance *in, bool json)
+ * lo, how the others reach it), a student's dummy0, br0 or eth0.20. Link-local addresses are
+ * left out. Free with other_ifaces_free. */
+static struct other_ifaces other_ifaces_collect(const struct instance *in)
 {
 	const struct lab_instance *c = in->cfg;
 	const struct guest_net *n = &in->net.cur;
 	bool known = guest_known(in);
 	size_t max = c->n_subifs + (known ? n->n_addrs : 0);
-	const char **names = xcalloc(max + 1, sizeof(*names));
-	size_t n_names = 0;
+	struct other_iface *v = xcalloc(max + 1, sizeof(*v));
+	/* One array for every interface's addresses: each is on one interface. */
+	const struct guest_net_addr **addrs = xcalloc((known ? n->n_addrs : 0) + 1, sizeof(*addrs));
+	size_t n_v = 0, n_used = 0;
 	for (size_t i = 0; i < c->n_subifs; i++)
-		names[n_names++] = c->subifs[i].name;
+		v[n_v++] = (struct other_iface){ .name = c->subifs[i].name, .sub = &c->subifs[i] };
 	for (size_t k = 0; known && k < n->n_addrs; k++) {
 		const char *name = n->addrs[k].iface;
 		bool seen = cable_iface(in, name) || lab_addr_link_local(&n->addrs[k].addr);
-		for (size_t i = 0; i < n_names && !seen; i++)
-			seen = strcmp(names[i], name) == 0;
+		for (size_t i = 0; i < n_v && !seen; i++)
+			seen = strcmp(v[i].name, name) == 0;
 		if (!seen)
-			names[n_names++] = name;
+			v[n_v++] = (struct other_iface){ .name = name };
 	}
-	if (json)
-		strbuf_printf(b, ",\"other_interfaces\":[");
-	for (size_t i = 0; i < n_names; i++) {
-		const struct lab_subif *sub = i < c->n_subifs ? &c->subifs[i] : NULL;
-		char ip[LAB_ADDR_TEXT_MAX];
-		if (json) {
-			strbuf_printf(b, "%s{\"iface\":", i ? "," : "");
-			sb_json_string(b, names[i]);
-			strbuf_printf(b, ",\"addresses\":[");
-		} else {
-			strbuf_printf(b, "%s%s", b->len > 0 ? ", " : "", names[i]);
-		}
+	for (size_t i = 0; i < n_v; i++) {
+		v[i].guest = addrs + n_used;
+		for (size_t k = 0; known && k < n->n_addrs; k++)
+			if (strcmp(n->addrs[k].iface, v[i].name) == 0 && !lab_addr_link_local(&n->addrs[k].addr))
+				v[i].guest[v[i].n_guest++] = &n->addrs[k];
+		n_used += v[i].n_guest;
+	}
+	return (struct other_ifaces){ .v = v, .n = n_v, .addrs = addrs };
+}
+
+static void other_ifaces_free(struct other_ifaces *o)
+{
+	free(o->addrs);
+	free(o->v);
+}
+
+/* JSON: an "other_interfaces" list of {"iface", "addresses" (the file's), "guest_ips" (the
+ * guest's)}. */
+static void other_ifaces_json(struct strbuf *b, const struct other_ifaces *o)
+{
+	const struct other_iface *v = o->v;
+	char ip[LAB_ADDR_TEXT_MAX];
+	strbuf_printf(b, ",\"other_interfaces\":[");
+	for (size_t i = 0; i < o->n; i++) {
+		strbuf_printf(b, "%s{\"iface\":", i ? "," : "");
+		sb_json_string(b, v[i].name);
+		strbuf_printf(b, ",\"addresses\":[");
+		for (unsigned k = 0; v[i].sub != NULL && k < v[i].sub->n_addrs; k++)
+			strbuf_printf(b, "%s\"%s\"", k ? "," : "", lab_addr_format(&v[i].sub->addrs[k], true, ip));
+		strbuf_printf(b, "],\"guest_ips\":[");
+		for (size_t k = 0; k < v[i].n_guest; k++)
+			strbuf_printf(b, "%s\"%s\"", k ? "," : "", lab_addr_format(&v[i].guest[k]->addr, true, ip));
+		strbuf_printf(b, "]}");
+	}
+	strbuf_printf(b, "]");
+}
+
+/* Text: ", NAME ADDR ..." each, the file's addresses as they are, the guest's others marked
+ * "(guest)" ("(SLAAC)": made by its kernel) as on the cables. */
+static void other_ifaces_text(struct strbuf *b, const struct other_ifaces *o)
+{
+	const struct other_iface *v = o->v;
+	char ip[LAB_ADDR_TEXT_MAX];
+	for (size_t i = 0; i < o->n; i++) {
+		const struct lab_subif *sub = v[i].sub;
+		strbuf_printf(b, "%s%s", b->len > 0 ? ", " : "", v[i].name);
 		for (unsigned k = 0; sub != NULL && k < sub->n_addrs; k++)
-			strbuf_printf(b, json ? "%s\"%s\"" : "%s%s", json ? (k ? "," : "") : " ",
-			    lab_addr_format(&sub->addrs[k], true, ip));
-		if (json)
-			strbuf_printf(b, "],\"guest_ips\":[");
+			strbuf_printf(b, " %s", lab_addr_format(&sub->addrs[k], true, ip));
 		size_t written = 0;
-		for (size_t k = 0; known && k < n->n_addrs; k++) {
-			const struct guest_net_addr *a = &n->addrs[k];
-			if (strcmp(a->iface, names[i]) != 0 || lab_addr_link_local(&a->addr) ||
-			    (!json && sub != NULL && addr_in(sub->addrs, sub->n_addrs, &a->addr)))
+		for (size_t k = 0; k < v[i].n_guest; k++) {
+			const struct guest_net_addr *a = v[i].guest[k];
+			if (sub != NULL && addr_in(sub->addrs, sub->n_addrs, &a->addr))
 				continue;
-			lab_addr_format(&a->addr, true, ip);
-			if (json)
-				strbuf_printf(b, "%s\"%s\"", written ? "," : "", ip);
-			else
-				strbuf_printf(b, " %s (%s)", ip, a->dynamic && a->addr.family == AF_INET6 ?
-				    "SLAAC" : "guest");
+			strbuf_printf(b, " %s (%s)", lab_addr_format(&a->addr, true, ip),
+			    a->dynamic && a->addr.family == AF_INET6 ? "SLAAC" : "guest");
 			written++;
 		}
-		if (json)
-			strbuf_printf(b, "]}");
-		else if (written == 0 && (sub == NULL || sub->n_addrs == 0))
+		if (written == 0 && (sub == NULL || sub->n_addrs == 0))
 			strbuf_printf(b, " (no address)");
 	}
+}
+
+/* Both writers over one collection. */
+static void other_interfaces(struct strbuf *b, const struct instance *in, bool json)
+{
+	struct other_ifaces o = other_ifaces_collect(in);
 	if (json)
-		strbuf_printf(b, "]");
-	free(names);
+		other_ifaces_json(b, &o);
+	else
+		other_ifaces_text(b, &o);
+	other_ifaces_free(&o);
 }
 
 /* Addresses come from the file, and from the guest (marked "(guest)": set by a startup

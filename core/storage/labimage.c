@@ -51,6 +51,7 @@ int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char
 		req.progress = opts->progress;
 		req.progress_arg = opts->arg;
 		req.meter = opts->meter;
+		req.known_file = im->inputs_file;	/* hashed already by lab_kernel_lines_check */
 		char *why = NULL;
 		if (image_prepare(&req, &im->backing, &why) < 0) {
 			if (i == 0)
@@ -65,7 +66,7 @@ int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char
 	return rc;
 }
 
-size_t lab_kernel_lines_check(const struct lab *lab, struct lab_diag *diag)
+size_t lab_kernel_lines_check(struct lab *lab, struct lab_diag *diag)
 {
 	char *why = NULL;
 	char *root = state_root(&why);
@@ -73,18 +74,22 @@ size_t lab_kernel_lines_check(const struct lab *lab, struct lab_diag *diag)
 	char *disk_dir = lab_dir != NULL ? state_disk_dir(lab->name, false, NULL) : NULL;
 	char *cache = lab_dir != NULL ? image_cache_dir(&why) : NULL;
 	size_t over = 0;
-	/* Each image's file, once (its inputs are hashed: a busybox binary, a guest agent). */
-	char **backing = xcalloc(lab->n_images + 1, sizeof(*backing));
+	/* Each image's file, once (its inputs are hashed: a busybox binary, a guest agent),
+	 * kept in inputs_file so that lab_images_prepare does not hash them again. */
+	const char **backing = xcalloc(lab->n_images + 1, sizeof(*backing));
 	bool *initrd = xcalloc(lab->n_images + 1, sizeof(*initrd));
 	for (size_t i = 0; cache != NULL && i < lab->n_images; i++) {
-		const struct lab_image *im = &lab->images[i];
+		struct lab_image *im = &lab->images[i];
 		if (!im->used)
 			continue;
-		struct image_request req = lab_image_request(im, cache);
-		/* NULL: a missing input, which preparing the image will tell. */
-		backing[i] = im->backing != NULL ? xstrdup(im->backing) : image_path(&req, &why);
-		free(why);
-		why = NULL;
+		if (im->backing == NULL && im->inputs_file == NULL) {
+			struct image_request req = lab_image_request(im, cache);
+			/* NULL: a missing input, which preparing the image will tell. */
+			im->inputs_file = image_path(&req, &why);
+			free(why);
+			why = NULL;
+		}
+		backing[i] = im->backing != NULL ? im->backing : im->inputs_file;
 		/* An initramfs is known once the image is built (XFS, Btrfs). */
 		char *path = backing[i] != NULL ? xasprintf("%s" IMAGE_INITRD_SUFFIX, backing[i]) : NULL;
 		initrd[i] = path != NULL && access(path, R_OK) == 0;
@@ -110,8 +115,6 @@ size_t lab_kernel_lines_check(const struct lab *lab, struct lab_diag *diag)
 		kernel_line_free(argv);
 		free(ifaces);
 	}
-	for (size_t i = 0; i < lab->n_images; i++)
-		free(backing[i]);
 	free(backing);
 	free(initrd);
 	free(why);

@@ -32,8 +32,9 @@ int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char
 /* Every instance's kernel command line (core/storage/kernel_line.c), measured as `up`
  * would start it here (this user's state and disk directories, the image files its
  * inputs name, built or not) without building or starting anything: one message in diag
- * for each instance whose line UML would refuse. Returns how many. */
-size_t lab_kernel_lines_check(const struct lab *lab, struct lab_diag *diag);
+ * for each instance whose line UML would refuse. Returns how many. Sets each used
+ * image's inputs_file (its inputs hashed once), which lab_images_prepare then uses. */
+size_t lab_kernel_lines_check(struct lab *lab, struct lab_diag *diag);
 
 
 /* Before the instances start: every existing copy-on-write file must have

@@ -397,18 +397,63 @@ static void stop_now(struct instance *inst)
 	instance_kill(inst);
 }
 
+static void syncs_next(const struct instance_env *env);
+
 static void stop_after_sync(void *arg, int status, const char *error)
 {
-	(void)status;
-	(void)error;
 	struct instance *inst = arg;
+	if (status != 0 && inst->state == INSTANCE_STOPPING)
+		log_warnx("%s: its guest's sync failed (%s); stopping it all the same",
+		    inst->cfg->name, status < 0 ? error : "it exited non-zero");
 	inst->sync_id = 0;
 	if (inst->state == INSTANCE_STOPPING)
 		stop_now(inst);
+	syncs_next(inst->env);
 }
 
-/* Have the guest sync its disks first (bounded by SYNC_TIMEOUT_MS; the grace timer still
- * bounds the whole stop), then stop the kernel. */
+/* Have the guest sync its disks (bounded by SYNC_TIMEOUT_MS), then stop the kernel; the
+ * grace timer bounds the whole stop from here. */
+static void sync_start(struct instance *inst)
+{
+	inst->sync_waiting = false;
+	bool agent = inst->agent_ready && inst->mc != NULL;
+	inst->sync_id = agent ? guest_exec(inst->guest, "sync", SYNC_TIMEOUT_MS, NULL,
+	    stop_after_sync, inst) : 0;
+	if (inst->sync_id == 0)
+		stop_now(inst);
+	ev_timer_stop(inst->env->loop, &inst->timer);
+	ev_timer_set(&inst->timer, inst->env->stop_grace_ms / 1000.0, 0.);
+	ev_timer_start(inst->env->loop, &inst->timer);
+}
+
+/* Guests syncing now. */
+static unsigned syncs_running(const struct instance_env *env)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < env->n_all; i++)
+		n += env->all[i].sync_id != 0;
+	return n;
+}
+
+/* Waiting syncs start while there is room, in the lab's order. */
+static void syncs_next(const struct instance_env *env)
+{
+	unsigned running = syncs_running(env);
+	for (size_t i = 0; i < env->n_all && running < env->syncs_max; i++) {
+		struct instance *w = &env->all[i];
+		if (!w->sync_waiting)
+			continue;
+		if (w->state != INSTANCE_STOPPING) {
+			w->sync_waiting = false;
+			continue;
+		}
+		sync_start(w);
+		running += w->sync_id != 0;
+	}
+}
+
+/* A stop: the guest's `sync` now, or once fewer than env->syncs_max run (the timer then
+ * bounds the wait: act_kill), then its kernel killed. */
 static void act_halt(struct instance *inst, const char *detail)
 {
 	(void)detail;
@@ -416,12 +461,13 @@ static void act_halt(struct instance *inst, const char *detail)
 	ev_timer_stop(inst->env->loop, &inst->timer);
 	watchdog_probe_stop(inst->probe);
 	inst->probe = NULL;
-	inst->sync_id = agent ? guest_exec(inst->guest, "sync", SYNC_TIMEOUT_MS, NULL,
-	    stop_after_sync, inst) : 0;
-	if (inst->sync_id == 0)
-		stop_now(inst);
-	ev_timer_set(&inst->timer, inst->env->stop_grace_ms / 1000.0, 0.);
-	ev_timer_start(inst->env->loop, &inst->timer);
+	if (agent && inst->env->all != NULL && syncs_running(inst->env) >= inst->env->syncs_max) {
+		inst->sync_waiting = true;
+		ev_timer_set(&inst->timer, inst->env->sync_wait_ms / 1000.0, 0.);
+		ev_timer_start(inst->env->loop, &inst->timer);
+		return;
+	}
+	sync_start(inst);
 }
 
 static void act_restart_request(struct instance *inst, const char *detail)
@@ -433,6 +479,17 @@ static void act_restart_request(struct instance *inst, const char *detail)
 static void act_kill(struct instance *inst, const char *detail)
 {
 	(void)detail;
+	if (inst->sync_waiting) {
+		/* Its turn to sync did not come within down's time limit. */
+		log_warnx("%s: stopped without syncing its disks: its turn did not come within %u s "
+		    "(syncs at once: %u)", inst->cfg->name, inst->env->sync_wait_ms / 1000,
+		    inst->env->syncs_max);
+		inst->sync_waiting = false;
+		stop_now(inst);
+		ev_timer_set(&inst->timer, inst->env->stop_grace_ms / 1000.0, 0.);
+		ev_timer_start(inst->env->loop, &inst->timer);
+		return;
+	}
 	log_info("%s: did not stop in time; killing it again", inst->cfg->name);
 	instance_kill(inst);
 }
@@ -495,6 +552,7 @@ static void act_restart_now(struct instance *inst, const char *detail)
 static void act_stopped(struct instance *inst, const char *detail)
 {
 	(void)detail;
+	inst->sync_waiting = false;	/* its kernel ended while it waited to sync */
 	instance_close_io(inst);
 	inst->fault_pending = false;
 	if (inst->restart_requested) {

@@ -58,6 +58,13 @@ struct instance_env {
 	unsigned boot_timeout_ms;
 	bool supervising;		/* the lab is up: restart what fails */
 	unsigned stop_grace_ms;
+	/* Every instance of the lab, for the `sync`s before a stop: at most syncs_max guests
+	 * sync at once (down of 500 had 500 at once, on a few cores each too slow to finish);
+	 * the others wait their turn, in this order, for at most sync_wait_ms. */
+	struct instance *all;
+	size_t n_all;
+	unsigned syncs_max;
+	unsigned sync_wait_ms;
 	void (*on_change)(struct instance *inst, void *arg);
 	/* True when pid is the main process of a running kernel of the lab. */
 	bool (*is_kernel)(pid_t pid, void *arg);
@@ -108,6 +115,7 @@ struct instance {
 	char *startup_error;		/* this boot's startup commands that failed, or NULL */
 	char *startup_output;		/* ... and the last lines of the first one's output */
 	unsigned sync_id;		/* the `sync` before a stop, or 0 */
+	bool sync_waiting;		/* stopping: its `sync` waits for a turn (env->syncs_max) */
 	bool stop_killed;		/* stopping: its kernel killed on purpose (act_halt) */
 	bool agent_ready;		/* this boot's guest agent has said ready */
 	struct guest_net_rx net;	/* what the guest says of its addresses and routes */

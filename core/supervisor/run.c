@@ -38,6 +38,12 @@ _Static_assert(LAB_SWITCH_PORTS_MAX == SWITCH_MAX_PORTS, "a lab may ask for what
 
 #define BOOT_TIMEOUT_MS 60000
 #define STOP_GRACE_MS 4000
+/* `down`: guests sync their disks SYNCS_PER_CORE per core at once (as many as boot at
+ * most); one waits at most SYNC_WAIT_MS for its turn, then its kernel is killed all the
+ * same, so that down (that wait, STOP_GRACE_MS, the exits) ends within the client's
+ * DOWN_ANSWER_TIMEOUT_S (60 s, core/client/client_updown.c). */
+#define SYNCS_PER_CORE 4
+#define SYNC_WAIT_MS 30000
 
 /* ---- progress to `umllab up` ---- */
 
@@ -707,6 +713,14 @@ int supervisor_main(struct lab *lab, const char *lab_dir, const struct superviso
 	if (bt != NULL && atoi(bt) > 0)
 		sup.env.boot_timeout_ms = (unsigned)atoi(bt) * 1000;
 	sup.instances = xcalloc(lab->n_instances ? lab->n_instances : 1, sizeof(struct instance));
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	sup.env.all = sup.instances;
+	sup.env.n_all = lab->n_instances;
+	sup.env.syncs_max = SYNCS_PER_CORE * (ncpu > 0 ? (unsigned)ncpu : 1);
+	sup.env.sync_wait_ms = SYNC_WAIT_MS;
+	const char *sm = getenv("UMLLAB_TEST_SYNCS_MAX");	/* tests and measurements */
+	if (sm != NULL && atoi(sm) > 0)
+		sup.env.syncs_max = (unsigned)atoi(sm);
 	for (size_t i = 0; i < lab->n_instances; i++)
 		instance_init(&sup.instances[i], &lab->instances[i], &sup.env);
 

@@ -635,10 +635,12 @@ int main(int argc, char **argv)
 				;
 			children_reap();
 		}
-		if (pfd[0].revents != 0)
-			kmsg_drain(kmsg_fd);
+		/* The network's events before requests: a card `plug` added has its byte
+		 * queue limit before the command that brings it up runs. */
 		if (pfd[2].revents != 0)
 			netwatch_event(net_fd, now_ms());
+		if (pfd[0].revents != 0)
+			kmsg_drain(kmsg_fd);
 		netwatch_run(now_ms(), notify_send);
 		pending_expire(now_ms());
 	}

@@ -55,15 +55,4 @@
 #define AGENT_CMD_MAX 65536	/* longest command the agent accepts */
 #define AGENT_STATUS_REJECTED 125	/* "umllab:e" status of a request not run */
 
-/* The byte queue limit (BQL, limit_max in bytes) of every interface the host
- * plugs in, set by the guest at boot (image/guest/boot.c) and by `umllab plug`
- * (core/requests/live.c). UML's vector driver drops a frame its transmit ring
- * (64 frames) cannot take while the cable's socket is full, and it restarts the
- * stack's queue at once, so TCP lost frames there (issue 27). With the limit,
- * at most this many bytes and one more packet (a 64 KB GSO burst: 45 frames)
- * wait in the ring; the rest waits in the qdisc, where TCP's small queues hold
- * it back without a loss. */
-#define AGENT_BQL_LIMIT_MAX 16384
-#define AGENT_BQL_PATH "/sys/class/net/%s/queues/tx-0/byte_queue_limits/limit_max"
-
 #endif

@@ -20,8 +20,10 @@
  * each, about 30 ms apiece in UML, half of a boot's user-space time. Here
  * every step is a system call (netlink for addresses and routes). */
 #include "image/guest/boot.h"
+#include "core/base/eui64.h"
 #include "image/guest/agent_proto.h"
 #include "image/guest/boot_params.h"
+#include "image/guest/guest_util.h"
 #include "image/guest/ra.h"
 
 #include <arpa/inet.h>
@@ -230,16 +232,6 @@ static size_t net_devices(const char *prefix, char names[][IFNAMSIZ], size_t max
 
 static void boot_link_local_add(int nl, int sock, const char *dev);
 
-/* dev's transmit ring never overflows (AGENT_BQL_LIMIT_MAX). Best effort: a
- * kernel without BQL still boots, as before. */
-static void boot_bql(const char *dev)
-{
-	char path[128], limit[16];
-	snprintf(path, sizeof(path), AGENT_BQL_PATH, dev);
-	snprintf(limit, sizeof(limit), "%d", AGENT_BQL_LIMIT_MAX);
-	(void)write_file(path, limit);
-}
-
 /* The host plugs each interface in as a vector device on its cable (vecN,
  * see switch/cable.c): it is ethN to the guest. Bringing it up connects it. */
 static void boot_links(int sock, int nl, bool ipv6)
@@ -266,7 +258,7 @@ static void boot_links(int sock, int nl, bool ipv6)
 		boot_link_local_add(nl, sock, names[i]);
 	}
 	for (size_t i = 0; i < n; i++) {
-		boot_bql(names[i]);
+		(void)guest_bql_set(names[i]);	/* best effort: a kernel without BQL still boots */
 		if (link_up(sock, names[i]) < 0)
 			boot_fail("ip link set %s up: %s", names[i], strerror(errno));
 	}
@@ -375,7 +367,7 @@ static void boot_link_local_add(int nl, int sock, const char *dev)
 		return;
 	}
 	unsigned char addr[16];
-	boot_link_local((const unsigned char *)ifr.ifr_hwaddr.sa_data, addr);
+	eui64_link_local((const unsigned char *)ifr.ifr_hwaddr.sa_data, addr);
 	int err = addr_add(nl, index, AF_INET6, addr, 64);
 	if (err != 0 && err != EEXIST)
 		boot_fail("ip addr add fe80::/64 dev %s: %s", dev, strerror(err));

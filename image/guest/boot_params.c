@@ -139,21 +139,6 @@ bool boot_gateway_parse(char *text, int *family, unsigned char addr[16], char **
 	return strchr(text, '/') == NULL && boot_addr_parse(text, family, addr, &prefix);
 }
 
-void boot_link_local(const unsigned char mac[6], unsigned char addr[16])
-{
-	memset(addr, 0, 16);
-	addr[0] = 0xfe;
-	addr[1] = 0x80;
-	addr[8] = mac[0] ^ 0x02;
-	addr[9] = mac[1];
-	addr[10] = mac[2];
-	addr[11] = 0xff;
-	addr[12] = 0xfe;
-	addr[13] = mac[3];
-	addr[14] = mac[4];
-	addr[15] = mac[5];
-}
-
 static void put32(unsigned char *p, unsigned v)
 {
 	p[0] = (unsigned char)(v >> 24);

@@ -37,9 +37,6 @@ bool boot_addr_parse(const char *text, int *family, unsigned char addr[16], unsi
  * link-local gateway): *dev points into text (cut there) or is NULL. */
 bool boot_gateway_parse(char *text, int *family, unsigned char addr[16], char **dev);
 
-/* fe80::/64 with the modified EUI-64 of mac: the interface's link-local address. */
-void boot_link_local(const unsigned char mac[6], unsigned char addr[16]);
-
 /* A prefix a router advertises (prefix information option). */
 struct boot_prefix {
 	unsigned char addr[16];	/* host bits are cleared in the message */

@@ -22,6 +22,15 @@ int guest_write_text(const char *path, const char *text, int flags, mode_t mode)
 	return rc;
 }
 
+int guest_bql_set(const char *dev)
+{
+	char path[128], limit[16];
+	if ((size_t)snprintf(path, sizeof(path), AGENT_BQL_PATH, dev) >= sizeof(path))
+		return -1;
+	snprintf(limit, sizeof(limit), "%d", AGENT_BQL_LIMIT_MAX);
+	return guest_write_text(path, limit, 0, 0);
+}
+
 int guest_read_file(const char *path, char **buf, size_t *len, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -3,7 +3,8 @@
  * installs its routes in bursts), and only when they did (a router's advertisements refresh
  * SLAAC addresses every few seconds without changing them). The host keeps the last whole
  * snapshot (core/supervisor/guest_net.c). netwatch_flush sends one at once: at the agent's
- * start and before it tells a command's end.
+ * start and before it tells a command's end. A card plugged in while the guest runs gets
+ * its byte queue limit here (guest_bql_set), as those it booted with get theirs in boot.c.
  *
  * One snapshot is "umllab:n SEQ PART FLAG ITEMS": PART counts from 0, FLAG is 'm' while
  * more parts follow and 'e' on the last; ITEMS are separated by ';':
@@ -15,6 +16,7 @@
  *                                 static, ra, ospf, bgp, rip, zebra, dhcp, ... or a number) */
 #include "image/guest/netwatch.h"
 #include "image/guest/agent_proto.h"
+#include "image/guest/guest_util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,6 +65,28 @@ void netwatch_want(uint64_t now_ms)
 	due_ms = now_ms + SETTLE_MS;
 }
 
+/* A card the host has just plugged in is vecN until `plug` renames it (boot.c renames
+ * those it boots with): it gets its byte queue limit here, by its index, whatever it is
+ * called by now. The agent reads this before the `plug`'s command, which comes later. */
+static void new_link(const struct nlmsghdr *h)
+{
+	if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+		return;
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	int len = (int)IFLA_PAYLOAD(h);
+	for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type != IFLA_IFNAME)
+			continue;
+		const char *name = RTA_DATA(a);
+		size_t n = strnlen(name, RTA_PAYLOAD(a));
+		char now[IF_NAMESIZE];
+		if (n > 3 && strncmp(name, "vec", 3) == 0 && strspn(name + 3, "0123456789") == n - 3 &&
+		    ifi->ifi_index > 0 && if_indextoname((unsigned)ifi->ifi_index, now) != NULL)
+			(void)guest_bql_set(now);	/* best effort, as at boot */
+		return;
+	}
+}
+
 void netwatch_event(int fd, uint64_t now_ms)
 {
 	char buf[BUF_SIZE];
@@ -78,6 +102,9 @@ void netwatch_event(int fd, uint64_t now_ms)
 		if (n <= 0)
 			break;
 		any = true;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		    h = NLMSG_NEXT(h, n))
+			new_link(h);
 	}
 	if (any)
 		netwatch_want(now_ms);

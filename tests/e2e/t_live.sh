@@ -33,7 +33,8 @@ expect_output "eth1 plugged into S2" "plug says what it did"
 [ "$(ports S2)" = 2 ] && ok "S2 has two ports" || fail "S2 has $(ports S2) ports"
 expect_exit 0 "umlA pings umlC over the new card" -- umllab ping umlA umlC -c 2
 # UML's vector driver drops what its transmit ring cannot take: a byte queue
-# limit keeps TCP's excess in the qdisc instead (image/guest/agent_proto.h).
+# limit keeps TCP's excess in the qdisc instead (image/guest/guest_util.h): the
+# guest's boot sets it on the card it booted with, its agent on the plugged one.
 expect_exit 0 "byte queue limits" -- umllab exec umlA -- \
 	cat /sys/class/net/eth0/queues/tx-0/byte_queue_limits/limit_max /sys/class/net/eth1/queues/tx-0/byte_queue_limits/limit_max
 [ "$(grep -c '^16384$' "$T/last")" = 2 ] && ok "16384 bytes on the card it booted with and on the plugged one" ||

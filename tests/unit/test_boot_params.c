@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "core/base/eui64.h"
 #include "image/guest/boot_params.h"
 
 static void test_params_from_a_real_command_line(void **state)
@@ -185,9 +186,14 @@ static void test_link_local(void **state)
 	static const unsigned char mac[6] = { 0x02, 0x5b, 0xa1, 0x4e, 0x28, 0xea };
 	unsigned char a[16];
 	char text[INET6_ADDRSTRLEN];
-	boot_link_local(mac, a);
+	eui64_link_local(mac, a);
 	assert_non_null(inet_ntop(AF_INET6, a, text, sizeof(text)));
 	assert_string_equal(text, "fe80::5b:a1ff:fe4e:28ea");	/* as the kernel makes it */
+	static const unsigned char local[6] = { 0x00, 0x16, 0x3e, 0x01, 0x02, 0x03 };	/* universal bit */
+	unsigned char id[8];
+	eui64_id(local, id);
+	static const unsigned char want[8] = { 0x02, 0x16, 0x3e, 0xff, 0xfe, 0x01, 0x02, 0x03 };
+	assert_memory_equal(id, want, sizeof(want));
 }
 
 static void test_router_advertisement(void **state)
