@@ -462,7 +462,12 @@ static void gen_lab(struct gen *g, struct kdir *d, struct kimages *im, const cha
 		gen_line(g, k->at, "    packages: [%s]", b.s);
 		free(b.s);
 	}
-	/* Collision domains, in the order lab.conf first names them. */
+	/* Collision domains, in the order lab.conf first names them. Each is a hub, as in
+	 * Kathara: its network plugin makes a collision domain a Linux bridge with ageing time
+	 * 0 (it learns nothing, so it floods every frame) or a vde_switch run with -x (hub), as
+	 * Netkit's uml_switch -hub before it. Labs count on it: a device added to a domain to
+	 * sniff it (Kathara-Labs' wireshark device, tcpdump on a third device) sees the
+	 * others' unicast frames. */
 	gen_line(g, top, "switches:");
 	char (*seen)[LAB_NAME_MAX + 1] = NULL;
 	size_t n_seen = 0;
@@ -476,7 +481,7 @@ static void gen_lab(struct gen *g, struct kdir *d, struct kimages *im, const cha
 				continue;
 			seen = xreallocarray(seen, n_seen + 1, sizeof(*seen));
 			str_copy(seen[n_seen++], sizeof(*seen), f->domain);
-			gen_line(g, f->at, "  %s: {}", f->domain);
+			gen_line(g, f->at, "  %s: {mode: hub}", f->domain);
 		}
 	}
 	free(seen);
