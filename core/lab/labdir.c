@@ -24,13 +24,16 @@
 
 /* What Kathara's base image (KatharaFramework/Docker-Images, base/Dockerfile) gives for
  * networking labs, from Debian bookworm; docs/kathara.md lists what is left out (compilers,
- * Python's pip, man pages). */
+ * Python's pip, man pages). Kathara-Labs' slides use links (the web labs' browser), scapy
+ * (two-computers, one-bridge: Kathara installs it with pip; Debian's package here) and
+ * iproute2's routel, a Python program. */
 static const char *const base_packages[] = {
 	"apache2", "arping", "arptables", "bind9", "bind9-dnsutils", "bind9-utils",
 	"bridge-utils", "curl", "ebtables", "ethtool", "hping3", "ifupdown", "iperf3", "iproute2",
-	"iptables", "iputils-ping", "iputils-tracepath", "kmod", "less", "mtr-tiny", "nano",
-	"ndisc6", "net-tools", "netbase", "netcat-openbsd", "openssh-client", "procps", "psmisc",
-	"radvd", "rsync", "tcpdump", "telnet", "traceroute", "vim-tiny", "wget",
+	"iptables", "iputils-ping", "iputils-tracepath", "kmod", "less", "links", "mtr-tiny",
+	"nano", "ndisc6", "net-tools", "netbase", "netcat-openbsd", "openssh-client", "procps",
+	"psmisc", "python3-scapy", "radvd", "rsync", "tcpdump", "telnet", "traceroute",
+	"vim-tiny", "wget",
 };
 #define N_BASE (sizeof(base_packages) / sizeof(base_packages[0]))
 
