@@ -24,13 +24,16 @@
 
 /* What Kathara's base image (KatharaFramework/Docker-Images, base/Dockerfile) gives for
  * networking labs, from Debian bookworm; docs/kathara.md lists what is left out (compilers,
- * Python's pip, man pages). */
+ * Python's pip, man pages). Kathara-Labs' slides use links (the web labs' browser), scapy
+ * (two-computers, one-bridge: Kathara installs it with pip; Debian's package here) and
+ * iproute2's routel, a Python program. */
 static const char *const base_packages[] = {
 	"apache2", "arping", "arptables", "bind9", "bind9-dnsutils", "bind9-utils",
 	"bridge-utils", "curl", "ebtables", "ethtool", "hping3", "ifupdown", "iperf3", "iproute2",
-	"iptables", "iputils-ping", "iputils-tracepath", "kmod", "less", "mtr-tiny", "nano",
-	"ndisc6", "net-tools", "netbase", "netcat-openbsd", "openssh-client", "procps", "psmisc",
-	"radvd", "rsync", "tcpdump", "telnet", "traceroute", "vim-tiny", "wget",
+	"iptables", "iputils-ping", "iputils-tracepath", "kmod", "less", "links", "mtr-tiny",
+	"nano", "ndisc6", "net-tools", "netbase", "netcat-openbsd", "openssh-client", "procps",
+	"psmisc", "python3-scapy", "radvd", "rsync", "tcpdump", "telnet", "traceroute",
+	"vim-tiny", "wget",
 };
 #define N_BASE (sizeof(base_packages) / sizeof(base_packages[0]))
 
@@ -462,7 +465,12 @@ static void gen_lab(struct gen *g, struct kdir *d, struct kimages *im, const cha
 		gen_line(g, k->at, "    packages: [%s]", b.s);
 		free(b.s);
 	}
-	/* Collision domains, in the order lab.conf first names them. */
+	/* Collision domains, in the order lab.conf first names them. Each is a hub, as in
+	 * Kathara: its network plugin makes a collision domain a Linux bridge with ageing time
+	 * 0 (it learns nothing, so it floods every frame) or a vde_switch run with -x (hub), as
+	 * Netkit's uml_switch -hub before it. Labs count on it: a device added to a domain to
+	 * sniff it (Kathara-Labs' wireshark device, tcpdump on a third device) sees the
+	 * others' unicast frames. */
 	gen_line(g, top, "switches:");
 	char (*seen)[LAB_NAME_MAX + 1] = NULL;
 	size_t n_seen = 0;
@@ -476,7 +484,7 @@ static void gen_lab(struct gen *g, struct kdir *d, struct kimages *im, const cha
 				continue;
 			seen = xreallocarray(seen, n_seen + 1, sizeof(*seen));
 			str_copy(seen[n_seen++], sizeof(*seen), f->domain);
-			gen_line(g, f->at, "  %s: {}", f->domain);
+			gen_line(g, f->at, "  %s: {mode: hub}", f->domain);
 		}
 	}
 	free(seen);

@@ -12,7 +12,8 @@
  *       it: a shell script (bash; traced with set -x), its output in /var/log/startup.log
  *       (shared.log, shutdown.log) and then on standard output. Each command that fails is
  *       named with its line: "umllab: FILE:LINE: exit status N: COMMAND". Exit status: the
- *       script's, or 1 when a command of it failed.
+ *       script's, or 1 when a command of it failed. In it, `ip link set DEV address MAC` works
+ *       with DEV up, as in Kathara (LIVE_MAC_FUNCTIONS below).
  *
  * In C rather than a shell script: a fork costs about 0.1 s in a UML guest, and a shell
  * version of the setup took 4.8 s of a device's boot. /hostlab is the lab directory (the
@@ -388,6 +389,55 @@ static int setup(int argc, char **argv)
 
 /* ---- run ---- */
 
+/* A new MAC on an interface that is up: Kathara's veth interfaces take it (their driver has
+ * IFF_LIVE_ADDR_CHANGE), and its startups run with them up, so labs do it on their first
+ * line (`ip link set dev eth0 address MAC`: Kathara-Labs' ARP and P4 labs). UML's vector
+ * driver refuses it with EBUSY while up, even to the address it has (Linux 6.1). So in the
+ * scripts `kathara run` runs, `ip link set DEV ... address MAC` and `ifconfig DEV hw ether
+ * MAC` on an up vector device do nothing when DEV has that address already (as Linux 6.5
+ * and later), else set it down, run the command, and set it up again (unless the command
+ * said down). The down drops the IPv4 routes and IPv6 addresses of DEV, as any down does:
+ * the labs change a MAC before anything else. Bash functions in the script's own shell
+ * (BASH_ENV): no process more for any other command, and a student's own shell is left
+ * alone. Quiet (`local -`: no trace of their insides); the call itself is traced. */
+#define LIVE_MAC_FUNCTIONS \
+	"__umllab_mac() {\n" \
+	"\tlocal dev=$1 mac=$2 down=$3 flags= cur= rc\n" \
+	"\tshift 3\n" \
+	"\tif [[ -n $dev && -n $mac && /sys/class/net/$dev/device/driver -ef " \
+	"/sys/bus/platform/drivers/uml-vector ]] &&\n" \
+	"\t    read -r flags < \"/sys/class/net/$dev/flags\" && (( flags & 1 )); then\n" \
+	"\t\tread -r cur < \"/sys/class/net/$dev/address\"\n" \
+	"\t\t[[ ${cur,,} == \"${mac,,}\" && $down == same ]] && return 0\n" \
+	"\t\tcommand ip link set dev \"$dev\" down || return\n" \
+	"\t\tcommand \"$@\"; rc=$?\n" \
+	"\t\t[[ $down == down ]] || command ip link set dev \"$dev\" up\n" \
+	"\t\treturn $rc\n" \
+	"\tfi\n" \
+	"\tcommand \"$@\"\n" \
+	"}\n" \
+	"ip() {\n" \
+	"\t{ local -; set +x; } 2>/dev/null\n" \
+	"\tlocal -a w=(\"$@\")\n" \
+	"\tlocal dev= mac= down=same i\n" \
+	"\tif [[ $# -ge 4 && -n $1 && -n $2 && link == \"$1\"* && set == \"$2\"* ]]; then\n" \
+	"\t\tdev=${w[2]}; [[ $dev == dev ]] && dev=${w[3]}\n" \
+	"\t\tfor ((i = 2; i < $#; i++)); do\n" \
+	"\t\t\tcase ${w[i]} in address|addr) mac=${w[i+1]-} ;; down) down=down ;; esac\n" \
+	"\t\tdone\n" \
+	"\t\t[[ $down == same && $# -gt 5 ]] && down=other\n" \
+	"\tfi\n" \
+	"\t__umllab_mac \"$dev\" \"$mac\" $down ip \"$@\"\n" \
+	"}\n" \
+	"ifconfig() {\n" \
+	"\t{ local -; set +x; } 2>/dev/null\n" \
+	"\tlocal mac= down=same\n" \
+	"\t[[ $# -ge 4 && $2 == hw && $3 == ether ]] && mac=$4\n" \
+	"\t[[ $# -gt 4 ]] && down=other\n" \
+	"\t[[ $* == *' down'* ]] && down=down\n" \
+	"\t__umllab_mac \"${1-}\" \"$mac\" $down ifconfig \"$@\"\n" \
+	"}\n"
+
 /* The environment of [env] (export NAME='VALUE' lines, written by setup). */
 static void env_load(void)
 {
@@ -438,13 +488,15 @@ static int run(const char *name)
 	}
 	close(fd);
 	/* The trap names each command that fails; set -x is Kathara's trace. BASH_ENV goes no
-	 * further than this script (the daemons' init scripts are bash scripts too). */
-	char trap_text[1024];
+	 * further than this script (the daemons' init scripts are bash scripts too), nor do
+	 * the functions (not exported). */
+	char trap_text[4096];
 	snprintf(trap_text, sizeof(trap_text),
 	    "unset BASH_ENV\n"
+	    "%s"
 	    "trap '{ __s=$?; set +x; } 2>/dev/null; echo \"umllab: %s:$LINENO: exit status $__s: "
 	    "$BASH_COMMAND\" >&2; echo $LINENO >> %s; set -x' ERR\n"
-	    "set -x\n", name, failed);
+	    "set -x\n", LIVE_MAC_FUNCTIONS, name, failed);
 	guest_write_text(trap, trap_text, O_CREAT | O_TRUNC, 0644);
 	guest_write_text(failed, "", O_CREAT | O_TRUNC, 0644);
 	const char *log = strcmp(name, "shared.startup") == 0 ? "/var/log/shared.log" :

@@ -3,10 +3,10 @@
 # A Kathara lab directory run unchanged (docs/kathara.md): tests/e2e/labs/kathara/net,
 # two FRR routers speaking OSPF, a web and DNS server, pc1; lab.conf's options,
 # lab.dep, device folders, shared.startup, a .shutdown, a startup line that fails on
-# purpose; addresses the startups set, seen by status, ping, graph and check; a
-# pulled cable seen by the guest; [ipv6]=true on r2 and srv (Debian images with IPv6,
-# their startups' `ip -6 address add` seen and pinged). Bad lab directories are refused
-# at their lines.
+# purpose, a startup that changes a MAC with the interface up; addresses the startups
+# set, seen by status, ping, graph and check; a pulled cable seen by the guest;
+# [ipv6]=true on r2 and srv (Debian images with IPv6, their startups' `ip -6 address
+# add` seen and pinged). Bad lab directories are refused at their lines.
 # The kathara/frr image is built from Debian's archive (cached by UMLLAB_TEST_CACHE).
 # The sanitizer pass skips it: 2.5 minutes of OSPF convergence, where the
 # lab.conf reader and the guest's network snapshots are unit-tested and
@@ -46,6 +46,8 @@ echo "      (up in $(($(date +%s) - start)) s)"
 expect_output "warning: pc1: startup command .*kathara run pc1.startup. exited with status 2" "up says pc1's startup failed"
 expect_output "pc1.startup:4: exit status 2: ls /no/such/file" "... with the line and the command"
 expect_output "No such file or directory" "... and its output"
+grep -q "r1: startup command" "$T/last" && fail "r1's startup failed: $(grep -A8 'r1: startup command' "$T/last")" ||
+	ok "r1's startup set eth0's MAC with the interface up (and eth1's to the one it has)"
 
 expect_exit 0 "status" -- umllab status net
 expect_output "description: OSPF between two FRR routers" "LAB_DESCRIPTION shown"
@@ -55,6 +57,8 @@ expect_output "srv +running .*eth0 10.0.2.80/24 \(guest\) 10.0.2.53/24 \(guest\)
 expect_output "startup failed: .*pc1.startup" "status marks pc1"
 expect_output "r2 +running .*, lo 10.255.0.2/32 \(guest\)" "r2's loopback address, on no cable"
 # No wait: the agent tells what a startup set before it says the startup ended.
+expect_exit 0 "r1's eth0 has the MAC its startup set" -- umllab exec r1 -- ip -o link show eth0
+expect_output "<[A-Z,_]*,UP[,>].* link/ether 02:42:0a:00:01:01 " "... the new one, and eth0 is up again"
 expect_exit 0 "status --json" -- umllab status net --json
 expect_output '"guest_ips":\["10.0.1.10/24"\]' "JSON: the guest's addresses"
 

@@ -113,6 +113,10 @@ static void test_read(void **state)
 	assert_int_equal(lab->n_switches, 2);
 	assert_string_equal(lab->switches[0].name, "A");
 	assert_string_equal(lab->switches[1].name, "B");
+	/* A collision domain repeats every frame to every device, as Kathara's (a bridge that
+	 * never learns, or vde_switch -x). */
+	assert_int_equal(lab->switches[0].mode, LAB_SWITCH_HUB);
+	assert_int_equal(lab->switches[1].mode, LAB_SWITCH_HUB);
 	assert_int_equal(lab->n_info, 2);
 	assert_string_equal(lab->info[0].key, "description");
 	assert_string_equal(lab->info[0].value, "Two routers");
