@@ -1,5 +1,5 @@
 # e2e: long
-# e2e: limit 480
+# e2e: limit 600
 # A Kathara lab directory run unchanged (docs/kathara.md): tests/e2e/labs/kathara/net,
 # two FRR routers speaking OSPF, a web and DNS server, pc1; lab.conf's options,
 # lab.dep, device folders, shared.startup, a .shutdown, a startup line that fails on
