@@ -575,7 +575,7 @@ int kathara_main(int argc, char **argv)
 		return setup(argc - 2, argv + 2);
 	if (argc == 3 && strcmp(argv[1], "run") == 0)
 		return run(argv[2]);
-	fprintf(stderr, "usage: kathara setup DEV [-6] [-s net.KEY=VALUE]... [-e NAME=VALUE]...\n"
+	fprintf(stderr, "usage: kathara setup DEV [-6] [-f] [-s net.KEY=VALUE]... [-e NAME=VALUE]...\n"
 	    "       kathara run FILE\n");
 	return 2;
 }
