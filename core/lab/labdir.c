@@ -334,6 +334,15 @@ static void gen_script(struct gen *g, struct kdir *d, const char *file)
 	gen_line(g, at, "      - \"" LABDIR_HELPER " run %s\"", file);
 }
 
+/* The kind of an image of im, by its YAML name. */
+static enum kimage_kind image_kind(const struct kimages *im, const char *name)
+{
+	for (size_t i = 0; i < im->n; i++)
+		if (strcmp(im->v[i].name, name) == 0)
+			return im->v[i].kind;
+	return KIMAGE_MAPPED;
+}
+
 static void gen_device(struct gen *g, struct kdir *d, struct kimages *im, const struct kdev *v)
 {
 	struct kpos none = v->at;
@@ -376,6 +385,10 @@ static void gen_device(struct gen *g, struct kdir *d, struct kimages *im, const 
 	strbuf_printf(&setup, LABDIR_HELPER " setup %s", v->name);
 	if (v->ipv6)
 		strbuf_printf(&setup, " -6");
+	/* -f: FRR's files as Kathara's FRR image has them (no frr.conf; image/guest/kathara.c),
+	 * not in an image the lab maps itself, which has its files as its author made them. */
+	if (image != NULL && image_kind(im, image) == KIMAGE_FRR)
+		strbuf_printf(&setup, " -f");
 	for (size_t k = 0; k < v->n_sysctls; k++)
 		strbuf_printf(&setup, " -s '%s'", v->sysctls[k].text);
 	for (size_t k = 0; k < v->n_envs; k++)

@@ -1,10 +1,11 @@
 /* image/guest/kathara.c: a Kathara lab's device in a umllab guest: `kathara setup` and
  * `kathara run` (/usr/lib/umllab/kathara is the agent under another name).
  *
- *   kathara setup DEV [-6] [-s net.KEY=VALUE]... [-e NAME=VALUE]...
+ *   kathara setup DEV [-6] [-f] [-s net.KEY=VALUE]... [-e NAME=VALUE]...
  *       Kathara's kernel settings for a device (forwarding on, no reverse-path filter, no
  *       ICMP rate limit, IPv6 off unless -6), then the lab's own (-s) and its environment
- *       (-e); the lab's shared/ at /shared; the device's folder /hostlab/DEV copied over /
+ *       (-e); the lab's shared/ at /shared; with -f, FRR's files as in Kathara's FRR image
+ *       (no frr.conf: see frr_image); the device's folder /hostlab/DEV copied over /
  *       (owned by root, modes kept; text files without carriage returns, as Kathara converts
  *       them); then Kathara's fixed permissions (/var/www, /etc/frr, /etc/quagga).
  *   kathara run FILE
@@ -47,6 +48,8 @@
 #define DEPTH_MAX 32
 #define WATCHFRR_OPTIONS "-T 90"
 #define FRR_DAEMONS "/etc/frr/daemons"
+#define FRR_VTYSH_CONF "/etc/frr/vtysh.conf"
+#define FRR_IMAGE_DONE "/etc/umllab/kathara-frr-image"
 
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void warn(const char *fmt, ...)
@@ -304,6 +307,51 @@ static void frr_timeout(void)
 		    WATCHFRR_OPTIONS "\"\n", O_APPEND, 0);
 }
 
+/* Kathara's FRR image is FRR's package with two changes (Kathara's Docker-Images,
+ * frr/Dockerfile): `rm /etc/frr/frr.conf` and `sed -i -e 's/service/no service/'
+ * /etc/frr/vtysh.conf`. Labs rely on the first: FRR's daemons read their own bgpd.conf,
+ * ospfd.conf, ... only when there is no frr.conf (with one, they wait for `vtysh -b`), and
+ * Debian's package ships one (`log syslog informational`), so a lab with only a bgpd.conf
+ * would run with no BGP at all. Done once, before the device's folder is copied (which
+ * may bring its own frr.conf): a marker keeps a restarted guest's own files. */
+static void frr_image(void)
+{
+	struct stat st;
+	if (stat(FRR_IMAGE_DONE, &st) == 0 || stat("/etc/frr", &st) != 0)
+		return;
+	if (unlink("/etc/frr/frr.conf") < 0 && errno != ENOENT)
+		warn("cannot remove /etc/frr/frr.conf: %s", strerror(errno));
+	char *text, *out;
+	size_t len;
+	if (guest_read_file(FRR_VTYSH_CONF, &text, &len, 1u << 20) == 0) {
+		/* sed 's/service/no service/': the first "service" of each line (a line of
+		 * 1 byte grows by 3 at most) */
+		size_t o = 0;
+		if ((out = malloc(4 * len + 1)) != NULL) {
+			for (char *l = text; *l != '\0';) {
+				char *end = strchr(l, '\n');
+				size_t n = end != NULL ? (size_t)(end - l) + 1 : strlen(l);
+				char *svc = memmem(l, n, "service", 7);
+				size_t pre = svc != NULL ? (size_t)(svc - l) : n;
+				memcpy(out + o, l, pre);
+				o += pre;
+				if (svc != NULL) {
+					memcpy(out + o, "no ", 3);
+					memcpy(out + o + 3, svc, n - pre);
+					o += 3 + n - pre;
+				}
+				l += n;
+			}
+			out[o] = '\0';
+			guest_write_text(FRR_VTYSH_CONF, out, O_TRUNC, 0);
+			free(out);
+		}
+		free(text);
+	}
+	mkdirs("/etc/umllab", 0755);
+	guest_write_text(FRR_IMAGE_DONE, "", O_CREAT | O_TRUNC, 0644);
+}
+
 /* Kathara's startup gives these files fixed owners and modes. */
 static void fixups(const char *dev)
 {
@@ -331,7 +379,7 @@ static void fixups(const char *dev)
 static int setup(int argc, char **argv)
 {
 	const char *dev = argv[0];
-	bool ipv6 = false;
+	bool ipv6 = false, kathara_frr = false;
 	char env[8192] = "";
 	size_t env_len = 0;
 	const char *sysctls[256];
@@ -339,6 +387,8 @@ static int setup(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-6") == 0) {
 			ipv6 = true;
+		} else if (strcmp(argv[i], "-f") == 0) {
+			kathara_frr = true;
 		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc && n_sysctls < 256) {
 			sysctls[n_sysctls++] = argv[++i];
 		} else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc) {
@@ -379,6 +429,8 @@ static int setup(int argc, char **argv)
 		    mount(HOSTLAB "/shared", "/shared", NULL, MS_BIND, NULL) < 0)
 			warn("cannot mount " HOSTLAB "/shared on /shared: %s", strerror(errno));
 	}
+	if (kathara_frr)
+		frr_image();
 	char folder[512];
 	snprintf(folder, sizeof(folder), HOSTLAB "/%s", dev);
 	if (stat(folder, &st) == 0 && S_ISDIR(st.st_mode))
@@ -575,7 +627,7 @@ int kathara_main(int argc, char **argv)
 		return setup(argc - 2, argv + 2);
 	if (argc == 3 && strcmp(argv[1], "run") == 0)
 		return run(argv[2]);
-	fprintf(stderr, "usage: kathara setup DEV [-6] [-s net.KEY=VALUE]... [-e NAME=VALUE]...\n"
+	fprintf(stderr, "usage: kathara setup DEV [-6] [-f] [-s net.KEY=VALUE]... [-e NAME=VALUE]...\n"
 	    "       kathara run FILE\n");
 	return 2;
 }

@@ -4,9 +4,10 @@
 # two FRR routers speaking OSPF, a web and DNS server, pc1; lab.conf's options,
 # lab.dep, device folders, shared.startup, a .shutdown, a startup line that fails on
 # purpose, a startup that changes a MAC with the interface up; addresses the startups
-# set, seen by status, ping, graph and check; a pulled cable seen by the guest;
-# [ipv6]=true on r2 and srv (Debian images with IPv6, their startups' `ip -6 address
-# add` seen and pinged). Bad lab directories are refused at their lines.
+# set, seen by status, ping, graph and check; a pulled cable seen by the guest; FRR's
+# files as in Kathara's FRR image (r2 has only ospfd.conf); [ipv6]=true on r2 and srv
+# (Debian images with IPv6, their startups' `ip -6 address add` seen and pinged). Bad
+# lab directories are refused at their lines.
 # The kathara/frr image is built from Debian's archive (cached by UMLLAB_TEST_CACHE).
 # The sanitizer pass skips it: 2.5 minutes of OSPF convergence, where the
 # lab.conf reader and the guest's network snapshots are unit-tested and
@@ -94,6 +95,13 @@ expect_output "PING 2001:db8:2::80" "the address srv's startup set"
 expect_output "switches: C: 1 echo request \(from r2\), 1 echo reply \(from srv\)" "C carried the ICMPv6 echoes"
 expect_exit 0 "the device folder, over /" -- umllab exec r1 -- stat -c "%U %a %n" /etc/frr/frr.conf
 expect_output "^frr 640 /etc/frr/frr.conf" "frr.conf owned by frr, mode 640 (as Kathara)"
+# Kathara's FRR image has no frr.conf and says `no service integrated-vtysh-config`: r2's
+# folder brings only ospfd.conf, which ospfd reads (its route to 10.0.2.0/24 above).
+expect_exit 0 "r2: FRR's files as in Kathara's FRR image" -- umllab exec r2 -- sh -c \
+	'ls /etc/frr/frr.conf 2>&1; cat /etc/frr/vtysh.conf; vtysh -c "show running-config" | grep -c "^router ospf"'
+expect_output "No such file" "no frr.conf (Debian's package ships one; Kathara's image removes it)"
+expect_output "^no service integrated-vtysh-config" "vtysh.conf as Kathara's image has it"
+expect_output "^1$" "ospfd runs the configuration of ospfd.conf"
 expect_exit 0 "shared/ at /shared" -- umllab exec r2 -- cat /shared/started.log
 expect_output "srv started" "every device wrote to it"
 awk '/srv started/{s=NR} /pc1 started/{p=NR} END{exit !(s && p && s < p)}' "$d/shared/started.log" &&

@@ -143,6 +143,8 @@ static void test_read(void **state)
 	assert_non_null(strstr(r1->startup[0], LABDIR_HELPER " setup r1"));
 	assert_non_null(strstr(r1->startup[0], "-s 'net.ipv4.conf.all.log_martians=1'"));
 	assert_non_null(strstr(r1->startup[0], "-e 'GREETING=hello there'"));
+	/* -f: FRR's files as Kathara's FRR image has them (no packaged frr.conf) */
+	assert_non_null(strstr(r1->startup[0], " -f"));
 	assert_string_equal(r1->startup[1], LABDIR_HELPER " run shared.startup");
 	assert_string_equal(r1->startup[2], LABDIR_HELPER " run r1.startup");
 	assert_int_equal(r1->n_shutdown, 1);
@@ -157,6 +159,7 @@ static void test_read(void **state)
 	assert_int_equal(r1->ipv6, LAB_IPV6_AUTO);	/* Kathara's default: its sysctls turn it off */
 	assert_string_equal(r2->startup[r2->n_startup - 1], "echo hi");
 	assert_string_equal(lab->images[r2->image].name, "kathara-base");
+	assert_null(strstr(r2->startup[0], " -f"));
 	const struct lab_instance *pc = lab_instance_find(lab, "pc");
 	assert_string_equal(lab->images[pc->image].name, "kathara-base");	/* no [image] */
 	assert_int_equal(pc->n_after, 2);
@@ -317,9 +320,12 @@ static void test_images(void **state)
 	assert_int_equal(lab->images[pc->image].n_packages, 2);
 	const struct lab_instance *r = lab_instance_find(lab, "r");
 	assert_string_equal(lab->images[r->image].name, "kathara-quagga");
+	/* A mapped image keeps its FRR files as they are: no -f. */
+	assert_null(strstr(r->startup[0], " -f"));
 	/* No [image] is kathara/base, mapped to kathara/frr as Kathara's default image setting. */
 	const struct lab_instance *x = lab_instance_find(lab, "x");
 	assert_string_equal(lab->images[x->image].name, "kathara-frr");
+	assert_non_null(strstr(x->startup[0], " -f"));
 	lab_free(lab);
 	lab_diag_free(&d);
 
