@@ -20,16 +20,36 @@ static int status_one(const char *dir, bool json)
 	return code;
 }
 
+/* A lab over Slurm as one JSON object: {"lab", "slurm_job", "parts": [each part's own
+ * status object, in part order, null for a part that answered nothing]}. */
+static int status_slurm_json(const struct slurm_lab *l)
+{
+	char *cause = NULL;
+	char **texts = NULL;
+	int code = slurm_lab_run_output(l, (char *[]){ "status", "--json", NULL }, &texts, &cause);
+	if (code < 0)
+		return cmd_fail(cause, EXIT_USAGE);
+	printf("{\"lab\":\"%s\",\"slurm_job\":%ld,\"parts\":[", l->name, l->job);
+	for (unsigned k = 0; k < l->parts; k++) {
+		const char *t = texts[k];
+		size_t n = t != NULL ? strlen(t) : 0;
+		while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == ' '))
+			n--;
+		printf("%s%.*s", k ? "," : "", n > 0 ? (int)n : 4, n > 0 ? t : "null");
+		if (n == 0 && code == EXIT_OK)
+			code = EXIT_FAIL;
+		free(texts[k]);
+	}
+	printf("]}\n");
+	free(texts);
+	return code;
+}
+
 /* A lab over Slurm: every part's status, its lines labelled by part. */
 static int status_slurm(const struct slurm_lab *l, void *arg)
 {
-	if (*(const bool *)arg) {
-		fprintf(stderr, "umllab: lab %s runs as %u parts over Slurm job %ld: `umllab status` "
-		    "shows them all as text; for JSON, ask each part on its node (`srun --jobid=%ld "
-		    "--overlap umllab status --json %s-pK`)\n", l->name, l->parts, l->job, l->job,
-		    l->name);
-		return EXIT_USAGE;
-	}
+	if (*(const bool *)arg)
+		return status_slurm_json(l);
 	return cmd_slurm_run(l, -1, (char *[]){ "status", NULL }, EXIT_USAGE);
 }
 
@@ -132,6 +152,8 @@ const struct cmd_entry cmd_status = {
 	.args = "[[--lab] LAB] [--json]",
 	.summary = "show instances (state, pid, uptime, addresses) and switches (mode, socket, ports)",
 	.help = "Without LAB, shows every running lab. With --json, prints one JSON object\n"
-	    "for LAB, or a JSON array of them without LAB.\n",
+	    "for LAB, or a JSON array of them without LAB. A lab over Slurm (up --slurm):\n"
+	    "every part's status, its lines labelled by part; with --json, one object\n"
+	    "{\"lab\", \"slurm_job\", \"parts\": [each part's object]}.\n",
 	.run = status_run,
 };

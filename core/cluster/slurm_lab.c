@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +146,9 @@ int slurm_lab_part_of(const struct slurm_lab *l, const char *instance, char *add
 	return part;
 }
 
-int slurm_lab_run(const struct slurm_lab *l, int part, char *const args[], char **cause)
+/* srun's output goes to ours, or, with out, into out. */
+static int slurm_lab_srun(const struct slurm_lab *l, int part, char *const args[],
+    struct strbuf *out, char **cause)
 {
 	char *self = self_exe(cause);
 	if (self == NULL)
@@ -174,20 +177,45 @@ int slurm_lab_run(const struct slurm_lab *l, int part, char *const args[], char 
 	argv[n++] = which;
 	for (size_t i = 0; i < nargs; i++)
 		argv[n++] = args[i];
+	int pipefd[2] = { -1, -1 };
+	if (out != NULL && pipe2(pipefd, O_CLOEXEC) != 0) {
+		free(argv);
+		free(self);
+		return set_cause(cause, "cannot make a pipe: %s", strerror(errno));
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		free(argv);
 		free(self);
+		if (out != NULL) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+		}
 		return set_cause(cause, "cannot fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
+		if (out != NULL && dup2(pipefd[1], STDOUT_FILENO) < 0)
+			_exit(126);
 		execvp("srun", argv);
 		fprintf(stderr, "umllab: cannot run srun: %s\n", strerror(errno));
 		_exit(127);
 	}
 	free(argv);
 	free(self);
+	if (out != NULL) {
+		close(pipefd[1]);
+		char buf[4096];
+		ssize_t got;
+		while ((got = read(pipefd[0], buf, sizeof(buf))) != 0) {
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				break;
+			strbuf_append(out, buf, (size_t)got);
+		}
+		close(pipefd[0]);
+	}
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -195,6 +223,44 @@ int slurm_lab_run(const struct slurm_lab *l, int part, char *const args[], char 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return set_cause(cause, "srun could not be run (install Slurm's client, slurm-client)");
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int slurm_lab_run(const struct slurm_lab *l, int part, char *const args[], char **cause)
+{
+	return slurm_lab_srun(l, part, args, NULL, cause);
+}
+
+int slurm_lab_run_output(const struct slurm_lab *l, char *const args[], char ***texts,
+    char **cause)
+{
+	struct strbuf out = { 0 };
+	int code = slurm_lab_srun(l, -1, args, &out, cause);
+	if (code < 0) {
+		free(out.s);
+		return -1;
+	}
+	/* srun --label: each line is "K: TEXT" (K padded with spaces in a wide step). */
+	struct strbuf *part = xcalloc(l->parts, sizeof(*part));
+	for (char *line = out.s, *next; line != NULL && *line != '\0'; line = next) {
+		char *nl = strchr(line, '\n');
+		next = nl != NULL ? nl + 1 : NULL;
+		size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		char *end;
+		long k = strtol(line, &end, 10);
+		if (end == line || end > line + len || *end != ':' || k < 0 || k >= (long)l->parts)
+			continue;
+		end += end[1] == ' ' ? 2 : 1;
+		if (end > line + len)
+			continue;
+		strbuf_append(&part[k], end, len - (size_t)(end - line));
+		strbuf_append(&part[k], "\n", 1);
+	}
+	free(out.s);
+	*texts = xcalloc(l->parts, sizeof(**texts));
+	for (unsigned k = 0; k < l->parts; k++)
+		(*texts)[k] = part[k].s;	/* NULL: the part printed nothing */
+	free(part);
+	return code;
 }
 
 int slurm_lab_task_argv(int argc, char **argv, int *out_argc, char ***out_argv, char **cause)

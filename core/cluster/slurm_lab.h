@@ -39,6 +39,12 @@ int slurm_lab_part_of(const struct slurm_lab *l, const char *instance, char *add
  * command's exit code (the highest of the parts), or -1 with *cause. */
 int slurm_lab_run(const struct slurm_lab *l, int part, char *const args[], char **cause);
 
+/* Run `umllab ARGS...` on every part through srun and keep what each printed:
+ * (*texts)[K] is part K's standard output (NULL if it printed nothing), an
+ * array of l->parts for the caller to free. The exit code as slurm_lab_run. */
+int slurm_lab_run_output(const struct slurm_lab *l, char *const args[], char ***texts,
+    char **cause);
+
 /* In a task of slurm_lab_run's step: argv is `umllab --slurm-task NAME PART
  * CMD ARGS...`. Returns 0 with *out (CMD --lab NAME-pK ARGS..., in argv's
  * storage) for the task that acts, 1 for a task with nothing to do, -1
