@@ -598,7 +598,9 @@ static const char *snapshot_switch_line(char *line, struct lab *lab, struct grap
 	if (n < 2 || n > SNAPSHOT_WORDS_MAX)
 		return "a bad line";
 	if (strcmp(w[0], "subif") == 0) {
-		struct lab_instance *in = (struct lab_instance *)lab_instance_find(lab, n == 4 ? w[1] : "");
+		if (n != 4)
+			return "a bad sub-interface";
+		struct lab_instance *in = (struct lab_instance *)lab_instance_find(lab, w[1]);
 		struct lab_subif sub = { 0 };
 		if (in == NULL)
 			return "a sub-interface of an instance not listed before it";

@@ -684,7 +684,7 @@ static struct lab *labdir_build(struct kdir *d, struct gen *g, const char *base_
 	free(r.msgs);
 	if (lab == NULL && d->n_errors == 0)
 		kdir_msg(d, KFILE_CONF, 0, 0, false, "the lab could not be read");
-	if (d->n_errors > 0) {
+	if (lab == NULL || d->n_errors > 0) {
 		lab_free(lab);
 		return NULL;
 	}

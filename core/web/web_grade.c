@@ -76,7 +76,8 @@ static char *grade_state(const char *dir)
 	}
 	if (d != NULL)
 		closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 1)	/* names is NULL when the directory is empty: qsort wants an array */
+		qsort(names, n, sizeof(*names), name_cmp);
 	size_t shown = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;

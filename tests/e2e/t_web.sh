@@ -102,6 +102,18 @@ mkdir -p "$T/grade"
 "$UMLLAB" web --grade "$T/grade" >"$T/web3.out" 2>&1 &
 web=$!
 url=$(wait_url "$T/web3.out")
+# Before grade wrote anything: an empty directory (the sanitizer build died here, qsort of NULL).
+g=$(python3 - "$url" <<'PY' 2>&1
+import os, sys
+sys.path.insert(0, os.environ["REPO"] + "/tests/e2e")
+from wsclient import WebSocket
+u = sys.argv[1]
+w = WebSocket(u.replace("http://", "ws://") + "ws?kind=grade", {"Origin": "http://" + u.split("/")[2]})
+print(w.recv()[1].decode())
+PY
+)
+case $g in *'"files":[],"summary":null}'*) alive "$web" ;; *) false ;; esac &&
+	ok "an empty grading directory shows as no files, and the server lives" || fail "empty --grade: $g"
 python3 "$REPO/tests/e2e/web_grade_page.py" "$url" "$T/grade" "$T" || fails=$((fails + 1))
 kill -TERM "$web"
 wait "$web"

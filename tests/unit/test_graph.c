@@ -220,6 +220,11 @@ static void test_snapshot_bad(void **state)
 		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\ninstance a running host\nlink a eth0 S1 - up "
 		    "configured and more words\n", "line 4" },
 		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\n\ninstance a running host\n", "line 3: empty line" },
+		/* subif INSTANCE NAME ADDRS: its words are not read when some are missing */
+		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\ninstance a running host\nsubif a eth0.10\n",
+		    "line 4: a bad sub-interface" },
+		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\ninstance a running host\nsubif a\n",
+		    "line 4: a bad sub-interface" },
 		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\ntrunk S1 1 127.0.0.1:1 127.0.0.1:2\n", "line 3: a trunk of a switch" },
 		{ GRAPH_SNAPSHOT_MAGIC "\nlab x\nswitch S1 hub\ntrunk S1 16777216 127.0.0.1:1 127.0.0.1:2\n",
 		    "line 4: a bad trunk" },
