@@ -49,9 +49,10 @@ static int rootfs_detect(const char *path, enum rootfs_format *format, char **ca
 	if (fd < 0)
 		return set_cause(cause, "cannot open %s: %s", path, strerror(errno));
 	ssize_t n = pread(fd, b, sizeof(b), 0);
+	int err = errno;	/* close() may change it */
 	close(fd);
 	if (n < 0)
-		return set_cause(cause, "cannot read %s: %s", path, strerror(errno));
+		return set_cause(cause, "cannot read %s: %s", path, strerror(err));
 	if (b[0] == 0x1f && b[1] == 0x8b)
 		*format = RF_GZIP;
 	else if (memcmp(b, "\xfd" "7zXZ\0", 6) == 0)
