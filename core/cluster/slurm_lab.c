@@ -233,33 +233,24 @@ int slurm_lab_run(const struct slurm_lab *l, int part, char *const args[], char 
 int slurm_lab_run_output(const struct slurm_lab *l, char *const args[], char ***texts,
     char **cause)
 {
-	struct strbuf out = { 0 };
-	int code = slurm_lab_srun(l, -1, args, &out, cause);
-	if (code < 0) {
-		free(out.s);
-		return -1;
-	}
-	/* srun --label: each line is "K: TEXT" (K padded with spaces in a wide step). */
-	struct strbuf *part = xcalloc(l->parts, sizeof(*part));
-	for (char *line = out.s, *next; line != NULL && *line != '\0'; line = next) {
-		char *nl = strchr(line, '\n');
-		next = nl != NULL ? nl + 1 : NULL;
-		size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
-		char *end;
-		long k = strtol(line, &end, 10);
-		if (end == line || end > line + len || *end != ':' || k < 0 || k >= (long)l->parts)
-			continue;
-		end += end[1] == ' ' ? 2 : 1;
-		if (end > line + len)
-			continue;
-		strbuf_append(&part[k], end, len - (size_t)(end - line));
-		strbuf_append(&part[k], "\n", 1);
-	}
-	free(out.s);
+	/* A step per part, unlabelled: srun --label cuts a long line into labelled pieces,
+	 * and a cut cannot be told from a line's end. */
 	*texts = xcalloc(l->parts, sizeof(**texts));
-	for (unsigned k = 0; k < l->parts; k++)
-		(*texts)[k] = part[k].s;	/* NULL: the part printed nothing */
-	free(part);
+	int code = 0;
+	for (unsigned k = 0; k < l->parts; k++) {
+		struct strbuf out = { 0 };
+		int rc = slurm_lab_srun(l, (int)k, args, &out, cause);
+		if (rc < 0) {
+			free(out.s);
+			for (unsigned j = 0; j < k; j++)
+				free((*texts)[j]);
+			free(*texts);
+			*texts = NULL;
+			return -1;
+		}
+		(*texts)[k] = out.s;	/* NULL: the part printed nothing */
+		code = rc > code ? rc : code;
+	}
 	return code;
 }
 

@@ -39,9 +39,10 @@ int slurm_lab_part_of(const struct slurm_lab *l, const char *instance, char *add
  * command's exit code (the highest of the parts), or -1 with *cause. */
 int slurm_lab_run(const struct slurm_lab *l, int part, char *const args[], char **cause);
 
-/* Run `umllab ARGS...` on every part through srun and keep what each printed:
- * (*texts)[K] is part K's standard output (NULL if it printed nothing), an
- * array of l->parts for the caller to free. The exit code as slurm_lab_run. */
+/* Run `umllab ARGS...` on every part through srun, one part after the other, and
+ * keep what each printed: (*texts)[K] is part K's standard output (NULL if it
+ * printed nothing), an array of l->parts for the caller to free. The highest exit
+ * code of the parts, or -1 with *cause (then *texts is NULL). */
 int slurm_lab_run_output(const struct slurm_lab *l, char *const args[], char ***texts,
     char **cause);
 
