@@ -406,8 +406,10 @@ static void stop_after_sync(void *arg, int status, const char *error)
 		log_warnx("%s: its guest's sync failed (%s); stopping it all the same",
 		    inst->cfg->name, status < 0 ? error : "it exited non-zero");
 	inst->sync_id = 0;
-	if (inst->state == INSTANCE_STOPPING)
+	if (inst->state == INSTANCE_STOPPING) {
+		inst->stop_synced = status == 0;
 		stop_now(inst);
+	}
 	syncs_next(inst->env);
 }
 

@@ -117,6 +117,7 @@ struct instance {
 	unsigned sync_id;		/* the `sync` before a stop, or 0 */
 	bool sync_waiting;		/* stopping: its `sync` waits for a turn (env->syncs_max) */
 	bool stop_killed;		/* stopping: its kernel killed on purpose (act_halt) */
+	bool stop_synced;		/* ... after its guest's `sync` answered 0 */
 	bool agent_ready;		/* this boot's guest agent has said ready */
 	struct guest_net_rx net;	/* what the guest says of its addresses and routes */
 	/* Log lines the guest can repeat at will, each kind rate-limited. */

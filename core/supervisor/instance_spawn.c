@@ -158,11 +158,13 @@ static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
 	instance_kill_leftovers(inst);
 	/* Stopped on purpose (act_halt): say so, and remove what UML's own halt would have. */
 	bool stopped = inst->stop_killed && WIFSIGNALED(w->rstatus) && WTERMSIG(w->rstatus) == SIGKILL;
-	inst->stop_killed = false;
+	/* What the log says of the disks is what the guest's sync answered, nothing more. */
+	const char *how = inst->stop_synced ? "stopped (its guest synced its disks)" :
+	    "stopped (its disks were not synced: no guest agent, or its sync failed or came late)";
+	inst->stop_killed = inst->stop_synced = false;
 	if (stopped)
 		instance_remove_umid_dir(inst);
-	char *why = stopped ? xstrdup("stopped (its guest synced its disks)") :
-	    wait_status_text(w->rstatus);
+	char *why = stopped ? xstrdup(how) : wait_status_text(w->rstatus);
 	log_info("%s: %s", inst->cfg->name, why);
 	console_close_pty(inst->console);
 	console_note(inst->console, "%s: %s", inst->cfg->name, why);

@@ -54,6 +54,18 @@ for _ in $(seq 50); do
 done
 [ -z "$left" ] && ok "none of its processes is left" || { fail "still running:$left"; kill -KILL $left 2>/dev/null; }
 
+# The log says a guest synced its disks only when its sync answered: umlB's
+# kernel is frozen, so its sync times out and the log says so.
+expect_exit 0 "up, to freeze umlB before down" -- umllab up "$lab"
+b=$(umllab status fig1 --json | python3 -c "import sys,json; print([i['pid'] for i in json.load(sys.stdin)['instances'] if i['name'] == 'umlB'][0])")
+kill -STOP "$b"
+expect_exit 0 "down with umlB frozen" -- timeout 30 "$UMLLAB" down fig1
+log="$UMLLAB_STATE_DIR/fig1/supervisor.log"
+grep -q "umlA: stopped (its guest synced its disks)" "$log" && ok "the log says umlA synced" ||
+	fail "no sync of umlA in the log: $(grep 'umlA: stopped' "$log")"
+grep -q "umlB: stopped (its disks were not synced" "$log" && ! grep -q "umlB: stopped (its guest synced" "$log" &&
+	ok "the log says umlB's disks were not synced" || fail "umlB: $(grep 'umlB: stopped' "$log")"
+
 # 10 up/down cycles of a one-instance lab (they leak nothing). Its startup command adds
 # an address: `up` returns once the guest told it, so `status` right after shows it.
 printf 'name: cyc\nswitches: {S1: {}}\ninstances:\n  a: {interfaces: {eth0: {switch: S1, ip: 10.9.0.1/24}},\n      startup: [ip addr add 10.9.1.1/24 dev eth0]}\n' >"$T/cyc.yaml"
