@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,8 +211,77 @@ out:
 	return rc;
 }
 
+static bool is_disk_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n > 4 && strcmp(name + n - 4, ".cow") == 0)
+		return true;
+	if (n > 4 && strcmp(name + n - 4, ".img") == 0 && strstr(name, ".ubd") != NULL)
+		return true;	/* a fresh extra disk, NAME.ubdN.img */
+	if (strncmp(name, SHARED_PREFIX, strlen(SHARED_PREFIX)) != 0)
+		return false;
+	const char *tails[] = { SHARED_SUFFIX, SHARED_SUFFIX ORIGIN_SUFFIX, SHARED_SUFFIX ".part" };
+	for (size_t i = 0; i < 3; i++) {
+		size_t t = strlen(tails[i]);
+		if (n > t && strcmp(name + n - t, tails[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A lab directory's disks are kept under the lab's name, which is its directory's name,
+ * and many public labs sit in a directory called `lab`: the file LAB_DIR_OWNER says which
+ * directory wrote them, so another directory of the same name never boots on them
+ * (Kathara starts every lab from its image: two directories are two labs). */
+#define LAB_DIR_OWNER ".lab-directory"
+
+static bool disks_present(const char *disk_dir)
+{
+	DIR *d = opendir(disk_dir);
+	if (d == NULL)
+		return false;
+	bool any = false;
+	struct dirent *de;
+	while (!any && (de = readdir(d)) != NULL)
+		any = is_disk_name(de->d_name);
+	closedir(d);
+	return any;
+}
+
+static int lab_dir_owner_check(const struct lab *lab, const char *disk_dir, char **cause)
+{
+	char *path = xasprintf("%s/%s", disk_dir, LAB_DIR_OWNER);
+	char owner[PATH_MAX + 2] = "";
+	int rc = 0;
+	FILE *f = fopen(path, "re");
+	bool known = f != NULL && fgets(owner, sizeof(owner), f) != NULL;
+	if (f != NULL)
+		fclose(f);
+	if (known) {
+		owner[strcspn(owner, "\n")] = '\0';
+		if (strcmp(owner, lab->path) != 0 && disks_present(disk_dir))
+			rc = set_cause(cause, "lab %s: the disks kept in %s were written by the lab "
+			    "directory %s, not by %s (a lab directory's lab is named after its "
+			    "directory). `umllab down --wipe %s` discards them, or rename one of the "
+			    "two directories", lab->name, disk_dir, owner, lab->path, lab->name);
+	}
+	if (rc == 0 && strcmp(owner, lab->path) != 0) {
+		char *text = xasprintf("%s\n", lab->path);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || write_all(fd, text, strlen(text)) != 0)
+			rc = set_cause(cause, "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(text);
+	}
+	free(path);
+	return rc;
+}
+
 int lab_disks_prepare(const struct lab *lab, const char *disk_dir, char **cause)
 {
+	if (lab->from_dir && lab_dir_owner_check(lab, disk_dir, cause) != 0)
+		return -1;
 	for (size_t i = 0; i < lab->n_instances; i++) {
 		const struct lab_instance *in = &lab->instances[i];
 		const struct lab_image *im = &lab->images[in->image];
@@ -241,24 +311,6 @@ int lab_disks_prepare(const struct lab *lab, const char *disk_dir, char **cause)
 		}
 	}
 	return 0;
-}
-
-static bool is_disk_name(const char *name)
-{
-	size_t n = strlen(name);
-	if (n > 4 && strcmp(name + n - 4, ".cow") == 0)
-		return true;
-	if (n > 4 && strcmp(name + n - 4, ".img") == 0 && strstr(name, ".ubd") != NULL)
-		return true;	/* a fresh extra disk, NAME.ubdN.img */
-	if (strncmp(name, SHARED_PREFIX, strlen(SHARED_PREFIX)) != 0)
-		return false;
-	const char *tails[] = { SHARED_SUFFIX, SHARED_SUFFIX ORIGIN_SUFFIX, SHARED_SUFFIX ".part" };
-	for (size_t i = 0; i < 3; i++) {
-		size_t t = strlen(tails[i]);
-		if (n > t && strcmp(name + n - t, tails[i]) == 0)
-			return true;
-	}
-	return false;
 }
 
 int lab_disks_wipe(const char *lab_dir, char **cause)

@@ -126,5 +126,13 @@ expect_output "^up" "eth1 is up again"
 expect_exit 0 "down" -- umllab down net
 grep -q "srv stopped" "$d/shared/stopped.log" 2>/dev/null && ok "srv.shutdown ran at down" ||
 	fail "srv.shutdown did not run"
+# Its kept disks are this directory's: another lab directory also called net
+# (many public labs sit in one called `lab`) does not boot on them.
+mkdir -p "$T/other"
+cp -r "$d" "$T/other/net"
+expect_exit 1 "another directory of the same name is refused" -- umllab up "$T/other/net"
+expect_output "the disks kept in .* were written by the lab directory $d, not by $T/other/net" \
+	"it names both directories"
+expect_output "umllab down --wipe net" "and says how to start it afresh"
 expect_exit 0 "down --wipe" -- umllab down --wipe net
 finish
