@@ -36,7 +36,6 @@ int lab_images_prepare(struct lab *lab, const struct lab_images_opts *opts, char
  * image's inputs_file (its inputs hashed once), which lab_images_prepare then uses. */
 size_t lab_kernel_lines_check(struct lab *lab, struct lab_diag *diag);
 
-
 /* Before the instances start: every existing copy-on-write file must have
  * been made over the image its instance runs on now (else -1, with *cause
  * naming the instance, what changed and how to go on); a missing shared disk

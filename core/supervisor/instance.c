@@ -24,7 +24,7 @@
 #define STARTUP_TIMEOUT_MS 180000
 #define STARTUP_OUT_KEEP 4096		/* bytes of a startup command's output kept for `up` */
 #define STARTUP_OUT_LINES 12		/* ... of which `up` shows at most these last lines */
-#define SYNC_TIMEOUT_MS 2000		/* the guest's `sync` before a halt */
+#define SYNC_TIMEOUT_MS 2000		/* the guest's `sync` before a stop */
 #define LOG_MAX_BYTES (1U << 20)	/* console log; one older generation is kept */
 #define RESTART_BURST 5			/* at most 5 restarts ... */
 #define RESTART_WINDOW_MS 60000		/* ... a minute, then give up */
@@ -399,6 +399,15 @@ static void stop_now(struct instance *inst)
 
 static void syncs_next(const struct instance_env *env);
 
+/* The instance's timer, due in ms: during a stop, the grace that bounds it (act_kill)
+ * or the wait for a turn to sync. */
+static void stop_timer_arm(struct instance *inst, unsigned ms)
+{
+	ev_timer_stop(inst->env->loop, &inst->timer);
+	ev_timer_set(&inst->timer, ms / 1000.0, 0.);
+	ev_timer_start(inst->env->loop, &inst->timer);
+}
+
 static void stop_after_sync(void *arg, int status, const char *error)
 {
 	struct instance *inst = arg;
@@ -423,9 +432,7 @@ static void sync_start(struct instance *inst)
 	    stop_after_sync, inst) : 0;
 	if (inst->sync_id == 0)
 		stop_now(inst);
-	ev_timer_stop(inst->env->loop, &inst->timer);
-	ev_timer_set(&inst->timer, inst->env->stop_grace_ms / 1000.0, 0.);
-	ev_timer_start(inst->env->loop, &inst->timer);
+	stop_timer_arm(inst, inst->env->stop_grace_ms);
 }
 
 /* Guests syncing now. */
@@ -456,7 +463,7 @@ static void syncs_next(const struct instance_env *env)
 
 /* A stop: the guest's `sync` now, or once fewer than env->syncs_max run (the timer then
  * bounds the wait: act_kill), then its kernel killed. */
-static void act_halt(struct instance *inst, const char *detail)
+static void act_stop(struct instance *inst, const char *detail)
 {
 	(void)detail;
 	bool agent = inst->agent_ready && inst->mc != NULL;
@@ -465,8 +472,7 @@ static void act_halt(struct instance *inst, const char *detail)
 	inst->probe = NULL;
 	if (agent && inst->env->all != NULL && syncs_running(inst->env) >= inst->env->syncs_max) {
 		inst->sync_waiting = true;
-		ev_timer_set(&inst->timer, inst->env->sync_wait_ms / 1000.0, 0.);
-		ev_timer_start(inst->env->loop, &inst->timer);
+		stop_timer_arm(inst, inst->env->sync_wait_ms);
 		return;
 	}
 	sync_start(inst);
@@ -475,7 +481,7 @@ static void act_halt(struct instance *inst, const char *detail)
 static void act_restart_request(struct instance *inst, const char *detail)
 {
 	inst->restart_requested = true;
-	act_halt(inst, detail);
+	act_stop(inst, detail);
 }
 
 static void act_kill(struct instance *inst, const char *detail)
@@ -488,8 +494,7 @@ static void act_kill(struct instance *inst, const char *detail)
 		    inst->env->syncs_max);
 		inst->sync_waiting = false;
 		stop_now(inst);
-		ev_timer_set(&inst->timer, inst->env->stop_grace_ms / 1000.0, 0.);
-		ev_timer_start(inst->env->loop, &inst->timer);
+		stop_timer_arm(inst, inst->env->stop_grace_ms);
 		return;
 	}
 	log_info("%s: did not stop in time; killing it again", inst->cfg->name);
@@ -527,14 +532,12 @@ static void act_restart_when_stopped(struct instance *inst, const char *detail)
 	inst->restart_requested = true;
 }
 
-/* A kernel still booting cannot hear `halt` yet: kill it at once. */
+/* A kernel still booting has no agent to sync its disks yet: kill it at once. */
 static void act_kill_now(struct instance *inst, const char *detail)
 {
 	(void)detail;
-	ev_timer_stop(inst->env->loop, &inst->timer);
 	stop_now(inst);
-	ev_timer_set(&inst->timer, inst->env->stop_grace_ms / 1000.0, 0.);
-	ev_timer_start(inst->env->loop, &inst->timer);
+	stop_timer_arm(inst, inst->env->stop_grace_ms);
 }
 
 /* `restart` while restarting: now, with a fresh budget (a kernel still
@@ -584,7 +587,7 @@ static const struct instance_transition {
 	{ S(RESTARTING) | S(STARTING), INSTANCE_EV_GIVE_UP, INSTANCE_FAILED, act_none },
 	{ S(RESTARTING), INSTANCE_EV_HALTED, INSTANCE_STOPPED, act_none },
 	{ S(STARTING), INSTANCE_EV_STOP, INSTANCE_STOPPING, act_kill_now },
-	{ ALIVE, INSTANCE_EV_STOP, INSTANCE_STOPPING, act_halt },
+	{ ALIVE, INSTANCE_EV_STOP, INSTANCE_STOPPING, act_stop },
 	{ S(STOPPING), INSTANCE_EV_STOP, INSTANCE_STOPPING, act_cancel_restart },
 	{ S(STOPPING), INSTANCE_EV_RESTART, INSTANCE_STOPPING, act_restart_when_stopped },
 	{ S(RESTARTING), INSTANCE_EV_RESTART, INSTANCE_RESTARTING, act_restart_now },

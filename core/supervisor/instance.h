@@ -116,7 +116,7 @@ struct instance {
 	char *startup_output;		/* ... and the last lines of the first one's output */
 	unsigned sync_id;		/* the `sync` before a stop, or 0 */
 	bool sync_waiting;		/* stopping: its `sync` waits for a turn (env->syncs_max) */
-	bool stop_killed;		/* stopping: its kernel killed on purpose (act_halt) */
+	bool stop_killed;		/* stopping: its kernel killed on purpose (stop_now) */
 	bool stop_synced;		/* ... after its guest's `sync` answered 0 */
 	bool agent_ready;		/* this boot's guest agent has said ready */
 	struct guest_net_rx net;	/* what the guest says of its addresses and routes */

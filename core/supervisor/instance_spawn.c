@@ -156,7 +156,7 @@ static void instance_on_child(struct ev_loop *loop, ev_child *w, int revents)
 		log_warn("%s: kill process group %d", inst->cfg->name, (int)inst->pid);
 	inst->pid = 0;
 	instance_kill_leftovers(inst);
-	/* Stopped on purpose (act_halt): say so, and remove what UML's own halt would have. */
+	/* Stopped on purpose (stop_now): say so, and remove what UML's own halt would have. */
 	bool stopped = inst->stop_killed && WIFSIGNALED(w->rstatus) && WTERMSIG(w->rstatus) == SIGKILL;
 	/* What the log says of the disks is what the guest's sync answered, nothing more. */
 	const char *how = inst->stop_synced ? "stopped (its guest synced its disks)" :
